@@ -1,0 +1,69 @@
+"""The layer catalog: ``data/geo/catalog.json`` read into :class:`LayerMeta` objects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+from pydantic import ValidationError
+
+from geo_industry.errors import CollectionNotFound, DataError
+from geo_industry.models import LayerMeta
+
+LAYER_IDS: tuple[str, ...] = (
+    "industrial_zones",
+    "industrial_clusters",
+    "mines",
+    "processing_plants",
+    "hydropower_plants",
+    "border_gates",
+    "transport",
+)
+
+
+class Catalog:
+    """An ordered, read-only set of layer metadata."""
+
+    def __init__(self, layers: list[LayerMeta]) -> None:
+        self._layers = {layer.id: layer for layer in layers}
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._layers.values())
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __contains__(self, layer_id: object) -> bool:
+        return layer_id in self._layers
+
+    def get(self, layer_id: str) -> LayerMeta:
+        """The layer called ``layer_id``; raises :class:`CollectionNotFound` otherwise."""
+        try:
+            return self._layers[layer_id]
+        except KeyError:
+            known = ", ".join(self._layers)
+            raise CollectionNotFound(f"no collection '{layer_id}'; known: {known}") from None
+
+
+def load_catalog(path: Path) -> Catalog:
+    """Read a catalog file.
+
+    Raises
+    ------
+    DataError
+        When the file is missing, not JSON, or an entry does not match :class:`LayerMeta`.
+    """
+    try:
+        document = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise DataError(f"{path}: catalog file not found") from None
+    except orjson.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON ({exc})") from None
+    layers = []
+    for index, entry in enumerate(document.get("layers", [])):
+        try:
+            layers.append(LayerMeta.model_validate(entry))
+        except ValidationError as exc:
+            name = entry.get("id", f"#{index}") if isinstance(entry, dict) else f"#{index}"
+            raise DataError(f"{path}: layer {name}: {exc.errors()[0]['msg']}") from None
+    return Catalog(layers)

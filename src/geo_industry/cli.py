@@ -1,0 +1,150 @@
+"""Command-line interface: ``geo-industry layers|stats|validate|export|serve|maps|analyse``.
+
+Exit codes: 0 success, 1 validation problems found, 2 bad usage or input (typer's own),
+3 data could not be loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from geo_industry.catalog import load_catalog
+from geo_industry.crs import resolve_crs
+from geo_industry.errors import GeoIndustryError
+from geo_industry.export import EXPORT_FORMATS, resolve_format, write_layer
+from geo_industry.settings import Settings
+from geo_industry.store import EmbeddedStore, open_store
+from geo_industry.validate import Problem, validate_data_dir, validate_layer, validate_statistics
+
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+EXIT_DATA = 3
+
+app = typer.Typer(help="Lào Cai industrial geo-layers: catalog, statistics, validation, export, API.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+console = Console()
+err_console = Console(stderr=True)
+
+DataOption = Annotated[Path | None, typer.Option("--data", help="data folder (holds geo/ and statistics.csv)")]
+
+
+def _settings(data: Path | None) -> Settings:
+    return Settings(data_dir=data) if data else Settings()
+
+
+def _store(data: Path | None) -> EmbeddedStore:
+    try:
+        return open_store(_settings(data))
+    except GeoIndustryError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_DATA) from None
+
+
+@app.command()
+def layers(data: DataOption = None) -> None:
+    """List the layers: id, title, geometry type, feature count, extent, CRS, as-of."""
+    store = _store(data)
+    table = Table(title="geo-industry layers")
+    for column in ("id", "title", "geometry", "features", "located", "extent (lon/lat)", "CRS", "as of"):
+        table.add_column(column)
+    for meta in store.collections():
+        frame = store.frame(meta.id)
+        bbox, _ = store.extent(meta.id)
+        extent = "—" if bbox is None else ", ".join(f"{v:.3f}" for v in bbox)
+        located = int((~frame.geometry.isna()).sum())
+        table.add_row(meta.id, meta.title.en, meta.geometry_type, str(len(frame)), str(located), extent,
+                      meta.crs, meta.as_of or "—")
+    console.print(table)
+
+
+@app.command()
+def stats(
+    data: DataOption = None,
+    indicator: Annotated[str | None, typer.Option(help="only this indicator")] = None,
+    entity: Annotated[str | None, typer.Option(help="only this entity (feature id or admin:/org: id)")] = None,
+    year: Annotated[int | None, typer.Option(help="only this year")] = None,
+    basis: Annotated[str | None, typer.Option(help="actual, target, estimate or preliminary")] = None,
+    summary: Annotated[bool, typer.Option("--summary", help="indicators with entity and year ranges")] = False,
+) -> None:
+    """Show output statistics, filtered by indicator, entity, year and basis."""
+    store = _store(data)
+    rows = store.statistics
+    for column, value in (("indicator", indicator), ("entity", entity), ("year", year), ("basis", basis)):
+        if value is not None:
+            rows = rows[rows[column] == value]
+    if summary:
+        table = Table(title="indicators")
+        for column in ("indicator", "unit", "entities", "years", "rows"):
+            table.add_column(column)
+        for name, group in rows.groupby("indicator"):
+            years = f"{group['year'].min()}–{group['year'].max()}"
+            table.add_row(str(name), ", ".join(sorted(set(group["unit"]))), str(group["entity"].nunique()),
+                          years, str(len(group)))
+        console.print(table)
+        return
+    table = Table(title=f"{len(rows)} statistics rows")
+    for column in ("indicator", "entity", "year", "period", "value", "unit", "basis", "price basis"):
+        table.add_column(column)
+    for row in rows.itertuples():
+        table.add_row(row.indicator, row.entity, str(row.year), row.period, f"{row.value:,.2f}", row.unit,
+                      row.basis, row.price_basis)
+    console.print(table)
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="data folders, layer files or statistics CSVs")] = None,
+    data: DataOption = None,
+) -> None:
+    """Check data: file, CRS, geometry, bounds, ids, fields, enumerations, statistics integrity."""
+    settings = _settings(data)
+    problems: list[Problem] = []
+    for path in paths or [settings.data_dir]:
+        problems.extend(_validate_path(path, settings))
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in problems:
+        (err_console if problem.severity == "error" else console).print(str(problem), highlight=False, markup=False)
+    if errors:
+        err_console.print(f"{len(errors)} error(s)")
+        raise typer.Exit(EXIT_PROBLEMS)
+    console.print(f"ok: {len(problems)} warning(s), no errors")
+
+
+def _validate_path(path: Path, settings: Settings) -> list[Problem]:
+    if not path.exists():
+        return [Problem(str(path), "*", "*", "no such file or folder")]
+    if path.is_dir():
+        return validate_data_dir(path if (path / "geo").is_dir() else path.parent)
+    if path.suffix.lower() == ".csv":
+        store = EmbeddedStore.from_settings(settings)
+        known = {fid for meta in store.collections() for fid in store.frame(meta.id)["id"]}
+        return validate_statistics(path, known | set(store.entities["entity"]))
+    catalog = load_catalog(settings.geo_dir / "catalog.json")
+    meta = catalog.get(path.stem) if path.stem in catalog else None
+    return validate_layer(path, meta)
+
+
+@app.command()
+def export(
+    layer: Annotated[str, typer.Argument(help="layer id, e.g. mines")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="file to write")],
+    format: Annotated[str, typer.Option("--format", "-f", help="|".join(EXPORT_FORMATS))] = "gpkg",
+    crs: Annotated[str, typer.Option(help="output CRS, e.g. EPSG:9208 or an OGC URI")] = "OGC:CRS84",
+    data: DataOption = None,
+) -> None:
+    """Export a layer to GeoPackage, GeoJSON, FlatGeobuf, CSV (WKT), KML or zipped Shapefile."""
+    store = _store(data)
+    try:
+        fmt = resolve_format(format, parameter="--format")
+        target_crs = resolve_crs(crs, parameter="--crs")
+        frame = store.frame(layer)
+        write_layer(frame, output, fmt=fmt, crs=target_crs, layer_name=layer)
+    except GeoIndustryError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    console.print(f"wrote {len(frame)} features of {layer} to {output} ({fmt.name}, {target_crs.code})")

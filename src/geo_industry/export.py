@@ -1,0 +1,146 @@
+"""Export a layer (or a query's result) to the formats GIS users open, through pyogrio/GDAL.
+
+Lists and objects (``sources``, ``area_ha_alternatives``) become JSON text, since most of
+these formats have no list type. Coordinates are written in the requested CRS, with the
+explicit VN-2000 transformation, and the CRS is recorded in the file (``.prj`` for
+shapefiles).
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import orjson
+import pyogrio
+
+from geo_industry.crs import CRS84, SupportedCRS, transform_geometries
+from geo_industry.errors import ExportError, InvalidParameter
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One output format: GDAL driver, file suffix, media type and options."""
+
+    name: str
+    driver: str
+    suffix: str
+    media_type: str
+    layer_options: tuple[tuple[str, str], ...] = ()
+    dataset_options: tuple[tuple[str, str], ...] = ()
+    wgs84_only: bool = False
+
+
+EXPORT_FORMATS: dict[str, ExportFormat] = {
+    f.name: f
+    for f in (
+        ExportFormat("geojson", "GeoJSON", ".geojson", "application/geo+json",
+                     layer_options=(("RFC7946", "NO"), ("WRITE_NAME", "NO"))),
+        ExportFormat("gpkg", "GPKG", ".gpkg", "application/geopackage+sqlite3"),
+        ExportFormat("fgb", "FlatGeobuf", ".fgb", "application/flatgeobuf",
+                     layer_options=(("SPATIAL_INDEX", "NO"),)),
+        ExportFormat("csv", "CSV", ".csv", "text/csv; charset=utf-8",
+                     layer_options=(("GEOMETRY", "AS_WKT"), ("CREATE_CSVT", "NO"))),
+        ExportFormat("kml", "KML", ".kml", "application/vnd.google-earth.kml+xml",
+                     dataset_options=(("NameField", "name_en"),), wgs84_only=True),
+        ExportFormat("shp", "ESRI Shapefile", ".zip", "application/zip",
+                     layer_options=(("ENCODING", "UTF-8"),)),
+    )
+}
+
+
+def resolve_format(name: str, *, parameter: str = "format") -> ExportFormat:
+    """The export format called ``name``; raises :class:`InvalidParameter` otherwise."""
+    try:
+        return EXPORT_FORMATS[name.lower()]
+    except KeyError:
+        raise InvalidParameter(parameter, name, "one of " + ", ".join(EXPORT_FORMATS)) from None
+
+
+def _flatten(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if column == out.geometry.name or out[column].dtype != object:
+            continue
+        values = out[column]
+        if values.map(lambda v: isinstance(v, list | dict | tuple | np.ndarray)).any():
+            out[column] = values.map(_json_text)
+    return out
+
+
+def _json_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, list | dict | tuple):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def _prepare(frame: gpd.GeoDataFrame, fmt: ExportFormat, crs: SupportedCRS) -> gpd.GeoDataFrame:
+    if fmt.wgs84_only and crs.code not in (CRS84.code, "EPSG:4326"):
+        raise InvalidParameter("crs", crs.uri, f"WGS 84 for {fmt.name} (KML is always lon/lat WGS 84)")
+    flat = _flatten(frame)
+    geoms = transform_geometries(np.asarray(flat.geometry.array), CRS84.code, crs.code)
+    target = "EPSG:4326" if crs.code == CRS84.code else crs.code
+    return gpd.GeoDataFrame(flat.drop(columns=flat.geometry.name), geometry=list(geoms), crs=target)
+
+
+def write_layer(frame: gpd.GeoDataFrame, path: Path, *, fmt: ExportFormat, crs: SupportedCRS = CRS84,
+                layer_name: str = "layer") -> Path:
+    """Write ``frame`` (storage CRS) to ``path`` in ``fmt`` and ``crs``; returns the path written.
+
+    Shapefiles are written as a zip of their parts when ``path`` ends in ``.zip``.
+    """
+    data = _prepare(frame, fmt, crs)
+    if fmt.name == "shp":
+        path.write_bytes(_zipped_shapefile(data, fmt, layer_name))
+        return path
+    if path.exists():
+        path.unlink()
+    try:
+        pyogrio.write_dataframe(data, path, driver=fmt.driver, layer=layer_name,
+                                layer_options=dict(fmt.layer_options) or None,
+                                dataset_options=dict(fmt.dataset_options) or None)
+    except Exception as exc:  # GDAL errors come in many classes
+        raise ExportError(f"{path}: could not write {fmt.name}: {exc}") from None
+    return path
+
+
+def export_bytes(frame: gpd.GeoDataFrame, *, fmt: ExportFormat, crs: SupportedCRS = CRS84,
+                 layer_name: str = "layer") -> bytes:
+    """The file content of ``frame`` exported as ``fmt`` in ``crs`` (for HTTP downloads)."""
+    with tempfile.TemporaryDirectory(prefix="geo-industry-export-") as tmp:
+        path = Path(tmp) / f"{layer_name}{fmt.suffix}"
+        write_layer(frame, path, fmt=fmt, crs=crs, layer_name=layer_name)
+        return path.read_bytes()
+
+
+def _shapefile_groups(data: gpd.GeoDataFrame, layer_name: str) -> dict[str, gpd.GeoDataFrame]:
+    """One part per geometry family (a shapefile holds one); null geometries go with the first."""
+    families = data.geometry.geom_type.str.replace("Multi", "", regex=False)
+    kinds = sorted(set(families.dropna()))
+    if len(kinds) <= 1:
+        return {layer_name: data}
+    groups = {f"{layer_name}_{kind.lower()}": data[families == kind] for kind in kinds}
+    first = next(iter(groups))
+    groups[first] = data[(families == kinds[0]) | families.isna()]
+    return groups
+
+
+def _zipped_shapefile(data: gpd.GeoDataFrame, fmt: ExportFormat, layer_name: str) -> bytes:
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="geo-industry-shp-") as tmp, \
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, part in _shapefile_groups(data, layer_name).items():
+            pyogrio.write_dataframe(part, Path(tmp) / f"{name}.shp", driver=fmt.driver,
+                                    layer_options=dict(fmt.layer_options))
+        for file in sorted(Path(tmp).iterdir()):
+            archive.write(file, arcname=file.name)
+    return buffer.getvalue()

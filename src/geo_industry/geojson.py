@@ -1,0 +1,119 @@
+"""GeoJSON encoding with orjson, in any supported CRS, with per-feature fragments cached.
+
+A feature's bytes in a given CRS are computed once and reused by every page that contains
+it; a request that selects properties or skips geometries is encoded on the fly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import orjson
+import pandas as pd
+import shapely
+
+from geo_industry.crs import CRS84, SupportedCRS, swap_axes, transform_geometries
+
+DEGREE_DECIMALS = 7
+METRE_DECIMALS = 3
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        item = value.item()
+        return None if isinstance(item, float) and math.isnan(item) else item
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def output_geometries(geoms: np.ndarray, crs: SupportedCRS) -> np.ndarray:
+    """Storage geometries in ``crs``'s authority axis order, rounded (≈1 cm / 1 mm)."""
+    out = transform_geometries(geoms, CRS84.code, crs.code)
+    if crs.lat_first:
+        out = swap_axes(out)
+    geographic = crs.code in ("OGC:CRS84", "EPSG:4326", "EPSG:4756")
+    decimals = DEGREE_DECIMALS if geographic else METRE_DECIMALS
+    return shapely.transform(out, lambda coords: np.round(coords, decimals))
+
+
+def properties_of(frame: pd.DataFrame, names: Sequence[str] | None) -> list[dict[str, Any]]:
+    """Row properties as JSON-ready dicts (all non-geometry columns, or ``names``)."""
+    columns = [c for c in frame.columns if c != frame.geometry.name] if names is None else list(names)
+    data = frame[columns]
+    rows = []
+    for values in data.itertuples(index=False, name=None):
+        rows.append({name: _json_value(v) for name, v in zip(columns, values, strict=True)})
+    return rows
+
+
+def feature_bytes(
+    frame: gpd.GeoDataFrame,
+    *,
+    crs: SupportedCRS = CRS84,
+    properties: Sequence[str] | None = None,
+    skip_geometry: bool = False,
+) -> list[bytes]:
+    """Encode each row of ``frame`` as a GeoJSON Feature (bytes)."""
+    props = properties_of(frame, properties)
+    if skip_geometry:
+        geometries: Iterable[Any] = [None] * len(frame)
+    else:
+        geoms = output_geometries(np.asarray(frame.geometry.array), crs)
+        geometries = [None if g is None else orjson.Fragment(shapely.to_geojson(g)) for g in geoms]
+    out = []
+    for feature_id, geometry, prop in zip(frame["id"], geometries, props, strict=True):
+        document = {"type": "Feature", "id": feature_id, "geometry": geometry, "properties": prop}
+        out.append(orjson.dumps(document))
+    return out
+
+
+class FeatureEncoder:
+    """Caches full-feature fragments per (layer, CRS) for a store whose data does not change."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str], list[bytes]] = {}
+
+    def fragments(self, layer_id: str, frame: gpd.GeoDataFrame, crs: SupportedCRS) -> list[bytes]:
+        """Every feature of the whole ``frame`` (a layer), encoded once per CRS."""
+        key = (layer_id, crs.code)
+        if key not in self._cache:
+            self._cache[key] = feature_bytes(frame, crs=crs)
+        return self._cache[key]
+
+    def page(
+        self,
+        layer_id: str,
+        layer_frame: gpd.GeoDataFrame,
+        positions: Sequence[int],
+        *,
+        crs: SupportedCRS = CRS84,
+        properties: Sequence[str] | None = None,
+        skip_geometry: bool = False,
+    ) -> list[bytes]:
+        """Encoded features at ``positions`` of the layer, from the cache where possible."""
+        if properties is None and not skip_geometry:
+            cached = self.fragments(layer_id, layer_frame, crs)
+            return [cached[p] for p in positions]
+        subset = layer_frame.iloc[list(positions)]
+        if properties is not None and "id" not in properties:
+            properties = list(properties)
+        return feature_bytes(subset, crs=crs, properties=properties, skip_geometry=skip_geometry)
+
+    def clear(self) -> None:
+        """Forget every cached fragment (after the data changed)."""
+        self._cache.clear()
+
+
+def feature_collection(features: Sequence[bytes], **members: Any) -> bytes:
+    """Join encoded features into a FeatureCollection with extra top-level ``members``."""
+    head = orjson.dumps({"type": "FeatureCollection", **members})[:-1]
+    return head + b',"features":[' + b",".join(features) + b"]}"

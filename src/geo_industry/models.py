@@ -1,0 +1,110 @@
+"""Domain models: layer metadata (the catalog), queries and result pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import geopandas as gpd
+from pydantic import BaseModel, ConfigDict, Field
+
+FieldType = Literal["string", "integer", "number", "boolean", "array", "object"]
+
+
+class Bilingual(BaseModel):
+    """A text in Vietnamese and English (Chinese optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vi: str
+    en: str
+    zh: str | None = None
+
+    def in_language(self, lang: str) -> str:
+        """The text in ``lang`` (``vi``, ``en``, ``zh``), falling back to English."""
+        value = getattr(self, lang.split("-")[0], None)
+        return value or self.en
+
+
+class FieldSpec(BaseModel):
+    """One attribute of a layer: name, type, unit and allowed values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    type: FieldType
+    title: Bilingual | None = None
+    description: str | None = None
+    unit: str | None = None
+    enum: list[Any] | None = None
+    required: bool = False
+
+
+class LayerMeta(BaseModel):
+    """Catalog entry of one layer: what it is, where it comes from, what fields it has."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    title: Bilingual
+    description: Bilingual
+    keywords: list[str] = Field(default_factory=list)
+    geometry_type: str
+    crs: str = "OGC:CRS84"
+    as_of: str | None = None
+    licence: str
+    attribution: str
+    sources: list[str] = Field(default_factory=list)
+    temporal_field: str | None = None
+    fields: list[FieldSpec] = Field(default_factory=list)
+
+    def field_spec(self, name: str) -> FieldSpec | None:
+        """The declared field called ``name``, if any."""
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class DateInterval:
+    """A closed date interval; ``None`` ends are open."""
+
+    start: date | None
+    end: date | None
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One ``sortby`` key."""
+
+    name: str
+    ascending: bool = True
+
+
+@dataclass(frozen=True)
+class FeatureQuery:
+    """What a client asks of a layer. Geometries and bbox are in storage CRS (CRS84)."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    datetime: DateInterval | None = None
+    filter: Any = None  # a pygeofilter AST, already in storage CRS
+    sortby: tuple[SortKey, ...] = ()
+    properties: tuple[str, ...] | None = None
+    limit: int = 10
+    offset: int = 0
+
+
+@dataclass
+class FeaturePage:
+    """A page of features with the counts OGC API - Features reports."""
+
+    layer: LayerMeta
+    features: gpd.GeoDataFrame
+    number_matched: int
+    offset: int
+    limit: int
+    positions: list[int] = field(default_factory=list)
+
+    @property
+    def number_returned(self) -> int:
+        """How many features this page holds."""
+        return len(self.features)

@@ -1,0 +1,68 @@
+"""Settings, read from ``GEO_INDUSTRY_*`` environment variables (pydantic-settings).
+
+Build them in the app factory or the CLI and pass them down; tests construct them explicitly
+with ``_env_file=None``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+def default_data_dir() -> Path:
+    """Return the embedded data directory: ``data/`` of a source checkout."""
+    return PACKAGE_ROOT.parents[1] / "data"
+
+
+class Settings(BaseSettings):
+    """Service settings: where the data is and how the API behaves."""
+
+    model_config = SettingsConfigDict(env_prefix="GEO_INDUSTRY_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="folder holding geo/ and statistics.csv")
+    default_limit: int = Field(10, ge=1, description="items per page when the client sets no limit")
+    max_limit: int = Field(10_000, ge=1, description="largest limit a client may ask for")
+    cors_origins: list[str] = Field(default_factory=list, description="allowed CORS origins for reads")
+    cors_write_origins: list[str] = Field(default_factory=list, description="allowed CORS origins for writes")
+    basemap: Literal["offline", "osm", "carto"] = "offline"
+    dem_path: Path | None = Field(None, description="a DEM GeoTIFF for the terrain rasters")
+    boundary_path: Path | None = Field(None, description="a boundary layer (GeoJSON/GPKG) for maps")
+    rivers_path: Path | None = Field(None, description="a rivers layer for maps and exclusions")
+    raster_dir: Path | None = Field(None, description="where built raster products are cached")
+    public_url: str | None = Field(None, description="base URL when served behind a proxy")
+
+    @field_validator("cors_origins", "cors_write_origins", mode="before")
+    @classmethod
+    def _split_comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _check_limits(self) -> Settings:
+        if self.default_limit > self.max_limit:
+            raise ValueError(
+                f"default_limit ({self.default_limit}) must not exceed max_limit ({self.max_limit})"
+            )
+        return self
+
+    @property
+    def geo_dir(self) -> Path:
+        """Folder of the layer GeoJSON files and catalog.json."""
+        return self.data_dir / "geo"
+
+    @property
+    def statistics_path(self) -> Path:
+        """The long statistics table."""
+        return self.data_dir / "statistics.csv"
+
+    @property
+    def entities_path(self) -> Path:
+        """Statistics entities that are not features (admin units, organisations)."""
+        return self.data_dir / "entities.csv"

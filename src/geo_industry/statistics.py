@@ -1,0 +1,171 @@
+"""Output statistics: the long table, its join to features and derived indicators.
+
+Rows are ``indicator, entity, year, period, value, unit, basis, price_basis, source, note``
+(plus ``variant`` to keep disagreeing sources apart). An entity is a feature id or an id from
+``entities.csv``; an unknown entity is an error, never a silent drop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo_industry.errors import DataError
+
+STAT_COLUMNS = (
+    "indicator", "entity", "year", "period", "value", "unit", "basis", "price_basis", "source", "note",
+)
+BASES = ("actual", "target", "estimate", "preliminary")
+PRICE_BASES = ("current", "constant_2010", "constant_1994", "constant_2020", "unknown", "n/a")
+KEY = ("indicator", "entity", "year", "period", "basis", "variant")
+FULL_YEAR = "FY"
+
+
+def read_statistics(path: Path) -> pd.DataFrame:
+    """Read the statistics CSV with typed columns (year int, value float)."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise DataError(f"{path}: statistics file not found") from None
+    missing = [c for c in STAT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: missing columns {', '.join(missing)}")
+    if "variant" not in frame.columns:
+        frame["variant"] = "0"
+    frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
+    frame["value"] = pd.to_numeric(frame["value"].str.replace(",", ""), errors="coerce")
+    frame["variant"] = pd.to_numeric(frame["variant"], errors="coerce").fillna(0).astype(int)
+    return frame
+
+
+def read_entities(path: Path) -> pd.DataFrame:
+    """Read ``entities.csv`` (admin units with vintage, organisations); empty if absent."""
+    if not path.exists():
+        return pd.DataFrame(columns=["entity", "entity_type", "name_vi", "name_en"])
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def check_entities(stats: pd.DataFrame, known: Iterable[str], *, source: str = "statistics") -> None:
+    """Raise :class:`DataError` naming every row whose entity is not known."""
+    known_set = set(known)
+    unknown = stats.loc[~stats["entity"].isin(known_set)]
+    if len(unknown):
+        lines = [
+            f"{source}: row {int(i) + 2}: entity '{row.entity}' (indicator {row.indicator}) is unknown"
+            for i, row in unknown.head(20).iterrows()
+        ]
+        raise DataError("\n".join(lines))
+
+
+def latest_actuals(stats: pd.DataFrame) -> pd.DataFrame:
+    """The latest full-year actual value per entity and indicator.
+
+    Returns one row per entity with columns ``latest_<indicator>`` (value) and
+    ``latest_<indicator>_year``, ``latest_<indicator>_unit``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"indicator": ["x", "x"], "entity": ["a", "a"], "year": [2020, 2021],
+    ...     "period": ["FY", "FY"], "value": [1.0, 2.0], "unit": ["t", "t"],
+    ...     "basis": ["actual", "actual"], "variant": [0, 0]})
+    >>> latest_actuals(s).loc["a", "latest_x"]
+    2.0
+    """
+    rows = stats[(stats["basis"] == "actual") & (stats["period"] == FULL_YEAR) & (stats["variant"] == 0)]
+    rows = rows.dropna(subset=["value", "year"]).sort_values(["entity", "indicator", "year"])
+    last = rows.groupby(["entity", "indicator"], as_index=False).last()
+    if last.empty:
+        return pd.DataFrame()
+    wide = last.pivot(index="entity", columns="indicator", values=["value", "year", "unit"])
+    out = pd.DataFrame(index=wide.index)
+    for indicator in sorted(last["indicator"].unique()):
+        out[f"latest_{indicator}"] = wide[("value", indicator)].astype(float)
+        out[f"latest_{indicator}_year"] = wide[("year", indicator)].astype("Int64")
+        out[f"latest_{indicator}_unit"] = wide[("unit", indicator)]
+    return out
+
+
+def derived_indicators(stats: pd.DataFrame, *, province_of: Mapping[str, tuple[str, ...]]) -> pd.DataFrame:
+    """Year-on-year growth, target attainment and share of province, from the stored rows.
+
+    Growth and attainment are ``percent`` of one series (same indicator, entity, period,
+    unit and price basis; price bases are never mixed). The share compares an entity with
+    the province entities ``province_of[entity]`` (e.g. its former province and the merged
+    one) for the same indicator, year, period, basis, unit and price basis.
+    """
+    base = stats[(stats["variant"] == 0) & stats["value"].notna() & stats["year"].notna()]
+    series_key = ["indicator", "entity", "period", "unit", "price_basis"]
+    derived = [_yoy_growth(base, series_key), _target_attainment(base, series_key)]
+    derived.append(_share_of(base, province_of))
+    frames = [d for d in derived if not d.empty]
+    if not frames:
+        return pd.DataFrame(columns=list(STAT_COLUMNS))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _yoy_growth(base: pd.DataFrame, series_key: list[str]) -> pd.DataFrame:
+    actual = base[base["basis"] == "actual"].sort_values([*series_key, "year"])
+    previous = actual.groupby(series_key)[["year", "value"]].shift(1)
+    consecutive = (actual["year"] - previous["year"] == 1) & (previous["value"] != 0)
+    rows = actual.loc[consecutive].copy()
+    rows["value"] = (rows["value"] / previous.loc[consecutive, "value"] - 1.0) * 100.0
+    return _as_derived(rows, "_yoy_growth", "derived: year-on-year change of the actual series")
+
+
+def _target_attainment(base: pd.DataFrame, series_key: list[str]) -> pd.DataFrame:
+    on = [*series_key, "year"]
+    actual = base[base["basis"] == "actual"][[*on, "value", "source"]]
+    target = base[base["basis"] == "target"][[*on, "value"]].rename(columns={"value": "target"})
+    merged = actual.merge(target, on=on)
+    merged = merged[merged["target"] != 0]
+    merged["value"] = merged["value"] / merged["target"] * 100.0
+    merged["basis"] = "actual"
+    return _as_derived(merged, "_target_attainment", "derived: actual as a percentage of target")
+
+
+def _share_of(base: pd.DataFrame, province_of: Mapping[str, tuple[str, ...]]) -> pd.DataFrame:
+    on = ["indicator", "year", "period", "basis", "unit", "price_basis"]
+    pairs = pd.DataFrame(
+        [(entity, province) for entity, provinces in province_of.items() for province in provinces],
+        columns=["entity", "province_entity"],
+    )
+    if pairs.empty:
+        return pd.DataFrame(columns=list(STAT_COLUMNS))
+    totals = base[[*on, "entity", "value"]].rename(columns={"entity": "province_entity", "value": "total"})
+    parts = base.merge(pairs, on="entity").merge(totals, on=[*on, "province_entity"])
+    parts = parts[parts["total"] != 0]
+    parts["value"] = parts["value"] / parts["total"] * 100.0
+    return _as_derived(parts, "_share_of_province", "derived: share of the province total")
+
+
+def _as_derived(rows: pd.DataFrame, suffix: str, note: str) -> pd.DataFrame:
+    if rows.empty:
+        return pd.DataFrame(columns=list(STAT_COLUMNS))
+    out = rows.copy()
+    out["indicator"] = out["indicator"] + suffix
+    out["unit"] = "percent"
+    out["price_basis"] = "n/a"
+    out["note"] = note
+    out["variant"] = 0
+    out["value"] = out["value"].astype(float).round(4)
+    return out[[*STAT_COLUMNS, "variant"]].reset_index(drop=True)
+
+
+def series_for(stats: pd.DataFrame, entity: str) -> pd.DataFrame:
+    """Every statistics row of one entity, ordered by indicator, year and period."""
+    rows = stats[stats["entity"] == entity]
+    return rows.sort_values(["indicator", "year", "period", "basis", "variant"]).reset_index(drop=True)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as JSON-ready dicts (NaN and NA become ``None``)."""
+    clean = frame.astype(object).where(frame.notna(), None)
+    out = clean.to_dict(orient="records")
+    for row in out:
+        for key, value in row.items():
+            if isinstance(value, np.generic):
+                row[key] = value.item()
+    return out

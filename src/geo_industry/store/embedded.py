@@ -1,0 +1,267 @@
+"""The embedded backend: the GeoJSON files of ``data/geo`` loaded once through pyogrio.
+
+Each layer becomes a GeoDataFrame (joined with its latest actual statistics) and a shapely
+STRtree; queries select row positions with the tree and vectorised masks, then page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import orjson
+import pandas as pd
+import shapely
+
+from geo_industry import statistics as stats_mod
+from geo_industry.catalog import Catalog, load_catalog
+from geo_industry.cql import FilterEvaluator
+from geo_industry.crs import transform_geometries
+from geo_industry.errors import DataError, FeatureNotFound, InvalidSortBy
+from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
+from geo_industry.settings import Settings
+
+STORAGE_CRS = "OGC:CRS84"
+METRIC_CRS = "EPSG:9208"
+_JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
+LEGACY_PROVINCE = {"lao_cai": "admin:10:pre-2025-07-01", "yen_bai": "admin:15:pre-2025-07-01"}
+MERGED_PROVINCE = "admin:15:2025-07-01"
+
+
+@dataclass
+class _Layer:
+    meta: LayerMeta
+    frame: gpd.GeoDataFrame
+    tree: shapely.STRtree
+    positions_by_id: dict[str, int]
+    queryables: dict[str, str]
+
+
+def _read_layer(path: Path, meta: LayerMeta) -> gpd.GeoDataFrame:
+    try:
+        frame = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise DataError(f"{path}: cannot read layer {meta.id} ({exc})") from None
+    if frame.crs is None or not frame.crs.equals("EPSG:4326"):
+        frame = frame.set_crs("EPSG:4326", allow_override=True)
+    for spec in meta.fields:
+        if spec.name not in frame.columns:
+            frame[spec.name] = None
+            continue
+        frame[spec.name] = _typed_column(frame[spec.name], spec.type)
+    if "id" not in frame.columns or frame["id"].isna().any():
+        raise DataError(f"{path}: every feature needs an 'id' property")
+    frame["id"] = frame["id"].astype(str)
+    return frame
+
+
+def _typed_column(column: pd.Series, kind: str) -> pd.Series:
+    if kind == "integer":
+        return pd.to_numeric(column, errors="coerce").astype("Int64")
+    if kind == "number":
+        return pd.to_numeric(column, errors="coerce").astype(float)
+    if kind == "array":
+        return column.map(_as_list)
+    if kind == "object":
+        return column.map(lambda v: orjson.loads(v) if isinstance(v, str) else (None if _is_na(v) else v))
+    if kind == "boolean":
+        return column.astype("boolean")
+    return column.astype(object).where(column.notna(), None)
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, str):
+        return orjson.loads(value) if value.startswith("[") else [value]
+    if isinstance(value, list):
+        return value
+    return None
+
+
+def _is_na(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _queryables(frame: gpd.GeoDataFrame, meta: LayerMeta) -> dict[str, str]:
+    out = {spec.name: _JSON_TYPES[spec.type] for spec in meta.fields if spec.type in _JSON_TYPES}
+    for column in frame.columns:
+        if column.startswith("latest_") and column not in out:
+            dtype = frame[column].dtype
+            out[column] = "integer" if str(dtype) == "Int64" else "number" if dtype.kind == "f" else "string"
+    out["id"] = "string"
+    out["geometry"] = "geometry"
+    return out
+
+
+class EmbeddedStore:
+    """The :class:`~geo_industry.store.base.FeatureStore` over files in ``data/``."""
+
+    def __init__(self, catalog: Catalog, frames: dict[str, gpd.GeoDataFrame], statistics: pd.DataFrame,
+                 entities: pd.DataFrame) -> None:
+        self.catalog = catalog
+        self._statistics = statistics
+        self.entities = entities
+        self._derived = stats_mod.derived_indicators(statistics, province_of=self._province_of(frames))
+        latest = stats_mod.latest_actuals(statistics)
+        self._layers = {
+            layer_id: self._index(catalog.get(layer_id), frame, latest) for layer_id, frame in frames.items()
+        }
+
+    @classmethod
+    def from_directory(cls, data_dir: Path) -> EmbeddedStore:
+        """Load ``data_dir/geo/catalog.json``, every layer file and the statistics."""
+        settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+        return cls.from_settings(settings)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmbeddedStore:
+        """Load the data named by ``settings``; raises :class:`DataError` on any inconsistency."""
+        catalog = load_catalog(settings.geo_dir / "catalog.json")
+        frames = {meta.id: _read_layer(settings.geo_dir / f"{meta.id}.geojson", meta) for meta in catalog}
+        statistics = stats_mod.read_statistics(settings.statistics_path)
+        entities = stats_mod.read_entities(settings.entities_path)
+        feature_ids = set().union(*(set(f["id"]) for f in frames.values())) if frames else set()
+        stats_mod.check_entities(statistics, feature_ids | set(entities["entity"]),
+                                 source=str(settings.statistics_path))
+        return cls(catalog, frames, statistics, entities)
+
+    @staticmethod
+    def _province_of(frames: dict[str, gpd.GeoDataFrame]) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for frame in frames.values():
+            former = frame["former_province"] if "former_province" in frame else pd.Series(index=frame.index)
+            for feature_id, province in zip(frame["id"], former, strict=True):
+                legacy = LEGACY_PROVINCE.get(str(province))
+                out[feature_id] = (legacy, MERGED_PROVINCE) if legacy else (MERGED_PROVINCE,)
+        return out
+
+    @staticmethod
+    def _index(meta: LayerMeta, frame: gpd.GeoDataFrame, latest: pd.DataFrame) -> _Layer:
+        if not latest.empty:
+            joined = latest.reindex(frame["id"]).dropna(axis=1, how="all")
+            joined.index = frame.index
+            frame = frame.join(joined)
+        frame = frame.reset_index(drop=True)
+        positions = {feature_id: i for i, feature_id in enumerate(frame["id"])}
+        if len(positions) != len(frame):
+            raise DataError(f"layer {meta.id}: feature ids are not unique")
+        tree = shapely.STRtree(np.asarray(frame.geometry.array))
+        return _Layer(meta, frame, tree, positions, _queryables(frame, meta))
+
+    # contract --------------------------------------------------------------------------
+    def collections(self) -> list[LayerMeta]:
+        """Every layer's metadata in catalog order."""
+        return [layer.meta for layer in self._layers.values()]
+
+    def collection(self, layer_id: str) -> LayerMeta:
+        """One layer's metadata."""
+        return self.catalog.get(layer_id)
+
+    def _layer(self, layer_id: str) -> _Layer:
+        self.catalog.get(layer_id)
+        return self._layers[layer_id]
+
+    def queryables(self, layer_id: str) -> dict[str, str]:
+        """Property name → JSON type for filters and sortby."""
+        return dict(self._layer(layer_id).queryables)
+
+    def extent(self, layer_id: str) -> tuple[tuple[float, float, float, float] | None, tuple[int | None, int | None]]:
+        """Bbox of present geometries and the temporal field's year range."""
+        layer = self._layer(layer_id)
+        present = layer.frame.geometry[~layer.frame.geometry.isna()]
+        bbox = tuple(float(v) for v in present.total_bounds) if len(present) else None
+        years: tuple[int | None, int | None] = (None, None)
+        field = layer.meta.temporal_field
+        if field and field in layer.frame and layer.frame[field].notna().any():
+            column = layer.frame[field].dropna()
+            years = (int(column.min()), int(column.max()))
+        return bbox, years  # type: ignore[return-value]
+
+    def frame(self, layer_id: str) -> gpd.GeoDataFrame:
+        """The whole joined layer (do not modify it)."""
+        return self._layer(layer_id).frame
+
+    def get(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
+        """One feature as a one-row frame."""
+        layer = self._layer(layer_id)
+        position = layer.positions_by_id.get(feature_id)
+        if position is None:
+            raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
+        return layer.frame.iloc[[position]]
+
+    def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
+        """Select, sort and page features."""
+        layer = self._layer(layer_id)
+        positions = self._select(layer, query)
+        positions = self._sort(layer, positions, query)
+        page = positions[query.offset : query.offset + query.limit]
+        return FeaturePage(layer.meta, layer.frame.iloc[page], number_matched=len(positions),
+                           offset=query.offset, limit=query.limit, positions=[int(p) for p in page])
+
+    @property
+    def statistics(self) -> pd.DataFrame:
+        """The stored statistics rows."""
+        return self._statistics
+
+    @property
+    def derived_statistics(self) -> pd.DataFrame:
+        """Derived indicators (growth, target attainment, share of province)."""
+        return self._derived
+
+    def series(self, entity: str) -> pd.DataFrame:
+        """Stored and derived rows of one entity."""
+        both = pd.concat([self._statistics, self._derived], ignore_index=True)
+        return stats_mod.series_for(both, entity)
+
+    # query steps -----------------------------------------------------------------------
+    def _select(self, layer: _Layer, query: FeatureQuery) -> np.ndarray:
+        frame = layer.frame
+        if query.bbox is not None:
+            box = shapely.box(*query.bbox)
+            mask = np.zeros(len(frame), dtype=bool)
+            mask[layer.tree.query(box, predicate="intersects")] = True
+        else:
+            mask = np.ones(len(frame), dtype=bool)
+        if query.datetime is not None:
+            mask &= self._temporal_mask(layer, query)
+        if query.filter is not None and mask.any():
+            evaluator = FilterEvaluator(frame, tree=layer.tree, queryables=layer.queryables,
+                                        metric=lambda g: transform_geometries(g, STORAGE_CRS, METRIC_CRS))
+            mask &= evaluator.mask(query.filter)
+        return np.flatnonzero(mask)
+
+    @staticmethod
+    def _temporal_mask(layer: _Layer, query: FeatureQuery) -> np.ndarray:
+        field = layer.meta.temporal_field
+        assert query.datetime is not None
+        if not field:
+            return np.ones(len(layer.frame), dtype=bool)
+        years = pd.to_numeric(layer.frame[field], errors="coerce")
+        mask = years.notna()
+        if query.datetime.start is not None:
+            mask &= years >= query.datetime.start.year
+        if query.datetime.end is not None:
+            mask &= years <= query.datetime.end.year
+        return mask.fillna(False).to_numpy(dtype=bool)
+
+    @staticmethod
+    def _sort(layer: _Layer, positions: np.ndarray, query: FeatureQuery) -> np.ndarray:
+        if not query.sortby or len(positions) < 2:
+            return positions
+        for key in query.sortby:
+            if key.name not in layer.queryables or key.name == "geometry":
+                raise InvalidSortBy("sortby", key.name, "a queryable property of this collection")
+        subset = layer.frame.iloc[positions][[k.name for k in query.sortby]]
+        ordered = subset.sort_values([k.name for k in query.sortby],
+                                     ascending=[k.ascending for k in query.sortby],
+                                     na_position="last", kind="stable")
+        return ordered.index.to_numpy()  # the frame has a RangeIndex: labels are positions
+
+
+def open_store(settings: Settings) -> EmbeddedStore:
+    """The backend chosen by ``settings`` (the embedded files today)."""
+    return EmbeddedStore.from_settings(settings)

@@ -1,0 +1,241 @@
+"""Checks that keep the data honest: one :class:`Problem` per fault, naming file, feature, field.
+
+``validate_paths`` checks layer files (GeoJSON, GeoPackage, …, each against its catalog entry
+when one matches the file name), ``statistics.csv`` and ``catalog.json``. The CLI prints the
+problems and exits non-zero when any is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import orjson
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo_industry import statistics as stats_mod
+from geo_industry.catalog import Catalog, load_catalog
+from geo_industry.errors import DataError
+from geo_industry.models import LayerMeta
+
+#: Lon/lat bounds of Lào Cai province since 1 July 2025 (geoBoundaries union of the former
+#: Lào Cai and Yên Bái provinces: 103.5306–105.1386 E, 21.3162–22.8432 N), widened by a margin.
+PROVINCE_BOUNDS = (103.5306, 21.3162, 105.1386, 22.8432)
+BOUNDS_MARGIN_DEG = 0.1
+MAX_DECIMALS = 6
+MONETARY_UNITS = {"bn_vnd", "million_vnd", "vnd", "usd", "million_usd", "bn_usd"}
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int, np.integer),
+    "number": (int, float, np.integer, np.floating),
+    "boolean": (bool, np.bool_),
+    "array": (list, tuple, np.ndarray),
+    "object": (dict,),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: where it is and what is wrong."""
+
+    file: str
+    feature: str
+    field: str
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.file}: feature {self.feature}: field {self.field}: {self.severity}: {self.message}"
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and np.isnan(value)
+
+
+def _check_value(spec_type: str, value: Any) -> bool:
+    if spec_type == "integer" and isinstance(value, float):
+        return value.is_integer()
+    if spec_type in ("integer", "number") and isinstance(value, bool):
+        return False
+    if spec_type == "object" and isinstance(value, str):
+        return value.startswith("{")
+    if spec_type == "array" and isinstance(value, str):
+        return value.startswith("[")
+    return isinstance(value, _PY_TYPES[spec_type])
+
+
+def _fields(file: str, frame: gpd.GeoDataFrame, meta: LayerMeta) -> Iterator[Problem]:
+    ids = frame["id"].astype(str) if "id" in frame else pd.Series([f"#{i}" for i in range(len(frame))])
+    for spec in meta.fields:
+        if spec.name not in frame.columns:
+            if spec.required:
+                yield Problem(file, "*", spec.name, "required field is missing from the file")
+            continue
+        for feature_id, value in zip(ids, frame[spec.name], strict=True):
+            if _is_missing(value) or (isinstance(value, str) and value == ""):
+                if spec.required:
+                    yield Problem(file, feature_id, spec.name, "required value is empty")
+                continue
+            if not _check_value(spec.type, value):
+                yield Problem(file, feature_id, spec.name, f"expected {spec.type}, got {value!r}")
+            elif spec.enum is not None and value not in spec.enum:
+                yield Problem(file, feature_id, spec.name, f"{value!r} is not one of {spec.enum}")
+
+
+def _geometries(file: str, frame: gpd.GeoDataFrame, meta: LayerMeta | None) -> Iterator[Problem]:
+    ids = frame["id"].astype(str) if "id" in frame else pd.Series([f"#{i}" for i in range(len(frame))])
+    geoms = np.asarray(frame.geometry.array)
+    allowed = _allowed_types(meta.geometry_type) if meta else None
+    west, south, east, north = PROVINCE_BOUNDS
+    margin = BOUNDS_MARGIN_DEG
+    for feature_id, geom in zip(ids, geoms, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        if allowed and geom.geom_type not in allowed:
+            yield Problem(file, feature_id, "geometry", f"{geom.geom_type} where the layer holds {meta.geometry_type}")  # type: ignore[union-attr]
+        if not shapely.is_valid(geom):
+            yield Problem(file, feature_id, "geometry", f"invalid geometry: {shapely.is_valid_reason(geom)}")
+        minx, miny, maxx, maxy = geom.bounds
+        if minx < west - margin or maxx > east + margin or miny < south - margin or maxy > north + margin:
+            yield Problem(file, feature_id, "geometry",
+                          f"coordinates {geom.bounds} lie outside Lào Cai province {PROVINCE_BOUNDS} "
+                          f"(margin {margin}°); lat/lon swapped or wrong CRS?")
+        coords = shapely.get_coordinates(geom)
+        if np.any(np.abs(np.round(coords, MAX_DECIMALS) - coords) > 1e-12):
+            yield Problem(file, feature_id, "geometry", f"coordinates have more than {MAX_DECIMALS} decimals")
+
+
+def _allowed_types(geometry_type: str) -> set[str] | None:
+    if geometry_type in ("Geometry", "GeometryCollection", "Unknown"):
+        return None
+    names = {part.strip() for part in geometry_type.replace("/", ",").split(",")}
+    return names | {f"Multi{name}" for name in names if not name.startswith("Multi")}
+
+
+def _unique_ids(file: str, frame: gpd.GeoDataFrame) -> Iterator[Problem]:
+    if "id" not in frame.columns:
+        yield Problem(file, "*", "id", "no 'id' field: every feature needs a stable id")
+        return
+    counts = frame["id"].value_counts()
+    for feature_id in counts[counts > 1].index:
+        yield Problem(file, str(feature_id), "id", f"id used by {counts[feature_id]} features")
+    for feature_id in frame["id"]:
+        if isinstance(feature_id, str) and not feature_id.isascii():
+            yield Problem(file, feature_id, "id", "id must be ascii (it goes in URLs)")
+
+
+def validate_layer(path: Path, meta: LayerMeta | None) -> list[Problem]:
+    """Check one layer file; ``meta`` is its catalog entry (``None`` for an unknown layer)."""
+    file = str(path)
+    try:
+        info = pyogrio.read_info(path)
+        frame = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio.errors.DataSourceError and friends
+        return [Problem(file, "*", "*", f"cannot read as a vector layer: {exc}")]
+    problems: list[Problem] = []
+    if frame.crs is None:
+        problems.append(Problem(file, "*", "crs", "the file declares no CRS"))
+    elif not frame.crs.equals("EPSG:4326") and not frame.crs.equals("OGC:CRS84"):
+        problems.append(Problem(file, "*", "crs", f"{frame.crs.to_string()} where WGS 84 lon/lat is required"))
+    problems.extend(_unique_ids(file, frame))
+    problems.extend(_geometries(file, frame, meta))
+    if meta is not None:
+        problems.extend(_fields(file, frame, meta))
+    else:
+        problems.append(Problem(file, "*", "*", "no catalog entry for this layer", "warning"))
+    del info
+    return problems
+
+
+def validate_statistics(path: Path, known_entities: Iterable[str]) -> list[Problem]:
+    """Check the statistics table: columns, enumerations, units, integrity and duplicates."""
+    file = str(path)
+    try:
+        frame = stats_mod.read_statistics(path)
+    except DataError as exc:
+        return [Problem(file, "*", "*", str(exc))]
+    problems: list[Problem] = []
+    known = set(known_entities)
+    for index, row in frame.iterrows():
+        where = f"row {int(index) + 2} ({row.indicator}/{row.entity}/{row.year}/{row.period})"
+        problems.extend(_row_problems(file, where, row, known))
+    key = list(stats_mod.KEY)
+    duplicated = frame[frame.duplicated(subset=key, keep=False)]
+    for _, group in duplicated.groupby(key, dropna=False):
+        rows = ", ".join(str(int(i) + 2) for i in group.index)
+        first = group.iloc[0]
+        problems.append(Problem(file, f"rows {rows}", "indicator,entity,year,period,basis,variant",
+                                f"duplicate key ({first.indicator}, {first.entity}, {first.year}, {first.period}, "
+                                f"{first.basis}, variant {first.variant})"))
+    return problems
+
+
+def _row_problems(file: str, where: str, row: pd.Series, known: set[str]) -> Iterator[Problem]:
+    if row.entity not in known:
+        yield Problem(file, where, "entity", f"unknown entity '{row.entity}' (no feature or entities.csv row)")
+    if pd.isna(row.year):
+        yield Problem(file, where, "year", "year is not an integer")
+    if pd.isna(row.value):
+        yield Problem(file, where, "value", "value is not a number")
+    if row.basis not in stats_mod.BASES:
+        yield Problem(file, where, "basis", f"'{row.basis}' is not one of {list(stats_mod.BASES)}")
+    if row.price_basis not in stats_mod.PRICE_BASES:
+        yield Problem(file, where, "price_basis", f"'{row.price_basis}' is not one of {list(stats_mod.PRICE_BASES)}")
+    monetary = row.unit in MONETARY_UNITS
+    if monetary and row.price_basis == "n/a":
+        yield Problem(file, where, "price_basis", f"a money value ({row.unit}) needs a price basis, not n/a")
+    if not monetary and row.price_basis not in ("n/a", "unknown") and row.unit != "percent":
+        yield Problem(file, where, "price_basis", f"a {row.unit} quantity cannot have price basis {row.price_basis}")
+    if not str(row.source).startswith(("http://", "https://")):
+        yield Problem(file, where, "source", "source must be a URL")
+
+
+def validate_catalog_file(path: Path) -> tuple[Catalog | None, list[Problem]]:
+    """Load the catalog, turning a load failure into a problem."""
+    try:
+        return load_catalog(path), []
+    except DataError as exc:
+        return None, [Problem(str(path), "*", "*", str(exc))]
+
+
+def validate_data_dir(data_dir: Path) -> list[Problem]:
+    """Check the whole data directory: catalog, every layer it names, statistics."""
+    geo = data_dir / "geo"
+    catalog, problems = validate_catalog_file(geo / "catalog.json")
+    if catalog is None:
+        return problems
+    feature_ids: set[str] = set()
+    for meta in catalog:
+        path = geo / f"{meta.id}.geojson"
+        problems.extend(validate_layer(path, meta))
+        if path.exists():
+            raw = orjson.loads(path.read_bytes())
+            feature_ids |= {str(f.get("properties", {}).get("id")) for f in raw.get("features", [])}
+    duplicated = _ids_in_several_layers(geo, catalog)
+    problems.extend(duplicated)
+    entities = stats_mod.read_entities(data_dir / "entities.csv")
+    problems.extend(validate_statistics(data_dir / "statistics.csv", feature_ids | set(entities["entity"])))
+    return problems
+
+
+def _ids_in_several_layers(geo: Path, catalog: Catalog) -> list[Problem]:
+    seen: dict[str, str] = {}
+    problems = []
+    for meta in catalog:
+        path = geo / f"{meta.id}.geojson"
+        if not path.exists():
+            continue
+        for feature in orjson.loads(path.read_bytes()).get("features", []):
+            feature_id = str(feature.get("properties", {}).get("id"))
+            if feature_id in seen:
+                problems.append(Problem(str(path), feature_id, "id", f"id also used in layer {seen[feature_id]}"))
+            seen[feature_id] = meta.id
+    return problems
