@@ -1,9 +1,10 @@
-"""CQL2 filters (OGC API - Features Part 3): parsing with pygeofilter, vectorised evaluation.
+"""CQL2 filters (OGC API - Features Part 3): parsing with ``cql2``, vectorised evaluation.
 
-A filter is parsed once into pygeofilter's AST, its geometry literals are moved to storage
-CRS, and it is evaluated over a whole layer at once: attribute predicates as pandas/numpy
-operations, spatial predicates through the layer's shapely STRtree. Whatever we do not
-implement is refused with :class:`InvalidFilter`, never ignored.
+A filter (cql2-text or cql2-json) is parsed and validated by the ``cql2`` library into the
+standard CQL2 JSON form; its geometry literals are moved to storage CRS; it is evaluated over
+a whole layer at once: attribute predicates as pandas/numpy operations, spatial predicates
+through the layer's shapely STRtree. Whatever we do not implement is refused with
+:class:`InvalidFilter`, never ignored.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import cql2
 import numpy as np
+import orjson
 import pandas as pd
 import shapely
-from pygeofilter import ast, values
-from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
-from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
-from shapely.geometry import shape
+from shapely.geometry import mapping, shape
 
 from geo_industry.crs import transform_geometries
 from geo_industry.errors import InvalidFilter
@@ -43,12 +43,14 @@ CQL2_CONFORMANCE = (
     "http://www.opengis.net/spec/cql2/1.0/conf/arithmetic",
 )
 
-Column = pd.Series
-Value = Any
+Filter = dict[str, Any]
+_IMPLEMENTED = ("and, or, not, =, <>, <, <=, >, >=, like, between, in, isNull, casei, accenti, +, -, *, /, "
+                "s_intersects, s_disjoint, s_within, s_contains, s_touches, s_crosses, s_overlaps, s_equals, "
+                "s_dwithin")
 
 
-def parse_filter(text: str, lang: str = "cql2-text") -> ast.Node:
-    """Parse a CQL2 filter in ``cql2-text`` or ``cql2-json``.
+def parse_filter(text: str, lang: str = "cql2-text") -> Filter:
+    """Parse and validate a CQL2 filter; return its CQL2 JSON form.
 
     Raises
     ------
@@ -57,49 +59,67 @@ def parse_filter(text: str, lang: str = "cql2-text") -> ast.Node:
 
     Examples
     --------
-    >>> type(parse_filter("capacity_value > 30")).__name__
-    'GreaterThan'
+    >>> parse_filter("capacity_value > 30")
+    {'op': '>', 'args': [{'property': 'capacity_value'}, 30.0]}
     """
     if lang not in FILTER_LANGS:
         raise InvalidFilter("filter-lang", lang, "cql2-text or cql2-json")
     if len(text) > MAX_FILTER_LENGTH:
         raise InvalidFilter("filter", text[:80] + "…", f"at most {MAX_FILTER_LENGTH} characters")
     try:
-        node = parse_cql2_text(text) if lang == "cql2-text" else parse_cql2_json(text)
-    except Exception as exc:  # pygeofilter raises lark and json errors of many kinds
-        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        if lang == "cql2-text":
+            expression = cql2.parse_text(text)
+        else:
+            expression = cql2.parse_json(text)
+        document = expression.to_json()
+    except Exception as exc:  # cql2 raises ParseError/ValidationError/ValueError
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise InvalidFilter("filter", text, f"a valid {lang} expression ({reason})") from None
-    if not isinstance(node, ast.Node):
+    if not isinstance(document, dict) or "op" not in document:
         raise InvalidFilter("filter", text, "a boolean expression")
-    if _depth(node) > MAX_FILTER_DEPTH:
+    if _depth(document) > MAX_FILTER_DEPTH:
         raise InvalidFilter("filter", text[:80], f"nesting depth at most {MAX_FILTER_DEPTH}")
-    return node
+    return document
 
 
 def _depth(node: Any) -> int:
-    if not isinstance(node, ast.Node):
-        return 0
-    return 1 + max((_depth(child) for child in node.get_sub_nodes()), default=0)
+    if isinstance(node, dict) and "args" in node:
+        return 1 + max((_depth(arg) for arg in node["args"]), default=0)
+    if isinstance(node, list):
+        return max((_depth(item) for item in node), default=0)
+    return 0
+
+
+def _is_geometry(node: Any) -> bool:
+    return isinstance(node, dict) and ("bbox" in node or ("type" in node and "coordinates" in node)
+                                       or node.get("type") == "GeometryCollection")
+
+
+def _literal_geometry(node: dict[str, Any]) -> shapely.Geometry:
+    if "bbox" in node:
+        box = node["bbox"]
+        if len(box) == 6:
+            box = [box[0], box[1], box[3], box[4]]
+        return shapely.box(*box)
+    return shape(node)
 
 
 def to_storage_crs(node: Any, source: str) -> Any:
-    """Return the AST with every geometry literal reprojected from ``source`` to CRS84."""
+    """Return the filter with every geometry literal reprojected from ``source`` to CRS84."""
     if source == "OGC:CRS84":
         return node
-    if isinstance(node, values.Geometry | values.Envelope):
-        geom = transform_geometries(np.array([shape(node.geometry)]), source, "OGC:CRS84")[0]
-        return values.Geometry(shapely.geometry.mapping(geom))
-    if isinstance(node, ast.Node):
-        for name, value in vars(node).items():
-            if isinstance(value, list):
-                setattr(node, name, [to_storage_crs(v, source) for v in value])
-            elif isinstance(value, ast.Node | values.Geometry | values.Envelope):
-                setattr(node, name, to_storage_crs(value, source))
+    if _is_geometry(node):
+        geom = transform_geometries(np.array([_literal_geometry(node)]), source, "OGC:CRS84")[0]
+        return mapping(geom)
+    if isinstance(node, dict):
+        return {key: to_storage_crs(value, source) for key, value in node.items()}
+    if isinstance(node, list):
+        return [to_storage_crs(item, source) for item in node]
     return node
 
 
 class FilterEvaluator:
-    """Evaluate an AST against one layer frame; ``tree`` indexes the frame's geometries."""
+    """Evaluate a CQL2 JSON filter against one layer frame; ``tree`` indexes its geometries."""
 
     def __init__(
         self,
@@ -115,96 +135,71 @@ class FilterEvaluator:
         self.metric = metric
         self.size = len(frame)
 
-    def mask(self, node: Any) -> np.ndarray:
+    def mask(self, node: Filter) -> np.ndarray:
         """A boolean array: which rows satisfy ``node``."""
-        result = self._condition(node)
-        return np.asarray(result, dtype=bool)
+        return np.asarray(self._condition(node), dtype=bool)
 
     # conditions -------------------------------------------------------------------------
     def _condition(self, node: Any) -> np.ndarray:
-        handler = self._CONDITIONS.get(type(node))
+        if isinstance(node, bool):
+            return np.full(self.size, node)
+        op = node.get("op", "").lower() if isinstance(node, dict) else ""
+        handler = _CONDITIONS.get(op)
         if handler is None:
-            if isinstance(node, bool):
-                return np.full(self.size, node)
-            raise InvalidFilter("filter", _describe(node), "an operator this server implements "
-                                "(comparison, LIKE, BETWEEN, IN, IS NULL, AND/OR/NOT, S_* functions)")
-        return handler(self, node)
+            raise InvalidFilter("filter", _describe(node), f"an operator this server implements ({_IMPLEMENTED})")
+        return handler(self, node["args"])
 
-    def _and(self, node: ast.And) -> np.ndarray:
-        return self._condition(node.lhs) & self._condition(node.rhs)
-
-    def _or(self, node: ast.Or) -> np.ndarray:
-        return self._condition(node.lhs) | self._condition(node.rhs)
-
-    def _not(self, node: ast.Not) -> np.ndarray:
-        return ~self._condition(node.sub_node)
-
-    def _compare(self, node: ast.Comparison) -> np.ndarray:
-        lhs, rhs = self._value(node.lhs), self._value(node.rhs)
-        op = _COMPARATORS[type(node)]
-        try:
-            result = op(lhs, rhs)
-        except TypeError:
-            raise InvalidFilter("filter", _describe(node), "operands of comparable types") from None
-        return _fill(result, self.size)
-
-    def _between(self, node: ast.Between) -> np.ndarray:
-        value = self._value(node.lhs)
-        low, high = self._value(node.low), self._value(node.high)
-        try:
-            result = (value >= low) & (value <= high)
-        except TypeError:
-            raise InvalidFilter("filter", _describe(node), "numbers in BETWEEN") from None
-        result = _fill(result, self.size)
-        return ~result if node.not_ else result
-
-    def _like(self, node: ast.Like) -> np.ndarray:
-        value = self._value(node.lhs)
-        if not isinstance(value, pd.Series):
-            raise InvalidFilter("filter", _describe(node), "a property on the left of LIKE")
-        regex = _like_regex(node.pattern, node.wildcard, node.singlechar, node.escapechar)
-        flags = re.IGNORECASE if node.nocase else 0
-        result = value.astype("string").str.fullmatch(regex, flags=flags).fillna(False)
-        result = result.to_numpy(dtype=bool)
-        return ~result if node.not_ else result
-
-    def _in(self, node: ast.In) -> np.ndarray:
-        value = self._value(node.lhs)
-        options = [self._value(option) for option in node.sub_nodes]
-        if not isinstance(value, pd.Series):
-            raise InvalidFilter("filter", _describe(node), "a property on the left of IN")
-        result = value.isin(options).to_numpy(dtype=bool)
-        return ~result if node.not_ else result
-
-    def _is_null(self, node: ast.IsNull) -> np.ndarray:
-        value = self._value(node.lhs)
-        if isinstance(value, pd.Series):
-            result = value.isna().to_numpy(dtype=bool)
-        else:
-            result = np.full(self.size, value is None)
-        return ~result if node.not_ else result
-
-    def _spatial(self, node: ast.SpatialComparisonPredicate) -> np.ndarray:
-        literal = self._geometry_literal(node)
-        result = np.zeros(self.size, dtype=bool)
-        if isinstance(node, ast.GeometryEquals | ast.GeometryDisjoint):
-            candidates = self.tree.query(literal, predicate="intersects")
-            if isinstance(node, ast.GeometryDisjoint):
-                result[candidates] = True
-                present = ~shapely.is_missing(np.asarray(self.frame.geometry.array))
-                return ~result & present
-            geoms = np.asarray(self.frame.geometry.array)[candidates]
-            result[candidates[shapely.equals(geoms, literal)]] = True
-            return result
-        result[self.tree.query(literal, predicate=_TREE_PREDICATES[type(node)])] = True
+    def _and(self, args: list[Any]) -> np.ndarray:
+        result = np.ones(self.size, dtype=bool)
+        for arg in args:
+            result &= self._condition(arg)
         return result
 
-    def _dwithin(self, node: ast.DistanceWithin) -> np.ndarray:
-        literal = self._geometry_literal(node)
-        metres = float(node.distance) * _UNIT_METRES.get(str(node.units).lower(), 0.0)
-        if metres <= 0 and str(node.units).lower() not in _UNIT_METRES:
-            raise InvalidFilter("filter", _describe(node), "a distance in metres or kilometres")
-        # prefilter in degrees (1° ≥ 100 km in this region), then measure in a metric CRS
+    def _or(self, args: list[Any]) -> np.ndarray:
+        result = np.zeros(self.size, dtype=bool)
+        for arg in args:
+            result |= self._condition(arg)
+        return result
+
+    def _not(self, args: list[Any]) -> np.ndarray:
+        return ~self._condition(args[0])
+
+    def _between(self, args: list[Any]) -> np.ndarray:
+        value, low, high = (self._value(arg) for arg in args)
+        try:
+            return _fill((value >= low) & (value <= high), self.size)
+        except TypeError:
+            raise InvalidFilter("filter", "between", "numbers in BETWEEN") from None
+
+    def _like(self, args: list[Any]) -> np.ndarray:
+        value, pattern = self._value(args[0]), self._value(args[1])
+        if not isinstance(value, pd.Series) or not isinstance(pattern, str):
+            raise InvalidFilter("filter", "like", "a property (or CASEI/ACCENTI of one) LIKE a text pattern")
+        matched = value.astype("string").str.fullmatch(_like_regex(pattern), flags=re.DOTALL)
+        return matched.fillna(False).to_numpy(dtype=bool)
+
+    def _in(self, args: list[Any]) -> np.ndarray:
+        value, options = self._value(args[0]), args[1]
+        if not isinstance(value, pd.Series) or not isinstance(options, list):
+            raise InvalidFilter("filter", "in", "a property IN a list of values")
+        return value.isin([self._value(option) for option in options]).to_numpy(dtype=bool)
+
+    def _is_null(self, args: list[Any]) -> np.ndarray:
+        value = self._value(args[0])
+        if isinstance(value, pd.Series):
+            return value.isna().to_numpy(dtype=bool)
+        return np.full(self.size, value is None)
+
+    def _dwithin(self, args: list[Any]) -> np.ndarray:
+        if len(args) != 4:
+            raise InvalidFilter("filter", "s_dwithin", "S_DWITHIN(geometry, literal, distance, units)")
+        literal = self._geometry_literal("s_dwithin", args[:2])
+        units = args[3]["property"] if isinstance(args[3], dict) else args[3]
+        factor = _UNIT_METRES.get(str(units).lower())
+        if factor is None or not isinstance(args[2], int | float):
+            raise InvalidFilter("filter", "s_dwithin", "a distance and units meters or kilometers")
+        metres = float(args[2]) * factor
+        # prefilter in degrees (1° ≥ 100 km at these latitudes), then measure in a metric CRS
         candidates = self.tree.query(literal, predicate="dwithin", distance=metres / 100_000 * 1.5)
         result = np.zeros(self.size, dtype=bool)
         if len(candidates):
@@ -213,76 +208,75 @@ class FilterEvaluator:
             result[candidates[near]] = True
         return result
 
-    def _geometry_literal(self, node: Any) -> shapely.Geometry:
-        lhs, rhs = node.lhs, node.rhs
-        if isinstance(rhs, ast.Attribute) and not isinstance(lhs, ast.Attribute):
+    def _geometry_literal(self, op: str, args: list[Any]) -> shapely.Geometry:
+        lhs, rhs = args[0], args[1]
+        if _is_geometry(lhs) and isinstance(rhs, dict) and "property" in rhs:
+            if op in ("s_within", "s_contains"):
+                raise InvalidFilter("filter", op, f"the geometry property first in {op.upper()}")
             lhs, rhs = rhs, lhs
-            if isinstance(node, ast.GeometryWithin | ast.GeometryContains):
-                raise InvalidFilter("filter", _describe(node), "the property first in S_WITHIN/S_CONTAINS")
-        if not isinstance(lhs, ast.Attribute) or lhs.name not in ("geometry", "geom"):
-            raise InvalidFilter("filter", _describe(node), "the geometry property 'geometry' as one argument")
-        if not isinstance(rhs, values.Geometry | values.Envelope):
-            raise InvalidFilter("filter", _describe(node), "a geometry literal as the other argument")
-        geom = shape(rhs.geometry)
-        if not geom.is_valid:
-            raise InvalidFilter("filter", _describe(node), f"a valid geometry ({shapely.is_valid_reason(geom)})")
+        if not (isinstance(lhs, dict) and lhs.get("property") in ("geometry", "geom")):
+            raise InvalidFilter("filter", op, "the geometry property 'geometry' as one argument")
+        if not _is_geometry(rhs):
+            raise InvalidFilter("filter", op, "a geometry literal (WKT, GeoJSON or BBOX) as the other argument")
+        try:
+            geom = _literal_geometry(rhs)
+        except Exception:  # shapely raises several kinds on malformed GeoJSON
+            raise InvalidFilter("filter", op, "a well-formed geometry literal") from None
+        if not shapely.is_valid(geom):
+            raise InvalidFilter("filter", op, f"a valid geometry ({shapely.is_valid_reason(geom)})")
         return geom
 
     # values -----------------------------------------------------------------------------
-    def _value(self, node: Any) -> Value:
-        if isinstance(node, ast.Attribute):
-            return self._column(node.name)
-        if isinstance(node, ast.Function):
-            return self._function(node)
-        if isinstance(node, ast.Arithmetic):
-            return self._arithmetic(node)
+    def _value(self, node: Any) -> Any:
+        if isinstance(node, dict):
+            if "property" in node:
+                return self._column(node["property"])
+            op = str(node.get("op", "")).lower()
+            if op in ("casei", "accenti"):
+                return self._text_function(op, node["args"])
+            if op in _ARITHMETIC:
+                return self._arithmetic(op, node["args"])
+            raise InvalidFilter("filter", _describe(node), "a property, literal, CASEI/ACCENTI or arithmetic")
         if isinstance(node, bool | int | float | str) or node is None:
             return node
         raise InvalidFilter("filter", _describe(node), "a property, number, string or boolean operand")
 
     def _column(self, name: str) -> pd.Series:
-        if name not in self.queryables:
-            raise InvalidFilter(
-                "filter", name, "a queryable of this collection (see its /queryables)"
-            )
+        if name not in self.queryables or self.queryables[name] == "geometry":
+            raise InvalidFilter("filter", name, "a queryable property of this collection (see its /queryables)")
         return self.frame[name]
 
-    def _function(self, node: ast.Function) -> Value:
-        name = node.name.lower()
-        if name not in ("lower", "casei", "accenti") or len(node.arguments) != 1:
-            raise InvalidFilter("filter", f"{node.name}()", "CASEI(x) or ACCENTI(x)")
-        value = self._value(node.arguments[0])
-        transform = str.casefold if name in ("lower", "casei") else _strip_accents
+    def _text_function(self, op: str, args: list[Any]) -> Any:
+        value = self._value(args[0])
+        transform = str.casefold if op == "casei" else _strip_accents
         if isinstance(value, pd.Series):
             return value.astype("string").map(lambda v: v if pd.isna(v) else transform(v))
         if isinstance(value, str):
             return transform(value)
-        raise InvalidFilter("filter", f"{node.name}()", "a string argument")
+        raise InvalidFilter("filter", op.upper(), "a text argument")
 
-    def _arithmetic(self, node: ast.Arithmetic) -> Value:
-        lhs, rhs = self._value(node.lhs), self._value(node.rhs)
+    def _arithmetic(self, op: str, args: list[Any]) -> Any:
+        lhs, rhs = self._value(args[0]), self._value(args[1])
         try:
-            return _ARITHMETIC[type(node)](lhs, rhs)
+            return _ARITHMETIC[op](lhs, rhs)
         except (TypeError, ZeroDivisionError):
-            raise InvalidFilter("filter", _describe(node), "numeric operands") from None
-
-    _CONDITIONS: dict[type, Callable[[FilterEvaluator, Any], np.ndarray]] = {}
+            raise InvalidFilter("filter", op, "numeric operands") from None
 
 
 def _strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
 
 
-def _like_regex(pattern: str, wildcard: str, singlechar: str, escapechar: str | None) -> str:
+def _like_regex(pattern: str) -> str:
     out, i = [], 0
     while i < len(pattern):
         char = pattern[i]
-        if escapechar and char == escapechar and i + 1 < len(pattern):
+        if char == "\\" and i + 1 < len(pattern):
             out.append(re.escape(pattern[i + 1]))
             i += 2
             continue
-        out.append(".*" if char == wildcard else "." if char == singlechar else re.escape(char))
+        out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
         i += 1
     return "".join(out)
 
@@ -294,45 +288,76 @@ def _fill(result: Any, size: int) -> np.ndarray:
 
 
 def _describe(node: Any) -> str:
-    return type(node).__name__ if isinstance(node, ast.Node) else repr(node)
+    return orjson.dumps(node).decode()[:200] if isinstance(node, dict | list) else repr(node)
 
 
-_COMPARATORS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Equal: lambda a, b: a == b,
-    ast.NotEqual: lambda a, b: a != b,
-    ast.LessThan: lambda a, b: a < b,
-    ast.LessEqual: lambda a, b: a <= b,
-    ast.GreaterThan: lambda a, b: a > b,
-    ast.GreaterEqual: lambda a, b: a >= b,
+_COMPARATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "=": lambda a, b: a == b,
+    "<>": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
 }
-_ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mul: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
 }
 # STRtree.query(literal, predicate=p) tests p(literal, row geometry)
-_TREE_PREDICATES: dict[type, str] = {
-    ast.GeometryIntersects: "intersects",
-    ast.GeometryDisjoint: "intersects",
-    ast.GeometryWithin: "contains",  # row within literal  <=> literal contains row
-    ast.GeometryContains: "within",  # row contains literal <=> literal within row
-    ast.GeometryTouches: "touches",
-    ast.GeometryCrosses: "crosses",
-    ast.GeometryOverlaps: "overlaps",
-    ast.GeometryEquals: "intersects",  # then shapely.equals on the candidates
+_TREE_PREDICATES: dict[str, str] = {
+    "s_intersects": "intersects",
+    "s_within": "contains",  # row within literal  <=> literal contains row
+    "s_contains": "within",  # row contains literal <=> literal within row
+    "s_touches": "touches",
+    "s_crosses": "crosses",
+    "s_overlaps": "overlaps",
 }
 _UNIT_METRES = {"meters": 1.0, "metres": 1.0, "m": 1.0, "kilometers": 1000.0, "kilometres": 1000.0, "km": 1000.0}
 
-FilterEvaluator._CONDITIONS = {
-    ast.And: FilterEvaluator._and,
-    ast.Or: FilterEvaluator._or,
-    ast.Not: FilterEvaluator._not,
-    **{cls: FilterEvaluator._compare for cls in _COMPARATORS},
-    ast.Between: FilterEvaluator._between,
-    ast.Like: FilterEvaluator._like,
-    ast.In: FilterEvaluator._in,
-    ast.IsNull: FilterEvaluator._is_null,
-    **{cls: FilterEvaluator._spatial for cls in _TREE_PREDICATES},
-    ast.DistanceWithin: FilterEvaluator._dwithin,
+def _comparison(op: str) -> Callable[[FilterEvaluator, list[Any]], np.ndarray]:
+    """The handler of comparison operator ``op``."""
+
+    def compare(self: FilterEvaluator, args: list[Any]) -> np.ndarray:
+        lhs, rhs = self._value(args[0]), self._value(args[1])
+        try:
+            result = _COMPARATORS[op](lhs, rhs)
+        except TypeError:
+            raise InvalidFilter("filter", _describe({"op": op, "args": args}),
+                                "operands of comparable types (number with number, text with text)") from None
+        return _fill(result, self.size)
+    return compare
+
+
+def _spatial_predicate(op: str) -> Callable[[FilterEvaluator, list[Any]], np.ndarray]:
+    """The handler of spatial function ``op`` (answered through the STRtree)."""
+
+    def spatial(self: FilterEvaluator, args: list[Any]) -> np.ndarray:
+        literal = self._geometry_literal(op, args)
+        result = np.zeros(self.size, dtype=bool)
+        if op in ("s_equals", "s_disjoint"):
+            candidates = self.tree.query(literal, predicate="intersects")
+            if op == "s_disjoint":
+                result[candidates] = True
+                return ~result & ~shapely.is_missing(np.asarray(self.frame.geometry.array))
+            geoms = np.asarray(self.frame.geometry.array)[candidates]
+            result[candidates[shapely.equals(geoms, literal)]] = True
+            return result
+        result[self.tree.query(literal, predicate=_TREE_PREDICATES[op])] = True
+        return result
+    return spatial
+
+
+_CONDITIONS: dict[str, Callable[[FilterEvaluator, list[Any]], np.ndarray]] = {
+    "and": FilterEvaluator._and,
+    "or": FilterEvaluator._or,
+    "not": FilterEvaluator._not,
+    **{op: _comparison(op) for op in _COMPARATORS},
+    "between": FilterEvaluator._between,
+    "like": FilterEvaluator._like,
+    "in": FilterEvaluator._in,
+    "isnull": FilterEvaluator._is_null,
+    **{op: _spatial_predicate(op) for op in (*_TREE_PREDICATES, "s_equals", "s_disjoint")},
+    "s_dwithin": FilterEvaluator._dwithin,
 }

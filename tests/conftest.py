@@ -1,0 +1,32 @@
+"""Shared test constants and fixtures: the embedded data and the shared fixtures folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geo_industry.settings import Settings
+from geo_industry.store import EmbeddedStore
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = REPO_ROOT / "data"
+#: Openly licensed boundaries, rivers, places and a DEM (see its SOURCES.md); read in place.
+FIXTURES_DIR = REPO_ROOT.parent / "shared" / "fixtures"
+RESEARCH_DIR = REPO_ROOT.parent / "shared" / "research"
+
+DEM_TIF = FIXTURES_DIR / "laocai_dem.tif"
+MERGED_BOUNDARY = FIXTURES_DIR / "laocai_2025_merged.geojson"
+RIVERS = FIXTURES_DIR / "laocai_rivers.geojson"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """Settings for the embedded data, ignoring any environment file."""
+    return Settings(data_dir=DATA_DIR, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def store(settings: Settings) -> EmbeddedStore:
+    """The embedded store, loaded once per test session."""
+    return EmbeddedStore.from_settings(settings)
