@@ -96,7 +96,8 @@ def derived_indicators(stats: pd.DataFrame, *, province_of: Mapping[str, tuple[s
     the province entities ``province_of[entity]`` (e.g. its former province and the merged
     one) for the same indicator, year, period, basis, unit and price basis.
     """
-    base = stats[(stats["variant"] == 0) & stats["value"].notna() & stats["year"].notna()]
+    usable = (stats["variant"] == 0) & stats["value"].notna() & stats["year"].notna()
+    base = stats[usable & (stats["unit"] != "percent")]  # growth of a growth rate means nothing
     series_key = ["indicator", "entity", "period", "unit", "price_basis"]
     derived = [_yoy_growth(base, series_key), _target_attainment(base, series_key)]
     derived.append(_share_of(base, province_of))

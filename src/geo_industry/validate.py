@@ -16,13 +16,13 @@ import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
-import pyogrio
 import shapely
 
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog, load_catalog
 from geo_industry.errors import DataError
 from geo_industry.models import LayerMeta
+from geo_industry.vector_io import read_vector
 
 #: Lon/lat bounds of Lào Cai province since 1 July 2025 (geoBoundaries union of the former
 #: Lào Cai and Yên Bái provinces: 103.5306–105.1386 E, 21.3162–22.8432 N), widened by a margin.
@@ -136,8 +136,7 @@ def validate_layer(path: Path, meta: LayerMeta | None) -> list[Problem]:
     """Check one layer file; ``meta`` is its catalog entry (``None`` for an unknown layer)."""
     file = str(path)
     try:
-        info = pyogrio.read_info(path)
-        frame = gpd.read_file(path, engine="pyogrio")
+        frame = read_vector(path)
     except Exception as exc:  # pyogrio.errors.DataSourceError and friends
         return [Problem(file, "*", "*", f"cannot read as a vector layer: {exc}")]
     problems: list[Problem] = []
@@ -151,7 +150,6 @@ def validate_layer(path: Path, meta: LayerMeta | None) -> list[Problem]:
         problems.extend(_fields(file, frame, meta))
     else:
         problems.append(Problem(file, "*", "*", "no catalog entry for this layer", "warning"))
-    del info
     return problems
 
 
@@ -195,7 +193,7 @@ def _row_problems(file: str, where: str, row: pd.Series, known: set[str]) -> Ite
     if not monetary and row.price_basis not in ("n/a", "unknown") and row.unit != "percent":
         yield Problem(file, where, "price_basis", f"a {row.unit} quantity cannot have price basis {row.price_basis}")
     if not str(row.source).startswith(("http://", "https://")):
-        yield Problem(file, where, "source", "source must be a URL")
+        yield Problem(file, where, "source", f"source is not a URL: {row.source!r}", "warning")
 
 
 def validate_catalog_file(path: Path) -> tuple[Catalog | None, list[Problem]]:

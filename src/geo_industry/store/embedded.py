@@ -23,6 +23,7 @@ from geo_industry.crs import transform_geometries
 from geo_industry.errors import DataError, FeatureNotFound, InvalidSortBy
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 from geo_industry.settings import Settings
+from geo_industry.vector_io import read_vector
 
 STORAGE_CRS = "OGC:CRS84"
 METRIC_CRS = "EPSG:9208"
@@ -42,7 +43,7 @@ class _Layer:
 
 def _read_layer(path: Path, meta: LayerMeta) -> gpd.GeoDataFrame:
     try:
-        frame = gpd.read_file(path, engine="pyogrio")
+        frame = read_vector(path)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         raise DataError(f"{path}: cannot read layer {meta.id} ({exc})") from None
     if frame.crs is None or not frame.crs.equals("EPSG:4326"):
