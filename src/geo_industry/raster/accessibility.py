@@ -53,7 +53,8 @@ class DistanceRaster:
 def usable_geometries(frame: gpd.GeoDataFrame, *, argument: str = "features") -> gpd.GeoSeries:
     """The non-null, non-empty geometries of a GeoDataFrame (its CRS must be set)."""
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise InvalidParameterError(f"{argument} must be a GeoDataFrame, got {type(frame).__name__}")
+        raise InvalidParameterError(
+            f"{argument} must be a GeoDataFrame, got {type(frame).__name__}")
     if frame.crs is None:
         raise MissingCRSError(f"{argument} has no CRS; set one (e.g. EPSG:4326)")
     geoms = frame.geometry
@@ -129,5 +130,8 @@ def distance_raster(
     return DistanceRaster(name, km, grid, inside, skipped + len(geoms) - inside)
 
 
-def _touches_box(b: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> bool:
+Bounds = tuple[float, float, float, float]
+
+
+def _touches_box(b: Bounds, box: Bounds) -> bool:
     return not (b[2] < box[0] or b[0] > box[2] or b[3] < box[1] or b[1] > box[3])

@@ -90,7 +90,8 @@ def to_crs_geometry(geometry: BaseGeometry, *, src_crs: object, dst_crs: object)
         transformer.transform(xy[:, 0], xy[:, 1])))
 
 
-def ground_pixel_size(*, crs: object, transform: Affine, lon: float, lat: float) -> tuple[float, float]:
+def ground_pixel_size(*, crs: object, transform: Affine, lon: float, lat: float
+                      ) -> tuple[float, float]:
     """True ground size (metres) of one pixel of a grid near a lon/lat position.
 
     The pixel steps of ``transform`` are taken at the grid position of (lon, lat) and measured

@@ -54,8 +54,10 @@ EXCLUDED_STEEP = 1
 EXCLUDED_WATER = 2
 EXCLUDED_AREA = 4
 EXCLUDED_OUTSIDE = 8
-_EXCLUSION_REASONS = {EXCLUDED_STEEP: "steep", EXCLUDED_WATER: "water",
-                      EXCLUDED_AREA: "excluded area", EXCLUDED_OUTSIDE: "outside the area of interest"}
+_EXCLUSION_REASONS = {
+    EXCLUDED_STEEP: "steep", EXCLUDED_WATER: "water", EXCLUDED_AREA: "excluded area",
+    EXCLUDED_OUTSIDE: "outside the area of interest",
+}
 
 
 class SuitabilityConfig(BaseModel):
@@ -218,7 +220,8 @@ class SuitabilitySurface:
         """Explain the score of one pixel (row, col)."""
         if not (0 <= row < self.grid.height and 0 <= col < self.grid.width):
             raise InvalidParameterError(
-                f"pixel (row={row}, col={col}) is outside the {self.grid.height}×{self.grid.width} grid")
+                f"pixel (row={row}, col={col}) is outside the "
+                f"{self.grid.height}×{self.grid.width} grid")
         values = {k: float(a[row, col]) for k, a in self.inputs.items()}
         result = explain_values(values, config=self.config, missing=self.missing)
         flags = int(self.exclusion[row, col])
@@ -284,7 +287,8 @@ def suitability_surface(
     inputs: dict[str, np.ndarray] = {}
     for name, array in distances_km.items():
         if name not in DISTANCE_CRITERIA:
-            raise InvalidParameterError(f"distances_km key {name!r} is not one of {DISTANCE_CRITERIA}")
+            raise InvalidParameterError(
+                f"distances_km key {name!r} is not one of {DISTANCE_CRITERIA}")
         _check_shape(name, array, grid)
         inputs[name] = array
     missing = dict(missing or {})

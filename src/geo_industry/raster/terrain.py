@@ -132,7 +132,8 @@ def load_dem(
         if coverage < min_coverage:
             raise NoCoverageError(
                 f"dem {str(path)!r} covers {coverage:.1%} of the area of interest, "
-                f"expected at least {min_coverage:.0%}; bounds {tuple(round(b, 4) for b in src.bounds)}"
+                f"expected at least {min_coverage:.0%}; "
+                f"bounds {tuple(round(b, 4) for b in src.bounds)}"
             )
         centre = to_crs_geometry(area_of_interest.centroid, src_crs=aoi_crs, dst_crs="EPSG:4326")
         dx, dy = ground_pixel_size(crs=src.crs.to_wkt(), transform=src.transform,

@@ -19,10 +19,10 @@ from morecantile.errors import InvalidIdentifier
 from pydantic import BaseModel, Field
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
+from rasterio.windows import Window
 from rio_tiler.colormap import cmap as _colormaps
 from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import Reader
-from rasterio.windows import Window
 
 from geo_industry.raster.errors import (
     InvalidParameterError,
@@ -179,7 +179,8 @@ class ProductReader:
                                                         always_xy=True)
         rx, ry = self._to_raster[crs].transform(x, y)
         if not (math.isfinite(rx) and math.isfinite(ry)):
-            raise PointOutsideRasterError(f"point ({x}, {y}) in {crs} cannot be placed on the raster")
+            raise PointOutsideRasterError(
+                f"point ({x}, {y}) in {crs} cannot be placed on the raster")
         row, col = self._dataset.index(rx, ry)
         if not (0 <= row < self._dataset.height and 0 <= col < self._dataset.width):
             raise PointOutsideRasterError(
