@@ -134,13 +134,55 @@ def _shapefile_groups(data: gpd.GeoDataFrame, layer_name: str) -> dict[str, gpd.
     return groups
 
 
+SHAPEFILE_NAME_LENGTH = 10
+SHAPEFILE_TEXT_LENGTH = 254
+
+
+def _short_names(columns: list[str]) -> dict[str, str]:
+    """Unique dBASE field names (≤ 10 characters) for ``columns``."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for column in columns:
+        short = column[:SHAPEFILE_NAME_LENGTH]
+        counter = 1
+        while short in taken:
+            suffix = f"_{counter}"
+            short = column[: SHAPEFILE_NAME_LENGTH - len(suffix)] + suffix
+            counter += 1
+        names[column] = short
+        taken.add(short)
+    return names
+
+
+def _fit_dbase(value: object) -> object:
+    """Cut text to the 254 bytes a dBASE field holds, at a character boundary."""
+    if not isinstance(value, str):
+        return value
+    return value.encode("utf-8")[:SHAPEFILE_TEXT_LENGTH].decode("utf-8", errors="ignore")
+
+
 def _zipped_shapefile(data: gpd.GeoDataFrame, fmt: ExportFormat, layer_name: str) -> bytes:
+    """A zip of the shapefile parts, plus what dBASE cannot hold.
+
+    dBASE limits names to 10 and text to 254 characters; the zip therefore also carries
+    ``<layer>_fields.csv`` (short name → full name) and ``<layer>_attributes.csv`` with every
+    attribute untruncated, so nothing is lost.
+    """
+    attributes = data.drop(columns=data.geometry.name)
+    names = _short_names(list(attributes.columns))
+    short = data.rename(columns=names)
+    for column in names.values():
+        if short[column].dtype == object or str(short[column].dtype).startswith(("str", "string")):
+            short[column] = short[column].map(_fit_dbase)
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="geo-industry-shp-") as tmp, \
             zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, part in _shapefile_groups(data, layer_name).items():
+        for name, part in _shapefile_groups(short, layer_name).items():
             pyogrio.write_dataframe(part, Path(tmp) / f"{name}.shp", driver=fmt.driver,
                                     layer_options=dict(fmt.layer_options))
         for file in sorted(Path(tmp).iterdir()):
             archive.write(file, arcname=file.name)
+        mapping = "short_name,field\n" + "".join(f"{s},{n}\n" for n, s in names.items())
+        archive.writestr(f"{layer_name}_fields.csv", mapping)
+        archive.writestr(f"{layer_name}_attributes.csv", attributes.to_csv(index=False))
     return buffer.getvalue()

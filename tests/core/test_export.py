@@ -1,0 +1,87 @@
+"""Exports round-trip through pyogrio in every format and CRS."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pyogrio
+import pytest
+
+from geo_industry.crs import resolve_crs, transform_geometries
+from geo_industry.errors import InvalidParameter
+from geo_industry.export import EXPORT_FORMATS, export_bytes, resolve_format, write_layer
+from geo_industry.vector_io import read_vector
+
+
+@pytest.mark.parametrize("name", sorted(EXPORT_FORMATS))
+@pytest.mark.parametrize("layer", ["mines", "industrial_zones"])
+def test_round_trip_keeps_every_feature_and_its_attributes(store, tmp_path, name, layer):
+    fmt = EXPORT_FORMATS[name]
+    frame = store.frame(layer)
+    path = write_layer(frame, tmp_path / f"{layer}{fmt.suffix}", fmt=fmt, layer_name=layer)
+    if name == "shp":
+        with zipfile.ZipFile(path) as archive:
+            archive.extractall(tmp_path / "shp")
+        parts = sorted((tmp_path / "shp").glob("*.shp"))
+        back_frames = [read_vector(part) for part in parts]
+        back_ids = [fid for back in back_frames for fid in back["id"]]
+        assert all((tmp_path / "shp" / f"{p.stem}.prj").exists() for p in parts)
+    else:
+        back = read_vector(path)
+        id_column = "id2" if name == "kml" and "id2" in back else "id"
+        back_ids = list(back[id_column])
+        if name not in ("kml",):
+            assert set(back["name_vi"]) - {None} <= set(frame["name_vi"])
+    assert sorted(back_ids) == sorted(frame["id"])
+
+
+@pytest.mark.parametrize("crs_code", ["EPSG:9208", "EPSG:3405", "EPSG:4756", "EPSG:3857"])
+def test_export_in_a_projected_or_vn2000_crs(store, tmp_path, crs_code):
+    crs = resolve_crs(crs_code)
+    frame = store.frame("border_gates")
+    path = write_layer(frame, tmp_path / "gates.gpkg", fmt=EXPORT_FORMATS["gpkg"], crs=crs, layer_name="gates")
+    back = read_vector(path)
+    assert back.crs.equals(crs.crs)
+    expected = transform_geometries(np.asarray(frame.geometry.array), "OGC:CRS84", crs_code)
+    present = [g is not None for g in expected]
+    got = np.asarray(back.geometry.array)[present]
+    want = expected[present]
+    assert all(g.distance(w) < 0.01 for g, w in zip(got, want, strict=True))
+
+
+def test_csv_holds_wkt_and_json_lists(store):
+    content = export_bytes(store.frame("mines"), fmt=EXPORT_FORMATS["csv"], layer_name="mines").decode()
+    header, first = content.splitlines()[:2]
+    assert header.startswith("WKT,")
+    assert "POINT (" in first and '[""http' in first
+
+
+def test_kml_refuses_a_projected_crs(store):
+    with pytest.raises(InvalidParameter, match="KML"):
+        export_bytes(store.frame("mines"), fmt=EXPORT_FORMATS["kml"], crs=resolve_crs("EPSG:9208"))
+
+
+def test_unknown_format():
+    with pytest.raises(InvalidParameter, match="one of"):
+        resolve_format("xlsx")
+
+
+def test_geopackage_layer_name(store, tmp_path):
+    path = write_layer(store.frame("mines"), tmp_path / "m.gpkg", fmt=EXPORT_FORMATS["gpkg"], layer_name="mines")
+    assert [name for name, _ in pyogrio.list_layers(path)] == ["mines"]
+
+
+def test_shapefile_zip_keeps_what_dbase_cannot_hold(store, tmp_path):
+    frame = store.frame("industrial_zones")
+    content = export_bytes(frame, fmt=EXPORT_FORMATS["shp"], layer_name="industrial_zones")
+    path = tmp_path / "zones.zip"
+    path.write_bytes(content)
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        assert {"industrial_zones_fields.csv", "industrial_zones_attributes.csv"} <= names
+        fields = archive.read("industrial_zones_fields.csv").decode()
+        attributes = archive.read("industrial_zones_attributes.csv").decode()
+    assert "geometry_n,geometry_note" in fields
+    longest = max((v for v in frame["geometry_note"] if isinstance(v, str)), key=len)
+    assert len(longest.encode()) > 254 and longest in attributes
