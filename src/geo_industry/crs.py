@@ -8,7 +8,7 @@ with a datum-less shortcut.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import shapely
@@ -55,12 +55,12 @@ _BY_CODE = {c.code: c for c in SUPPORTED_CRS}
 CRS84 = _BY_URI[CRS84_URI]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _crs(code: str) -> CRS:
     return CRS.from_user_input(code)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lat_first(code: str) -> bool:
     axis = _crs(code).axis_info
     return bool(axis) and axis[0].direction.lower() in ("north", "south")
@@ -96,7 +96,7 @@ def resolve_crs(value: str, *, parameter: str = "crs") -> SupportedCRS:
     raise InvalidCRS(parameter, value, "one of " + ", ".join(c.uri for c in SUPPORTED_CRS))
 
 
-@lru_cache(maxsize=None)
+@cache
 def transformer(source: str, target: str) -> Transformer:
     """A transformer between two CRS codes in lon/lat, easting/northing (x, y) order.
 

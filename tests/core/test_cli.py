@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import DATA_DIR
 
 from geo_industry.catalog import LAYER_IDS
 from geo_industry.vector_io import read_vector
-from tests.conftest import DATA_DIR
 
 CLI = [sys.executable, "-m", "geo_industry"]
 

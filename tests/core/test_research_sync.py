@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from tests.conftest import REPO_ROOT, RESEARCH_DIR
 
 KIND_TO_LAYER = {

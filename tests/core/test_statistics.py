@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from tests.conftest import DATA_DIR
 
 from geo_industry.errors import DataError
 from geo_industry.statistics import KEY, check_entities, derived_indicators, latest_actuals
-from tests.conftest import DATA_DIR
 
 OLD_LAO_CAI = "admin:10:pre-2025-07-01"
 

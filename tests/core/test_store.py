@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+from tests.conftest import DATA_DIR
 
 from geo_industry.catalog import LAYER_IDS
 from geo_industry.cql import parse_filter
 from geo_industry.errors import CollectionNotFound, FeatureNotFound, InvalidFilter, InvalidSortBy
 from geo_industry.models import DateInterval, FeatureQuery, SortKey
 from geo_industry.store import EmbeddedStore, FeatureStore
-from tests.conftest import DATA_DIR
 
 
 @pytest.fixture(params=["embedded"], scope="module")

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.conftest import DATA_DIR
 
 from geo_industry.catalog import load_catalog
 from geo_industry.validate import validate_data_dir, validate_layer, validate_statistics
-from tests.conftest import DATA_DIR
 
 GOOD_POINT = {"type": "Point", "coordinates": [104.14431, 22.29499]}
 
