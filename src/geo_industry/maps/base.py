@@ -1,0 +1,219 @@
+"""The frame every map page shares: basemap choice, reference layers, controls, header bar."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import folium
+import geopandas as gpd
+import shapely
+from branca.element import Element
+from folium import plugins
+
+from geo_industry.i18n import LANGUAGES, html_lang, translate
+from geo_industry.maps.assets import localize_assets
+from geo_industry.maps.controls import CoordinateReadout, MiniMap, Script
+from geo_industry.maps.data import MapData
+from geo_industry.maps.styles import BOUNDARY_COLOR, RIVER_COLOR
+from geo_industry.maps.urls import PageUrls
+
+BASEMAPS = ("offline", "osm", "carto")
+LAO_CAI_CENTER = (22.1, 104.3)
+_TILES = {
+    "osm": (
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    ),
+    "carto": (
+        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
+        '&copy; <a href="https://carto.com/attributions">CARTO</a>',
+    ),
+}
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "zh-CN": "中文"}
+_CURRENT = ' aria-current="true"'
+NAV = (
+    ("index", "nav.index"),
+    ("overview", "nav.overview"),
+    ("copper-value-chain", "nav.copper"),
+    ("energy", "nav.energy"),
+    ("statistics", "nav.statistics"),
+    ("compare", "nav.compare"),
+)
+HEADER_CSS = """
+<style>
+html,body{font-family:system-ui,"Segoe UI",Roboto,"Noto Sans",sans-serif}
+.gi-bar{display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center;padding:6px 10px;
+  background:#1d3557;color:#fff;font-size:14px;min-height:32px;box-sizing:border-box}
+.gi-bar a{color:#fff;text-decoration:none}.gi-bar a[aria-current]{font-weight:bold;text-decoration:underline}
+.gi-bar .gi-title{font-weight:bold;margin-right:8px}.gi-bar .gi-langs{margin-left:auto}
+.gi-bar .gi-langs a{padding:0 4px}
+.gi-panel{padding:10px 16px;max-width:1100px;font-size:14px}.gi-panel h2{font-size:18px;margin:12px 0 6px}
+.gi-table{border-collapse:collapse;font-size:12px}.gi-table td,.gi-table th{border-bottom:1px solid #ddd;
+  padding:2px 8px 2px 0;text-align:left;vertical-align:top}
+.gi-facts th{width:38%;color:#444;font-weight:normal}
+.leaflet-container.gi-offline{background:#dfe9ef}
+.gi-popup{font-size:12px;min-width:220px}.gi-popup h3{margin:0;font-size:14px}
+.gi-popup .alt{color:#555}.gi-popup table{border-collapse:collapse;margin:4px 0}
+.gi-popup th{text-align:left;padding-right:6px;color:#444;font-weight:normal;vertical-align:top}
+.gi-badge{display:inline-block;background:#fff3cd;color:#7a5b00;border:1px dashed #c9a227;
+  border-radius:3px;padding:0 4px;font-size:11px;margin-left:4px}
+.gi-symbol{background:none;border:none}
+@media print{.gi-bar .gi-langs,.leaflet-control-container{display:none}}
+</style>
+"""
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Options every page builder takes: language, basemap and where links point."""
+
+    lang: str = "vi"
+    basemap: str = "offline"
+    urls: PageUrls = PageUrls()
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"invalid lang={self.lang!r}: expected one of {', '.join(LANGUAGES)}")
+        if self.basemap not in BASEMAPS:
+            raise ValueError(f"invalid basemap={self.basemap!r}: expected one of {', '.join(BASEMAPS)}")
+
+    def t(self, key: str, **values: object) -> str:
+        """Interface text in the page language."""
+        return translate(key, self.lang, **values)
+
+
+def round_geometry(geom: Any, digits: int = 5) -> Any:
+    """Round coordinates (5 decimals ≈ 1 m) so embedded GeoJSON stays small."""
+    return shapely.set_precision(geom, 10**-digits) if geom is not None else None
+
+
+def frame_geojson(frame: gpd.GeoDataFrame, columns: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A FeatureCollection of ``frame``'s non-empty geometries with only ``columns`` as properties."""
+    features = []
+    for _, row in frame.iterrows():
+        geom = row.geometry
+        if geom is None or geom.is_empty:
+            continue
+        props = {c: row[c] for c in columns if c in row and isinstance(row[c], str | int | float)}
+        features.append(
+            {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(round_geometry(geom))}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _add_basemaps(m: folium.Map, data: MapData, ctx: PageContext) -> dict[str, Any] | None:
+    offline = folium.FeatureGroup(name=ctx.t("basemap.offline"), overlay=False, show=ctx.basemap == "offline")
+    boundary_json = None
+    for ref in data.reference:
+        geojson = frame_geojson(ref.frame, ("name", "name_en"))
+        if ref.kind == "boundary":
+            boundary_json = geojson
+            style = {"color": BOUNDARY_COLOR, "weight": 1.5, "fillColor": "#f7f4ee", "fillOpacity": 1}
+        else:
+            style = {"color": RIVER_COLOR, "weight": 2, "opacity": 0.8}
+        folium.GeoJson(
+            geojson, name=ctx.t(ref.key), style_function=lambda _f, s=style: s, control=False,
+            interactive=False,
+        ).add_to(offline)
+    offline.add_to(m)
+    for name in ("osm", "carto"):
+        url, attribution = _TILES[name]
+        folium.TileLayer(
+            url, name=ctx.t(f"basemap.{name}"), attr=attribution, overlay=False,
+            show=ctx.basemap == name, max_zoom=19,
+        ).add_to(m)
+    return boundary_json
+
+
+def new_map(data: MapData, ctx: PageContext, *, height: str = "100%", minimap: bool = True) -> folium.Map:
+    """A map of the province with the chosen basemap, reference layers and the common controls."""
+    m = folium.Map(location=LAO_CAI_CENTER, zoom_start=8, tiles=None, control_scale=True,
+                   height=height, minZoom=6, maxZoom=18)
+    boundary_json = _add_basemaps(m, data, ctx)
+    if ctx.basemap == "offline":
+        m.get_root().header.add_child(
+            Element(f"<script>document.addEventListener('DOMContentLoaded',function(){{"
+                    f"document.getElementById({json.dumps(m.get_name())}).classList.add('gi-offline')}})</script>")
+        )
+    plugins.Fullscreen(position="topleft").add_to(m)
+    plugins.MeasureControl(position="topleft", primary_length_unit="kilometers",
+                           primary_area_unit="hectares").add_to(m)
+    CoordinateReadout(lang=ctx.lang).add_to(m)
+    if minimap:
+        tiles = None if ctx.basemap == "offline" else _TILES[ctx.basemap][0]
+        MiniMap(tiles=tiles, geojson=boundary_json).add_to(m)
+    bounds = data_bounds(data)
+    if bounds is not None:
+        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    attributions = [r.attribution for r in data.reference if r.attribution]
+    if attributions:
+        _add_attribution(m, " | ".join(attributions))
+    return m
+
+
+def data_bounds(data: MapData) -> tuple[float, float, float, float] | None:
+    """Bounds (minx, miny, maxx, maxy) of the boundary layer, else of all layers' geometries."""
+    boundary = data.reference_of("boundary")
+    frames = [boundary.frame] if boundary is not None else list(data.layers.values())
+    boxes = [f.total_bounds for f in frames if not f.empty and f.geometry.notna().any()]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _add_attribution(m: folium.Map, text: str) -> None:
+    Script(f"{m.get_name()}.attributionControl.addAttribution({json.dumps(escape(text))});").add_to(m)
+
+
+def header_bar(ctx: PageContext, *, page: str, title: str, lang_url: dict[str, str]) -> str:
+    """The top bar: site title, navigation and the language switch."""
+    links = []
+    for name, key in NAV:
+        current = ' aria-current="page"' if name == page else ""
+        links.append(f'<a href="{escape(ctx.urls.page(name, ctx.lang))}"{current}>{escape(ctx.t(key))}</a>')
+    langs = " ".join(
+        f'<a href="{escape(lang_url[code])}" hreflang="{html_lang(code)}" lang="{html_lang(code)}"'
+        f'{_CURRENT if code == ctx.lang else ""} data-lang="{code}">{LANGUAGE_NAMES[code]}</a>'
+        for code in LANGUAGES
+    )
+    return (
+        f'<nav class="gi-bar" aria-label="{escape(ctx.t("site.title"))}">'
+        f'<span class="gi-title">{escape(title)}</span>{"".join(links)}'
+        f'<span class="gi-langs" aria-label="{escape(ctx.t("lang.label"))}">{langs}</span></nav>'
+    )
+
+
+def add_page_chrome(
+    m: folium.Map, ctx: PageContext, *, page: str, title: str, lang_url: dict[str, str], panel: bool = False
+) -> None:
+    """Add the page title, stylesheet, header bar and language switch to a map's page.
+
+    ``panel=True`` leaves room under the map for a :class:`~geo_industry.maps.controls.Panel`.
+    """
+    root = m.get_root()
+    root.title = f"{title} – {ctx.t('site.title')}"
+    root.header.add_child(Element(HEADER_CSS), name="gi_css")
+    root.html.add_child(Element(header_bar(ctx, page=page, title=title, lang_url=lang_url)), name="gi_bar", index=0)
+    height = "52vh" if panel else "calc(100% - 44px)"
+    root.header.add_child(
+        Element(f"<style>#{m.get_name()}{{height:{height}!important}}"
+                + ("html,body{height:auto!important}" if panel else "") + "</style>"),
+        name="gi_map_height",
+    )
+
+
+def lang_urls(ctx: PageContext, page: str) -> dict[str, str]:
+    """URLs of ``page`` in every language."""
+    return {code: ctx.urls.page(page, code) for code in LANGUAGES}
+
+
+def render_page(m: folium.Map, ctx: PageContext) -> str:
+    """Render the map's page to HTML with vendored assets and the page language set."""
+    root = m.get_root()
+    localize_assets(root, ctx.urls)
+    html = root.render()
+    return html.replace("<html>", f'<html lang="{html_lang(ctx.lang)}">', 1)

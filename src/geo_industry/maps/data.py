@@ -1,0 +1,156 @@
+"""What the maps show, gathered once: layer frames, titles, statistics and reference layers.
+
+Builders take a :class:`MapData` and nothing else, so they are pure (no store, no files) and
+tests build one from tiny GeoDataFrames. :func:`map_data_from_store` is the one adapter from
+the store and settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import geopandas as gpd
+import pandas as pd
+
+from geo_industry.i18n import data_language
+
+LAYER_ORDER = (
+    "industrial_zones",
+    "industrial_clusters",
+    "mines",
+    "processing_plants",
+    "hydropower_plants",
+    "border_gates",
+    "transport",
+)
+STATISTICS_COLUMNS = (
+    "indicator", "entity", "year", "period", "value", "unit", "basis", "price_basis", "source", "note",
+)
+
+
+@dataclass(frozen=True)
+class ReferenceLayer:
+    """A background layer that orients the reader offline (boundary, rivers)."""
+
+    key: str
+    """i18n key of its name, e.g. ``layer.boundary``."""
+    frame: gpd.GeoDataFrame
+    kind: str = "boundary"
+    """``boundary`` (outlined area) or ``rivers`` (blue lines)."""
+    attribution: str = ""
+
+
+def empty_statistics() -> pd.DataFrame:
+    """A statistics table with the documented columns and no rows."""
+    return pd.DataFrame({name: pd.Series(dtype="object") for name in STATISTICS_COLUMNS})
+
+
+@dataclass(frozen=True)
+class MapData:
+    """Everything the map builders read."""
+
+    layers: Mapping[str, gpd.GeoDataFrame]
+    titles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    statistics: pd.DataFrame = field(default_factory=empty_statistics)
+    reference: tuple[ReferenceLayer, ...] = ()
+    entities: pd.DataFrame | None = None
+    as_of: str = ""
+
+    def layer(self, layer_id: str) -> gpd.GeoDataFrame:
+        """The frame of ``layer_id``; an empty frame when the layer is absent."""
+        frame = self.layers.get(layer_id)
+        if frame is None:
+            return gpd.GeoDataFrame({"id": pd.Series(dtype="object")}, geometry=[], crs="EPSG:4326")
+        return frame
+
+    def title(self, layer_id: str, lang: str) -> str:
+        """The layer's title in the data language of ``lang``."""
+        titles = self.titles.get(layer_id, {})
+        return titles.get(data_language(lang)) or titles.get("en") or layer_id.replace("_", " ").title()
+
+    def reference_of(self, kind: str) -> ReferenceLayer | None:
+        """The first reference layer of ``kind`` (``boundary`` or ``rivers``)."""
+        return next((r for r in self.reference if r.kind == kind), None)
+
+
+class StoreLike(Protocol):
+    """The part of the store contract the maps use."""
+
+    def collections(self) -> Any: ...  # noqa: D102
+
+    def frame(self, layer_id: str) -> gpd.GeoDataFrame: ...  # noqa: D102
+
+    @property
+    def statistics(self) -> pd.DataFrame: ...  # noqa: D102
+
+
+def simplify_frame(frame: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
+    """Simplify lines and polygons (degrees; points untouched) to keep embedded pages small."""
+    if frame.empty or tolerance <= 0:
+        return frame
+    simplified = frame.copy()
+    mask = simplified.geometry.notna() & ~simplified.geom_type.isin(["Point", "MultiPoint"])
+    simplified.loc[mask, "geometry"] = simplified.loc[mask].geometry.simplify(
+        tolerance, preserve_topology=True
+    )
+    return simplified
+
+
+def _title_of(meta: Any) -> dict[str, str]:
+    title = getattr(meta, "title", None)
+    if title is None and isinstance(meta, Mapping):
+        title = meta.get("title")
+    if hasattr(title, "model_dump"):
+        title = title.model_dump()
+    return {k: v for k, v in (title or {}).items() if isinstance(v, str)}
+
+
+def _meta_id(meta: Any) -> str:
+    return str(meta["id"] if isinstance(meta, Mapping) else meta.id)
+
+
+def read_reference(path: Path | None, *, key: str, kind: str, attribution: str) -> ReferenceLayer | None:
+    """Read a configured reference layer file (GeoJSON, GeoPackage), or ``None`` if unset."""
+    if path is None:
+        return None
+    frame = gpd.read_file(path).to_crs("EPSG:4326")
+    return ReferenceLayer(key=key, frame=frame, kind=kind, attribution=attribution)
+
+
+def map_data_from_store(
+    store: StoreLike,
+    *,
+    boundary_path: Path | None = None,
+    rivers_path: Path | None = None,
+    simplify: float = 0.0,
+) -> MapData:
+    """Gather the layers, titles and statistics from the store, plus the reference layers.
+
+    ``simplify`` (degrees) simplifies lines and polygons, for the static build.
+    """
+    metas = list(store.collections())
+    layers = {_meta_id(m): simplify_frame(store.frame(_meta_id(m)), simplify) for m in metas}
+    reference = tuple(
+        r
+        for r in (
+            read_reference(boundary_path, key="layer.boundary", kind="boundary",
+                           attribution="Boundaries: geoBoundaries (CC BY 4.0)"),
+            read_reference(rivers_path, key="layer.rivers", kind="rivers",
+                           attribution="Rivers: Natural Earth"),
+        )
+        if r is not None
+    )
+    reference = tuple(
+        ReferenceLayer(r.key, simplify_frame(r.frame, simplify), r.kind, r.attribution) for r in reference
+    )
+    as_of = max((str(getattr(m, "as_of", "") or "") for m in metas), default="")
+    return MapData(
+        layers=layers,
+        titles={_meta_id(m): _title_of(m) for m in metas},
+        statistics=store.statistics,
+        reference=reference,
+        as_of=as_of,
+    )

@@ -1,0 +1,109 @@
+"""Energy: hydropower plants sized by MW, coloured by annual GWh, grouped by river, totals by year."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from html import escape
+from typing import Any
+
+import folium
+import pandas as pd
+
+from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map
+from geo_industry.maps.charts import Bar, bar_chart_svg
+from geo_industry.maps.controls import Legend, LegendSection, Script, SearchControl, json_attr
+from geo_industry.maps.data import MapData
+from geo_industry.maps.format import is_missing, number
+from geo_industry.maps.layers import Symbol, add_site_layer, site_layer
+from geo_industry.maps.markers import symbol_svg
+from geo_industry.maps.styles import GWH_STYLES, gwh_class, installed_mw, mw_radius
+
+GWH_UNITS = ("million_kwh", "GWh", "gwh")
+
+
+def output_gwh(statistics: pd.DataFrame) -> pd.DataFrame:
+    """Annual electricity output rows (million kWh = GWh), one per entity and year, actual first."""
+    if statistics.empty:
+        return statistics.assign(gwh=pd.Series(dtype=float))
+    rows = statistics[statistics["unit"].isin(GWH_UNITS) & statistics["basis"].ne("target")]
+    rows = rows[rows["period"].fillna("FY").eq("FY")].dropna(subset=["value"])
+    rows = rows.assign(_rank=rows["basis"].map({"actual": 0}).fillna(1)).sort_values(["entity", "year", "_rank"])
+    return rows.drop_duplicates(["entity", "year"]).assign(gwh=lambda f: f["value"].astype(float))
+
+
+def latest_gwh(statistics: pd.DataFrame) -> dict[str, float]:
+    """Each plant's latest annual output in GWh."""
+    rows = output_gwh(statistics).sort_values("year").drop_duplicates("entity", keep="last")
+    return {str(e): float(v) for e, v in zip(rows["entity"], rows["gwh"], strict=True)}
+
+
+def totals_by_year(plants: list[dict[str, Any]], statistics: pd.DataFrame) -> list[tuple[int, float, int]]:
+    """(year, total GWh, plants reporting) over the layer's plants."""
+    ids = {str(p["id"]) for p in plants}
+    rows = output_gwh(statistics)
+    rows = rows[rows["entity"].astype(str).isin(ids)]
+    grouped = rows.groupby("year").agg(total=("gwh", "sum"), count=("entity", "nunique"))
+    return [(int(y), float(r["total"]), int(r["count"])) for y, r in grouped.iterrows()]
+
+
+def _river(row: dict[str, Any], ctx: PageContext) -> str:
+    value = row.get("river")
+    return ctx.t("energy.river_unknown") if is_missing(value) else str(value)
+
+
+def build_energy_map(data: MapData, ctx: PageContext) -> folium.Map:
+    """Build the energy map: one layer per river, circles by MW, colour by latest GWh."""
+    m = new_map(data, ctx)
+    title = ctx.t("nav.energy")
+    add_page_chrome(m, ctx, page="energy", title=title, lang_url=lang_urls(ctx, "energy"))
+    plants = [dict(r) for _, r in data.layer("hydropower_plants").iterrows()]
+    gwh = latest_gwh(data.statistics)
+
+    def symbol(row: dict[str, Any]) -> Symbol:
+        style = GWH_STYLES[gwh_class(gwh.get(str(row.get("id"))))]
+        return Symbol("circle", style.color, 2 * mw_radius(installed_mw(row)))
+
+    by_river: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for plant in plants:
+        by_river[_river(plant, ctx)].append(plant)
+    search, unmapped = [], 0
+    for river in sorted(by_river, key=lambda r: (r == ctx.t("energy.river_unknown"), r)):
+        rows = by_river[river]
+        mw = sum(installed_mw(r) or 0 for r in rows)
+        name = f"{ctx.t('energy.river')} {river} ({number(mw, ctx.lang)} MW)"
+        built = site_layer("hydropower_plants", data, ctx, symbol=symbol, rows=rows, name=name)
+        built.layer_id = f"river:{river}"
+        add_site_layer(m, built)
+        search.extend(built.search)
+        unmapped += len(built.unmapped)
+    present = {gwh_class(gwh.get(str(p["id"]))) for p in plants}
+    legend = tuple((symbol_svg("circle", s.color, 12), ctx.t(s.key)) for c, s in GWH_STYLES.items() if c in present)
+    note = ctx.t("legend.size_mw") + (" · " + ctx.t("legend.unmapped", count=unmapped) if unmapped else "")
+    Legend([LegendSection(data.title("hydropower_plants", ctx.lang), legend, note)], title=title).add_to(m)
+    SearchControl(search, lang=ctx.lang).add_to(m)
+    _totals_panel(m, ctx, plants, data.statistics)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def _totals_panel(m: folium.Map, ctx: PageContext, plants: list[dict[str, Any]], statistics: pd.DataFrame) -> None:
+    totals = totals_by_year(plants, statistics)
+    mw = sum(installed_mw(p) or 0 for p in plants)
+    rows = "".join(
+        f"<tr><td>{y}</td><td>{escape(number(t, ctx.lang))}</td><td>{n}</td></tr>" for y, t, n in totals
+    )
+    chart = bar_chart_svg([Bar(y, "actual", t) for y, t, _ in totals], lang=ctx.lang, width=220, height=90,
+                          title=ctx.t("energy.gwh"))
+    html = (
+        f'<details open class="gi-totals"><summary>{escape(ctx.t("energy.totals"))}</summary>'
+        f"<div>{escape(ctx.t('energy.mw'))}: <b>{escape(number(mw, ctx.lang))}</b> · "
+        f"{escape(ctx.t('energy.plants'))}: <b>{len(plants)}</b></div>{chart}"
+        f'<table class="gi-table"><tr><th>{escape(ctx.t("stats.year"))}</th><th>GWh</th>'
+        f"<th>{escape(ctx.t('energy.plants'))}</th></tr>{rows}</table></details>"
+    )
+    Script(
+        f"""(function(){{ var c = L.control({{position: "bottomleft"}});
+  c.onAdd = function () {{ var d = L.DomUtil.create("div", "gi-legend leaflet-control"); d.innerHTML = {json_attr(html)};
+    L.DomEvent.disableScrollPropagation(d); return d; }};
+  c.addTo({m.get_name()}); }})();"""
+    ).add_to(m)

@@ -1,0 +1,56 @@
+"""Numbers, units and labels written for readers of each language."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from geo_industry.i18n import translate
+
+
+def is_missing(value: Any) -> bool:
+    """Whether ``value`` is empty: ``None``, NaN, an empty string or an empty list."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str | list | tuple) and len(value) == 0:
+        return True
+    try:
+        return bool(value != value)  # pandas NA / NaT
+    except (TypeError, ValueError):
+        return False
+
+
+def number(value: float | int | None, lang: str, *, digits: int | None = None) -> str:
+    """Format a number with the language's separators (``1.234,5`` in vi, ``1,234.5`` else)."""
+    if is_missing(value):
+        return "–"
+    assert value is not None
+    if digits is None:
+        digits = 0 if float(value).is_integer() or abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    text = f"{float(value):,.{digits}f}"
+    if lang == "vi":
+        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return text
+
+
+def unit(slug: str | None, lang: str) -> str:
+    """The unit slug as readers write it (``bn_vnd`` → ``tỷ đồng`` in Vietnamese)."""
+    if not slug or is_missing(slug):
+        return ""
+    text = translate(f"unit.{slug}", lang)
+    return slug if text == f"unit.{slug}" else text
+
+
+def quantity(value: float | None, slug: str | None, lang: str) -> str:
+    """A number with its unit."""
+    text = number(value, lang)
+    label = unit(slug, lang)
+    return f"{text} {label}".strip() if label else text
+
+
+def indicator_label(indicator: str, lang: str) -> str:
+    """The indicator's name from the catalog, or a readable form of its slug."""
+    text = translate(f"indicator.{indicator}", lang)
+    return indicator.replace("_", " ").capitalize() if text == f"indicator.{indicator}" else text

@@ -1,0 +1,152 @@
+"""Turn a layer's frame into a Folium layer: one marker or outline per site with its popup.
+
+Points become SVG markers (clustered where they crowd); lines and polygons become GeoJSON
+outlines. Approximate locations are dashed and pale, with a dashed circle of their uncertainty
+radius when the data gives one. Sites without geometry are skipped and counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+import shapely
+from folium import plugins
+
+from geo_industry.maps.base import PageContext, round_geometry
+from geo_industry.maps.controls import Script, SearchEntry, json_attr
+from geo_industry.maps.data import MapData
+from geo_industry.maps.format import is_missing
+from geo_industry.maps.markers import symbol_icon
+from geo_industry.maps.popups import names, popup_html, tooltip_html
+from geo_industry.maps.styles import is_approximate, path_style, uncertainty_km
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """How one site is drawn: marker shape, colour and size (px); line weight for paths."""
+
+    shape: str
+    color: str
+    size: float = 18
+    weight: float = 2
+
+
+SymbolFn = Callable[[dict[str, Any]], Symbol]
+
+
+@dataclass
+class SiteLayer:
+    """A built layer: the Folium group, what it holds and the search entries of its sites."""
+
+    group: folium.FeatureGroup
+    mapped: int = 0
+    unmapped: list[str] = field(default_factory=list)
+    approximate: int = 0
+    search: list[SearchEntry] = field(default_factory=list)
+    layer_id: str = ""
+    cluster: Any = None
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    text = text.lower().replace("đ", "d")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _search_text(row: dict[str, Any]) -> str:
+    value = row.get("name_search")
+    if not is_missing(value):
+        return str(value)
+    return _fold(" ".join(str(row.get(k) or "") for k in ("name_vi", "name_en")))
+
+
+def _point_marker(row: dict[str, Any], symbol: Symbol, approximate: bool) -> folium.Marker:
+    point = row["geometry"]
+    point = point if point.geom_type == "Point" else point.representative_point()
+    icon = symbol_icon(symbol.shape, symbol.color, symbol.size, approximate=approximate)
+    return folium.Marker(location=(round(point.y, 5), round(point.x, 5)), icon=icon)
+
+
+def _path(row: dict[str, Any], symbol: Symbol, approximate: bool) -> folium.GeoJson:
+    geom = round_geometry(row["geometry"])
+    is_line = geom.geom_type in ("LineString", "MultiLineString")
+    style = path_style(symbol.color, approximate=approximate, fill=not is_line, weight=symbol.weight)
+    feature = {"type": "Feature", "properties": {"id": row.get("id")}, "geometry": shapely.geometry.mapping(geom)}
+    return folium.GeoJson(feature, style_function=lambda _f, s=style: s, highlight_function=None,
+                          control=False)
+
+
+def _uncertainty(row: dict[str, Any], color: str) -> folium.Circle | None:
+    km = uncertainty_km(row)
+    geom = row["geometry"]
+    if not km or geom.geom_type != "Point":
+        return None
+    return folium.Circle(
+        location=(geom.y, geom.x), radius=km * 1000, color=color, weight=1, dash_array="4 4",
+        fill=False, interactive=False,
+    )
+
+
+def site_layer(
+    layer_id: str,
+    data: MapData,
+    ctx: PageContext,
+    *,
+    symbol: SymbolFn,
+    cluster: bool = False,
+    show: bool = True,
+    name: str | None = None,
+    rows: list[dict[str, Any]] | None = None,
+) -> SiteLayer:
+    """Build the Folium layer of ``layer_id`` (or of the given ``rows``) with popups and search."""
+    group = folium.FeatureGroup(name=name or data.title(layer_id, ctx.lang), show=show)
+    built = SiteLayer(group=group)
+    points: folium.FeatureGroup | plugins.MarkerCluster = group
+    if cluster:
+        points = plugins.MarkerCluster(
+            control=False, options={"maxClusterRadius": 40, "disableClusteringAtZoom": 11,
+                                    "showCoverageOnHover": False},
+        ).add_to(group)
+    if rows is None:
+        rows = [dict(r) for _, r in data.layer(layer_id).iterrows()]
+    for row in rows:
+        geom = row.get("geometry")
+        if geom is None or is_missing(geom) or geom.is_empty:
+            built.unmapped.append(str(row.get("id")))
+            continue
+        approximate = is_approximate(row)
+        sym = symbol(row)
+        is_point = geom.geom_type in ("Point", "MultiPoint")
+        item = _point_marker(row, sym, approximate) if is_point else _path(row, sym, approximate)
+        folium.Popup(popup_html(row, data, ctx), max_width=340).add_to(item)
+        folium.Tooltip(tooltip_html(row, ctx)).add_to(item)
+        item.add_to(points if is_point else group)
+        if approximate and (circle := _uncertainty(row, sym.color)) is not None:
+            circle.add_to(group)
+        built.mapped += 1
+        built.approximate += int(approximate)
+        primary, other = names(row, ctx.lang)
+        label = f"{primary} ({other})" if other else primary
+        built.search.append(SearchEntry(label, _search_text(row), item.get_name(),
+                                        points.get_name() if is_point and cluster else ""))
+    built.layer_id = layer_id
+    built.cluster = points if cluster else None
+    return built
+
+
+def add_site_layer(m: folium.Map, built: SiteLayer) -> None:
+    """Add a built layer to the map and expose its counts as ``window.giLayers[layer_id]``."""
+    built.group.add_to(m)
+    info = {"name": built.group.layer_name, "mapped": built.mapped, "unmapped": len(built.unmapped),
+            "approximate": built.approximate}
+    refs = f"group: {built.group.get_name()}" + (
+        f", cluster: {built.cluster.get_name()}" if built.cluster is not None else ""
+    )
+    Script(
+        f"window.giLayers = window.giLayers || {{}}; window.giLayers[{json_attr(built.layer_id)}] = "
+        f"Object.assign({json_attr(info)}, {{{refs}}});"
+    ).add_to(m)

@@ -1,0 +1,46 @@
+"""The overview map: every layer, styled by meaning, with legends, search and tools."""
+
+from __future__ import annotations
+
+import folium
+
+from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map
+from geo_industry.maps.controls import Legend, SearchControl, SearchEntry
+from geo_industry.maps.data import LAYER_ORDER, MapData
+from geo_industry.maps.layers import add_site_layer, site_layer
+from geo_industry.maps.symbols import LAYER_SYMBOLS, legend_section
+
+
+def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
+    """Build the overview map of all layers.
+
+    Parameters
+    ----------
+    data
+        Layers, titles, statistics and reference layers (see :class:`MapData`).
+    ctx
+        Language, basemap and link targets.
+
+    Returns
+    -------
+    folium.Map
+        Ready to render with :func:`geo_industry.maps.base.render_page`.
+    """
+    title = ctx.t("nav.overview")
+    m = new_map(data, ctx)
+    add_page_chrome(m, ctx, page="overview", title=title, lang_url=lang_urls(ctx, "overview"))
+    sections, search = [], []
+    for layer_id in LAYER_ORDER:
+        frame = data.layer(layer_id)
+        if frame.empty:
+            continue
+        symbol, cluster = LAYER_SYMBOLS[layer_id]
+        rows = [dict(r) for _, r in frame.iterrows()]
+        built = site_layer(layer_id, data, ctx, symbol=symbol, cluster=cluster, rows=rows)
+        add_site_layer(m, built)
+        sections.append(legend_section(layer_id, built, rows, ctx))
+        search.extend(built.search)
+    SearchControl(sorted(search, key=lambda e: e.label), lang=ctx.lang).add_to(m)
+    Legend(sections, title=ctx.t("nav.overview")).add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    return m

@@ -1,0 +1,116 @@
+"""Write every page in every language as a static site that works from any server or from disk."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geo_industry.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from geo_industry.maps.assets import vendor_dir
+from geo_industry.maps.base import BASEMAPS, PageContext
+from geo_industry.maps.data import MapData, StoreLike, map_data_from_store
+from geo_industry.maps.pages import MAP_BUILDERS, render, render_zone
+from geo_industry.maps.urls import static_urls
+from geo_industry.maps.zones import zone_rows
+
+Progress = Callable[[int, int, str], None]
+"""Called after each page with (pages done, pages in total, file name)."""
+
+STATIC_SIMPLIFY_DEG = 0.0003
+"""Simplification tolerance of embedded lines and polygons in the static build (about 30 m)."""
+
+
+@dataclass
+class SiteBuild:
+    """What a static build wrote."""
+
+    out_dir: Path
+    pages: list[Path] = field(default_factory=list)
+
+    @property
+    def total_bytes(self) -> int:
+        """Size of all pages (without the vendored assets)."""
+        return sum(p.stat().st_size for p in self.pages)
+
+
+def _jobs(data: MapData, languages: Sequence[str]) -> list[tuple[str, str, str | None]]:
+    names = ["index", *MAP_BUILDERS, "compare"]
+    zones = [str(r["id"]) for r in zone_rows(data)]
+    return [(lang, name, None) for lang in languages for name in names] + [
+        (lang, "zone", z) for lang in languages for z in zones
+    ]
+
+
+def build_site_from_data(
+    data: MapData,
+    out_dir: Path,
+    *,
+    languages: Sequence[str] = LANGUAGES,
+    basemap: str = "offline",
+    progress: Progress | None = None,
+) -> SiteBuild:
+    """Write the static site for ``data`` into ``out_dir`` (created; existing pages overwritten)."""
+    for lang in languages:
+        if lang not in LANGUAGES:
+            raise ValueError(f"invalid languages={list(languages)!r}: expected codes from {', '.join(LANGUAGES)}")
+    if basemap not in BASEMAPS:
+        raise ValueError(f"invalid basemap={basemap!r}: expected one of {', '.join(BASEMAPS)}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(vendor_dir(), out_dir / "vendor", dirs_exist_ok=True)
+    urls = static_urls()
+    build = SiteBuild(out_dir)
+    jobs = _jobs(data, languages)
+    for done, (lang, name, zone_id) in enumerate(jobs, 1):
+        ctx = PageContext(lang=lang, basemap=basemap, urls=urls)
+        html = render_zone(zone_id, data, ctx) if zone_id else render(name, data, ctx)
+        path = out_dir / (urls.zone(zone_id, lang) if zone_id else urls.page(name, lang))
+        path.write_text(html, encoding="utf-8")
+        build.pages.append(path)
+        if progress is not None:
+            progress(done, len(jobs), path.name)
+    default = DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in languages else languages[0]
+    shutil.copyfile(out_dir / urls.page("index", default), out_dir / "index.html")
+    return build
+
+
+def build_static_site(
+    store: StoreLike,
+    out_dir: Path,
+    *,
+    settings: Any = None,
+    languages: Sequence[str] = LANGUAGES,
+    basemap: str = "offline",
+    simplify: float = STATIC_SIMPLIFY_DEG,
+    progress: Progress | None = None,
+) -> SiteBuild:
+    """Build the static site from the store (``geo-industry maps build -o DIR``).
+
+    Parameters
+    ----------
+    store
+        The opened store (layers, statistics).
+    out_dir
+        Folder to write into: ``index.html``, ``<page>.<lang>.html``, ``zone-<id>.<lang>.html``
+        and ``vendor/``.
+    settings
+        :class:`geo_industry.settings.Settings`; its ``boundary_path`` and ``rivers_path``
+        give the offline reference layers.
+    languages, basemap
+        Languages to write and the basemap selected when a page opens (readers can switch
+        basemaps in the layer control).
+    simplify
+        Tolerance in degrees for lines and polygons embedded in the pages.
+    progress
+        Callback ``(done, total, file_name)`` after each page, e.g. to drive a progress bar.
+    """
+    data = map_data_from_store(
+        store,
+        boundary_path=getattr(settings, "boundary_path", None),
+        rivers_path=getattr(settings, "rivers_path", None),
+        simplify=simplify,
+    )
+    return build_site_from_data(data, out_dir, languages=languages, basemap=basemap, progress=progress)

@@ -1,0 +1,96 @@
+"""Statistics: the province's industrial production value over time and the sites' outputs."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import folium
+import pandas as pd
+
+from geo_industry.maps.base import PageContext, add_page_chrome, frame_geojson, lang_urls, new_map
+from geo_industry.maps.charts import Bar, bar_chart_svg
+from geo_industry.maps.controls import Panel
+from geo_industry.maps.data import LAYER_ORDER, MapData
+from geo_industry.maps.format import indicator_label, quantity
+from geo_industry.maps.popups import names
+from geo_industry.maps.series import latest
+
+PRODUCTION_VALUE = "industrial_production_value"
+
+
+def production_value(statistics: pd.DataFrame) -> dict[str, list[Bar]]:
+    """Full-year industrial production value of admin units, bars by year and basis, per price basis."""
+    if statistics.empty:
+        return {}
+    rows = statistics[(statistics["indicator"] == PRODUCTION_VALUE)
+                      & statistics["entity"].astype(str).str.startswith("admin:")]
+    rows = rows[rows["period"].fillna("FY").eq("FY")].dropna(subset=["value"])
+    result: dict[str, list[Bar]] = {}
+    for price_basis, group in rows.groupby(rows["price_basis"].fillna("unknown")):
+        summed = group.groupby(["year", "basis"])["value"].sum()
+        result[str(price_basis)] = [Bar(int(y), str(b), float(v)) for (y, b), v in summed.items()]
+    return result
+
+
+def _site_index(data: MapData) -> dict[str, dict[str, Any]]:
+    return {str(r["id"]): dict(r) for layer in LAYER_ORDER for _, r in data.layer(layer).iterrows()}
+
+
+def site_outputs_table(data: MapData, ctx: PageContext) -> str:
+    """A table of each site's latest value of each indicator."""
+    sites = _site_index(data)
+    body = []
+    for entity, row in sorted(sites.items(), key=lambda kv: names(kv[1], ctx.lang)[0]):
+        for obs in latest(data.statistics, entity):
+            body.append(
+                f"<tr data-entity=\"{escape(entity)}\"><td>{escape(names(row, ctx.lang)[0])}</td>"
+                f"<td>{escape(indicator_label(obs.indicator, ctx.lang))}</td>"
+                f"<td>{escape(quantity(obs.value, obs.unit, ctx.lang))}</td><td>{obs.year}</td>"
+                f"<td>{escape(ctx.t('basis.' + obs.basis))}</td>"
+                f'<td><a href="{escape(obs.source)}" target="_blank" rel="noopener">↗</a></td></tr>'
+            )
+    head = "".join(f"<th>{escape(ctx.t(k))}</th>" for k in ("stats.site", "stats.indicator", "stats.value", "stats.year"))
+    return f'<table class="gi-table gi-site-outputs"><tr>{head}<th></th><th></th></tr>{"".join(body)}</table>'
+
+
+def _choropleth(m: folium.Map, data: MapData, ctx: PageContext, bars: dict[str, list[Bar]]) -> None:
+    boundary = data.reference_of("boundary")
+    if boundary is None:
+        return
+    actual = [b for series in bars.values() for b in series if b.basis == "actual"]
+    latest_bar = max(actual, key=lambda b: b.year, default=None)
+    label = (f"{ctx.t('stats.production_value')} {latest_bar.year}: {quantity(latest_bar.value, 'bn_vnd', ctx.lang)}"
+             if latest_bar else ctx.t("zone.unknown"))
+    geojson = frame_geojson(boundary.frame, ("name", "name_en", "shapeName"))
+    layer = folium.GeoJson(
+        geojson, name=ctx.t("layer.choropleth"),
+        style_function=lambda _f: {"color": "#444", "weight": 1, "fillColor": "#fc8d59" if latest_bar else "#ccc",
+                                   "fillOpacity": 0.45},
+    )
+    folium.Tooltip(escape(label)).add_to(layer)
+    layer.add_to(m)
+
+
+def build_statistics_map(data: MapData, ctx: PageContext) -> folium.Map:
+    """Build the statistics page: choropleth (with a boundary layer), production value chart,
+    and the table of the sites' latest outputs."""
+    m = new_map(data, ctx, minimap=False)
+    title = ctx.t("nav.statistics")
+    add_page_chrome(m, ctx, page="statistics", title=title, lang_url=lang_urls(ctx, "statistics"), panel=True)
+    bars = production_value(data.statistics)
+    _choropleth(m, data, ctx, bars)
+    charts = "".join(
+        f'<figure class="gi-pv" data-price-basis="{escape(pb)}">'
+        + bar_chart_svg(series, lang=ctx.lang, width=520, height=180,
+                        title=f"{ctx.t('stats.production_value')} ({ctx.t('unit.bn_vnd')})")
+        + f"<figcaption>{escape(ctx.t('stats.price_basis', basis=ctx.t('price_basis.' + pb)))}</figcaption></figure>"
+        for pb, series in bars.items()
+    )
+    note = "" if data.reference_of("boundary") else f"<p>{escape(ctx.t('stats.no_boundary'))}</p>"
+    Panel(
+        f'<section class="gi-panel"><h2>{escape(ctx.t("stats.production_value"))}</h2>{charts}{note}'
+        f"<h2>{escape(ctx.t('stats.site_outputs'))}</h2>{site_outputs_table(data, ctx)}</section>"
+    ).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m

@@ -1,0 +1,134 @@
+"""The symbol of each layer's sites, and the legend rows that explain them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from geo_industry.maps.base import PageContext
+from geo_industry.maps.controls import LegendSection
+from geo_industry.maps.layers import SiteLayer, Symbol, SymbolFn
+from geo_industry.maps.markers import symbol_svg
+from geo_industry.maps.styles import (
+    BORDER_GATE_STYLE,
+    COMMODITY_STYLES,
+    HYDROPOWER_COLOR,
+    MODE_STYLES,
+    OCCUPANCY_STYLES,
+    PRODUCT_STYLES,
+    Style,
+    commodity_class,
+    installed_mw,
+    mode_class,
+    mw_radius,
+    occupancy,
+    occupancy_class,
+    product_class,
+)
+
+
+def _geom_type(row: dict[str, Any]) -> str:
+    geom = row.get("geometry")
+    return geom.geom_type if geom is not None else ""
+
+
+def zone_class(row: dict[str, Any]) -> str:
+    """Occupancy class of a zone or cluster."""
+    return occupancy_class(occupancy(row))
+
+
+def _from(table: dict[str, Style], cls: str, size: float = 16, weight: float = 2) -> Symbol:
+    style = table[cls]
+    return Symbol(style.shape, style.color, size, weight)
+
+
+def zone_symbol(row: dict[str, Any]) -> Symbol:
+    """Zones and clusters: coloured by occupancy."""
+    return _from(OCCUPANCY_STYLES, zone_class(row), 18)
+
+
+def mine_symbol(row: dict[str, Any]) -> Symbol:
+    """Mines: shape and colour by commodity."""
+    return _from(COMMODITY_STYLES, commodity_class(row), 16)
+
+
+def plant_symbol(row: dict[str, Any]) -> Symbol:
+    """Processing plants: hexagons coloured by product."""
+    return _from(PRODUCT_STYLES, product_class(row), 17)
+
+
+def hydropower_symbol(row: dict[str, Any]) -> Symbol:
+    """Hydropower plants: circles whose area follows installed MW."""
+    return Symbol("circle", HYDROPOWER_COLOR, 2 * mw_radius(installed_mw(row)))
+
+
+def border_gate_symbol(row: dict[str, Any]) -> Symbol:
+    """Border gates: red stars."""
+    return Symbol(BORDER_GATE_STYLE.shape, BORDER_GATE_STYLE.color, 22)
+
+
+def transport_class(row: dict[str, Any]) -> str:
+    """Transport class with the geometry type taken into account."""
+    return mode_class({**row, "geometry_type": _geom_type(row)})
+
+
+def transport_symbol(row: dict[str, Any]) -> Symbol:
+    """Stations as small dots, railways dark and heavy, expressways orange."""
+    cls = transport_class(row)
+    return _from(MODE_STYLES, cls, 11, 4 if cls in ("railway", "expressway") else 2)
+
+
+LAYER_SYMBOLS: dict[str, tuple[SymbolFn, bool]] = {
+    "industrial_zones": (zone_symbol, False),
+    "industrial_clusters": (zone_symbol, True),
+    "mines": (mine_symbol, True),
+    "processing_plants": (plant_symbol, True),
+    "hydropower_plants": (hydropower_symbol, True),
+    "border_gates": (border_gate_symbol, False),
+    "transport": (transport_symbol, False),
+}
+"""Symbol function and whether to cluster, per layer id."""
+
+_CLASSIFIERS: dict[str, tuple[Any, dict[str, Style]]] = {
+    "industrial_zones": (zone_class, OCCUPANCY_STYLES),
+    "industrial_clusters": (zone_class, OCCUPANCY_STYLES),
+    "mines": (commodity_class, COMMODITY_STYLES),
+    "processing_plants": (product_class, PRODUCT_STYLES),
+    "transport": (transport_class, MODE_STYLES),
+}
+
+
+def _line_svg(color: str, weight: float = 4) -> str:
+    return (
+        f'<svg width="22" height="10"><line x1="1" y1="5" x2="21" y2="5" stroke="{color}" '
+        f'stroke-width="{weight}"/></svg>'
+    )
+
+
+def legend_rows(layer_id: str, rows: Iterable[dict[str, Any]], ctx: PageContext) -> list[tuple[str, str]]:
+    """Legend rows (symbol, label) of the classes present in ``rows``, in table order."""
+    rows = list(rows)
+    if layer_id in _CLASSIFIERS:
+        classify, table = _CLASSIFIERS[layer_id]
+        present = {classify(r) for r in rows}
+        return [
+            (_line_svg(s.color) if s.shape == "line" else symbol_svg(s.shape, s.color, 14), ctx.t(s.key))
+            for cls, s in table.items()
+            if cls in present
+        ]
+    if layer_id == "hydropower_plants":
+        mws = sorted({mw for r in rows if (mw := installed_mw(r))})
+        picks = sorted({mws[0], mws[len(mws) // 2], mws[-1]}) if mws else []
+        return [(symbol_svg("circle", HYDROPOWER_COLOR, 2 * mw_radius(mw)), f"{mw:g} MW") for mw in picks]
+    if layer_id == "border_gates":
+        return [(symbol_svg("star", BORDER_GATE_STYLE.color, 16), "")]
+    return []
+
+
+def legend_section(layer_id: str, built: SiteLayer, rows: list[dict[str, Any]], ctx: PageContext) -> LegendSection:
+    """The legend section of a built layer, with its approximate and unmapped notes."""
+    legend = legend_rows(layer_id, rows, ctx)
+    if built.approximate:
+        legend.append((symbol_svg("circle", "#555555", 14, approximate=True), ctx.t("legend.approx")))
+    note = ctx.t("legend.unmapped", count=len(built.unmapped)) if built.unmapped else ""
+    return LegendSection(built.group.layer_name, tuple(legend), note)

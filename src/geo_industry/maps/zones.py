@@ -1,0 +1,213 @@
+"""Zone fact sheets (one per industrial zone, economic zone and cluster) and the compare page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+import geopandas as gpd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from geo_industry.errors import InvalidParameter, NotFound
+from geo_industry.maps.base import PageContext, add_page_chrome, new_map
+from geo_industry.maps.controls import Panel
+from geo_industry.maps.data import MapData
+from geo_industry.maps.format import indicator_label, is_missing, number, quantity
+from geo_industry.maps.layers import add_site_layer, site_layer
+from geo_industry.maps.popups import names, precision_text
+from geo_industry.maps.series import entity_rows
+from geo_industry.maps.styles import is_approximate, mode_class, occupancy
+from geo_industry.maps.symbols import LAYER_SYMBOLS, zone_symbol
+
+ZONE_LAYERS = ("industrial_zones", "industrial_clusters")
+NEARBY_KM = 20.0
+METRIC_CRS = "EPSG:9208"
+AVAILABLE_FIELDS = ("available_land_ha", "available_ha", "remaining_land_ha", "vacant_ha")
+INDUSTRY_FIELDS = ("permitted_industries", "industries", "target_industries", "vsic", "sector")
+CONTACT_FIELDS = ("contact", "contact_name", "contact_phone", "contact_email", "website", "operator")
+
+_env = Environment(loader=PackageLoader("geo_industry", "templates/maps"), autoescape=select_autoescape())
+
+
+class ZoneNotFound(NotFound):
+    """No industrial zone, economic zone or cluster with that id."""
+
+
+@dataclass
+class ZoneFacts:
+    """What a fact sheet shows about one zone, already formatted for the page language."""
+
+    id: str
+    kind: str
+    name: str
+    other_name: str
+    approximate: bool
+    precision: str
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    area_alternatives: list[tuple[str, str]] = field(default_factory=list)
+    distances: list[tuple[str, str, str]] = field(default_factory=list)
+    nearby_mines: list[tuple[str, str]] = field(default_factory=list)
+    nearby_power: list[tuple[str, str]] = field(default_factory=list)
+    statistics: list[tuple[str, str, str, str]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    contact: list[tuple[str, str]] = field(default_factory=list)
+
+
+def zone_rows(data: MapData) -> list[dict[str, Any]]:
+    """Every zone and cluster as a row dict, in layer order."""
+    return [dict(r) for layer in ZONE_LAYERS for _, r in data.layer(layer).iterrows()]
+
+
+def _first(row: dict[str, Any], fields: tuple[str, ...]) -> Any:
+    return next((row[f] for f in fields if f in row and not is_missing(row[f])), None)
+
+
+def _metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    located = frame[frame.geometry.notna()]
+    return located.to_crs(METRIC_CRS) if not located.empty else located
+
+
+def _nearest(zone: Any, frame: gpd.GeoDataFrame, ctx: PageContext) -> tuple[str, str] | None:
+    if frame.empty or zone is None:
+        return None
+    distances = frame.distance(zone)
+    idx = distances.idxmin()
+    return names(dict(frame.loc[idx]), ctx.lang)[0], f"{number(distances[idx] / 1000, ctx.lang, digits=1)} km"
+
+
+def _within(zone: Any, frame: gpd.GeoDataFrame, ctx: PageContext, suffix: Any = None) -> list[tuple[str, str]]:
+    if frame.empty or zone is None:
+        return []
+    distances = (frame.distance(zone) / 1000).sort_values()
+    result = []
+    for idx, km in distances[distances <= NEARBY_KM].items():
+        row = dict(frame.loc[idx])
+        extra = suffix(row) if suffix else ""
+        result.append((names(row, ctx.lang)[0], f"{number(km, ctx.lang, digits=1)} km{extra}"))
+    return result
+
+
+def _distances(zone_metric: Any, data: MapData, ctx: PageContext) -> list[tuple[str, str, str]]:
+    transport = _metric(data.layer("transport"))
+    kinds = transport.apply(lambda r: mode_class({**dict(r), "geometry_type": "Point"
+                                                  if r.geometry.geom_type == "Point" else "Line"}), axis=1) \
+        if not transport.empty else None
+    targets = {
+        "zone.to_border_gate": _metric(data.layer("border_gates")),
+        "zone.to_station": transport[kinds == "station"] if kinds is not None else transport,
+        "zone.to_expressway": transport[kinds == "expressway"] if kinds is not None else transport,
+    }
+    result = []
+    for key, frame in targets.items():
+        found = _nearest(zone_metric, frame, ctx)
+        result.append((ctx.t(key), *(found or (ctx.t("zone.unknown"), "–"))))
+    return result
+
+
+def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFacts:
+    """Collect and format the facts of one zone for ``ctx.lang``."""
+    primary, other = names(row, ctx.lang)
+    zone_id = str(row["id"])
+    facts = ZoneFacts(zone_id, ctx.t(f"zone.kind.{row.get('kind')}"), primary, other, is_approximate(row),
+                      precision_text(row, ctx))
+    area = row.get("area_ha")
+    basis = row.get("area_basis") or "unknown"
+    occ = occupancy(row)
+    available = _first(row, AVAILABLE_FIELDS)
+    industries = _first(row, INDUSTRY_FIELDS)
+    facts.rows = [
+        (ctx.t("field.district"), str(row.get("district") or "–")),
+        (ctx.t("popup.status"), ctx.t(f"status.{row.get('status') or 'unknown'}")),
+        (ctx.t("popup.operator"), str(row.get("operator") or "–")),
+        (ctx.t("zone.area"), f"{quantity(area, 'ha', ctx.lang)} ({ctx.t('area_basis.' + basis)})"
+         if not is_missing(area) else ctx.t("zone.unknown")),
+        (ctx.t("zone.occupancy"), f"{number(occ, ctx.lang)} %" if occ is not None else ctx.t("zone.unknown")),
+        (ctx.t("zone.available_land"), quantity(available, "ha", ctx.lang) if available is not None
+         else ctx.t("zone.unknown")),
+        (ctx.t("zone.industries"), ", ".join(industries) if isinstance(industries, list)
+         else str(industries or ctx.t("zone.unknown"))),
+        (ctx.t("field.start_year"), str(int(row["start_year"])) if not is_missing(row.get("start_year")) else "–"),
+    ]
+    alternatives = row.get("area_ha_alternatives")
+    if isinstance(alternatives, list):
+        facts.area_alternatives = [
+            (quantity(a.get("value"), "ha", ctx.lang), str(a.get("source") or "")) for a in alternatives
+            if isinstance(a, dict)
+        ]
+    geom = row.get("geometry")
+    zone_metric = None
+    if geom is not None and not is_missing(geom):
+        zone_metric = gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(METRIC_CRS).iloc[0]
+    facts.distances = _distances(zone_metric, data, ctx)
+    facts.nearby_mines = _within(zone_metric, _metric(data.layer("mines")), ctx)
+    facts.nearby_power = _within(
+        zone_metric, _metric(data.layer("hydropower_plants")), ctx,
+        lambda r: f" · {number(r.get('installed_mw'), ctx.lang)} MW" if not is_missing(r.get("installed_mw")) else "",
+    )
+    for _, s in entity_rows(data.statistics, zone_id).sort_values(["indicator", "year"]).iterrows():
+        facts.statistics.append((indicator_label(str(s["indicator"]), ctx.lang), str(s["year"]),
+                                 quantity(s["value"], s["unit"], ctx.lang), ctx.t(f"basis.{s['basis']}")))
+    sources = row.get("sources")
+    facts.sources = [str(s) for s in sources] if isinstance(sources, list) else []
+    facts.contact = [(f, str(row[f])) for f in CONTACT_FIELDS if f in row and not is_missing(row[f])]
+    return facts
+
+
+def find_zone(data: MapData, zone_id: str) -> dict[str, Any]:
+    """The zone row with ``zone_id``, or :class:`ZoneNotFound`."""
+    for row in zone_rows(data):
+        if str(row["id"]) == zone_id:
+            return row
+    raise ZoneNotFound(f"no industrial zone, economic zone or cluster with id {zone_id!r}")
+
+
+def build_zone_page(data: MapData, ctx: PageContext, zone_id: str) -> folium.Map:
+    """Build the printable fact sheet of one zone: a location map and the facts below it."""
+    row = find_zone(data, zone_id)
+    facts = zone_facts(row, data, ctx)
+    m = new_map(data, ctx, minimap=False)
+    add_page_chrome(m, ctx, page="zones", title=facts.name, panel=True,
+                    lang_url={code: ctx.urls.zone(zone_id, code) for code in ("vi", "en", "zh-CN")})
+    for layer_id in ("mines", "hydropower_plants", "border_gates", "transport"):
+        if not data.layer(layer_id).empty:
+            symbol, _ = LAYER_SYMBOLS[layer_id]
+            add_site_layer(m, site_layer(layer_id, data, ctx, symbol=symbol))
+    zone = site_layer("zone", data, ctx, symbol=zone_symbol, rows=[row], name=facts.name)
+    add_site_layer(m, zone)
+    geom = row.get("geometry")
+    if geom is not None and not is_missing(geom):
+        minx, miny, maxx, maxy = geom.buffer(0.08).bounds
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    Panel(_env.get_template("zone.html").render(f=facts, t=ctx.t)).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def parse_zone_ids(value: str | list[str] | None, data: MapData) -> list[str]:
+    """Zone ids for the compare page: 2 to 5 known ids (comma-separated or a list)."""
+    ids = value.split(",") if isinstance(value, str) else list(value or [])
+    ids = [i.strip() for i in ids if i.strip()]
+    known = {str(r["id"]) for r in zone_rows(data)}
+    if not 2 <= len(ids) <= 5 or not set(ids) <= known:
+        raise InvalidParameter("zones", value, "2 to 5 comma-separated zone ids")
+    return ids
+
+
+def build_compare_page(data: MapData, ctx: PageContext, zone_ids: list[str] | None = None) -> str:
+    """The compare page: every zone as a column, the selected 2–5 shown side by side.
+
+    With ``zone_ids`` (validated with :func:`parse_zone_ids`) the page opens with them; the
+    static site passes none and the reader ticks zones (kept in the URL fragment).
+    """
+    from geo_industry.maps.base import HEADER_CSS, header_bar
+
+    zones = [zone_facts(r, data, ctx) for r in zone_rows(data)]
+    selected = zone_ids or [z.id for z in zones[:2]]
+    lang_url = {code: (ctx.urls.compare(selected, code) if zone_ids else ctx.urls.page("compare", code))
+                for code in ("vi", "en", "zh-CN")}
+    return _env.get_template("compare.html").render(
+        zones=zones, selected=selected, t=ctx.t, css=HEADER_CSS, lang=ctx.lang,
+        bar=header_bar(ctx, page="compare", title=ctx.t("zone.compare_title"), lang_url=lang_url),
+        zone_url=lambda zid: ctx.urls.zone(zid, ctx.lang),
+    )
