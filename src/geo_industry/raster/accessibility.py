@@ -2,7 +2,9 @@
 
 Targets (points, lines or polygons) are burnt into the grid and the Euclidean distance
 transform is taken with the grid's pixel size as sampling, so distances are metres of the
-metric CRS, never degrees. Features just outside the grid still count: the grid is grown
+metric CRS, never degrees. For point targets the transform only finds the nearest point and the
+distance to it is then computed exactly from the pixel centre (no snapping error); lines and
+polygons are right to within one pixel. Features just outside the grid still count: the grid is grown
 towards them by up to ``search_margin_km`` before the transform and cropped afterwards.
 
 An empty target set (no rows, or only null/empty geometries) raises
@@ -75,6 +77,27 @@ def _reach(grid: RasterGrid, bounds: tuple[float, float, float, float],
             grow(fr - right, xres), grow(ft - top, yres))
 
 
+def _edt_distances(burnt: np.ndarray, work: RasterGrid, rows: slice, cols: slice) -> np.ndarray:
+    """Distance to the nearest burnt pixel centre (error below one pixel)."""
+    xres, yres = work.resolution
+    dist = ndimage.distance_transform_edt(burnt == 0, sampling=(yres, xres))
+    return (dist[rows, cols] / 1000.0).astype("float32")
+
+
+def _point_distances(burnt: np.ndarray, work: RasterGrid, points: gpd.GeoSeries, rows: slice,
+                     cols: slice) -> np.ndarray:
+    """Exact distance to the point whose pixel is nearest (points are not snapped to pixels)."""
+    xres, yres = work.resolution
+    index = ndimage.distance_transform_edt(burnt == 0, sampling=(yres, xres),
+                                           return_distances=False, return_indices=True)
+    nearest = burnt[index[0][rows, cols], index[1][rows, cols]] - 1
+    px, py = points.x.to_numpy()[nearest], points.y.to_numpy()[nearest]
+    height, width = nearest.shape
+    x = work.transform.c + (np.arange(width) + cols.start + 0.5) * xres
+    y = work.transform.f - (np.arange(height) + rows.start + 0.5) * yres
+    return (np.hypot(x[None, :] - px, y[:, None] - py) / 1000.0).astype("float32")
+
+
 def distance_raster(
     features: gpd.GeoDataFrame,
     *,
@@ -115,17 +138,17 @@ def distance_raster(
     projected = geoms.to_crs(grid.crs)
     pads = _reach(grid, tuple(projected.total_bounds), search_margin_km * 1000.0)
     work = grid.padded(left=pads[0], bottom=pads[1], right=pads[2], top=pads[3])
+    points = bool((projected.geom_type == "Point").all())
     burnt = rio_features.rasterize(
-        ((g, 1) for g in projected), out_shape=work.shape, transform=work.transform,
-        fill=0, all_touched=True, dtype="uint8")
+        ((g, i + 1) for i, g in enumerate(projected)), out_shape=work.shape,
+        transform=work.transform, fill=0, all_touched=True, dtype="int32")
     if not burnt.any():
         raise EmptyTargetsError(
             f"{name}: none of {len(geoms)} features lies within {search_margin_km} km of the grid")
-    xres, yres = work.resolution
-    dist = ndimage.distance_transform_edt(burnt == 0, sampling=(yres, xres))
     rows = slice(pads[3], pads[3] + grid.height)
     cols = slice(pads[0], pads[0] + grid.width)
-    km = (dist[rows, cols] / 1000.0).astype("float32")
+    km = (_point_distances(burnt, work, projected, rows, cols) if points
+          else _edt_distances(burnt, work, rows, cols))
     inside = sum(1 for g in projected if _touches_box(g.bounds, work.bounds))
     return DistanceRaster(name, km, grid, inside, skipped + len(geoms) - inside)
 

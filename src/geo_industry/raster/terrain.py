@@ -217,6 +217,6 @@ def hillshade(
     gx, gy = dzdx * np.float32(z_factor), dzdy * np.float32(z_factor)
     norm = np.sqrt(gx * gx + gy * gy + 1)
     light = (-gx * sun[0] - gy * sun[1] + sun[2]) / norm
-    shade = np.clip(light, 0, 1) * 254 + 1
+    shade = np.rint(np.clip(light, 0, 1) * 254 + 1)
     out = np.where(np.isnan(shade), 0, shade).astype("uint8")
     return out
