@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 from pydantic import BaseModel, Field
+from shapely.geometry.base import BaseGeometry
 
 from geo_industry.raster.criteria import DISTANCE_CRITERIA, SLOPE
 from geo_industry.raster.geodesic import NearestFinder
@@ -74,7 +75,7 @@ def _slope_zones(zones: gpd.GeoDataFrame, *, point_zone_radius_m: float,
     for zone_id, geom, area in zip(zones["id"], metric,
                                    zones.get("area_ha", pd.Series(index=zones.index)),
                                    strict=True):
-        if geom is not None and geom.geom_type == "Point":
+        if isinstance(geom, BaseGeometry) and geom.geom_type == "Point":
             known = area is not None and not pd.isna(area) and area > 0
             radius = math.sqrt(float(area) * 1e4 / math.pi) if known else point_zone_radius_m
             notes[str(zone_id)] = (f"point zone: slope over a {radius:.0f} m circle "
@@ -156,7 +157,8 @@ def assess_zones(
     results = []
     for _, row in zones.iterrows():
         zone_id = str(row["id"])
-        distances, nearest, missing = _distances(row.geometry, zones.crs, targets, finders)
+        geometry = row.geometry if isinstance(row.geometry, BaseGeometry) else None
+        distances, nearest, missing = _distances(geometry, zones.crs, targets, finders)
         mean_slope = slopes.get(zone_id)
         if slope_path is None:
             missing[SLOPE] = "no DEM configured"

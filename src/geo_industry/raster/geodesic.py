@@ -55,7 +55,7 @@ class NearestFinder:
     def nearest(self, geometry: BaseGeometry, *, geometry_crs: object = "EPSG:4326"
                 ) -> Nearest | None:
         """Nearest target to ``geometry`` (in ``geometry_crs``); None when there is none."""
-        if self.empty or geometry is None or geometry.is_empty:
+        if self.empty or not isinstance(geometry, BaseGeometry) or geometry.is_empty:
             return None
         here = gpd.GeoSeries([geometry], crs=geometry_crs).to_crs(self.metric_crs).iloc[0]
         lines = shapely.shortest_line(here, self._metric)
