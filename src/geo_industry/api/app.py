@@ -1,0 +1,94 @@
+"""The app factory: lifespan (open the store once), middleware, routers, error handlers.
+
+``create_app(settings)`` builds everything from explicit settings; ``api/main.py`` at the
+repository root exposes ``app = create_app(Settings())`` for ASGI servers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.staticfiles import StaticFiles
+
+from geo_industry import __version__
+from geo_industry.api.caching import ConditionalGetMiddleware
+from geo_industry.api.errors import add_exception_handlers
+from geo_industry.api.openapi import build_openapi
+from geo_industry.api.routes import collections, conformance, downloads, health, items, landing, statistics
+from geo_industry.geojson import FeatureEncoder
+from geo_industry.records import StatisticsRecords
+from geo_industry.settings import PACKAGE_ROOT, Settings
+from geo_industry.store import open_store
+
+#: Router modules in matching order (statistics before the generic collection routes).
+ROUTERS = (landing, conformance, statistics, collections, items, downloads, health)
+OPENAPI_TAGS = [
+    {"name": "Capabilities", "description": "Landing page, API definition, conformance"},
+    {"name": "Data", "description": "Collections of features (OGC API - Features Parts 1-3) and downloads"},
+    {"name": "Statistics", "description": "Output statistics as a collection of records"},
+    {"name": "Service", "description": "Operations"},
+]
+
+
+def conformance_classes() -> list[str]:
+    """The classes the included routers earn, each declared once, in router order."""
+    return list(dict.fromkeys(uri for module in ROUTERS for uri in getattr(module, "CONFORMS_TO", ())))
+
+
+def _open(app: FastAPI, settings: Settings) -> None:
+    store = open_store(settings)
+    app.state.store = store
+    app.state.encoder = FeatureEncoder()
+    app.state.records = StatisticsRecords.from_tables(
+        store.statistics, store.derived_statistics, entities=store.entities,
+        features=[(meta.id, store.frame(meta.id)) for meta in store.collections()],
+    )
+    app.state.loaded_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the OGC API - Features application over the data named by ``settings``."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _open(app, settings)
+        yield
+
+    app = FastAPI(
+        title="geo-industry: Lào Cai industrial investment geodata",
+        description="OGC API - Features (Parts 1-3) over the industrial zones, mines, processing plants, "
+                    "hydropower plants, border gates and transport of Lào Cai province, with output statistics.",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        openapi_tags=OPENAPI_TAGS,
+    )
+    app.state.settings = settings
+    app.state.conformance = conformance_classes()
+    for module in ROUTERS:
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=PACKAGE_ROOT / "static"), name="static")
+    add_exception_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD", "OPTIONS"],
+                       allow_headers=["Accept", "Accept-Language", "If-None-Match"],
+                       expose_headers=["ETag", "Content-Crs", "Content-Disposition", "Content-Language"],
+                       max_age=600)
+    app.add_middleware(ConditionalGetMiddleware)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app, settings)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,128 @@
+"""Dependencies that read as types: the store, settings, the collection, language, URLs.
+
+Route signatures use these ``Annotated`` aliases (``StoreDep``, ``LayerDep``, ``LangDep`` …) so
+each reads like a plain function. ``reject_unknown_params`` refuses query parameters a route
+does not declare (OGC API - Features ``/req/core/query-param-unknown``).
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from fastapi.dependencies.models import Dependant
+
+from geo_industry.api.links import Urls
+from geo_industry.api.negotiation import _accept_entries
+from geo_industry.errors import InvalidParameter, UnknownParameter
+from geo_industry.geojson import FeatureEncoder
+from geo_industry.models import LayerMeta
+from geo_industry.records import StatisticsRecords
+from geo_industry.settings import Settings
+from geo_industry.store import EmbeddedStore
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+
+async def get_store(request: Request) -> EmbeddedStore:
+    """The store opened by the lifespan."""
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+async def get_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+async def get_encoder(request: Request) -> FeatureEncoder:
+    """The GeoJSON encoder holding the per-feature fragment cache."""
+    return request.app.state.encoder  # type: ignore[no-any-return]
+
+
+async def get_records(request: Request) -> StatisticsRecords:
+    """The statistics records collection."""
+    return request.app.state.records  # type: ignore[no-any-return]
+
+
+StoreDep = Annotated[EmbeddedStore, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EncoderDep = Annotated[FeatureEncoder, Depends(get_encoder)]
+RecordsDep = Annotated[StatisticsRecords, Depends(get_records)]
+
+
+async def get_layer(
+    store: StoreDep,
+    collection_id: Annotated[str, Path(alias="collectionId", description="Collection id, e.g. `mines`")],
+) -> LayerMeta:
+    """The layer named in the path; ``CollectionNotFound`` (404) otherwise."""
+    return store.collection(collection_id)
+
+
+LayerDep = Annotated[LayerMeta, Depends(get_layer)]
+
+
+async def get_language(
+    request: Request,
+    lang: Annotated[
+        str | None,
+        Query(description="Language of titles and pages: `vi` or `en` (default: Accept-Language, else vi)",
+              json_schema_extra={"enum": list(LANGUAGES)}),
+    ] = None,
+) -> str:
+    """``lang=`` if given, else the best of ``Accept-Language``, else Vietnamese."""
+    if lang is not None:
+        if lang.lower() not in LANGUAGES:
+            raise InvalidParameter("lang", lang, "vi or en")
+        return lang.lower()
+    for tag, quality in _accept_entries(request.headers.get("accept-language", "")):
+        primary = tag.split("-")[0]
+        if quality > 0 and primary in LANGUAGES:
+            return primary
+    return DEFAULT_LANGUAGE
+
+
+LangDep = Annotated[str, Depends(get_language)]
+
+
+async def get_urls(request: Request, settings: SettingsDep) -> Urls:
+    """URL builder for this request."""
+    return Urls(request, settings.public_url)
+
+
+UrlsDep = Annotated[Urls, Depends(get_urls)]
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+_DECLARED: dict[int, frozenset[str]] = {}
+
+
+def declared_query_params(request: Request) -> frozenset[str]:
+    """Names of the query parameters the matched route declares (cached per route)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return frozenset()
+    key = id(route)
+    if key not in _DECLARED:
+        _DECLARED[key] = frozenset(_query_names(dependant))
+    return _DECLARED[key]
+
+
+def undeclared_query_params(request: Request) -> list[str]:
+    """Query parameters of this request that the route does not declare, in request order."""
+    declared = declared_query_params(request)
+    return [name for name in dict.fromkeys(request.query_params) if name not in declared]
+
+
+async def reject_unknown_params(request: Request) -> None:
+    """Refuse undeclared query parameters with 400."""
+    unknown = undeclared_query_params(request)
+    if unknown:
+        allowed = ", ".join(sorted(declared_query_params(request))) or "none"
+        raise UnknownParameter(unknown[0], request.query_params[unknown[0]],
+                               f"no parameter of that name here; this resource accepts: {allowed}")

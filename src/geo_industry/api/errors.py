@@ -1,0 +1,112 @@
+"""HTTP mapping of errors: one table from error class to status and OGC exception code.
+
+Bodies follow the OGC exception schema, ``{"code": ..., "description": ...}``. Invalid and
+unknown query parameters get 400 (OGC API - Features ``/req/core/query-param-invalid``), so
+FastAPI's 422 for validation errors is remapped here. 5xx are logged with their traceback,
+4xx are not.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from geo_industry.api.responses import JSONResponse
+from geo_industry.errors import (
+    CollectionNotFound,
+    DataError,
+    ExportError,
+    FeatureNotFound,
+    GeoIndustryError,
+    InvalidParameter,
+    NotFound,
+    UnknownParameter,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class NotAcceptable(GeoIndustryError):
+    """The client asked (``f=`` or ``Accept``) for a representation this resource does not offer."""
+
+    def __init__(self, parameter: str, value: str, offered: tuple[str, ...]) -> None:
+        self.parameter, self.value, self.offered = parameter, value, offered
+        super().__init__(f"unsupported {parameter}={value!r}: this resource is offered as "
+                         + ", ".join(offered))
+
+
+#: error class → (HTTP status, OGC exception code); the most specific class wins.
+STATUS_CODES: dict[type[Exception], tuple[int, str]] = {
+    CollectionNotFound: (404, "NotFound"),
+    FeatureNotFound: (404, "NotFound"),
+    NotFound: (404, "NotFound"),
+    UnknownParameter: (400, "InvalidParameterValue"),
+    InvalidParameter: (400, "InvalidParameterValue"),
+    NotAcceptable: (406, "NotAcceptable"),
+    DataError: (500, "NoApplicableCode"),
+    ExportError: (500, "NoApplicableCode"),
+    GeoIndustryError: (500, "NoApplicableCode"),
+}
+_HTTP_CODES = {404: "NotFound", 405: "MethodNotAllowed", 406: "NotAcceptable"}
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def exception_response(status: int, code: str, description: str,
+                       headers: dict[str, str] | None = None) -> Response:
+    """An OGC exception document with ``status``."""
+    return JSONResponse({"code": code, "description": description}, status_code=status,
+                        headers={**_NO_STORE, **(headers or {})})
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    status, code = next(STATUS_CODES[cls] for cls in type(exc).__mro__ if cls in STATUS_CODES)
+    if status >= 500:
+        logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return exception_response(status, code, "the server could not answer this request")
+    return exception_response(status, code, str(exc))
+
+
+def _describe_validation(error: dict[str, Any]) -> str:
+    location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "header")]
+    name = ".".join(location) or "request"
+    expected = str(error.get("msg", "a valid value"))
+    for prefix in ("Input should be ", "Value error, "):
+        expected = expected.removeprefix(prefix)
+    value = error.get("input")
+    if error.get("type") == "missing":
+        return f"missing {name}: expected a value"
+    return f"invalid {name}={value!r}: expected {expected}"
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    description = "; ".join(_describe_validation(error) for error in exc.errors())
+    return exception_response(400, "InvalidParameterValue", description)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "NoApplicableCode")
+    description = exc.detail if isinstance(exc.detail, str) else code
+    if exc.status_code == 404:
+        description = f"no resource at {request.url.path}"
+    return exception_response(exc.status_code, code, description, dict(exc.headers or {}))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return exception_response(500, "NoApplicableCode", "the server could not answer this request")
+
+
+def add_exception_handlers(app: FastAPI) -> None:
+    """Register the handlers: domain errors from :data:`STATUS_CODES`, validation, HTTP, the rest."""
+    for cls in STATUS_CODES:
+        app.add_exception_handler(cls, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,72 @@
+"""GeoJSON bodies of item pages and single items, from the encoder's cached fragments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import orjson
+
+from geo_industry.api.links import Urls, link
+from geo_industry.api.params import ItemsQuery
+from geo_industry.api.responses import GEOJSON, HTML, JSON
+from geo_industry.crs import SupportedCRS
+from geo_industry.geojson import FeatureEncoder, feature_bytes, feature_collection
+from geo_industry.models import FeaturePage
+
+#: properties shown as table columns in the items page, when the collection has them.
+TABLE_COLUMNS = ("name_{lang}", "kind", "status", "operator", "capacity_value", "capacity_unit", "area_ha",
+                 "start_year", "indicator", "entity", "year", "period", "value", "unit", "basis")
+
+
+def content_crs(crs: SupportedCRS) -> dict[str, str]:
+    """The Part 2 ``Content-Crs`` header."""
+    return {"Content-Crs": f"<{crs.uri}>"}
+
+
+def paging_links(urls: Urls, page: FeaturePage, collection_path: str) -> list[dict[str, Any]]:
+    """``self``, ``alternate``, ``next`` (until the last page), ``prev`` and ``collection`` links."""
+    links = [link(urls.current(f=None), "self", GEOJSON, "this page"),
+             link(urls.current(f="html"), "alternate", HTML, "this page as HTML")]
+    if page.offset + page.number_returned < page.number_matched:
+        links.append(link(urls.current(f=None, offset=page.offset + page.limit, limit=page.limit), "next",
+                          GEOJSON, "next page"))
+    if page.offset > 0:
+        links.append(link(urls.current(f=None, offset=max(page.offset - page.limit, 0), limit=page.limit),
+                          "prev", GEOJSON, "previous page"))
+    links.append(link(urls.url(collection_path), "collection", JSON, "the collection"))
+    return links
+
+
+def html_paging(urls: Urls, page: FeaturePage) -> dict[str, str | None]:
+    """URLs of the previous and next HTML pages (``None`` at either end)."""
+    more = page.offset + page.number_returned < page.number_matched
+    return {
+        "prev": urls.current(f="html", offset=max(page.offset - page.limit, 0), limit=page.limit)
+        if page.offset > 0 else None,
+        "next": urls.current(f="html", offset=page.offset + page.limit, limit=page.limit) if more else None,
+    }
+
+
+def page_body(encoder: FeatureEncoder, frame: gpd.GeoDataFrame, page: FeaturePage, items: ItemsQuery, *,
+              links: list[dict[str, Any]], time_stamp: str) -> bytes:
+    """A FeatureCollection of the page, joined from cached per-feature fragments."""
+    fragments = encoder.page(page.layer.id, frame, page.positions, crs=items.crs,
+                             properties=items.query.properties, skip_geometry=items.skip_geometry)
+    return feature_collection(fragments, links=links, numberMatched=page.number_matched,
+                              numberReturned=page.number_returned, timeStamp=time_stamp)
+
+
+def feature_body(row: gpd.GeoDataFrame, crs: SupportedCRS, **members: Any) -> bytes:
+    """One feature (a one-row frame) with extra top-level ``members`` (links, statistics)."""
+    document = orjson.loads(feature_bytes(row, crs=crs)[0])
+    document.update(members)
+    return orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def table_columns(frame: gpd.GeoDataFrame, lang: str, selected: tuple[str, ...] | None) -> list[str]:
+    """The columns of the HTML table: the selected properties, or the usual ones present."""
+    if selected is not None:
+        return [name for name in selected if name != "id"]
+    wanted = [name.format(lang=lang) for name in TABLE_COLUMNS]
+    return [name for name in wanted if name in frame.columns]

@@ -1,0 +1,1 @@
+"""One router module per OGC resource; :mod:`geo_industry.api.app` aggregates them."""

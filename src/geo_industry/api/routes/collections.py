@@ -1,0 +1,67 @@
+"""Collections: the list, one collection's metadata, its queryables (Part 3)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
+
+from geo_industry.api.deps import LangDep, LayerDep, RecordsDep, StoreDep, UrlsDep, reject_unknown_params
+from geo_industry.api.documents import collection_document, queryables_document, records_collection_document
+from geo_industry.api.html import bilingual, render, text
+from geo_industry.api.links import link
+from geo_industry.api.negotiation import HTML_OFFER, JSON_OFFER, SCHEMA_OFFER, Offer, negotiator
+from geo_industry.api.responses import HTML, JSON, SCHEMA_JSON, JSONResponse, SchemaJSONResponse
+from geo_industry.crs import SUPPORTED_CRS
+
+CONFORMS_TO = (
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+)
+
+router = APIRouter(tags=["Data"], dependencies=[Depends(reject_unknown_params)])
+PageFormat = Annotated[Offer, Depends(negotiator(JSON_OFFER, HTML_OFFER))]
+SchemaFormat = Annotated[Offer, Depends(negotiator(SCHEMA_OFFER, HTML_OFFER))]
+
+
+@router.get("/collections", operation_id="getCollections", summary="Collections",
+            responses={200: {"content": {HTML: {}}}}, response_class=JSONResponse)
+async def collections(store: StoreDep, records: RecordsDep, urls: UrlsDep, lang: LangDep,
+                      out: PageFormat) -> Response:
+    """The spatial layers and the statistics records collection."""
+    documents = [collection_document(meta, store, urls, lang) for meta in store.collections()]
+    documents.append(records_collection_document(records, urls, lang))
+    body = {
+        "links": [link(urls.url("/collections"), "self", JSON, "this document"),
+                  link(urls.url("/collections", f="html"), "alternate", HTML, "this document as HTML")],
+        "crs": [c.uri for c in SUPPORTED_CRS],
+        "collections": documents,
+    }
+    if out.is_html:
+        return render("collections.html", urls=urls, lang=lang, title=text(lang, "collections"),
+                      collections=documents)
+    return JSONResponse(body, headers={"Content-Language": lang})
+
+
+@router.get("/collections/{collectionId}", operation_id="describeCollection", summary="Collection",
+            responses={200: {"content": {HTML: {}}}, 404: {"description": "no such collection"}},
+            response_class=JSONResponse)
+async def collection(layer: LayerDep, store: StoreDep, urls: UrlsDep, lang: LangDep, out: PageFormat) -> Response:
+    """A collection's metadata: extent, CRS list, storage CRS, links to items and queryables."""
+    document = collection_document(layer, store, urls, lang)
+    if out.is_html:
+        return render("collection.html", urls=urls, lang=lang, title=document["title"], collection=document,
+                      meta=layer, feature_count=len(store.frame(layer.id)))
+    return JSONResponse(document, headers={"Content-Language": lang})
+
+
+@router.get("/collections/{collectionId}/queryables", operation_id="getQueryables", summary="Queryables",
+            responses={200: {"content": {SCHEMA_JSON: {}, HTML: {}}}, 404: {"description": "no such collection"}},
+            response_class=SchemaJSONResponse)
+async def queryables(layer: LayerDep, store: StoreDep, urls: UrlsDep, lang: LangDep, out: SchemaFormat) -> Response:
+    """The properties a `filter`, `sortby` or a query parameter may name (JSON Schema)."""
+    document = queryables_document(layer, store.queryables(layer.id), urls, lang)
+    if out.is_html:
+        return render("queryables.html", urls=urls, lang=lang,
+                      title=f"{text(lang, 'queryables')}: {bilingual(layer.title, lang)}",
+                      schema=document, collection_id=layer.id)
+    return SchemaJSONResponse(document, headers={"Content-Language": lang})

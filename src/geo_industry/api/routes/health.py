@@ -1,0 +1,22 @@
+"""A liveness and readiness probe."""
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from geo_industry.api.deps import StoreDep, reject_unknown_params
+from geo_industry.api.responses import JSONResponse
+
+router = APIRouter(tags=["Service"], dependencies=[Depends(reject_unknown_params)])
+
+
+@router.get("/health", operation_id="getHealth", summary="Health", response_class=JSONResponse)
+async def health(request: Request, store: StoreDep) -> Response:
+    """`ok` with the number of collections and features loaded; never cached."""
+    layers = store.collections()
+    body = {
+        "status": "ok",
+        "collections": len(layers),
+        "features": sum(len(store.frame(meta.id)) for meta in layers),
+        "loadedAt": request.app.state.loaded_at,
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,70 @@
+"""Features of a spatial collection: pages (`/items`) and single features."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from starlette.responses import Response
+
+from geo_industry.api.deps import EncoderDep, LangDep, LayerDep, StoreDep, UrlsDep
+from geo_industry.api.features import html_paging, content_crs, feature_body, page_body, paging_links, table_columns
+from geo_industry.api.html import bilingual, render, text
+from geo_industry.api.links import link
+from geo_industry.api.negotiation import GEOJSON_OFFER, HTML_OFFER, Offer, negotiator
+from geo_industry.api.params import FeaturesQueryDep, OutputCrsDep
+from geo_industry.api.responses import GEOJSON, HTML, JSON, GeoJSONResponse
+from geo_industry.api.statistics_view import statistics_view
+from geo_industry.cql import CQL2_CONFORMANCE
+from geo_industry.statistics import records as statistics_records
+
+CONFORMS_TO = (
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    *CQL2_CONFORMANCE,
+)
+
+router = APIRouter(tags=["Data"])
+ItemsFormat = Annotated[Offer, Depends(negotiator(GEOJSON_OFFER, HTML_OFFER))]
+FeatureId = Annotated[str, Path(alias="featureId", description="Feature id, e.g. `mine-sin-quyen`")]
+_ITEM_RESPONSES = {200: {"content": {HTML: {}}}, 400: {"description": "invalid parameter"},
+                   404: {"description": "no such collection or feature"}, 406: {"description": "unsupported format"}}
+
+
+@router.get("/collections/{collectionId}/items", operation_id="getFeatures", summary="Features",
+            response_class=GeoJSONResponse, responses=_ITEM_RESPONSES)
+async def items(request: Request, layer: LayerDep, query: FeaturesQueryDep, store: StoreDep,
+                encoder: EncoderDep, urls: UrlsDep, lang: LangDep, out: ItemsFormat) -> Response:
+    """A page of features selected by bbox, datetime, CQL2 filter or queryables, in any offered CRS."""
+    page = store.query(layer.id, query.query)
+    links = paging_links(urls, page, f"/collections/{layer.id}")
+    if out.is_html:
+        return render("items.html", urls=urls, lang=lang, title=bilingual(layer.title, lang), page=page,
+                      links=links, paging=html_paging(urls, page), collection_id=layer.id, columns=table_columns(page.features, lang,
+                                                                                 query.query.properties),
+                      spatial=True)
+    body = page_body(encoder, store.frame(layer.id), page, query, links=links,
+                     time_stamp=request.app.state.loaded_at)
+    return GeoJSONResponse(body, headers=content_crs(query.crs))
+
+
+@router.get("/collections/{collectionId}/items/{featureId}", operation_id="getFeature", summary="Feature",
+            response_class=GeoJSONResponse, responses=_ITEM_RESPONSES)
+async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, store: StoreDep, urls: UrlsDep,
+                  lang: LangDep, out: ItemsFormat) -> Response:
+    """One feature with its full statistics series (member `statistics`) and sources."""
+    row = store.get(layer.id, feature_id)
+    series = store.series(feature_id)
+    path = f"/collections/{layer.id}/items/{feature_id}"
+    links = [link(urls.current(f=None), "self", GEOJSON, "this feature"),
+             link(urls.url(path, f="html"), "alternate", HTML, "this feature as HTML"),
+             link(urls.url(f"/collections/{layer.id}"), "collection", JSON, "the collection")]
+    if out.is_html:
+        properties = row.drop(columns=row.geometry.name).iloc[0].to_dict()
+        name = properties.get(f"name_{lang}") or properties.get("name_en") or feature_id
+        return render("feature.html", urls=urls, lang=lang, title=str(name), collection_id=layer.id,
+                      collection_title=bilingual(layer.title, lang), feature_id=feature_id,
+                      properties=properties, located=row.geometry.iloc[0] is not None,
+                      statistics=statistics_view(series, lang))
+    body = feature_body(row, crs, links=links, statistics=statistics_records(series.drop(columns="variant")))
+    return GeoJSONResponse(body, headers=content_crs(crs))

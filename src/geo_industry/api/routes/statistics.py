@@ -1,0 +1,83 @@
+"""The non-spatial `statistics` collection: output statistics as records (itemType `record`).
+
+Registered before the generic collection routes so that `/collections/statistics/...` resolves here.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from starlette.responses import Response
+
+from geo_industry.api.deps import EncoderDep, LangDep, RecordsDep, UrlsDep, reject_unknown_params
+from geo_industry.api.documents import queryables_document, records_collection_document
+from geo_industry.api.features import html_paging, feature_body, page_body, paging_links, table_columns
+from geo_industry.api.html import render, text
+from geo_industry.api.links import link
+from geo_industry.api.negotiation import GEOJSON_OFFER, HTML_OFFER, JSON_OFFER, SCHEMA_OFFER, Offer, negotiator
+from geo_industry.api.params import RecordsQueryDep
+from geo_industry.api.responses import GEOJSON, HTML, JSON, SCHEMA_JSON, GeoJSONResponse, JSONResponse, SchemaJSONResponse
+from geo_industry.crs import CRS84
+from geo_industry.records import STATISTICS_ID
+
+router = APIRouter(prefix=f"/collections/{STATISTICS_ID}", tags=["Statistics"])
+PageFormat = Annotated[Offer, Depends(negotiator(JSON_OFFER, HTML_OFFER))]
+ItemsFormat = Annotated[Offer, Depends(negotiator(GEOJSON_OFFER, HTML_OFFER))]
+SchemaFormat = Annotated[Offer, Depends(negotiator(SCHEMA_OFFER, HTML_OFFER))]
+RecordId = Annotated[str, Path(alias="recordId", description="Record id, e.g. `ore_output.mine-sin-quyen.2022.FY.actual`")]
+_PATH = f"/collections/{STATISTICS_ID}"
+
+
+@router.get("", operation_id="describeStatisticsCollection", summary="Statistics collection",
+            responses={200: {"content": {HTML: {}}}}, response_class=JSONResponse,
+            dependencies=[Depends(reject_unknown_params)])
+async def statistics_collection(records: RecordsDep, urls: UrlsDep, lang: LangDep, out: PageFormat) -> Response:
+    """The records collection's metadata (temporal extent, links)."""
+    document = records_collection_document(records, urls, lang)
+    if out.is_html:
+        return render("collection.html", urls=urls, lang=lang, title=document["title"], collection=document,
+                      meta=records.meta, feature_count=len(records.frame))
+    return JSONResponse(document, headers={"Content-Language": lang})
+
+
+@router.get("/queryables", operation_id="getStatisticsQueryables", summary="Statistics queryables",
+            responses={200: {"content": {SCHEMA_JSON: {}, HTML: {}}}}, response_class=SchemaJSONResponse,
+            dependencies=[Depends(reject_unknown_params)])
+async def statistics_queryables(records: RecordsDep, urls: UrlsDep, lang: LangDep, out: SchemaFormat) -> Response:
+    """Properties a filter, sortby or query parameter may name."""
+    document = queryables_document(records.meta, records.queryables(), urls, lang)
+    if out.is_html:
+        return render("queryables.html", urls=urls, lang=lang, title=f"{text(lang, 'queryables')}: {STATISTICS_ID}",
+                      schema=document, collection_id=STATISTICS_ID)
+    return SchemaJSONResponse(document, headers={"Content-Language": lang})
+
+
+@router.get("/items", operation_id="getStatisticsRecords", summary="Statistics records",
+            response_class=GeoJSONResponse, responses={200: {"content": {HTML: {}}}})
+async def statistics_records(request: Request, query: RecordsQueryDep, records: RecordsDep, encoder: EncoderDep,
+                             urls: UrlsDep, lang: LangDep, out: ItemsFormat) -> Response:
+    """Records filtered by indicator, entity, year (`datetime`) or CQL2; geometry is null."""
+    page = records.query(query.query)
+    links = paging_links(urls, page, _PATH)
+    if out.is_html:
+        return render("items.html", urls=urls, lang=lang, title=text(lang, "statistics"), page=page, links=links,
+                      paging=html_paging(urls, page), collection_id=STATISTICS_ID, columns=table_columns(page.features, lang, query.query.properties),
+                      spatial=False)
+    body = page_body(encoder, records.frame, page, query, links=links, time_stamp=request.app.state.loaded_at)
+    return GeoJSONResponse(body)
+
+
+@router.get("/items/{recordId}", operation_id="getStatisticsRecord", summary="Statistics record",
+            response_class=GeoJSONResponse, responses={200: {"content": {HTML: {}}}, 404: {"description": "no such record"}},
+            dependencies=[Depends(reject_unknown_params)])
+async def statistics_record(record_id: RecordId, records: RecordsDep, urls: UrlsDep, lang: LangDep,
+                            out: ItemsFormat) -> Response:
+    """One statistics record."""
+    row = records.get(record_id)
+    links = [link(urls.current(f=None), "self", GEOJSON, "this record"),
+             link(urls.url(f"{_PATH}/items/{record_id}", f="html"), "alternate", HTML, "this record as HTML"),
+             link(urls.url(_PATH), "collection", JSON, "the collection")]
+    if out.is_html:
+        properties = row.drop(columns=row.geometry.name).iloc[0].to_dict()
+        return render("record.html", urls=urls, lang=lang, title=record_id, properties=properties,
+                      collection_id=STATISTICS_ID)
+    return GeoJSONResponse(feature_body(row, CRS84, links=links))
