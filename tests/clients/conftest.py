@@ -1,0 +1,185 @@
+"""Fixtures for the real-client tests: the real app under uvicorn on a free loopback port.
+
+GDAL and OWSLib talk HTTP, so these tests cannot use ``TestClient``: a session fixture starts
+the app in a subprocess (``create_app(Settings(...))`` served by uvicorn, 127.0.0.1 only),
+waits until it answers, yields its base URL and stops it. The server's access log goes to a
+file so a test can check what a client actually requested (paging, ``bbox``, ``filter``).
+Expectations come from the server's own counts and from the core store over the same data.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+import pytest
+
+from geo_industry.store import EmbeddedStore
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = REPO_ROOT / "data"
+STARTUP_TIMEOUT_S = 60.0
+
+#: The child process: build settings explicitly (no .env) and serve the app factory's result.
+_SERVE = """
+import sys
+import uvicorn
+from geo_industry.api import create_app
+from geo_industry.settings import Settings
+
+app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="info", access_log=True)
+"""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _child_env() -> dict[str, str]:
+    """The test environment without GEO_INDUSTRY_* variables, so only explicit settings apply."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEO_INDUSTRY_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _answers(url: str) -> bool:
+    for path in ("/health", "/"):
+        try:
+            if httpx.get(url + path, timeout=2.0).status_code == 200:
+                return True
+        except httpx.TransportError:
+            return False
+    return False
+
+
+@dataclass
+class LiveServer:
+    """A running server: its base URL and its log (uvicorn's stdout and stderr)."""
+
+    url: str
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def log_offset(self) -> int:
+        """Current size of the log; pass it to :meth:`requests_since`."""
+        return self.log_path.stat().st_size
+
+    def requests_since(self, offset: int) -> list[str]:
+        """Request lines (``GET /path?query``, URL-decoded) logged after ``offset``."""
+        time.sleep(0.1)  # uvicorn logs after sending the response
+        with self.log_path.open("rb") as handle:
+            handle.seek(offset)
+            text = handle.read().decode("utf-8", "replace")
+        lines = []
+        for line in text.splitlines():
+            if '"GET ' in line or '"POST ' in line:
+                request = line.split('"', 2)[1].rsplit(" ", 1)[0]
+                lines.append(unquote(request))
+        return lines
+
+
+def _start(data_dir: Path, log_path: Path) -> LiveServer:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-c", _SERVE, str(data_dir), str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env=_child_env(), cwd=REPO_ROOT,
+    )
+    log.close()
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        if _answers(url):
+            return LiveServer(url, log_path, process)
+        time.sleep(0.2)
+    _stop(process)
+    raise RuntimeError(f"server did not answer within {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real app on the embedded data, served by uvicorn on a free 127.0.0.1 port.
+
+    A port taken between probing and binding makes the child exit; it is retried on a new port.
+    """
+    log_dir = tmp_path_factory.mktemp("live_server")
+    for attempt in range(3):
+        try:
+            server = _start(DATA_DIR, log_dir / f"uvicorn-{attempt}.log")
+            break
+        except RuntimeError as exc:
+            if "address already in use" not in str(exc).lower() or attempt == 2:
+                raise
+    try:
+        yield server
+    finally:
+        _stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: LiveServer) -> str:
+    """Base URL of the live server, without a trailing slash."""
+    return live_server.url
+
+
+class ApiReader:
+    """Reads what the live server itself reports (counts, ids), with plain httpx."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def json(self, path: str, **params: Any) -> dict[str, Any]:
+        """GET ``path`` as JSON; raises on an error status."""
+        response = self.client.get(path, params=params)
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
+
+    def items(self, collection: str, **params: Any) -> dict[str, Any]:
+        """One items page of ``collection``."""
+        return self.json(f"/collections/{collection}/items", **params)
+
+    def number_matched(self, collection: str, **params: Any) -> int:
+        """The server's ``numberMatched`` for a query."""
+        return int(self.items(collection, limit=1, **params)["numberMatched"])
+
+    def feature_ids(self, collection: str, **params: Any) -> set[str]:
+        """Ids of every feature the server matches, read as one page of the maximum size."""
+        body = self.items(collection, limit=10_000, **params)
+        assert body["numberReturned"] == body["numberMatched"], "more than one page of matches"
+        return {str(feature["id"]) for feature in body["features"]}
+
+
+@pytest.fixture(scope="session")
+def api(base_url: str) -> Iterator[ApiReader]:
+    """The live server read directly over HTTP, for what the server itself reports."""
+    with httpx.Client(base_url=base_url, timeout=30.0, headers={"Accept": "application/geo+json"}) as client:
+        yield ApiReader(client)
+
+
+@pytest.fixture(scope="session")
+def layer_ids(store: EmbeddedStore) -> list[str]:
+    """Every spatial collection id, in catalog order (``store`` comes from tests/conftest.py)."""
+    return [meta.id for meta in store.collections()]
