@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from geo_industry.i18n import translate
 
 
@@ -16,10 +19,8 @@ def is_missing(value: Any) -> bool:
         return True
     if isinstance(value, str | list | tuple) and len(value) == 0:
         return True
-    try:
-        return bool(value != value)  # pandas NA / NaT
-    except (TypeError, ValueError):
-        return False
+    missing = pd.isna(value)
+    return bool(missing) if isinstance(missing, bool | np.bool_) else False
 
 
 def number(value: float | int | None, lang: str, *, digits: int | None = None) -> str:

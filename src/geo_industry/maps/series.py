@@ -60,7 +60,9 @@ def latest(statistics: pd.DataFrame, entity: str) -> list[Observation]:
     rows = entity_rows(statistics, entity)
     if rows.empty:
         return []
-    ranked = _ranked(rows).drop_duplicates("indicator")
+    ranked = _ranked(rows)
+    ranked = ranked.assign(_target=ranked["basis"].eq("target").astype(int))
+    ranked = ranked.sort_values(["indicator", "_target"], kind="stable").drop_duplicates("indicator")
     return [_observation(row) for _, row in ranked.iterrows()]
 
 

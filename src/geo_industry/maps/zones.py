@@ -169,13 +169,17 @@ def build_zone_page(data: MapData, ctx: PageContext, zone_id: str) -> folium.Map
     m = new_map(data, ctx, minimap=False)
     add_page_chrome(m, ctx, page="zones", title=facts.name, panel=True,
                     lang_url={code: ctx.urls.zone(zone_id, code) for code in ("vi", "en", "zh-CN")})
+    geom = row.get("geometry")
+    area = geom.buffer(NEARBY_KM / 100) if geom is not None and not is_missing(geom) else None
     for layer_id in ("mines", "hydropower_plants", "border_gates", "transport"):
-        if not data.layer(layer_id).empty:
+        frame = data.layer(layer_id)
+        nearby = frame[frame.intersects(area)] if area is not None and not frame.empty else frame.iloc[:0]
+        if not nearby.empty:
             symbol, _ = LAYER_SYMBOLS[layer_id]
-            add_site_layer(m, site_layer(layer_id, data, ctx, symbol=symbol))
+            rows = [dict(r) for _, r in nearby.iterrows()]
+            add_site_layer(m, site_layer(layer_id, data, ctx, symbol=symbol, rows=rows))
     zone = site_layer("zone", data, ctx, symbol=zone_symbol, rows=[row], name=facts.name)
     add_site_layer(m, zone)
-    geom = row.get("geometry")
     if geom is not None and not is_missing(geom):
         minx, miny, maxx, maxy = geom.buffer(0.08).bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])

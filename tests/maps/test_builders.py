@@ -1,0 +1,226 @@
+"""Map builders render the expected HTML fragments (no browser)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from geo_industry.errors import InvalidParameter
+from geo_industry.i18n import LANGUAGES, catalog, translate
+from geo_industry.maps.assets import UnvendoredAsset, VENDORED, localize_assets, vendor_dir
+from geo_industry.maps.base import PageContext, render_page
+from geo_industry.maps.copper import build_copper_map, chain_flows
+from geo_industry.maps.energy import build_energy_map, latest_gwh
+from geo_industry.maps.overview import build_overview_map
+from geo_industry.maps.pages import render, render_zone
+from geo_industry.maps.popups import popup_html
+from geo_industry.maps.site import build_site_from_data
+from geo_industry.maps.statistics_page import production_value
+from geo_industry.maps.styles import (
+    commodity_class,
+    flow_weight,
+    gwh_class,
+    is_approximate,
+    mw_radius,
+    occupancy_class,
+)
+from geo_industry.maps.symbols import legend_rows
+from geo_industry.maps.urls import PageUrls, static_urls
+from geo_industry.maps.zones import ZoneNotFound, parse_zone_ids
+
+from .conftest import HYDRO, MINES, ZONES
+
+EXTERNAL = re.compile(r'(?:src|href)="(https?://[^"]+)"')
+
+
+def _overview(data, lang="en", basemap="offline", urls=PageUrls()):
+    ctx = PageContext(lang=lang, basemap=basemap, urls=urls)
+    return render_page(build_overview_map(data, ctx), ctx)
+
+
+def test_catalogs_share_keys():
+    keys = [set(catalog(lang)) for lang in LANGUAGES]
+    assert keys[0] == keys[1] == keys[2]
+
+
+@pytest.mark.parametrize(("lang", "text"), [("vi", "Tổng quan"), ("en", "Overview"), ("zh-CN", "总览")])
+def test_translate(lang, text):
+    assert translate("nav.overview", lang) == text
+
+
+@pytest.mark.parametrize(
+    ("percent", "cls"), [(None, "none"), (10, "low"), (50, "mid"), (80, "mid"), (80.1, "high")]
+)
+def test_occupancy_classes(percent, cls):
+    assert occupancy_class(percent) == cls
+
+
+@pytest.mark.parametrize(("row", "cls"), [(MINES[0], "copper"), (MINES[2], "apatite"), (MINES[3], "iron"),
+                                          ({"commodity": "gold"}, "other")])
+def test_commodity_classes(row, cls):
+    assert commodity_class(row) == cls
+
+
+def test_approximate_outline_is_dashed_and_pale():
+    from geo_industry.maps.styles import path_style
+
+    exact, approx = path_style("#f00", approximate=False), path_style("#f00", approximate=True)
+    assert "dashArray" not in exact and approx["dashArray"] == "6 4"
+    assert approx["fillOpacity"] < exact["fillOpacity"]
+
+
+def test_sizes_grow_with_quantity():
+    assert mw_radius(12) < mw_radius(90) <= 22
+    assert flow_weight(1000, 30000) < flow_weight(30000, 30000)
+    assert gwh_class(None) == "none" and gwh_class(50) == "low" and gwh_class(600) == "high"
+
+
+@pytest.mark.parametrize(("row", "approx"), [(ZONES[0], False), (ZONES[1], True), (MINES[2], True), (HYDRO[0], False)])
+def test_approximate(row, approx):
+    assert is_approximate(row) is approx
+
+
+def test_legend_lists_present_classes(map_data, ctx):
+    rows = [dict(r) for _, r in map_data.layer("mines").iterrows()]
+    labels = [label for _, label in legend_rows("mines", rows, ctx)]
+    assert labels == [translate(f"commodity.{c}", ctx.lang) for c in ("copper", "apatite", "iron")]
+
+
+def test_overview_has_every_layer_and_no_cdn(map_data):
+    html = _overview(map_data)
+    for title in ("Industrial zones", "Mines", "Processing plants", "Hydropower plants", "Border gates", "Transport"):
+        assert title in html
+    assert EXTERNAL.findall(html) == [
+        u for u in EXTERNAL.findall(html) if u.startswith("https://example.org")
+    ]
+    assert 'src="/static/vendor/leaflet/leaflet.js"' in html
+    assert "bootstrap" not in html and "fontawesome" not in html
+
+
+def test_offline_basemap_adds_no_tile_layer(map_data):
+    offline = _overview(map_data, basemap="offline")
+    osm = _overview(map_data, basemap="osm")
+    add_osm = re.compile(r"tile_layer_\w+\.addTo\(map_\w+\)")
+    assert not add_osm.search(offline)
+    assert add_osm.search(osm)
+    assert "tile.openstreetmap.org" in osm and "OpenStreetMap\\u003c/a\\u003e contributors" in osm
+
+
+def test_overview_counts_unmapped_and_approximate(map_data):
+    html = _overview(map_data)
+    assert "1 without a known location (not shown)" in html
+    assert "Approximate location (dashed)" in html
+    assert 'stroke-dasharray=\\"6,4\\"' in html and '"dashArray": "4 4"' in html  # uncertainty circles
+
+
+def test_clustering(map_data):
+    html = _overview(map_data)
+    assert "L.markerClusterGroup(" in html
+    assert '"disableClusteringAtZoom": 11' in html
+
+
+def test_search_index_folds_diacritics(map_data):
+    html = _overview(map_data, lang="vi")
+    assert '"s": "mo dong sin quyen sin quyen copper mine"' in html
+    assert "normalize(\"NFD\")" in html
+
+
+def test_coordinate_readout_uses_epsg_9208_with_helmert(map_data):
+    html = _overview(map_data)
+    assert 'proj4.defs("EPSG:9208"' in html
+    assert "+towgs84=-191.90441429" in html and "+lon_0=104.75" in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("vi", ["Nhà máy luyện đồng Tằng Loỏng", "Tang Loong copper smelter", "Đơn vị vận hành", "27.000 tấn", "thực hiện, 2023"]),
+        ("en", ["Tang Loong copper smelter", "Nhà máy luyện đồng Tằng Loỏng", "Operator", "27,000 t", "actual, 2023"]),
+    ],
+)
+def test_popup_in_both_languages(map_data, lang, expected):
+    row = dict(map_data.layer("processing_plants").iloc[0])
+    html = popup_html(row, map_data, PageContext(lang=lang))
+    for fragment in expected:
+        assert fragment in html
+    assert 'class="gi-chart"' in html and 'data-basis="target"' in html
+    assert 'href="https://example.org/smelter"' in html
+
+
+def test_popup_of_approximate_site_has_badge(map_data, ctx):
+    row = dict(map_data.layer("mines").iloc[1])
+    html = popup_html(row, map_data, ctx)
+    assert "gi-badge" in html and translate("precision.estimated", ctx.lang, km="3") in html
+
+
+def test_copper_flows_follow_tonnage(map_data):
+    flows = chain_flows(map_data)
+    assert {(f.source, f.target) for f in flows} >= {("mine_sin_quyen", "plant_tang_loong_smelter")}
+    html = render_page(build_copper_map(map_data, PageContext(lang="en")), PageContext(lang="en"))
+    assert '<option value=\\"2023\\" selected>' in html
+    assert "window.giSetYear" in html
+
+
+def test_energy_groups_by_river(map_data):
+    ctx = PageContext(lang="en")
+    html = render_page(build_energy_map(map_data, ctx), ctx)
+    assert "River Chảy (90 MW)" in html and "River not stated (12 MW)" in html
+    assert latest_gwh(map_data.statistics)["hpp_bac_ha"] == 385.0
+
+
+def test_statistics_states_price_basis(map_data):
+    assert set(production_value(map_data.statistics)) == {"constant_2010"}
+    html = render("statistics", map_data, PageContext(lang="en"))
+    assert "Price basis: constant 2010 prices" in html
+    assert 'data-basis="target"' in html and 'data-basis="actual"' in html
+
+
+def test_zone_fact_sheet(map_data, ctx):
+    html = render_zone("kcn_tang_loong", map_data, ctx)
+    assert translate("zone.to_border_gate", ctx.lang) in html
+    assert "@media print" in html
+    assert ("Cam Duong apatite mine" if ctx.lang == "en" else "Mỏ apatit Cam Đường") in html
+
+
+def test_unknown_zone(map_data, ctx):
+    with pytest.raises(ZoneNotFound):
+        render_zone("nope", map_data, ctx)
+
+
+@pytest.mark.parametrize("value", ["kcn_tang_loong", "a,b", ",".join(["kcn_tang_loong"] * 6)])
+def test_compare_needs_two_to_five_known_zones(map_data, value):
+    with pytest.raises(InvalidParameter):
+        parse_zone_ids(value, map_data)
+
+
+def test_language_switch_links(map_data):
+    html = _overview(map_data, lang="en", urls=static_urls())
+    for code in LANGUAGES:
+        assert f'href="overview.{code}.html"' in html
+    server = _overview(map_data, lang="vi")
+    assert 'href="/maps/overview?lang=en"' in server
+
+
+def test_unvendored_asset_is_refused(map_data):
+    import folium
+    from folium import plugins
+
+    m = folium.Map(tiles=None)
+    plugins.Geocoder().add_to(m)
+    with pytest.raises(UnvendoredAsset):
+        localize_assets(m.get_root(), PageUrls())
+
+
+def test_every_vendored_file_exists():
+    for path in VENDORED.values():
+        assert (vendor_dir() / path).is_file(), path
+
+
+def test_static_build(map_data, tmp_path):
+    progress = []
+    build = build_site_from_data(map_data, tmp_path, languages=("vi", "en"), progress=lambda *a: progress.append(a))
+    assert (tmp_path / "index.html").is_file() and (tmp_path / "vendor/leaflet/leaflet.js").is_file()
+    assert (tmp_path / "zone-kcn_tang_loong.en.html").is_file()
+    assert progress[-1][:2] == (len(build.pages), len(build.pages))
+    assert (tmp_path / "overview.vi.html").stat().st_size < 1_000_000
