@@ -67,3 +67,38 @@ class DataError(GeoIndustryError):
 
 class ExportError(GeoIndustryError):
     """An export could not be written."""
+
+
+class InvalidFeature(GeoIndustryError):
+    """A feature (or statistics row, or layer) sent for writing breaks the data rules."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = problems or []
+        detail = "; ".join(self.problems[:20])
+        super().__init__(f"{message}: {detail}" if detail else message)
+
+
+class Conflict(GeoIndustryError):
+    """The write collides with existing data (e.g. a feature id already taken)."""
+
+
+class PreconditionFailed(GeoIndustryError):
+    """An If-Match precondition does not hold: the client edited a stale version."""
+
+
+class NotAuthenticated(GeoIndustryError):
+    """No valid credentials were given for an operation that needs them."""
+
+
+class PermissionDenied(GeoIndustryError):
+    """The credentials lack the scope the operation needs."""
+
+
+class LimitExceeded(GeoIndustryError):
+    """Input exceeds a configured limit (size, count, vertices, depth)."""
+
+    def __init__(self, what: str, value: object, limit: object) -> None:
+        self.what = what
+        self.value = value
+        self.limit = limit
+        super().__init__(f"{what} is {value}, above the limit of {limit}")

@@ -30,13 +30,19 @@ def read_statistics(path: Path) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except FileNotFoundError:
         raise DataError(f"{path}: statistics file not found") from None
+    return typed_statistics(frame, source=str(path))
+
+
+def typed_statistics(frame: pd.DataFrame, *, source: str) -> pd.DataFrame:
+    """Type a table of statistics read as text: year Int64, value float, variant int."""
     missing = [c for c in STAT_COLUMNS if c not in frame.columns]
     if missing:
-        raise DataError(f"{path}: missing columns {', '.join(missing)}")
+        raise DataError(f"{source}: missing columns {', '.join(missing)}")
+    frame = frame.copy()
     if "variant" not in frame.columns:
         frame["variant"] = "0"
     frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
-    frame["value"] = pd.to_numeric(frame["value"].str.replace(",", ""), errors="coerce")
+    frame["value"] = pd.to_numeric(frame["value"].astype(str).str.replace(",", ""), errors="coerce")
     frame["variant"] = pd.to_numeric(frame["variant"], errors="coerce").fillna(0).astype(int)
     return frame
 

@@ -144,7 +144,13 @@ def validate_layer(path: Path, meta: LayerMeta | None) -> list[Problem]:
         problems.append(Problem(file, "*", "crs", "the file declares no CRS"))
     elif not frame.crs.equals("EPSG:4326") and not frame.crs.equals("OGC:CRS84"):
         problems.append(Problem(file, "*", "crs", f"{frame.crs.to_string()} where WGS 84 lon/lat is required"))
-    problems.extend(_unique_ids(file, frame))
+    problems.extend(check_frame(file, frame, meta))
+    return problems
+
+
+def check_frame(file: str, frame: gpd.GeoDataFrame, meta: LayerMeta | None) -> list[Problem]:
+    """The rules every layer's features obey, for files and for writes through the API alike."""
+    problems = list(_unique_ids(file, frame))
     problems.extend(_geometries(file, frame, meta))
     if meta is not None:
         problems.extend(_fields(file, frame, meta))
@@ -160,6 +166,11 @@ def validate_statistics(path: Path, known_entities: Iterable[str]) -> list[Probl
         frame = stats_mod.read_statistics(path)
     except DataError as exc:
         return [Problem(file, "*", "*", str(exc))]
+    return statistics_problems(frame, known_entities, file=file)
+
+
+def statistics_problems(frame: pd.DataFrame, known_entities: Iterable[str], *, file: str) -> list[Problem]:
+    """The statistics rules, for files and for rows written through the API alike."""
     problems: list[Problem] = []
     known = set(known_entities)
     for index, row in frame.iterrows():

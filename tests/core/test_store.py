@@ -12,12 +12,15 @@ from geo_industry.cql import parse_filter
 from geo_industry.errors import CollectionNotFound, FeatureNotFound, InvalidFilter, InvalidSortBy
 from geo_industry.models import DateInterval, FeatureQuery, SortKey
 from geo_industry.store import EmbeddedStore, FeatureStore
+from geo_industry.store.sqlite import SQLiteStore
 
 
-@pytest.fixture(params=["embedded"], scope="module")
-def backend(request) -> FeatureStore:
-    """Every backend that implements the contract."""
-    return EmbeddedStore.from_directory(DATA_DIR)
+@pytest.fixture(params=["embedded", "sqlite"], scope="module")
+def backend(request, tmp_path_factory) -> FeatureStore:
+    """Every backend that implements the contract: the files, and the editable SQLite store seeded from them."""
+    if request.param == "embedded":
+        return EmbeddedStore.from_directory(DATA_DIR)
+    return SQLiteStore.open(tmp_path_factory.mktemp("sqlite") / "store.sqlite", seed_dir=DATA_DIR)
 
 
 def test_backend_satisfies_the_protocol(backend):

@@ -41,11 +41,8 @@ class _Layer:
     queryables: dict[str, str]
 
 
-def _read_layer(path: Path, meta: LayerMeta) -> gpd.GeoDataFrame:
-    try:
-        frame = read_vector(path)
-    except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise DataError(f"{path}: cannot read layer {meta.id} ({exc})") from None
+def typed_frame(frame: gpd.GeoDataFrame, meta: LayerMeta, *, source: str) -> gpd.GeoDataFrame:
+    """Give each declared field its type (lists as lists, integers as Int64); check ids."""
     if frame.crs is None or not frame.crs.equals("EPSG:4326"):
         frame = frame.set_crs("EPSG:4326", allow_override=True)
     for spec in meta.fields:
@@ -54,9 +51,17 @@ def _read_layer(path: Path, meta: LayerMeta) -> gpd.GeoDataFrame:
             continue
         frame[spec.name] = _typed_column(frame[spec.name], spec.type)
     if "id" not in frame.columns or frame["id"].isna().any():
-        raise DataError(f"{path}: every feature needs an 'id' property")
+        raise DataError(f"{source}: every feature needs an 'id' property")
     frame["id"] = frame["id"].astype(str)
     return frame
+
+
+def _read_layer(path: Path, meta: LayerMeta) -> gpd.GeoDataFrame:
+    try:
+        frame = read_vector(path)
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise DataError(f"{path}: cannot read layer {meta.id} ({exc})") from None
+    return typed_frame(frame, meta, source=str(path))
 
 
 def _typed_column(column: pd.Series, kind: str) -> pd.Series:

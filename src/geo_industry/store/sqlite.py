@@ -1,0 +1,621 @@
+"""The editable backend: a SQLite database in WAL mode, seeded from ``data/``.
+
+SQLite is the durable truth. Every write runs in one ``BEGIN IMMEDIATE`` transaction with
+``synchronous=FULL`` (durable when it returns), records an audit entry (who, when, what,
+before and after) and bumps a revision counter. Readers use an immutable in-memory snapshot
+(an :class:`EmbeddedStore` built from one read transaction); a reader that sees a newer
+revision builds a new snapshot and swaps it in whole, so no reader ever sees half a change,
+in this process or in another worker.
+
+Feature properties and geometries are kept as the JSON text they were given in, so
+``export_data`` writes back files identical to the curated ones when nothing changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import orjson
+import pandas as pd
+import shapely
+from shapely.geometry import mapping, shape
+
+from geo_industry import statistics as stats_mod
+from geo_industry.catalog import Catalog, load_catalog
+from geo_industry.errors import (
+    CollectionNotFound,
+    Conflict,
+    DataError,
+    FeatureNotFound,
+    InvalidFeature,
+    LimitExceeded,
+    PreconditionFailed,
+)
+from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
+from geo_industry.store.embedded import EmbeddedStore, typed_frame
+from geo_industry.validate import MAX_DECIMALS, check_frame, statistics_problems
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS layers (
+    id TEXT PRIMARY KEY, position INTEGER NOT NULL, metadata TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS features (
+    layer_id TEXT NOT NULL REFERENCES layers(id), id TEXT NOT NULL, position INTEGER NOT NULL,
+    properties TEXT NOT NULL, geometry TEXT, version INTEGER NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (layer_id, id));
+CREATE UNIQUE INDEX IF NOT EXISTS features_id ON features (id);
+CREATE TABLE IF NOT EXISTS statistics (
+    position INTEGER PRIMARY KEY, indicator TEXT NOT NULL, entity TEXT NOT NULL, year TEXT NOT NULL,
+    period TEXT NOT NULL, value TEXT NOT NULL, unit TEXT NOT NULL, basis TEXT NOT NULL,
+    price_basis TEXT NOT NULL, source TEXT NOT NULL, note TEXT NOT NULL, variant TEXT NOT NULL,
+    UNIQUE (indicator, entity, year, period, basis, variant));
+CREATE TABLE IF NOT EXISTS entities (position INTEGER PRIMARY KEY, entity TEXT UNIQUE NOT NULL, row TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+    layer_id TEXT, feature_id TEXT, before TEXT, after TEXT);
+CREATE INDEX IF NOT EXISTS audit_feature ON audit (layer_id, feature_id);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL, scopes TEXT NOT NULL,
+    created_at TEXT NOT NULL, revoked_at TEXT);
+"""
+STAT_FIELDS = (*stats_mod.STAT_COLUMNS, "variant")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class WriteLimits:
+    """Bounds on what one write may contain."""
+
+    max_vertices: int = 100_000
+    max_features: int = 10_000
+    max_statistics_rows: int = 50_000
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One recorded change."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    layer_id: str | None
+    feature_id: str | None
+    before: Any
+    after: Any
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _etag(layer_id: str, feature_id: str, version: int, properties: str, geometry: str | None) -> str:
+    digest = hashlib.sha256("\x1f".join([layer_id, feature_id, str(version), properties, geometry or ""]).encode())
+    return f'"{digest.hexdigest()[:32]}"'
+
+
+def _round_coordinates(geometry: Mapping[str, Any]) -> dict[str, Any]:
+    rounded = shapely.transform(shape(geometry), lambda coords: np.round(coords, MAX_DECIMALS))
+    return dict(mapping(rounded))
+
+
+def _vertex_count(geometry: shapely.Geometry) -> int:
+    return int(shapely.get_num_coordinates(geometry))
+
+
+class SQLiteStore:
+    """The :class:`~geo_industry.store.base.FeatureStore` with writes (OGC API - Features Part 4)."""
+
+    def __init__(self, path: Path, *, limits: WriteLimits | None = None) -> None:
+        self.path = path
+        self.limits = limits or WriteLimits()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._snapshot: EmbeddedStore | None = None
+        self._snapshot_revision = -1
+
+    # connections ------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path, *, seed_dir: Path, limits: WriteLimits | None = None) -> SQLiteStore:
+        """Open (creating and seeding from ``seed_dir`` on first start) the database at ``path``."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(SCHEMA)
+            seeded = con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+            if seeded is None:
+                _seed(con, seed_dir)
+        finally:
+            con.close()
+        return cls(path, limits=limits)
+
+    def _connection(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=FULL")
+            con.execute("PRAGMA foreign_keys=ON")
+            self._local.con = con
+        return con
+
+    @contextmanager
+    def _transaction(self, *, immediate: bool) -> Iterator[sqlite3.Connection]:
+        con = self._connection()
+        con.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            con.close()
+            self._local.con = None
+
+    # snapshots --------------------------------------------------------------------------
+    def revision(self) -> int:
+        """The revision counter: it grows by one with every committed write."""
+        row = self._connection().execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+        return int(row[0])
+
+    def snapshot(self) -> EmbeddedStore:
+        """The current consistent read view (rebuilt after any write, here or elsewhere)."""
+        revision = self.revision()
+        if revision != self._snapshot_revision or self._snapshot is None:
+            with self._lock:
+                if revision != self._snapshot_revision or self._snapshot is None:
+                    self._snapshot, self._snapshot_revision = self._load_snapshot()
+        return self._snapshot
+
+    def _load_snapshot(self) -> tuple[EmbeddedStore, int]:
+        with self._transaction(immediate=False) as con:
+            revision = int(con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+            catalog = _catalog_from(con)
+            frames = {meta.id: _frame_from(con, meta) for meta in catalog}
+            statistics = _statistics_from(con)
+            entities = _entities_from(con)
+        return EmbeddedStore(catalog, frames, statistics, entities), revision
+
+    # the read contract: delegated to the snapshot ----------------------------------------
+    def collections(self) -> list[LayerMeta]:
+        """Every layer's metadata in catalog order."""
+        return self.snapshot().collections()
+
+    def collection(self, layer_id: str) -> LayerMeta:
+        """One layer's metadata."""
+        return self.snapshot().collection(layer_id)
+
+    def queryables(self, layer_id: str) -> dict[str, str]:
+        """Property name → JSON type."""
+        return self.snapshot().queryables(layer_id)
+
+    def extent(self, layer_id: str) -> tuple[tuple[float, float, float, float] | None, tuple[int | None, int | None]]:
+        """Spatial and temporal extent."""
+        return self.snapshot().extent(layer_id)
+
+    def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
+        """Select, sort and page features of the current snapshot."""
+        return self.snapshot().query(layer_id, query)
+
+    def get(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
+        """One feature."""
+        return self.snapshot().get(layer_id, feature_id)
+
+    def frame(self, layer_id: str) -> gpd.GeoDataFrame:
+        """The whole joined layer of the current snapshot."""
+        return self.snapshot().frame(layer_id)
+
+    @property
+    def statistics(self) -> pd.DataFrame:
+        """The stored statistics rows."""
+        return self.snapshot().statistics
+
+    @property
+    def entities(self) -> pd.DataFrame:
+        """Statistics entities that are not features."""
+        return self.snapshot().entities
+
+    def series(self, entity: str) -> pd.DataFrame:
+        """Stored and derived rows of one entity."""
+        return self.snapshot().series(entity)
+
+    # feature writes ---------------------------------------------------------------------
+    def feature_etag(self, layer_id: str, feature_id: str) -> str:
+        """The strong entity tag of a feature's stored version."""
+        row = self._feature_row(self._connection(), layer_id, feature_id)
+        return _etag(layer_id, feature_id, row["version"], row["properties"], row["geometry"])
+
+    def create_feature(self, layer_id: str, feature: Mapping[str, Any], *, actor: str, repair: bool = False) -> str:
+        """Add a feature; its id comes from ``feature['id']`` or ``properties.id``. Returns the id."""
+        with self._transaction(immediate=True) as con:
+            meta = self._layer_meta(con, layer_id)
+            feature_id = _feature_id(feature, None)
+            properties, geometry = self._prepare(meta, feature, feature_id, repair=repair)
+            if con.execute("SELECT layer_id FROM features WHERE id = ?", (feature_id,)).fetchone():
+                raise Conflict(f"feature id '{feature_id}' is already taken; use PUT to replace it")
+            position = con.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM features WHERE layer_id = ?",
+                                   (layer_id,)).fetchone()[0]
+            con.execute("INSERT INTO features VALUES (?, ?, ?, ?, ?, 1, ?)",
+                        (layer_id, feature_id, position, properties, geometry, _now()))
+            self._audit(con, actor, "create", layer_id, feature_id, None, (properties, geometry))
+        return feature_id
+
+    def replace_feature(self, layer_id: str, feature_id: str, feature: Mapping[str, Any], *, actor: str,
+                        if_match: str | None = None, repair: bool = False) -> None:
+        """Replace a feature whole (properties and geometry)."""
+        with self._transaction(immediate=True) as con:
+            meta = self._layer_meta(con, layer_id)
+            current = self._checked_row(con, layer_id, feature_id, if_match)
+            properties, geometry = self._prepare(meta, feature, feature_id, repair=repair)
+            self._store_version(con, actor, "replace", layer_id, feature_id, current, properties, geometry)
+
+    def update_feature(self, layer_id: str, feature_id: str, patch: Mapping[str, Any], *, actor: str,
+                       if_match: str | None = None, repair: bool = False) -> None:
+        """Apply a JSON merge patch (RFC 7396) to a feature's properties and/or geometry."""
+        if not isinstance(patch, Mapping):
+            raise InvalidFeature("the patch must be a JSON object")
+        with self._transaction(immediate=True) as con:
+            meta = self._layer_meta(con, layer_id)
+            current = self._checked_row(con, layer_id, feature_id, if_match)
+            properties = orjson.loads(current["properties"])
+            patch_properties = patch.get("properties", {})
+            if not isinstance(patch_properties, Mapping):
+                raise InvalidFeature("'properties' in the patch must be a JSON object")
+            for key, value in patch_properties.items():
+                if value is None:
+                    properties.pop(key, None)
+                else:
+                    properties[key] = value
+            geometry = patch["geometry"] if "geometry" in patch else (
+                orjson.loads(current["geometry"]) if current["geometry"] else None)
+            merged = {"type": "Feature", "id": feature_id, "properties": properties, "geometry": geometry}
+            new_properties, new_geometry = self._prepare(meta, merged, feature_id, repair=repair)
+            self._store_version(con, actor, "update", layer_id, feature_id, current, new_properties, new_geometry)
+
+    def delete_feature(self, layer_id: str, feature_id: str, *, actor: str, if_match: str | None = None) -> None:
+        """Delete a feature (its statistics rows must be removed first)."""
+        with self._transaction(immediate=True) as con:
+            current = self._checked_row(con, layer_id, feature_id, if_match)
+            used = con.execute("SELECT COUNT(*) FROM statistics WHERE entity = ?", (feature_id,)).fetchone()[0]
+            if used:
+                raise Conflict(f"feature '{feature_id}' has {used} statistics rows; replace or remove them first")
+            con.execute("DELETE FROM features WHERE layer_id = ? AND id = ?", (layer_id, feature_id))
+            self._audit(con, actor, "delete", layer_id, feature_id, (current["properties"], current["geometry"]), None)
+
+    def _store_version(self, con: sqlite3.Connection, actor: str, action: str, layer_id: str, feature_id: str,
+                       current: sqlite3.Row, properties: str, geometry: str | None) -> None:
+        con.execute("UPDATE features SET properties = ?, geometry = ?, version = version + 1, updated_at = ? "
+                    "WHERE layer_id = ? AND id = ?", (properties, geometry, _now(), layer_id, feature_id))
+        self._audit(con, actor, action, layer_id, feature_id, (current["properties"], current["geometry"]),
+                    (properties, geometry))
+
+    def _checked_row(self, con: sqlite3.Connection, layer_id: str, feature_id: str,
+                     if_match: str | None) -> sqlite3.Row:
+        current = self._feature_row(con, layer_id, feature_id)
+        if if_match is not None:
+            etag = _etag(layer_id, feature_id, current["version"], current["properties"], current["geometry"])
+            candidates = {tag.strip() for tag in if_match.split(",")}
+            if "*" not in candidates and etag not in candidates:
+                raise PreconditionFailed(
+                    f"If-Match {if_match} does not match the current version {etag} of feature '{feature_id}': "
+                    "someone changed it since you read it; fetch it again and reapply your edit")
+        return current
+
+    @staticmethod
+    def _feature_row(con: sqlite3.Connection, layer_id: str, feature_id: str) -> sqlite3.Row:
+        con.row_factory = sqlite3.Row
+        try:
+            row = con.execute("SELECT * FROM features WHERE layer_id = ? AND id = ?", (layer_id, feature_id)).fetchone()
+        finally:
+            con.row_factory = None
+        if row is None:
+            raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
+        return row
+
+    @staticmethod
+    def _layer_meta(con: sqlite3.Connection, layer_id: str) -> LayerMeta:
+        row = con.execute("SELECT metadata FROM layers WHERE id = ?", (layer_id,)).fetchone()
+        if row is None:
+            raise CollectionNotFound(f"no collection '{layer_id}'")
+        return LayerMeta.model_validate_json(row[0])
+
+    def _prepare(self, meta: LayerMeta, feature: Mapping[str, Any], feature_id: str, *,
+                 repair: bool) -> tuple[str, str | None]:
+        """Check a GeoJSON feature with the same rules as ``geo-industry validate``; return its JSON texts."""
+        if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
+            raise InvalidFeature("the body must be a GeoJSON Feature object")
+        body_id = feature.get("id")
+        if body_id is not None and str(body_id) != feature_id:
+            raise InvalidFeature(f"the feature's id '{body_id}' differs from '{feature_id}'")
+        properties = feature.get("properties") or {}
+        if not isinstance(properties, Mapping):
+            raise InvalidFeature("'properties' must be a JSON object")
+        known = {spec.name for spec in meta.fields}
+        unknown = sorted(set(properties) - known - {"id"})
+        if unknown:
+            raise InvalidFeature(f"unknown properties for layer {meta.id}", [f"{name}: not a field of the layer"
+                                                                              for name in unknown])
+        geometry = self._prepare_geometry(feature.get("geometry"), repair=repair)
+        properties = {"id": feature_id, **{k: v for k, v in properties.items() if k != "id"}}
+        frame = gpd.GeoDataFrame(pd.DataFrame([properties]),
+                                 geometry=[None if geometry is None else shape(geometry)], crs="EPSG:4326")
+        problems = [p for p in check_frame("request", frame, meta) if p.severity == "error"]
+        if problems:
+            raise InvalidFeature(f"feature '{feature_id}' breaks the rules of layer {meta.id}",
+                                 [f"field {p.field}: {p.message}" for p in problems])
+        return _dumps(properties), None if geometry is None else _dumps(geometry)
+
+    def _prepare_geometry(self, geometry: Any, *, repair: bool) -> dict[str, Any] | None:
+        if geometry is None:
+            return None
+        try:
+            geom = shape(geometry)
+        except Exception as exc:  # shapely raises several kinds on malformed GeoJSON
+            raise InvalidFeature("the geometry is not valid GeoJSON", [str(exc)]) from None
+        vertices = _vertex_count(geom)
+        if vertices > self.limits.max_vertices:
+            raise LimitExceeded("the number of vertices in the geometry", vertices, self.limits.max_vertices)
+        if not geom.is_valid:
+            if not repair:
+                raise InvalidFeature("invalid geometry (send repair=true to have it repaired)",
+                                     [shapely.is_valid_reason(geom)])
+            geom = shapely.make_valid(geom)
+        return _round_coordinates(mapping(geom))
+
+    # statistics writes ------------------------------------------------------------------
+    def write_statistics(self, rows: pd.DataFrame, *, actor: str, mode: str = "add") -> int:
+        """Add rows, or replace existing ones with the same key (``mode='replace'``). Returns the count.
+
+        The rows pass the same checks as ``geo-industry validate``; any problem rejects all of them.
+        """
+        if len(rows) > self.limits.max_statistics_rows:
+            raise LimitExceeded("the number of statistics rows", len(rows), self.limits.max_statistics_rows)
+        if mode not in ("add", "replace"):
+            raise InvalidFeature(f"mode '{mode}' is not one of add, replace")
+        text = rows.astype(str).copy()
+        if "variant" not in text.columns:
+            text["variant"] = "0"
+        text = text.reindex(columns=list(STAT_FIELDS), fill_value="")
+        with self._transaction(immediate=True) as con:
+            known = {r[0] for r in con.execute("SELECT id FROM features")} | {
+                r[0] for r in con.execute("SELECT entity FROM entities")}
+            problems = statistics_problems(stats_mod.typed_statistics(text, source="request"), known, file="request")
+            errors = [str(p) for p in problems if p.severity == "error"]
+            if errors:
+                raise InvalidFeature("statistics rows rejected", errors)
+            next_position = con.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM statistics").fetchone()[0]
+            for values in text.itertuples(index=False, name=None):
+                key = dict(zip(STAT_FIELDS, values, strict=True))
+                existing = con.execute(
+                    "SELECT * FROM statistics WHERE indicator = ? AND entity = ? AND year = ? AND period = ? "
+                    "AND basis = ? AND variant = ?",
+                    (key["indicator"], key["entity"], key["year"], key["period"], key["basis"], key["variant"]),
+                ).fetchone()
+                if existing and mode == "add":
+                    raise Conflict(f"statistics row ({key['indicator']}, {key['entity']}, {key['year']}, "
+                                   f"{key['period']}, {key['basis']}, variant {key['variant']}) exists; use mode=replace")
+                if existing:
+                    con.execute("UPDATE statistics SET value = ?, unit = ?, price_basis = ?, source = ?, note = ? "
+                                "WHERE position = ?", (key["value"], key["unit"], key["price_basis"],
+                                                       key["source"], key["note"], existing[0]))
+                    before = dict(zip(("position", *STAT_FIELDS), existing, strict=True))
+                    self._audit(con, actor, "statistics.replace", None, key["entity"], before, key)
+                else:
+                    con.execute(f"INSERT INTO statistics VALUES (?, {', '.join('?' * len(STAT_FIELDS))})",
+                                (next_position, *values))
+                    next_position += 1
+                    self._audit(con, actor, "statistics.add", None, key["entity"], None, key)
+        return len(text)
+
+    # layers ------------------------------------------------------------------------------
+    def add_layer(self, meta: LayerMeta, features: list[dict[str, Any]], *, actor: str) -> None:
+        """Add a new layer with its features (GeoJSON dicts in storage CRS), checked like any write."""
+        if len(features) > self.limits.max_features:
+            raise LimitExceeded("the number of features", len(features), self.limits.max_features)
+        if not _SAFE_ID.match(meta.id):
+            raise InvalidFeature(f"layer id '{meta.id}' must be ascii letters, digits, '.', '_', '~' or '-'")
+        with self._transaction(immediate=True) as con:
+            if con.execute("SELECT 1 FROM layers WHERE id = ?", (meta.id,)).fetchone():
+                raise Conflict(f"collection '{meta.id}' exists already")
+            position = con.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM layers").fetchone()[0]
+            con.execute("INSERT INTO layers VALUES (?, ?, ?)", (meta.id, position, meta.model_dump_json()))
+            problems: list[str] = []
+            for index, feature in enumerate(features):
+                try:
+                    feature_id = _feature_id(feature, None)
+                    properties, geometry = self._prepare(meta, feature, feature_id, repair=False)
+                except (InvalidFeature, LimitExceeded) as exc:
+                    problems.append(f"feature #{index}: {exc}")
+                    continue
+                if con.execute("SELECT 1 FROM features WHERE id = ?", (feature_id,)).fetchone():
+                    problems.append(f"feature #{index}: id '{feature_id}' is already taken")
+                    continue
+                con.execute("INSERT INTO features VALUES (?, ?, ?, ?, ?, 1, ?)",
+                            (meta.id, feature_id, index, properties, geometry, _now()))
+            if problems:
+                raise InvalidFeature(f"layer '{meta.id}' rejected", problems)
+            self._audit(con, actor, "layer.create", meta.id, None, None, {"features": len(features)})
+
+    # audit ------------------------------------------------------------------------------
+    def _audit(self, con: sqlite3.Connection, actor: str, action: str, layer_id: str | None,
+               feature_id: str | None, before: Any, after: Any) -> None:
+        con.execute("INSERT INTO audit (at, actor, action, layer_id, feature_id, before, after) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (_now(), actor, action, layer_id, feature_id, _audit_json(before), _audit_json(after)))
+        con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+
+    def history(self, *, layer_id: str | None = None, feature_id: str | None = None,
+                limit: int = 100) -> list[AuditEntry]:
+        """Recorded changes, newest first, optionally of one layer or feature."""
+        sql = "SELECT seq, at, actor, action, layer_id, feature_id, before, after FROM audit"
+        clauses, params = [], []
+        if layer_id is not None:
+            clauses.append("layer_id = ?")
+            params.append(layer_id)
+        if feature_id is not None:
+            clauses.append("feature_id = ?")
+            params.append(feature_id)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        rows = self._connection().execute(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit)).fetchall()
+        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], _loads(r[6]), _loads(r[7])) for r in rows]
+
+    # export ------------------------------------------------------------------------------
+    def export_data(self, out_dir: Path) -> list[Path]:
+        """Write the store in the ``data/`` layout (geo/*.geojson, catalog.json, CSVs)."""
+        written = []
+        geo = out_dir / "geo"
+        geo.mkdir(parents=True, exist_ok=True)
+        with self._transaction(immediate=False) as con:
+            catalog_rows = con.execute("SELECT id, metadata FROM layers ORDER BY position").fetchall()
+            for layer_id, _ in catalog_rows:
+                path = geo / f"{layer_id}.geojson"
+                path.write_text(_layer_text(con, layer_id), encoding="utf-8")
+                written.append(path)
+            layers = [orjson.loads(metadata) for _, metadata in catalog_rows]
+            catalog_path = geo / "catalog.json"
+            catalog_path.write_text(json.dumps({"layers": layers}, ensure_ascii=False, indent=1) + "\n",
+                                    encoding="utf-8")
+            written.append(catalog_path)
+            written.append(_write_csv(out_dir / "statistics.csv", list(STAT_FIELDS),
+                                      con.execute(f"SELECT {', '.join(STAT_FIELDS)} FROM statistics ORDER BY position")))
+            entity_rows = [orjson.loads(r[0]) for r in con.execute("SELECT row FROM entities ORDER BY position")]
+            if entity_rows:
+                header = list(entity_rows[0])
+                written.append(_write_csv(out_dir / "entities.csv", header, ([r[h] for h in header]
+                                                                             for r in entity_rows)))
+        return written
+
+
+def _audit_json(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        properties, geometry = value
+        value = {"properties": orjson.loads(properties), "geometry": orjson.loads(geometry) if geometry else None}
+    return _dumps(value)
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
+def _feature_id(feature: Mapping[str, Any], fallback: str | None) -> str:
+    if not isinstance(feature, Mapping):
+        raise InvalidFeature("the body must be a GeoJSON Feature object")
+    properties = feature.get("properties") if isinstance(feature.get("properties"), Mapping) else {}
+    feature_id = feature.get("id") or (properties or {}).get("id") or fallback
+    if feature_id is None:
+        raise InvalidFeature("the feature needs an 'id' (top-level or in properties)")
+    feature_id = str(feature_id)
+    if not _SAFE_ID.match(feature_id):
+        raise InvalidFeature(f"feature id '{feature_id[:80]}' must be 1–128 ascii letters, digits, '.', '_', '~' "
+                             "or '-' (it goes in URLs)")
+    return feature_id
+
+
+def _layer_text(con: sqlite3.Connection, layer_id: str) -> str:
+    rows = con.execute("SELECT id, properties, geometry FROM features WHERE layer_id = ? ORDER BY position",
+                       (layer_id,)).fetchall()
+    lines = ['{"type": "FeatureCollection", "name": ' + _dumps(layer_id) + ', "features": [']
+    for index, (feature_id, properties, geometry) in enumerate(rows):
+        text = (f'{{"type": "Feature", "id": {_dumps(feature_id)}, "properties": {properties}, '
+                f'"geometry": {geometry or "null"}}}')
+        lines.append(text + ("," if index < len(rows) - 1 else ""))
+    lines.append("]}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_csv(path: Path, header: list[str], rows: Any) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def _catalog_from(con: sqlite3.Connection) -> Catalog:
+    rows = con.execute("SELECT metadata FROM layers ORDER BY position").fetchall()
+    return Catalog([LayerMeta.model_validate_json(row[0]) for row in rows])
+
+
+def _frame_from(con: sqlite3.Connection, meta: LayerMeta) -> gpd.GeoDataFrame:
+    rows = con.execute("SELECT properties, geometry FROM features WHERE layer_id = ? ORDER BY position",
+                       (meta.id,)).fetchall()
+    properties = pd.DataFrame([orjson.loads(r[0]) for r in rows]) if rows else pd.DataFrame({"id": []})
+    geometries = shapely.from_geojson([r[1] if r[1] else None for r in rows]) if rows else []
+    frame = gpd.GeoDataFrame(properties, geometry=list(geometries), crs="EPSG:4326")
+    return typed_frame(frame, meta, source=f"layer {meta.id}")
+
+
+def _statistics_from(con: sqlite3.Connection) -> pd.DataFrame:
+    rows = con.execute(f"SELECT {', '.join(STAT_FIELDS)} FROM statistics ORDER BY position").fetchall()
+    frame = pd.DataFrame(rows, columns=list(STAT_FIELDS), dtype=object)
+    return stats_mod.typed_statistics(frame, source="statistics table")
+
+
+def _entities_from(con: sqlite3.Connection) -> pd.DataFrame:
+    rows = [orjson.loads(r[0]) for r in con.execute("SELECT row FROM entities ORDER BY position")]
+    return pd.DataFrame(rows) if rows else stats_mod.read_entities(Path("/nonexistent"))
+
+
+def _seed(con: sqlite3.Connection, data_dir: Path) -> None:
+    """Fill an empty database from a ``data/`` folder (catalog, layers, statistics, entities)."""
+    catalog = load_catalog(data_dir / "geo" / "catalog.json")
+    raw_catalog = orjson.loads((data_dir / "geo" / "catalog.json").read_bytes())["layers"]
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        now = _now()
+        for position, (meta, raw) in enumerate(zip(catalog, raw_catalog, strict=True)):
+            con.execute("INSERT INTO layers VALUES (?, ?, ?)", (meta.id, position, _dumps(raw)))
+            layer = orjson.loads((data_dir / "geo" / f"{meta.id}.geojson").read_bytes())
+            for index, feature in enumerate(layer["features"]):
+                properties = feature["properties"]
+                geometry = feature.get("geometry")
+                con.execute("INSERT INTO features VALUES (?, ?, ?, ?, ?, 1, ?)",
+                            (meta.id, str(properties["id"]), index, _dumps(properties),
+                             None if geometry is None else _dumps(geometry), now))
+        with (data_dir / "statistics.csv").open(encoding="utf-8", newline="") as handle:
+            for position, row in enumerate(csv.DictReader(handle)):
+                row.setdefault("variant", "0")
+                con.execute(f"INSERT INTO statistics VALUES (?, {', '.join('?' * len(STAT_FIELDS))})",
+                            (position, *(row.get(f, "") for f in STAT_FIELDS)))
+        entities_path = data_dir / "entities.csv"
+        if entities_path.exists():
+            with entities_path.open(encoding="utf-8", newline="") as handle:
+                for position, row in enumerate(csv.DictReader(handle)):
+                    con.execute("INSERT INTO entities VALUES (?, ?, ?)", (position, row["entity"], _dumps(row)))
+        con.execute("INSERT INTO meta VALUES ('revision', '0')")
+        con.execute("INSERT INTO meta VALUES ('seeded_from', ?)", (str(data_dir),))
+        con.execute("INSERT INTO meta VALUES ('seeded_at', ?)", (now,))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    if not catalog:
+        raise DataError(f"{data_dir}: the catalog names no layer")

@@ -1,0 +1,159 @@
+"""The editable store: writes, preconditions, audit, statistics, layers and export back to files."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from tests.conftest import DATA_DIR
+
+from geo_industry.errors import Conflict, FeatureNotFound, InvalidFeature, LimitExceeded, PreconditionFailed
+from geo_industry.store.sqlite import SQLiteStore, WriteLimits
+from geo_industry.validate import validate_data_dir
+
+GATE = "lao-cai-intl-road-gate"
+
+
+@pytest.fixture
+def editable(tmp_path) -> SQLiteStore:
+    """A fresh editable store seeded from the embedded data."""
+    return SQLiteStore.open(tmp_path / "store.sqlite", seed_dir=DATA_DIR, limits=WriteLimits(max_vertices=50))
+
+
+def _new_gate(editable: SQLiteStore, feature_id: str = "test-gate", **geometry: Any) -> dict[str, Any]:
+    text = (DATA_DIR / "geo" / "border_gates.geojson").read_text(encoding="utf-8").splitlines()[1].rstrip(",")
+    feature = json.loads(text)
+    feature["id"] = feature_id
+    feature["properties"]["id"] = feature_id
+    feature["geometry"] = geometry or {"type": "Point", "coordinates": [103.96, 22.51]}
+    return feature
+
+
+def test_export_of_an_unchanged_store_equals_the_committed_files(editable, tmp_path):
+    editable.export_data(tmp_path / "out")
+    for name in ["statistics.csv", "entities.csv", "geo/catalog.json",
+                 *[f"geo/{m.id}.geojson" for m in editable.collections()]]:
+        assert filecmp.cmp(DATA_DIR / name, tmp_path / "out" / name, shallow=False), name
+
+
+def test_create_read_update_delete_with_audit(editable):
+    editable.create_feature("border_gates", _new_gate(editable), actor="alice")
+    assert editable.get("border_gates", "test-gate").iloc[0]["id"] == "test-gate"
+    tag = editable.feature_etag("border_gates", "test-gate")
+    editable.update_feature("border_gates", "test-gate", {"properties": {"status_note": "verified"}},
+                            actor="bob", if_match=tag)
+    assert editable.get("border_gates", "test-gate").iloc[0]["status_note"] == "verified"
+    editable.delete_feature("border_gates", "test-gate", actor="carol")
+    with pytest.raises(FeatureNotFound):
+        editable.get("border_gates", "test-gate")
+    history = editable.history(feature_id="test-gate")
+    assert [(h.action, h.actor) for h in history] == [("delete", "carol"), ("update", "bob"), ("create", "alice")]
+    assert history[1].before["properties"]["status_note"] != "verified"
+    assert history[1].after["properties"]["status_note"] == "verified"
+
+
+def test_stale_if_match_is_refused_and_changes_nothing(editable):
+    stale = editable.feature_etag("border_gates", GATE)
+    editable.update_feature("border_gates", GATE, {"properties": {"status_note": "first"}}, actor="a", if_match=stale)
+    with pytest.raises(PreconditionFailed, match="changed it since you read it"):
+        editable.update_feature("border_gates", GATE, {"properties": {"status_note": "second"}}, actor="b",
+                                if_match=stale)
+    assert editable.get("border_gates", GATE).iloc[0]["status_note"] == "first"
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        ({"properties": {"status": "booming"}}, InvalidFeature, "status"),
+        ({"properties": {"colour": "red"}}, InvalidFeature, "unknown properties"),
+        ({"geometry": {"type": "Point", "coordinates": [22.5, 103.9]}}, InvalidFeature, "outside Lào Cai"),
+        ({"geometry": {"type": "Polygon", "coordinates": [[[104.1, 22.2], [104.2, 22.3], [104.2, 22.2],
+                                                            [104.1, 22.3], [104.1, 22.2]]]}},
+         InvalidFeature, "Self-intersection"),
+        ({"geometry": {"type": "LineString", "coordinates": [[104 + i / 1000, 22.3] for i in range(60)]}},
+         LimitExceeded, "vertices"),
+        ({"geometry": {"type": "Point"}}, InvalidFeature, "not valid GeoJSON"),
+    ],
+    ids=["enumeration", "unknown-field", "outside", "invalid-geometry", "too-many-vertices", "malformed"],
+)
+def test_bad_writes_are_rejected_with_the_reason(editable, change, error, message):
+    before = editable.feature_etag("border_gates", GATE)
+    with pytest.raises(error, match=message):
+        editable.update_feature("border_gates", GATE, change, actor="a")
+    assert editable.feature_etag("border_gates", GATE) == before
+
+
+def test_invalid_geometry_is_repaired_only_when_asked(editable):
+    bowtie = {"type": "Polygon", "coordinates": [[[104.1, 22.2], [104.2, 22.3], [104.2, 22.2], [104.1, 22.3],
+                                                  [104.1, 22.2]]]}
+    zone = editable.frame("industrial_zones")["id"][0]
+    editable.update_feature("industrial_zones", zone, {"geometry": bowtie}, actor="a", repair=True)
+    assert editable.get("industrial_zones", zone).iloc[0].geometry.is_valid
+
+
+def test_create_with_a_taken_or_unsafe_id(editable):
+    with pytest.raises(Conflict, match="already taken"):
+        editable.create_feature("border_gates", _new_gate(editable, GATE), actor="a")
+    with pytest.raises(InvalidFeature, match="ascii"):
+        editable.create_feature("border_gates", _new_gate(editable, "../etc/passwd"), actor="a")
+
+
+def test_a_feature_with_statistics_cannot_be_deleted(editable):
+    with pytest.raises(Conflict, match="statistics rows"):
+        editable.delete_feature("mines", "sin-quyen-copper-mine", actor="a")
+
+
+STAT_ROW = {"indicator": "copper_cathode_output", "entity": "tang-loong-copper-smelter", "year": "2026",
+            "period": "Q1", "value": "4500", "unit": "t", "basis": "actual", "price_basis": "n/a",
+            "source": "https://example.org/q1-report", "note": ""}
+
+
+def test_statistics_add_then_replace(editable):
+    editable.write_statistics(pd.DataFrame([STAT_ROW]), actor="dept")
+    with pytest.raises(Conflict, match="mode=replace"):
+        editable.write_statistics(pd.DataFrame([STAT_ROW]), actor="dept")
+    editable.write_statistics(pd.DataFrame([{**STAT_ROW, "value": "4700"}]), actor="dept", mode="replace")
+    series = editable.series("tang-loong-copper-smelter")
+    assert list(series[(series["year"] == 2026) & (series["period"] == "Q1")]["value"]) == [4700.0]
+    assert [h.action for h in editable.history(feature_id="tang-loong-copper-smelter")] == [
+        "statistics.replace", "statistics.add"]
+
+
+def test_bad_statistics_rows_reject_the_whole_batch(editable):
+    count = len(editable.statistics)
+    rows = pd.DataFrame([STAT_ROW, {**STAT_ROW, "period": "Q2", "entity": "atlantis"}])
+    with pytest.raises(InvalidFeature, match="unknown entity 'atlantis'"):
+        editable.write_statistics(rows, actor="dept")
+    assert len(editable.statistics) == count
+
+
+def test_exported_data_after_edits_validates_and_diffs_only_the_edit(editable, tmp_path):
+    editable.update_feature("border_gates", GATE, {"properties": {"status_note": "edited"}}, actor="a")
+    editable.write_statistics(pd.DataFrame([STAT_ROW]), actor="a")
+    out = tmp_path / "out"
+    editable.export_data(out)
+    assert [p for p in validate_data_dir(out) if p.severity == "error"] == []
+    diff = subprocess.run(["diff", str(DATA_DIR / "geo" / "border_gates.geojson"), str(out / "geo" / "border_gates.geojson")],
+                          capture_output=True, text=True).stdout
+    assert diff.count("\n<") == 1 and "edited" in diff
+    assert (out / "statistics.csv").read_text(encoding="utf-8").endswith("https://example.org/q1-report,,0\n")
+
+
+def test_a_second_process_sees_a_committed_write(editable, tmp_path):
+    editable.update_feature("border_gates", GATE, {"properties": {"status_note": "from here"}}, actor="a")
+    code = ("from pathlib import Path; from geo_industry.store.sqlite import SQLiteStore; "
+            f"s = SQLiteStore(Path({str(editable.path)!r})); print(s.get('border_gates', {GATE!r}).iloc[0]['status_note'])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "from here", result.stderr
+
+
+def test_reseeding_is_skipped_when_the_database_exists(editable):
+    editable.update_feature("border_gates", GATE, {"properties": {"status_note": "kept"}}, actor="a")
+    again = SQLiteStore.open(Path(editable.path), seed_dir=DATA_DIR)
+    assert again.get("border_gates", GATE).iloc[0]["status_note"] == "kept"
