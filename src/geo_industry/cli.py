@@ -148,3 +148,25 @@ def export(
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None
     console.print(f"wrote {len(frame)} features of {layer} to {output} ({fmt.name}, {target_crs.code})")
+
+
+# serve (the API engineer's block) ------------------------------------------------------------
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    data: DataOption = None,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+) -> None:
+    """Serve the OGC API - Features (and HTML pages) with uvicorn."""
+    import os
+
+    import uvicorn
+
+    if data is not None:
+        if not (data / "geo" / "catalog.json").exists():
+            err_console.print(f"[red]error:[/red] {data}: no geo/catalog.json there")
+            raise typer.Exit(EXIT_USAGE)
+        os.environ["GEO_INDUSTRY_DATA_DIR"] = str(data.resolve())  # read by Settings() in every worker
+    uvicorn.run("geo_industry.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info")

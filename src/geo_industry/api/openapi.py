@@ -43,6 +43,8 @@ def _schema_30(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
     out = {key: _schema_30(value) for key, value in schema.items()}
+    if "$ref" in out and isinstance(out["$ref"], str) and len(out) > 1:
+        return {"$ref": out["$ref"]}  # 3.0 ignores siblings of $ref
     if isinstance(out.get("anyOf"), list) and {"type": "null"} in out["anyOf"]:
         out = _nullable(out)
     if isinstance(out.get("type"), list):
@@ -82,12 +84,38 @@ def _set_limit(document: dict[str, Any], settings: Settings) -> None:
                                            "default": settings.default_limit, "title": "Limit"}
 
 
+def _error_responses(document: dict[str, Any]) -> None:
+    """Replace FastAPI's 422 with the statuses we answer, each an OGC exception document."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schemas["OGCException"] = {
+        "type": "object", "title": "OGCException", "required": ["code", "description"],
+        "properties": {"code": {"type": "string"}, "description": {"type": "string"}},
+    }
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/OGCException"}}}
+    for item in document["paths"].values():
+        for operation in item.values():
+            responses = operation["responses"]
+            responses.pop("422", None)
+            for response in responses.values():
+                if response.get("content", {}).get("text/html") == {}:
+                    response["content"]["text/html"] = {"schema": {"type": "string"}}
+            parameters = operation.get("parameters", [])
+            responses["400"] = {"description": "Invalid or unknown query parameter", "content": content}
+            if any(p["in"] == "path" for p in parameters):
+                responses["404"] = {"description": "No such collection or item", "content": content}
+            if any(p["name"] == "f" for p in parameters):
+                responses["406"] = {"description": "Unsupported format (f or Accept)", "content": content}
+
+
 def build_openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
     """The OpenAPI 3.0 document of ``app`` (no server URLs: it is the same behind any host)."""
     document = get_openapi(title=app.title, version=app.version, description=app.description,
                            routes=app.routes, tags=app.openapi_tags)
     document = downgrade(document)
     _set_limit(document, settings)
+    _error_responses(document)
     return document
 
 

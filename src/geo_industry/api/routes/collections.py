@@ -9,6 +9,7 @@ from geo_industry.api.deps import LangDep, LayerDep, RecordsDep, StoreDep, UrlsD
 from geo_industry.api.documents import collection_document, queryables_document, records_collection_document
 from geo_industry.api.html import bilingual, render, text
 from geo_industry.api.links import link
+from geo_industry.api.models import Collection, Collections, Queryables
 from geo_industry.api.negotiation import HTML_OFFER, JSON_OFFER, SCHEMA_OFFER, Offer, negotiator
 from geo_industry.api.responses import HTML, JSON, SCHEMA_JSON, JSONResponse, SchemaJSONResponse
 from geo_industry.crs import SUPPORTED_CRS
@@ -24,7 +25,7 @@ SchemaFormat = Annotated[Offer, Depends(negotiator(SCHEMA_OFFER, HTML_OFFER))]
 
 
 @router.get("/collections", operation_id="getCollections", summary="Collections",
-            responses={200: {"content": {HTML: {}}}}, response_class=JSONResponse)
+            responses={200: {"model": Collections, "content": {HTML: {}}}}, response_class=JSONResponse)
 async def collections(store: StoreDep, records: RecordsDep, urls: UrlsDep, lang: LangDep,
                       out: PageFormat) -> Response:
     """The spatial layers and the statistics records collection."""
@@ -43,8 +44,7 @@ async def collections(store: StoreDep, records: RecordsDep, urls: UrlsDep, lang:
 
 
 @router.get("/collections/{collectionId}", operation_id="describeCollection", summary="Collection",
-            responses={200: {"content": {HTML: {}}}, 404: {"description": "no such collection"}},
-            response_class=JSONResponse)
+            responses={200: {"model": Collection, "content": {HTML: {}}}}, response_class=JSONResponse)
 async def collection(layer: LayerDep, store: StoreDep, urls: UrlsDep, lang: LangDep, out: PageFormat) -> Response:
     """A collection's metadata: extent, CRS list, storage CRS, links to items and queryables."""
     document = collection_document(layer, store, urls, lang)
@@ -55,7 +55,7 @@ async def collection(layer: LayerDep, store: StoreDep, urls: UrlsDep, lang: Lang
 
 
 @router.get("/collections/{collectionId}/queryables", operation_id="getQueryables", summary="Queryables",
-            responses={200: {"content": {SCHEMA_JSON: {}, HTML: {}}}, 404: {"description": "no such collection"}},
+            responses={200: {"model": Queryables, "content": {HTML: {}}}},
             response_class=SchemaJSONResponse)
 async def queryables(layer: LayerDep, store: StoreDep, urls: UrlsDep, lang: LangDep, out: SchemaFormat) -> Response:
     """The properties a `filter`, `sortby` or a query parameter may name (JSON Schema)."""

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from geo_industry.api.deps import LangDep, UrlsDep, reject_unknown_params
 from geo_industry.api.html import render, text
+from geo_industry.api.models import ConfClasses
 from geo_industry.api.negotiation import HTML_OFFER, JSON_OFFER, Offer, negotiator
 from geo_industry.api.responses import HTML, JSONResponse
 
@@ -15,7 +16,7 @@ PageFormat = Annotated[Offer, Depends(negotiator(JSON_OFFER, HTML_OFFER))]
 
 
 @router.get("/conformance", operation_id="getConformanceDeclaration", summary="Conformance declaration",
-            responses={200: {"content": {HTML: {}}}}, response_class=JSONResponse)
+            responses={200: {"model": ConfClasses, "content": {HTML: {}}}}, response_class=JSONResponse)
 async def conformance(request: Request, urls: UrlsDep, lang: LangDep, out: PageFormat) -> Response:
     """The conformance classes this API implements."""
     classes: list[str] = request.app.state.conformance

@@ -19,7 +19,7 @@ _FORMATS = tuple(EXPORT_FORMATS)
 @router.get(
     "/collections/{collectionId}/download", operation_id="downloadFeatures", summary="Download features",
     responses={200: {"content": {fmt.media_type: {}} for fmt in EXPORT_FORMATS.values()},
-               406: {"description": "unsupported format"}},
+},
     response_class=Response,
 )
 def download(

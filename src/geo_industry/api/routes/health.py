@@ -4,12 +4,14 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from geo_industry.api.deps import StoreDep, reject_unknown_params
+from geo_industry.api.models import Health
 from geo_industry.api.responses import JSONResponse
 
 router = APIRouter(tags=["Service"], dependencies=[Depends(reject_unknown_params)])
 
 
-@router.get("/health", operation_id="getHealth", summary="Health", response_class=JSONResponse)
+@router.get("/health", operation_id="getHealth", summary="Health", response_class=JSONResponse,
+            responses={200: {"model": Health}})
 async def health(request: Request, store: StoreDep) -> Response:
     """`ok` with the number of collections and features loaded; never cached."""
     layers = store.collections()

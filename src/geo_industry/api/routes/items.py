@@ -9,6 +9,7 @@ from geo_industry.api.deps import EncoderDep, LangDep, LayerDep, StoreDep, UrlsD
 from geo_industry.api.features import html_paging, content_crs, feature_body, page_body, paging_links, table_columns
 from geo_industry.api.html import bilingual, render, text
 from geo_industry.api.links import link
+from geo_industry.api.models import Feature, FeatureCollection
 from geo_industry.api.negotiation import GEOJSON_OFFER, HTML_OFFER, Offer, negotiator
 from geo_industry.api.params import FeaturesQueryDep, OutputCrsDep
 from geo_industry.api.responses import GEOJSON, HTML, JSON, GeoJSONResponse
@@ -27,12 +28,10 @@ CONFORMS_TO = (
 router = APIRouter(tags=["Data"])
 ItemsFormat = Annotated[Offer, Depends(negotiator(GEOJSON_OFFER, HTML_OFFER))]
 FeatureId = Annotated[str, Path(alias="featureId", description="Feature id, e.g. `mine-sin-quyen`")]
-_ITEM_RESPONSES = {200: {"content": {HTML: {}}}, 400: {"description": "invalid parameter"},
-                   404: {"description": "no such collection or feature"}, 406: {"description": "unsupported format"}}
 
 
 @router.get("/collections/{collectionId}/items", operation_id="getFeatures", summary="Features",
-            response_class=GeoJSONResponse, responses=_ITEM_RESPONSES)
+            response_class=GeoJSONResponse, responses={200: {"model": FeatureCollection, "content": {HTML: {}}}})
 async def items(request: Request, layer: LayerDep, query: FeaturesQueryDep, store: StoreDep,
                 encoder: EncoderDep, urls: UrlsDep, lang: LangDep, out: ItemsFormat) -> Response:
     """A page of features selected by bbox, datetime, CQL2 filter or queryables, in any offered CRS."""
@@ -49,7 +48,7 @@ async def items(request: Request, layer: LayerDep, query: FeaturesQueryDep, stor
 
 
 @router.get("/collections/{collectionId}/items/{featureId}", operation_id="getFeature", summary="Feature",
-            response_class=GeoJSONResponse, responses=_ITEM_RESPONSES)
+            response_class=GeoJSONResponse, responses={200: {"model": Feature, "content": {HTML: {}}}})
 async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, store: StoreDep, urls: UrlsDep,
                   lang: LangDep, out: ItemsFormat) -> Response:
     """One feature with its full statistics series (member `statistics`) and sources."""

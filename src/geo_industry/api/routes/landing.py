@@ -8,6 +8,7 @@ from starlette.responses import Response
 from geo_industry.api.deps import LangDep, UrlsDep, reject_unknown_params
 from geo_industry.api.html import render, text
 from geo_industry.api.links import link
+from geo_industry.api.models import LandingPage
 from geo_industry.api.negotiation import HTML_OFFER, JSON_OFFER, OPENAPI_OFFER, Offer, negotiator
 from geo_industry.api.responses import GEOJSON, HTML, JSON, OPENAPI_JSON, JSONResponse, OpenAPIResponse
 
@@ -41,7 +42,7 @@ def landing_document(urls: Any, lang: str) -> dict[str, Any]:
 
 
 @router.get("/", operation_id="getLandingPage", summary="Landing page",
-            responses={200: {"content": {HTML: {}}}}, response_class=JSONResponse)
+            responses={200: {"model": LandingPage, "content": {HTML: {}}}}, response_class=JSONResponse)
 async def landing(urls: UrlsDep, lang: LangDep, out: PageFormat) -> Response:
     """Links to the API definition, the conformance declaration and the collections."""
     document = landing_document(urls, lang)

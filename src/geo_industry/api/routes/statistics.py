@@ -13,6 +13,7 @@ from geo_industry.api.documents import queryables_document, records_collection_d
 from geo_industry.api.features import html_paging, feature_body, page_body, paging_links, table_columns
 from geo_industry.api.html import render, text
 from geo_industry.api.links import link
+from geo_industry.api.models import Collection, Feature, FeatureCollection, Queryables
 from geo_industry.api.negotiation import GEOJSON_OFFER, HTML_OFFER, JSON_OFFER, SCHEMA_OFFER, Offer, negotiator
 from geo_industry.api.params import RecordsQueryDep
 from geo_industry.api.responses import GEOJSON, HTML, JSON, SCHEMA_JSON, GeoJSONResponse, JSONResponse, SchemaJSONResponse
@@ -28,7 +29,7 @@ _PATH = f"/collections/{STATISTICS_ID}"
 
 
 @router.get("", operation_id="describeStatisticsCollection", summary="Statistics collection",
-            responses={200: {"content": {HTML: {}}}}, response_class=JSONResponse,
+            responses={200: {"model": Collection, "content": {HTML: {}}}}, response_class=JSONResponse,
             dependencies=[Depends(reject_unknown_params)])
 async def statistics_collection(records: RecordsDep, urls: UrlsDep, lang: LangDep, out: PageFormat) -> Response:
     """The records collection's metadata (temporal extent, links)."""
@@ -40,7 +41,7 @@ async def statistics_collection(records: RecordsDep, urls: UrlsDep, lang: LangDe
 
 
 @router.get("/queryables", operation_id="getStatisticsQueryables", summary="Statistics queryables",
-            responses={200: {"content": {SCHEMA_JSON: {}, HTML: {}}}}, response_class=SchemaJSONResponse,
+            responses={200: {"model": Queryables, "content": {HTML: {}}}}, response_class=SchemaJSONResponse,
             dependencies=[Depends(reject_unknown_params)])
 async def statistics_queryables(records: RecordsDep, urls: UrlsDep, lang: LangDep, out: SchemaFormat) -> Response:
     """Properties a filter, sortby or query parameter may name."""
@@ -52,7 +53,7 @@ async def statistics_queryables(records: RecordsDep, urls: UrlsDep, lang: LangDe
 
 
 @router.get("/items", operation_id="getStatisticsRecords", summary="Statistics records",
-            response_class=GeoJSONResponse, responses={200: {"content": {HTML: {}}}})
+            response_class=GeoJSONResponse, responses={200: {"model": FeatureCollection, "content": {HTML: {}}}})
 async def statistics_records(request: Request, query: RecordsQueryDep, records: RecordsDep, encoder: EncoderDep,
                              urls: UrlsDep, lang: LangDep, out: ItemsFormat) -> Response:
     """Records filtered by indicator, entity, year (`datetime`) or CQL2; geometry is null."""
@@ -67,7 +68,7 @@ async def statistics_records(request: Request, query: RecordsQueryDep, records: 
 
 
 @router.get("/items/{recordId}", operation_id="getStatisticsRecord", summary="Statistics record",
-            response_class=GeoJSONResponse, responses={200: {"content": {HTML: {}}}, 404: {"description": "no such record"}},
+            response_class=GeoJSONResponse, responses={200: {"model": Feature, "content": {HTML: {}}}},
             dependencies=[Depends(reject_unknown_params)])
 async def statistics_record(record_id: RecordId, records: RecordsDep, urls: UrlsDep, lang: LangDep,
                             out: ItemsFormat) -> Response:

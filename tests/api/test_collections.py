@@ -1,0 +1,86 @@
+"""Collections, collection metadata (extent, CRS list, storage CRS) and queryables."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from geo_industry.api.models import Collection, Collections, Queryables
+from geo_industry.crs import CRS84_URI
+from geo_industry.records import STATISTICS_ID
+from geo_industry.store import EmbeddedStore
+
+URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
+REQUIRED_CRS = {
+    CRS84_URI,
+    "http://www.opengis.net/def/crs/EPSG/0/4326",
+    "http://www.opengis.net/def/crs/EPSG/0/3857",
+    "http://www.opengis.net/def/crs/EPSG/0/4756",
+    "http://www.opengis.net/def/crs/EPSG/0/3405",
+    "http://www.opengis.net/def/crs/EPSG/0/9208",
+}
+
+
+def test_collections_list_every_layer_and_statistics(client: TestClient, layer_ids: list[str]) -> None:
+    body = Collections.model_validate(client.get("/collections").json())
+    assert [c.id for c in body.collections] == [*layer_ids, STATISTICS_ID]
+    assert all(URL_SAFE.fullmatch(c.id) for c in body.collections)
+
+
+def test_collection_metadata(client: TestClient, store: EmbeddedStore, layer_ids: list[str]) -> None:
+    for layer_id in layer_ids:
+        collection = Collection.model_validate(client.get(f"/collections/{layer_id}").json())
+        assert collection.itemType == "feature"
+        assert collection.storageCrs == CRS84_URI
+        assert REQUIRED_CRS <= set(collection.crs or [])
+        bbox, years = store.extent(layer_id)
+        if bbox is not None:
+            assert collection.extent and collection.extent.spatial
+            assert collection.extent.spatial.bbox[0] == pytest.approx(list(bbox))
+        if years[0] is not None:
+            assert collection.extent and collection.extent.temporal
+            assert collection.extent.temporal.interval[0][0] == f"{years[0]}-01-01T00:00:00Z"
+        rels = {link.rel for link in collection.links}
+        assert {"self", "items", "http://www.opengis.net/def/rel/ogc/1.0/queryables", "enclosure"} <= rels
+
+
+def test_collection_titles_follow_language(client: TestClient, store: EmbeddedStore, layer_ids: list[str]) -> None:
+    meta = store.collection(layer_ids[0])
+    assert client.get(f"/collections/{meta.id}", params={"lang": "en"}).json()["title"] == meta.title.en
+    assert client.get(f"/collections/{meta.id}", params={"lang": "vi"}).json()["title"] == meta.title.vi
+    response = client.get(f"/collections/{meta.id}", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert response.json()["title"] == meta.title.en
+    assert response.headers["content-language"] == "en"
+
+
+def test_queryables_json_schema(client: TestClient, store: EmbeddedStore, layer_ids: list[str]) -> None:
+    for layer_id in layer_ids:
+        response = client.get(f"/collections/{layer_id}/queryables")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/schema+json"
+        schema = Queryables.model_validate(response.json())
+        assert set(schema.properties) == set(store.queryables(layer_id))
+        assert schema.properties["geometry"]["format"].startswith("geometry-")
+        assert response.json()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_queryables_include_latest_statistics(client: TestClient, store: EmbeddedStore) -> None:
+    latest = [name for name in store.queryables("mines") if name.startswith("latest_")]
+    assert latest, "the mines layer joins latest statistics"
+    properties = client.get("/collections/mines/queryables").json()["properties"]
+    assert properties[latest[0]]["description"].startswith("latest full-year actual")
+
+
+def test_statistics_collection_is_records(client: TestClient) -> None:
+    collection = Collection.model_validate(client.get(f"/collections/{STATISTICS_ID}").json())
+    assert collection.itemType == "record"
+    assert collection.extent and collection.extent.temporal
+
+
+def test_unknown_collection_is_404(client: TestClient) -> None:
+    response = client.get("/collections/no_such_layer")
+    assert response.status_code == 404
+    assert response.json()["code"] == "NotFound"
+    assert "no_such_layer" in response.json()["description"]

@@ -1,0 +1,102 @@
+"""The `statistics` records collection: filters by indicator, entity, year (datetime and CQL2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from fastapi.testclient import TestClient
+
+from geo_industry.api.models import Feature, FeatureCollection
+from geo_industry.records import StatisticsRecords
+
+ITEMS = "/collections/statistics/items"
+
+
+def _records(client: TestClient) -> StatisticsRecords:
+    return client.app.state.records  # type: ignore[attr-defined,no-any-return]
+
+
+def _ids(client: TestClient, **params: Any) -> set[str]:
+    response = client.get(ITEMS, params={"limit": 10_000, **params})
+    assert response.status_code == 200, response.text
+    body = FeatureCollection.model_validate(response.json())
+    assert body.numberMatched == body.numberReturned
+    return {str(f.id) for f in body.features}
+
+
+def _where(client: TestClient, mask: Any) -> set[str]:
+    frame = _records(client).frame
+    values = mask(frame)
+    return set(frame["id"][values.fillna(False).to_numpy(dtype=bool) if isinstance(values, pd.Series) else values])
+
+
+def test_every_record_pages_without_geometry(client: TestClient) -> None:
+    frame = _records(client).frame
+    body = client.get(ITEMS, params={"limit": 10_000}).json()
+    assert body["numberMatched"] == len(frame) > 0
+    assert all(f["geometry"] is None for f in body["features"])
+
+
+def test_records_include_stored_and_derived(client: TestClient, store) -> None:  # type: ignore[no-untyped-def]
+    frame = _records(client).frame
+    assert (~frame["derived"]).sum() == len(store.statistics)
+    assert frame["derived"].sum() == len(store.derived_statistics)
+
+
+def test_filter_by_indicator_and_entity_parameters(client: TestClient) -> None:
+    frame = _records(client).frame
+    indicator, entity = frame.iloc[0][["indicator", "entity"]]
+    assert _ids(client, indicator=indicator, entity=entity) == _where(
+        client, lambda f: (f["indicator"] == indicator) & (f["entity"] == entity))
+
+
+def test_filter_by_year_with_datetime(client: TestClient) -> None:
+    year = int(_records(client).frame["year"].dropna().median())
+    assert _ids(client, datetime=f"{year}-01-01/{year}-12-31") == _where(client, lambda f: f["year"] == year)
+    assert _ids(client, datetime=f"{year}-01-01/..") == _where(client, lambda f: f["year"] >= year)
+
+
+def test_filter_with_cql2(client: TestClient) -> None:
+    frame = _records(client).frame
+    indicator = frame["indicator"].iloc[0]
+    text = f"indicator = '{indicator}' AND year >= 2015 AND basis = 'actual' AND derived = false"
+    assert _ids(client, filter=text) == _where(client, lambda f: (f["indicator"] == indicator) & (f["year"] >= 2015)
+                                               & (f["basis"] == "actual") & ~f["derived"])
+
+
+def test_sortby_value_descending(client: TestClient) -> None:
+    body = client.get(ITEMS, params={"sortby": "-value", "limit": 20}).json()
+    values = [f["properties"]["value"] for f in body["features"]]
+    assert values == sorted(values, reverse=True)
+
+
+def test_record_by_id(client: TestClient) -> None:
+    record_id = _records(client).frame["id"].iloc[0]
+    feature = Feature.model_validate(client.get(f"{ITEMS}/{record_id}").json())
+    assert feature.id == record_id and feature.geometry is None
+
+
+def test_record_ids_unique_and_url_safe(client: TestClient) -> None:
+    ids = _records(client).frame["id"]
+    assert ids.is_unique
+    assert ids.str.fullmatch(r"[A-Za-z0-9._~-]+").all()
+
+
+def test_spatial_filter_and_bbox_refused(client: TestClient) -> None:
+    response = client.get(ITEMS, params={"filter": "S_INTERSECTS(geometry, POINT(104 22))"})
+    assert response.status_code == 400
+    assert "no geometry" in response.json()["description"]
+    response = client.get(ITEMS, params={"bbox": "103,21,105,23"})
+    assert response.status_code == 400
+    assert "bbox" in response.json()["description"]
+
+
+def test_unknown_record_is_404(client: TestClient) -> None:
+    assert client.get(f"{ITEMS}/no.such.record").status_code == 404
+
+
+def test_statistics_queryables(client: TestClient) -> None:
+    properties = client.get("/collections/statistics/queryables").json()["properties"]
+    assert {"indicator", "entity", "year", "value", "basis"} <= set(properties)
+    assert "geometry" not in properties
