@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     raster_dir: Path | None = Field(None, description="where built raster products are cached")
     public_url: str | None = Field(None, description="base URL when served behind a proxy")
 
+    store_backend: Literal["embedded", "sqlite"] = Field(
+        "embedded", description="embedded: read-only files of data/; sqlite: the editable store seeded from them")
+    store_path: Path = Field(Path("var/geo-industry.sqlite"), description="database of the sqlite backend")
+    editing: bool = Field(False, description="enable writes (OGC API - Features Part 4); needs the sqlite backend")
+    max_body_bytes: int = Field(5_000_000, ge=1, description="largest request body accepted")
+    max_upload_bytes: int = Field(50_000_000, ge=1, description="largest layer upload accepted")
+    max_archive_files: int = Field(20, ge=1, description="most files a zipped upload may hold")
+    max_features_per_request: int = Field(10_000, ge=1, description="most features one write may carry")
+    max_vertices: int = Field(100_000, ge=4, description="most vertices one geometry may have")
+
     @field_validator("cors_origins", "cors_write_origins", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
@@ -50,6 +60,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"default_limit ({self.default_limit}) must not exceed max_limit ({self.max_limit})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _check_editing(self) -> Settings:
+        if self.editing and self.store_backend != "sqlite":
+            raise ValueError("editing=true needs store_backend=sqlite (the file backend is read-only)")
         return self
 
     @property

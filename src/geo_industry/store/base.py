@@ -53,6 +53,16 @@ class FeatureStore(Protocol):
         """The long statistics table (stored rows only)."""
         ...
 
+    @property
+    def entities(self) -> pd.DataFrame:
+        """Statistics entities that are not features (admin units with vintage, organisations)."""
+        ...
+
+    @property
+    def derived_statistics(self) -> pd.DataFrame:
+        """Derived indicators: year-on-year growth, target attainment, share of province."""
+        ...
+
     def series(self, entity: str) -> pd.DataFrame:
         """Stored and derived statistics of one entity (feature id or entity id)."""
         ...

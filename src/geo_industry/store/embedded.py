@@ -23,6 +23,7 @@ from geo_industry.crs import transform_geometries
 from geo_industry.errors import DataError, FeatureNotFound, InvalidSortBy
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 from geo_industry.settings import Settings
+from geo_industry.store.base import FeatureStore
 from geo_industry.vector_io import read_vector
 
 STORAGE_CRS = "OGC:CRS84"
@@ -268,6 +269,11 @@ class EmbeddedStore:
         return ordered.index.to_numpy()  # the frame has a RangeIndex: labels are positions
 
 
-def open_store(settings: Settings) -> EmbeddedStore:
-    """The backend chosen by ``settings`` (the embedded files today)."""
+def open_store(settings: Settings) -> FeatureStore:
+    """The backend chosen by ``settings.store_backend``."""
+    if settings.store_backend == "sqlite":
+        from geo_industry.store.sqlite import SQLiteStore, WriteLimits
+
+        limits = WriteLimits(max_vertices=settings.max_vertices, max_features=settings.max_features_per_request)
+        return SQLiteStore.open(settings.store_path, seed_dir=settings.data_dir, limits=limits)
     return EmbeddedStore.from_settings(settings)

@@ -239,6 +239,11 @@ class SQLiteStore:
         """Statistics entities that are not features."""
         return self.snapshot().entities
 
+    @property
+    def derived_statistics(self) -> pd.DataFrame:
+        """Derived indicators of the current snapshot."""
+        return self.snapshot().derived_statistics
+
     def series(self, entity: str) -> pd.DataFrame:
         """Stored and derived rows of one entity."""
         return self.snapshot().series(entity)
