@@ -44,6 +44,7 @@ NAV = (
     ("compare", "nav.compare"),
 )
 HEADER_CSS = """
+<link rel="icon" href="data:,">
 <style>
 html,body{font-family:system-ui,"Segoe UI",Roboto,"Noto Sans",sans-serif}
 .gi-bar{display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center;padding:6px 10px;

@@ -1,0 +1,185 @@
+"""The static site in headless Chromium: pages load cleanly, offline, and behave.
+
+Serves a static build of the fixture data from ``http.server`` on 127.0.0.1 and records every
+request each page makes. Screenshots go to pytest's tmp dir; set ``GEO_INDUSTRY_SCREENSHOT_DIR``
+to keep them (``docs/img`` refreshes the README screenshot of the overview).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from geo_industry.maps.site import build_site_from_data
+
+from .conftest import make_map_data
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+PAGES = ["index.en", "overview.vi", "overview.en", "copper-value-chain.en", "energy.vi", "statistics.en",
+         "compare.en", "zone-kcn_tang_loong.vi", "zone-kcn_bac_duyen_hai.en"]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The static build of the fixture data served on 127.0.0.1."""
+    root = tmp_path_factory.mktemp("site")
+    build_site_from_data(make_map_data(), root, languages=("vi", "en", "zh-CN"))
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium (apt-get install chromium)")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page opened in a fresh context, with its console messages and requests recorded."""
+
+    def __init__(self, browser: object, url: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1200, "height": 800})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        started = time.perf_counter()
+        self.page.goto(url, wait_until="load")
+        self.load_seconds = time.perf_counter() - started
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser: object, site_url: str) -> Iterator[object]:
+    """Open ``<page>.html`` of the served site."""
+    opened: list[Visit] = []
+
+    def _open(page: str) -> Visit:
+        v = Visit(browser, f"{site_url}/{page}.html")
+        opened.append(v)
+        return v
+
+    yield _open
+    for v in opened:
+        v.close()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_offline_without_errors(visit, site_url, page):
+    v = visit(page)
+    v.page.wait_for_timeout(300)
+    assert v.errors == []
+    outside = [u for u in v.requests if not u.startswith(site_url)]
+    assert outside == []
+
+
+def test_overview_layers_and_counts(visit):
+    v = visit("overview.en")
+    counts = v.page.evaluate(
+        """() => Object.fromEntries(Object.entries(window.giLayers).map(([k, l]) =>
+              [k, [l.mapped, l.unmapped, (l.cluster || l.group).getLayers().length]]))"""
+    )
+    assert counts["industrial_zones"][:2] == [2, 1]
+    assert counts["mines"] == [4, 0, 4]
+    assert counts["hydropower_plants"] == [3, 0, 3]
+    assert counts["transport"][:2] == [3, 0]
+    assert v.page.locator(".leaflet-control-layers-overlays label").count() == 6
+
+
+def test_search_without_diacritics_opens_popup_with_statistics(visit):
+    v = visit("overview.vi")
+    v.page.fill(".gi-search input", "luyen dong tang")
+    v.page.click(".gi-search li")
+    popup = v.page.locator(".leaflet-popup-content .gi-popup")
+    popup.wait_for()
+    assert "Nhà máy luyện đồng Tằng Loỏng" in popup.inner_text()
+    assert "27.000 tấn" in popup.inner_text()
+    assert popup.locator("svg.gi-chart rect.gi-bar").count() == 5
+
+
+def test_click_opens_popup(visit):
+    v = visit("overview.en")
+    v.page.locator(".leaflet-marker-icon.gi-symbol").first.wait_for()
+    v.page.evaluate("() => window.giLayers.border_gates.group.getLayers()[0].fire('click', {latlng: window.giLayers.border_gates.group.getLayers()[0].getLatLng()})")
+    assert "Lao Cai International Border Gate" in v.page.locator(".leaflet-popup-content").inner_text()
+    v.page.locator(".gi-symbol").nth(0).click(force=True)
+    v.page.locator(".leaflet-popup-content .gi-popup").wait_for()
+
+
+def test_language_switch(visit):
+    v = visit("overview.vi")
+    assert v.page.locator("html").get_attribute("lang") == "vi"
+    v.page.click("a[data-lang=en]")
+    v.page.wait_for_load_state("load")
+    assert v.page.locator("html").get_attribute("lang") == "en"
+    assert "Overview" in v.page.locator(".gi-bar").inner_text()
+    v.page.click("a[data-lang=zh-CN]")
+    v.page.wait_for_load_state("load")
+    assert "总览" in v.page.locator(".gi-bar").inner_text()
+
+
+def test_coordinates_in_vn2000(visit):
+    v = visit("overview.en")
+    text = v.page.evaluate("() => window.giCoordinates(22.485, 103.97)")
+    assert "X 2487573.4 m" in text and "Y 419543.0 m" in text
+
+
+def test_copper_year_changes_flow_width(visit):
+    v = visit("copper-value-chain.en")
+    weights = v.page.evaluate(
+        """() => { const w = []; for (const y of ['2020', '2023']) { window.giSetYear(y);
+            w.push(Object.values(window).filter(o => o instanceof L.Polyline && !(o instanceof L.Polygon))
+              .map(l => l.options.weight)); } return w; }"""
+    )
+    assert weights[0] != weights[1]
+
+
+def test_compare_page_shows_picked_zones(visit):
+    v = visit("compare.en")
+    v.page.goto(v.page.url.split("#")[0] + "#kcn_tang_loong,kcn_bac_duyen_hai")
+    v.page.reload()
+    visible = v.page.locator("th[data-zone]:visible").count()
+    assert visible == 2
+
+
+def test_overview_screenshot(visit, tmp_path):
+    v = visit("overview.en")
+    v.page.wait_for_timeout(500)
+    shot = tmp_path / "overview.png"
+    v.page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    keep = os.environ.get("GEO_INDUSTRY_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, Path(keep) / "overview.png")
