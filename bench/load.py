@@ -1,0 +1,93 @@
+"""Load generation from a second process on loopback: ``wrk`` when installed, else async httpx.
+
+Both are bounded: by time (``duration_s``) and, for the httpx fallback, also by a request count.
+One connection pool of ``connections`` keep-alive connections; wrk runs with one thread so the
+server keeps the machine's other core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass
+
+import httpx
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Throughput and latency of one run."""
+
+    requests: int
+    errors: int  # non-2xx/3xx responses and socket errors
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    raw: str = ""
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * _UNITS[unit]
+
+
+def _parse_wrk(out: str) -> LoadResult:
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return LoadResult(requests, errors, rps, p50, p99, out)
+
+
+def _wrk(url: str, *, duration_s: float, connections: int) -> LoadResult:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration_s:g}s", "--latency", "--timeout", "10s", url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=duration_s + 60).stdout
+    return _parse_wrk(out)
+
+
+async def _httpx(url: str, *, duration_s: float, connections: int, max_requests: int) -> LoadResult:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + duration_s
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(limits=limits, timeout=10.0, trust_env=False) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline and len(latencies) < max_requests:
+                start = time.perf_counter()
+                try:
+                    response = await client.get(url)
+                    await response.aread()
+                    errors += response.status_code >= 400
+                except httpx.HTTPError:
+                    errors += 1
+                latencies.append((time.perf_counter() - start) * 1e3)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - began
+    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return LoadResult(len(latencies), errors, len(latencies) / elapsed, quantiles[49], quantiles[98])
+
+
+def generator() -> str:
+    """Which load generator runs: ``wrk`` or ``httpx``."""
+    return "wrk" if shutil.which("wrk") else "httpx"
+
+
+def run(url: str, *, duration_s: float, connections: int, max_requests: int = 200_000) -> LoadResult:
+    """Drive ``url`` with ``connections`` concurrent keep-alive connections for ``duration_s``."""
+    if generator() == "wrk":
+        return _wrk(url, duration_s=duration_s, connections=connections)
+    return asyncio.run(_httpx(url, duration_s=duration_s, connections=connections, max_requests=max_requests))
