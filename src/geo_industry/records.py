@@ -70,7 +70,8 @@ STATISTICS_META = LayerMeta(
 
 def _record_ids(rows: pd.DataFrame) -> list[str]:
     """Readable ids ``indicator.entity.year.period.basis[.vN]``, made unique by a ``-2`` suffix."""
-    ids, seen = [], {}
+    ids: list[str] = []
+    seen: dict[str, int] = {}
     for row in rows.itertuples(index=False):
         year = "na" if pd.isna(row.year) else str(int(row.year))
         parts = [row.indicator, row.entity.replace(":", "_"), year, row.period or "na", row.basis]

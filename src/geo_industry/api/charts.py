@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -36,7 +36,7 @@ def _label(value: float) -> str:
     return f"{value:g}"
 
 
-def series_svg(series: dict[str, Sequence[Point]], *, title: str, unit: str, width: int = 520,
+def series_svg(series: Mapping[str, Sequence[Point]], *, title: str, unit: str, width: int = 520,
                height: int = 220) -> str:
     """A line chart, one line per basis (actual, target, …), years on x, values from zero on y.
 

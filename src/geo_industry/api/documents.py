@@ -100,8 +100,8 @@ def queryables_document(meta: LayerMeta, queryables: dict[str, str], urls: Urls,
     properties: dict[str, Any] = {}
     for name, kind in queryables.items():
         if kind == "geometry":
-            properties[name] = {"title": "geometry", "format": _GEOMETRY_FORMATS.get(meta.geometry_type, "geometry-any"),
-                                "x-ogc-role": "primary-geometry"}
+            geometry_format = _GEOMETRY_FORMATS.get(meta.geometry_type, "geometry-any")
+            properties[name] = {"title": "geometry", "format": geometry_format, "x-ogc-role": "primary-geometry"}
             continue
         spec = meta.field_spec(name)
         entry: dict[str, Any] = {"type": kind, "title": bilingual(spec.title, lang) if spec and spec.title else name}

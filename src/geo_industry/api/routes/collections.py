@@ -11,7 +11,7 @@ from geo_industry.api.html import bilingual, render, text
 from geo_industry.api.links import link
 from geo_industry.api.models import Collection, Collections, Queryables
 from geo_industry.api.negotiation import HTML_OFFER, JSON_OFFER, SCHEMA_OFFER, Offer, negotiator
-from geo_industry.api.responses import HTML, JSON, SCHEMA_JSON, JSONResponse, SchemaJSONResponse
+from geo_industry.api.responses import HTML, JSON, JSONResponse, SchemaJSONResponse
 from geo_industry.crs import SUPPORTED_CRS
 
 CONFORMS_TO = (

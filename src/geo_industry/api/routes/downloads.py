@@ -18,8 +18,8 @@ _FORMATS = tuple(EXPORT_FORMATS)
 
 @router.get(
     "/collections/{collectionId}/download", operation_id="downloadFeatures", summary="Download features",
-    responses={200: {"content": {fmt.media_type: {}} for fmt in EXPORT_FORMATS.values()},
-},
+    responses={200: {"content": {fmt.media_type: {"schema": {"type": "string", "format": "binary"}}
+                                 for fmt in EXPORT_FORMATS.values()}}},
     response_class=Response,
 )
 def download(

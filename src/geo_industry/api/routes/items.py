@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
 from geo_industry.api.deps import EncoderDep, LangDep, LayerDep, StoreDep, UrlsDep
-from geo_industry.api.features import html_paging, content_crs, feature_body, page_body, paging_links, table_columns
-from geo_industry.api.html import bilingual, render, text
+from geo_industry.api.features import content_crs, feature_body, html_paging, page_body, paging_links, table_columns
+from geo_industry.api.html import bilingual, render
 from geo_industry.api.links import link
 from geo_industry.api.models import Feature, FeatureCollection
 from geo_industry.api.negotiation import GEOJSON_OFFER, HTML_OFFER, Offer, negotiator
@@ -38,9 +38,9 @@ async def items(request: Request, layer: LayerDep, query: FeaturesQueryDep, stor
     page = store.query(layer.id, query.query)
     links = paging_links(urls, page, f"/collections/{layer.id}")
     if out.is_html:
+        columns = table_columns(page.features, lang, query.query.properties)
         return render("items.html", urls=urls, lang=lang, title=bilingual(layer.title, lang), page=page,
-                      links=links, paging=html_paging(urls, page), collection_id=layer.id, columns=table_columns(page.features, lang,
-                                                                                 query.query.properties),
+                      links=links, paging=html_paging(urls, page), collection_id=layer.id, columns=columns,
                       spatial=True)
     body = page_body(encoder, store.frame(layer.id), page, query, links=links,
                      time_stamp=request.app.state.loaded_at)

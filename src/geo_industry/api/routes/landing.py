@@ -52,7 +52,8 @@ async def landing(urls: UrlsDep, lang: LangDep, out: PageFormat) -> Response:
 
 
 @router.get("/api", operation_id="getAPIDefinition", summary="API definition",
-            responses={200: {"content": {OPENAPI_JSON: {}, HTML: {}}}}, response_class=OpenAPIResponse)
+            responses={200: {"content": {OPENAPI_JSON: {"schema": {"type": "object"}}, HTML: {}}}},
+            response_class=OpenAPIResponse)
 async def api_definition(request: Request, urls: UrlsDep, lang: LangDep, out: ApiFormat) -> Response:
     """This API's OpenAPI 3.0 definition; `f=html` for its documentation."""
     document = request.app.openapi()

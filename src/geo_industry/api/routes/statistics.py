@@ -10,13 +10,20 @@ from starlette.responses import Response
 
 from geo_industry.api.deps import EncoderDep, LangDep, RecordsDep, UrlsDep, reject_unknown_params
 from geo_industry.api.documents import queryables_document, records_collection_document
-from geo_industry.api.features import html_paging, feature_body, page_body, paging_links, table_columns
+from geo_industry.api.features import feature_body, html_paging, page_body, paging_links, table_columns
 from geo_industry.api.html import render, text
 from geo_industry.api.links import link
 from geo_industry.api.models import Collection, Feature, FeatureCollection, Queryables
 from geo_industry.api.negotiation import GEOJSON_OFFER, HTML_OFFER, JSON_OFFER, SCHEMA_OFFER, Offer, negotiator
 from geo_industry.api.params import RecordsQueryDep
-from geo_industry.api.responses import GEOJSON, HTML, JSON, SCHEMA_JSON, GeoJSONResponse, JSONResponse, SchemaJSONResponse
+from geo_industry.api.responses import (
+    GEOJSON,
+    HTML,
+    JSON,
+    GeoJSONResponse,
+    JSONResponse,
+    SchemaJSONResponse,
+)
 from geo_industry.crs import CRS84
 from geo_industry.records import STATISTICS_ID
 
@@ -24,7 +31,8 @@ router = APIRouter(prefix=f"/collections/{STATISTICS_ID}", tags=["Statistics"])
 PageFormat = Annotated[Offer, Depends(negotiator(JSON_OFFER, HTML_OFFER))]
 ItemsFormat = Annotated[Offer, Depends(negotiator(GEOJSON_OFFER, HTML_OFFER))]
 SchemaFormat = Annotated[Offer, Depends(negotiator(SCHEMA_OFFER, HTML_OFFER))]
-RecordId = Annotated[str, Path(alias="recordId", description="Record id, e.g. `ore_output.mine-sin-quyen.2022.FY.actual`")]
+RecordId = Annotated[str, Path(alias="recordId",
+                                description="Record id: `indicator.entity.year.period.basis`")]
 _PATH = f"/collections/{STATISTICS_ID}"
 
 
@@ -60,8 +68,9 @@ async def statistics_records(request: Request, query: RecordsQueryDep, records: 
     page = records.query(query.query)
     links = paging_links(urls, page, _PATH)
     if out.is_html:
+        columns = table_columns(page.features, lang, query.query.properties)
         return render("items.html", urls=urls, lang=lang, title=text(lang, "statistics"), page=page, links=links,
-                      paging=html_paging(urls, page), collection_id=STATISTICS_ID, columns=table_columns(page.features, lang, query.query.properties),
+                      paging=html_paging(urls, page), collection_id=STATISTICS_ID, columns=columns,
                       spatial=False)
     body = page_body(encoder, records.frame, page, query, links=links, time_stamp=request.app.state.loaded_at)
     return GeoJSONResponse(body)
