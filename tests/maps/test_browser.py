@@ -25,10 +25,25 @@ from .conftest import make_map_data
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-PAGES = ["index.en", "overview.vi", "overview.en", "copper-value-chain.en", "energy.vi", "statistics.en",
-         "compare.en", "zone-kcn_tang_loong.vi", "zone-kcn_bac_duyen_hai.en"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGES = [
+    "index.en",
+    "overview.vi",
+    "overview.en",
+    "copper-value-chain.en",
+    "energy.vi",
+    "statistics.en",
+    "compare.en",
+    "zone-kcn_tang_loong.vi",
+    "zone-kcn_bac_duyen_hai.en",
+]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -131,7 +146,10 @@ def test_search_without_diacritics_opens_popup_with_statistics(visit):
 def test_click_opens_popup(visit):
     v = visit("overview.en")
     v.page.locator(".leaflet-marker-icon.gi-symbol").first.wait_for()
-    v.page.evaluate("() => window.giLayers.border_gates.group.getLayers()[0].fire('click', {latlng: window.giLayers.border_gates.group.getLayers()[0].getLatLng()})")
+    v.page.evaluate(
+        "() => { const m = window.giLayers.border_gates.group.getLayers()[0];"
+        " m.fire('click', {latlng: m.getLatLng()}); }"
+    )
     assert "Lao Cai International Border Gate" in v.page.locator(".leaflet-popup-content").inner_text()
     v.page.locator(".gi-symbol").nth(0).click(force=True)
     v.page.locator(".leaflet-popup-content .gi-popup").wait_for()

@@ -8,7 +8,7 @@ import pytest
 
 from geo_industry.errors import InvalidParameter
 from geo_industry.i18n import LANGUAGES, catalog, translate
-from geo_industry.maps.assets import UnvendoredAsset, VENDORED, localize_assets, vendor_dir
+from geo_industry.maps.assets import VENDORED, UnvendoredAsset, localize_assets, vendor_dir
 from geo_industry.maps.base import PageContext, render_page
 from geo_industry.maps.copper import build_copper_map, chain_flows
 from geo_industry.maps.energy import build_energy_map, latest_gwh
@@ -34,7 +34,10 @@ from .conftest import HYDRO, MINES, ZONES
 EXTERNAL = re.compile(r'(?:src|href)="(https?://[^"]+)"')
 
 
-def _overview(data, lang="en", basemap="offline", urls=PageUrls()):
+SERVER_URLS = PageUrls()
+
+
+def _overview(data, lang="en", basemap="offline", urls=SERVER_URLS):
     ctx = PageContext(lang=lang, basemap=basemap, urls=urls)
     return render_page(build_overview_map(data, ctx), ctx)
 
@@ -49,15 +52,14 @@ def test_translate(lang, text):
     assert translate("nav.overview", lang) == text
 
 
-@pytest.mark.parametrize(
-    ("percent", "cls"), [(None, "none"), (10, "low"), (50, "mid"), (80, "mid"), (80.1, "high")]
-)
+@pytest.mark.parametrize(("percent", "cls"), [(None, "none"), (10, "low"), (50, "mid"), (80, "mid"), (80.1, "high")])
 def test_occupancy_classes(percent, cls):
     assert occupancy_class(percent) == cls
 
 
-@pytest.mark.parametrize(("row", "cls"), [(MINES[0], "copper"), (MINES[2], "apatite"), (MINES[3], "iron"),
-                                          ({"commodity": "gold"}, "other")])
+@pytest.mark.parametrize(
+    ("row", "cls"), [(MINES[0], "copper"), (MINES[2], "apatite"), (MINES[3], "iron"), ({"commodity": "gold"}, "other")]
+)
 def test_commodity_classes(row, cls):
     assert commodity_class(row) == cls
 
@@ -91,9 +93,7 @@ def test_overview_has_every_layer_and_no_cdn(map_data):
     html = _overview(map_data)
     for title in ("Industrial zones", "Mines", "Processing plants", "Hydropower plants", "Border gates", "Transport"):
         assert title in html
-    assert EXTERNAL.findall(html) == [
-        u for u in EXTERNAL.findall(html) if u.startswith("https://example.org")
-    ]
+    assert EXTERNAL.findall(html) == [u for u in EXTERNAL.findall(html) if u.startswith("https://example.org")]
     assert 'src="/static/vendor/leaflet/leaflet.js"' in html
     assert "bootstrap" not in html and "fontawesome" not in html
 
@@ -123,7 +123,7 @@ def test_clustering(map_data):
 def test_search_index_folds_diacritics(map_data):
     html = _overview(map_data, lang="vi")
     assert '"s": "mo dong sin quyen sin quyen copper mine"' in html
-    assert "normalize(\"NFD\")" in html
+    assert 'normalize("NFD")' in html
 
 
 def test_coordinate_readout_uses_epsg_9208_with_helmert(map_data):
@@ -135,7 +135,16 @@ def test_coordinate_readout_uses_epsg_9208_with_helmert(map_data):
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("vi", ["Nhà máy luyện đồng Tằng Loỏng", "Tang Loong copper smelter", "Đơn vị vận hành", "27.000 tấn", "thực hiện, 2023"]),
+        (
+            "vi",
+            [
+                "Nhà máy luyện đồng Tằng Loỏng",
+                "Tang Loong copper smelter",
+                "Đơn vị vận hành",
+                "27.000 tấn",
+                "thực hiện, 2023",
+            ],
+        ),
         ("en", ["Tang Loong copper smelter", "Nhà máy luyện đồng Tằng Loỏng", "Operator", "27,000 t", "actual, 2023"]),
     ],
 )

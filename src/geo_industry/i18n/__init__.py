@@ -9,7 +9,7 @@ interface is translated here.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Final
 
@@ -26,7 +26,7 @@ class UnknownLanguage(ValueError):
         super().__init__(f"invalid lang={value!r}: expected one of {', '.join(LANGUAGES)}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     """Return the message catalog of ``lang`` (a flat key → text mapping)."""
     if lang not in LANGUAGES:

@@ -117,32 +117,41 @@ def _add_basemaps(m: folium.Map, data: MapData, ctx: PageContext) -> dict[str, A
         else:
             style = {"color": RIVER_COLOR, "weight": 2, "opacity": 0.8}
         folium.GeoJson(
-            geojson, name=ctx.t(ref.key), style_function=lambda _f, s=style: s, control=False,
+            geojson,
+            name=ctx.t(ref.key),
+            style_function=lambda _f, s=style: s,
+            control=False,
             interactive=False,
         ).add_to(offline)
     offline.add_to(m)
     for name in ("osm", "carto"):
         url, attribution = _TILES[name]
         folium.TileLayer(
-            url, name=ctx.t(f"basemap.{name}"), attr=attribution, overlay=False,
-            show=ctx.basemap == name, max_zoom=19,
+            url,
+            name=ctx.t(f"basemap.{name}"),
+            attr=attribution,
+            overlay=False,
+            show=ctx.basemap == name,
+            max_zoom=19,
         ).add_to(m)
     return boundary_json
 
 
 def new_map(data: MapData, ctx: PageContext, *, height: str = "100%", minimap: bool = True) -> folium.Map:
     """A map of the province with the chosen basemap, reference layers and the common controls."""
-    m = folium.Map(location=LAO_CAI_CENTER, zoom_start=8, tiles=None, control_scale=True,
-                   height=height, minZoom=6, maxZoom=18)
+    m = folium.Map(
+        location=LAO_CAI_CENTER, zoom_start=8, tiles=None, control_scale=True, height=height, minZoom=6, maxZoom=18
+    )
     boundary_json = _add_basemaps(m, data, ctx)
     if ctx.basemap == "offline":
         m.get_root().header.add_child(
-            Element(f"<script>document.addEventListener('DOMContentLoaded',function(){{"
-                    f"document.getElementById({json.dumps(m.get_name())}).classList.add('gi-offline')}})</script>")
+            Element(
+                f"<script>document.addEventListener('DOMContentLoaded',function(){{"
+                f"document.getElementById({json.dumps(m.get_name())}).classList.add('gi-offline')}})</script>"
+            )
         )
     plugins.Fullscreen(position="topleft").add_to(m)
-    plugins.MeasureControl(position="topleft", primary_length_unit="kilometers",
-                           primary_area_unit="hectares").add_to(m)
+    plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", primary_area_unit="hectares").add_to(m)
     CoordinateReadout(lang=ctx.lang).add_to(m)
     if minimap:
         tiles = None if ctx.basemap == "offline" else _TILES[ctx.basemap][0]
@@ -201,8 +210,11 @@ def add_page_chrome(
     root.html.add_child(Element(header_bar(ctx, page=page, title=title, lang_url=lang_url)), name="gi_bar", index=0)
     height = "52vh" if panel else "calc(100% - 44px)"
     root.header.add_child(
-        Element(f"<style>#{m.get_name()}{{height:{height}!important}}"
-                + ("html,body{height:auto!important}" if panel else "") + "</style>"),
+        Element(
+            f"<style>#{m.get_name()}{{height:{height}!important}}"
+            + ("html,body{height:auto!important}" if panel else "")
+            + "</style>"
+        ),
         name="gi_map_height",
     )
 

@@ -27,9 +27,7 @@ def bars_from(observations: Sequence[Observation]) -> list[Bar]:
     return [Bar(o.year, o.basis or "actual", o.value) for o in observations]
 
 
-def bar_chart_svg(
-    bars: Sequence[Bar], *, lang: str, width: int = 280, height: int = 110, title: str = ""
-) -> str:
+def bar_chart_svg(bars: Sequence[Bar], *, lang: str, width: int = 280, height: int = 110, title: str = "") -> str:
     """A grouped bar chart (one group per year, one bar per basis) with a basis legend.
 
     Returns an empty string when there are no bars.
@@ -62,15 +60,12 @@ def bar_chart_svg(
             f'fill="{BASIS_COLORS.get(bar.basis, "#999")}"><title>{escape(label)}</title></rect>'
         )
     parts.append(
-        f'<text x="{width - 4}" y="{head + 10}" font-size="9" text-anchor="end">'
-        f"{escape(number(top, lang))}</text>"
+        f'<text x="{width - 4}" y="{head + 10}" font-size="9" text-anchor="end">{escape(number(top, lang))}</text>'
     )
     base_y = height - 4
     parts.append(f'<text x="{left}" y="{base_y}" font-size="9">{years[0]}</text>')
     if len(years) > 1:
-        parts.append(
-            f'<text x="{width - 4}" y="{base_y}" font-size="9" text-anchor="end">{years[-1]}</text>'
-        )
+        parts.append(f'<text x="{width - 4}" y="{base_y}" font-size="9" text-anchor="end">{years[-1]}</text>')
     legend_x = width / 2 - 30 * len(bases)
     for i, basis in enumerate(bases):
         x = legend_x + i * 62

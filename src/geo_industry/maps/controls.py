@@ -135,13 +135,19 @@ class SearchControl(MacroElement):
               if (layer.getLatLng) { map.setView(layer.getLatLng(), Math.max(map.getZoom(), 12)); layer.openPopup(); }
               else { var b = layer.getBounds(); map.fitBounds(b, {maxZoom: 13}); layer.openPopup(b.getCenter()); }
             }
-            if (group && group.zoomToShowLayer && group.hasLayer(layer)) { group.zoomToShowLayer(layer, open); }
-            else { open(); }
+            var done = false;
+            function openOnce() { if (!done) { done = true; open(); } }
+            if (group && group.zoomToShowLayer && group.hasLayer(layer)) {
+              group.zoomToShowLayer(layer, openOnce);
+              setTimeout(openOnce, 1200);  // the callback is skipped when the map is mid-animation
+            }
+            else { openOnce(); }
           }
           var control = L.control({position: "topleft"});
           control.onAdd = function () {
             var div = L.DomUtil.create("div", "gi-search leaflet-control");
-            div.innerHTML = '<input type="search" aria-label={{ this.placeholder|tojson }} placeholder={{ this.placeholder|tojson }}><ul></ul>';
+            div.innerHTML = '<input type="search" aria-label={{ this.placeholder|tojson }} ' +
+              'placeholder={{ this.placeholder|tojson }}><ul></ul>';
             var input = div.querySelector("input"), list = div.querySelector("ul");
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
@@ -217,8 +223,12 @@ class CoordinateReadout(JSCSSMixin, MacroElement):
 class MiniMap(JSCSSMixin, MacroElement):
     """An overview minimap showing either a tile layer or, offline, GeoJSON reference data."""
 
-    default_js = [("Control_MiniMap_js", "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.js")]
-    default_css = [("Control_MiniMap_css", "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.css")]
+    default_js = [
+        ("Control_MiniMap_js", "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.js")
+    ]
+    default_css = [
+        ("Control_MiniMap_css", "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.css")
+    ]
     _template = Template(
         """
         {% macro script(this, kwargs) %}
@@ -226,7 +236,8 @@ class MiniMap(JSCSSMixin, MacroElement):
           {% if this.tiles %}
           var layer = L.tileLayer({{ this.tiles|tojson }}, {attribution: ""});
           {% else %}
-          var layer = L.geoJSON({{ this.geojson|tojson }}, {style: {color: "#636363", weight: 1, fillColor: "#f2efe9", fillOpacity: 1}});
+          var layer = L.geoJSON({{ this.geojson|tojson }},
+            {style: {color: "#636363", weight: 1, fillColor: "#f2efe9", fillOpacity: 1}});
           {% endif %}
           new L.Control.MiniMap(layer, {toggleDisplay: true, zoomLevelOffset: -4, position: "bottomright",
             width: 120, height: 120}).addTo({{ this._parent.get_name() }});

@@ -106,8 +106,14 @@ def chain_flows(data: MapData) -> list[Flow]:
                 nearest = _nearest(row, targets)
                 chosen = [nearest] if nearest is not None else []
             for target in chosen:
-                flows.append(Flow(str(row["id"]), str(target["id"]), (_point(row), _point(target)),
-                                  tonnes_by_year(data.statistics, str(row["id"]))))
+                flows.append(
+                    Flow(
+                        str(row["id"]),
+                        str(target["id"]),
+                        (_point(row), _point(target)),
+                        tonnes_by_year(data.statistics, str(row["id"])),
+                    )
+                )
     return flows
 
 
@@ -119,10 +125,15 @@ def _arrow_angle(a: tuple[float, float], b: tuple[float, float]) -> float:
 def _arrow(flow: Flow) -> folium.Marker:
     (a, b) = flow.coords
     mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
-    svg = (f'<svg width="16" height="16" style="transform:rotate({_arrow_angle(a, b)}deg)">'
-           f'<polygon points="2,2 14,8 2,14" fill="{_FLOW_COLOR}" stroke="#fff"/></svg>')
-    return folium.Marker(mid, icon=folium.DivIcon(html=svg, icon_size=(16, 16), icon_anchor=(8, 8),
-                                                 class_name="gi-symbol gi-arrow"), interactive=False)
+    svg = (
+        f'<svg width="16" height="16" style="transform:rotate({_arrow_angle(a, b)}deg)">'
+        f'<polygon points="2,2 14,8 2,14" fill="{_FLOW_COLOR}" stroke="#fff"/></svg>'
+    )
+    return folium.Marker(
+        mid,
+        icon=folium.DivIcon(html=svg, icon_size=(16, 16), icon_anchor=(8, 8), class_name="gi-symbol gi-arrow"),
+        interactive=False,
+    )
 
 
 def _stage_symbol(stages: dict[str, str]) -> Any:
@@ -148,8 +159,9 @@ def build_copper_map(data: MapData, ctx: PageContext, *, year: int | None = None
     lines = []
     for flow in flows:
         weights = {y: flow_weight(flow.tonnes.get(y), top[y]) for y in years}
-        line = folium.PolyLine(flow.coords, color=_FLOW_COLOR, opacity=0.75,
-                               weight=weights.get(year, 2.0) if year else 2.0)
+        line = folium.PolyLine(
+            flow.coords, color=_FLOW_COLOR, opacity=0.75, weight=weights.get(year, 2.0) if year else 2.0
+        )
         label = {y: f"{number(flow.tonnes[y], ctx.lang)} t ({y})" for y in flow.tonnes}
         folium.Tooltip(escape(label.get(year, "")) if year in label else "–").add_to(line)
         line.add_to(group)
@@ -157,8 +169,9 @@ def build_copper_map(data: MapData, ctx: PageContext, *, year: int | None = None
         lines.append({"v": line.get_name(), "w": weights, "t": label})
     stages = {str(r["id"]): s for s, rows in sites.items() for r in rows}
     rows = [r for s in STAGES for r in sites[s]]
-    built = site_layer("copper_sites", data, ctx, symbol=_stage_symbol(stages), rows=rows,
-                       name=ctx.t("commodity.copper"))
+    built = site_layer(
+        "copper_sites", data, ctx, symbol=_stage_symbol(stages), rows=rows, name=ctx.t("commodity.copper")
+    )
     add_site_layer(m, built)
     _year_control(m, ctx, years, year, lines)
     legend = tuple((symbol_svg(STAGE_SHAPES[s], STAGE_COLORS[s], 14), ctx.t(f"copper.stage.{s}")) for s in STAGES)
@@ -168,16 +181,20 @@ def build_copper_map(data: MapData, ctx: PageContext, *, year: int | None = None
     return m
 
 
-def _year_control(m: folium.Map, ctx: PageContext, years: list[int], year: int | None,
-                  lines: list[dict[str, Any]]) -> None:
+def _year_control(
+    m: folium.Map, ctx: PageContext, years: list[int], year: int | None, lines: list[dict[str, Any]]
+) -> None:
     options = "".join(f'<option value="{y}"{" selected" if y == year else ""}>{y}</option>' for y in years)
-    html = (f'<label>{escape(ctx.t("copper.year"))} <select id="gi-year" aria-label="{escape(ctx.t("copper.year"))}">'
-            f"{options}</select></label>")
+    html = (
+        f'<label>{escape(ctx.t("copper.year"))} <select id="gi-year" aria-label="{escape(ctx.t("copper.year"))}">'
+        f"{options}</select></label>"
+    )
     Script(
         f"""(function(){{
   var lines = {json_attr(lines)};
   var c = L.control({{position: "topright"}});
-  c.onAdd = function () {{ var d = L.DomUtil.create("div", "gi-legend leaflet-control"); d.innerHTML = {json_attr(html)};
+  c.onAdd = function () {{ var d = L.DomUtil.create("div", "gi-legend leaflet-control");
+    d.innerHTML = {json_attr(html)};
     L.DomEvent.disableClickPropagation(d); return d; }};
   c.addTo({m.get_name()});
   window.giSetYear = function (y) {{

@@ -27,7 +27,16 @@ LAYER_ORDER = (
     "transport",
 )
 STATISTICS_COLUMNS = (
-    "indicator", "entity", "year", "period", "value", "unit", "basis", "price_basis", "source", "note",
+    "indicator",
+    "entity",
+    "year",
+    "period",
+    "value",
+    "unit",
+    "basis",
+    "price_basis",
+    "source",
+    "note",
 )
 
 
@@ -93,9 +102,7 @@ def simplify_frame(frame: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFram
         return frame
     simplified = frame.copy()
     mask = simplified.geometry.notna() & ~simplified.geom_type.isin(["Point", "MultiPoint"])
-    simplified.loc[mask, "geometry"] = simplified.loc[mask].geometry.simplify(
-        tolerance, preserve_topology=True
-    )
+    simplified.loc[mask, "geometry"] = simplified.loc[mask].geometry.simplify(tolerance, preserve_topology=True)
     return simplified
 
 
@@ -136,10 +143,13 @@ def map_data_from_store(
     reference = tuple(
         r
         for r in (
-            read_reference(boundary_path, key="layer.boundary", kind="boundary",
-                           attribution="Boundaries: geoBoundaries (CC BY 4.0)"),
-            read_reference(rivers_path, key="layer.rivers", kind="rivers",
-                           attribution="Rivers: Natural Earth"),
+            read_reference(
+                boundary_path,
+                key="layer.boundary",
+                kind="boundary",
+                attribution="Boundaries: geoBoundaries (CC BY 4.0)",
+            ),
+            read_reference(rivers_path, key="layer.rivers", kind="rivers", attribution="Rivers: Natural Earth"),
         )
         if r is not None
     )

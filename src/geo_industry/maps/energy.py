@@ -89,11 +89,10 @@ def build_energy_map(data: MapData, ctx: PageContext) -> folium.Map:
 def _totals_panel(m: folium.Map, ctx: PageContext, plants: list[dict[str, Any]], statistics: pd.DataFrame) -> None:
     totals = totals_by_year(plants, statistics)
     mw = sum(installed_mw(p) or 0 for p in plants)
-    rows = "".join(
-        f"<tr><td>{y}</td><td>{escape(number(t, ctx.lang))}</td><td>{n}</td></tr>" for y, t, n in totals
+    rows = "".join(f"<tr><td>{y}</td><td>{escape(number(t, ctx.lang))}</td><td>{n}</td></tr>" for y, t, n in totals)
+    chart = bar_chart_svg(
+        [Bar(y, "actual", t) for y, t, _ in totals], lang=ctx.lang, width=220, height=90, title=ctx.t("energy.gwh")
     )
-    chart = bar_chart_svg([Bar(y, "actual", t) for y, t, _ in totals], lang=ctx.lang, width=220, height=90,
-                          title=ctx.t("energy.gwh"))
     html = (
         f'<details open class="gi-totals"><summary>{escape(ctx.t("energy.totals"))}</summary>'
         f"<div>{escape(ctx.t('energy.mw'))}: <b>{escape(number(mw, ctx.lang))}</b> · "
@@ -103,7 +102,8 @@ def _totals_panel(m: folium.Map, ctx: PageContext, plants: list[dict[str, Any]],
     )
     Script(
         f"""(function(){{ var c = L.control({{position: "bottomleft"}});
-  c.onAdd = function () {{ var d = L.DomUtil.create("div", "gi-legend leaflet-control"); d.innerHTML = {json_attr(html)};
+  c.onAdd = function () {{ var d = L.DomUtil.create("div", "gi-legend leaflet-control");
+    d.innerHTML = {json_attr(html)};
     L.DomEvent.disableScrollPropagation(d); return d; }};
   c.addTo({m.get_name()}); }})();"""
     ).add_to(m)

@@ -21,14 +21,22 @@ MAP_PAGES = (
 def build_index_page(data: MapData, ctx: PageContext) -> str:
     """Render the index page's HTML."""
     zones = [
-        (ctx.urls.zone(str(r["id"]), ctx.lang), names(r, ctx.lang)[0], ctx.t(f"zone.kind.{r.get('kind')}"),
-         is_approximate(r))
+        (
+            ctx.urls.zone(str(r["id"]), ctx.lang),
+            names(r, ctx.lang)[0],
+            ctx.t(f"zone.kind.{r.get('kind')}"),
+            is_approximate(r),
+        )
         for r in zone_rows(data)
     ]
     return _env.get_template("index.html").render(
-        t=ctx.t, lang=ctx.lang, css=HEADER_CSS, as_of=data.as_of,
+        t=ctx.t,
+        lang=ctx.lang,
+        css=HEADER_CSS,
+        as_of=data.as_of,
         maps=[(ctx.urls.page(p, ctx.lang), ctx.t(k)) for p, k in MAP_PAGES],
         zones=zones,
-        bar=header_bar(ctx, page="index", title=ctx.t("site.title"),
-                       lang_url={c: ctx.urls.page("index", c) for c in LANGUAGES}),
+        bar=header_bar(
+            ctx, page="index", title=ctx.t("site.title"), lang_url={c: ctx.urls.page("index", c) for c in LANGUAGES}
+        ),
     )

@@ -76,8 +76,7 @@ def _path(row: dict[str, Any], symbol: Symbol, approximate: bool) -> folium.GeoJ
     is_line = geom.geom_type in ("LineString", "MultiLineString")
     style = path_style(symbol.color, approximate=approximate, fill=not is_line, weight=symbol.weight)
     feature = {"type": "Feature", "properties": {"id": row.get("id")}, "geometry": shapely.geometry.mapping(geom)}
-    return folium.GeoJson(feature, style_function=lambda _f, s=style: s, highlight_function=None,
-                          control=False)
+    return folium.GeoJson(feature, style_function=lambda _f, s=style: s, highlight_function=None, control=False)
 
 
 def _uncertainty(row: dict[str, Any], color: str) -> folium.Circle | None:
@@ -86,8 +85,13 @@ def _uncertainty(row: dict[str, Any], color: str) -> folium.Circle | None:
     if not km or geom.geom_type != "Point":
         return None
     return folium.Circle(
-        location=(geom.y, geom.x), radius=km * 1000, color=color, weight=1, dash_array="4 4",
-        fill=False, interactive=False,
+        location=(geom.y, geom.x),
+        radius=km * 1000,
+        color=color,
+        weight=1,
+        dash_array="4 4",
+        fill=False,
+        interactive=False,
     )
 
 
@@ -108,8 +112,8 @@ def site_layer(
     points: folium.FeatureGroup | plugins.MarkerCluster = group
     if cluster:
         points = plugins.MarkerCluster(
-            control=False, options={"maxClusterRadius": 40, "disableClusteringAtZoom": 11,
-                                    "showCoverageOnHover": False},
+            control=False,
+            options={"maxClusterRadius": 40, "disableClusteringAtZoom": 11, "showCoverageOnHover": False},
         ).add_to(group)
     if rows is None:
         rows = [dict(r) for _, r in data.layer(layer_id).iterrows()]
@@ -131,8 +135,9 @@ def site_layer(
         built.approximate += int(approximate)
         primary, other = names(row, ctx.lang)
         label = f"{primary} ({other})" if other else primary
-        built.search.append(SearchEntry(label, _search_text(row), item.get_name(),
-                                        points.get_name() if is_point and cluster else ""))
+        built.search.append(
+            SearchEntry(label, _search_text(row), item.get_name(), points.get_name() if is_point and cluster else "")
+        )
     built.layer_id = layer_id
     built.cluster = points if cluster else None
     return built
@@ -141,8 +146,12 @@ def site_layer(
 def add_site_layer(m: folium.Map, built: SiteLayer) -> None:
     """Add a built layer to the map and expose its counts as ``window.giLayers[layer_id]``."""
     built.group.add_to(m)
-    info = {"name": built.group.layer_name, "mapped": built.mapped, "unmapped": len(built.unmapped),
-            "approximate": built.approximate}
+    info = {
+        "name": built.group.layer_name,
+        "mapped": built.mapped,
+        "unmapped": len(built.unmapped),
+        "approximate": built.approximate,
+    }
     refs = f"group: {built.group.get_name()}" + (
         f", cluster: {built.cluster.get_name()}" if built.cluster is not None else ""
     )

@@ -13,8 +13,8 @@ _SHAPES = {
     "square": lambda s: f'<rect x="2" y="2" width="{s - 4}" height="{s - 4}"',
     "diamond": lambda s: f'<polygon points="{s / 2},1 {s - 1},{s / 2} {s / 2},{s - 1} 1,{s / 2}"',
     "triangle": lambda s: f'<polygon points="{s / 2},1 {s - 1},{s - 2} 1,{s - 2}"',
-    "hexagon": lambda s: "<polygon points=\"" + _regular(s, 6, 0) + '"',
-    "star": lambda s: "<polygon points=\"" + _star(s) + '"',
+    "hexagon": lambda s: '<polygon points="' + _regular(s, 6, 0) + '"',
+    "star": lambda s: '<polygon points="' + _star(s) + '"',
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 
 from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map
-from geo_industry.maps.controls import Legend, SearchControl, SearchEntry
+from geo_industry.maps.controls import Legend, SearchControl
 from geo_industry.maps.data import LAYER_ORDER, MapData
 from geo_industry.maps.layers import add_site_layer, site_layer
 from geo_industry.maps.symbols import LAYER_SYMBOLS, legend_section

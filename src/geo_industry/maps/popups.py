@@ -109,9 +109,7 @@ def popup_html(row: Mapping[str, Any], data: MapData, ctx: PageContext) -> str:
         *_latest_rows(entity, data, ctx),
         (ctx.t("popup.precision"), precision_text(row, ctx)),
     ]
-    table = "".join(
-        f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts if v
-    )
+    table = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts if v)
     sources = _sources(row)
     links = " ".join(
         f'<a href="{escape(u)}" target="_blank" rel="noopener">[{i}]</a>' for i, u in enumerate(sources, 1)
@@ -125,6 +123,8 @@ def popup_html(row: Mapping[str, Any], data: MapData, ctx: PageContext) -> str:
         f"<div>{escape(ctx.t('popup.sources'))}: {links}</div>" if links else "",
     ]
     if row.get("kind") in ZONE_KINDS:
-        parts.append(f'<div><a href="{escape(ctx.urls.zone(entity, ctx.lang))}">{escape(ctx.t("popup.more"))} →</a></div>')
+        parts.append(
+            f'<div><a href="{escape(ctx.urls.zone(entity, ctx.lang))}">{escape(ctx.t("popup.more"))} →</a></div>'
+        )
     parts.append("</div>")
     return "".join(parts)

@@ -78,8 +78,14 @@ def _map_route(page: str, summary: str) -> None:
         return HTMLResponse(render(page, _data(request), _ctx(request, lang, basemap)))
 
     handler.__doc__ = summary
-    router.add_api_route(f"/{page}", handler, methods=["GET"], response_class=HTMLResponse,
-                         operation_id=f"maps_{page.replace('-', '_')}", summary=summary)
+    router.add_api_route(
+        f"/{page}",
+        handler,
+        methods=["GET"],
+        response_class=HTMLResponse,
+        operation_id=f"maps_{page.replace('-', '_')}",
+        summary=summary,
+    )
 
 
 for _page, _summary in (

@@ -23,8 +23,9 @@ def production_value(statistics: pd.DataFrame) -> dict[str, list[Bar]]:
     """Full-year industrial production value of admin units, bars by year and basis, per price basis."""
     if statistics.empty:
         return {}
-    rows = statistics[(statistics["indicator"] == PRODUCTION_VALUE)
-                      & statistics["entity"].astype(str).str.startswith("admin:")]
+    rows = statistics[
+        (statistics["indicator"] == PRODUCTION_VALUE) & statistics["entity"].astype(str).str.startswith("admin:")
+    ]
     rows = rows[rows["period"].fillna("FY").eq("FY")].dropna(subset=["value"])
     result: dict[str, list[Bar]] = {}
     for price_basis, group in rows.groupby(rows["price_basis"].fillna("unknown")):
@@ -44,13 +45,15 @@ def site_outputs_table(data: MapData, ctx: PageContext) -> str:
     for entity, row in sorted(sites.items(), key=lambda kv: names(kv[1], ctx.lang)[0]):
         for obs in latest(data.statistics, entity):
             body.append(
-                f"<tr data-entity=\"{escape(entity)}\"><td>{escape(names(row, ctx.lang)[0])}</td>"
+                f'<tr data-entity="{escape(entity)}"><td>{escape(names(row, ctx.lang)[0])}</td>'
                 f"<td>{escape(indicator_label(obs.indicator, ctx.lang))}</td>"
                 f"<td>{escape(quantity(obs.value, obs.unit, ctx.lang))}</td><td>{obs.year}</td>"
                 f"<td>{escape(ctx.t('basis.' + obs.basis))}</td>"
                 f'<td><a href="{escape(obs.source)}" target="_blank" rel="noopener">↗</a></td></tr>'
             )
-    head = "".join(f"<th>{escape(ctx.t(k))}</th>" for k in ("stats.site", "stats.indicator", "stats.value", "stats.year"))
+    head = "".join(
+        f"<th>{escape(ctx.t(k))}</th>" for k in ("stats.site", "stats.indicator", "stats.value", "stats.year")
+    )
     return f'<table class="gi-table gi-site-outputs"><tr>{head}<th></th><th></th></tr>{"".join(body)}</table>'
 
 
@@ -60,13 +63,21 @@ def _choropleth(m: folium.Map, data: MapData, ctx: PageContext, bars: dict[str, 
         return
     actual = [b for series in bars.values() for b in series if b.basis == "actual"]
     latest_bar = max(actual, key=lambda b: b.year, default=None)
-    label = (f"{ctx.t('stats.production_value')} {latest_bar.year}: {quantity(latest_bar.value, 'bn_vnd', ctx.lang)}"
-             if latest_bar else ctx.t("zone.unknown"))
+    label = (
+        f"{ctx.t('stats.production_value')} {latest_bar.year}: {quantity(latest_bar.value, 'bn_vnd', ctx.lang)}"
+        if latest_bar
+        else ctx.t("zone.unknown")
+    )
     geojson = frame_geojson(boundary.frame, ("name", "name_en", "shapeName"))
     layer = folium.GeoJson(
-        geojson, name=ctx.t("layer.choropleth"),
-        style_function=lambda _f: {"color": "#444", "weight": 1, "fillColor": "#fc8d59" if latest_bar else "#ccc",
-                                   "fillOpacity": 0.45},
+        geojson,
+        name=ctx.t("layer.choropleth"),
+        style_function=lambda _f: {
+            "color": "#444",
+            "weight": 1,
+            "fillColor": "#fc8d59" if latest_bar else "#ccc",
+            "fillOpacity": 0.45,
+        },
     )
     folium.Tooltip(escape(label)).add_to(layer)
     layer.add_to(m)
@@ -82,8 +93,13 @@ def build_statistics_map(data: MapData, ctx: PageContext) -> folium.Map:
     _choropleth(m, data, ctx, bars)
     charts = "".join(
         f'<figure class="gi-pv" data-price-basis="{escape(pb)}">'
-        + bar_chart_svg(series, lang=ctx.lang, width=520, height=180,
-                        title=f"{ctx.t('stats.production_value')} ({ctx.t('unit.bn_vnd')})")
+        + bar_chart_svg(
+            series,
+            lang=ctx.lang,
+            width=520,
+            height=180,
+            title=f"{ctx.t('stats.production_value')} ({ctx.t('unit.bn_vnd')})",
+        )
         + f"<figcaption>{escape(ctx.t('stats.price_basis', basis=ctx.t('price_basis.' + pb)))}</figcaption></figure>"
         for pb, series in bars.items()
     )

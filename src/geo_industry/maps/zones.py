@@ -90,9 +90,14 @@ def _within(zone: Any, frame: gpd.GeoDataFrame, ctx: PageContext, suffix: Any = 
 
 def _distances(zone_metric: Any, data: MapData, ctx: PageContext) -> list[tuple[str, str, str]]:
     transport = _metric(data.layer("transport"))
-    kinds = transport.apply(lambda r: mode_class({**dict(r), "geometry_type": "Point"
-                                                  if r.geometry.geom_type == "Point" else "Line"}), axis=1) \
-        if not transport.empty else None
+    kinds = (
+        transport.apply(
+            lambda r: mode_class({**dict(r), "geometry_type": "Point" if r.geometry.geom_type == "Point" else "Line"}),
+            axis=1,
+        )
+        if not transport.empty
+        else None
+    )
     targets = {
         "zone.to_border_gate": _metric(data.layer("border_gates")),
         "zone.to_station": transport[kinds == "station"] if kinds is not None else transport,
@@ -109,8 +114,9 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
     """Collect and format the facts of one zone for ``ctx.lang``."""
     primary, other = names(row, ctx.lang)
     zone_id = str(row["id"])
-    facts = ZoneFacts(zone_id, ctx.t(f"zone.kind.{row.get('kind')}"), primary, other, is_approximate(row),
-                      precision_text(row, ctx))
+    facts = ZoneFacts(
+        zone_id, ctx.t(f"zone.kind.{row.get('kind')}"), primary, other, is_approximate(row), precision_text(row, ctx)
+    )
     area = row.get("area_ha")
     basis = row.get("area_basis") or "unknown"
     occ = occupancy(row)
@@ -120,19 +126,28 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
         (ctx.t("field.district"), str(row.get("district") or "–")),
         (ctx.t("popup.status"), ctx.t(f"status.{row.get('status') or 'unknown'}")),
         (ctx.t("popup.operator"), str(row.get("operator") or "–")),
-        (ctx.t("zone.area"), f"{quantity(area, 'ha', ctx.lang)} ({ctx.t('area_basis.' + basis)})"
-         if not is_missing(area) else ctx.t("zone.unknown")),
+        (
+            ctx.t("zone.area"),
+            f"{quantity(area, 'ha', ctx.lang)} ({ctx.t('area_basis.' + basis)})"
+            if not is_missing(area)
+            else ctx.t("zone.unknown"),
+        ),
         (ctx.t("zone.occupancy"), f"{number(occ, ctx.lang)} %" if occ is not None else ctx.t("zone.unknown")),
-        (ctx.t("zone.available_land"), quantity(available, "ha", ctx.lang) if available is not None
-         else ctx.t("zone.unknown")),
-        (ctx.t("zone.industries"), ", ".join(industries) if isinstance(industries, list)
-         else str(industries or ctx.t("zone.unknown"))),
+        (
+            ctx.t("zone.available_land"),
+            quantity(available, "ha", ctx.lang) if available is not None else ctx.t("zone.unknown"),
+        ),
+        (
+            ctx.t("zone.industries"),
+            ", ".join(industries) if isinstance(industries, list) else str(industries or ctx.t("zone.unknown")),
+        ),
         (ctx.t("field.start_year"), str(int(row["start_year"])) if not is_missing(row.get("start_year")) else "–"),
     ]
     alternatives = row.get("area_ha_alternatives")
     if isinstance(alternatives, list):
         facts.area_alternatives = [
-            (quantity(a.get("value"), "ha", ctx.lang), str(a.get("source") or "")) for a in alternatives
+            (quantity(a.get("value"), "ha", ctx.lang), str(a.get("source") or ""))
+            for a in alternatives
             if isinstance(a, dict)
         ]
     geom = row.get("geometry")
@@ -142,12 +157,20 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
     facts.distances = _distances(zone_metric, data, ctx)
     facts.nearby_mines = _within(zone_metric, _metric(data.layer("mines")), ctx)
     facts.nearby_power = _within(
-        zone_metric, _metric(data.layer("hydropower_plants")), ctx,
+        zone_metric,
+        _metric(data.layer("hydropower_plants")),
+        ctx,
         lambda r: f" · {number(r.get('installed_mw'), ctx.lang)} MW" if not is_missing(r.get("installed_mw")) else "",
     )
     for _, s in entity_rows(data.statistics, zone_id).sort_values(["indicator", "year"]).iterrows():
-        facts.statistics.append((indicator_label(str(s["indicator"]), ctx.lang), str(s["year"]),
-                                 quantity(s["value"], s["unit"], ctx.lang), ctx.t(f"basis.{s['basis']}")))
+        facts.statistics.append(
+            (
+                indicator_label(str(s["indicator"]), ctx.lang),
+                str(s["year"]),
+                quantity(s["value"], s["unit"], ctx.lang),
+                ctx.t(f"basis.{s['basis']}"),
+            )
+        )
     sources = row.get("sources")
     facts.sources = [str(s) for s in sources] if isinstance(sources, list) else []
     facts.contact = [(f, str(row[f])) for f in CONTACT_FIELDS if f in row and not is_missing(row[f])]
@@ -167,8 +190,14 @@ def build_zone_page(data: MapData, ctx: PageContext, zone_id: str) -> folium.Map
     row = find_zone(data, zone_id)
     facts = zone_facts(row, data, ctx)
     m = new_map(data, ctx, minimap=False)
-    add_page_chrome(m, ctx, page="zones", title=facts.name, panel=True,
-                    lang_url={code: ctx.urls.zone(zone_id, code) for code in ("vi", "en", "zh-CN")})
+    add_page_chrome(
+        m,
+        ctx,
+        page="zones",
+        title=facts.name,
+        panel=True,
+        lang_url={code: ctx.urls.zone(zone_id, code) for code in ("vi", "en", "zh-CN")},
+    )
     geom = row.get("geometry")
     area = geom.buffer(NEARBY_KM / 100) if geom is not None and not is_missing(geom) else None
     for layer_id in ("mines", "hydropower_plants", "border_gates", "transport"):
@@ -208,10 +237,16 @@ def build_compare_page(data: MapData, ctx: PageContext, zone_ids: list[str] | No
 
     zones = [zone_facts(r, data, ctx) for r in zone_rows(data)]
     selected = zone_ids or [z.id for z in zones[:2]]
-    lang_url = {code: (ctx.urls.compare(selected, code) if zone_ids else ctx.urls.page("compare", code))
-                for code in ("vi", "en", "zh-CN")}
+    lang_url = {
+        code: (ctx.urls.compare(selected, code) if zone_ids else ctx.urls.page("compare", code))
+        for code in ("vi", "en", "zh-CN")
+    }
     return _env.get_template("compare.html").render(
-        zones=zones, selected=selected, t=ctx.t, css=HEADER_CSS, lang=ctx.lang,
+        zones=zones,
+        selected=selected,
+        t=ctx.t,
+        css=HEADER_CSS,
+        lang=ctx.lang,
         bar=header_bar(ctx, page="compare", title=ctx.t("zone.compare_title"), lang_url=lang_url),
         zone_url=lambda zid: ctx.urls.zone(zid, ctx.lang),
     )
