@@ -23,6 +23,7 @@ from geo_industry.settings import Settings
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_MAP_PAGE = 3  # the maps' pages render whole Folium maps (seconds each)
 OPERATION_IDS = sorted(
     operation["operationId"]
     for item in create_app(Settings(_env_file=None)).openapi()["paths"].values()  # type: ignore[call-arg]
@@ -41,8 +42,10 @@ def api_schema(settings: Settings) -> schemathesis.BaseSchema:
 def test_operation_conforms_to_the_openapi(api_schema: schemathesis.BaseSchema, operation_id: str) -> None:
     operation = api_schema.find_operation_by_id(operation_id)  # type: ignore[attr-defined]
 
+    examples = EXAMPLES_PER_MAP_PAGE if operation_id.startswith("maps_") else EXAMPLES_PER_OPERATION
+
     @given(case=operation.as_strategy())
-    @hypothesis_settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
+    @hypothesis_settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                          suppress_health_check=list(HealthCheck))
     def check(case: schemathesis.Case) -> None:
         case.call_and_validate(checks=CHECKS)

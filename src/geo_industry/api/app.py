@@ -22,6 +22,7 @@ from geo_industry.api.errors import add_exception_handlers
 from geo_industry.api.openapi import build_openapi
 from geo_industry.api.routes import collections, conformance, downloads, health, items, landing, statistics
 from geo_industry.geojson import FeatureEncoder
+from geo_industry.maps.routes import router as maps_router
 from geo_industry.records import StatisticsRecords
 from geo_industry.settings import PACKAGE_ROOT, Settings
 from geo_industry.store import open_store
@@ -33,6 +34,7 @@ OPENAPI_TAGS = [
     {"name": "Data", "description": "Collections of features (OGC API - Features Parts 1-3) and downloads"},
     {"name": "Statistics", "description": "Output statistics as a collection of records"},
     {"name": "Service", "description": "Operations"},
+    {"name": "maps", "description": "Interactive maps and zone fact sheets (HTML)"},
 ]
 
 
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.conformance = conformance_classes()
     for module in ROUTERS:
         app.include_router(module.router)
+    app.include_router(maps_router)  # the maps' HTML pages under /maps (geo_industry.maps)
     app.mount("/static", StaticFiles(directory=PACKAGE_ROOT / "static"), name="static")
     add_exception_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)

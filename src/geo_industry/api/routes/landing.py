@@ -37,6 +37,7 @@ def landing_document(urls: Any, lang: str) -> dict[str, Any]:
             link(urls.url("/collections"), "data", JSON, "collections"),
             link(urls.url("/collections/{collectionId}/items"), "data", GEOJSON, "features of a collection",
                  templated=True),
+            link(urls.url("/maps/", lang=lang), "related", HTML, "interactive maps"),
         ],
     }
 
