@@ -224,3 +224,35 @@ def test_ogr2ogr_to_geopackage_keeps_every_layer(tmp_path: Path, base_url: str, 
         assert set(frame["id"]) == set(expected["id"]), layer
         assert int(frame.geometry.isna().sum()) == int(expected.geometry.isna().sum()), layer
         assert frame.crs.to_epsg() == 4326, layer
+
+
+def test_ogr2ogr_reads_the_statistics_records(tmp_path: Path, live_server: LiveServer, api: ApiReader) -> None:
+    """The non-spatial ``statistics`` collection (itemType record) pages through GDAL like a layer."""
+    collection = _to_geojson(tmp_path, live_server.url, "statistics", "-oo", "PAGE_SIZE=50")
+    assert all(feature["geometry"] is None for feature in collection["features"])
+    assert len(collection["features"]) == api.number_matched("statistics")
+    assert _ids(collection) == api.feature_ids("statistics")
+
+
+_OGR_NUMERIC = {"number": ("float64", "float32"), "integer": ("int64", "int32", "int16")}
+
+
+def test_numeric_queryables_keep_numeric_types_in_geopackage(tmp_path: Path, base_url: str, store: EmbeddedStore,
+                                                             layer_ids: list[str]) -> None:
+    """With GDAL's default page size, number and integer properties arrive as numbers.
+
+    GDAL types fields from the first page unless the collection links a JSON schema of its
+    features (GDAL 3.6: ``rel="describedBy"`` with ``type: application/schema+json``); a
+    property that is null throughout the first page otherwise becomes a String field, so a
+    QGIS user cannot sort or filter it numerically.
+    """
+    out = tmp_path / "default-page.gpkg"
+    _gdal("ogr2ogr", "-f", "GPKG", str(out), _oapif(base_url), *layer_ids)
+    mistyped = {}
+    for layer in layer_ids:
+        info = pyogrio.read_info(out, layer=layer)
+        dtypes = dict(zip(info["fields"], info["dtypes"], strict=True))
+        for name, kind in store.queryables(layer).items():
+            if kind in _OGR_NUMERIC and dtypes.get(name) not in _OGR_NUMERIC[kind]:
+                mistyped[f"{layer}.{name}"] = f"{kind} read as {dtypes.get(name)}"
+    assert not mistyped, "GDAL typed these properties as text: " + "; ".join(f"{k} ({v})" for k, v in mistyped.items())
