@@ -265,8 +265,9 @@ def markdown(results: dict[str, object], command: str) -> str:
         f"Command: `{command}` ({meta['date']}; {meta['machine']}, {meta['cpus']} CPUs, shared machine, "
         f"load average {meta['loadavg_before'][0]:.1f} before and {meta['loadavg_after'][0]:.1f} after; "  # type: ignore[index]
         f"Python {meta['python']}).", "",
-        f"Each server runs alone under uvicorn (workers={meta['workers']}, uvloop, httptools, no access log) on "
-        f"127.0.0.1; the load generator ({meta['generator']}, one thread, {meta['connections']} keep-alive "
+        f"The three servers run side by side under uvicorn (workers={meta['workers']}, uvloop, httptools, no "
+        f"access log) on 127.0.0.1 and are loaded one at a time; the load generator ({meta['generator']}, "
+        f"one thread, {meta['connections']} keep-alive "
         f"connections) runs {meta['duration_s']:g} s per scenario after a short warm-up, in a second process. "
         "Scenarios are interleaved (ours, bare, pygeoapi per scenario), so ratios compare runs made under "
         "the same background load; absolute numbers move with the machine's other users.", "",
@@ -279,7 +280,9 @@ def markdown(results: dict[str, object], command: str) -> str:
         "- **bare ASGI**: a 20-line ASGI app replaying our captured response bytes and headers for each URL: "
         "the ceiling for this server, client and machine.",
         "- Layer `hydropower_plants` has 108 features, so `limit=1000` returns all 108; bbox "
-        f"`{HYDRO_BBOX}` (limit 100); CQL2 `commodity = 'iron_ore'` on `mines`.", "",
+        f"`{HYDRO_BBOX}` (limit 100); CQL2 `commodity = 'iron_ore'` on `mines`. Where pygeoapi returns another "
+        "number of features, its count is in brackets (its GeoJSON provider keeps null-geometry features in bbox "
+        "results).", "",
         *_load_table(rows), "",
         "### Targets", "",
         "| target | measured | met |", "| --- | --- | --- |",

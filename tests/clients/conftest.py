@@ -76,9 +76,19 @@ class LiveServer:
         """Current size of the log; pass it to :meth:`requests_since`."""
         return self.log_path.stat().st_size
 
+    def _wait_for_quiet_log(self, quiet_s: float = 0.2, timeout_s: float = 3.0) -> None:
+        """Uvicorn logs a request after sending its response: wait until the log stops growing."""
+        deadline = time.monotonic() + timeout_s
+        size = self.log_offset()
+        while time.monotonic() < deadline:
+            time.sleep(quiet_s)
+            if (now := self.log_offset()) == size:
+                return
+            size = now
+
     def requests_since(self, offset: int) -> list[str]:
         """Request lines (``GET /path?query``, URL-decoded) logged after ``offset``."""
-        time.sleep(0.1)  # uvicorn logs after sending the response
+        self._wait_for_quiet_log()
         with self.log_path.open("rb") as handle:
             handle.seek(offset)
             text = handle.read().decode("utf-8", "replace")
