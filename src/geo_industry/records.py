@@ -21,7 +21,7 @@ import shapely
 from geo_industry.cql import FilterEvaluator
 from geo_industry.errors import FeatureNotFound, InvalidFilter, InvalidSortBy
 from geo_industry.models import Bilingual, FeaturePage, FeatureQuery, FieldSpec, LayerMeta
-from geo_industry.statistics import STAT_COLUMNS
+from geo_industry.statistics import STAT_COLUMNS, records
 
 STATISTICS_ID = "statistics"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.~-]+")
@@ -105,6 +105,11 @@ class StatisticsRecords:
         self._positions = {record_id: i for i, record_id in enumerate(self.frame["id"])}
         self._tree = shapely.STRtree(np.asarray(self.frame.geometry.array))
         self._queryables = {spec.name: spec.type for spec in RECORD_FIELDS}
+        columns = [c for c in self.frame.columns if c != self.frame.geometry.name]
+        rows = records(self.frame[columns])
+        self._series: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            self._series.setdefault(str(row["entity"]), []).append(row)
 
     @classmethod
     def from_tables(cls, stored: pd.DataFrame, derived: pd.DataFrame, *, entities: pd.DataFrame,
@@ -155,6 +160,10 @@ class StatisticsRecords:
         """First and last year of the records."""
         years = self.frame["year"].dropna()
         return (int(years.min()), int(years.max())) if len(years) else (None, None)
+
+    def series(self, entity: str) -> list[dict[str, Any]]:
+        """Every record (stored and derived) of one entity, JSON-ready, prepared once at load."""
+        return self._series.get(entity, [])
 
     def get(self, record_id: str) -> gpd.GeoDataFrame:
         """One record as a one-row frame; raises :class:`FeatureNotFound`."""

@@ -54,6 +54,12 @@ def _open(app: FastAPI, settings: Settings) -> None:
     app.state.loaded_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _data_version(app: FastAPI) -> object:
+    """The store's revision when the backend has one (editable stores), else a constant."""
+    revision = getattr(getattr(app.state, "store", None), "revision", None)
+    return revision() if callable(revision) else 0
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the OGC API - Features application over the data named by ``settings``."""
     settings = settings or Settings()
@@ -86,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        allow_headers=["Accept", "Accept-Language", "If-None-Match"],
                        expose_headers=["ETag", "Content-Crs", "Content-Disposition", "Content-Language"],
                        max_age=600)
-    app.add_middleware(ConditionalGetMiddleware)
+    app.add_middleware(ConditionalGetMiddleware, data_version=lambda: _data_version(app))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,19 +1,29 @@
-"""Strong ETags, ``304 Not Modified`` and ``Cache-Control`` for successful GETs (pure ASGI).
+"""HTTP caching (pure ASGI): strong ETags, ``304 Not Modified``, ``Cache-Control``, a response cache.
 
 Placed outside gzip, so the ETag is computed over the bytes actually sent: the gzip and the
 identity representation get different strong validators, as RFC 9110 asks. ``Vary`` names
 the request headers that select a representation.
+
+Successful GET responses are also kept in a bounded in-process cache keyed by the request
+line, the headers named in ``Vary`` and the data version (the store's revision, when it has
+one): the data changes only when the store does, so an identical request gets identical bytes
+without running the route again. A request with ``Cache-Control: no-cache`` bypasses the
+lookup (and refreshes the entry); responses marked ``no-store`` are never kept.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_CACHE_CONTROL = "public, max-age=60"
 VARY = ("Accept", "Accept-Language")
+_KEY_HEADERS = (b"accept", b"accept-language", b"accept-encoding", b"origin")
 _DROP_ON_304 = ("content-length", "content-type", "content-encoding", "content-disposition")
 
 
@@ -27,17 +37,71 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return "*" in candidates or etag in candidates or f"W/{etag}" in candidates
 
 
-class ConditionalGetMiddleware:
-    """Add ETag, Cache-Control and Vary to 200 GET responses; answer 304 when If-None-Match matches."""
+@dataclass(frozen=True)
+class _Entry:
+    start: Message
+    body: bytes
+    etag: str
 
-    def __init__(self, app: ASGIApp, cache_control: str = DEFAULT_CACHE_CONTROL) -> None:
+
+class ResponseCache:
+    """A least-recently-used map of request keys to finished responses, bounded in bytes."""
+
+    def __init__(self, max_bytes: int = 64_000_000, max_body: int = 4_000_000) -> None:
+        self.max_bytes, self.max_body = max_bytes, max_body
+        self._entries: OrderedDict[tuple[object, ...], _Entry] = OrderedDict()
+        self._size = 0
+
+    def get(self, key: tuple[object, ...]) -> _Entry | None:
+        """The entry for ``key`` (marked as recently used), if any."""
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key: tuple[object, ...], entry: _Entry) -> None:
+        """Keep ``entry`` unless its body is too large; evict the oldest beyond the budget."""
+        if len(entry.body) > self.max_body:
+            return
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._size -= len(old.body)
+        self._entries[key] = entry
+        self._size += len(entry.body)
+        while self._size > self.max_bytes and self._entries:
+            _, evicted = self._entries.popitem(last=False)
+            self._size -= len(evicted.body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class ConditionalGetMiddleware:
+    """ETag, Cache-Control and Vary on 200 GET responses; 304 on a matching If-None-Match; the cache."""
+
+    def __init__(self, app: ASGIApp, cache_control: str = DEFAULT_CACHE_CONTROL,
+                 data_version: Callable[[], object] | None = None, cache: ResponseCache | None = None) -> None:
         self.app = app
         self.cache_control = cache_control
+        self.data_version = data_version or (lambda: 0)
+        self.cache = cache if cache is not None else ResponseCache()
+
+    def _key(self, scope: Scope) -> tuple[object, ...]:
+        headers = {name: value for name, value in scope["headers"] if name in _KEY_HEADERS}
+        return (scope["path"], scope["query_string"], *(headers.get(name) for name in _KEY_HEADERS),
+                self.data_version())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
+        request_headers = Headers(scope=scope)
+        key = self._key(scope)
+        if "no-cache" not in request_headers.get("cache-control", ""):
+            entry = self.cache.get(key)
+            if entry is not None:
+                await self._send(entry, request_headers, send)
+                return
         start: Message = {}
         chunks: list[bytes] = []
 
@@ -48,13 +112,14 @@ class ConditionalGetMiddleware:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    await self._respond(scope, start, b"".join(chunks), send)
+                    await self._finish(key, start, b"".join(chunks), request_headers, send)
             else:  # pragma: no cover - trailers and other extensions pass through
                 await send(message)
 
         await self.app(scope, receive, capture)
 
-    async def _respond(self, scope: Scope, start: Message, body: bytes, send: Send) -> None:
+    async def _finish(self, key: tuple[object, ...], start: Message, body: bytes, request_headers: Headers,
+                      send: Send) -> None:
         headers = MutableHeaders(raw=start.setdefault("headers", []))
         for name in VARY:
             headers.add_vary_header(name)
@@ -66,12 +131,20 @@ class ConditionalGetMiddleware:
         headers["ETag"] = etag
         if "cache-control" not in headers:
             headers["Cache-Control"] = self.cache_control
-        if_none_match = Headers(scope=scope).get("if-none-match")
-        if if_none_match and _matches(if_none_match, etag):
+        entry = _Entry(start, body, etag)
+        if "no-store" not in headers["cache-control"]:
+            self.cache.put(key, entry)
+        await self._send(entry, request_headers, send)
+
+    @staticmethod
+    async def _send(entry: _Entry, request_headers: Headers, send: Send) -> None:
+        if_none_match = request_headers.get("if-none-match")
+        if if_none_match and _matches(if_none_match, entry.etag):
+            headers = MutableHeaders(raw=list(entry.start["headers"]))
             for name in _DROP_ON_304:
                 del headers[name]
-            await send({**start, "status": 304})
+            await send({**entry.start, "status": 304, "headers": headers.raw})
             await send({"type": "http.response.body", "body": b""})
             return
-        await send(start)
-        await send({"type": "http.response.body", "body": body})
+        await send(entry.start)
+        await send({"type": "http.response.body", "body": entry.body})

@@ -11,7 +11,7 @@ from geo_industry.api.links import Urls, link
 from geo_industry.api.params import ItemsQuery
 from geo_industry.api.responses import GEOJSON, HTML, JSON
 from geo_industry.crs import SupportedCRS
-from geo_industry.geojson import FeatureEncoder, feature_bytes, feature_collection
+from geo_industry.geojson import FeatureEncoder, feature_collection
 from geo_industry.models import FeaturePage
 
 #: properties shown as table columns in the items page, when the collection has them.
@@ -57,11 +57,14 @@ def page_body(encoder: FeatureEncoder, frame: gpd.GeoDataFrame, page: FeaturePag
                               numberReturned=page.number_returned, timeStamp=time_stamp)
 
 
-def feature_body(row: gpd.GeoDataFrame, crs: SupportedCRS, **members: Any) -> bytes:
-    """One feature (a one-row frame) with extra top-level ``members`` (links, statistics)."""
-    document = orjson.loads(feature_bytes(row, crs=crs)[0])
-    document.update(members)
-    return orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY)
+def feature_body(encoder: FeatureEncoder, collection_id: str, frame: gpd.GeoDataFrame, row: gpd.GeoDataFrame,
+                 crs: SupportedCRS, **members: Any) -> bytes:
+    """One feature from its cached fragment, with extra top-level ``members`` (links, statistics).
+
+    ``row`` is the one-row frame the store returned; its index label is its position in ``frame``.
+    """
+    fragment = encoder.page(collection_id, frame, [int(row.index[0])], crs=crs)[0]
+    return fragment[:-1] + b"," + orjson.dumps(members, option=orjson.OPT_SERIALIZE_NUMPY)[1:]
 
 
 def table_columns(frame: gpd.GeoDataFrame, lang: str, selected: tuple[str, ...] | None) -> list[str]:

@@ -172,7 +172,7 @@ def build_query(filters: FilterParams, *, queryables: dict[str, str], available:
 
 
 def _properties(frame: Any) -> set[str]:
-    return {str(column) for column in frame.columns if column != frame.geometry.name}
+    return set(map(str, frame.columns)) - {frame.active_geometry_name}
 
 
 def _page(page: PageParams, max_limit: int, default_limit: int) -> tuple[int, int]:

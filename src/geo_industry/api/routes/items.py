@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
-from geo_industry.api.deps import EncoderDep, LangDep, LayerDep, StoreDep, UrlsDep
+from geo_industry.api.deps import EncoderDep, LangDep, LayerDep, RecordsDep, StoreDep, UrlsDep
 from geo_industry.api.features import content_crs, feature_body, html_paging, page_body, paging_links, table_columns
 from geo_industry.api.html import bilingual, render
 from geo_industry.api.links import link
@@ -15,7 +15,6 @@ from geo_industry.api.params import FeaturesQueryDep, OutputCrsDep
 from geo_industry.api.responses import GEOJSON, HTML, JSON, GeoJSONResponse
 from geo_industry.api.statistics_view import statistics_view
 from geo_industry.cql import CQL2_CONFORMANCE
-from geo_industry.statistics import records as statistics_records
 
 CONFORMS_TO = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -49,11 +48,10 @@ async def items(request: Request, layer: LayerDep, query: FeaturesQueryDep, stor
 
 @router.get("/collections/{collectionId}/items/{featureId}", operation_id="getFeature", summary="Feature",
             response_class=GeoJSONResponse, responses={200: {"model": Feature, "content": {HTML: {}}}})
-async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, store: StoreDep, urls: UrlsDep,
-                  lang: LangDep, out: ItemsFormat) -> Response:
+async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, store: StoreDep, records: RecordsDep,
+                  encoder: EncoderDep, urls: UrlsDep, lang: LangDep, out: ItemsFormat) -> Response:
     """One feature with its full statistics series (member `statistics`) and sources."""
     row = store.get(layer.id, feature_id)
-    series = store.series(feature_id)
     path = f"/collections/{layer.id}/items/{feature_id}"
     links = [link(urls.current(f=None), "self", GEOJSON, "this feature"),
              link(urls.url(path, f="html"), "alternate", HTML, "this feature as HTML"),
@@ -64,6 +62,7 @@ async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, sto
         return render("feature.html", urls=urls, lang=lang, title=str(name), collection_id=layer.id,
                       collection_title=bilingual(layer.title, lang), feature_id=feature_id,
                       properties=properties, located=row.geometry.iloc[0] is not None,
-                      statistics=statistics_view(series, lang))
-    body = feature_body(row, crs, links=links, statistics=statistics_records(series.drop(columns="variant")))
+                      statistics=statistics_view(store.series(feature_id), lang))
+    body = feature_body(encoder, layer.id, store.frame(layer.id), row, crs, links=links,
+                        statistics=records.series(feature_id))
     return GeoJSONResponse(body, headers=content_crs(crs))

@@ -79,8 +79,8 @@ async def statistics_records(request: Request, query: RecordsQueryDep, records: 
 @router.get("/items/{recordId}", operation_id="getStatisticsRecord", summary="Statistics record",
             response_class=GeoJSONResponse, responses={200: {"model": Feature, "content": {HTML: {}}}},
             dependencies=[Depends(reject_unknown_params)])
-async def statistics_record(record_id: RecordId, records: RecordsDep, urls: UrlsDep, lang: LangDep,
-                            out: ItemsFormat) -> Response:
+async def statistics_record(record_id: RecordId, records: RecordsDep, encoder: EncoderDep, urls: UrlsDep,
+                            lang: LangDep, out: ItemsFormat) -> Response:
     """One statistics record."""
     row = records.get(record_id)
     links = [link(urls.current(f=None), "self", GEOJSON, "this record"),
@@ -90,4 +90,4 @@ async def statistics_record(record_id: RecordId, records: RecordsDep, urls: Urls
         properties = row.drop(columns=row.geometry.name).iloc[0].to_dict()
         return render("record.html", urls=urls, lang=lang, title=record_id, properties=properties,
                       collection_id=STATISTICS_ID)
-    return GeoJSONResponse(feature_body(row, CRS84, links=links))
+    return GeoJSONResponse(feature_body(encoder, STATISTICS_ID, records.frame, row, CRS84, links=links))
