@@ -117,6 +117,13 @@ def test_ogr2ogr_pages_through_every_feature(tmp_path: Path, live_server: LiveSe
     assert len(pages) >= math.ceil(len(frame) / PAGE_SIZE)
 
 
+def test_open_by_collection_url(tmp_path: Path, base_url: str, store: EmbeddedStore) -> None:
+    """GDAL also opens ``OAPIF:<base>/collections/<id>``: one layer, every feature."""
+    out = tmp_path / "mines.geojson"
+    _gdal("ogr2ogr", "-f", "GeoJSON", str(out), f"OAPIF:{base_url}/collections/mines", "-oo", f"PAGE_SIZE={PAGE_SIZE}")
+    assert _ids(orjson.loads(out.read_bytes())) == set(store.frame("mines")["id"])
+
+
 # --- spatial and attribute filters ----------------------------------------------------------------
 
 

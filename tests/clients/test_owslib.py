@@ -163,6 +163,25 @@ def test_items_in_another_crs(features: Features, store: EmbeddedStore) -> None:
     assert 300_000 < x < 700_000 and 2_300_000 < y < 2_600_000  # easting, northing in Lào Cai
 
 
+def test_items_sorted_by_owslib_sortby(features: Features, store: EmbeddedStore) -> None:
+    """OWSLib turns ``sortby=(name, "desc")`` into ``sortby=-name``."""
+    page = features.collection_items("hydropower_plants", sortby=("installed_mw", "desc"), limit=5)
+    capacities = [f["properties"]["installed_mw"] for f in page["features"]]
+    expected = store.frame("hydropower_plants")["installed_mw"].dropna().sort_values(ascending=False)
+    assert capacities == expected.head(5).tolist()
+
+
+def test_statistics_records_by_datetime(features: Features, store: EmbeddedStore) -> None:
+    """The non-spatial ``statistics`` collection filtered by years through OWSLib's ``datetime_``."""
+    page = features.collection_items("statistics", datetime_="2020-01-01/2021-12-31", limit=1000)
+    years = {f["properties"]["year"] for f in page["features"]}
+    assert years and years <= {2020, 2021}
+    assert all(f["geometry"] is None for f in page["features"])
+    stored, derived = store.statistics, store.derived_statistics  # derived indicators are records too
+    expected = stored["year"].between(2020, 2021).sum() + derived["year"].between(2020, 2021).sum()
+    assert page["numberMatched"] == len(page["features"]) == expected
+
+
 # --- queryables, single feature, errors ---------------------------------------------------------
 
 
