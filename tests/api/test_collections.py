@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from geo_industry.api.models import Collection, Collections, Queryables
+from geo_industry.api.models import Collection, Collections, FeatureSchema, Queryables
 from geo_industry.crs import CRS84_URI
 from geo_industry.records import STATISTICS_ID
 from geo_industry.store import EmbeddedStore
@@ -84,3 +84,23 @@ def test_unknown_collection_is_404(client: TestClient) -> None:
     assert response.status_code == 404
     assert response.json()["code"] == "NotFound"
     assert "no_such_layer" in response.json()["description"]
+
+
+def test_feature_schema_types_every_property(client: TestClient, store: EmbeddedStore, layer_ids: list[str]) -> None:
+    for layer_id in layer_ids:
+        links = client.get(f"/collections/{layer_id}").json()["links"]
+        described = [link for link in links if link["rel"] == "describedBy"]
+        assert described and described[0]["type"] == "application/schema+json"
+        response = client.get(described[0]["href"])
+        assert response.headers["content-type"] == "application/schema+json"
+        properties = FeatureSchema.model_validate(response.json()).properties["properties"]["properties"]
+        for name, kind in store.queryables(layer_id).items():
+            if kind != "geometry":
+                assert properties[name]["type"] == kind, (layer_id, name)
+        feature = client.get(f"/collections/{layer_id}/items", params={"limit": 1}).json()["features"][0]
+        assert set(feature["properties"]) <= set(properties)
+
+
+def test_statistics_schema(client: TestClient) -> None:
+    properties = client.get("/collections/statistics/schema").json()["properties"]["properties"]["properties"]
+    assert properties["value"]["type"] == "number" and properties["year"]["type"] == "integer"

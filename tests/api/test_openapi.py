@@ -19,6 +19,8 @@ OPERATION_IDS = {
     ("/collections", "get"): "getCollections",
     ("/collections/{collectionId}", "get"): "describeCollection",
     ("/collections/{collectionId}/queryables", "get"): "getQueryables",
+    ("/collections/{collectionId}/schema", "get"): "getCollectionSchema",
+    ("/collections/statistics/schema", "get"): "getStatisticsSchema",
     ("/collections/{collectionId}/items", "get"): "getFeatures",
     ("/collections/{collectionId}/items/{featureId}", "get"): "getFeature",
     ("/collections/{collectionId}/download", "get"): "downloadFeatures",

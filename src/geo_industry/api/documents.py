@@ -61,6 +61,7 @@ def collection_document(meta: LayerMeta, store: EmbeddedStore, urls: Urls, lang:
         link(urls.url(f"{path}/items", f="html"), "items", HTML, "features (HTML)"),
         link(urls.url(f"{path}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA_JSON,
              "queryables"),
+        _schema_link(urls, path),
         *(link(urls.url(f"{path}/download", f=fmt.name), "enclosure", fmt.media_type, f"download as {fmt.name}")
           for fmt in EXPORT_FORMATS.values()),
         *(link(source, "describedby", title="source") for source in meta.sources),
@@ -86,6 +87,7 @@ def records_collection_document(records: StatisticsRecords, urls: Urls, lang: st
         link(urls.url(f"{path}/items", f="html"), "items", HTML, "records (HTML)"),
         link(urls.url(f"{path}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA_JSON,
              "queryables"),
+        _schema_link(urls, path),
     ]
     return {
         **_base(records.meta, lang),
@@ -93,6 +95,55 @@ def records_collection_document(records: StatisticsRecords, urls: Urls, lang: st
         "extent": {"temporal": temporal} if temporal else {},
         "links": links,
     }
+
+
+_GEOMETRY_SCHEMA = {"oneOf": [{"type": "null"}, {"type": "object", "required": ["type"],
+                                                  "properties": {"type": {"type": "string"}}}]}
+
+
+def _property_schema(name: str, kind: str, meta: LayerMeta, lang: str) -> dict[str, Any]:
+    spec = meta.field_spec(name)
+    entry: dict[str, Any] = {"type": kind, "title": bilingual(spec.title, lang) if spec and spec.title else name}
+    if kind == "array":
+        entry["items"] = {"type": "string"} if name == "sources" else {}
+    if spec is not None and spec.enum:
+        entry["enum"] = spec.enum
+    if spec is not None and spec.unit:
+        entry["x-ogc-unit"] = spec.unit
+    return entry
+
+
+def feature_schema_document(meta: LayerMeta, queryables: dict[str, str], schema_path: str, urls: Urls,
+                            lang: str) -> dict[str, Any]:
+    """JSON Schema of one GeoJSON feature of the collection, every property typed.
+
+    Linked from the collection as ``rel="describedBy"`` (``application/schema+json``): GDAL's
+    OAPIF driver types its fields from it instead of guessing from the first page. Values may
+    be null when unknown; the property types are given as plain JSON types so that clients
+    which read one ``type`` per property (GDAL 3.6) understand them.
+    """
+    kinds: dict[str, str] = {spec.name: spec.type for spec in meta.fields}
+    kinds.update({name: kind for name, kind in queryables.items() if kind != "geometry"})
+    properties = {name: _property_schema(name, kind, meta, lang) for name, kind in kinds.items()}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": urls.url(schema_path),
+        "title": bilingual(meta.title, lang),
+        "description": "A GeoJSON feature of this collection; property values are null when unknown.",
+        "type": "object",
+        "required": ["type", "id", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "string"},
+            "geometry": _GEOMETRY_SCHEMA,
+            "properties": {"type": "object", "properties": properties},
+        },
+    }
+
+
+def _schema_link(urls: Urls, path: str) -> dict[str, Any]:
+    # GDAL 3.6 matches the relation "describedBy" exactly (relations are case-insensitive)
+    return link(urls.url(f"{path}/schema"), "describedBy", SCHEMA_JSON, "JSON Schema of the features")
 
 
 def queryables_document(meta: LayerMeta, queryables: dict[str, str], urls: Urls, lang: str) -> dict[str, Any]:

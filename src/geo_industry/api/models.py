@@ -109,6 +109,14 @@ class Queryables(_Open):
     properties: dict[str, dict[str, Any]]
 
 
+class FeatureSchema(_Open):
+    """A JSON Schema of one GeoJSON feature of a collection."""
+
+    type: Literal["object"]
+    properties: dict[str, dict[str, Any]]
+    required: list[str]
+
+
 class Health(_Open):
     """The health probe."""
 

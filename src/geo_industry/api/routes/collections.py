@@ -6,10 +6,15 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from geo_industry.api.deps import LangDep, LayerDep, RecordsDep, StoreDep, UrlsDep, reject_unknown_params
-from geo_industry.api.documents import collection_document, queryables_document, records_collection_document
+from geo_industry.api.documents import (
+    collection_document,
+    feature_schema_document,
+    queryables_document,
+    records_collection_document,
+)
 from geo_industry.api.html import bilingual, render, text
 from geo_industry.api.links import link
-from geo_industry.api.models import Collection, Collections, Queryables
+from geo_industry.api.models import Collection, Collections, FeatureSchema, Queryables
 from geo_industry.api.negotiation import HTML_OFFER, JSON_OFFER, SCHEMA_OFFER, Offer, negotiator
 from geo_industry.api.responses import HTML, JSON, JSONResponse, SchemaJSONResponse
 from geo_industry.crs import SUPPORTED_CRS
@@ -22,6 +27,7 @@ CONFORMS_TO = (
 router = APIRouter(tags=["Data"], dependencies=[Depends(reject_unknown_params)])
 PageFormat = Annotated[Offer, Depends(negotiator(JSON_OFFER, HTML_OFFER))]
 SchemaFormat = Annotated[Offer, Depends(negotiator(SCHEMA_OFFER, HTML_OFFER))]
+SchemaOnly = Annotated[Offer, Depends(negotiator(SCHEMA_OFFER))]
 
 
 @router.get("/collections", operation_id="getCollections", summary="Collections",
@@ -52,6 +58,15 @@ async def collection(layer: LayerDep, store: StoreDep, urls: UrlsDep, lang: Lang
         return render("collection.html", urls=urls, lang=lang, title=document["title"], collection=document,
                       meta=layer, feature_count=len(store.frame(layer.id)))
     return JSONResponse(document, headers={"Content-Language": lang})
+
+
+@router.get("/collections/{collectionId}/schema", operation_id="getCollectionSchema", summary="Feature schema",
+            responses={200: {"model": FeatureSchema}}, response_class=SchemaJSONResponse)
+async def schema(layer: LayerDep, store: StoreDep, urls: UrlsDep, lang: LangDep, out: SchemaOnly) -> Response:
+    """JSON Schema of this collection's GeoJSON features, every property typed (for GIS clients)."""
+    path = f"/collections/{layer.id}/schema"
+    document = feature_schema_document(layer, store.queryables(layer.id), path, urls, lang)
+    return SchemaJSONResponse(document, headers={"Content-Language": lang})
 
 
 @router.get("/collections/{collectionId}/queryables", operation_id="getQueryables", summary="Queryables",

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
 from geo_industry.api.deps import EncoderDep, LangDep, RecordsDep, UrlsDep, reject_unknown_params
-from geo_industry.api.documents import queryables_document, records_collection_document
+from geo_industry.api.documents import feature_schema_document, queryables_document, records_collection_document
 from geo_industry.api.features import feature_body, html_paging, page_body, paging_links, table_columns
 from geo_industry.api.html import render, text
 from geo_industry.api.links import link
-from geo_industry.api.models import Collection, Feature, FeatureCollection, Queryables
+from geo_industry.api.models import Collection, Feature, FeatureCollection, FeatureSchema, Queryables
 from geo_industry.api.negotiation import GEOJSON_OFFER, HTML_OFFER, JSON_OFFER, SCHEMA_OFFER, Offer, negotiator
 from geo_industry.api.params import RecordsQueryDep
 from geo_industry.api.responses import (
@@ -31,6 +31,7 @@ router = APIRouter(prefix=f"/collections/{STATISTICS_ID}", tags=["Statistics"])
 PageFormat = Annotated[Offer, Depends(negotiator(JSON_OFFER, HTML_OFFER))]
 ItemsFormat = Annotated[Offer, Depends(negotiator(GEOJSON_OFFER, HTML_OFFER))]
 SchemaFormat = Annotated[Offer, Depends(negotiator(SCHEMA_OFFER, HTML_OFFER))]
+SchemaOnly = Annotated[Offer, Depends(negotiator(SCHEMA_OFFER))]
 RecordId = Annotated[str, Path(alias="recordId",
                                 description="Record id: `indicator.entity.year.period.basis`")]
 _PATH = f"/collections/{STATISTICS_ID}"
@@ -57,6 +58,15 @@ async def statistics_queryables(records: RecordsDep, urls: UrlsDep, lang: LangDe
     if out.is_html:
         return render("queryables.html", urls=urls, lang=lang, title=f"{text(lang, 'queryables')}: {STATISTICS_ID}",
                       schema=document, collection_id=STATISTICS_ID)
+    return SchemaJSONResponse(document, headers={"Content-Language": lang})
+
+
+@router.get("/schema", operation_id="getStatisticsSchema", summary="Statistics record schema",
+            responses={200: {"model": FeatureSchema}}, response_class=SchemaJSONResponse,
+            dependencies=[Depends(reject_unknown_params)])
+async def statistics_schema(records: RecordsDep, urls: UrlsDep, lang: LangDep, out: SchemaOnly) -> Response:
+    """JSON Schema of the records (GeoJSON features without geometry), every property typed."""
+    document = feature_schema_document(records.meta, records.queryables(), f"{_PATH}/schema", urls, lang)
     return SchemaJSONResponse(document, headers={"Content-Language": lang})
 
 
