@@ -174,3 +174,14 @@ def test_unknown_feature_is_404(client: TestClient) -> None:
     response = client.get("/collections/mines/items/no-such-feature")
     assert response.status_code == 404
     assert "no-such-feature" in response.json()["description"]
+
+
+def test_datetime_on_a_collection_without_time_is_400(client: TestClient, store: EmbeddedStore,
+                                                      layer_ids: list[str]) -> None:
+    for layer_id in layer_ids:
+        response = client.get(f"/collections/{layer_id}/items", params={"datetime": "2020-01-01/.."})
+        if store.collection(layer_id).temporal_field:
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 400
+            assert "temporal" in response.json()["description"]

@@ -28,7 +28,7 @@ from geo_industry.api.deps import (
 from geo_industry.cql import FILTER_LANGS, parse_filter, to_storage_crs
 from geo_industry.crs import CRS84, SUPPORTED_CRS, SupportedCRS
 from geo_industry.errors import InvalidParameter, UnknownParameter
-from geo_industry.models import FeatureQuery
+from geo_industry.models import FeatureQuery, LayerMeta
 from geo_industry.query import (
     check_limit,
     parse_bbox,
@@ -187,9 +187,16 @@ def _spatial(spatial: SpatialParams) -> tuple[tuple[float, float, float, float] 
     return bbox, resolve_output_crs(spatial.filter_crs, "filter-crs"), resolve_output_crs(spatial.crs, "crs")
 
 
+def _check_temporal(layer: LayerMeta, filters: FilterParams) -> None:
+    if filters.datetime is not None and not layer.temporal_field:
+        raise InvalidParameter("datetime", filters.datetime,
+                               f"no datetime: collection '{layer.id}' has no temporal property")
+
+
 async def features_query(request: Request, layer: LayerDep, store: StoreDep, settings: SettingsDep,
                          filters: FilterParamsDep, spatial: SpatialParamsDep, page: PageParamsDep) -> ItemsQuery:
     """The items request of a spatial collection."""
+    _check_temporal(layer, filters)
     queryables = store.queryables(layer.id)
     limit, offset = _page(page, settings.max_limit, settings.default_limit)
     bbox, filter_crs, crs = _spatial(spatial)
@@ -202,6 +209,7 @@ async def features_query(request: Request, layer: LayerDep, store: StoreDep, set
 async def download_query(request: Request, layer: LayerDep, store: StoreDep,
                          filters: FilterParamsDep, spatial: SpatialParamsDep) -> ItemsQuery:
     """The whole selection of a spatial collection (no paging), for downloads."""
+    _check_temporal(layer, filters)
     queryables = store.queryables(layer.id)
     bbox, filter_crs, crs = _spatial(spatial)
     frame = store.frame(layer.id)
