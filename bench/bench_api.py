@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/run.py [--duration 5] [--connections 10] [--workers 1] [--write-docs]
 
-Three servers under the same uvicorn options on 127.0.0.1 (see :mod:`servers`), one at a time
-per scenario, interleaved so that load from other users of the machine hits all three alike;
+Three servers under the same uvicorn options on 127.0.0.1 (see :mod:`servers`), loaded one at
+a time per scenario, interleaved so that load from other users of the machine hits all alike;
 a second process (wrk, or async httpx) drives each scenario for a bounded time after a short
-warm-up. Reported: req/s, p50, p99 per scenario; our/pygeoapi and our/bare throughput ratios.
+warm-up. Our app is measured twice: as clients see it (repeated identical requests are served
+from its response cache) and with ``Cache-Control: no-cache`` (every request runs the route).
+Reported: req/s, p50, p99 per scenario; our/pygeoapi and our/bare throughput ratios.
 Then the scale benchmark (:mod:`scale`). With --write-docs the results replace the "## API"
 section of docs/benchmarks.md; raw wrk outputs go to bench/results/*.raw.
 """
@@ -16,6 +18,7 @@ import base64
 import json
 import os
 import platform
+import subprocess
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -68,26 +71,24 @@ def scenarios(feature_id: str, collection_suffix: str) -> list[Scenario]:
     ]
 
 
+#: Servers (and our app without its response cache) in report order.
+OURS, OURS_NO_CACHE, PYGEOAPI, BARE = "ours", "ours, no-cache", "pygeoapi", "bare ASGI"
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
 @dataclass
 class Row:
-    """Results of one scenario on the three servers."""
+    """Results of one scenario on each server (None: not run)."""
 
     scenario: str
     returned: int | None
-    ours: load.LoadResult
-    pygeoapi: load.LoadResult | None
-    bare: load.LoadResult
+    results: dict[str, load.LoadResult | None]
     pygeoapi_returned: int | None = None
 
-    @property
-    def vs_pygeoapi(self) -> float | None:
-        """Our throughput over pygeoapi's."""
-        return self.ours.rps / self.pygeoapi.rps if self.pygeoapi and self.pygeoapi.rps else None
-
-    @property
-    def vs_bare(self) -> float:
-        """Our throughput as a fraction of the bare ASGI ceiling."""
-        return self.ours.rps / self.bare.rps
+    def ratio(self, server: str, other: str) -> float | None:
+        """Throughput of ``server`` over ``other``'s."""
+        mine, theirs = self.results.get(server), self.results.get(other)
+        return mine.rps / theirs.rps if mine and theirs and theirs.rps else None
 
 
 def _returned(response: httpx.Response) -> int | None:
@@ -113,9 +114,10 @@ def capture(url: str, paths: list[str], out: Path) -> dict[str, int | None]:
     return returned
 
 
-def _measure(url: str, *, duration_s: float, connections: int) -> load.LoadResult:
-    load.run(url, duration_s=max(1.0, duration_s / 5), connections=connections)  # warm-up
-    return load.run(url, duration_s=duration_s, connections=connections)
+def _measure(url: str, *, duration_s: float, connections: int,
+             headers: dict[str, str] | None = None) -> load.LoadResult:
+    load.run(url, duration_s=max(1.0, duration_s / 5), connections=connections, headers=headers)  # warm-up
+    return load.run(url, duration_s=duration_s, connections=connections, headers=headers)
 
 
 def _pygeoapi_provider(server: servers.Server, feature_id: str, gpkg: bool, connections: int) -> tuple[str, dict]:
@@ -131,6 +133,78 @@ def _pygeoapi_provider(server: servers.Server, feature_id: str, gpkg: bool, conn
     return best, {names[s]: round(rps, 1) for s, rps in probes.items()} | {"chosen": names[best]}
 
 
+def _start_pygeoapi(work: Path, workers: int) -> tuple[servers.Server, bool, str]:
+    """pygeoapi on the same layers; returns the server, whether GeoPackage is served, its version."""
+    python = pygeoapi_setup.ensure_venv()
+    gpkg = pygeoapi_setup.gpkg_available(python)
+    port = servers.free_port()
+    config = pygeoapi_setup.write_config(work, url=f"http://127.0.0.1:{port}", geo_dir=DATA_DIR / "geo",
+                                         layers=LAYERS, gpkg=gpkg)
+    openapi = pygeoapi_setup.write_openapi(python, config)
+    server = servers.start("pygeoapi", python, ["pygeoapi.starlette_app:APP"], workers=workers, work_dir=work,
+                           env=pygeoapi_setup.environment(config, openapi), ready_path="/?f=json", port=port)
+    return server, gpkg, pygeoapi_setup.version(python)
+
+
+def _start_pygeoapi(work: Path, workers: int) -> tuple[servers.Server, bool, str]:
+    """pygeoapi on the same layers; returns the server, whether GeoPackage is served, its version."""
+    python = pygeoapi_setup.ensure_venv()
+    gpkg = pygeoapi_setup.gpkg_available(python)
+    port = servers.free_port()
+    config = pygeoapi_setup.write_config(work, url=f"http://127.0.0.1:{port}", geo_dir=DATA_DIR / "geo",
+                                         layers=LAYERS, gpkg=gpkg)
+    openapi = pygeoapi_setup.write_openapi(python, config)
+    server = servers.start("pygeoapi", python, ["pygeoapi.starlette_app:APP"], workers=workers, work_dir=work,
+                           env=pygeoapi_setup.environment(config, openapi), ready_path="/?f=json", port=port)
+    return server, gpkg, pygeoapi_setup.version(python)
+
+
+def _measure_scenario(scenario: Scenario, urls: dict[str, str], returned: int | None, *, duration_s: float,
+                      connections: int) -> Row:
+    """One scenario on every server, back to back."""
+    print(f"  {scenario.name} ...", flush=True)
+    run = {"duration_s": duration_s, "connections": connections}
+    row = Row(scenario.name, returned, {
+        OURS: _measure(urls[OURS] + scenario.ours, **run),  # type: ignore[arg-type]
+        OURS_NO_CACHE: _measure(urls[OURS] + scenario.ours, headers=NO_CACHE, **run),  # type: ignore[arg-type]
+        PYGEOAPI: None,
+        BARE: _measure(urls[BARE] + scenario.ours, **run),  # type: ignore[arg-type]
+    })
+    if PYGEOAPI in urls and scenario.pygeoapi is not None:
+        row.pygeoapi_returned = _returned(httpx.get(urls[PYGEOAPI] + scenario.pygeoapi, timeout=60.0))
+        row.results[PYGEOAPI] = _measure(urls[PYGEOAPI] + scenario.pygeoapi, **run)  # type: ignore[arg-type]
+    return row
+
+
+def _measure_servers(work: Path, *, duration_s: float, connections: int, workers: int, with_pygeoapi: bool,
+                     meta: dict[str, object]) -> list[Row]:
+    ours = servers.start_ours(DATA_DIR, workers=workers, work_dir=work)
+    started = [ours]
+    try:
+        fid = httpx.get(ours.url + "/collections/hydropower_plants/items?limit=1").json()["features"][0]["id"]
+        plan = scenarios(fid, "")
+        returned = capture(ours.url, [s.ours for s in plan], work / "responses.json")
+        bare = servers.start_bare(work / "responses.json", workers=workers, work_dir=work)
+        started.append(bare)
+        urls = {OURS: ours.url, BARE: bare.url}
+        if with_pygeoapi:
+            try:
+                pyg, gpkg, meta["pygeoapi"] = _start_pygeoapi(work, workers)
+            except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+                print(f"  pygeoapi not run: {exc}", flush=True)
+                meta["pygeoapi"] = f"not run ({type(exc).__name__})"
+            else:
+                started.append(pyg)
+                urls[PYGEOAPI] = pyg.url
+                suffix, meta["pygeoapi_provider"] = _pygeoapi_provider(pyg, fid, gpkg, connections)
+                plan = scenarios(fid, suffix)
+        return [_measure_scenario(s, urls, returned[s.ours], duration_s=duration_s, connections=connections)
+                for s in plan]
+    finally:
+        for server in started:
+            servers.stop(server)
+
+
 def run(*, duration_s: float, connections: int, workers: int, with_pygeoapi: bool = True,
         with_scale: bool = True) -> dict[str, object]:
     """Run the whole API benchmark and return its results."""
@@ -140,46 +214,9 @@ def run(*, duration_s: float, connections: int, workers: int, with_pygeoapi: boo
         "loadavg_before": os.getloadavg(), "python": platform.python_version(), "generator": load.generator(),
         "duration_s": duration_s, "connections": connections, "workers": workers,
     }
-    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="geo-industry-bench-") as tmp:
-        work = Path(tmp)
-        ours = servers.start_ours(DATA_DIR, workers=workers, work_dir=work)
-        started = [ours]
-        try:
-            fid = httpx.get(ours.url + "/collections/hydropower_plants/items?limit=1").json()["features"][0]["id"]
-            plan = scenarios(fid, "")
-            returned = capture(ours.url, [s.ours for s in plan], work / "responses.json")
-            bare = servers.start_bare(work / "responses.json", workers=workers, work_dir=work)
-            started.append(bare)
-            pyg = None
-            if with_pygeoapi:
-                python = pygeoapi_setup.ensure_venv()
-                gpkg = pygeoapi_setup.gpkg_available(python)
-                port = servers.free_port()
-                config = pygeoapi_setup.write_config(work, url=f"http://127.0.0.1:{port}",
-                                                     geo_dir=DATA_DIR / "geo", layers=LAYERS, gpkg=gpkg)
-                openapi = pygeoapi_setup.write_openapi(python, config)
-                pyg = servers.start("pygeoapi", python, ["pygeoapi.starlette_app:APP"], workers=workers,
-                                    work_dir=work, env=pygeoapi_setup.environment(config, openapi),
-                                    ready_path="/?f=json", port=port)
-                started.append(pyg)
-                suffix, meta["pygeoapi_provider"] = _pygeoapi_provider(pyg, fid, gpkg, connections)
-                meta["pygeoapi"] = pygeoapi_setup.version(python)
-                plan = scenarios(fid, suffix)
-            for scenario in plan:
-                print(f"  {scenario.name} ...", flush=True)
-                row = Row(scenario.name, returned[scenario.ours],
-                          ours=_measure(ours.url + scenario.ours, duration_s=duration_s, connections=connections),
-                          pygeoapi=None,
-                          bare=_measure(bare.url + scenario.ours, duration_s=duration_s, connections=connections))
-                if pyg is not None and scenario.pygeoapi is not None:
-                    row.pygeoapi_returned = _returned(httpx.get(pyg.url + scenario.pygeoapi, timeout=60.0))
-                    row.pygeoapi = _measure(pyg.url + scenario.pygeoapi, duration_s=duration_s,
-                                            connections=connections)
-                rows.append(row)
-        finally:
-            for server in started:
-                servers.stop(server)
+        rows = _measure_servers(Path(tmp), duration_s=duration_s, connections=connections, workers=workers,
+                                with_pygeoapi=with_pygeoapi, meta=meta)
     meta["loadavg_after"] = os.getloadavg()
     results: dict[str, object] = {"meta": meta, "rows": rows}
     if with_scale:
@@ -201,45 +238,67 @@ def _jsonable(value: object) -> object:
 ITEMS_LIMIT_100 = "items limit=100"
 
 
-def targets(rows: list[Row]) -> list[tuple[str, str, bool | None]]:
-    """Each target of issue 3 with the measured value and whether it is met (None: not measured)."""
+def _fmt_ratio(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.0%}" if percent else f"{value:.1f}×"
+
+
+def _verdict(met: bool | None) -> str:
+    return "not measured" if met is None else "**yes**" if met else "**no**"
+
+
+def targets(rows: list[Row]) -> list[tuple[str, str, bool | None, str, bool | None]]:
+    """Each target of issue 3: (target, with cache, met, without cache, met); None: not measured."""
     by_name = {row.scenario: row for row in rows}
     items_rows = [row for row in rows if row.scenario.startswith("items") or row.scenario == "bbox"]
-    ratios = [row.vs_pygeoapi for row in items_rows]
-    known = [r for r in ratios if r is not None]
+    out: list[tuple[str, str, bool | None, str, bool | None]] = []
+    measured: list[tuple[str, bool | None]] = []
+    for server in (OURS, OURS_NO_CACHE):
+        ratios = [row.ratio(server, PYGEOAPI) for row in items_rows]
+        known = [r for r in ratios if r is not None]
+        text = ", ".join(f"{row.scenario} {_fmt_ratio(r)}" for row, r in zip(items_rows, ratios, strict=True))
+        measured.append((text, min(known) >= 5.0 if known and len(known) == len(ratios) else None))
+    out.append(("≥ 5× pygeoapi's throughput on items and bbox queries", *measured[0], *measured[1]))
     limit100 = by_name[ITEMS_LIMIT_100]
-    return [
-        ("≥ 5× pygeoapi throughput on items and bbox queries",
-         "min " + (f"{min(known):.1f}×" if known else "n/a") + " (" +
-         ", ".join(f"{row.scenario}: {r:.1f}×" for row, r in zip(items_rows, ratios, strict=True)
-                   if r is not None) + ")",
-         (min(known) >= 5.0) if known and len(known) == len(ratios) else None),
-        ("≥ 50 % of the bare-ASGI ceiling on items limit=100", f"{limit100.vs_bare:.0%}", limit100.vs_bare >= 0.5),
-        ("p99 < 50 ms at 10 concurrent clients, items limit=100", f"{limit100.ours.p99_ms:.1f} ms",
-         limit100.ours.p99_ms < 50.0),
-    ]
+    ceiling = [limit100.ratio(server, BARE) for server in (OURS, OURS_NO_CACHE)]
+    out.append(("≥ 50 % of the bare-ASGI ceiling on items limit=100",
+                _fmt_ratio(ceiling[0], True), ceiling[0] >= 0.5 if ceiling[0] is not None else None,
+                _fmt_ratio(ceiling[1], True), ceiling[1] >= 0.5 if ceiling[1] is not None else None))
+    p99 = [limit100.results[server] for server in (OURS, OURS_NO_CACHE)]
+    out.append(("p99 < 50 ms at 10 concurrent clients on items limit=100",
+                f"{p99[0].p99_ms:.1f} ms" if p99[0] else "–", p99[0].p99_ms < 50 if p99[0] else None,
+                f"{p99[1].p99_ms:.1f} ms" if p99[1] else "–", p99[1].p99_ms < 50 if p99[1] else None))
+    return out
 
 
-def _cell(result: load.LoadResult | None) -> str:
-    if result is None:
-        return "– | – | –"
-    errors = f" ({result.errors} errors)" if result.errors else ""
-    return f"{result.rps:,.0f}{errors} | {result.p50_ms:.1f} | {result.p99_ms:.1f}"
-
-
-def _load_table(rows: list[Row]) -> list[str]:
+def _throughput_table(rows: list[Row]) -> list[str]:
     lines = [
-        "| scenario | features | ours req/s | p50 ms | p99 ms | pygeoapi req/s | p50 ms | p99 ms | "
-        "bare ASGI req/s | p50 ms | p99 ms | ours / pygeoapi | ours / bare |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| scenario | features | {OURS} | {OURS_NO_CACHE} | {PYGEOAPI} | {BARE} | ours / pygeoapi | "
+        "ours no-cache / pygeoapi | ours / bare | ours no-cache / bare |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
-        versus = f"{row.vs_pygeoapi:.1f}×" if row.vs_pygeoapi is not None else "–"
         returned = "–" if row.returned is None else str(row.returned)
         if row.pygeoapi_returned is not None and row.pygeoapi_returned != row.returned:
-            returned += f" (pygeoapi: {row.pygeoapi_returned})"
-        lines.append(f"| {row.scenario} | {returned} | {_cell(row.ours)} | {_cell(row.pygeoapi)} | "
-                     f"{_cell(row.bare)} | {versus} | {row.vs_bare:.0%} |")
+            returned += f" ({row.pygeoapi_returned})"
+        cells = []
+        for server in (OURS, OURS_NO_CACHE, PYGEOAPI, BARE):
+            result = row.results.get(server)
+            errors = f" ({result.errors} errors)" if result and result.errors else ""
+            cells.append(f"{result.rps:,.0f}{errors}" if result else "–")
+        ratios = [_fmt_ratio(row.ratio(OURS, PYGEOAPI)), _fmt_ratio(row.ratio(OURS_NO_CACHE, PYGEOAPI)),
+                  _fmt_ratio(row.ratio(OURS, BARE), True), _fmt_ratio(row.ratio(OURS_NO_CACHE, BARE), True)]
+        lines.append(f"| {row.scenario} | {returned} | {' | '.join(cells)} | {' | '.join(ratios)} |")
+    return lines
+
+
+def _latency_table(rows: list[Row]) -> list[str]:
+    servers_ = (OURS, OURS_NO_CACHE, PYGEOAPI, BARE)
+    lines = ["| scenario | " + " | ".join(servers_) + " |", "| --- |" + " ---: |" * len(servers_)]
+    for row in rows:
+        cells = [f"{r.p50_ms:.1f} / {r.p99_ms:.1f}" if (r := row.results.get(s)) else "–" for s in servers_]
+        lines.append(f"| {row.scenario} | {' | '.join(cells)} |")
     return lines
 
 
@@ -255,45 +314,50 @@ def _scale_table(results: list[scale.ScaleResult], load_s: dict[int, float]) -> 
     return lines
 
 
+def _setup_text(meta: dict[str, object]) -> list[str]:
+    provider = meta.get("pygeoapi_provider") or {}
+    loadavg = (meta["loadavg_before"][0], meta["loadavg_after"][0])  # type: ignore[index]
+    return [
+        f"Run {meta['date']} on {meta['machine']}, {meta['cpus']} CPUs, shared with other work (load average "
+        f"{loadavg[0]:.1f} before, {loadavg[1]:.1f} after), Python {meta['python']}. The servers run side by "
+        f"side under uvicorn (workers={meta['workers']}, uvloop, httptools, no access log) on 127.0.0.1 and "
+        f"are loaded one at a time; the load generator ({meta['generator']}, one thread, {meta['connections']} "
+        f"keep-alive connections) runs {meta['duration_s']:g} s per scenario and server after a warm-up, in a "
+        "second process. Scenarios are interleaved, so ratios compare runs made under the same background "
+        "load; absolute numbers move with the machine's other users.", "",
+        f"- **{OURS}**: `geo_industry.api.create_app` on `data/` (the 7 real layers), as clients see it: a "
+        "repeated identical request is answered from the app's response cache.",
+        f"- **{OURS_NO_CACHE}**: the same requests with `Cache-Control: no-cache`, so every request runs "
+        "the route (query, serialisation, ETag) — what a client paging or panning with new URLs gets.",
+        f"- **{PYGEOAPI}** {meta.get('pygeoapi', 'not run')}: its Starlette app in `bench/.venv-pygeoapi` with a "
+        "generated config (`bench/pygeoapi_setup.py`); the faster provider on items limit=100 is kept (probe, "
+        "req/s: " + (", ".join(f"{k} {v}" for k, v in provider.items()) if provider else "n/a") + "). "  # type: ignore[union-attr]
+        "Its file providers have no CQL2, so its CQL2 row is the equivalent Part 1 query `commodity=iron_ore`.",
+        f"- **{BARE}**: a minimal ASGI app replaying our captured response bytes and headers per URL: the "
+        "ceiling for this server, client and machine.",
+        "- `hydropower_plants` has 108 features, so `limit=1000` returns all 108; bbox "
+        f"`{HYDRO_BBOX}` with limit 100; CQL2 `commodity = 'iron_ore'` on `mines`. A pygeoapi count that "
+        "differs is in brackets (its GeoJSON provider keeps null-geometry features in bbox results).",
+    ]
+
+
 def markdown(results: dict[str, object], command: str) -> str:
     """The '## API' section of docs/benchmarks.md."""
-    meta: dict[str, object] = results["meta"]  # type: ignore[assignment]
     rows: list[Row] = results["rows"]  # type: ignore[assignment]
-    provider = meta.get("pygeoapi_provider", {})
     lines = [
-        "## API", "",
-        f"Command: `{command}` ({meta['date']}; {meta['machine']}, {meta['cpus']} CPUs, shared machine, "
-        f"load average {meta['loadavg_before'][0]:.1f} before and {meta['loadavg_after'][0]:.1f} after; "  # type: ignore[index]
-        f"Python {meta['python']}).", "",
-        f"The three servers run side by side under uvicorn (workers={meta['workers']}, uvloop, httptools, no "
-        f"access log) on 127.0.0.1 and are loaded one at a time; the load generator ({meta['generator']}, "
-        f"one thread, {meta['connections']} keep-alive "
-        f"connections) runs {meta['duration_s']:g} s per scenario after a short warm-up, in a second process. "
-        "Scenarios are interleaved (ours, bare, pygeoapi per scenario), so ratios compare runs made under "
-        "the same background load; absolute numbers move with the machine's other users.", "",
-        "- **ours**: `geo_industry.api.create_app` on `data/` (the real 7 layers).",
-        f"- **pygeoapi** {meta.get('pygeoapi', 'not run')}: its Starlette app in `bench/.venv-pygeoapi`, config "
-        "generated by `bench/pygeoapi_setup.py`; provider probe on items limit=100 (req/s): "
-        + (", ".join(f"{k} {v}" for k, v in provider.items()) if provider else "n/a") +  # type: ignore[union-attr]
-        ". pygeoapi's file providers have no CQL2, so its CQL2 row is the equivalent Part 1 query "
-        "`commodity=iron_ore`.",
-        "- **bare ASGI**: a 20-line ASGI app replaying our captured response bytes and headers for each URL: "
-        "the ceiling for this server, client and machine.",
-        "- Layer `hydropower_plants` has 108 features, so `limit=1000` returns all 108; bbox "
-        f"`{HYDRO_BBOX}` (limit 100); CQL2 `commodity = 'iron_ore'` on `mines`. Where pygeoapi returns another "
-        "number of features, its count is in brackets (its GeoJSON provider keeps null-geometry features in bbox "
-        "results).", "",
-        *_load_table(rows), "",
+        "## API", "", f"Command: `{command}`", "",
+        *_setup_text(results["meta"]), "",  # type: ignore[arg-type]
+        "### Throughput (requests/s) and ratios", "", *_throughput_table(rows), "",
+        "### Latency p50 / p99 (ms)", "", *_latency_table(rows), "",
         "### Targets", "",
-        "| target | measured | met |", "| --- | --- | --- |",
-        *[f"| {name} | {value} | {'yes' if met else 'no' if met is not None else 'not measured'} |"
-          for name, value, met in targets(rows)],
+        "| target | ours | met | ours, no-cache | met |", "| --- | --- | --- | --- | --- |",
+        *[f"| {name} | {a} | {_verdict(ma)} | {b} | {_verdict(mb)} |" for name, a, ma, b, mb in targets(rows)],
         "",
     ]
     if "scale" in results:
         lines += [
             "### Scale: bbox queries on synthetic points", "",
-            "`EmbeddedStore.query(layer, FeatureQuery(bbox=..., limit=2×target))` on uniformly spread points over "
+            "`EmbeddedStore.query(layer, FeatureQuery(bbox=..., limit=2×target))` on points spread uniformly over "
             f"the province, {scale.REPEATS} random bboxes per row (`bench/scale.py`).", "",
             *_scale_table(results["scale"], results["scale_load_s"]),  # type: ignore[arg-type]
             "",

@@ -49,18 +49,20 @@ def _parse_wrk(out: str) -> LoadResult:
     return LoadResult(requests, errors, rps, p50, p99, out)
 
 
-def _wrk(url: str, *, duration_s: float, connections: int) -> LoadResult:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration_s:g}s", "--latency", "--timeout", "10s", url]
+def _wrk(url: str, *, duration_s: float, connections: int, headers: dict[str, str]) -> LoadResult:
+    options = [f"--header={name}: {value}" for name, value in headers.items()]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration_s:g}s", "--latency", "--timeout", "10s", *options, url]
     out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=duration_s + 60).stdout
     return _parse_wrk(out)
 
 
-async def _httpx(url: str, *, duration_s: float, connections: int, max_requests: int) -> LoadResult:
+async def _httpx(url: str, *, duration_s: float, connections: int, max_requests: int,
+                 headers: dict[str, str]) -> LoadResult:
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + duration_s
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(limits=limits, timeout=10.0, trust_env=False) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=10.0, trust_env=False, headers=headers) as client:
 
         async def worker() -> None:
             nonlocal errors
@@ -86,8 +88,10 @@ def generator() -> str:
     return "wrk" if shutil.which("wrk") else "httpx"
 
 
-def run(url: str, *, duration_s: float, connections: int, max_requests: int = 200_000) -> LoadResult:
+def run(url: str, *, duration_s: float, connections: int, max_requests: int = 200_000,
+        headers: dict[str, str] | None = None) -> LoadResult:
     """Drive ``url`` with ``connections`` concurrent keep-alive connections for ``duration_s``."""
     if generator() == "wrk":
-        return _wrk(url, duration_s=duration_s, connections=connections)
-    return asyncio.run(_httpx(url, duration_s=duration_s, connections=connections, max_requests=max_requests))
+        return _wrk(url, duration_s=duration_s, connections=connections, headers=headers or {})
+    return asyncio.run(_httpx(url, duration_s=duration_s, connections=connections, max_requests=max_requests,
+                              headers=headers or {}))
