@@ -21,6 +21,7 @@ OPERATION_IDS = {
     ("/collections/{collectionId}/queryables", "get"): "getQueryables",
     ("/collections/{collectionId}/schema", "get"): "getCollectionSchema",
     ("/collections/statistics/schema", "get"): "getStatisticsSchema",
+    ("/collections/statistics/download", "get"): "downloadStatistics",
     ("/collections/{collectionId}/items", "get"): "getFeatures",
     ("/collections/{collectionId}/items/{featureId}", "get"): "getFeature",
     ("/collections/{collectionId}/download", "get"): "downloadFeatures",

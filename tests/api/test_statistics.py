@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyogrio
 from fastapi.testclient import TestClient
 
 from geo_industry.api.models import Feature, FeatureCollection
@@ -100,3 +102,20 @@ def test_statistics_queryables(client: TestClient) -> None:
     properties = client.get("/collections/statistics/queryables").json()["properties"]
     assert {"indicator", "entity", "year", "value", "basis"} <= set(properties)
     assert "geometry" not in properties
+
+
+def test_download_filtered_records_as_csv(client: TestClient, tmp_path: Path) -> None:
+    frame = _records(client).frame
+    indicator = frame["indicator"].iloc[0]
+    response = client.get("/collections/statistics/download", params={"f": "csv", "indicator": indicator})
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == 'attachment; filename="statistics.csv"'
+    path = tmp_path / "statistics.csv"
+    path.write_bytes(response.content)
+    table = pyogrio.read_dataframe(path)
+    assert sorted(table["id"]) == sorted(_where(client, lambda f: f["indicator"] == indicator))
+
+
+def test_statistics_download_refuses_geometry_formats(client: TestClient) -> None:
+    response = client.get("/collections/statistics/download", params={"f": "shp"})
+    assert response.status_code == 406

@@ -88,6 +88,8 @@ def records_collection_document(records: StatisticsRecords, urls: Urls, lang: st
         link(urls.url(f"{path}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA_JSON,
              "queryables"),
         _schema_link(urls, path),
+        *(link(urls.url(f"{path}/download", f=name), "enclosure", EXPORT_FORMATS[name].media_type,
+               f"download as {name}") for name in ("csv", "geojson", "gpkg")),
     ]
     return {
         **_base(records.meta, lang),

@@ -229,6 +229,14 @@ async def records_query(request: Request, records: RecordsDep, settings: Setting
     return ItemsQuery(query)
 
 
+async def records_download_query(request: Request, records: RecordsDep, filters: FilterParamsDep) -> ItemsQuery:
+    """Every statistics record the filters select (no paging), for downloads."""
+    queryables = records.queryables()
+    query = build_query(filters, queryables=queryables, available=_properties(records.frame),
+                        extra=queryable_filter(request, queryables), limit=max(len(records.frame), 1), offset=0)
+    return ItemsQuery(query)
+
+
 async def output_crs(
     crs: Annotated[str | None, Query(description="CRS of the response geometry (default CRS84)",
                                      json_schema_extra={"enum": _CRS_ENUM})] = None,
@@ -241,3 +249,4 @@ OutputCrsDep = Annotated[SupportedCRS, Depends(output_crs)]
 FeaturesQueryDep = Annotated[ItemsQuery, Depends(features_query)]
 DownloadQueryDep = Annotated[ItemsQuery, Depends(download_query)]
 RecordsQueryDep = Annotated[ItemsQuery, Depends(records_query)]
+RecordsDownloadQueryDep = Annotated[ItemsQuery, Depends(records_download_query)]

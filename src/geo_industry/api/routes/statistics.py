@@ -5,17 +5,18 @@ Registered before the generic collection routes so that `/collections/statistics
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from geo_industry.api.deps import EncoderDep, LangDep, RecordsDep, UrlsDep, reject_unknown_params
 from geo_industry.api.documents import feature_schema_document, queryables_document, records_collection_document
+from geo_industry.api.errors import NotAcceptable
 from geo_industry.api.features import feature_body, html_paging, page_body, paging_links, table_columns
 from geo_industry.api.html import render, text
 from geo_industry.api.links import link
 from geo_industry.api.models import Collection, Feature, FeatureCollection, FeatureSchema, Queryables
 from geo_industry.api.negotiation import GEOJSON_OFFER, HTML_OFFER, JSON_OFFER, SCHEMA_OFFER, Offer, negotiator
-from geo_industry.api.params import RecordsQueryDep
+from geo_industry.api.params import RecordsDownloadQueryDep, RecordsQueryDep
 from geo_industry.api.responses import (
     GEOJSON,
     HTML,
@@ -25,6 +26,7 @@ from geo_industry.api.responses import (
     SchemaJSONResponse,
 )
 from geo_industry.crs import CRS84
+from geo_industry.export import EXPORT_FORMATS, export_bytes
 from geo_industry.records import STATISTICS_ID
 
 router = APIRouter(prefix=f"/collections/{STATISTICS_ID}", tags=["Statistics"])
@@ -35,6 +37,8 @@ SchemaOnly = Annotated[Offer, Depends(negotiator(SCHEMA_OFFER))]
 RecordId = Annotated[str, Path(alias="recordId",
                                 description="Record id: `indicator.entity.year.period.basis`")]
 _PATH = f"/collections/{STATISTICS_ID}"
+#: table formats only: records have no geometry
+RECORD_FORMATS = ("csv", "geojson", "gpkg")
 
 
 @router.get("", operation_id="describeStatisticsCollection", summary="Statistics collection",
@@ -84,6 +88,29 @@ async def statistics_records(request: Request, query: RecordsQueryDep, records: 
                       spatial=False)
     body = page_body(encoder, records.frame, page, query, links=links, time_stamp=request.app.state.loaded_at)
     return GeoJSONResponse(body)
+
+
+@router.get("/download", operation_id="downloadStatistics", summary="Download statistics records",
+            responses={200: {"content": {EXPORT_FORMATS[name].media_type: {"schema": {"type": "string",
+                                                                                   "format": "binary"}}
+                                         for name in RECORD_FORMATS}}},
+            response_class=Response)
+def statistics_download(
+    query: RecordsDownloadQueryDep,
+    records: RecordsDep,
+    f: Annotated[str, Query(description="File format: " + ", ".join(RECORD_FORMATS),
+                            json_schema_extra={"enum": list(RECORD_FORMATS)})] = "csv",
+) -> Response:
+    """Every record the filters select (datetime, filter, queryables) as one table file."""
+    if f.lower() not in RECORD_FORMATS:
+        raise NotAcceptable("f", f, RECORD_FORMATS)
+    fmt = EXPORT_FORMATS[f.lower()]
+    frame = records.query(query.query).features
+    if query.query.properties is not None:
+        frame = frame[["id", *[p for p in query.query.properties if p != "id"], frame.geometry.name]]
+    content = export_bytes(frame, fmt=fmt, layer_name=STATISTICS_ID)
+    return Response(content, media_type=fmt.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{STATISTICS_ID}{fmt.suffix}"'})
 
 
 @router.get("/items/{recordId}", operation_id="getStatisticsRecord", summary="Statistics record",
