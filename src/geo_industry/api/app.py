@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -21,9 +20,8 @@ from geo_industry.api.caching import ConditionalGetMiddleware
 from geo_industry.api.errors import add_exception_handlers
 from geo_industry.api.openapi import build_openapi
 from geo_industry.api.routes import collections, conformance, downloads, health, items, landing, statistics
-from geo_industry.geojson import FeatureEncoder
+from geo_industry.api.state import data_version, prepare
 from geo_industry.maps.routes import router as maps_router
-from geo_industry.records import StatisticsRecords
 from geo_industry.settings import PACKAGE_ROOT, Settings
 from geo_industry.store import open_store
 
@@ -44,20 +42,13 @@ def conformance_classes() -> list[str]:
 
 
 def _open(app: FastAPI, settings: Settings) -> None:
-    store = open_store(settings)
-    app.state.store = store
-    app.state.encoder = FeatureEncoder()
-    app.state.records = StatisticsRecords.from_tables(
-        store.statistics, store.derived_statistics, entities=store.entities,
-        features=[(meta.id, store.frame(meta.id)) for meta in store.collections()],
-    )
-    app.state.loaded_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    app.state.store = open_store(settings)
+    prepare(app.state)
 
 
 def _data_version(app: FastAPI) -> object:
-    """The store's revision when the backend has one (editable stores), else a constant."""
-    revision = getattr(getattr(app.state, "store", None), "revision", None)
-    return revision() if callable(revision) else 0
+    store = getattr(app.state, "store", None)
+    return 0 if store is None else data_version(store)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

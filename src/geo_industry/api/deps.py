@@ -12,6 +12,7 @@ from fastapi.dependencies.models import Dependant
 
 from geo_industry.api.links import Urls
 from geo_industry.api.negotiation import _accept_entries
+from geo_industry.api.state import refresh
 from geo_industry.errors import InvalidParameter, UnknownParameter
 from geo_industry.geojson import FeatureEncoder
 from geo_industry.models import LayerMeta
@@ -24,7 +25,8 @@ DEFAULT_LANGUAGE = "vi"
 
 
 async def get_store(request: Request) -> EmbeddedStore:
-    """The store opened by the lifespan."""
+    """The store opened by the lifespan (what was prepared from it is refreshed if its data changed)."""
+    refresh(request.app.state)
     return request.app.state.store  # type: ignore[no-any-return]
 
 
@@ -35,11 +37,13 @@ async def get_settings(request: Request) -> Settings:
 
 async def get_encoder(request: Request) -> FeatureEncoder:
     """The GeoJSON encoder holding the per-feature fragment cache."""
+    refresh(request.app.state)
     return request.app.state.encoder  # type: ignore[no-any-return]
 
 
 async def get_records(request: Request) -> StatisticsRecords:
     """The statistics records collection."""
+    refresh(request.app.state)
     return request.app.state.records  # type: ignore[no-any-return]
 
 
