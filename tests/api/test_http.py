@@ -89,3 +89,12 @@ def test_static_assets_are_ours(client: TestClient) -> None:
     for path in ("/static/api/style.css", "/static/api/items.js", "/static/api/table.js",
                  "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css"):
         assert client.get(path).status_code == 200, path
+
+
+def test_head_has_the_get_headers_without_body(client: TestClient) -> None:
+    get = client.get("/collections/mines/items", params={"limit": 3})
+    head = client.head("/collections/mines/items", params={"limit": 3})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert client.head("/collections/nowhere").status_code == 404

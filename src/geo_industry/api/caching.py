@@ -1,5 +1,7 @@
 """HTTP caching (pure ASGI): strong ETags, ``304 Not Modified``, ``Cache-Control``, a response cache.
 
+``HEAD`` is answered as the ``GET`` of the same URL without its body.
+
 Placed outside gzip, so the ETag is computed over the bytes actually sent: the gzip and the
 identity representation get different strong validators, as RFC 9110 asks. ``Vary`` names
 the request headers that select a representation.
@@ -35,6 +37,15 @@ def strong_etag(body: bytes) -> str:
 def _matches(if_none_match: str, etag: str) -> bool:
     candidates = [c.strip() for c in if_none_match.split(",")]
     return "*" in candidates or etag in candidates or f"W/{etag}" in candidates
+
+
+def _without_body(send: Send) -> Send:
+    async def head_send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return head_send
 
 
 @dataclass(frozen=True)
@@ -92,9 +103,12 @@ class ConditionalGetMiddleware:
                 self.data_version())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
+        if scope["method"] == "HEAD":  # the GET response's headers, without its body
+            scope = {**scope, "method": "GET"}
+            send = _without_body(send)
         request_headers = Headers(scope=scope)
         key = self._key(scope)
         if "no-cache" not in request_headers.get("cache-control", ""):
