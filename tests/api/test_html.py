@@ -7,7 +7,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from geo_industry.api import create_app
 from geo_industry.api.html import TEXT
+from geo_industry.settings import Settings
 from geo_industry.store import EmbeddedStore
 
 
@@ -45,7 +47,7 @@ def test_pages_load_nothing_from_elsewhere(client: TestClient, store: EmbeddedSt
     for path in _pages(store):
         text = client.get(path, params={"f": "html"}).text
         assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', text)
-        assert all(a.startswith("http://testserver/") for a in assets), (path, assets)
+        assert all(a.startswith(("http://testserver/", "data:")) for a in assets), (path, assets)
 
 
 def test_items_page_has_map_fed_by_json_url_and_sortable_table(client: TestClient) -> None:
@@ -80,3 +82,15 @@ def test_collection_page_lists_downloads(client: TestClient) -> None:
 def test_html_escapes_data(client: TestClient) -> None:
     text = client.get("/collections/mines/items", params={"f": "html", "filter": "name_en = '<b>'"}).text
     assert "<b>'" not in text
+
+
+def test_offline_basemap_loads_no_tiles(client: TestClient) -> None:
+    text = client.get("/collections/mines/items", params={"f": "html"}).text
+    assert "data-tiles" not in text
+
+
+def test_configured_basemap_is_passed_to_the_map(settings: Settings) -> None:
+    online = settings.model_copy(update={"basemap": "osm"})
+    with TestClient(create_app(online)) as client:
+        text = client.get("/collections/mines/items", params={"f": "html"}).text
+    assert 'data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in text

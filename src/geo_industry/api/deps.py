@@ -89,7 +89,7 @@ LangDep = Annotated[str, Depends(get_language)]
 
 async def get_urls(request: Request, settings: SettingsDep) -> Urls:
     """URL builder for this request."""
-    return Urls(request, settings.public_url)
+    return Urls(request, settings.public_url, settings.basemap)
 
 
 UrlsDep = Annotated[Urls, Depends(get_urls)]

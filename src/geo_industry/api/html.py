@@ -65,6 +65,15 @@ _ENV = Environment(
 )
 
 
+#: online basemaps, used only when ``settings.basemap`` names one (the default is offline: no tiles)
+BASEMAPS = {
+    "osm": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "attribution": "© OpenStreetMap contributors"},
+    "carto": {"url": "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
+              "attribution": "© OpenStreetMap contributors © CARTO"},
+}
+
+
 def text(lang: str, key: str, **values: Any) -> str:
     """Interface text ``key`` in ``lang``."""
     message = TEXT[lang].get(key) or TEXT["en"][key]
@@ -85,6 +94,7 @@ def render(template: str, *, urls: Urls, lang: str, title: str, **context: Any) 
         urls=urls,
         lang_urls={code: urls.current(lang=code) for code in TEXT},
         json_url=urls.current(f="json", lang=None),
+        tiles=BASEMAPS.get(urls.basemap),
         **context,
     )
     return HTMLResponse(page, headers={"Content-Language": lang})

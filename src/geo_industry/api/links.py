@@ -11,8 +11,9 @@ from starlette.requests import Request
 class Urls:
     """URL builder for one request."""
 
-    def __init__(self, request: Request, public_url: str | None) -> None:
+    def __init__(self, request: Request, public_url: str | None, basemap: str = "offline") -> None:
         self.request = request
+        self.basemap = basemap
         self.base = (public_url or str(request.base_url)).rstrip("/")
 
     def url(self, path: str, **params: Any) -> str:

@@ -5,6 +5,10 @@
   if (!element || typeof L === "undefined") { return; }
   var map = L.map(element, { attributionControl: true });
   map.setView([22.3, 104.2], 8);
+  var tiles = element.getAttribute("data-tiles");
+  if (tiles) {  // only when the service is configured with an online basemap
+    L.tileLayer(tiles, { maxZoom: 18, attribution: element.getAttribute("data-attribution") || "" }).addTo(map);
+  }
   var style = { color: "#0b6e4f", weight: 2, fillOpacity: 0.25 };
   fetch(element.getAttribute("data-url"), { headers: { Accept: "application/geo+json" } })
     .then(function (response) { return response.json(); })
