@@ -18,6 +18,7 @@ def _pages(store: EmbeddedStore) -> list[str]:
     feature_id = store.frame(layer_id)["id"].iloc[0]
     return ["/", "/conformance", "/collections", f"/collections/{layer_id}", f"/collections/{layer_id}/items",
             f"/collections/{layer_id}/items/{feature_id}", f"/collections/{layer_id}/queryables",
+            f"/collections/{layer_id}/schema", "/collections/statistics/schema",
             "/collections/statistics", "/collections/statistics/items", "/collections/statistics/queryables",
             "/api"]
 

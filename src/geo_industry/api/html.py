@@ -32,7 +32,7 @@ TEXT: dict[str, dict[str, str]] = {
         "description": "Description", "item_type": "Item type", "links": "Links",
         "intro": "OGC API – Features service for the industrial zones, mines, processing plants, "
                  "hydropower, border gates and transport of Lào Cai province, with output statistics.",
-        "derived": "derived", "maps": "Interactive maps",
+        "derived": "derived", "maps": "Interactive maps", "schema": "Feature schema",
     },
     "vi": {
         "site": "Đầu tư công nghiệp Lào Cai — API dữ liệu địa lý",
@@ -52,7 +52,7 @@ TEXT: dict[str, dict[str, str]] = {
         "description": "Mô tả", "item_type": "Loại bản ghi", "links": "Liên kết",
         "intro": "Dịch vụ OGC API – Features về khu công nghiệp, mỏ, nhà máy chế biến, thuỷ điện, "
                  "cửa khẩu và giao thông của tỉnh Lào Cai, kèm số liệu thống kê sản xuất.",
-        "derived": "suy ra", "maps": "Bản đồ tương tác",
+        "derived": "suy ra", "maps": "Bản đồ tương tác", "schema": "Lược đồ đối tượng",
     },
 }
 

@@ -27,7 +27,6 @@ CONFORMS_TO = (
 router = APIRouter(tags=["Data"], dependencies=[Depends(reject_unknown_params)])
 PageFormat = Annotated[Offer, Depends(negotiator(JSON_OFFER, HTML_OFFER))]
 SchemaFormat = Annotated[Offer, Depends(negotiator(SCHEMA_OFFER, HTML_OFFER))]
-SchemaOnly = Annotated[Offer, Depends(negotiator(SCHEMA_OFFER))]
 
 
 @router.get("/collections", operation_id="getCollections", summary="Collections",
@@ -61,11 +60,15 @@ async def collection(layer: LayerDep, store: StoreDep, urls: UrlsDep, lang: Lang
 
 
 @router.get("/collections/{collectionId}/schema", operation_id="getCollectionSchema", summary="Feature schema",
-            responses={200: {"model": FeatureSchema}}, response_class=SchemaJSONResponse)
-async def schema(layer: LayerDep, store: StoreDep, urls: UrlsDep, lang: LangDep, out: SchemaOnly) -> Response:
+            responses={200: {"model": FeatureSchema, "content": {HTML: {}}}}, response_class=SchemaJSONResponse)
+async def schema(layer: LayerDep, store: StoreDep, urls: UrlsDep, lang: LangDep, out: SchemaFormat) -> Response:
     """JSON Schema of this collection's GeoJSON features, every property typed (for GIS clients)."""
     path = f"/collections/{layer.id}/schema"
     document = feature_schema_document(layer, store.queryables(layer.id), path, urls, lang)
+    if out.is_html:
+        return render("queryables.html", urls=urls, lang=lang,
+                      title=f"{text(lang, 'schema')}: {bilingual(layer.title, lang)}",
+                      schema=document["properties"]["properties"], collection_id=layer.id)
     return SchemaJSONResponse(document, headers={"Content-Language": lang})
 
 

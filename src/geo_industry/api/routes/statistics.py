@@ -33,7 +33,6 @@ router = APIRouter(prefix=f"/collections/{STATISTICS_ID}", tags=["Statistics"])
 PageFormat = Annotated[Offer, Depends(negotiator(JSON_OFFER, HTML_OFFER))]
 ItemsFormat = Annotated[Offer, Depends(negotiator(GEOJSON_OFFER, HTML_OFFER))]
 SchemaFormat = Annotated[Offer, Depends(negotiator(SCHEMA_OFFER, HTML_OFFER))]
-SchemaOnly = Annotated[Offer, Depends(negotiator(SCHEMA_OFFER))]
 RecordId = Annotated[str, Path(alias="recordId",
                                 description="Record id: `indicator.entity.year.period.basis`")]
 _PATH = f"/collections/{STATISTICS_ID}"
@@ -66,11 +65,14 @@ async def statistics_queryables(records: RecordsDep, urls: UrlsDep, lang: LangDe
 
 
 @router.get("/schema", operation_id="getStatisticsSchema", summary="Statistics record schema",
-            responses={200: {"model": FeatureSchema}}, response_class=SchemaJSONResponse,
+            responses={200: {"model": FeatureSchema, "content": {HTML: {}}}}, response_class=SchemaJSONResponse,
             dependencies=[Depends(reject_unknown_params)])
-async def statistics_schema(records: RecordsDep, urls: UrlsDep, lang: LangDep, out: SchemaOnly) -> Response:
+async def statistics_schema(records: RecordsDep, urls: UrlsDep, lang: LangDep, out: SchemaFormat) -> Response:
     """JSON Schema of the records (GeoJSON features without geometry), every property typed."""
     document = feature_schema_document(records.meta, records.queryables(), f"{_PATH}/schema", urls, lang)
+    if out.is_html:
+        return render("queryables.html", urls=urls, lang=lang, title=f"{text(lang, 'schema')}: {STATISTICS_ID}",
+                      schema=document["properties"]["properties"], collection_id=STATISTICS_ID)
     return SchemaJSONResponse(document, headers={"Content-Language": lang})
 
 
