@@ -51,7 +51,8 @@ def _parse_wrk(out: str) -> LoadResult:
 
 def _wrk(url: str, *, duration_s: float, connections: int, headers: dict[str, str]) -> LoadResult:
     options = [f"--header={name}: {value}" for name, value in headers.items()]
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration_s:g}s", "--latency", "--timeout", "10s", *options, url]
+    seconds = max(1, round(duration_s))  # wrk takes whole seconds
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s", *options, url]
     out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=duration_s + 60).stdout
     return _parse_wrk(out)
 
