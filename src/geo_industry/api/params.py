@@ -59,18 +59,18 @@ def as_dependency(cls: type[T]) -> Callable[..., Awaitable[T]]:
 class FilterParams:
     """Selection by time and attributes, ordering and property selection."""
 
-    datetime: Annotated[str | None, Query(
+    datetime: Annotated[str | None, Query(min_length=1,
         description="Instant or interval (RFC 3339, `..` for an open end), e.g. `2015-01-01/..`; "
                     "matched against the collection's temporal field (years)")] = None
-    filter: Annotated[str | None, Query(
+    filter: Annotated[str | None, Query(min_length=1,
         description="CQL2 filter, e.g. `capacity_value > 30 AND status = 'operating'`")] = None
-    filter_lang: Annotated[str | None, Query(
+    filter_lang: Annotated[str | None, Query(min_length=1,
         alias="filter-lang", description="Language of `filter`: `cql2-text` (default) or `cql2-json`",
         json_schema_extra={"enum": list(FILTER_LANGS)})] = None
-    sortby: Annotated[str | None, Query(
+    sortby: Annotated[str | None, Query(min_length=1,
         description="Comma-separated queryables, each prefixed `+` (ascending, default) or `-`, "
                     "e.g. `-capacity_value,name_en`")] = None
-    properties: Annotated[str | None, Query(
+    properties: Annotated[str | None, Query(min_length=1,
         description="Comma-separated properties to return (others are left out)")] = None
 
 
@@ -78,14 +78,14 @@ class FilterParams:
 class SpatialParams:
     """Spatial selection and the CRS of the response."""
 
-    bbox: Annotated[str | None, Query(
+    bbox: Annotated[str | None, Query(min_length=1,
         description="Bounding box `minx,miny,maxx,maxy` (or 6 numbers with heights) in `bbox-crs`")] = None
-    bbox_crs: Annotated[str | None, Query(
+    bbox_crs: Annotated[str | None, Query(min_length=1,
         alias="bbox-crs", description="CRS of `bbox` (default CRS84)", json_schema_extra={"enum": _CRS_ENUM})] = None
-    filter_crs: Annotated[str | None, Query(
+    filter_crs: Annotated[str | None, Query(min_length=1,
         alias="filter-crs", description="CRS of geometry literals in `filter` (default CRS84)",
         json_schema_extra={"enum": _CRS_ENUM})] = None
-    crs: Annotated[str | None, Query(
+    crs: Annotated[str | None, Query(min_length=1,
         description="CRS of the response geometries (default CRS84)", json_schema_extra={"enum": _CRS_ENUM})] = None
     skip_geometry: Annotated[bool, Query(
         alias="skipGeometry", description="Leave geometries out (`true`) for attribute-only use")] = False
@@ -238,7 +238,7 @@ async def records_download_query(request: Request, records: RecordsDep, filters:
 
 
 async def output_crs(
-    crs: Annotated[str | None, Query(description="CRS of the response geometry (default CRS84)",
+    crs: Annotated[str | None, Query(min_length=1, description="CRS of the response geometry (default CRS84)",
                                      json_schema_extra={"enum": _CRS_ENUM})] = None,
 ) -> SupportedCRS:
     """The CRS asked for with ``crs`` (CRS84 when absent)."""

@@ -14,11 +14,13 @@ from geo_industry.export import EXPORT_FORMATS, export_bytes
 
 router = APIRouter(tags=["Data"])
 _FORMATS = tuple(EXPORT_FORMATS)
+_BINARY = {"type": "string", "format": "binary"}
+_FILE_SCHEMAS = {"geojson": {"type": "object"}, "csv": {"type": "string"}, "kml": {"type": "string"}}
 
 
 @router.get(
     "/collections/{collectionId}/download", operation_id="downloadFeatures", summary="Download features",
-    responses={200: {"content": {fmt.media_type: {"schema": {"type": "string", "format": "binary"}}
+    responses={200: {"content": {fmt.media_type: {"schema": _FILE_SCHEMAS.get(fmt.name, _BINARY)}
                                  for fmt in EXPORT_FORMATS.values()}}},
     response_class=Response,
 )

@@ -38,6 +38,8 @@ RecordId = Annotated[str, Path(alias="recordId",
 _PATH = f"/collections/{STATISTICS_ID}"
 #: table formats only: records have no geometry
 RECORD_FORMATS = ("csv", "geojson", "gpkg")
+_RECORD_FILE_SCHEMAS = {"csv": {"type": "string"}, "geojson": {"type": "object"},
+                        "gpkg": {"type": "string", "format": "binary"}}
 
 
 @router.get("", operation_id="describeStatisticsCollection", summary="Statistics collection",
@@ -93,8 +95,7 @@ async def statistics_records(request: Request, query: RecordsQueryDep, records: 
 
 
 @router.get("/download", operation_id="downloadStatistics", summary="Download statistics records",
-            responses={200: {"content": {EXPORT_FORMATS[name].media_type: {"schema": {"type": "string",
-                                                                                   "format": "binary"}}
+            responses={200: {"content": {EXPORT_FORMATS[name].media_type: {"schema": _RECORD_FILE_SCHEMAS[name]}
                                          for name in RECORD_FORMATS}}},
             response_class=Response)
 def statistics_download(
