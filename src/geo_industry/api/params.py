@@ -100,9 +100,25 @@ class PageParams:
     offset: Annotated[int, Query(ge=0, description="Items to skip (follow the `next` link to page)")] = 0
 
 
+@dataclass(frozen=True)
+class ItemsParams(PageParams, SpatialParams, FilterParams):
+    """Everything a spatial collection's `/items` accepts (one dependency per request)."""
+
+
+@dataclass(frozen=True)
+class DownloadParams(SpatialParams, FilterParams):
+    """A download's selection: the items' parameters without paging."""
+
+
+@dataclass(frozen=True)
+class RecordsParams(PageParams, FilterParams):
+    """Everything the statistics records' `/items` accepts."""
+
+
+ItemsParamsDep = Annotated[ItemsParams, Depends(as_dependency(ItemsParams))]
+DownloadParamsDep = Annotated[DownloadParams, Depends(as_dependency(DownloadParams))]
+RecordsParamsDep = Annotated[RecordsParams, Depends(as_dependency(RecordsParams))]
 FilterParamsDep = Annotated[FilterParams, Depends(as_dependency(FilterParams))]
-SpatialParamsDep = Annotated[SpatialParams, Depends(as_dependency(SpatialParams))]
-PageParamsDep = Annotated[PageParams, Depends(as_dependency(PageParams))]
 
 
 @dataclass(frozen=True)
@@ -194,37 +210,37 @@ def _check_temporal(layer: LayerMeta, filters: FilterParams) -> None:
 
 
 async def features_query(request: Request, layer: LayerDep, store: StoreDep, settings: SettingsDep,
-                         filters: FilterParamsDep, spatial: SpatialParamsDep, page: PageParamsDep) -> ItemsQuery:
+                         params: ItemsParamsDep) -> ItemsQuery:
     """The items request of a spatial collection."""
-    _check_temporal(layer, filters)
+    _check_temporal(layer, params)
     queryables = store.queryables(layer.id)
-    limit, offset = _page(page, settings.max_limit, settings.default_limit)
-    bbox, filter_crs, crs = _spatial(spatial)
-    query = build_query(filters, queryables=queryables, available=_properties(store.frame(layer.id)),
+    limit, offset = _page(params, settings.max_limit, settings.default_limit)
+    bbox, filter_crs, crs = _spatial(params)
+    query = build_query(params, queryables=queryables, available=_properties(store.frame(layer.id)),
                         extra=queryable_filter(request, queryables), limit=limit, offset=offset, bbox=bbox,
                         filter_crs=filter_crs)
-    return ItemsQuery(query, crs, spatial.skip_geometry)
+    return ItemsQuery(query, crs, params.skip_geometry)
 
 
 async def download_query(request: Request, layer: LayerDep, store: StoreDep,
-                         filters: FilterParamsDep, spatial: SpatialParamsDep) -> ItemsQuery:
+                         params: DownloadParamsDep) -> ItemsQuery:
     """The whole selection of a spatial collection (no paging), for downloads."""
-    _check_temporal(layer, filters)
+    _check_temporal(layer, params)
     queryables = store.queryables(layer.id)
-    bbox, filter_crs, crs = _spatial(spatial)
+    bbox, filter_crs, crs = _spatial(params)
     frame = store.frame(layer.id)
-    query = build_query(filters, queryables=queryables, available=_properties(frame),
+    query = build_query(params, queryables=queryables, available=_properties(frame),
                         extra=queryable_filter(request, queryables), limit=max(len(frame), 1), offset=0,
                         bbox=bbox, filter_crs=filter_crs)
-    return ItemsQuery(query, crs, spatial.skip_geometry)
+    return ItemsQuery(query, crs, params.skip_geometry)
 
 
 async def records_query(request: Request, records: RecordsDep, settings: SettingsDep,
-                        filters: FilterParamsDep, page: PageParamsDep) -> ItemsQuery:
+                        params: RecordsParamsDep) -> ItemsQuery:
     """The items request of the statistics records collection."""
     queryables = records.queryables()
-    limit, offset = _page(page, settings.max_limit, settings.default_limit)
-    query = build_query(filters, queryables=queryables, available=_properties(records.frame),
+    limit, offset = _page(params, settings.max_limit, settings.default_limit)
+    query = build_query(params, queryables=queryables, available=_properties(records.frame),
                         extra=queryable_filter(request, queryables), limit=limit, offset=offset)
     return ItemsQuery(query)
 
