@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SYSTEM_PACKAGES := gdal-bin chromium chromium-driver
 
-.PHONY: run test install install-dev system-deps lint bench clean
+.PHONY: run test install install-dev system-deps lint bench openapi site clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
@@ -51,6 +51,14 @@ lint: install-dev
 
 bench: install-dev system-deps
 	$(BIN)/python bench/run.py
+
+# Regenerate the committed OpenAPI document (a test fails when it drifts from the app).
+openapi: install
+	$(BIN)/python -c "from geo_industry.api.openapi import main; main()"
+
+# Build the static map site into site/.
+site: install
+	$(BIN)/geo-industry maps build -o site
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -151,6 +151,37 @@ def export(
 
 
 # serve (the API engineer's block) ------------------------------------------------------------
+maps_app = typer.Typer(help="Build the investor maps and zone fact sheets.", no_args_is_help=True)
+app.add_typer(maps_app, name="maps")
+
+
+@maps_app.command("build")
+def maps_build(
+    output: Annotated[Path, typer.Option("-o", "--output", help="folder to write the static site into")],
+    data: DataOption = None,
+    basemap: Annotated[str, typer.Option(help="basemap selected when a page opens: offline, osm or carto")] = "offline",
+) -> None:
+    """Write every map and fact sheet as a self-contained static site (works from file:// too)."""
+    from rich.progress import Progress
+
+    from geo_industry.maps.site import build_static_site
+
+    if basemap not in ("offline", "osm", "carto"):
+        err_console.print(f"[red]error:[/red] --basemap {basemap!r}: expected offline, osm or carto")
+        raise typer.Exit(EXIT_USAGE)
+    settings = _settings(data)
+    store = _store(data)
+    with Progress(console=console) as bar:
+        task = bar.add_task("building pages", total=None)
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=name)
+
+        site = build_static_site(store, output, settings=settings, basemap=basemap, progress=progress)
+    console.print(f"wrote {len(site.pages)} pages ({site.total_bytes / 1e6:.1f} MB) to {output}; "
+                  f"open {output / 'index.html'}")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
