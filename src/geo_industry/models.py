@@ -95,16 +95,29 @@ class FeatureQuery:
 
 @dataclass
 class FeaturePage:
-    """A page of features with the counts OGC API - Features reports."""
+    """A page of features with the counts OGC API - Features reports.
+
+    ``positions`` index rows of ``source`` (the whole layer); the page's own frame,
+    ``features``, is cut from it only when asked for: the GeoJSON path encodes cached
+    per-feature fragments by position and never needs it.
+    """
 
     layer: LayerMeta
-    features: gpd.GeoDataFrame
+    source: gpd.GeoDataFrame
+    positions: list[int]
     number_matched: int
     offset: int
     limit: int
-    positions: list[int] = field(default_factory=list)
+    _features: gpd.GeoDataFrame | None = field(default=None, repr=False)
+
+    @property
+    def features(self) -> gpd.GeoDataFrame:
+        """The page's rows as a frame (cut from the layer on first use)."""
+        if self._features is None:
+            self._features = self.source.iloc[self.positions]
+        return self._features
 
     @property
     def number_returned(self) -> int:
         """How many features this page holds."""
-        return len(self.features)
+        return len(self.positions)

@@ -192,8 +192,8 @@ class StatisticsRecords:
             mask &= evaluator.mask(query.filter)
         positions = self._sort(np.flatnonzero(mask), query)
         page = positions[query.offset : query.offset + query.limit]
-        return FeaturePage(self.meta, self.frame.iloc[page], number_matched=len(positions),
-                           offset=query.offset, limit=query.limit, positions=[int(p) for p in page])
+        return FeaturePage(self.meta, self.frame, [int(p) for p in page], number_matched=len(positions),
+                           offset=query.offset, limit=query.limit)
 
     def _sort(self, positions: np.ndarray, query: FeatureQuery) -> np.ndarray:
         if not query.sortby or len(positions) < 2:

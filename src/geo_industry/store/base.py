@@ -44,6 +44,10 @@ class FeatureStore(Protocol):
         """A one-row frame for ``feature_id``; raises ``FeatureNotFound``."""
         ...
 
+    def revision(self) -> int:
+        """A counter that grows with every committed write (constant for read-only backends)."""
+        ...
+
     def frame(self, layer_id: str) -> gpd.GeoDataFrame:
         """The whole layer joined with its latest actual statistics (read-only)."""
         ...

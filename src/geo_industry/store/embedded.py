@@ -188,6 +188,10 @@ class EmbeddedStore:
             years = (int(column.min()), int(column.max()))
         return bbox, years  # type: ignore[return-value]
 
+    def revision(self) -> int:
+        """The data revision: files loaded once never change, so always 0."""
+        return 0
+
     def frame(self, layer_id: str) -> gpd.GeoDataFrame:
         """The whole joined layer (do not modify it)."""
         return self._layer(layer_id).frame
@@ -206,8 +210,8 @@ class EmbeddedStore:
         positions = self._select(layer, query)
         positions = self._sort(layer, positions, query)
         page = positions[query.offset : query.offset + query.limit]
-        return FeaturePage(layer.meta, layer.frame.iloc[page], number_matched=len(positions),
-                           offset=query.offset, limit=query.limit, positions=[int(p) for p in page])
+        return FeaturePage(layer.meta, layer.frame, [int(p) for p in page], number_matched=len(positions),
+                           offset=query.offset, limit=query.limit)
 
     @property
     def statistics(self) -> pd.DataFrame:
