@@ -102,6 +102,21 @@ def test_ogrinfo_feature_count_equals_number_matched(base_url: str, api: ApiRead
     assert count == api.number_matched(layer) == len(store.frame(layer))
 
 
+def test_layer_fields_are_unique(base_url: str, layer_ids: list[str]) -> None:
+    """Each property becomes one GDAL field: no duplicate (an ``id`` twice becomes ``id2`` in a GeoPackage).
+
+    GDAL 3.6 adds the first page's ``id`` field and then every property of the collection's
+    JSON schema (``describedBy``), so the schema's feature properties must not list ``id`` again.
+    """
+    duplicated = {}
+    for layer in layer_ids:
+        out = _gdal("ogrinfo", "-ro", "-so", _oapif(base_url), layer)
+        fields = re.findall(r"^(\w+): \w+(?:\(\w+\))? \(", out, flags=re.MULTILINE)
+        if twice := sorted({name for name in fields if fields.count(name) > 1}):
+            duplicated[layer] = twice
+    assert not duplicated, f"fields listed more than once by ogrinfo: {duplicated}"
+
+
 @pytest.mark.parametrize("layer", LAYER_IDS)
 def test_ogr2ogr_pages_through_every_feature(tmp_path: Path, live_server: LiveServer, store: EmbeddedStore,
                                              layer: str) -> None:
