@@ -49,8 +49,12 @@ lint: install-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
 
+# Load benchmark (wrk from Debian; pygeoapi in its own venv under bench/) and raster benchmark.
 bench: install-dev system-deps
-	$(BIN)/python bench/run.py
+	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/run.py --write-docs
+	$(BIN)/python bench/bench_raster.py --write-docs
 
 # Regenerate the committed OpenAPI document (a test fails when it drifts from the app).
 openapi: install

@@ -126,6 +126,8 @@ def feature_schema_document(meta: LayerMeta, queryables: dict[str, str], schema_
     """
     kinds: dict[str, str] = {spec.name: spec.type for spec in meta.fields}
     kinds.update({name: kind for name, kind in queryables.items() if kind != "geometry"})
+    # the id is the feature's own member; listing it as a property too makes GDAL add the field twice
+    kinds.pop("id", None)
     properties = {name: _property_schema(name, kind, meta, lang) for name, kind in kinds.items()}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
