@@ -73,6 +73,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
     created_at TEXT NOT NULL, revoked_at TEXT);
 """
 STAT_FIELDS = (*stats_mod.STAT_COLUMNS, "variant")
+#: collection ids the API uses for something else
+RESERVED_LAYER_IDS = frozenset({"statistics"})
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$")
 
 
@@ -107,9 +109,42 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def _etag(layer_id: str, feature_id: str, version: int, properties: str, geometry: str | None) -> str:
-    digest = hashlib.sha256("\x1f".join([layer_id, feature_id, str(version), properties, geometry or ""]).encode())
+def _etag(layer_id: str, feature_id: str, version: int, properties: str, geometry: str | None,
+          statistics_revision: int = 0) -> str:
+    """The strong tag of a feature's representation: its stored version and the statistics it carries.
+
+    A feature's GeoJSON includes its statistics series (and derived indicators that depend on
+    other entities), so any statistics write changes every feature's tag.
+    """
+    parts = [layer_id, feature_id, str(version), properties, geometry or "", str(statistics_revision)]
+    digest = hashlib.sha256("\x1f".join(parts).encode())
     return f'"{digest.hexdigest()[:32]}"'
+
+
+def _statistics_revision(con: sqlite3.Connection) -> int:
+    row = con.execute("SELECT value FROM meta WHERE key = 'statistics_revision'").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+class SnapshotView(EmbeddedStore):
+    """An immutable read view of one revision, with the entity tags of its features."""
+
+    def __init__(self, catalog: Catalog, frames: dict[str, gpd.GeoDataFrame], statistics: pd.DataFrame,
+                 entities: pd.DataFrame, *, revision: int, etags: dict[tuple[str, str], str]) -> None:
+        super().__init__(catalog, frames, statistics, entities)
+        self._revision = revision
+        self._etags = etags
+
+    def revision(self) -> int:
+        """The revision this view was read at."""
+        return self._revision
+
+    def feature_etag(self, layer_id: str, feature_id: str) -> str:
+        """The entity tag of the feature as this view holds it (what a client echoes in If-Match)."""
+        try:
+            return self._etags[(layer_id, feature_id)]
+        except KeyError:
+            raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'") from None
 
 
 def _round_coordinates(geometry: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,7 +164,7 @@ class SQLiteStore:
         self.limits = limits or WriteLimits()
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._snapshot: EmbeddedStore | None = None
+        self._snapshot: SnapshotView | None = None
         self._snapshot_revision = -1
 
     # connections ------------------------------------------------------------------------
@@ -182,23 +217,31 @@ class SQLiteStore:
         row = self._connection().execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
         return int(row[0])
 
-    def snapshot(self) -> EmbeddedStore:
+    def snapshot(self) -> SnapshotView:
         """The current consistent read view (rebuilt after any write, here or elsewhere)."""
-        revision = self.revision()
-        if revision != self._snapshot_revision or self._snapshot is None:
-            with self._lock:
-                if revision != self._snapshot_revision or self._snapshot is None:
-                    self._snapshot, self._snapshot_revision = self._load_snapshot()
-        return self._snapshot
+        return self.read_view()[1]
 
-    def _load_snapshot(self) -> tuple[EmbeddedStore, int]:
+    def read_view(self) -> tuple[int, SnapshotView]:
+        """The current read view and the revision it was read at, as one consistent pair.
+
+        A caller that serves one request from the returned view never mixes two revisions.
+        """
+        revision = self.revision()
+        with self._lock:
+            if revision != self._snapshot_revision or self._snapshot is None:
+                self._snapshot, self._snapshot_revision = self._load_snapshot()
+            return self._snapshot_revision, self._snapshot
+
+    def _load_snapshot(self) -> tuple[SnapshotView, int]:
         with self._transaction(immediate=False) as con:
             revision = int(con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
             catalog = _catalog_from(con)
             frames = {meta.id: _frame_from(con, meta) for meta in catalog}
             statistics = _statistics_from(con)
             entities = _entities_from(con)
-        return EmbeddedStore(catalog, frames, statistics, entities), revision
+            etags = _etags_from(con)
+        view = SnapshotView(catalog, frames, statistics, entities, revision=revision, etags=etags)
+        return view, revision
 
     # the read contract: delegated to the snapshot ----------------------------------------
     def collections(self) -> list[LayerMeta]:
@@ -251,23 +294,35 @@ class SQLiteStore:
     # feature writes ---------------------------------------------------------------------
     def feature_etag(self, layer_id: str, feature_id: str) -> str:
         """The strong entity tag of a feature's stored version."""
-        row = self._feature_row(self._connection(), layer_id, feature_id)
-        return _etag(layer_id, feature_id, row["version"], row["properties"], row["geometry"])
+        with self._transaction(immediate=False) as con:
+            row = self._feature_row(con, layer_id, feature_id)
+            return _etag(layer_id, feature_id, row["version"], row["properties"], row["geometry"],
+                         _statistics_revision(con))
 
     def create_feature(self, layer_id: str, feature: Mapping[str, Any], *, actor: str, repair: bool = False) -> str:
         """Add a feature; its id comes from ``feature['id']`` or ``properties.id``. Returns the id."""
+        return self.create_features(layer_id, [feature], actor=actor, repair=repair)[0]
+
+    def create_features(self, layer_id: str, features: list[Mapping[str, Any]], *, actor: str,
+                        repair: bool = False) -> list[str]:
+        """Add several features in one transaction: all of them or, on any fault, none. Returns the ids."""
+        if len(features) > self.limits.max_features:
+            raise LimitExceeded("the number of features", len(features), self.limits.max_features)
+        ids = []
         with self._transaction(immediate=True) as con:
             meta = self._layer_meta(con, layer_id)
-            feature_id = _feature_id(feature, None)
-            properties, geometry = self._prepare(meta, feature, feature_id, repair=repair)
-            if con.execute("SELECT layer_id FROM features WHERE id = ?", (feature_id,)).fetchone():
-                raise Conflict(f"feature id '{feature_id}' is already taken; use PUT to replace it")
-            position = con.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM features WHERE layer_id = ?",
-                                   (layer_id,)).fetchone()[0]
-            con.execute("INSERT INTO features VALUES (?, ?, ?, ?, ?, 1, ?)",
-                        (layer_id, feature_id, position, properties, geometry, _now()))
-            self._audit(con, actor, "create", layer_id, feature_id, None, (properties, geometry))
-        return feature_id
+            for feature in features:
+                feature_id = _feature_id(feature, None)
+                properties, geometry = self._prepare(meta, feature, feature_id, repair=repair)
+                if con.execute("SELECT layer_id FROM features WHERE id = ?", (feature_id,)).fetchone():
+                    raise Conflict(f"feature id '{feature_id}' is already taken; use PUT to replace it")
+                position = con.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM features WHERE layer_id = ?",
+                                       (layer_id,)).fetchone()[0]
+                con.execute("INSERT INTO features VALUES (?, ?, ?, ?, ?, 1, ?)",
+                            (layer_id, feature_id, position, properties, geometry, _now()))
+                self._audit(con, actor, "create", layer_id, feature_id, None, (properties, geometry))
+                ids.append(feature_id)
+        return ids
 
     def replace_feature(self, layer_id: str, feature_id: str, feature: Mapping[str, Any], *, actor: str,
                         if_match: str | None = None, repair: bool = False) -> None:
@@ -322,7 +377,8 @@ class SQLiteStore:
                      if_match: str | None) -> sqlite3.Row:
         current = self._feature_row(con, layer_id, feature_id)
         if if_match is not None:
-            etag = _etag(layer_id, feature_id, current["version"], current["properties"], current["geometry"])
+            etag = _etag(layer_id, feature_id, current["version"], current["properties"], current["geometry"],
+                         _statistics_revision(con))
             candidates = {tag.strip() for tag in if_match.split(",")}
             if "*" not in candidates and etag not in candidates:
                 raise PreconditionFailed(
@@ -434,15 +490,23 @@ class SQLiteStore:
                                 (next_position, *values))
                     next_position += 1
                     self._audit(con, actor, "statistics.add", None, key["entity"], None, key)
+            con.execute("INSERT INTO meta VALUES ('statistics_revision', '1') ON CONFLICT (key) "
+                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
         return len(text)
 
     # layers ------------------------------------------------------------------------------
-    def add_layer(self, meta: LayerMeta, features: list[dict[str, Any]], *, actor: str) -> None:
-        """Add a new layer with its features (GeoJSON dicts in storage CRS), checked like any write."""
+    def add_layer(self, meta: LayerMeta, features: list[dict[str, Any]], *, actor: str, repair: bool = False) -> None:
+        """Add a new layer with its features (GeoJSON dicts in storage CRS), checked like any write.
+
+        Invalid geometries are rejected with the reason, or repaired (``shapely.make_valid``)
+        when ``repair`` is true.
+        """
         if len(features) > self.limits.max_features:
             raise LimitExceeded("the number of features", len(features), self.limits.max_features)
         if not _SAFE_ID.match(meta.id):
             raise InvalidFeature(f"layer id '{meta.id}' must be ascii letters, digits, '.', '_', '~' or '-'")
+        if meta.id in RESERVED_LAYER_IDS:
+            raise Conflict(f"collection id '{meta.id}' is reserved (the statistics records collection)")
         with self._transaction(immediate=True) as con:
             if con.execute("SELECT 1 FROM layers WHERE id = ?", (meta.id,)).fetchone():
                 raise Conflict(f"collection '{meta.id}' exists already")
@@ -452,7 +516,7 @@ class SQLiteStore:
             for index, feature in enumerate(features):
                 try:
                     feature_id = _feature_id(feature, None)
-                    properties, geometry = self._prepare(meta, feature, feature_id, repair=False)
+                    properties, geometry = self._prepare(meta, feature, feature_id, repair=repair)
                 except (InvalidFeature, LimitExceeded) as exc:
                     problems.append(f"feature #{index}: {exc}")
                     continue
@@ -576,6 +640,12 @@ def _frame_from(con: sqlite3.Connection, meta: LayerMeta) -> gpd.GeoDataFrame:
     geometries = shapely.from_geojson([r[1] if r[1] else None for r in rows]) if rows else []
     frame = gpd.GeoDataFrame(properties, geometry=list(geometries), crs="EPSG:4326")
     return typed_frame(frame, meta, source=f"layer {meta.id}")
+
+
+def _etags_from(con: sqlite3.Connection) -> dict[tuple[str, str], str]:
+    statistics_revision = _statistics_revision(con)
+    rows = con.execute("SELECT layer_id, id, version, properties, geometry FROM features").fetchall()
+    return {(r[0], r[1]): _etag(r[0], r[1], r[2], r[3], r[4], statistics_revision) for r in rows}
 
 
 def _statistics_from(con: sqlite3.Connection) -> pd.DataFrame:
