@@ -12,7 +12,7 @@ from fastapi.dependencies.models import Dependant
 
 from geo_industry.api.links import Urls
 from geo_industry.api.negotiation import _accept_entries
-from geo_industry.api.state import refresh
+from geo_industry.api.state import Prepared, refresh
 from geo_industry.errors import InvalidParameter, UnknownParameter
 from geo_industry.geojson import FeatureEncoder
 from geo_industry.models import LayerMeta
@@ -24,10 +24,17 @@ LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
 
-async def get_store(request: Request) -> EmbeddedStore:
-    """The store opened by the lifespan (what was prepared from it is refreshed if its data changed)."""
-    refresh(request.app.state)
-    return request.app.state.store  # type: ignore[no-any-return]
+async def get_prepared(request: Request) -> Prepared:
+    """What is prepared for the current data version, resolved once per request (one revision)."""
+    return refresh(request.app.state)
+
+
+PreparedDep = Annotated[Prepared, Depends(get_prepared)]
+
+
+async def get_store(prepared: PreparedDep) -> EmbeddedStore:
+    """The store's read view for this request (an editable store's snapshot of one revision)."""
+    return prepared.store  # type: ignore[no-any-return]
 
 
 async def get_settings(request: Request) -> Settings:
@@ -35,16 +42,14 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-async def get_encoder(request: Request) -> FeatureEncoder:
+async def get_encoder(prepared: PreparedDep) -> FeatureEncoder:
     """The GeoJSON encoder holding the per-feature fragment cache."""
-    refresh(request.app.state)
-    return request.app.state.encoder  # type: ignore[no-any-return]
+    return prepared.encoder
 
 
-async def get_records(request: Request) -> StatisticsRecords:
+async def get_records(prepared: PreparedDep) -> StatisticsRecords:
     """The statistics records collection."""
-    refresh(request.app.state)
-    return request.app.state.records  # type: ignore[no-any-return]
+    return prepared.records
 
 
 StoreDep = Annotated[EmbeddedStore, Depends(get_store)]

@@ -15,6 +15,7 @@ from geo_industry.api.params import FeaturesQueryDep, OutputCrsDep
 from geo_industry.api.responses import GEOJSON, HTML, JSON, GeoJSONResponse
 from geo_industry.api.statistics_view import statistics_view
 from geo_industry.cql import CQL2_CONFORMANCE
+from geo_industry.crs import CRS84
 
 CONFORMS_TO = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -65,4 +66,8 @@ async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, sto
                       statistics=statistics_view(store.series(feature_id), lang))
     body = feature_body(encoder, layer.id, store.frame(layer.id), row, crs, links=links,
                         statistics=records.series(feature_id))
-    return GeoJSONResponse(body, headers=content_crs(crs))
+    headers = content_crs(crs)
+    feature_etag = getattr(store, "feature_etag", None)  # editable store: the tag If-Match compares with
+    if feature_etag is not None and crs == CRS84:
+        headers["ETag"] = feature_etag(layer.id, feature_id)
+    return GeoJSONResponse(body, headers=headers)
