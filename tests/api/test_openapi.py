@@ -30,6 +30,20 @@ OPERATION_IDS = {
     ("/collections/statistics/items", "get"): "getStatisticsRecords",
     ("/collections/statistics/items/{recordId}", "get"): "getStatisticsRecord",
     ("/health", "get"): "getHealth",
+    ("/rasters", "get"): "getRasters",
+    ("/rasters/{product}", "get"): "getRaster",
+    ("/rasters/{product}/legend", "get"): "getRasterLegend",
+    ("/rasters/{product}/tiles/{z}/{x}/{y}.png", "get"): "getRasterTileXYZ",
+    ("/rasters/{product}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", "get"): "getRasterTile",
+    ("/rasters/{product}/point", "get"): "getRasterPoint",
+    ("/rasters/{product}/zonal", "get"): "getRasterZonalStatistics",
+    ("/rasters/{product}/zonal", "post"): "postRasterZonalStatistics",
+    ("/tileMatrixSets", "get"): "getTileMatrixSets",
+    ("/tileMatrixSets/{tileMatrixSetId}", "get"): "getTileMatrixSet",
+    ("/analysis/zones", "get"): "getZoneAnalysis",
+    ("/analysis/profiles", "get"): "getInvestorProfiles",
+    ("/analysis/rankings", "get"): "getZoneRankings",
+    ("/analysis/value-chain", "get"): "getValueChain",
 }
 
 

@@ -19,19 +19,32 @@ from geo_industry import __version__
 from geo_industry.api.caching import ConditionalGetMiddleware
 from geo_industry.api.errors import add_exception_handlers
 from geo_industry.api.openapi import build_openapi
-from geo_industry.api.routes import collections, conformance, downloads, health, items, landing, statistics
+from geo_industry.api.rasters_state import start_rasters, stop_rasters
+from geo_industry.api.routes import (
+    analysis,
+    collections,
+    conformance,
+    downloads,
+    health,
+    items,
+    landing,
+    rasters,
+    statistics,
+)
 from geo_industry.api.state import data_version, prepare
 from geo_industry.maps.routes import router as maps_router
 from geo_industry.settings import PACKAGE_ROOT, Settings
 from geo_industry.store import open_store
 
 #: Router modules in matching order (statistics before the generic collection routes).
-ROUTERS = (landing, conformance, statistics, collections, items, downloads, health)
+ROUTERS = (landing, conformance, statistics, collections, items, downloads, health, rasters, analysis)
 OPENAPI_TAGS = [
     {"name": "Capabilities", "description": "Landing page, API definition, conformance"},
     {"name": "Data", "description": "Collections of features (OGC API - Features Parts 1-3) and downloads"},
     {"name": "Statistics", "description": "Output statistics as a collection of records"},
     {"name": "Service", "description": "Operations"},
+    {"name": "Rasters", "description": "Raster products: tiles, legends, point values, zonal statistics"},
+    {"name": "Analysis", "description": "Zone assessments, investor rankings, value chain"},
     {"name": "maps", "description": "Interactive maps and zone fact sheets (HTML)"},
 ]
 
@@ -58,7 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _open(app, settings)
+        start_rasters(app.state, settings)  # builds in the background (geo_industry.api.rasters_state)
         yield
+        stop_rasters(app.state)
 
     app = FastAPI(
         title="geo-industry: Lào Cai industrial investment geodata",

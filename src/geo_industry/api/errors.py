@@ -19,13 +19,28 @@ from starlette.responses import Response
 from geo_industry.api.responses import JSONResponse
 from geo_industry.errors import (
     CollectionNotFound,
+    Conflict,
     DataError,
     ExportError,
     FeatureNotFound,
     GeoIndustryError,
+    InvalidFeature,
     InvalidParameter,
+    LimitExceeded,
+    NotAuthenticated,
     NotFound,
+    PermissionDenied,
+    PreconditionFailed,
     UnknownParameter,
+)
+from geo_industry.raster.errors import (
+    EmptyZoneError,
+    InvalidParameterError,
+    PointOutsideRasterError,
+    RasterError,
+    TileOutsideBoundsError,
+    UnknownProductError,
+    UnknownProfileError,
 )
 
 logger = logging.getLogger(__name__)
@@ -40,6 +55,18 @@ class NotAcceptable(GeoIndustryError):
                          + ", ".join(offered))
 
 
+class UnsupportedMediaType(GeoIndustryError):
+    """A request body of a media type (``Content-Type``) the operation does not take."""
+
+
+class MalformedBody(GeoIndustryError):
+    """A request body that cannot be parsed (not JSON, not CSV, not a form)."""
+
+
+class PreconditionRequired(GeoIndustryError):
+    """A replace, update or delete sent without ``If-Match`` (lost updates are refused, not risked)."""
+
+
 #: error class → (HTTP status, OGC exception code); the most specific class wins.
 STATUS_CODES: dict[type[Exception], tuple[int, str]] = {
     CollectionNotFound: (404, "NotFound"),
@@ -48,12 +75,33 @@ STATUS_CODES: dict[type[Exception], tuple[int, str]] = {
     UnknownParameter: (400, "InvalidParameterValue"),
     InvalidParameter: (400, "InvalidParameterValue"),
     NotAcceptable: (406, "NotAcceptable"),
+    # writes (editing): bodies, credentials, preconditions, limits
+    MalformedBody: (400, "InvalidRequestBody"),
+    NotAuthenticated: (401, "NotAuthenticated"),
+    PermissionDenied: (403, "PermissionDenied"),
+    Conflict: (409, "Conflict"),
+    PreconditionFailed: (412, "PreconditionFailed"),
+    LimitExceeded: (413, "LimitExceeded"),
+    UnsupportedMediaType: (415, "UnsupportedMediaType"),
+    InvalidFeature: (422, "InvalidFeature"),
+    PreconditionRequired: (428, "PreconditionRequired"),
+    # rasters (a terrain product without a DEM is an UnknownProductError whose message says how to add one)
+    UnknownProductError: (404, "NotFound"),
+    TileOutsideBoundsError: (404, "NotFound"),
+    PointOutsideRasterError: (400, "InvalidParameterValue"),
+    UnknownProfileError: (400, "InvalidParameterValue"),
+    InvalidParameterError: (400, "InvalidParameterValue"),
+    EmptyZoneError: (400, "InvalidParameterValue"),
+    RasterError: (500, "NoApplicableCode"),
     DataError: (500, "NoApplicableCode"),
     ExportError: (500, "NoApplicableCode"),
     GeoIndustryError: (500, "NoApplicableCode"),
 }
 _HTTP_CODES = {404: "NotFound", 405: "MethodNotAllowed", 406: "NotAcceptable"}
 _NO_STORE = {"Cache-Control": "no-store"}
+#: the bearer challenge (RFC 6750) sent with 401 and 403
+_CHALLENGES = {401: {"WWW-Authenticate": 'Bearer realm="geo-industry"'},
+               403: {"WWW-Authenticate": 'Bearer realm="geo-industry", error="insufficient_scope"'}}
 
 
 def exception_response(status: int, code: str, description: str,
@@ -68,7 +116,7 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if status >= 500:
         logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return exception_response(status, code, "the server could not answer this request")
-    return exception_response(status, code, str(exc))
+    return exception_response(status, code, str(exc), _CHALLENGES.get(status))
 
 
 def _describe_validation(error: dict[str, Any]) -> str:

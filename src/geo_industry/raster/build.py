@@ -21,7 +21,12 @@ from shapely.geometry.base import BaseGeometry
 from geo_industry.raster.accessibility import distance_raster
 from geo_industry.raster.cog import write_cog
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
-from geo_industry.raster.errors import EmptyTargetsError, InvalidParameterError, UnknownProductError
+from geo_industry.raster.errors import (
+    EmptyTargetsError,
+    InvalidParameterError,
+    NotARasterError,
+    UnknownProductError,
+)
 from geo_industry.raster.grid import DEFAULT_METRIC_CRS, RasterGrid, metric_grid
 from geo_industry.raster.manifest import (
     BuildManifest,
@@ -199,6 +204,8 @@ def build_rasters(
     config = config or BuildConfig()
     out = Path(out_dir)
     dem = Path(dem_path) if dem_path is not None else None
+    if dem is not None and not dem.is_file():
+        raise NotARasterError(f"dem_path {str(dem)!r} is not a file")
     inputs = _inputs(area_of_interest=area_of_interest, aoi_crs=aoi_crs, dem_path=dem,
                      targets=targets, water=water, excluded_areas=excluded_areas)
     parameters = config.model_dump(mode="json")

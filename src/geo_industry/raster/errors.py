@@ -17,6 +17,7 @@ __all__ = [
     "EmptyTargetsError",
     "InvalidParameterError",
     "UnknownProductError",
+    "TerrainNotConfiguredError",
     "UnknownProfileError",
     "TileOutsideBoundsError",
     "PointOutsideRasterError",
@@ -53,6 +54,10 @@ class UnknownProductError(RasterError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0]) if self.args else ""
+
+
+class TerrainNotConfiguredError(UnknownProductError):
+    """A terrain product (terrain, slope, hillshade) was asked for but no usable DEM is configured."""
 
 
 class UnknownProfileError(RasterError, KeyError):

@@ -185,6 +185,24 @@ class ProductReader:
         image.array = _to_byte(image.array, self.value_range)
         return image.render(img_format="PNG", colormap=self._colormap)
 
+    def preview(self, *, max_size: int = 1024) -> tuple[bytes, tuple[float, float, float, float]]:
+        """The whole product as one PNG in Web Mercator (EPSG:3857), at most ``max_size`` px a side.
+
+        Returns the PNG and its bounds (west, south, east, north) in lon/lat: an image a
+        Leaflet ``ImageOverlay`` stretches onto those bounds without distortion.
+        """
+        if max_size < 1:
+            raise InvalidParameterError(f"max_size must be >= 1, got {max_size!r}")
+        with self._lock:
+            image = self._reader("WebMercatorQuad").preview(max_size=max_size,
+                                                            resampling_method="bilinear")
+        image.array = _to_byte(image.array, self.value_range)
+        west, south, east, north = image.bounds
+        lons, lats = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True).transform(
+            [west, east], [south, north])
+        return (image.render(img_format="PNG", colormap=self._colormap),
+                (float(lons[0]), float(lats[0]), float(lons[1]), float(lats[1])))
+
     def point(self, *, x: float, y: float, crs: str = "EPSG:4326") -> PointValue:
         """The value at (x, y) given in ``crs`` (x = longitude for geographic CRSs)."""
         if crs not in self._to_raster:

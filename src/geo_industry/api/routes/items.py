@@ -12,6 +12,7 @@ from geo_industry.api.links import link
 from geo_industry.api.models import Feature, FeatureCollection
 from geo_industry.api.negotiation import GEOJSON_OFFER, HTML_OFFER, Offer, negotiator
 from geo_industry.api.params import FeaturesQueryDep, OutputCrsDep
+from geo_industry.api.rasters_state import ZoneAnalysisDep
 from geo_industry.api.responses import GEOJSON, HTML, JSON, GeoJSONResponse
 from geo_industry.api.statistics_view import statistics_view
 from geo_industry.cql import CQL2_CONFORMANCE
@@ -50,8 +51,9 @@ async def items(request: Request, layer: LayerDep, query: FeaturesQueryDep, stor
 @router.get("/collections/{collectionId}/items/{featureId}", operation_id="getFeature", summary="Feature",
             response_class=GeoJSONResponse, responses={200: {"model": Feature, "content": {HTML: {}}}})
 async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, store: StoreDep, records: RecordsDep,
-                  encoder: EncoderDep, urls: UrlsDep, lang: LangDep, out: ItemsFormat) -> Response:
-    """One feature with its full statistics series (member `statistics`) and sources."""
+                  encoder: EncoderDep, urls: UrlsDep, lang: LangDep, out: ItemsFormat,
+                  analysis: ZoneAnalysisDep) -> Response:
+    """One feature with its full statistics series (member `statistics`), sources and, for zones, `analysis`."""
     row = store.get(layer.id, feature_id)
     path = f"/collections/{layer.id}/items/{feature_id}"
     links = [link(urls.current(f=None), "self", GEOJSON, "this feature"),
@@ -65,7 +67,7 @@ async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, sto
                       properties=properties, located=row.geometry.iloc[0] is not None,
                       statistics=statistics_view(store.series(feature_id), lang))
     body = feature_body(encoder, layer.id, store.frame(layer.id), row, crs, links=links,
-                        statistics=records.series(feature_id))
+                        statistics=records.series(feature_id), **analysis)
     headers = content_crs(crs)
     feature_etag = getattr(store, "feature_etag", None)  # editable store: the tag If-Match compares with
     if feature_etag is not None and crs == CRS84:

@@ -1,0 +1,318 @@
+"""The raster products and zone analysis of one data revision, shared by the API, maps and CLI.
+
+:class:`RasterService` turns the store's layers into everything a user meets: it builds the
+COG products (reusing them through the manifest when nothing changed), keeps one
+:class:`~geo_industry.raster.tiles.ProductReader` open per product, and computes the zone
+assessments and value-chain links once per data revision. It knows no web framework.
+
+Inputs, all optional except the layers:
+
+- the DEM (``dem_path``): terrain, slope and hillshade, and slope as a criterion. A DEM that
+  cannot be used (not a raster, no CRS, not covering the area) does not stop the service: the
+  other products are built and :attr:`RasterService.terrain_note` says why terrain is missing.
+- the rivers (``rivers_path``): water excluded from suitability (buffered 200 m).
+- the boundary (``boundary_path``): the area of interest. Without it the area is the extent of
+  every located feature grown by :data:`AREA_MARGIN_M` (10 km).
+
+Without a DEM, distance and suitability rasters use a metric grid (EPSG:9208) of
+:data:`DEFAULT_RESOLUTION_WITHOUT_DEM_M` (250 m) over the area; with a DEM, the DEM's own
+ground resolution.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry import LineString, box
+from shapely.geometry.base import BaseGeometry
+
+from geo_industry.raster.analysis import Ranking, ZoneAssessment, assess_zones, rank_zones
+from geo_industry.raster.build import BuildConfig, BuildResult, ProgressCallback, build_rasters
+from geo_industry.raster.errors import RasterError, TerrainNotConfiguredError, UnknownProductError
+from geo_industry.raster.grid import DEFAULT_METRIC_CRS
+from geo_industry.raster.layers import target_layers
+from geo_industry.raster.manifest import ProductInfo
+from geo_industry.raster.products import PRODUCTS, product_spec
+from geo_industry.raster.profiles import InvestorProfile
+from geo_industry.raster.tiles import ProductReader
+from geo_industry.raster.valuechain import ValueChainLink, link_value_chain
+from geo_industry.raster.zonal import ZonalStatistics, zonal_statistics
+
+__all__ = [
+    "AREA_MARGIN_M",
+    "DEFAULT_RASTER_DIR",
+    "DEFAULT_RESOLUTION_WITHOUT_DEM_M",
+    "TERRAIN_PRODUCTS",
+    "ZONE_LAYERS",
+    "RasterService",
+    "area_of_interest",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RASTER_DIR = Path("var/rasters")
+"""Where products are cached when ``raster_dir`` is not set (relative to the working directory)."""
+DEFAULT_RESOLUTION_WITHOUT_DEM_M = 250.0
+"""Pixel size of distance and suitability rasters without a DEM (province: about 600 × 700 px)."""
+AREA_MARGIN_M = 10_000.0
+"""Margin around the features' extent when no boundary is configured."""
+TERRAIN_PRODUCTS = ("terrain", "slope", "hillshade")
+ZONE_LAYERS = ("industrial_zones", "industrial_clusters")
+"""Layers whose features are assessed: industrial zones (with economic-zone areas) and clusters."""
+_DEM_HELP = "set GEO_INDUSTRY_DEM_PATH to a DEM GeoTIFF (any CRS, e.g. SRTM or Copernicus) and restart"
+
+
+class StoreLike(Protocol):
+    """The part of the store contract the service reads."""
+
+    def collections(self) -> Any: ...  # noqa: D102
+
+    def frame(self, layer_id: str) -> gpd.GeoDataFrame: ...  # noqa: D102
+
+    @property
+    def statistics(self) -> pd.DataFrame: ...  # noqa: D102
+
+
+def store_revision(store: object) -> object:
+    """The store's data revision when it has one (editable stores), else 0."""
+    revision = getattr(store, "revision", None)
+    return revision() if callable(revision) else 0
+
+
+def area_of_interest(layers: Mapping[str, gpd.GeoDataFrame], *, boundary: gpd.GeoDataFrame | None = None,
+                     margin_m: float = AREA_MARGIN_M) -> BaseGeometry:
+    """The analysis area in lon/lat: the boundary's union, else the features' extent plus a margin.
+
+    Examples
+    --------
+    >>> area_of_interest({"mines": mines_gdf}).bounds  # doctest: +SKIP
+    """
+    if boundary is not None and not boundary.empty:
+        return shapely.union_all(boundary.to_crs("EPSG:4326").geometry.dropna().values)
+    located = [f.geometry.dropna().to_crs(DEFAULT_METRIC_CRS) for f in layers.values()
+               if f.crs is not None and f.geometry.notna().any()]
+    if not located:
+        raise RasterError("area of interest: no layer has a located feature and no boundary is configured")
+    bounds = pd.concat(located).total_bounds
+    grown = gpd.GeoSeries([box(*bounds).buffer(margin_m, join_style="mitre")], crs=DEFAULT_METRIC_CRS)
+    return grown.to_crs("EPSG:4326").iloc[0]
+
+
+def _zones(layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    frames = [layers[lid].assign(layer=lid) for lid in ZONE_LAYERS if lid in layers and not layers[lid].empty]
+    if not frames:
+        return gpd.GeoDataFrame({"id": pd.Series(dtype="object"), "layer": pd.Series(dtype="object")},
+                                geometry=[], crs="EPSG:4326")
+    keep = ["id", "layer", "kind", "name_vi", "name_en", "area_ha"]
+    zones = pd.concat([f[[c for c in keep if c in f.columns] + [f.geometry.name]] for f in frames],
+                      ignore_index=True)
+    return gpd.GeoDataFrame(zones, geometry=frames[0].geometry.name, crs="EPSG:4326")
+
+
+@contextmanager
+def _build_lock(out_dir: Path) -> Any:
+    """An exclusive lock on the build folder, so server workers do not write the same files at once."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: one process per folder is the caller's duty
+        yield
+        return
+    with open(out_dir / ".build.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class RasterService:
+    """Products, readers, zone assessments and value chain of one data revision.
+
+    Examples
+    --------
+    >>> service = RasterService(out_dir="var/rasters", dem_path="dem.tif")  # doctest: +SKIP
+    >>> service.update(store)  # doctest: +SKIP
+    >>> service.reader("slope").tile(x=1620, y=898, z=11)  # doctest: +SKIP
+    >>> service.ranking("copper_downstream").zones[0].zone_id  # doctest: +SKIP
+    """
+
+    def __init__(self, *, out_dir: str | Path, dem_path: str | Path | None = None,
+                 rivers_path: str | Path | None = None, boundary_path: str | Path | None = None,
+                 config: BuildConfig | None = None) -> None:
+        """Remember where products go and which optional inputs to use; nothing is built yet."""
+        self.out_dir = Path(out_dir)
+        self.dem_path = Path(dem_path) if dem_path is not None else None
+        self.rivers_path = Path(rivers_path) if rivers_path is not None else None
+        self.boundary_path = Path(boundary_path) if boundary_path is not None else None
+        self.config = config or BuildConfig()
+        self.revision: object = None
+        self.result: BuildResult | None = None
+        self.terrain_note: str | None = None
+        self.zones = _zones({})
+        self.assessments: list[ZoneAssessment] = []
+        self.value_chain: list[ValueChainLink] = []
+        self.value_chain_geometry: dict[tuple[str, str], LineString | None] = {}
+        self._readers: dict[str, ProductReader] = {}
+        self._retired: list[ProductReader] = []
+        self._by_zone: dict[str, ZoneAssessment] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> RasterService:
+        """A service for :class:`geo_industry.settings.Settings` (``raster_dir`` defaults to var/rasters)."""
+        return cls(out_dir=settings.raster_dir or DEFAULT_RASTER_DIR, dem_path=settings.dem_path,
+                   rivers_path=settings.rivers_path, boundary_path=settings.boundary_path)
+
+    # building ---------------------------------------------------------------------------------
+
+    def update(self, store: StoreLike, *, progress: ProgressCallback | None = None) -> bool:
+        """Build (or reuse) the products and recompute the analysis if the store's revision changed.
+
+        Returns True when it did anything. Thread-safe: concurrent callers wait for one update.
+        """
+        revision = store_revision(store)
+        if revision == self.revision and self.result is not None:
+            return False
+        with self._lock:
+            if revision == self.revision and self.result is not None:
+                return False
+            layers = {_meta_id(m): store.frame(_meta_id(m)) for m in store.collections()}
+            self._update(layers, store.statistics, progress=progress)
+            self.revision = revision
+        return True
+
+    def build_from_layers(self, layers: Mapping[str, gpd.GeoDataFrame], *, statistics: pd.DataFrame | None = None,
+                          progress: ProgressCallback | None = None) -> BuildResult:
+        """Build from layer frames directly (the CLI and tests); returns the build result."""
+        with self._lock:
+            self._update(layers, statistics, progress=progress)
+            assert self.result is not None
+            return self.result
+
+    def _update(self, layers: Mapping[str, gpd.GeoDataFrame], statistics: pd.DataFrame | None, *,
+                progress: ProgressCallback | None) -> None:
+        boundary = gpd.read_file(self.boundary_path) if self.boundary_path else None
+        water = gpd.read_file(self.rivers_path) if self.rivers_path else None
+        aoi = area_of_interest(layers, boundary=boundary)
+        targets = target_layers(layers)
+        result = self._build(aoi, targets, water, progress)
+        self._open_readers(result)
+        self.zones = _zones(layers)
+        slope = result.path("slope") if "slope" in self._readers else None
+        self.assessments = assess_zones(zones=self.zones, targets=targets, slope_path=slope,
+                                        config=self.config.suitability)
+        self._by_zone = {a.zone_id: a for a in self.assessments}
+        self._link_value_chain(layers, statistics)
+
+    def _build(self, aoi: BaseGeometry, targets: Mapping[str, gpd.GeoDataFrame], water: gpd.GeoDataFrame | None,
+               progress: ProgressCallback | None) -> BuildResult:
+        kwargs = {"out_dir": self.out_dir, "area_of_interest": aoi, "targets": targets, "water": water,
+                  "config": self.config, "progress": progress}
+        with _build_lock(self.out_dir):
+            if self.dem_path is None:
+                self.terrain_note = f"no DEM is configured: {_DEM_HELP}"
+                return build_rasters(**kwargs)  # type: ignore[arg-type]
+            try:
+                result = build_rasters(dem_path=self.dem_path, **kwargs)  # type: ignore[arg-type]
+            except RasterError as exc:
+                logger.warning("DEM %s not used, terrain products left out: %s", self.dem_path, exc)
+                self.terrain_note = f"the configured DEM could not be used ({exc}); {_DEM_HELP}"
+                return build_rasters(**kwargs)  # type: ignore[arg-type]
+            self.terrain_note = None
+            return result
+
+    def _open_readers(self, result: BuildResult) -> None:
+        self._retired.extend(self._readers.values())  # requests may still hold them; closed in close()
+        self._readers = {info.id: ProductReader(result.out_dir / info.file, product=info.id)
+                         for info in result.manifest.products}
+        self.result = result
+
+    def _link_value_chain(self, layers: Mapping[str, gpd.GeoDataFrame], statistics: pd.DataFrame | None) -> None:
+        mines, plants = layers.get("mines"), layers.get("processing_plants")
+        if mines is None or plants is None or mines.empty or plants.empty:
+            self.value_chain, self.value_chain_geometry = [], {}
+            return
+        self.value_chain = link_value_chain(mines=mines, plants=plants, statistics=statistics)
+        where = {str(i): g for frame in (mines, plants) for i, g in zip(frame["id"], frame.geometry, strict=True)}
+        self.value_chain_geometry = {
+            (link.mine_id, link.plant_id): _line(where.get(link.mine_id), where.get(link.plant_id))
+            for link in self.value_chain}
+
+    def close(self) -> None:
+        """Close every open reader."""
+        for reader in [*self._readers.values(), *self._retired]:
+            reader.close()
+        self._readers.clear()
+        self._retired.clear()
+
+    # reading ----------------------------------------------------------------------------------
+
+    @property
+    def products(self) -> list[ProductInfo]:
+        """The built products, in build order."""
+        return list(self.result.manifest.products) if self.result else []
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """Criterion → why it has no raster (no targets, no DEM)."""
+        return dict(self.result.manifest.skipped) if self.result else {}
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Normalised weights the suitability raster was built with."""
+        return dict(self.result.manifest.weights) if self.result else {}
+
+    def product(self, product: str) -> ProductInfo:
+        """One built product's metadata; UnknownProductError (TerrainNotConfiguredError for terrain)."""
+        for info in self.products:
+            if info.id == product:
+                return info
+        if product in TERRAIN_PRODUCTS:
+            raise TerrainNotConfiguredError(f"raster {product!r} is not available: {self.terrain_note}")
+        if product in PRODUCTS:
+            criterion = product.removeprefix("distance_")
+            reason = self.skipped.get(criterion, "it was not built")
+            raise UnknownProductError(f"raster {product!r} is not available: {reason}")
+        product_spec(product)  # raises with the list of known products
+        raise UnknownProductError(f"raster {product!r} is not available")  # pragma: no cover
+
+    def reader(self, product: str) -> ProductReader:
+        """The open reader of a built product (same errors as :meth:`product`)."""
+        self.product(product)
+        return self._readers[product]
+
+    def assessment(self, zone_id: str) -> ZoneAssessment | None:
+        """The assessment of one zone or cluster, None for any other id."""
+        return self._by_zone.get(zone_id)
+
+    def ranking(self, profile: str | InvestorProfile | Mapping[str, float] = "balanced") -> Ranking:
+        """Zones ranked for a profile id or custom weights (criterion → weight)."""
+        return rank_zones(self.assessments, profile=profile, base=self.config.suitability)
+
+    def zonal(self, product: str, *, zones: gpd.GeoDataFrame | BaseGeometry, zones_crs: object = "EPSG:4326",
+              percentiles: Sequence[float] = (10, 50, 90)) -> list[ZonalStatistics]:
+        """Zonal statistics of a built product per zone (GeoDataFrame with ``id``) or for one geometry."""
+        info = self.product(product)
+        assert self.result is not None
+        return zonal_statistics(self.result.out_dir / info.file, zones=zones, zones_crs=zones_crs,
+                                percentiles=percentiles)
+
+
+def _meta_id(meta: Any) -> str:
+    return str(meta["id"] if isinstance(meta, Mapping) else meta.id)
+
+
+def _line(start: object, end: object) -> LineString | None:
+    if not isinstance(start, BaseGeometry) or not isinstance(end, BaseGeometry) or start.is_empty or end.is_empty:
+        return None
+    a, b = start.representative_point(), end.representative_point()
+    return LineString([(a.x, a.y), (b.x, b.y)])
