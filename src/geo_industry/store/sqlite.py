@@ -325,17 +325,17 @@ class SQLiteStore:
         return ids
 
     def replace_feature(self, layer_id: str, feature_id: str, feature: Mapping[str, Any], *, actor: str,
-                        if_match: str | None = None, repair: bool = False) -> None:
-        """Replace a feature whole (properties and geometry)."""
+                        if_match: str | None = None, repair: bool = False) -> str:
+        """Replace a feature whole (properties and geometry). Returns the new version's ETag."""
         with self._transaction(immediate=True) as con:
             meta = self._layer_meta(con, layer_id)
             current = self._checked_row(con, layer_id, feature_id, if_match)
             properties, geometry = self._prepare(meta, feature, feature_id, repair=repair)
-            self._store_version(con, actor, "replace", layer_id, feature_id, current, properties, geometry)
+            return self._store_version(con, actor, "replace", layer_id, feature_id, current, properties, geometry)
 
     def update_feature(self, layer_id: str, feature_id: str, patch: Mapping[str, Any], *, actor: str,
-                       if_match: str | None = None, repair: bool = False) -> None:
-        """Apply a JSON merge patch (RFC 7396) to a feature's properties and/or geometry."""
+                       if_match: str | None = None, repair: bool = False) -> str:
+        """Apply a JSON merge patch (RFC 7396) to a feature's properties and/or geometry. Returns the new ETag."""
         if not isinstance(patch, Mapping):
             raise InvalidFeature("the patch must be a JSON object")
         with self._transaction(immediate=True) as con:
@@ -354,7 +354,8 @@ class SQLiteStore:
                 orjson.loads(current["geometry"]) if current["geometry"] else None)
             merged = {"type": "Feature", "id": feature_id, "properties": properties, "geometry": geometry}
             new_properties, new_geometry = self._prepare(meta, merged, feature_id, repair=repair)
-            self._store_version(con, actor, "update", layer_id, feature_id, current, new_properties, new_geometry)
+            return self._store_version(con, actor, "update", layer_id, feature_id, current, new_properties,
+                                       new_geometry)
 
     def delete_feature(self, layer_id: str, feature_id: str, *, actor: str, if_match: str | None = None) -> None:
         """Delete a feature (its statistics rows must be removed first)."""
@@ -367,11 +368,12 @@ class SQLiteStore:
             self._audit(con, actor, "delete", layer_id, feature_id, (current["properties"], current["geometry"]), None)
 
     def _store_version(self, con: sqlite3.Connection, actor: str, action: str, layer_id: str, feature_id: str,
-                       current: sqlite3.Row, properties: str, geometry: str | None) -> None:
+                       current: sqlite3.Row, properties: str, geometry: str | None) -> str:
         con.execute("UPDATE features SET properties = ?, geometry = ?, version = version + 1, updated_at = ? "
                     "WHERE layer_id = ? AND id = ?", (properties, geometry, _now(), layer_id, feature_id))
         self._audit(con, actor, action, layer_id, feature_id, (current["properties"], current["geometry"]),
                     (properties, geometry))
+        return _etag(layer_id, feature_id, current["version"] + 1, properties, geometry, _statistics_revision(con))
 
     def _checked_row(self, con: sqlite3.Connection, layer_id: str, feature_id: str,
                      if_match: str | None) -> sqlite3.Row:

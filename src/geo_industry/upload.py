@@ -1,0 +1,227 @@
+"""Reading an uploaded layer (GeoPackage, zipped Shapefile, GeoJSON) safely into storage form.
+
+The bytes are written to a private temporary folder and read through pyogrio, like every
+layer. Archives are checked before anything is extracted: at most ``max_archive_files``
+members, no absolute path, no ``..``, no symbolic link, a bounded uncompressed size (counted
+while extracting, not trusted from the archive's directory), and members are written under
+their base name only, so nothing lands outside the temporary folder (zip-slip). Geometries are
+reprojected to storage CRS (OGC:CRS84) with :func:`geo_industry.crs.transform_geometries`,
+which takes VN-2000 through the EPSG:6960 transformation. The store then checks every feature
+with the rules of ``geo-industry validate``.
+"""
+
+from __future__ import annotations
+
+import math
+import stat
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+from pydantic import ValidationError
+from shapely.geometry import mapping
+
+from geo_industry.crs import transform_geometries
+from geo_industry.errors import InvalidFeature, LimitExceeded
+from geo_industry.models import LayerMeta
+from geo_industry.vector_io import read_vector
+
+STORAGE_CRS = "OGC:CRS84"
+UPLOAD_FORMATS = ("GeoPackage", "zipped Shapefile", "GeoJSON")
+#: what a zipped Shapefile may hold besides the .shp (anything else is refused)
+SHAPEFILE_PARTS = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xml", ".qmd"}
+_CHUNK = 1 << 16
+_FIELD_TYPES = {"i": "integer", "u": "integer", "f": "number", "b": "boolean"}
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """Bounds on an uploaded layer."""
+
+    max_archive_files: int = 20
+    max_uncompressed_bytes: int = 200_000_000
+    max_features: int = 10_000
+
+
+@dataclass(frozen=True)
+class UploadedLayer:
+    """A layer read from an upload, ready for :meth:`SQLiteStore.add_layer`."""
+
+    meta: LayerMeta
+    features: list[dict[str, Any]]
+    source_format: str
+    source_crs: str
+
+
+def _sniff(content: bytes) -> str:
+    if content.startswith(b"SQLite format 3\x00"):
+        return "GeoPackage"
+    if content.startswith(b"PK\x03\x04"):
+        return "zipped Shapefile"
+    if content.lstrip()[:1] == b"{":
+        return "GeoJSON"
+    raise InvalidFeature("the upload is not a GeoPackage, a zipped Shapefile or a GeoJSON file")
+
+
+def _safe_member_name(info: zipfile.ZipInfo) -> str:
+    name = info.filename
+    path = PurePosixPath(name.replace("\\", "/"))
+    if name.startswith(("/", "\\")) or path.is_absolute() or ":" in name or ".." in path.parts:
+        raise InvalidFeature(f"unsafe path in the archive: {name[:200]!r} (absolute or with '..')")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise InvalidFeature(f"the archive member {name[:200]!r} is a symbolic link")
+    return path.name
+
+
+def _extract_shapefile(content: bytes, folder: Path, limits: UploadLimits) -> Path:
+    try:
+        archive = zipfile.ZipFile(BytesIO(content))
+    except zipfile.BadZipFile as exc:
+        raise InvalidFeature(f"the zip archive cannot be read: {exc}") from None
+    with archive:
+        members = [info for info in archive.infolist() if not info.is_dir()]
+        if len(members) > limits.max_archive_files:
+            raise LimitExceeded("the number of files in the archive", len(members), limits.max_archive_files)
+        names = [_safe_member_name(info) for info in members]  # every name checked before any write
+        if len(set(names)) < len(names):
+            raise InvalidFeature("the archive holds two files with the same name in different folders")
+        strays = sorted(n for n in names if Path(n).suffix.lower() not in SHAPEFILE_PARTS)
+        if strays:
+            raise InvalidFeature("a zipped Shapefile may hold only " + ", ".join(sorted(SHAPEFILE_PARTS))
+                                 + f" files; found {', '.join(strays[:5])}")
+        total = 0
+        for info, name in zip(members, names, strict=True):
+            total = _copy_member(archive, info, folder / name, total, limits.max_uncompressed_bytes)
+    shapefiles = sorted(folder.glob("*.[sS][hH][pP]"))
+    if len(shapefiles) != 1:
+        raise InvalidFeature(f"a zipped Shapefile must hold exactly one .shp file; found {len(shapefiles)}")
+    return shapefiles[0]
+
+
+def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, total: int, limit: int) -> int:
+    try:
+        with archive.open(info) as source, target.open("wb") as sink:
+            while chunk := source.read(_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise LimitExceeded("the uncompressed size of the archive (bytes)", f"over {limit}", limit)
+                sink.write(chunk)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:  # corrupt, encrypted, unknown method
+        raise InvalidFeature(f"the archive member {info.filename[:200]!r} cannot be extracted: {exc}") from None
+    return total
+
+
+def _read_frame(content: bytes, kind: str, folder: Path, limits: UploadLimits) -> gpd.GeoDataFrame:
+    if kind == "zipped Shapefile":
+        path = _extract_shapefile(content, folder, limits)
+    else:
+        path = folder / ("upload.gpkg" if kind == "GeoPackage" else "upload.geojson")
+        path.write_bytes(content)
+    try:
+        if kind == "GeoPackage":
+            layers = pyogrio.list_layers(path)
+            if len(layers) != 1:
+                raise InvalidFeature(f"the GeoPackage must hold exactly one layer; it holds {len(layers)}: "
+                                     + ", ".join(str(name) for name in layers[:10, 0]))
+        return read_vector(path)
+    except InvalidFeature:
+        raise
+    except Exception as exc:  # pyogrio.errors.DataSourceError and friends
+        raise InvalidFeature(f"the {kind} cannot be read as a vector layer", [str(exc)[:300]]) from None
+
+
+def _to_storage_crs(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:
+    if frame.crs is None:
+        raise InvalidFeature("the upload declares no CRS (a Shapefile needs its .prj)")
+    epsg = frame.crs.to_epsg()
+    source = f"EPSG:{epsg}" if epsg is not None else frame.crs.to_wkt()
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    present = np.array([g is not None for g in geoms])
+    if present.any():
+        geoms[present] = shapely.force_2d(transform_geometries(geoms[present], source, STORAGE_CRS))
+    return gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=list(geoms), crs="EPSG:4326"), source
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _features(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    if "id" not in frame.columns:
+        raise InvalidFeature("the layer has no 'id' field: every feature needs a stable id")
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    features = []
+    for row, geometry in zip(frame[columns].itertuples(index=False, name=None), frame.geometry, strict=True):
+        properties = {name: _plain(value) for name, value in zip(columns, row, strict=True)}
+        properties["id"] = None if properties["id"] is None else str(properties["id"])
+        features.append({"type": "Feature", "id": properties["id"], "properties": properties,
+                         "geometry": None if geometry is None or geometry.is_empty else mapping(geometry)})
+    return features
+
+
+def _geometry_type(frame: gpd.GeoDataFrame) -> str:
+    kinds = {kind.removeprefix("Multi") for kind in frame.geometry.geom_type.dropna()}
+    return kinds.pop() if len(kinds) == 1 else "Geometry"
+
+
+def _inferred_fields(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    fields = []
+    for name in frame.columns:
+        if name == frame.geometry.name:
+            continue
+        kind = "string" if name == "id" else _FIELD_TYPES.get(frame[name].dtype.kind, "string")
+        fields.append({"name": name, "type": kind, "title": {"vi": name, "en": name}, "required": name == "id"})
+    return fields
+
+
+def _layer_meta(metadata: Mapping[str, Any], frame: gpd.GeoDataFrame) -> LayerMeta:
+    document = {"geometry_type": _geometry_type(frame), "fields": _inferred_fields(frame), **metadata,
+                "crs": STORAGE_CRS}
+    try:
+        return LayerMeta.model_validate(document)
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise InvalidFeature("the layer metadata is not a valid catalog entry", problems) from None
+
+
+def read_upload(content: bytes, metadata: Mapping[str, Any], *, limits: UploadLimits | None = None) -> UploadedLayer:
+    """Read an uploaded layer file into its catalog entry and GeoJSON features in storage CRS.
+
+    ``metadata`` is the layer's catalog entry (``id``, ``title``, ``description``, ``licence``,
+    ``attribution`` …); ``fields`` and ``geometry_type`` are inferred from the file when absent.
+
+    Raises
+    ------
+    InvalidFeature
+        When the file is of no supported format, unreadable, unsafe, or lacks ids or a CRS.
+    LimitExceeded
+        When it holds too many files or features, or expands beyond the size limit.
+
+    Examples
+    --------
+    >>> layer = read_upload(open("zones.gpkg", "rb").read(), {"id": "new_zones", ...})  # doctest: +SKIP
+    >>> layer.meta.crs
+    'OGC:CRS84'
+    """
+    limits = limits or UploadLimits()
+    if not isinstance(metadata, Mapping):
+        raise InvalidFeature("the layer metadata must be a JSON object")
+    kind = _sniff(content)
+    with tempfile.TemporaryDirectory(prefix="geo-industry-upload-") as folder:
+        frame = _read_frame(content, kind, Path(folder), limits)
+    if len(frame) > limits.max_features:
+        raise LimitExceeded("the number of features", len(frame), limits.max_features)
+    frame, source_crs = _to_storage_crs(frame)
+    return UploadedLayer(_layer_meta(metadata, frame), _features(frame), kind, source_crs)
