@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from geo_industry import __version__
 from geo_industry.api.caching import ConditionalGetMiddleware
+from geo_industry.api.editing import install_editing
 from geo_industry.api.errors import add_exception_handlers
 from geo_industry.api.openapi import build_openapi
 from geo_industry.api.rasters_state import start_rasters, stop_rasters
@@ -99,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        expose_headers=["ETag", "Content-Crs", "Content-Disposition", "Content-Language"],
                        max_age=600)
     app.add_middleware(ConditionalGetMiddleware, data_version=lambda: _data_version(app))
+    if settings.editing:  # writes, Part 4 conformance, body limits, write CORS (geo_industry.api.editing)
+        install_editing(app, settings)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

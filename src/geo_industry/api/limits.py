@@ -1,0 +1,120 @@
+"""Hostile-input limits on request bodies: size, media type, JSON, CSV, forms.
+
+:class:`BodyLimitMiddleware` caps every write request's body: a declared ``Content-Length``
+above the cap is answered 413 before anything is read, and a body streamed without one is
+counted as it arrives and refused (413) once it passes the cap, so no handler ever holds more
+than the cap in memory. Layer uploads (``POST /collections``) get ``max_upload_bytes``, every
+other write ``max_body_bytes``.
+
+The readers below check the ``Content-Type`` (415 when the operation does not take it) and
+parse the body (400 when it is not what it claims to be). Counts inside bodies (features,
+vertices, statistics rows, archive members) are checked by the core, which raises
+:class:`~geo_industry.errors.LimitExceeded` (413).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import orjson
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from geo_industry.api.errors import MalformedBody, UnsupportedMediaType, exception_response
+from geo_industry.errors import LimitExceeded
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+UPLOAD_PATHS = frozenset({"/collections"})
+CSV = "text/csv"
+MERGE_PATCH = "application/merge-patch+json"
+MULTIPART = "multipart/form-data"
+
+
+def _body_too_large(limit: int) -> LimitExceeded:
+    return LimitExceeded("the request body (bytes)", f"over {limit}", limit)
+
+
+class BodyLimitMiddleware:
+    """Refuse write requests whose body is larger than the configured cap (413)."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
+
+    def _limit(self, scope: Scope) -> int:
+        upload = scope["method"] == "POST" and scope["path"].rstrip("/") in UPLOAD_PATHS
+        return self.max_upload_bytes if upload else self.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in READ_METHODS:
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope)
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None:
+            if not declared.strip().isdigit():
+                response = exception_response(400, "InvalidRequestBody", f"Content-Length {declared[:40]!r} "
+                                              "is not a number of bytes")
+                await response(scope, receive, send)
+                return
+            if int(declared) > limit:
+                error = _body_too_large(limit)
+                await exception_response(413, "LimitExceeded", str(error))(scope, receive, send)
+                return
+        received = 0
+
+        async def capped_receive() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _body_too_large(limit)
+            return message
+
+        await self.app(scope, capped_receive, send)
+
+
+def media_type(request: Request) -> str:
+    """The request's media type without parameters, lower case ('' when absent)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def require_media_type(request: Request, accepted: tuple[str, ...]) -> str:
+    """The request's media type if the operation takes it; :class:`UnsupportedMediaType` (415) otherwise."""
+    kind = media_type(request)
+    if kind not in accepted:
+        raise UnsupportedMediaType(f"Content-Type {kind or '(none)'!r} is not accepted here; send "
+                                   + " or ".join(accepted))
+    return kind
+
+
+async def json_body(request: Request, accepted: tuple[str, ...]) -> Any:
+    """The parsed JSON body of a request sent as one of the ``accepted`` media types."""
+    require_media_type(request, accepted)
+    body = await request.body()
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+
+
+async def csv_rows(request: Request) -> list[dict[str, Any]]:
+    """The rows of a CSV body (UTF-8, header line first)."""
+    body = await request.body()
+    try:
+        text = body.decode("utf-8-sig")
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+        rows = list(reader)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise MalformedBody(f"the body is not UTF-8 CSV: {exc}") from None
+    if reader.fieldnames is None:
+        raise MalformedBody("the CSV body is empty: expected a header line and rows")
+    for number, row in enumerate(rows, start=2):
+        if None in row or None in row.values():
+            raise MalformedBody(f"CSV line {number} has {'more' if None in row else 'fewer'} cells than the header")
+    return rows
