@@ -17,8 +17,10 @@ from geo_industry.catalog import load_catalog
 from geo_industry.crs import resolve_crs
 from geo_industry.errors import GeoIndustryError
 from geo_industry.export import EXPORT_FORMATS, resolve_format, write_layer
+from geo_industry.keys import ApiKeys
 from geo_industry.settings import Settings
 from geo_industry.store import EmbeddedStore, open_store
+from geo_industry.store.sqlite import SQLiteStore
 from geo_industry.validate import Problem, validate_data_dir, validate_layer, validate_statistics
 
 EXIT_PROBLEMS = 1
@@ -201,3 +203,97 @@ def serve(
         os.environ["GEO_INDUSTRY_DATA_DIR"] = str(data.resolve())  # read by Settings() in every worker
     uvicorn.run("geo_industry.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info")
+
+
+# editing: API keys, export of the editable store, audit trail (the editing engineer's block) ---------------
+keys_app = typer.Typer(help="API keys for writes (stored hashed in the editable store's database).",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _api_keys() -> ApiKeys:
+    path = Settings().store_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return ApiKeys(path)
+
+
+def _editable_store() -> SQLiteStore:
+    settings = Settings()
+    if not settings.store_path.exists():
+        err_console.print(f"[red]error:[/red] no editable store at {settings.store_path}; start the server once "
+                          "with GEO_INDUSTRY_STORE_BACKEND=sqlite (or set GEO_INDUSTRY_STORE_PATH)")
+        raise typer.Exit(EXIT_DATA)
+    return SQLiteStore.open(settings.store_path, seed_dir=settings.data_dir)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option("--name", help="who holds the key, e.g. doit-statistics-office")],
+    scope: Annotated[list[str], typer.Option("--scope", help="features:write, stats:write or layers:write")],
+) -> None:
+    """Create a key and print its token once (it is stored hashed and cannot be shown again)."""
+    try:
+        record, token = _api_keys().create(name, scope)
+    except GeoIndustryError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    err_console.print(f"created key {record.id} ({record.name}: {', '.join(record.scopes)}); "
+                      "the token below is shown once, keep it secret:")
+    print(token)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List the keys: id, name, scopes, created, revoked (never the tokens)."""
+    table = Table(title="API keys")
+    for column in ("id", "name", "scopes", "created", "revoked"):
+        table.add_column(column)
+    for key in _api_keys().list():
+        table.add_row(key.id, key.name, ", ".join(key.scopes), key.created_at, key.revoked_at or "—")
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (from keys list)")]) -> None:
+    """Revoke a key: its token stops working at once."""
+    try:
+        _api_keys().revoke(key_id)
+    except GeoIndustryError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    console.print(f"revoked key {key_id}")
+
+
+@app.command("export-data")
+def export_data(
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="data folder to write (default: data/)")] = None,
+) -> None:
+    """Write the editable store back in the data/ layout (geo/*.geojson, catalog.json, CSVs) for review in git."""
+    target = output or Settings().data_dir
+    written = _editable_store().export_data(target)
+    console.print(f"wrote {len(written)} files to {target}; check with `geo-industry validate {target}` "
+                  "and review with `git diff`")
+
+
+@app.command()
+def history(
+    layer: Annotated[str | None, typer.Option(help="only changes of this layer")] = None,
+    feature: Annotated[str | None, typer.Option(help="only changes of this feature (or statistics entity)")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="most entries shown")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line, with before and after")] = False,
+) -> None:
+    """Show the audit trail of the editable store, newest first: who, when, what (before and after)."""
+    import json
+
+    entries = _editable_store().history(layer_id=layer, feature_id=feature, limit=limit)
+    if as_json:
+        for entry in entries:
+            print(json.dumps(entry.__dict__, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(entries)} changes")
+    for column in ("seq", "at", "actor", "action", "layer", "feature"):
+        table.add_column(column)
+    for entry in entries:
+        table.add_row(str(entry.seq), entry.at, entry.actor, entry.action, entry.layer_id or "—",
+                      entry.feature_id or "—")
+    console.print(table)
