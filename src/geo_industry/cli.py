@@ -297,3 +297,48 @@ def history(
         table.add_row(str(entry.seq), entry.at, entry.actor, entry.action, entry.layer_id or "—",
                       entry.feature_id or "—")
     console.print(table)
+
+
+# analyse: rasters and the zone table (the raster engineer's block) -----------------------------
+@app.command()
+def analyse(
+    data: DataOption = None,
+    dem: Annotated[Path | None, typer.Option("--dem", help="DEM GeoTIFF (any CRS); default GEO_INDUSTRY_DEM_PATH")]
+    = None,
+    rivers: Annotated[Path | None, typer.Option("--rivers", help="rivers layer: water left out of suitability")] = None,
+    boundary: Annotated[Path | None, typer.Option("--boundary", help="area of interest (default: features + 10 km)")]
+    = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="folder for rasters/ and the zone table")]
+    = Path("analysis"),
+) -> None:
+    """Build the raster products (COGs) and write the zone table (zones.csv, zones.geojson)."""
+    from rich.progress import Progress
+
+    from geo_industry.raster.service import RasterService
+
+    settings = _settings(data)
+    store = _store(data)
+    service = RasterService(out_dir=output / "rasters", dem_path=dem or settings.dem_path,
+                            rivers_path=rivers or settings.rivers_path,
+                            boundary_path=boundary or settings.boundary_path)
+    try:
+        with Progress(console=console) as bar:
+            task = bar.add_task("building rasters", total=None)
+
+            def progress(step: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total, description=step)
+
+            service.update(store, progress=progress)
+            bar.update(task, description="zone table written")
+        table = service.zone_table()
+        table.drop(columns="geometry").to_csv(output / "zones.csv", index=False)
+        table.to_file(output / "zones.geojson", driver="GeoJSON")
+    except GeoIndustryError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    finally:
+        service.close()
+    if service.terrain_note:
+        console.print(f"[yellow]terrain left out:[/yellow] {service.terrain_note}")
+    console.print(f"built {len(service.products)} rasters in {output / 'rasters'}; "
+                  f"assessed {len(table)} zones: {output / 'zones.csv'}, {output / 'zones.geojson'}")

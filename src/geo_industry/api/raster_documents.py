@@ -18,10 +18,9 @@ from geo_industry.api.links import Urls, link
 from geo_industry.api.models import Link
 from geo_industry.api.responses import GEOJSON, JSON
 from geo_industry.raster.analysis import Ranking, ZoneAssessment
-from geo_industry.raster.criteria import DISTANCE_CRITERIA
 from geo_industry.raster.manifest import ProductInfo
 from geo_industry.raster.products import Legend
-from geo_industry.raster.service import RasterService
+from geo_industry.raster.service import RasterService, zone_record
 from geo_industry.raster.valuechain import ValueChainLink
 
 PNG = "image/png"
@@ -165,22 +164,11 @@ def _geometry(geometry: object) -> dict[str, Any] | None:
 
 
 def zone_properties(assessment: ZoneAssessment, layer: str | None) -> dict[str, Any]:
-    """Flat properties of an assessed zone (one column per criterion) plus the explanation."""
-    properties: dict[str, Any] = {"zone_id": assessment.zone_id, "layer": layer, "kind": assessment.kind,
-                                  "name_vi": assessment.name_vi, "name_en": assessment.name_en}
-    for criterion in DISTANCE_CRITERIA:
-        properties[f"distance_{criterion}_km"] = assessment.distances_km.get(criterion)
-        properties[f"nearest_{criterion}"] = assessment.nearest.get(criterion)
+    """Flat properties of an assessed zone (one column per criterion) plus each criterion's contribution."""
     suitability = assessment.suitability
-    properties.update({
-        "mean_slope_deg": assessment.mean_slope_deg,
-        "score": suitability.score,
-        "excluded_by": suitability.excluded_by,
-        "missing": suitability.missing,
-        "contributions": [c.model_dump(mode="json") for c in suitability.contributions],
-        "notes": assessment.notes,
-    })
-    return properties
+    return {**zone_record(assessment, layer), "excluded_by": suitability.excluded_by,
+            "missing": suitability.missing, "notes": assessment.notes,
+            "contributions": [c.model_dump(mode="json") for c in suitability.contributions]}
 
 
 def _located(zones: gpd.GeoDataFrame) -> dict[str, tuple[object, str | None]]:

@@ -17,6 +17,7 @@ from geo_industry.i18n import LANGUAGES, html_lang, translate
 from geo_industry.maps.assets import localize_assets
 from geo_industry.maps.controls import CoordinateReadout, MiniMap, Script
 from geo_industry.maps.data import MapData
+from geo_industry.maps.rasters import relief_layer
 from geo_industry.maps.styles import BOUNDARY_COLOR, RIVER_COLOR
 from geo_industry.maps.urls import PageUrls
 
@@ -108,12 +109,16 @@ def frame_geojson(frame: gpd.GeoDataFrame, columns: tuple[str, ...] = ()) -> dic
 
 def _add_basemaps(m: folium.Map, data: MapData, ctx: PageContext) -> dict[str, Any] | None:
     offline = folium.FeatureGroup(name=ctx.t("basemap.offline"), overlay=False, show=ctx.basemap == "offline")
+    relief = relief_layer(data)  # hillshade under the outlines when a DEM is configured
+    if relief is not None:
+        relief.add_to(offline)
     boundary_json = None
     for ref in data.reference:
         geojson = frame_geojson(ref.frame, ("name", "name_en"))
         if ref.kind == "boundary":
             boundary_json = geojson
-            style = {"color": BOUNDARY_COLOR, "weight": 1.5, "fillColor": "#f7f4ee", "fillOpacity": 1}
+            fill = 0.25 if relief is not None else 1
+            style = {"color": BOUNDARY_COLOR, "weight": 1.5, "fillColor": "#f7f4ee", "fillOpacity": fill}
         else:
             style = {"color": RIVER_COLOR, "weight": 2, "opacity": 0.8}
         folium.GeoJson(

@@ -32,6 +32,8 @@ class LegendSection:
     layer_name: str
     rows: tuple[tuple[str, str], ...]
     note: str = ""
+    hidden: bool = False
+    """Start hidden: for layers that are off until the reader ticks them."""
 
 
 class Legend(MacroElement):
@@ -81,7 +83,8 @@ def _legend_html(sections: list[LegendSection], title: str) -> str:
 
     parts = [f"<details open><summary>{escape(title)}</summary>"]
     for section in sections:
-        parts.append(f'<section data-layer="{escape(section.layer_name)}">')
+        hidden = ' style="display:none"' if section.hidden else ""
+        parts.append(f'<section data-layer="{escape(section.layer_name)}"{hidden}>')
         parts.append(f"<h4>{escape(section.layer_name)}</h4>")
         for symbol, label in section.rows:
             parts.append(f'<div class="row">{symbol}<span>{escape(label)}</span></div>')

@@ -58,6 +58,22 @@ def empty_statistics() -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class RasterOverlay:
+    """A raster product as the maps draw it: tiles from the API, or one image in a static build."""
+
+    product: str
+    """Product id (``suitability``, ``slope``, ``hillshade``, ``distance_border_gate`` …)."""
+    url: str
+    """Tile URL template with ``{z}/{x}/{y}``, or the URL of one EPSG:3857 PNG when ``image``."""
+    bounds: tuple[float, float, float, float]
+    """(west, south, east, north) in lon/lat."""
+    units: str = ""
+    legend: tuple[tuple[float, str], ...] = ()
+    """(value, #rrggbb) stops."""
+    image: bool = False
+
+
+@dataclass(frozen=True)
 class MapData:
     """Everything the map builders read."""
 
@@ -67,6 +83,14 @@ class MapData:
     reference: tuple[ReferenceLayer, ...] = ()
     entities: pd.DataFrame | None = None
     as_of: str = ""
+    assessments: Mapping[str, Any] = field(default_factory=dict)
+    """Zone id → :class:`~geo_industry.raster.analysis.ZoneAssessment` (distances, slope, score, reasons)."""
+    overlays: tuple[RasterOverlay, ...] = ()
+    """Raster products to offer as overlays (a ``hillshade`` one is also the offline basemap's relief)."""
+
+    def overlay(self, product: str) -> RasterOverlay | None:
+        """The overlay of ``product``, if offered."""
+        return next((o for o in self.overlays if o.product == product), None)
 
     def layer(self, layer_id: str) -> gpd.GeoDataFrame:
         """The frame of ``layer_id``; an empty frame when the layer is absent."""
@@ -133,10 +157,13 @@ def map_data_from_store(
     boundary_path: Path | None = None,
     rivers_path: Path | None = None,
     simplify: float = 0.0,
+    assessments: Mapping[str, Any] | None = None,
+    overlays: tuple[RasterOverlay, ...] = (),
 ) -> MapData:
     """Gather the layers, titles and statistics from the store, plus the reference layers.
 
-    ``simplify`` (degrees) simplifies lines and polygons, for the static build.
+    ``simplify`` (degrees) simplifies lines and polygons, for the static build. ``assessments``
+    and ``overlays`` come from the raster service (see :mod:`geo_industry.maps.rasters`).
     """
     metas = list(store.collections())
     layers = {_meta_id(m): simplify_frame(store.frame(_meta_id(m)), simplify) for m in metas}
@@ -163,4 +190,6 @@ def map_data_from_store(
         statistics=store.statistics,
         reference=reference,
         as_of=as_of,
+        assessments=dict(assessments or {}),
+        overlays=overlays,
     )

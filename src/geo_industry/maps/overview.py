@@ -8,6 +8,7 @@ from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_
 from geo_industry.maps.controls import Legend, SearchControl
 from geo_industry.maps.data import LAYER_ORDER, MapData
 from geo_industry.maps.layers import add_site_layer, site_layer
+from geo_industry.maps.rasters import add_raster_overlays
 from geo_industry.maps.symbols import LAYER_SYMBOLS, legend_section
 
 
@@ -17,7 +18,7 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
     Parameters
     ----------
     data
-        Layers, titles, statistics and reference layers (see :class:`MapData`).
+        Layers, titles, statistics, reference layers and raster overlays (see :class:`MapData`).
     ctx
         Language, basemap and link targets.
 
@@ -40,6 +41,7 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
         add_site_layer(m, built)
         sections.append(legend_section(layer_id, built, rows, ctx))
         search.extend(built.search)
+    sections.extend(add_raster_overlays(m, data, ctx))  # hidden until ticked in the layer control
     SearchControl(sorted(search, key=lambda e: e.label), lang=ctx.lang).add_to(m)
     Legend(sections, title=ctx.t("nav.overview")).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)

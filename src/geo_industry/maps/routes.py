@@ -7,7 +7,8 @@ vendored assets are expected under ``/static/vendor/`` (mount
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import logging
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -16,10 +17,12 @@ from geo_industry.i18n import DEFAULT_LANGUAGE
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.data import MapData, map_data_from_store
 from geo_industry.maps.pages import render, render_zone
+from geo_industry.maps.rasters import server_overlays
 from geo_industry.maps.urls import PageUrls
 from geo_industry.maps.zones import build_compare_page, parse_zone_ids
 
 router = APIRouter(prefix="/maps", tags=["maps"])
+logger = logging.getLogger(__name__)
 
 Lang = Annotated[Literal["vi", "en", "zh-CN"] | None, Query(description="page language")]
 Basemap = Annotated[
@@ -28,15 +31,35 @@ Basemap = Annotated[
 ]
 
 
+def _raster_service(state: Any) -> Any:
+    """The app's raster service once built (None without one, or if its build failed)."""
+    rasters = getattr(state, "rasters", None)
+    if rasters is None:
+        return None
+    try:
+        return rasters.ready(state.store)
+    except Exception:  # the maps still work without rasters; the API reports the failure
+        logger.exception("maps without raster overlays and zone analysis")
+        return None
+
+
 def _data(request: Request) -> MapData:
-    """Map data built once per app from the store and the configured reference layers."""
-    cached = getattr(request.app.state, "map_data", None)
-    if cached is None:
-        settings = request.app.state.settings
+    """Map data built from the store, the reference layers and the rasters, once per data revision."""
+    state = request.app.state
+    service = _raster_service(state)
+    revision = None if service is None else service.revision
+    cached = getattr(state, "map_data", None)
+    if cached is None or getattr(state, "map_data_revision", None) != revision:
+        settings = state.settings
+        public = (settings.public_url or "").rstrip("/")
         cached = map_data_from_store(
-            request.app.state.store, boundary_path=settings.boundary_path, rivers_path=settings.rivers_path
+            state.store,
+            boundary_path=settings.boundary_path,
+            rivers_path=settings.rivers_path,
+            assessments=None if service is None else {a.zone_id: a for a in service.assessments},
+            overlays=() if service is None else server_overlays(service, base_url=public),
         )
-        request.app.state.map_data = cached
+        state.map_data, state.map_data_revision = cached, revision
     return cached
 
 

@@ -13,8 +13,10 @@ from geo_industry.maps.assets import vendor_dir
 from geo_industry.maps.base import BASEMAPS, PageContext
 from geo_industry.maps.data import MapData, StoreLike, map_data_from_store
 from geo_industry.maps.pages import MAP_BUILDERS, render, render_zone
+from geo_industry.maps.rasters import static_overlays
 from geo_industry.maps.urls import static_urls
 from geo_industry.maps.zones import zone_rows
+from geo_industry.raster.service import RasterService
 
 Progress = Callable[[int, int, str], None]
 """Called after each page with (pages done, pages in total, file name)."""
@@ -86,6 +88,7 @@ def build_static_site(
     basemap: str = "offline",
     simplify: float = STATIC_SIMPLIFY_DEG,
     progress: Progress | None = None,
+    rasters: Any = None,
 ) -> SiteBuild:
     """Build the static site from the store (``geo-industry maps build -o DIR``).
 
@@ -106,11 +109,27 @@ def build_static_site(
         Tolerance in degrees for lines and polygons embedded in the pages.
     progress
         Callback ``(done, total, file_name)`` after each page, e.g. to drive a progress bar.
+    rasters
+        A :class:`~geo_industry.raster.service.RasterService` whose assessments go on the fact
+        sheets and whose products become image overlays (``rasters/*.png``, EPSG:3857, at most
+        1024 px a side). By default one is built from ``settings`` (``raster_dir``, ``dem_path``,
+        ``rivers_path``); without settings the site has neither.
     """
-    data = map_data_from_store(
-        store,
-        boundary_path=getattr(settings, "boundary_path", None),
-        rivers_path=getattr(settings, "rivers_path", None),
-        simplify=simplify,
-    )
+    own = rasters is None and settings is not None
+    if own:
+        rasters = RasterService.from_settings(settings)
+        rasters.update(store)
+    try:
+        overlays = static_overlays(rasters, Path(out_dir)) if rasters is not None else ()
+        data = map_data_from_store(
+            store,
+            boundary_path=getattr(settings, "boundary_path", None),
+            rivers_path=getattr(settings, "rivers_path", None),
+            simplify=simplify,
+            assessments=None if rasters is None else {a.zone_id: a for a in rasters.assessments},
+            overlays=overlays,
+        )
+    finally:
+        if own:
+            rasters.close()
     return build_site_from_data(data, out_dir, languages=languages, basemap=basemap, progress=progress)

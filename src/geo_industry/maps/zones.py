@@ -19,6 +19,7 @@ from geo_industry.maps.popups import names, precision_text
 from geo_industry.maps.series import entity_rows
 from geo_industry.maps.styles import is_approximate, mode_class, occupancy
 from geo_industry.maps.symbols import LAYER_SYMBOLS, zone_symbol
+from geo_industry.raster.criteria import DEFAULT_MAX_SLOPE_DEG, DISTANCE_CRITERIA
 
 ZONE_LAYERS = ("industrial_zones", "industrial_clusters")
 NEARBY_KM = 20.0
@@ -52,6 +53,9 @@ class ZoneFacts:
     statistics: list[tuple[str, str, str, str]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     contact: list[tuple[str, str]] = field(default_factory=list)
+    contributions: list[tuple[str, str, str]] = field(default_factory=list)
+    """(criterion, value, points) of the suitability score, when the zone was assessed."""
+    analysis_notes: list[str] = field(default_factory=list)
 
 
 def zone_rows(data: MapData) -> list[dict[str, Any]]:
@@ -110,6 +114,45 @@ def _distances(zone_metric: Any, data: MapData, ctx: PageContext) -> list[tuple[
     return result
 
 
+_CRITERION_LAYERS = {"border_gate": ("border_gates",), "railway": ("transport",), "expressway": ("transport",),
+                     "hydropower": ("hydropower_plants",), "copper_mine": ("mines",), "apatite_mine": ("mines",)}
+
+
+def _site_name(data: MapData, layers: tuple[str, ...], site_id: str | None, ctx: PageContext) -> str:
+    for layer in layers:
+        frame = data.layer(layer)
+        found = frame[frame["id"].astype(str) == site_id] if site_id is not None and not frame.empty else frame.iloc[:0]
+        if not found.empty:
+            return names(dict(found.iloc[0]), ctx.lang)[0]
+    return site_id or ctx.t("zone.unknown")
+
+
+def _analysis(facts: ZoneFacts, assessment: Any, data: MapData, ctx: PageContext) -> None:
+    """Distances, mean slope, score and its reasons from the zone's assessment (raster analysis)."""
+    facts.distances = []
+    for criterion in DISTANCE_CRITERIA:
+        km = assessment.distances_km.get(criterion) if assessment is not None else None
+        name = (_site_name(data, _CRITERION_LAYERS[criterion], assessment.nearest.get(criterion), ctx)
+                if km is not None else ctx.t("zone.unknown"))
+        facts.distances.append((ctx.t(f"analysis.criterion.{criterion}"), name,
+                                f"{number(km, ctx.lang, digits=1)} km" if km is not None else "–"))
+    slope = assessment.mean_slope_deg if assessment is not None else None
+    score = assessment.suitability.score if assessment is not None else None
+    facts.rows += [(ctx.t("zone.mean_slope"), f"{number(slope, ctx.lang, digits=1)}°" if slope is not None else "–"),
+                   (ctx.t("zone.score"), number(score, ctx.lang, digits=1) if score is not None else "–")]
+    if assessment is None:
+        return
+    for c in assessment.suitability.contributions:
+        value = f"{number(c.value, ctx.lang, digits=1)} {'°' if c.criterion == 'slope' else 'km'}"
+        facts.contributions.append((ctx.t(f"analysis.criterion.{c.criterion}"), value,
+                                    f"+{number(c.contribution, ctx.lang, digits=1)}"))
+    if assessment.suitability.excluded_by:
+        facts.analysis_notes.append(ctx.t("zone.excluded_steep", max=f"{DEFAULT_MAX_SLOPE_DEG:g}"))
+    if assessment.suitability.missing:
+        labels = ", ".join(ctx.t(f"analysis.criterion.{c}") for c in assessment.suitability.missing)
+        facts.analysis_notes.append(ctx.t("zone.missing", criteria=labels))
+
+
 def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFacts:
     """Collect and format the facts of one zone for ``ctx.lang``."""
     primary, other = names(row, ctx.lang)
@@ -155,6 +198,8 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
     if geom is not None and not is_missing(geom):
         zone_metric = gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(METRIC_CRS).iloc[0]
     facts.distances = _distances(zone_metric, data, ctx)
+    if data.assessments:  # the raster analysis' distances replace the quick planar ones
+        _analysis(facts, data.assessments.get(zone_id), data, ctx)
     facts.nearby_mines = _within(zone_metric, _metric(data.layer("mines")), ctx)
     facts.nearby_power = _within(
         zone_metric,

@@ -36,6 +36,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo_industry.raster.analysis import Ranking, ZoneAssessment, assess_zones, rank_zones
 from geo_industry.raster.build import BuildConfig, BuildResult, ProgressCallback, build_rasters
+from geo_industry.raster.criteria import DISTANCE_CRITERIA
 from geo_industry.raster.errors import RasterError, TerrainNotConfiguredError, UnknownProductError
 from geo_industry.raster.grid import DEFAULT_METRIC_CRS
 from geo_industry.raster.layers import target_layers
@@ -54,6 +55,7 @@ __all__ = [
     "ZONE_LAYERS",
     "RasterService",
     "area_of_interest",
+    "zone_record",
 ]
 
 logger = logging.getLogger(__name__)
@@ -298,6 +300,25 @@ class RasterService:
         """Zones ranked for a profile id or custom weights (criterion → weight)."""
         return rank_zones(self.assessments, profile=profile, base=self.config.suitability)
 
+    def zone_table(self) -> gpd.GeoDataFrame:
+        """One row per assessed zone: distances, nearest ids, mean slope, balanced score, rank, reasons.
+
+        Flat columns (``distance_border_gate_km``, ``nearest_border_gate`` …) for CSV and GIS;
+        ``explanation`` spells out each criterion's contribution.
+        """
+        ranked = {z.zone_id: z for z in self.ranking("balanced").zones} if self.assessments else {}
+        layers = dict(zip(self.zones["id"].astype(str), self.zones["layer"], strict=True))
+        geometry = dict(zip(self.zones["id"].astype(str), self.zones.geometry, strict=True))
+        rows = []
+        for assessment in self.assessments:
+            place = ranked.get(assessment.zone_id)
+            rows.append({**zone_record(assessment, layers.get(assessment.zone_id)),
+                         "rank": None if place is None else place.rank,
+                         "explanation": None if place is None else place.explanation})
+        frame = pd.DataFrame(rows)
+        return gpd.GeoDataFrame(frame, geometry=[geometry.get(z) for z in frame.get("zone_id", [])],
+                                crs="EPSG:4326")
+
     def zonal(self, product: str, *, zones: gpd.GeoDataFrame | BaseGeometry, zones_crs: object = "EPSG:4326",
               percentiles: Sequence[float] = (10, 50, 90)) -> list[ZonalStatistics]:
         """Zonal statistics of a built product per zone (GeoDataFrame with ``id``) or for one geometry."""
@@ -305,6 +326,19 @@ class RasterService:
         assert self.result is not None
         return zonal_statistics(self.result.out_dir / info.file, zones=zones, zones_crs=zones_crs,
                                 percentiles=percentiles)
+
+
+def zone_record(assessment: ZoneAssessment, layer: str | None) -> dict[str, Any]:
+    """Flat properties of an assessed zone: one distance and one nearest id per criterion, slope, score."""
+    record: dict[str, Any] = {"zone_id": assessment.zone_id, "layer": layer, "kind": assessment.kind,
+                              "name_vi": assessment.name_vi, "name_en": assessment.name_en}
+    for criterion in DISTANCE_CRITERIA:
+        record[f"distance_{criterion}_km"] = assessment.distances_km.get(criterion)
+        record[f"nearest_{criterion}"] = assessment.nearest.get(criterion)
+    record.update({"mean_slope_deg": assessment.mean_slope_deg, "score": assessment.suitability.score,
+                   "excluded_by": "; ".join(assessment.suitability.excluded_by) or None,
+                   "missing": "; ".join(f"{k}: {v}" for k, v in assessment.suitability.missing.items()) or None})
+    return record
 
 
 def _meta_id(meta: Any) -> str:
