@@ -63,6 +63,8 @@ class UploadedLayer:
 
 def _sniff(content: bytes) -> str:
     if content.startswith(b"SQLite format 3\x00"):
+        if content[68:72] != b"GPKG":  # the application_id every GeoPackage carries
+            raise InvalidFeature("the upload is an SQLite database but not a GeoPackage (application_id)")
         return "GeoPackage"
     if content.startswith(b"PK\x03\x04"):
         return "zipped Shapefile"

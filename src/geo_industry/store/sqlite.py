@@ -596,7 +596,7 @@ def _loads(text: str | None) -> Any:
 
 
 def _feature_id(feature: Mapping[str, Any], fallback: str | None) -> str:
-    if not isinstance(feature, Mapping):
+    if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
         raise InvalidFeature("the body must be a GeoJSON Feature object")
     properties = feature.get("properties") if isinstance(feature.get("properties"), Mapping) else {}
     feature_id = feature.get("id") or (properties or {}).get("id") or fallback

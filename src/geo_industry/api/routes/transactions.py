@@ -105,8 +105,8 @@ def _statistics_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     for number, row in enumerate(rows, start=1):
         if any(isinstance(v, dict | list) for v in row.values()):
             raise InvalidFeature(f"statistics row {number} holds a nested value; cells must be text or numbers")
-    frame = pd.DataFrame(rows, dtype=object).fillna("")
-    return frame.astype(str)
+    text = [{name: "" if value is None else str(value) for name, value in row.items()} for row in rows]
+    return pd.DataFrame(text, dtype=object).fillna("").astype(str)
 
 
 StatisticsRowsDep = Annotated[pd.DataFrame, Depends(statistics_rows)]
