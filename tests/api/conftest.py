@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from tests.conftest import DEM_TIF, MERGED_BOUNDARY, RIVERS
 
 from geo_industry.api import create_app
 from geo_industry.settings import Settings, default_data_dir
@@ -195,10 +196,19 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def settings(data_dir: Path) -> Settings:
-    """Settings built explicitly (no environment, no .env file)."""
+def settings(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings built explicitly (no environment, no .env file); rasters built in a temporary folder."""
     return Settings(data_dir=data_dir, cors_origins=["https://planner.example.vn"],
-                    _env_file=None)  # type: ignore[call-arg]
+                    raster_dir=tmp_path_factory.mktemp("rasters"), _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def dem_client(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The real app with the shared DEM and rivers configured (terrain products built once per session)."""
+    settings = Settings(data_dir=data_dir, dem_path=DEM_TIF, rivers_path=RIVERS, boundary_path=MERGED_BOUNDARY,
+                        raster_dir=tmp_path_factory.mktemp("dem-rasters"), _env_file=None)  # type: ignore[call-arg]
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,8 @@ Modules, lowest level first:
 - :mod:`~geo_industry.raster.layers`, :mod:`~geo_industry.raster.analysis`,
   :mod:`~geo_industry.raster.profiles`, :mod:`~geo_industry.raster.valuechain`: zone analysis,
   investor rankings and mine → plant links.
+- :mod:`~geo_industry.raster.service`: all of the above for one data revision of a store, as the
+  API, the maps and ``geo-industry analyse`` use it.
 """
 
 from geo_industry.raster.accessibility import DistanceRaster, distance_raster
@@ -42,6 +44,7 @@ from geo_industry.raster.errors import (
     NotARasterError,
     PointOutsideRasterError,
     RasterError,
+    TerrainNotConfiguredError,
     TileOutsideBoundsError,
     UnknownProductError,
     UnknownProfileError,
@@ -51,6 +54,7 @@ from geo_industry.raster.layers import load_layers, target_layers
 from geo_industry.raster.manifest import ProductInfo
 from geo_industry.raster.products import PRODUCTS, Legend, LegendStop, legend_for
 from geo_industry.raster.profiles import PROFILES, InvestorProfile, profile_config
+from geo_industry.raster.service import RasterService
 from geo_industry.raster.suitability import (
     SuitabilityConfig,
     SuitabilityExplanation,
@@ -73,8 +77,9 @@ __all__ = [
     "EmptyTargetsError", "EmptyZoneError", "InvalidParameterError", "InvestorProfile", "Legend",
     "LegendStop", "MissingCRSError", "NoCoverageError", "NotARasterError", "PRODUCTS",
     "PROFILES", "PointOutsideRasterError", "PointValue", "ProductInfo", "ProductReader",
-    "RankedZone", "Ranking", "RasterError", "RasterGrid", "SuitabilityConfig",
-    "SuitabilityExplanation", "SuitabilitySurface", "TILE_MATRIX_SETS", "TileOutsideBoundsError",
+    "RankedZone", "Ranking", "RasterError", "RasterGrid", "RasterService", "SuitabilityConfig",
+    "SuitabilityExplanation", "SuitabilitySurface", "TILE_MATRIX_SETS", "TerrainNotConfiguredError",
+    "TileOutsideBoundsError",
     "UnknownProductError", "UnknownProfileError", "ValueChainLink", "ZonalStatistics",
     "ZoneAssessment", "assess_zones", "build_rasters", "distance_raster", "hillshade",
     "is_valid_cog", "legend_for", "link_value_chain", "list_products", "load_dem",

@@ -20,8 +20,8 @@ CONFORMS_TO: tuple[str, ...] = ()
 router = APIRouter(prefix="/analysis", tags=["Analysis"], dependencies=[Depends(reject_unknown_params)])
 
 
-@router.get("/zones", operation_id="getZoneAnalysis", summary="Zone analysis", response_model=GeoJSONCollection,
-            response_class=GeoJSONResponse)
+@router.get("/zones", operation_id="getZoneAnalysis", summary="Zone analysis",
+            responses={200: {"model": GeoJSONCollection}}, response_class=GeoJSONResponse)
 async def zones(service: RastersDep, urls: UrlsDep) -> Response:
     """Every industrial zone, economic-zone area and cluster: distances (km) to the nearest border gate,
     railway, expressway, hydropower plant, copper and apatite mine, mean slope, suitability score and
@@ -30,14 +30,14 @@ async def zones(service: RastersDep, urls: UrlsDep) -> Response:
 
 
 @router.get("/profiles", operation_id="getInvestorProfiles", summary="Investor profiles",
-            response_model=list[InvestorProfile], response_class=JSONResponse)
+            responses={200: {"model": list[InvestorProfile]}}, response_class=JSONResponse)
 async def profiles() -> Response:
     """The investor profiles rankings can use, with their weights."""
     return JSONResponse([p.model_dump(mode="json") for p in PROFILES.values()])
 
 
 @router.get("/rankings", operation_id="getZoneRankings", summary="Zones ranked for an investor",
-            response_model=GeoJSONCollection, response_class=GeoJSONResponse)
+            responses={200: {"model": GeoJSONCollection}}, response_class=GeoJSONResponse)
 async def rankings(params: RankingParamsDep, service: RastersDep, urls: UrlsDep) -> Response:
     """Zones ranked by score for a profile (or custom `weights`), each with the explanation of its score."""
     ranking = service.ranking(params.choice())
@@ -45,7 +45,7 @@ async def rankings(params: RankingParamsDep, service: RastersDep, urls: UrlsDep)
 
 
 @router.get("/value-chain", operation_id="getValueChain", summary="Value chain: mines to plants",
-            response_model=GeoJSONCollection, response_class=GeoJSONResponse)
+            responses={200: {"model": GeoJSONCollection}}, response_class=GeoJSONResponse)
 async def value_chain(service: RastersDep, urls: UrlsDep) -> Response:
     """Links from each mine to the nearest plant of each processing stage of its ore (LineStrings),
     with the capacity utilisation (output / capacity) of mine and plant per year where known."""

@@ -58,23 +58,23 @@ class TileMatrixSetNotFound(NotFound):
     """No tile matrix set with that id."""
 
 
-@router.get("/rasters", operation_id="getRasters", summary="Raster products", response_model=RasterList,
-            response_class=JSONResponse)
+@router.get("/rasters", operation_id="getRasters", summary="Raster products",
+            responses={200: {"model": RasterList}}, response_class=JSONResponse)
 async def rasters(service: RastersDep, urls: UrlsDep) -> Response:
     """Every built raster with bounds, CRS, resolution, units, legend, value range and links."""
     return JSONResponse(raster_list(service, urls))
 
 
-@router.get("/rasters/{product}", operation_id="getRaster", summary="Raster product", response_model=RasterMeta,
-            response_class=JSONResponse)
+@router.get("/rasters/{product}", operation_id="getRaster", summary="Raster product",
+            responses={200: {"model": RasterMeta}}, response_class=JSONResponse)
 async def raster(product: ProductId, service: RastersDep, urls: UrlsDep) -> Response:
     """One raster's metadata (terrain products need a DEM: `GEO_INDUSTRY_DEM_PATH`)."""
     return JSONResponse(raster_meta(service.product(product), urls))
 
 
 @router.get("/rasters/{product}/legend", operation_id="getRasterLegend", summary="Raster legend",
-            response_model=Legend, response_class=JSONResponse,
-            responses={200: {"content": {SVG: {"schema": {"type": "string"}}}}})
+            response_class=JSONResponse,
+            responses={200: {"model": Legend, "content": {SVG: {"schema": {"type": "string"}}}}})
 async def legend(product: ProductId, service: RastersDep, out: LegendFormat) -> Response:
     """What the tile colours mean: stops of value and colour (`f=svg` for a drawn legend)."""
     drawn = service.reader(product).legend
@@ -116,7 +116,7 @@ async def tile_tms(
 
 
 @router.get("/tileMatrixSets", operation_id="getTileMatrixSets", summary="Tile matrix sets",
-            response_model=TileMatrixSets, response_class=JSONResponse)
+            responses={200: {"model": TileMatrixSets}}, response_class=JSONResponse)
 async def tile_matrix_set_list(urls: UrlsDep) -> Response:
     """The tile matrix sets raster tiles can be asked in."""
     return JSONResponse(tile_matrix_sets(urls))
@@ -137,7 +137,7 @@ async def tile_matrix_set(
 
 
 @router.get("/rasters/{product}/point", operation_id="getRasterPoint", summary="Raster value at a point",
-            response_model=PointValue, response_class=JSONResponse)
+            responses={200: {"model": PointValue}}, response_class=JSONResponse)
 async def point(product: ProductId, params: PointParamsDep, service: RastersDep) -> Response:
     """The product's value at (x, y) in any supported CRS (null where the raster has no data)."""
     crs = params.supported_crs
@@ -146,7 +146,7 @@ async def point(product: ProductId, params: PointParamsDep, service: RastersDep)
 
 
 @router.get("/rasters/{product}/zonal", operation_id="getRasterZonalStatistics",
-            summary="Zonal statistics per feature of a collection", response_model=ZonalResult,
+            summary="Zonal statistics per feature of a collection", responses={200: {"model": ZonalResult}},
             response_class=JSONResponse)
 async def zonal(product: ProductId, zones: ZonesIdDep, params: ZonalParamsDep, store: StoreDep,
                 service: RastersDep) -> Response:
@@ -160,7 +160,8 @@ async def zonal(product: ProductId, zones: ZonesIdDep, params: ZonalParamsDep, s
 
 
 @router.post("/rasters/{product}/zonal", operation_id="postRasterZonalStatistics",
-             summary="Zonal statistics of your polygons", response_model=ZonalResult, response_class=JSONResponse,
+             summary="Zonal statistics of your polygons", responses={200: {"model": ZonalResult}},
+             response_class=JSONResponse,
              openapi_extra={"requestBody": {"required": True, "content": {"application/geo+json": {
                  "schema": {"type": "object"}}, "application/json": {"schema": {"type": "object"}}}}})
 async def zonal_polygons(product: ProductId, polygons: UserPolygonsDep, params: ZonalBodyParamsDep,

@@ -1,0 +1,128 @@
+"""Analysis routes through the real app with the DEM: zone assessments, rankings, value chain.
+
+Distances are checked against pyproj geodesic distances; rankings against their own scores.
+"""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+from pyproj import Geod
+
+from geo_industry.api.raster_documents import GeoJSONCollection
+from geo_industry.raster.profiles import PROFILES
+
+_GEOD = Geod(ellps="WGS84")
+
+
+def test_every_zone_and_cluster_is_assessed(dem_client: TestClient) -> None:
+    store = dem_client.app.state.store  # type: ignore[attr-defined]
+    body = GeoJSONCollection.model_validate(dem_client.get("/analysis/zones").json())
+    expected = {str(i) for layer in ("industrial_zones", "industrial_clusters") for i in store.frame(layer)["id"]}
+    assert {f["id"] for f in body.features} == expected
+    first = body.features[0]["properties"]
+    assert {"distance_border_gate_km", "nearest_border_gate", "mean_slope_deg", "score", "contributions"} <= set(first)
+
+
+def test_distances_agree_with_geodesic_distances(dem_client: TestClient) -> None:
+    store = dem_client.app.state.store  # type: ignore[attr-defined]
+    gates = store.frame("border_gates").set_index("id")
+    checked = 0
+    for feature in dem_client.get("/analysis/zones").json()["features"]:
+        props, geometry = feature["properties"], feature["geometry"]
+        if geometry is None or geometry["type"] != "Point" or props["nearest_border_gate"] is None:
+            continue
+        gate = gates.geometry[props["nearest_border_gate"]]
+        lon, lat = geometry["coordinates"][:2]
+        _, _, metres = _GEOD.inv(lon, lat, gate.x, gate.y)
+        assert props["distance_border_gate_km"] == pytest.approx(metres / 1000, rel=0.01, abs=0.01)
+        checked += 1
+    assert checked >= 1
+
+
+def test_score_is_the_sum_of_contributions(dem_client: TestClient) -> None:
+    for feature in dem_client.get("/analysis/zones").json()["features"]:
+        props = feature["properties"]
+        if props["score"] is not None:
+            assert props["score"] == pytest.approx(sum(c["contribution"] for c in props["contributions"]), abs=0.01)
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+def test_rankings_per_profile_are_ordered_and_explained(dem_client: TestClient, profile: str) -> None:
+    body = dem_client.get("/analysis/rankings", params={"profile": profile}).json()
+    assert body["profile"] == profile and body["weights"]
+    ranked = [f["properties"] for f in body["features"]]
+    assert [p["rank"] for p in ranked] == list(range(1, len(ranked) + 1))
+    scores = [p["score"] for p in ranked if p["score"] is not None and not p["excluded_by"]]
+    assert scores == sorted(scores, reverse=True)
+    assert ranked[0]["explanation"].startswith("score ")
+
+
+def test_custom_weights(dem_client: TestClient) -> None:
+    body = dem_client.get("/analysis/rankings", params={"weights": "border_gate:3,slope:1"}).json()
+    assert body["profile"] == "custom" and body["weights"] == {"border_gate": 0.75, "slope": 0.25}
+    top = body["features"][0]["properties"]
+    assert {c["criterion"] for c in top["contributions"]} == {"border_gate", "slope"}
+
+
+def test_weights_change_the_order(dem_client: TestClient) -> None:
+    def order(weights: str) -> list[str]:
+        return [f["id"] for f in dem_client.get("/analysis/rankings", params={"weights": weights}).json()["features"]]
+
+    assert order("border_gate:1") != order("apatite_mine:1")
+
+
+@pytest.mark.parametrize("params", [
+    {"weights": "border_gate:0.4,airport:0.6"},
+    {"weights": "border_gate:-1"},
+    {"weights": "border_gate"},
+    {"weights": "border_gate:0,slope:0"},
+    {"profile": "steelmaker"},
+    {"profile": "balanced", "weights": "slope:1"},
+    {"ranking": "balanced"},
+])
+def test_bad_ranking_parameters_are_400(dem_client: TestClient, params: dict[str, str]) -> None:
+    response = dem_client.get("/analysis/rankings", params=params)
+    assert response.status_code == 400
+    assert response.json()["code"] == "InvalidParameterValue"
+
+
+def test_profiles(dem_client: TestClient) -> None:
+    assert [p["id"] for p in dem_client.get("/analysis/profiles").json()] == list(PROFILES)
+
+
+def test_value_chain_links_mines_to_plants(dem_client: TestClient) -> None:
+    store = dem_client.app.state.store  # type: ignore[attr-defined]
+    body = GeoJSONCollection.model_validate(dem_client.get("/analysis/value-chain").json())
+    assert body.features
+    mines, plants = set(store.frame("mines")["id"]), set(store.frame("processing_plants")["id"])
+    for feature in body.features:
+        props = feature["properties"]
+        assert props["mine_id"] in mines and props["plant_id"] in plants
+        if feature["geometry"] is not None:
+            line = shapely.geometry.shape(feature["geometry"])
+            (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
+            _, _, metres = _GEOD.inv(x0, y0, x1, y1)
+            assert metres / 1000 == pytest.approx(props["distance_km"], rel=0.01, abs=0.05)
+        for use in props["mine_utilisation"] + props["plant_utilisation"]:
+            assert use["utilisation"] == pytest.approx(use["output"] / use["capacity"], rel=1e-3)
+
+
+def test_zone_feature_carries_its_analysis(dem_client: TestClient) -> None:
+    zones = dem_client.get("/analysis/zones").json()["features"]
+    zone = next(f for f in zones if f["properties"]["layer"] == "industrial_zones")
+    feature = dem_client.get(f"/collections/industrial_zones/items/{zone['id']}").json()
+    assert feature["analysis"]["zone_id"] == zone["id"]
+    assert feature["analysis"]["suitability"]["score"] == zone["properties"]["score"]
+
+
+def test_other_features_have_no_analysis(dem_client: TestClient) -> None:
+    mine = dem_client.get("/collections/mines/items", params={"limit": 1}).json()["features"][0]
+    assert "analysis" not in dem_client.get(f"/collections/mines/items/{mine['id']}").json()
+
+
+def test_analysis_works_without_a_dem(client: TestClient) -> None:
+    props = client.get("/analysis/zones").json()["features"][0]["properties"]
+    assert props["mean_slope_deg"] is None and "slope" in props["missing"]
+    assert client.get("/analysis/rankings", params={"profile": "agro_processing"}).status_code == 200
