@@ -48,6 +48,8 @@ def output_geometries(geoms: np.ndarray, crs: SupportedCRS) -> np.ndarray:
 def properties_of(frame: pd.DataFrame, names: Sequence[str] | None) -> list[dict[str, Any]]:
     """Row properties as JSON-ready dicts (all non-geometry columns, or ``names``)."""
     columns = [c for c in frame.columns if c != frame.geometry.name] if names is None else list(names)
+    if not columns:
+        return [{} for _ in range(len(frame))]
     data = frame[columns]
     rows = []
     for values in data.itertuples(index=False, name=None):
