@@ -17,15 +17,6 @@ import pandas as pd
 
 from geo_industry.i18n import data_language
 
-LAYER_ORDER = (
-    "industrial_zones",
-    "industrial_clusters",
-    "mines",
-    "processing_plants",
-    "hydropower_plants",
-    "border_gates",
-    "transport",
-)
 STATISTICS_COLUMNS = (
     "indicator",
     "entity",

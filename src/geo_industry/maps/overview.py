@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import folium
 
+from geo_industry.catalog import LAYER_IDS
 from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map
 from geo_industry.maps.controls import Legend, SearchControl
-from geo_industry.maps.data import LAYER_ORDER, MapData
+from geo_industry.maps.data import MapData
 from geo_industry.maps.layers import add_site_layer, site_layer
 from geo_industry.maps.rasters import add_raster_overlays
 from geo_industry.maps.symbols import LAYER_SYMBOLS, legend_section
@@ -31,7 +32,7 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
     m = new_map(data, ctx)
     add_page_chrome(m, ctx, page="overview", title=title, lang_url=lang_urls(ctx, "overview"))
     sections, search = [], []
-    for layer_id in LAYER_ORDER:
+    for layer_id in LAYER_IDS:
         frame = data.layer(layer_id)
         if frame.empty:
             continue

@@ -8,10 +8,11 @@ from typing import Any
 import folium
 import pandas as pd
 
+from geo_industry.catalog import LAYER_IDS
 from geo_industry.maps.base import PageContext, add_page_chrome, frame_geojson, lang_urls, new_map
 from geo_industry.maps.charts import Bar, bar_chart_svg
 from geo_industry.maps.controls import Panel
-from geo_industry.maps.data import LAYER_ORDER, MapData
+from geo_industry.maps.data import MapData
 from geo_industry.maps.format import indicator_label, quantity
 from geo_industry.maps.popups import names
 from geo_industry.maps.series import latest
@@ -35,7 +36,7 @@ def production_value(statistics: pd.DataFrame) -> dict[str, list[Bar]]:
 
 
 def _site_index(data: MapData) -> dict[str, dict[str, Any]]:
-    return {str(r["id"]): dict(r) for layer in LAYER_ORDER for _, r in data.layer(layer).iterrows()}
+    return {str(r["id"]): dict(r) for layer in LAYER_IDS for _, r in data.layer(layer).iterrows()}
 
 
 def site_outputs_table(data: MapData, ctx: PageContext) -> str:
