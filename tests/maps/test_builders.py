@@ -233,3 +233,14 @@ def test_static_build(map_data, tmp_path):
     assert (tmp_path / "zone-kcn_tang_loong.en.html").is_file()
     assert progress[-1][:2] == (len(build.pages), len(build.pages))
     assert (tmp_path / "overview.vi.html").stat().st_size < 1_000_000
+
+
+def test_fact_sheet_reads_only_schema_fields(map_data):
+    """Occupancy from occupancy_pct, industries from priority_sectors; available land has no field."""
+    from geo_industry.maps.zones import find_zone, zone_facts
+
+    row = {**find_zone(map_data, "kcn_tang_loong"), "available_land_ha": 5.0, "industries": "guessed"}
+    rows = dict(zone_facts(row, map_data, PageContext(lang="en")).rows)
+    assert rows["Occupancy"] == "85 %"
+    assert rows["Available land"] == "not published"
+    assert rows["Permitted industries"] == "not published"

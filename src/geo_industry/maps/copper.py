@@ -19,7 +19,7 @@ from geo_industry.maps.data import MapData
 from geo_industry.maps.format import is_missing, number
 from geo_industry.maps.layers import Symbol, add_site_layer, site_layer
 from geo_industry.maps.markers import symbol_svg
-from geo_industry.maps.styles import commodity_class, flow_weight, mode_class
+from geo_industry.maps.styles import commodity_class, flow_weight, plant_type_class, transport_class
 
 STAGES = ("mine", "concentrator", "smelter", "exit")
 STAGE_COLORS = {"mine": "#b5651d", "concentrator": "#e08e45", "smelter": "#8c2d04", "exit": "#252525"}
@@ -37,21 +37,22 @@ class Flow:
     tonnes: dict[int, float]
 
 
-def _text(row: dict[str, Any], *fields: str) -> str:
-    return " ".join(str(row.get(f) or "") for f in fields).lower()
-
-
 def stage_of(row: dict[str, Any], layer_id: str) -> str | None:
-    """The chain stage of a site, or ``None`` when it is not part of the copper chain."""
-    text = _text(row, "name_vi", "name_en", "sector", "product", "plant_type", "commodity")
+    """The chain stage of a site, or ``None`` when it is not part of the copper chain.
+
+    Mines by ``commodity`` (``copper_ore``); plants by ``plant_type`` (``concentrator`` or
+    ``smelter``) whose ``product`` names copper; every border gate and rail station is an exit.
+    """
     if layer_id == "mines":
         return "mine" if commodity_class(row) == "copper" else None
-    if layer_id == "processing_plants" and ("copper" in text or "đồng" in text):
-        return "concentrator" if ("concentrat" in text or "tuyển" in text) else "smelter"
+    if layer_id == "processing_plants":
+        plant_type = plant_type_class(row)
+        makes_copper = "copper" in str(row.get("product") or "").lower()
+        return plant_type if plant_type in ("concentrator", "smelter") and makes_copper else None
     if layer_id == "border_gates":
         return "exit"
-    if layer_id == "transport" and row.get("geometry") is not None and row["geometry"].geom_type == "Point":
-        return "exit" if mode_class({**row, "geometry_type": "Point"}) == "station" else None
+    if layer_id == "transport":
+        return "exit" if transport_class(row) == "rail_station" else None
     return None
 
 

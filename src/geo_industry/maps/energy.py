@@ -18,14 +18,16 @@ from geo_industry.maps.layers import Symbol, add_site_layer, site_layer
 from geo_industry.maps.markers import symbol_svg
 from geo_industry.maps.styles import GWH_STYLES, gwh_class, installed_mw, mw_radius
 
-GWH_UNITS = ("million_kwh", "GWh", "gwh")
+ELECTRICITY_OUTPUT = "electricity_output"
+"""The statistics indicator of annual electricity output (unit ``million_kwh`` = GWh)."""
 
 
 def output_gwh(statistics: pd.DataFrame) -> pd.DataFrame:
     """Annual electricity output rows (million kWh = GWh), one per entity and year, actual first."""
     if statistics.empty:
         return statistics.assign(gwh=pd.Series(dtype=float))
-    rows = statistics[statistics["unit"].isin(GWH_UNITS) & statistics["basis"].ne("target")]
+    rows = statistics[statistics["indicator"].eq(ELECTRICITY_OUTPUT) & statistics["unit"].eq("million_kwh")]
+    rows = rows[rows["basis"].ne("target")]
     rows = rows[rows["period"].fillna("FY").eq("FY")].dropna(subset=["value"])
     rows = rows.assign(_rank=rows["basis"].map({"actual": 0}).fillna(1)).sort_values(["entity", "year", "_rank"])
     return rows.drop_duplicates(["entity", "year"]).assign(gwh=lambda f: f["value"].astype(float))

@@ -1,7 +1,10 @@
 """How each layer looks: classes, colours, marker shapes and sizes, decided from feature fields.
 
 Every visual class a builder draws comes from these tables, so the legends (built from the
-same tables) always match the map.
+same tables) always match the map. Classes are read from exactly one field of the curated
+schema (``data/geo/catalog.json``, docs/data-model.md) per concept: ``occupancy_pct``,
+``commodity``, ``plant_type``, ``transport_type``, ``installed_mw``. A missing value is shown
+as unknown, never guessed from another field.
 """
 
 from __future__ import annotations
@@ -36,19 +39,28 @@ COMMODITY_STYLES: dict[str, Style] = {
     "iron": Style("commodity.iron", "#7f2704", "square"),
     "other": Style("commodity.other", "#525252", "triangle"),
 }
-PRODUCT_STYLES: dict[str, Style] = {
-    "copper": Style("product.copper", "#b5651d", "hexagon"),
-    "fertiliser": Style("product.fertiliser", "#33a02c", "hexagon"),
-    "iron_steel": Style("product.iron_steel", "#7f2704", "hexagon"),
-    "other": Style("product.other", "#525252", "hexagon"),
+PLANT_TYPE_STYLES: dict[str, Style] = {
+    "smelter": Style("plant_type.smelter", "#8c2d04", "hexagon"),
+    "concentrator": Style("plant_type.concentrator", "#e08e45", "hexagon"),
+    "fertiliser": Style("plant_type.fertiliser", "#33a02c", "hexagon"),
+    "chemical": Style("plant_type.chemical", "#1b9e77", "hexagon"),
+    "steel": Style("plant_type.steel", "#7f2704", "hexagon"),
+    "building_materials": Style("plant_type.building_materials", "#8c6d31", "hexagon"),
+    "non_metallic_minerals": Style("plant_type.non_metallic_minerals", "#9e9ac8", "hexagon"),
+    "agro_forest": Style("plant_type.agro_forest", "#66a61e", "hexagon"),
+    "other": Style("plant_type.other", "#525252", "hexagon"),
 }
-MODE_STYLES: dict[str, Style] = {
-    "railway": Style("mode.railway", "#252525", "line"),
-    "expressway": Style("mode.expressway", "#e6550d", "line"),
-    "road": Style("mode.road", "#969696", "line"),
-    "station": Style("mode.station", "#252525", "circle"),
-    "other": Style("mode.other", "#969696", "circle"),
+"""Processing plants by ``plant_type`` (the schema's enum, in its order)."""
+TRANSPORT_STYLES: dict[str, Style] = {
+    "railway": Style("transport_type.railway", "#252525", "line"),
+    "expressway": Style("transport_type.expressway", "#e6550d", "line"),
+    "rail_station": Style("transport_type.rail_station", "#252525", "circle"),
+    "expressway_ic": Style("transport_type.expressway_ic", "#e6550d", "circle"),
+    "airport": Style("transport_type.airport", "#3f007d", "triangle"),
+    "inland_port": Style("transport_type.inland_port", "#2171b5", "square"),
+    "other": Style("transport_type.other", "#969696", "circle"),
 }
+"""Transport by ``transport_type``; ``other`` only for a missing or unknown value."""
 GWH_STYLES: dict[str, Style] = {
     "high": Style("gwh.high", "#08306b"),
     "mid": Style("gwh.mid", "#2171b5"),
@@ -60,53 +72,25 @@ BORDER_GATE_STYLE = Style("layer.border_gates", "#d7301f", "star")
 BOUNDARY_COLOR = "#636363"
 RIVER_COLOR = "#4a90c2"
 
-_COMMODITY_WORDS = {
-    "copper": ("copper", "đồng", "cu "),
-    "apatite": ("apatit", "phosph", "phốt"),
-    "iron": ("iron", "sắt", "magnetit", "hematit"),
-}
-_PRODUCT_WORDS = {
-    "copper": ("copper", "đồng", "cathode"),
-    "fertiliser": ("phosph", "fertil", "dap", "map ", "apatit", "phân", "yellow p", "lân"),
-    "iron_steel": ("steel", "iron", "thép", "gang", "sắt", "billet"),
-}
-_MODE_WORDS = {
-    "station": ("station", "ga ", "port", "airport"),
-    "railway": ("rail", "sắt"),
-    "expressway": ("expressway", "cao tốc", "motorway"),
-    "road": ("road", "highway", "đường", "ql", "national"),
-}
-
-
-def _text(row: Mapping[str, Any], *names: str) -> str:
-    parts = [str(row.get(name) or "") for name in names]
-    return " ".join(parts).lower() + " "
-
-
-def _first_match(text: str, table: Mapping[str, tuple[str, ...]], default: str) -> str:
-    for cls, words in table.items():
-        if any(word in text for word in words):
-            return cls
-    return default
+COMMODITY_CLASSES = {"copper_ore": "copper", "apatite": "apatite", "iron_ore": "iron"}
+"""``commodity`` slugs drawn with their own colour; every other slug is ``other``."""
 
 
 def commodity_class(row: Mapping[str, Any]) -> str:
-    """Mine class for colour and shape: ``copper``, ``apatite``, ``iron`` or ``other``."""
-    return _first_match(_text(row, "commodity", "mineral_group", "sector"), _COMMODITY_WORDS, "other")
+    """Mine class from ``commodity``: ``copper``, ``apatite``, ``iron`` or ``other``."""
+    return COMMODITY_CLASSES.get(str(row.get("commodity") or ""), "other")
 
 
-def product_class(row: Mapping[str, Any]) -> str:
-    """Processing-plant class: ``copper``, ``fertiliser``, ``iron_steel`` or ``other``."""
-    text = _text(row, "product", "plant_type", "sector", "commodity")
-    return _first_match(text, _PRODUCT_WORDS, "other")
+def plant_type_class(row: Mapping[str, Any]) -> str:
+    """Processing-plant class: its ``plant_type`` (``other`` when missing)."""
+    value = str(row.get("plant_type") or "")
+    return value if value in PLANT_TYPE_STYLES else "other"
 
 
-def mode_class(row: Mapping[str, Any]) -> str:
-    """Transport class: ``station``, ``railway``, ``expressway``, ``road`` or ``other``."""
-    text = _text(row, "mode", "kind_detail", "sector")
-    if row.get("geometry_type") == "Point" and "rail" in text:
-        return "station"
-    return _first_match(text, _MODE_WORDS, "other")
+def transport_class(row: Mapping[str, Any]) -> str:
+    """Transport class: its ``transport_type`` (``other`` when missing)."""
+    value = str(row.get("transport_type") or "")
+    return value if value in TRANSPORT_STYLES else "other"
 
 
 def _number(value: Any) -> float | None:
@@ -117,16 +101,9 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
-OCCUPANCY_FIELDS = ("occupancy_pct", "occupancy_rate", "latest_occupancy_rate", "latest_occupancy")
-
-
 def occupancy(row: Mapping[str, Any]) -> float | None:
-    """The zone's occupancy in percent from the first occupancy field present, or ``None``."""
-    for name in OCCUPANCY_FIELDS:
-        value = _number(row.get(name))
-        if value is not None:
-            return value * 100 if 0 < value <= 1 and name.endswith("_rate") else value
-    return None
+    """The zone's ``occupancy_pct`` (percent), or ``None`` when not published."""
+    return _number(row.get("occupancy_pct"))
 
 
 def occupancy_class(percent: float | None) -> str:
@@ -148,11 +125,8 @@ def gwh_class(gwh: float | None) -> str:
 
 
 def installed_mw(row: Mapping[str, Any]) -> float | None:
-    """Installed capacity in MW from ``installed_mw`` or a ``capacity_value`` given in MW."""
-    value = _number(row.get("installed_mw"))
-    if value is None and str(row.get("capacity_unit") or "").upper() == "MW":
-        value = _number(row.get("capacity_value"))
-    return value
+    """Installed capacity in MW (``installed_mw``), or ``None`` when not published."""
+    return _number(row.get("installed_mw"))
 
 
 def mw_radius(mw: float | None) -> float:
@@ -178,13 +152,8 @@ def is_approximate(row: Mapping[str, Any]) -> bool:
 
 
 def uncertainty_km(row: Mapping[str, Any]) -> float | None:
-    """The radius in km of the area the feature is known to lie in, if the data gives one."""
-    value = _number(row.get("coord_radius_km"))
-    if value is None:
-        precision = str(row.get("coord_precision") or "")
-        if precision.startswith("estimated-") and precision.endswith("km"):
-            value = _number(precision.removeprefix("estimated-").removesuffix("km"))
-    return value
+    """The radius in km the feature is known to lie within (``coord_radius_km``), if given."""
+    return _number(row.get("coord_radius_km"))
 
 
 def path_style(color: str, *, approximate: bool, fill: bool = True, weight: float = 2) -> dict[str, Any]:

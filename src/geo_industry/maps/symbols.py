@@ -13,23 +13,18 @@ from geo_industry.maps.styles import (
     BORDER_GATE_STYLE,
     COMMODITY_STYLES,
     HYDROPOWER_COLOR,
-    MODE_STYLES,
     OCCUPANCY_STYLES,
-    PRODUCT_STYLES,
+    PLANT_TYPE_STYLES,
+    TRANSPORT_STYLES,
     Style,
     commodity_class,
     installed_mw,
-    mode_class,
     mw_radius,
     occupancy,
     occupancy_class,
-    product_class,
+    plant_type_class,
+    transport_class,
 )
-
-
-def _geom_type(row: dict[str, Any]) -> str:
-    geom = row.get("geometry")
-    return geom.geom_type if geom is not None else ""
 
 
 def zone_class(row: dict[str, Any]) -> str:
@@ -53,8 +48,8 @@ def mine_symbol(row: dict[str, Any]) -> Symbol:
 
 
 def plant_symbol(row: dict[str, Any]) -> Symbol:
-    """Processing plants: hexagons coloured by product."""
-    return _from(PRODUCT_STYLES, product_class(row), 17)
+    """Processing plants: hexagons coloured by plant type."""
+    return _from(PLANT_TYPE_STYLES, plant_type_class(row), 17)
 
 
 def hydropower_symbol(row: dict[str, Any]) -> Symbol:
@@ -67,15 +62,10 @@ def border_gate_symbol(row: dict[str, Any]) -> Symbol:
     return Symbol(BORDER_GATE_STYLE.shape, BORDER_GATE_STYLE.color, 22)
 
 
-def transport_class(row: dict[str, Any]) -> str:
-    """Transport class with the geometry type taken into account."""
-    return mode_class({**row, "geometry_type": _geom_type(row)})
-
-
 def transport_symbol(row: dict[str, Any]) -> Symbol:
     """Stations as small dots, railways dark and heavy, expressways orange."""
     cls = transport_class(row)
-    return _from(MODE_STYLES, cls, 11, 4 if cls in ("railway", "expressway") else 2)
+    return _from(TRANSPORT_STYLES, cls, 11, 4 if cls in ("railway", "expressway") else 2)
 
 
 LAYER_SYMBOLS: dict[str, tuple[SymbolFn, bool]] = {
@@ -93,8 +83,8 @@ _CLASSIFIERS: dict[str, tuple[Any, dict[str, Style]]] = {
     "industrial_zones": (zone_class, OCCUPANCY_STYLES),
     "industrial_clusters": (zone_class, OCCUPANCY_STYLES),
     "mines": (commodity_class, COMMODITY_STYLES),
-    "processing_plants": (product_class, PRODUCT_STYLES),
-    "transport": (transport_class, MODE_STYLES),
+    "processing_plants": (plant_type_class, PLANT_TYPE_STYLES),
+    "transport": (transport_class, TRANSPORT_STYLES),
 }
 
 

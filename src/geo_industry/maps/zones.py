@@ -17,16 +17,18 @@ from geo_industry.maps.format import indicator_label, is_missing, number, quanti
 from geo_industry.maps.layers import add_site_layer, site_layer
 from geo_industry.maps.popups import names, precision_text
 from geo_industry.maps.series import entity_rows
-from geo_industry.maps.styles import is_approximate, mode_class, occupancy
+from geo_industry.maps.styles import is_approximate, occupancy, transport_class
 from geo_industry.maps.symbols import LAYER_SYMBOLS, zone_symbol
 from geo_industry.raster.criteria import DEFAULT_MAX_SLOPE_DEG, DISTANCE_CRITERIA
 
 ZONE_LAYERS = ("industrial_zones", "industrial_clusters")
 NEARBY_KM = 20.0
 METRIC_CRS = "EPSG:9208"
-AVAILABLE_FIELDS = ("available_land_ha", "available_ha", "remaining_land_ha", "vacant_ha")
-INDUSTRY_FIELDS = ("permitted_industries", "industries", "target_industries", "vsic", "sector")
-CONTACT_FIELDS = ("contact", "contact_name", "contact_phone", "contact_email", "website", "operator")
+INDUSTRIES_FIELD = "priority_sectors"
+"""The schema's field for a zone's permitted / priority industries (free text)."""
+CONTACT_FIELD = "operator"
+"""The only contact the schema holds: the operator / developer."""
+# Available (unleased) land has no field in the curated schema: the fact sheet says "not published".
 
 _env = Environment(loader=PackageLoader("geo_industry", "templates/maps"), autoescape=select_autoescape())
 
@@ -63,10 +65,6 @@ def zone_rows(data: MapData) -> list[dict[str, Any]]:
     return [dict(r) for layer in ZONE_LAYERS for _, r in data.layer(layer).iterrows()]
 
 
-def _first(row: dict[str, Any], fields: tuple[str, ...]) -> Any:
-    return next((row[f] for f in fields if f in row and not is_missing(row[f])), None)
-
-
 def _metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     located = frame[frame.geometry.notna()]
     return located.to_crs(METRIC_CRS) if not located.empty else located
@@ -94,17 +92,10 @@ def _within(zone: Any, frame: gpd.GeoDataFrame, ctx: PageContext, suffix: Any = 
 
 def _distances(zone_metric: Any, data: MapData, ctx: PageContext) -> list[tuple[str, str, str]]:
     transport = _metric(data.layer("transport"))
-    kinds = (
-        transport.apply(
-            lambda r: mode_class({**dict(r), "geometry_type": "Point" if r.geometry.geom_type == "Point" else "Line"}),
-            axis=1,
-        )
-        if not transport.empty
-        else None
-    )
+    kinds = transport.apply(lambda r: transport_class(dict(r)), axis=1) if not transport.empty else None
     targets = {
         "zone.to_border_gate": _metric(data.layer("border_gates")),
-        "zone.to_station": transport[kinds == "station"] if kinds is not None else transport,
+        "zone.to_station": transport[kinds == "rail_station"] if kinds is not None else transport,
         "zone.to_expressway": transport[kinds == "expressway"] if kinds is not None else transport,
     }
     result = []
@@ -163,8 +154,8 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
     area = row.get("area_ha")
     basis = row.get("area_basis") or "unknown"
     occ = occupancy(row)
-    available = _first(row, AVAILABLE_FIELDS)
-    industries = _first(row, INDUSTRY_FIELDS)
+    occ_as_of = "" if is_missing(row.get("occupancy_as_of")) else f" ({row['occupancy_as_of']})"
+    industries = row.get(INDUSTRIES_FIELD)
     facts.rows = [
         (ctx.t("field.district"), str(row.get("district") or "–")),
         (ctx.t("popup.status"), ctx.t(f"status.{row.get('status') or 'unknown'}")),
@@ -175,14 +166,14 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
             if not is_missing(area)
             else ctx.t("zone.unknown"),
         ),
-        (ctx.t("zone.occupancy"), f"{number(occ, ctx.lang)} %" if occ is not None else ctx.t("zone.unknown")),
         (
-            ctx.t("zone.available_land"),
-            quantity(available, "ha", ctx.lang) if available is not None else ctx.t("zone.unknown"),
+            ctx.t("zone.occupancy"),
+            f"{number(occ, ctx.lang)} %{occ_as_of}" if occ is not None else ctx.t("zone.not_published"),
         ),
+        (ctx.t("zone.available_land"), ctx.t("zone.not_published")),
         (
             ctx.t("zone.industries"),
-            ", ".join(industries) if isinstance(industries, list) else str(industries or ctx.t("zone.unknown")),
+            ctx.t("zone.not_published") if is_missing(industries) else str(industries),
         ),
         (ctx.t("field.start_year"), str(int(row["start_year"])) if not is_missing(row.get("start_year")) else "–"),
     ]
@@ -218,7 +209,8 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
         )
     sources = row.get("sources")
     facts.sources = [str(s) for s in sources] if isinstance(sources, list) else []
-    facts.contact = [(f, str(row[f])) for f in CONTACT_FIELDS if f in row and not is_missing(row[f])]
+    contact = row.get(CONTACT_FIELD)
+    facts.contact = [] if is_missing(contact) else [(ctx.t("popup.operator"), str(contact))]
     return facts
 
 
