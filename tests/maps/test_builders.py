@@ -244,3 +244,18 @@ def test_fact_sheet_reads_only_schema_fields(map_data):
     assert rows["Occupancy"] == "85 %"
     assert rows["Available land"] == "not published"
     assert rows["Permitted industries"] == "not published"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_indicator_in_the_statistics_has_a_label(store, lang):
+    indicators = set(store.statistics["indicator"].dropna().astype(str))
+    missing = sorted(i for i in indicators if f"indicator.{i}" not in catalog(lang))
+    assert missing == []
+
+
+def test_indicator_label_is_the_catalog_text():
+    from geo_industry.maps.format import indicator_label
+
+    assert indicator_label("copper_cathode_output", "vi") == "Sản lượng đồng tấm (cathode)"
+    assert indicator_label("iip", "zh-CN") == "工业生产指数 (IIP)"
+    assert indicator_label("not_in_catalog", "en") == "not_in_catalog"

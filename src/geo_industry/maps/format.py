@@ -52,6 +52,11 @@ def quantity(value: float | None, slug: str | None, lang: str) -> str:
 
 
 def indicator_label(indicator: str, lang: str) -> str:
-    """The indicator's name from the catalog, or a readable form of its slug."""
-    text = translate(f"indicator.{indicator}", lang)
-    return indicator.replace("_", " ").capitalize() if text == f"indicator.{indicator}" else text
+    """The indicator's name from the message catalog (``indicator.<slug>``).
+
+    Every indicator of ``data/statistics.csv`` has a label in each language (a test checks);
+    an indicator added later without one shows its slug unchanged.
+    """
+    key = f"indicator.{indicator}"
+    text = translate(key, lang)
+    return indicator if text == key else text
