@@ -132,9 +132,9 @@ def test_a_stale_if_match_is_412_and_changes_nothing(client, store, writer, meth
     assert client.get(_url(fid)).json()["properties"]["status_note"] == "someone else"
 
 
-def test_a_statistics_write_changes_the_feature_etag(client, tokens):
+def test_a_statistics_write_changes_that_features_etag_only(client, tokens):
     url = _url("tang-loong-copper-smelter", "processing_plants")
-    before = etag_of(client, url)
+    before, gate = etag_of(client, url), etag_of(client)
     row = {"indicator": "copper_cathode_output", "entity": "tang-loong-copper-smelter", "year": "2031",
            "period": "FY", "value": "1", "unit": "t", "basis": "target", "price_basis": "n/a",
            "source": "https://example.org/plan"}
@@ -142,6 +142,7 @@ def test_a_statistics_write_changes_the_feature_etag(client, tokens):
     after = client.get(url)
     assert after.headers["etag"] != before
     assert any(s.get("year") == 2031 for s in after.json()["statistics"])
+    assert etag_of(client) == gate
 
 
 def test_the_etag_of_other_crs_is_not_the_feature_etag(client, store):

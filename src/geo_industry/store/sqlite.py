@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
     layer_id TEXT, feature_id TEXT, before TEXT, after TEXT);
 CREATE INDEX IF NOT EXISTS audit_feature ON audit (layer_id, feature_id);
+CREATE INDEX IF NOT EXISTS statistics_entity ON statistics (entity);
 CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL, scopes TEXT NOT NULL,
     created_at TEXT NOT NULL, revoked_at TEXT);
@@ -110,20 +111,28 @@ def _dumps(value: Any) -> str:
 
 
 def _etag(layer_id: str, feature_id: str, version: int, properties: str, geometry: str | None,
-          statistics_revision: int = 0) -> str:
+          statistics: str = "") -> str:
     """The strong tag of a feature's representation: its stored version and the statistics it carries.
 
-    A feature's GeoJSON includes its statistics series (and derived indicators that depend on
-    other entities), so any statistics write changes every feature's tag.
+    A feature's GeoJSON includes its statistics series, so ``statistics`` (a digest of the
+    entity's stored rows) is part of the tag: writing a feature's statistics changes its tag,
+    writing other entities' statistics does not.
     """
-    parts = [layer_id, feature_id, str(version), properties, geometry or "", str(statistics_revision)]
+    parts = [layer_id, feature_id, str(version), properties, geometry or "", statistics]
     digest = hashlib.sha256("\x1f".join(parts).encode())
     return f'"{digest.hexdigest()[:32]}"'
 
 
-def _statistics_revision(con: sqlite3.Connection) -> int:
-    row = con.execute("SELECT value FROM meta WHERE key = 'statistics_revision'").fetchone()
-    return 0 if row is None else int(row[0])
+_STATISTICS_TEXT = f"SELECT entity, {', '.join(STAT_FIELDS)} FROM statistics"
+
+
+def _statistics_digest(rows: list[tuple[Any, ...]]) -> str:
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16] if rows else ""
+
+
+def _entity_statistics(con: sqlite3.Connection, entity: str) -> str:
+    rows = con.execute(_STATISTICS_TEXT + " WHERE entity = ? ORDER BY position", (entity,)).fetchall()
+    return _statistics_digest([r[1:] for r in rows])
 
 
 class SnapshotView(EmbeddedStore):
@@ -297,7 +306,7 @@ class SQLiteStore:
         with self._transaction(immediate=False) as con:
             row = self._feature_row(con, layer_id, feature_id)
             return _etag(layer_id, feature_id, row["version"], row["properties"], row["geometry"],
-                         _statistics_revision(con))
+                         _entity_statistics(con, feature_id))
 
     def create_feature(self, layer_id: str, feature: Mapping[str, Any], *, actor: str, repair: bool = False) -> str:
         """Add a feature; its id comes from ``feature['id']`` or ``properties.id``. Returns the id."""
@@ -373,14 +382,15 @@ class SQLiteStore:
                     "WHERE layer_id = ? AND id = ?", (properties, geometry, _now(), layer_id, feature_id))
         self._audit(con, actor, action, layer_id, feature_id, (current["properties"], current["geometry"]),
                     (properties, geometry))
-        return _etag(layer_id, feature_id, current["version"] + 1, properties, geometry, _statistics_revision(con))
+        return _etag(layer_id, feature_id, current["version"] + 1, properties, geometry,
+                     _entity_statistics(con, feature_id))
 
     def _checked_row(self, con: sqlite3.Connection, layer_id: str, feature_id: str,
                      if_match: str | None) -> sqlite3.Row:
         current = self._feature_row(con, layer_id, feature_id)
         if if_match is not None:
             etag = _etag(layer_id, feature_id, current["version"], current["properties"], current["geometry"],
-                         _statistics_revision(con))
+                         _entity_statistics(con, feature_id))
             candidates = {tag.strip() for tag in if_match.split(",")}
             if "*" not in candidates and etag not in candidates:
                 raise PreconditionFailed(
@@ -492,8 +502,6 @@ class SQLiteStore:
                                 (next_position, *values))
                     next_position += 1
                     self._audit(con, actor, "statistics.add", None, key["entity"], None, key)
-            con.execute("INSERT INTO meta VALUES ('statistics_revision', '1') ON CONFLICT (key) "
-                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
         return len(text)
 
     # layers ------------------------------------------------------------------------------
@@ -645,9 +653,12 @@ def _frame_from(con: sqlite3.Connection, meta: LayerMeta) -> gpd.GeoDataFrame:
 
 
 def _etags_from(con: sqlite3.Connection) -> dict[tuple[str, str], str]:
-    statistics_revision = _statistics_revision(con)
+    by_entity: dict[str, list[tuple[Any, ...]]] = {}
+    for row in con.execute(_STATISTICS_TEXT + " ORDER BY position"):
+        by_entity.setdefault(row[0], []).append(row[1:])
     rows = con.execute("SELECT layer_id, id, version, properties, geometry FROM features").fetchall()
-    return {(r[0], r[1]): _etag(r[0], r[1], r[2], r[3], r[4], statistics_revision) for r in rows}
+    return {(r[0], r[1]): _etag(r[0], r[1], r[2], r[3], r[4], _statistics_digest(by_entity.get(r[1], [])))
+            for r in rows}
 
 
 def _statistics_from(con: sqlite3.Connection) -> pd.DataFrame:
