@@ -23,7 +23,7 @@ from tests.editing.conftest import STAT_ROW, create_tokens, running_server
 from geo_industry.store.sqlite import SQLiteStore
 
 CLIENTS = 3
-ROUNDS = 8
+ROUNDS = 6
 TIME_LIMIT = 90
 CLIENT_SCRIPT = Path(__file__).with_name("load_client.py")
 

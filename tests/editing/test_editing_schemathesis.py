@@ -21,7 +21,7 @@ from tests.editing.conftest import bearer, create_tokens, editing_settings
 from geo_industry.api import create_app
 from geo_industry.store.sqlite import SQLiteStore
 
-WRITE_EXAMPLES = 12
+WRITE_EXAMPLES = 10
 READ_EXAMPLES = 1
 METHODS = ("get", "post", "put", "patch", "delete")
 
