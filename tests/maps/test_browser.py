@@ -1,6 +1,6 @@
 """The static site in headless Chromium: pages load cleanly, offline, and behave.
 
-Serves a static build of the fixture data from ``http.server`` on 127.0.0.1 and records every
+Serves a static build of the real data from ``http.server`` on 127.0.0.1 and records every
 request each page makes. Screenshots go to pytest's tmp dir; set ``GEO_INDUSTRY_SCREENSHOT_DIR``
 to keep them (``docs/img`` refreshes the README screenshot of the overview).
 """
@@ -20,7 +20,7 @@ import pytest
 
 from geo_industry.maps.site import build_site_from_data
 
-from .conftest import make_map_data
+from .conftest import APPROX_ZONE, SMELTER, SURVEYED_ZONE, located, real_map_data, unlocated
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -41,8 +41,8 @@ PAGES = [
     "energy.vi",
     "statistics.en",
     "compare.en",
-    "zone-kcn_tang_loong.vi",
-    "zone-kcn_bac_duyen_hai.en",
+    f"zone-{SURVEYED_ZONE}.vi",
+    f"zone-{APPROX_ZONE}.en",
 ]
 
 
@@ -52,10 +52,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The static build of the fixture data served on 127.0.0.1."""
+def site_url(store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The static build of the real data served on 127.0.0.1."""
     root = tmp_path_factory.mktemp("site")
-    build_site_from_data(make_map_data(), root, languages=("vi", "en", "zh-CN"))
+    build_site_from_data(real_map_data(store), root, languages=("vi", "en", "zh-CN"))
     handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -119,28 +119,30 @@ def test_page_loads_offline_without_errors(visit, site_url, page):
     assert outside == []
 
 
-def test_overview_layers_and_counts(visit):
+def test_overview_layers_and_counts(visit, store):
     v = visit("overview.en")
     counts = v.page.evaluate(
         """() => Object.fromEntries(Object.entries(window.giLayers).map(([k, l]) =>
               [k, [l.mapped, l.unmapped, (l.cluster || l.group).getLayers().length]]))"""
     )
-    assert counts["industrial_zones"][:2] == [2, 1]
-    assert counts["mines"] == [4, 0, 4]
-    assert counts["hydropower_plants"] == [3, 0, 3]
-    assert counts["transport"][:2] == [3, 0]
-    assert v.page.locator(".leaflet-control-layers-overlays label").count() == 6
+    for layer_id in ("industrial_zones", "industrial_clusters", "border_gates", "transport"):
+        frame = store.frame(layer_id)
+        assert counts[layer_id][:2] == [located(frame), unlocated(frame)], layer_id
+    for layer_id in ("mines", "processing_plants", "hydropower_plants"):  # clustered: one marker per site
+        frame = store.frame(layer_id)
+        assert counts[layer_id] == [located(frame), unlocated(frame), located(frame)], layer_id
+    assert v.page.locator(".leaflet-control-layers-overlays label").count() == 7
 
 
 def test_search_without_diacritics_opens_popup_with_statistics(visit):
     v = visit("overview.vi")
-    v.page.fill(".gi-search input", "luyen dong tang")
+    v.page.fill(".gi-search input", "luyen dong lao cai (tang")
     v.page.click(".gi-search li")
-    popup = v.page.locator(".leaflet-popup-content .gi-popup")
+    popup = v.page.locator(f".leaflet-popup-content .gi-popup[data-id={SMELTER}]")
     popup.wait_for()
-    assert "Nhà máy luyện đồng Tằng Loỏng" in popup.inner_text()
-    assert "27.000 tấn" in popup.inner_text()
-    assert popup.locator("svg.gi-chart rect.gi-bar").count() == 5
+    assert "Nhà máy luyện đồng Lào Cai (Tằng Loỏng)" in popup.inner_text()
+    assert "7.600 tấn" in popup.inner_text()
+    assert popup.locator("svg.gi-chart rect.gi-bar").count() == 2  # 2011: actual and target
 
 
 def test_click_opens_popup(visit):
@@ -150,9 +152,10 @@ def test_click_opens_popup(visit):
         "() => { const m = window.giLayers.border_gates.group.getLayers()[0];"
         " m.fire('click', {latlng: m.getLatLng()}); }"
     )
-    assert "Lao Cai International Border Gate" in v.page.locator(".leaflet-popup-content").inner_text()
+    text = v.page.locator(".leaflet-popup-content").inner_text()
+    assert "Lao Cai - Hekou international road border gate No.I (Ho Kieu bridge)" in text
     v.page.locator(".gi-symbol").nth(0).click(force=True)
-    v.page.locator(".leaflet-popup-content .gi-popup").wait_for()
+    assert v.page.locator(".leaflet-popup-content .gi-popup").count() >= 1
 
 
 def test_language_switch(visit):
@@ -176,16 +179,16 @@ def test_coordinates_in_vn2000(visit):
 def test_copper_year_changes_flow_width(visit):
     v = visit("copper-value-chain.en")
     weights = v.page.evaluate(
-        """() => { const w = []; for (const y of ['2020', '2023']) { window.giSetYear(y);
+        """() => { const w = []; for (const y of ['2011', '2015']) { window.giSetYear(y);
             w.push(Object.values(window).filter(o => o instanceof L.Polyline && !(o instanceof L.Polygon))
               .map(l => l.options.weight)); } return w; }"""
-    )
+    )  # the copper tonnages of the statistics: 2011 (smelter) and 2015 (Sin Quyền)
     assert weights[0] != weights[1]
 
 
 def test_compare_page_shows_picked_zones(visit):
     v = visit("compare.en")
-    v.page.goto(v.page.url.split("#")[0] + "#kcn_tang_loong,kcn_bac_duyen_hai")
+    v.page.goto(v.page.url.split("#")[0] + f"#{SURVEYED_ZONE},{APPROX_ZONE}")
     v.page.reload()
     visible = v.page.locator("th[data-zone]:visible").count()
     assert visible == 2

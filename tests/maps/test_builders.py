@@ -18,6 +18,7 @@ from geo_industry.maps.popups import popup_html
 from geo_industry.maps.site import build_site_from_data
 from geo_industry.maps.statistics_page import production_value
 from geo_industry.maps.styles import (
+    TRANSPORT_STYLES,
     commodity_class,
     flow_weight,
     gwh_class,
@@ -29,12 +30,17 @@ from geo_industry.maps.symbols import legend_rows
 from geo_industry.maps.urls import PageUrls, static_urls
 from geo_industry.maps.zones import ZoneNotFound, parse_zone_ids
 
-from .conftest import HYDRO, MINES, ZONES
+from .conftest import APPROX_ZONE, COPPER_MINE, SMELTER, SURVEYED_ZONE, unlocated
 
 EXTERNAL = re.compile(r'(?:src|href)="(https?://[^"]+)"')
 
 
 SERVER_URLS = PageUrls()
+
+
+def _row(data, layer_id, feature_id):
+    frame = data.layer(layer_id)
+    return dict(frame[frame["id"] == feature_id].iloc[0])
 
 
 def _overview(data, lang="en", basemap="offline", urls=SERVER_URLS):
@@ -58,10 +64,12 @@ def test_occupancy_classes(percent, cls):
 
 
 @pytest.mark.parametrize(
-    ("row", "cls"), [(MINES[0], "copper"), (MINES[2], "apatite"), (MINES[3], "iron"), ({"commodity": "gold"}, "other")]
+    ("mine", "cls"),
+    [(COPPER_MINE, "copper"), ("apatite-lao-cai-belt", "apatite"), ("quy-xa-iron-mine", "iron"),
+     ("ben-den-rare-earth", "other")],
 )
-def test_commodity_classes(row, cls):
-    assert commodity_class(row) == cls
+def test_commodity_classes(map_data, mine, cls):
+    assert commodity_class(_row(map_data, "mines", mine)) == cls
 
 
 def test_approximate_outline_is_dashed_and_pale():
@@ -73,27 +81,53 @@ def test_approximate_outline_is_dashed_and_pale():
 
 
 def test_sizes_grow_with_quantity():
-    assert mw_radius(12) < mw_radius(90) <= 22
+    assert mw_radius(12) < mw_radius(90) <= 22 and mw_radius(None) == 5.0
     assert flow_weight(1000, 30000) < flow_weight(30000, 30000)
     assert gwh_class(None) == "none" and gwh_class(50) == "low" and gwh_class(600) == "high"
 
 
-@pytest.mark.parametrize(("row", "approx"), [(ZONES[0], False), (ZONES[1], True), (MINES[2], True), (HYDRO[0], False)])
-def test_approximate(row, approx):
-    assert is_approximate(row) is approx
+@pytest.mark.parametrize(
+    ("layer_id", "feature", "approx"),
+    [("industrial_zones", SURVEYED_ZONE, False), ("industrial_zones", APPROX_ZONE, True),
+     ("border_gates", "lung-po-crossing", True)],  # no coordinate: coord_precision none
+)
+def test_approximate(map_data, layer_id, feature, approx):
+    assert is_approximate(_row(map_data, layer_id, feature)) is approx
 
 
 def test_legend_lists_present_classes(map_data, ctx):
     rows = [dict(r) for _, r in map_data.layer("mines").iterrows()]
     labels = [label for _, label in legend_rows("mines", rows, ctx)]
-    assert labels == [translate(f"commodity.{c}", ctx.lang) for c in ("copper", "apatite", "iron")]
+    assert labels == [translate(f"commodity.{c}", ctx.lang) for c in ("copper", "apatite", "iron", "other")]
+
+
+def test_zone_legend_has_the_occupancy_classes_of_the_clusters(map_data):
+    """Clusters publish occupancy_pct (11 of 34); zones publish none, so they are all 'unknown'."""
+    ctx = PageContext(lang="en")
+    clusters = [dict(r) for _, r in map_data.layer("industrial_clusters").iterrows()]
+    zones = [dict(r) for _, r in map_data.layer("industrial_zones").iterrows()]
+    assert [label for _, label in legend_rows("industrial_clusters", clusters, ctx)] == [
+        "over 80 % occupied", "50–80 % occupied", "under 50 % occupied", "occupancy unknown"]
+    assert [label for _, label in legend_rows("industrial_zones", zones, ctx)] == ["occupancy unknown"]
+
+
+def test_transport_legend_follows_transport_type(map_data, line_map_data):
+    ctx = PageContext(lang="en")
+    real = [dict(r) for _, r in map_data.layer("transport").iterrows()]
+    labels = [label for _, label in legend_rows("transport", real, ctx)]
+    assert labels == ["Railway", "Expressway", "Railway station", "Expressway interchange", "Airport",
+                      "Inland port"]
+    lines = [dict(r) for _, r in line_map_data.layer("transport").iterrows()]
+    symbols = [symbol for symbol, _ in legend_rows("transport", lines, ctx)]
+    assert all("<line" in s for s in symbols)  # lines get a line symbol, not a marker
 
 
 def test_overview_has_every_layer_and_no_cdn(map_data):
     html = _overview(map_data)
     for title in ("Industrial zones", "Mines", "Processing plants", "Hydropower plants", "Border gates", "Transport"):
         assert title in html
-    assert EXTERNAL.findall(html) == [u for u in EXTERNAL.findall(html) if u.startswith("https://example.org")]
+    sources = {u for frame in map_data.layers.values() for urls in frame["sources"].dropna() for u in urls}
+    assert set(EXTERNAL.findall(html)) <= sources  # the only links out are the features' sources
     assert 'src="/static/vendor/leaflet/leaflet.js"' in html
     assert "bootstrap" not in html and "fontawesome" not in html
 
@@ -109,7 +143,9 @@ def test_offline_basemap_adds_no_tile_layer(map_data):
 
 def test_overview_counts_unmapped_and_approximate(map_data):
     html = _overview(map_data)
-    assert "1 without a known location (not shown)" in html
+    for layer_id in ("industrial_zones", "mines", "hydropower_plants", "transport"):
+        count = unlocated(map_data.layer(layer_id))
+        assert f"{count} without a known location (not shown)" in html
     assert "Approximate location (dashed)" in html
     assert 'stroke-dasharray=\\"6,4\\"' in html and '"dashArray": "4 4"' in html  # uncertainty circles
 
@@ -118,6 +154,16 @@ def test_clustering(map_data):
     html = _overview(map_data)
     assert "L.markerClusterGroup(" in html
     assert '"disableClusteringAtZoom": 11' in html
+
+
+def test_lines_are_paths_and_approximate_lines_are_dashed(line_map_data):
+    html = _overview(line_map_data)
+    railway, expressway = TRANSPORT_STYLES["railway"], TRANSPORT_STYLES["expressway"]
+    solid = f'{{"color": "{railway.color}", "fillColor": "{railway.color}", "fillOpacity": 0, "opacity": 0.9, '
+    solid += '"weight": 4}'
+    dashed = f'{{"color": "{expressway.color}", "dashArray": "6 4", "fillColor": "{expressway.color}", "fillOpacity": 0'
+    assert solid in html and dashed in html
+    assert "Test line A" in html and "Test line B" in html
 
 
 def test_search_index_folds_diacritics(map_data):
@@ -138,58 +184,81 @@ def test_coordinate_readout_uses_epsg_9208_with_helmert(map_data):
         (
             "vi",
             [
-                "Nhà máy luyện đồng Tằng Loỏng",
-                "Tang Loong copper smelter",
+                "Nhà máy luyện đồng Lào Cai (Tằng Loỏng)",
+                "Lao Cai copper smelter (Tang Loong)",
                 "Đơn vị vận hành",
-                "27.000 tấn",
-                "thực hiện, 2023",
+                "Sản lượng đồng tấm (cathode)",
+                "7.600 tấn",
+                "thực hiện, 2011",
             ],
         ),
-        ("en", ["Tang Loong copper smelter", "Nhà máy luyện đồng Tằng Loỏng", "Operator", "27,000 t", "actual, 2023"]),
+        (
+            "en",
+            [
+                "Lao Cai copper smelter (Tang Loong)",
+                "Nhà máy luyện đồng Lào Cai (Tằng Loỏng)",
+                "Operator",
+                "Copper cathode output",
+                "7,600 t",
+                "actual, 2011",
+            ],
+        ),
     ],
 )
 def test_popup_in_both_languages(map_data, lang, expected):
-    row = dict(map_data.layer("processing_plants").iloc[0])
+    row = _row(map_data, "processing_plants", SMELTER)
     html = popup_html(row, map_data, PageContext(lang=lang))
     for fragment in expected:
         assert fragment in html
-    assert 'class="gi-chart"' in html and 'data-basis="target"' in html
-    assert 'href="https://example.org/smelter"' in html
+    assert 'class="gi-chart"' in html and 'data-basis="target"' in html and 'data-basis="actual"' in html
+    assert f'href="{row["sources"][0]}"' in html
 
 
 def test_popup_of_approximate_site_has_badge(map_data, ctx):
-    row = dict(map_data.layer("mines").iloc[1])
+    row = _row(map_data, "processing_plants", SMELTER)  # estimated-3km, coord_radius_km 3
     html = popup_html(row, map_data, ctx)
     assert "gi-badge" in html and translate("precision.estimated", ctx.lang, km="3") in html
 
 
 def test_copper_flows_follow_tonnage(map_data):
     flows = chain_flows(map_data)
-    assert {(f.source, f.target) for f in flows} >= {("mine_sin_quyen", "plant_tang_loong_smelter")}
+    assert {(f.source, f.target) for f in flows} >= {
+        (COPPER_MINE, "sin-quyen-concentrator-1"), ("sin-quyen-concentrator-1", "ban-qua-copper-smelter")}
+    years = sorted({y for f in flows for y in f.tonnes})
     html = render_page(build_copper_map(map_data, PageContext(lang="en")), PageContext(lang="en"))
-    assert '<option value=\\"2023\\" selected>' in html
+    assert f'<option value=\\"{years[-1]}\\" selected>' in html
     assert "window.giSetYear" in html
 
 
 def test_energy_groups_by_river(map_data):
     ctx = PageContext(lang="en")
     html = render_page(build_energy_map(map_data, ctx), ctx)
-    assert "River Chảy (90 MW)" in html and "River not stated (12 MW)" in html
-    assert latest_gwh(map_data.statistics)["hpp_bac_ha"] == 385.0
+    plants = map_data.layer("hydropower_plants")
+    chay = plants.loc[plants["river"] == "Chảy", "installed_mw"].sum()
+    unknown = plants.loc[plants["river"].isna(), "installed_mw"].sum()
+    assert f"River Chảy ({chay:,.0f} MW)" in html
+    assert f"River not stated ({unknown:,.0f} MW)" in html
+
+
+def test_energy_output_is_the_electricity_output_indicator(map_data):
+    stats = map_data.statistics
+    rows = stats[(stats["indicator"] == "electricity_output") & (stats["entity"] == "admin:10:pre-2025-07-01")]
+    assert latest_gwh(stats)["admin:10:pre-2025-07-01"] == float(rows.sort_values("year")["value"].iloc[-1])
 
 
 def test_statistics_states_price_basis(map_data):
-    assert set(production_value(map_data.statistics)) == {"constant_2010"}
+    assert {"constant_1994", "constant_2010"} <= set(production_value(map_data.statistics))
     html = render("statistics", map_data, PageContext(lang="en"))
     assert "Price basis: constant 2010 prices" in html
     assert 'data-basis="target"' in html and 'data-basis="actual"' in html
 
 
 def test_zone_fact_sheet(map_data, ctx):
-    html = render_zone("kcn_tang_loong", map_data, ctx)
+    html = render_zone(SURVEYED_ZONE, map_data, ctx)
     assert translate("zone.to_border_gate", ctx.lang) in html
     assert "@media print" in html
-    assert ("Cam Duong apatite mine" if ctx.lang == "en" else "Mỏ apatit Cam Đường") in html
+    mine = _row(map_data, "mines", "apatite-lao-cai-belt")  # the apatite belt runs past Tằng Loỏng
+    assert mine["name_en" if ctx.lang == "en" else "name_vi"] in html
 
 
 def test_unknown_zone(map_data, ctx):
@@ -197,7 +266,7 @@ def test_unknown_zone(map_data, ctx):
         render_zone("nope", map_data, ctx)
 
 
-@pytest.mark.parametrize("value", ["kcn_tang_loong", "a,b", ",".join(["kcn_tang_loong"] * 6)])
+@pytest.mark.parametrize("value", [SURVEYED_ZONE, "a,b", ",".join([SURVEYED_ZONE] * 6)])
 def test_compare_needs_two_to_five_known_zones(map_data, value):
     with pytest.raises(InvalidParameter):
         parse_zone_ids(value, map_data)
@@ -230,7 +299,7 @@ def test_static_build(map_data, tmp_path):
     progress = []
     build = build_site_from_data(map_data, tmp_path, languages=("vi", "en"), progress=lambda *a: progress.append(a))
     assert (tmp_path / "index.html").is_file() and (tmp_path / "vendor/leaflet/leaflet.js").is_file()
-    assert (tmp_path / "zone-kcn_tang_loong.en.html").is_file()
+    assert (tmp_path / f"zone-{SURVEYED_ZONE}.en.html").is_file()
     assert progress[-1][:2] == (len(build.pages), len(build.pages))
     assert (tmp_path / "overview.vi.html").stat().st_size < 1_000_000
 
@@ -239,11 +308,16 @@ def test_fact_sheet_reads_only_schema_fields(map_data):
     """Occupancy from occupancy_pct, industries from priority_sectors; available land has no field."""
     from geo_industry.maps.zones import find_zone, zone_facts
 
-    row = {**find_zone(map_data, "kcn_tang_loong"), "available_land_ha": 5.0, "industries": "guessed"}
-    rows = dict(zone_facts(row, map_data, PageContext(lang="en")).rows)
-    assert rows["Occupancy"] == "85 %"
+    cluster = find_zone(map_data, "yb-ccn-au-lau")  # occupancy_pct 95 as of 2026-06-18
+    guessable = {**cluster, "available_land_ha": 5.0, "industries": "x"}  # names outside the schema are ignored
+    rows = dict(zone_facts(guessable, map_data, PageContext(lang="en")).rows)
+    assert rows["Occupancy"] == "95 % (2026-06-18)"
     assert rows["Available land"] == "not published"
-    assert rows["Permitted industries"] == "not published"
+    assert rows["Permitted industries"] == "not published"  # priority_sectors is empty for this cluster
+    zone = find_zone(map_data, SURVEYED_ZONE)
+    rows = dict(zone_facts(zone, map_data, PageContext(lang="en")).rows)
+    assert rows["Permitted industries"] == zone["priority_sectors"]
+    assert rows["Occupancy"] == "not published"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -18,15 +18,13 @@ from geo_industry.maps.site import build_site_from_data
 from geo_industry.maps.zones import build_compare_page
 from geo_industry.raster.service import RasterService
 
-from .conftest import BOUNDARY, SHARED_FIXTURES
-
-DEM = SHARED_FIXTURES / "laocai_dem.tif"
+from .conftest import APPROX_ZONE, DEM_TIF, MERGED_BOUNDARY, SURVEYED_ZONE
 
 
 @pytest.fixture(scope="module")
 def service(map_data: MapData, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasterService]:
-    """Rasters and assessments of the map fixtures' sites on the shared DEM."""
-    built = RasterService(out_dir=tmp_path_factory.mktemp("rasters"), dem_path=DEM, boundary_path=BOUNDARY)
+    """Rasters and assessments of the real sites on the shared DEM."""
+    built = RasterService(out_dir=tmp_path_factory.mktemp("rasters"), dem_path=DEM_TIF, boundary_path=MERGED_BOUNDARY)
     built.build_from_layers(map_data.layers, statistics=map_data.statistics)
     yield built
     built.close()
@@ -34,7 +32,7 @@ def service(map_data: MapData, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="module")
 def analysed(map_data: MapData, service: RasterService) -> MapData:
-    """The fixtures with the API's tile overlays and the zone assessments."""
+    """The real data with the API's tile overlays and the zone assessments."""
     return dataclasses.replace(map_data, overlays=server_overlays(service),
                                assessments={a.zone_id: a for a in service.assessments})
 
@@ -60,8 +58,8 @@ def test_hillshade_is_the_offline_relief(analysed: MapData, map_data: MapData) -
 @pytest.mark.parametrize("lang", ["vi", "en", "zh-CN"])
 def test_fact_sheet_shows_distances_slope_score_and_reasons(analysed: MapData, service: RasterService,
                                                             lang: str) -> None:
-    html = render_zone("kcn_tang_loong", analysed, PageContext(lang=lang))
-    assessment = service.assessment("kcn_tang_loong")
+    html = render_zone(SURVEYED_ZONE, analysed, PageContext(lang=lang))
+    assessment = service.assessment(SURVEYED_ZONE)
     assert assessment is not None and assessment.suitability.score is not None
     for key in ("zone.analysis", "zone.score", "zone.mean_slope", "analysis.criterion.copper_mine"):
         assert translate(key, lang) in html
@@ -70,7 +68,7 @@ def test_fact_sheet_shows_distances_slope_score_and_reasons(analysed: MapData, s
 
 
 def test_compare_page_rows_line_up_with_the_analysis(analysed: MapData) -> None:
-    html = build_compare_page(analysed, PageContext(lang="en"), ["kcn_tang_loong", "kcn_bac_duyen_hai"])
+    html = build_compare_page(analysed, PageContext(lang="en"), [SURVEYED_ZONE, APPROX_ZONE])
     assert translate("zone.score", "en") in html and translate("analysis.criterion.apatite_mine", "en") in html
 
 
