@@ -19,7 +19,7 @@ from geo_industry.errors import GeoIndustryError
 from geo_industry.export import EXPORT_FORMATS, resolve_format, write_layer
 from geo_industry.keys import ApiKeys
 from geo_industry.settings import Settings
-from geo_industry.store import EmbeddedStore, open_store
+from geo_industry.store import EmbeddedStore, FeatureStore, open_store
 from geo_industry.store.sqlite import SQLiteStore
 from geo_industry.validate import Problem, validate_data_dir, validate_layer, validate_statistics
 
@@ -39,7 +39,7 @@ def _settings(data: Path | None) -> Settings:
     return Settings(data_dir=data) if data else Settings()
 
 
-def _store(data: Path | None) -> EmbeddedStore:
+def _store(data: Path | None) -> FeatureStore:
     try:
         return open_store(_settings(data))
     except GeoIndustryError as exc:

@@ -139,8 +139,8 @@ def test_exported_data_after_edits_validates_and_diffs_only_the_edit(editable, t
     out = tmp_path / "out"
     editable.export_data(out)
     assert [p for p in validate_data_dir(out) if p.severity == "error"] == []
-    diff = subprocess.run(["diff", str(DATA_DIR / "geo" / "border_gates.geojson"), str(out / "geo" / "border_gates.geojson")],
-                          capture_output=True, text=True).stdout
+    committed, exported = DATA_DIR / "geo" / "border_gates.geojson", out / "geo" / "border_gates.geojson"
+    diff = subprocess.run(["diff", str(committed), str(exported)], capture_output=True, text=True).stdout
     assert diff.count("\n<") == 1 and "edited" in diff
     assert (out / "statistics.csv").read_text(encoding="utf-8").endswith("https://example.org/q1-report,,0\n")
 
@@ -148,7 +148,8 @@ def test_exported_data_after_edits_validates_and_diffs_only_the_edit(editable, t
 def test_a_second_process_sees_a_committed_write(editable, tmp_path):
     editable.update_feature("border_gates", GATE, {"properties": {"status_note": "from here"}}, actor="a")
     code = ("from pathlib import Path; from geo_industry.store.sqlite import SQLiteStore; "
-            f"s = SQLiteStore(Path({str(editable.path)!r})); print(s.get('border_gates', {GATE!r}).iloc[0]['status_note'])")
+            f"s = SQLiteStore(Path({str(editable.path)!r})); "
+            f"print(s.get('border_gates', {GATE!r}).iloc[0]['status_note'])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "from here", result.stderr
 

@@ -490,7 +490,8 @@ class SQLiteStore:
                 ).fetchone()
                 if existing and mode == "add":
                     raise Conflict(f"statistics row ({key['indicator']}, {key['entity']}, {key['year']}, "
-                                   f"{key['period']}, {key['basis']}, variant {key['variant']}) exists; use mode=replace")
+                                   f"{key['period']}, {key['basis']}, variant {key['variant']}) exists; "
+                                   "use mode=replace")
                 if existing:
                     con.execute("UPDATE statistics SET value = ?, unit = ?, price_basis = ?, source = ?, note = ? "
                                 "WHERE position = ?", (key["value"], key["unit"], key["price_basis"],
@@ -581,7 +582,8 @@ class SQLiteStore:
                                     encoding="utf-8")
             written.append(catalog_path)
             written.append(_write_csv(out_dir / "statistics.csv", list(STAT_FIELDS),
-                                      con.execute(f"SELECT {', '.join(STAT_FIELDS)} FROM statistics ORDER BY position")))
+                                      con.execute(f"SELECT {', '.join(STAT_FIELDS)} FROM statistics "
+                                                  "ORDER BY position")))
             entity_rows = [orjson.loads(r[0]) for r in con.execute("SELECT row FROM entities ORDER BY position")]
             if entity_rows:
                 header = list(entity_rows[0])
