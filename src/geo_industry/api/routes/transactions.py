@@ -53,7 +53,8 @@ def _problem(description: str) -> dict[str, Any]:
 
 
 _Responses = dict[int | str, dict[str, Any]]
-_AUTH: _Responses = {401: _problem("No, malformed, unknown or revoked API key"), 403: _problem("The key lacks the scope")}
+_AUTH: _Responses = {401: _problem("No, malformed, unknown or revoked API key"),
+                     403: _problem("The key lacks the scope")}
 _BODY: _Responses = {413: _problem("Body, features, vertices or archive over a limit"),
          415: _problem("Content-Type not accepted"), 422: _problem("The data breaks the layer's rules (reasons)")}
 _VERSIONED: _Responses = {412: _problem("If-Match is stale: the feature changed"), 428: _problem("If-Match is missing")}
