@@ -134,17 +134,19 @@ class SearchControl(MacroElement):
           function reveal(entry) {
             var layer = window[entry.v], group = entry.g ? window[entry.g] : null;
             if (!layer) { return; }
-            function open() {
-              if (layer.getLatLng) { map.setView(layer.getLatLng(), Math.max(map.getZoom(), 12)); layer.openPopup(); }
-              else { var b = layer.getBounds(); map.fitBounds(b, {maxZoom: 13}); layer.openPopup(b.getCenter()); }
-            }
-            var done = false;
-            function openOnce() { if (!done) { done = true; open(); } }
-            if (group && group.zoomToShowLayer && group.hasLayer(layer)) {
-              group.zoomToShowLayer(layer, openOnce);
-              setTimeout(openOnce, 1200);  // the callback is skipped when the map is mid-animation
-            }
-            else { openOnce(); }
+            if (layer.getLatLng) { map.setView(layer.getLatLng(), Math.max(map.getZoom(), 12), {animate: false}); }
+            else { map.fitBounds(layer.getBounds(), {maxZoom: 13, animate: false}); }
+            // clusters break up from zoom 11 and may re-add the marker (closing its popup) while they
+            // settle: keep opening it until it stays open
+            var tries = 0;
+            (function openWhenShown() {
+              if (!group || map.hasLayer(layer)) {
+                if (!layer.isPopupOpen()) {
+                  if (layer.getLatLng) { layer.openPopup(); } else { layer.openPopup(layer.getBounds().getCenter()); }
+                }
+              }
+              if (tries++ < 20 && (group || !layer.isPopupOpen())) { setTimeout(openWhenShown, 150); }
+            })();
           }
           var control = L.control({position: "topleft"});
           control.onAdd = function () {
