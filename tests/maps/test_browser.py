@@ -136,10 +136,12 @@ def test_overview_layers_and_counts(visit, store):
 
 def test_search_without_diacritics_opens_popup_with_statistics(visit):
     v = visit("overview.vi")
+    v.page.wait_for_timeout(800)  # the minimap's first move can set the main map's view back while it settles
     v.page.fill(".gi-search input", "luyen dong lao cai (tang")
+    assert v.page.locator(".gi-search li").count() == 1
     v.page.click(".gi-search li")
     popup = v.page.locator(f".leaflet-popup-content .gi-popup[data-id={SMELTER}]")
-    popup.wait_for()
+    popup.wait_for(timeout=5000)
     assert "Nhà máy luyện đồng Lào Cai (Tằng Loỏng)" in popup.inner_text()
     assert "7.600 tấn" in popup.inner_text()
     assert popup.locator("svg.gi-chart rect.gi-bar").count() == 2  # 2011: actual and target
@@ -204,3 +206,38 @@ def test_overview_screenshot(visit, tmp_path):
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, Path(keep) / "overview.png")
+
+
+def test_choropleth_switches_indicator_and_year(browser, store, tmp_path):
+    """The statistics page on the pre-2025 provinces: picking an option recolours the units."""
+    import dataclasses
+
+    from geo_industry.maps.assets import vendor_dir
+    from geo_industry.maps.base import PageContext
+    from geo_industry.maps.data import read_reference
+    from geo_industry.maps.pages import render
+    from geo_industry.maps.urls import static_urls
+
+    from .conftest import VN_ADMIN1
+
+    boundary = read_reference(VN_ADMIN1, key="layer.boundary", kind="boundary", attribution="geoBoundaries")
+    data = dataclasses.replace(real_map_data(store), reference=(boundary,))
+    shutil.copytree(vendor_dir(), tmp_path / "vendor")
+    page = tmp_path / "statistics.en.html"
+    page.write_text(render("statistics", data, PageContext(lang="en", urls=static_urls())), encoding="utf-8")
+    v = Visit(browser, page.as_uri())
+    try:
+        fills = """() => Array.from(document.querySelectorAll('path.leaflet-interactive'))
+                     .map(p => p.getAttribute('fill')).filter(f => f && f !== 'none')"""
+        v.page.evaluate("() => window.giChoropleth('industrial_production_value|2010|constant_1994')")
+        lao_cai = v.page.evaluate(fills)
+        assert v.page.locator(".gi-choropleth .gi-basis").inner_text() == "Price basis: constant 1994 prices"
+        v.page.evaluate("() => window.giChoropleth('industrial_production_value|2010|unknown')")
+        yen_bai = v.page.evaluate(fills)
+        assert sorted(lao_cai) == sorted(yen_bai) and lao_cai != yen_bai  # the coloured unit swapped
+        assert v.page.locator(".gi-choropleth .gi-class").count() == 1
+        v.page.select_option(".gi-choropleth select >> nth=0", "electricity_output")
+        assert v.page.evaluate("() => window.giChoroplethKey").startswith("electricity_output|")
+        assert v.errors == []
+    finally:
+        v.close()

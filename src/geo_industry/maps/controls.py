@@ -258,6 +258,87 @@ class MiniMap(JSCSSMixin, MacroElement):
         self.geojson = geojson or {"type": "FeatureCollection", "features": []}
 
 
+class ChoroplethControl(MacroElement):
+    """Indicator and year pickers that recolour a GeoJSON layer of admin units, with its legend.
+
+    ``options`` are :func:`geo_industry.maps.choropleth.option_json` dicts; features are keyed
+    by their ``prop`` property. Exposes ``window.giChoropleth(key)`` and the shown key as
+    ``window.giChoroplethKey``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(){
+          var map = {{ this._parent.get_name() }}, layer = {{ this.layer }};
+          var options = {{ this.options|tojson }}, labels = {{ this.labels|tojson }}, prop = {{ this.prop|tojson }};
+          var byKey = {}; options.forEach(function (o) { byKey[o.key] = o; });
+          var control = L.control({position: "bottomright"}), ind, year, legend;
+          function el(tag, text, cls) {
+            var e = document.createElement(tag);
+            if (text !== undefined) { e.textContent = text; }
+            if (cls) { e.className = cls; }
+            return e;
+          }
+          function fillYears(indicator, key) {
+            year.innerHTML = "";
+            options.filter(function (o) { return o.indicator === indicator; }).forEach(function (o) {
+              var opt = el("option", o.year + " · " + o.price_basis); opt.value = o.key; year.appendChild(opt); });
+            if (key) { year.value = key; }
+          }
+          function swatch(color) { var s = el("span", "", "gi-swatch"); s.style.cssText =
+            "display:inline-block;width:14px;height:10px;border:1px solid #888;background:" + color; return s; }
+          function apply(key) {
+            var o = byKey[key]; if (!o) { return; }
+            layer.eachLayer(function (l) { var k = String(l.feature.properties[prop]);
+              l.setStyle({fillColor: o.colors[k], fillOpacity: 0.75});
+              l.unbindTooltip(); l.bindTooltip(o.tooltips[k] || k); });
+            legend.innerHTML = "";
+            legend.appendChild(el("h4", o.title)); legend.appendChild(el("div", o.basis, "gi-basis"));
+            o.classes.forEach(function (c) { var r = el("div", undefined, "row gi-class");
+              r.appendChild(swatch(c.color)); r.appendChild(el("span", c.label)); legend.appendChild(r); });
+            var nd = el("div", undefined, "row"); nd.appendChild(swatch({{ this.no_data_color|tojson }}));
+            nd.appendChild(el("span", labels.no_data)); legend.appendChild(nd);
+            legend.appendChild(el("div", labels.note, "note"));
+            window.giChoroplethKey = key;
+          }
+          control.onAdd = function () {
+            var div = L.DomUtil.create("div", "gi-legend gi-choropleth leaflet-control");
+            var l1 = el("label", labels.indicator + " "); ind = el("select"); l1.appendChild(ind);
+            var l2 = el("label", labels.year + " "); year = el("select"); l2.appendChild(year);
+            Object.keys(labels.indicators).forEach(function (k) { var opt = el("option", labels.indicators[k]);
+              opt.value = k; ind.appendChild(opt); });
+            legend = el("section");
+            div.appendChild(l1); div.appendChild(el("br")); div.appendChild(l2); div.appendChild(legend);
+            ind.addEventListener("change", function () { fillYears(ind.value); apply(year.value); });
+            year.addEventListener("change", function () { apply(year.value); });
+            L.DomEvent.disableClickPropagation(div); L.DomEvent.disableScrollPropagation(div);
+            return div;
+          };
+          control.addTo(map);
+          window.giChoropleth = function (key) { var o = byKey[key]; if (!o) { return false; }
+            ind.value = o.indicator; fillYears(o.indicator, key); apply(key); return true; };
+          window.giChoropleth({{ this.selected|tojson }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, *, layer: str, prop: str, options: list[dict[str, Any]], selected: str, labels: dict[str, Any]
+    ) -> None:
+        from geo_industry.maps.choropleth import NO_DATA_COLOR
+
+        super().__init__()
+        self._name = "ChoroplethControl"
+        self.layer = layer
+        self.prop = prop
+        self.options = options
+        self.selected = selected
+        self.labels = labels
+        self.no_data_color = NO_DATA_COLOR
+
+
 class Script(MacroElement):
     """Inline JavaScript run in document order with the map's own script."""
 

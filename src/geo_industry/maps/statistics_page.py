@@ -11,7 +11,15 @@ import pandas as pd
 from geo_industry.catalog import LAYER_IDS
 from geo_industry.maps.base import PageContext, add_page_chrome, frame_geojson, lang_urls, new_map
 from geo_industry.maps.charts import Bar, bar_chart_svg
-from geo_industry.maps.controls import Panel
+from geo_industry.maps.choropleth import (
+    NO_DATA_COLOR,
+    BoundaryMatch,
+    choropleth_options,
+    default_option,
+    match_boundary,
+    option_json,
+)
+from geo_industry.maps.controls import ChoroplethControl, Panel
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import indicator_label, quantity
 from geo_industry.maps.popups import names
@@ -58,40 +66,56 @@ def site_outputs_table(data: MapData, ctx: PageContext) -> str:
     return f'<table class="gi-table gi-site-outputs"><tr>{head}<th></th><th></th></tr>{"".join(body)}</table>'
 
 
-def _choropleth(m: folium.Map, data: MapData, ctx: PageContext, bars: dict[str, list[Bar]]) -> None:
+def _feature_names(frame: Any, match: BoundaryMatch) -> dict[str, str]:
+    name_column = next((c for c in ("shapeName", "name_en", "name") if c in frame.columns), match.property)
+    matched = frame[frame[match.property].astype(str).isin(match.features)]
+    return {str(k): str(n) for k, n in zip(matched[match.property], matched[name_column], strict=True)}
+
+
+def _choropleth(m: folium.Map, data: MapData, ctx: PageContext) -> str:
+    """Draw the matched admin units coloured by the selected option; returns a note for the panel."""
     boundary = data.reference_of("boundary")
     if boundary is None:
-        return
-    actual = [b for series in bars.values() for b in series if b.basis == "actual"]
-    latest_bar = max(actual, key=lambda b: b.year, default=None)
-    label = (
-        f"{ctx.t('stats.production_value')} {latest_bar.year}: {quantity(latest_bar.value, 'bn_vnd', ctx.lang)}"
-        if latest_bar
-        else ctx.t("zone.unknown")
-    )
-    geojson = frame_geojson(boundary.frame, ("name", "name_en", "shapeName"))
+        return ctx.t("stats.no_boundary")
+    match = match_boundary(boundary.frame)
+    options = choropleth_options(data.statistics, match) if match is not None else []
+    chosen = default_option(options)
+    if match is None or chosen is None:
+        return ctx.t("choropleth.no_match")
+    names = _feature_names(boundary.frame, match)
+    matched = boundary.frame[boundary.frame[match.property].astype(str).isin(match.features)]
+    geojson = frame_geojson(matched, (match.property,))
     layer = folium.GeoJson(
         geojson,
         name=ctx.t("layer.choropleth"),
-        style_function=lambda _f: {
-            "color": "#444",
-            "weight": 1,
-            "fillColor": "#fc8d59" if latest_bar else "#ccc",
-            "fillOpacity": 0.45,
+        style_function=lambda _f: {"color": "#444", "weight": 1, "fillColor": NO_DATA_COLOR, "fillOpacity": 0.75},
+    ).add_to(m)
+    minx, miny, maxx, maxy = matched.total_bounds
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    ChoroplethControl(
+        layer=layer.get_name(),
+        prop=match.property,
+        options=[option_json(o, ctx.lang, ctx.t, names) for o in options],
+        selected=chosen.key,
+        labels={
+            "indicators": {o.indicator: indicator_label(o.indicator, ctx.lang) for o in options},
+            "indicator": ctx.t("choropleth.indicator"),
+            "year": ctx.t("choropleth.year"),
+            "no_data": ctx.t("choropleth.no_data"),
+            "note": ctx.t("choropleth.actual_only", vintage=match.vintage),
         },
-    )
-    folium.Tooltip(escape(label)).add_to(layer)
-    layer.add_to(m)
+    ).add_to(m)
+    return ""
 
 
 def build_statistics_map(data: MapData, ctx: PageContext) -> folium.Map:
-    """Build the statistics page: choropleth (with a boundary layer), production value chart,
-    and the table of the sites' latest outputs."""
+    """Build the statistics page: a choropleth of the admin units of the configured boundary
+    layer (indicator and year selectable), the production value chart, and the sites' outputs."""
     m = new_map(data, ctx, minimap=False)
     title = ctx.t("nav.statistics")
     add_page_chrome(m, ctx, page="statistics", title=title, lang_url=lang_urls(ctx, "statistics"), panel=True)
     bars = production_value(data.statistics)
-    _choropleth(m, data, ctx, bars)
+    note_text = _choropleth(m, data, ctx)
     charts = "".join(
         f'<figure class="gi-pv" data-price-basis="{escape(pb)}">'
         + bar_chart_svg(
@@ -104,7 +128,7 @@ def build_statistics_map(data: MapData, ctx: PageContext) -> folium.Map:
         + f"<figcaption>{escape(ctx.t('stats.price_basis', basis=ctx.t('price_basis.' + pb)))}</figcaption></figure>"
         for pb, series in bars.items()
     )
-    note = "" if data.reference_of("boundary") else f"<p>{escape(ctx.t('stats.no_boundary'))}</p>"
+    note = f'<p class="gi-choropleth-note">{escape(note_text)}</p>' if note_text else ""
     Panel(
         f'<section class="gi-panel"><h2>{escape(ctx.t("stats.production_value"))}</h2>{charts}{note}'
         f"<h2>{escape(ctx.t('stats.site_outputs'))}</h2>{site_outputs_table(data, ctx)}</section>"
