@@ -19,8 +19,9 @@ import pandas as pd
 import shapely
 
 from geo_industry.cql import FilterEvaluator
-from geo_industry.errors import FeatureNotFound, InvalidFilter, InvalidSortBy
+from geo_industry.errors import FeatureNotFound, InvalidFilter
 from geo_industry.models import Bilingual, FeaturePage, FeatureQuery, FieldSpec, LayerMeta
+from geo_industry.selection import sort_positions, year_mask
 from geo_industry.statistics import STAT_COLUMNS, records
 
 STATISTICS_ID = "statistics"
@@ -178,11 +179,7 @@ class StatisticsRecords:
             raise InvalidFilter("bbox", ",".join(map(str, query.bbox)), "no bbox: statistics records have no geometry")
         mask = np.ones(len(self.frame), dtype=bool)
         if query.datetime is not None:
-            years = self.frame["year"]
-            if query.datetime.start is not None:
-                mask &= (years >= query.datetime.start.year).fillna(False).to_numpy(dtype=bool)
-            if query.datetime.end is not None:
-                mask &= (years <= query.datetime.end.year).fillna(False).to_numpy(dtype=bool)
+            mask &= year_mask(self.frame["year"], query.datetime)
         if query.filter is not None:
             if _has_spatial(query.filter):
                 raise InvalidFilter("filter", "spatial predicate", "attribute predicates only: "
@@ -196,12 +193,5 @@ class StatisticsRecords:
                            offset=query.offset, limit=query.limit)
 
     def _sort(self, positions: np.ndarray, query: FeatureQuery) -> np.ndarray:
-        if not query.sortby or len(positions) < 2:
-            return positions
-        names = [key.name for key in query.sortby]
-        for name in names:
-            if name not in self._queryables:
-                raise InvalidSortBy("sortby", name, "a queryable property of the statistics collection")
-        ordered = self.frame.iloc[positions][names].sort_values(
-            names, ascending=[key.ascending for key in query.sortby], na_position="last", kind="stable")
-        return ordered.index.to_numpy()
+        return sort_positions(self.frame, positions, query.sortby, self._queryables,
+                              collection="the statistics collection")

@@ -20,8 +20,9 @@ from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog, load_catalog
 from geo_industry.cql import FilterEvaluator
 from geo_industry.crs import transform_geometries
-from geo_industry.errors import DataError, FeatureNotFound, InvalidSortBy
+from geo_industry.errors import DataError, FeatureNotFound
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
+from geo_industry.selection import sort_positions, year_mask
 from geo_industry.settings import Settings
 from geo_industry.store.base import FeatureStore
 from geo_industry.vector_io import read_vector
@@ -251,26 +252,12 @@ class EmbeddedStore:
         assert query.datetime is not None
         if not field:
             return np.ones(len(layer.frame), dtype=bool)
-        years = pd.to_numeric(layer.frame[field], errors="coerce")
-        mask = years.notna()
-        if query.datetime.start is not None:
-            mask &= years >= query.datetime.start.year
-        if query.datetime.end is not None:
-            mask &= years <= query.datetime.end.year
-        return mask.fillna(False).to_numpy(dtype=bool)
+        return year_mask(layer.frame[field], query.datetime)
 
     @staticmethod
     def _sort(layer: _Layer, positions: np.ndarray, query: FeatureQuery) -> np.ndarray:
-        if not query.sortby or len(positions) < 2:
-            return positions
-        for key in query.sortby:
-            if key.name not in layer.queryables or key.name == "geometry":
-                raise InvalidSortBy("sortby", key.name, "a queryable property of this collection")
-        subset = layer.frame.iloc[positions][[k.name for k in query.sortby]]
-        ordered = subset.sort_values([k.name for k in query.sortby],
-                                     ascending=[k.ascending for k in query.sortby],
-                                     na_position="last", kind="stable")
-        return ordered.index.to_numpy()  # the frame has a RangeIndex: labels are positions
+        return sort_positions(layer.frame, positions, query.sortby, layer.queryables,
+                              collection=f"collection '{layer.meta.id}'")
 
 
 def open_store(settings: Settings) -> FeatureStore:
