@@ -144,7 +144,8 @@ def test_search_without_diacritics_opens_popup_with_statistics(visit):
     popup.wait_for(timeout=5000)
     assert "Nhà máy luyện đồng Lào Cai (Tằng Loỏng)" in popup.inner_text()
     assert "7.600 tấn" in popup.inner_text()
-    assert popup.locator("svg.gi-chart rect.gi-bar").count() == 2  # 2011: actual and target
+    assert "2011 Jan-Nov" in popup.inner_text()  # the actual is part-year and says so
+    assert popup.locator("svg.gi-chart rect.gi-bar").count() == 1  # full years only: the 2011 target
 
 
 def test_click_opens_popup(visit):
@@ -186,6 +187,17 @@ def test_copper_year_changes_flow_width(visit):
               .map(l => l.options.weight)); } return w; }"""
     )  # the copper tonnages of the statistics: 2011 (smelter) and 2015 (Sin Quyền)
     assert weights[0] != weights[1]
+
+
+def test_statistics_series_picker_shows_one_series(visit):
+    v = visit("statistics.en")
+    shown = v.page.locator("figure.gi-pv:visible")
+    assert shown.count() == 1 and shown.get_attribute("data-series") == "admin:10:pre-2025-07-01|unknown|bn_vnd"
+    assert "41,200" in shown.locator('tr[data-year="2021"]').inner_text()
+    v.page.select_option("#gi-pv-series", "admin:15:pre-2025-07-01|constant_2010|bn_vnd")
+    shown = v.page.locator("figure.gi-pv:visible")
+    assert shown.count() == 1 and "Yên Bái" in shown.inner_text() and "constant 2010 prices" in shown.inner_text()
+    assert v.errors == []
 
 
 def test_compare_page_shows_picked_zones(visit):

@@ -189,7 +189,7 @@ def test_coordinate_readout_uses_epsg_9208_with_helmert(map_data):
                 "Đơn vị vận hành",
                 "Sản lượng đồng tấm (cathode)",
                 "7.600 tấn",
-                "thực hiện, 2011",
+                "thực hiện, 2011 Jan-Nov",
             ],
         ),
         (
@@ -200,7 +200,7 @@ def test_coordinate_readout_uses_epsg_9208_with_helmert(map_data):
                 "Operator",
                 "Copper cathode output",
                 "7,600 t",
-                "actual, 2011",
+                "actual, 2011 Jan-Nov",
             ],
         ),
     ],
@@ -210,7 +210,9 @@ def test_popup_in_both_languages(map_data, lang, expected):
     html = popup_html(row, map_data, PageContext(lang=lang))
     for fragment in expected:
         assert fragment in html
-    assert 'class="gi-chart"' in html and 'data-basis="target"' in html and 'data-basis="actual"' in html
+    chart = re.search(r'<svg class="gi-chart".*?</svg>', html).group(0)
+    # the chart holds full years only: the 2011 target, not the Jan-Nov actual beside it as if a year
+    assert 'data-basis="target"' in chart and 'data-basis="actual"' not in chart
     assert f'href="{row["sources"][0]}"' in html
 
 
@@ -246,10 +248,58 @@ def test_energy_output_is_the_electricity_output_indicator(map_data):
     assert latest_gwh(stats)["admin:10:pre-2025-07-01"] == float(rows.sort_values("year")["value"].iloc[-1])
 
 
-def test_statistics_states_price_basis(map_data):
-    assert {"constant_1994", "constant_2010"} <= set(production_value(map_data.statistics))
+FORMER_LAO_CAI = "admin:10:pre-2025-07-01"
+FORMER_YEN_BAI = "admin:15:pre-2025-07-01"
+
+
+def _chart(charts, entity, price_basis):
+    return next(c for c in charts if c.entity == entity and c.price_basis == price_basis)
+
+
+def test_production_value_keeps_entities_and_price_bases_apart(map_data):
+    charts = production_value(map_data.statistics)
+    keys = [(c.entity, c.price_basis, c.unit) for c in charts]
+    assert len(keys) == len(set(keys))
+    stats = map_data.statistics
+    for chart in charts:
+        for series in chart.series:
+            for point in series.points:  # every drawn value is one stored row, never a sum
+                rows = stats[
+                    (stats["indicator"] == "industrial_production_value") & (stats["entity"] == chart.entity)
+                    & (stats["year"] == point.year) & (stats["period"] == "FY") & (stats["basis"] == series.basis)
+                    & (stats["price_basis"] == chart.price_basis) & (stats["variant"] == 0)
+                ]
+                assert rows["value"].tolist() == [point.value]
+
+
+def test_production_value_of_the_province_2020_to_2022(map_data):
+    chart = _chart(production_value(map_data.statistics), FORMER_LAO_CAI, "unknown")
+    actual, target = chart.of_basis("actual"), chart.of_basis("target")
+    assert [actual.value(y) for y in (2020, 2021, 2022)] == [37050.8, 41200.0, None]
+    assert [target.value(y) for y in (2020, 2021, 2022)] == [None, 40440.0, 46000.0]
+    assert (2021, 1) in {(o.year, o.variant) for o in chart.others}  # the second source of 41,200, listed
+
+
+def test_production_value_disagreeing_sources_are_listed_not_drawn(map_data):
+    chart = _chart(production_value(map_data.statistics), FORMER_LAO_CAI, "constant_1994")
+    assert chart.of_basis("actual").value(2013) == 3942.0  # variant 0; 4,940 (variant 1) disagrees
+    assert [(o.year, o.value) for o in chart.others if o.year == 2013] == [(2013, 4940.0)]
+    assert _chart(production_value(map_data.statistics), FORMER_LAO_CAI, "constant_2010").others[0].value == 9876.0
+
+
+def test_statistics_page_shows_the_province_series_with_its_price_basis(map_data):
     html = render("statistics", map_data, PageContext(lang="en"))
-    assert "Price basis: constant 2010 prices" in html
+    shown = re.search(r'<figure class="gi-pv" data-series="([^"]+)"[^>]*?data-price-basis="[^"]*">(.*?)</figure>',
+                      html, re.S)  # the one figure shown (the others are hidden)
+    assert shown.group(1) == f"{FORMER_LAO_CAI}|unknown|bn_vnd"
+    figure = shown.group(2)
+    assert "Lào Cai province (former)" in figure and "Price basis: price basis not stated" in figure
+    row = re.search(r'<tr data-year="2021">(.*?)</tr>', figure).group(1)
+    assert '<td data-basis="actual">41,200' in row and '<td data-basis="target">40,440' in row
+    assert '<td data-basis="target">46,000' in re.search(r'<tr data-year="2022">(.*?)</tr>', figure).group(1)
+    for value in ("78,250", "82,400"):  # 2021: both provinces or both sources added up
+        assert value not in html
+    assert re.search(rf'data-series="{FORMER_YEN_BAI}\|constant_2010\|bn_vnd"[^>]* hidden>', html)
     assert 'data-basis="target"' in html and 'data-basis="actual"' in html
 
 
@@ -333,3 +383,22 @@ def test_indicator_label_is_the_catalog_text():
     assert indicator_label("copper_cathode_output", "vi") == "Sản lượng đồng tấm (cathode)"
     assert indicator_label("iip", "zh-CN") == "工业生产指数 (IIP)"
     assert indicator_label("not_in_catalog", "en") == "not_in_catalog"
+
+
+def test_site_outputs_table_states_part_year_periods(map_data):
+    from geo_industry.maps.statistics_page import site_outputs_table
+
+    table = site_outputs_table(map_data, PageContext(lang="en"))
+    row = re.search(rf'<tr data-entity="{SMELTER}">(.*?)</tr>', table).group(1)
+    assert "7,600 t" in row and "<td>2011 Jan-Nov</td>" in row
+
+
+def test_energy_totals_never_add_admin_units(map_data):
+    from geo_industry.maps.energy import reported_totals, totals_by_year
+
+    plants = [dict(r) for _, r in map_data.layer("hydropower_plants").iterrows()]
+    assert totals_by_year(plants, map_data.statistics) == []  # no plant reports its own output
+    reported = reported_totals(map_data.statistics, {str(p["id"]) for p in plants})
+    assert reported == [(FORMER_LAO_CAI, 2013, "actual", 1600.0), (FORMER_LAO_CAI, 2017, "actual", 2900.0)]
+    html = render_page(build_energy_map(map_data, PageContext(lang="en")), PageContext(lang="en"))
+    assert "Lào Cai province (former)" in html and "4,500" not in html

@@ -179,6 +179,7 @@ def map_data_from_store(
         layers=layers,
         titles={_meta_id(m): _title_of(m) for m in metas},
         statistics=store.statistics,
+        entities=getattr(store, "entities", None),
         reference=reference,
         as_of=as_of,
         assessments=dict(assessments or {}),

@@ -13,9 +13,10 @@ from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_
 from geo_industry.maps.charts import Bar, bar_chart_svg
 from geo_industry.maps.controls import Legend, LegendSection, Script, SearchControl, json_attr
 from geo_industry.maps.data import MapData
-from geo_industry.maps.format import is_missing, number
+from geo_industry.maps.format import entity_name, is_missing, number
 from geo_industry.maps.layers import Symbol, add_site_layer, site_layer
 from geo_industry.maps.markers import symbol_svg
+from geo_industry.maps.series import first_variant
 from geo_industry.maps.styles import GWH_STYLES, gwh_class, installed_mw, mw_radius
 
 ELECTRICITY_OUTPUT = "electricity_output"
@@ -23,10 +24,14 @@ ELECTRICITY_OUTPUT = "electricity_output"
 
 
 def output_gwh(statistics: pd.DataFrame) -> pd.DataFrame:
-    """Annual electricity output rows (million kWh = GWh), one per entity and year, actual first."""
+    """Annual electricity output rows (million kWh = GWh), one per entity and year, actual first.
+
+    Full-year, non-target rows of variant 0 only (another source's figure is never picked).
+    """
     if statistics.empty:
         return statistics.assign(gwh=pd.Series(dtype=float))
-    rows = statistics[statistics["indicator"].eq(ELECTRICITY_OUTPUT) & statistics["unit"].eq("million_kwh")]
+    rows = first_variant(statistics)
+    rows = rows[rows["indicator"].eq(ELECTRICITY_OUTPUT) & rows["unit"].eq("million_kwh")]
     rows = rows[rows["basis"].ne("target")]
     rows = rows[rows["period"].fillna("FY").eq("FY")].dropna(subset=["value"])
     rows = rows.assign(_rank=rows["basis"].map({"actual": 0}).fillna(1)).sort_values(["entity", "year", "_rank"])
@@ -39,13 +44,24 @@ def latest_gwh(statistics: pd.DataFrame) -> dict[str, float]:
     return {str(e): float(v) for e, v in zip(rows["entity"], rows["gwh"], strict=True)}
 
 
-def totals_by_year(plants: list[dict[str, Any]], statistics: pd.DataFrame) -> list[tuple[int, float, int]]:
-    """(year, total GWh, plants reporting) over the layer's plants."""
+def totals_by_year(plants: list[dict[str, Any]], statistics: pd.DataFrame) -> list[tuple[int, str, float, int]]:
+    """(year, basis, total GWh, plants reporting) summed over distinct plants of the layer.
+
+    Only plants' own full-year rows are added, one basis at a time; admin units' figures are
+    never added to them (see :func:`reported_totals`).
+    """
     ids = {str(p["id"]) for p in plants}
     rows = output_gwh(statistics)
     rows = rows[rows["entity"].astype(str).isin(ids)]
-    grouped = rows.groupby("year").agg(total=("gwh", "sum"), count=("entity", "nunique"))
-    return [(int(y), float(r["total"]), int(r["count"])) for y, r in grouped.iterrows()]
+    grouped = rows.groupby(["year", "basis"]).agg(total=("gwh", "sum"), count=("entity", "nunique"))
+    return [(int(y), str(b), float(r["total"]), int(r["count"])) for (y, b), r in grouped.iterrows()]
+
+
+def reported_totals(statistics: pd.DataFrame, plant_ids: set[str]) -> list[tuple[str, int, str, float]]:
+    """(entity, year, basis, GWh): the totals published for admin units, each as its own row."""
+    rows = output_gwh(statistics)
+    rows = rows[~rows["entity"].astype(str).isin(plant_ids)].sort_values(["entity", "year"])
+    return [(str(r["entity"]), int(r["year"]), str(r["basis"]), float(r["gwh"])) for _, r in rows.iterrows()]
 
 
 def _river(row: dict[str, Any], ctx: PageContext) -> str:
@@ -83,24 +99,41 @@ def build_energy_map(data: MapData, ctx: PageContext) -> folium.Map:
     note = ctx.t("legend.size_mw") + (" · " + ctx.t("legend.unmapped", count=unmapped) if unmapped else "")
     Legend([LegendSection(data.title("hydropower_plants", ctx.lang), legend, note)], title=title).add_to(m)
     SearchControl(search, lang=ctx.lang).add_to(m)
-    _totals_panel(m, ctx, plants, data.statistics)
+    _totals_panel(m, ctx, plants, data)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 
 
-def _totals_panel(m: folium.Map, ctx: PageContext, plants: list[dict[str, Any]], statistics: pd.DataFrame) -> None:
-    totals = totals_by_year(plants, statistics)
+def _totals_panel(m: folium.Map, ctx: PageContext, plants: list[dict[str, Any]], data: MapData) -> None:
+    totals = totals_by_year(plants, data.statistics)
     mw = sum(installed_mw(p) or 0 for p in plants)
-    rows = "".join(f"<tr><td>{y}</td><td>{escape(number(t, ctx.lang))}</td><td>{n}</td></tr>" for y, t, n in totals)
+    rows = "".join(
+        f"<tr><td>{y}</td><td>{escape(ctx.t('basis.' + b))}</td><td>{escape(number(t, ctx.lang))}</td><td>{n}</td></tr>"
+        for y, b, t, n in totals
+    )
     chart = bar_chart_svg(
-        [Bar(y, "actual", t) for y, t, _ in totals], lang=ctx.lang, width=220, height=90, title=ctx.t("energy.gwh")
+        [Bar(y, b, t) for y, b, t, _ in totals], lang=ctx.lang, width=220, height=90, title=ctx.t("energy.gwh")
+    )
+    reported = "".join(
+        f"<tr><td>{escape(entity_name(data.entities, e, ctx.lang))}</td><td>{y}</td>"
+        f"<td>{escape(ctx.t('basis.' + b))}</td><td>{escape(number(v, ctx.lang))}</td></tr>"
+        for e, y, b, v in reported_totals(data.statistics, {str(p["id"]) for p in plants})
+    )
+    plant_table = (
+        f'<table class="gi-table gi-plant-totals"><tr><th>{escape(ctx.t("stats.year"))}</th><th></th><th>GWh</th>'
+        f"<th>{escape(ctx.t('energy.plants'))}</th></tr>{rows}</table>"
+        if rows
+        else ""
+    )
+    reported_table = (
+        f'<div>{escape(ctx.t("energy.reported"))}</div><table class="gi-table gi-reported-totals">{reported}</table>'
+        if reported
+        else ""
     )
     html = (
         f'<details open class="gi-totals"><summary>{escape(ctx.t("energy.totals"))}</summary>'
         f"<div>{escape(ctx.t('energy.mw'))}: <b>{escape(number(mw, ctx.lang))}</b> · "
-        f"{escape(ctx.t('energy.plants'))}: <b>{len(plants)}</b></div>{chart}"
-        f'<table class="gi-table"><tr><th>{escape(ctx.t("stats.year"))}</th><th>GWh</th>'
-        f"<th>{escape(ctx.t('energy.plants'))}</th></tr>{rows}</table></details>"
+        f"{escape(ctx.t('energy.plants'))}: <b>{len(plants)}</b></div>{chart}{plant_table}{reported_table}</details>"
     )
     Script(
         f"""(function(){{ var c = L.control({{position: "bottomleft"}});

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo_industry.i18n import translate
+from geo_industry.i18n import data_language, translate
 
 
 def is_missing(value: Any) -> bool:
@@ -60,3 +60,15 @@ def indicator_label(indicator: str, lang: str) -> str:
     key = f"indicator.{indicator}"
     text = translate(key, lang)
     return indicator if text == key else text
+
+
+def entity_name(entities: pd.DataFrame | None, entity: str, lang: str) -> str:
+    """The entity's name from ``entities.csv`` in the data language of ``lang`` (else its id)."""
+    if entities is None or entities.empty or "entity" not in entities.columns:
+        return entity
+    rows = entities[entities["entity"] == entity]
+    if rows.empty:
+        return entity
+    column = "name_vi" if data_language(lang) == "vi" else "name_en"
+    name = rows.iloc[0].get(column)
+    return entity if is_missing(name) else str(name)

@@ -55,9 +55,19 @@ def entity_rows(statistics: pd.DataFrame, entity: str) -> pd.DataFrame:
     return statistics[statistics["entity"] == entity]
 
 
+def first_variant(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``variant`` 0: other sources for the same key are never picked or combined."""
+    if "variant" not in rows.columns:
+        return rows
+    return rows[rows["variant"].fillna(0).astype(int) == 0]
+
+
 def latest(statistics: pd.DataFrame, entity: str) -> list[Observation]:
-    """The latest full-year value of each of the entity's indicators, actual preferred."""
-    rows = entity_rows(statistics, entity)
+    """The latest value of each of the entity's indicators (full year and actual preferred, variant 0).
+
+    A part-year value is returned with its ``period`` and must be shown with it.
+    """
+    rows = first_variant(entity_rows(statistics, entity))
     if rows.empty:
         return []
     ranked = _ranked(rows)
@@ -67,8 +77,9 @@ def latest(statistics: pd.DataFrame, entity: str) -> list[Observation]:
 
 
 def main_indicator(statistics: pd.DataFrame, entity: str) -> str | None:
-    """The indicator with the most years for the entity (the one worth a chart)."""
-    rows = entity_rows(statistics, entity).dropna(subset=["value"])
+    """The indicator with the most full years for the entity (the one worth a chart)."""
+    rows = first_variant(entity_rows(statistics, entity)).dropna(subset=["value"])
+    rows = rows[rows["period"].fillna(_PERIOD_FULL_YEAR).eq(_PERIOD_FULL_YEAR)]
     if rows.empty:
         return None
     counts = rows.groupby("indicator")["year"].nunique().sort_values(ascending=False, kind="stable")
@@ -76,10 +87,17 @@ def main_indicator(statistics: pd.DataFrame, entity: str) -> str | None:
 
 
 def yearly(statistics: pd.DataFrame, entity: str, indicator: str) -> list[Observation]:
-    """One value per year and basis of ``indicator`` for ``entity``, oldest first."""
-    rows = entity_rows(statistics, entity)
-    rows = rows[rows["indicator"] == indicator]
+    """One full-year value per year and basis of ``indicator`` for ``entity``, oldest first.
+
+    Only full-year rows of variant 0 and of one unit and price basis (the most common): a
+    part-year figure or another source's figure never stands in for a year's value.
+    """
+    rows = first_variant(entity_rows(statistics, entity))
+    rows = rows[(rows["indicator"] == indicator) & rows["period"].fillna(_PERIOD_FULL_YEAR).eq(_PERIOD_FULL_YEAR)]
+    rows = rows.dropna(subset=["value", "year"])
     if rows.empty:
         return []
+    kinds = rows["unit"].fillna("").astype(str) + "|" + rows["price_basis"].fillna("unknown").astype(str)
+    rows = rows[kinds == kinds.value_counts(sort=True).index[0]]
     ranked = _ranked(rows).drop_duplicates(["year", "basis"])
     return sorted((_observation(row) for _, row in ranked.iterrows()), key=lambda o: (o.year, o.basis))

@@ -10,7 +10,7 @@ import pandas as pd
 
 from geo_industry.catalog import LAYER_IDS
 from geo_industry.maps.base import PageContext, add_page_chrome, frame_geojson, lang_urls, new_map
-from geo_industry.maps.charts import Bar, bar_chart_svg
+from geo_industry.maps.charts import bar_chart_svg
 from geo_industry.maps.choropleth import (
     NO_DATA_COLOR,
     BoundaryMatch,
@@ -19,28 +19,113 @@ from geo_industry.maps.choropleth import (
     match_boundary,
     option_json,
 )
-from geo_industry.maps.controls import ChoroplethControl, Panel
+from geo_industry.maps.controls import ChoroplethControl, Panel, Script
 from geo_industry.maps.data import MapData
-from geo_industry.maps.format import indicator_label, quantity
+from geo_industry.maps.format import entity_name, indicator_label, number, quantity, unit
 from geo_industry.maps.popups import names
-from geo_industry.maps.series import latest
+from geo_industry.maps.production import PRODUCTION_VALUE, SeriesChart, default_chart, series_charts
+from geo_industry.maps.series import Observation, latest
 
-PRODUCTION_VALUE = "industrial_production_value"
+
+def production_value(statistics: pd.DataFrame) -> list[SeriesChart]:
+    """The industrial production value as charts of separate series, never summed.
+
+    One chart per entity (with its vintage), price basis and unit; in it one series per basis
+    (actual, target, …) of full-year, variant-0 rows. Other sources' figures (``variant`` > 0)
+    are carried along to be listed with their source.
+    """
+    return series_charts(statistics, PRODUCTION_VALUE)
 
 
-def production_value(statistics: pd.DataFrame) -> dict[str, list[Bar]]:
-    """Full-year industrial production value of admin units, bars by year and basis, per price basis."""
-    if statistics.empty:
-        return {}
-    rows = statistics[
-        (statistics["indicator"] == PRODUCTION_VALUE) & statistics["entity"].astype(str).str.startswith("admin:")
-    ]
-    rows = rows[rows["period"].fillna("FY").eq("FY")].dropna(subset=["value"])
-    result: dict[str, list[Bar]] = {}
-    for price_basis, group in rows.groupby(rows["price_basis"].fillna("unknown")):
-        summed = group.groupby(["year", "basis"])["value"].sum()
-        result[str(price_basis)] = [Bar(int(y), str(b), float(v)) for (y, b), v in summed.items()]
-    return result
+def _source_link(url: str) -> str:
+    if not url.startswith("http"):
+        return f' <span class="alt" title="{escape(url)}">[*]</span>' if url else ""
+    return f' <a href="{escape(url)}" target="_blank" rel="noopener">↗</a>'
+
+
+def _values_table(chart: SeriesChart, ctx: PageContext) -> str:
+    head = "".join(f"<th>{escape(ctx.t('basis.' + s.basis))}</th>" for s in chart.series)
+    rows = []
+    for year in sorted({p.year for s in chart.series for p in s.points}):
+        cells = []
+        for s in chart.series:
+            point = next((p for p in s.points if p.year == year), None)
+            cells.append(
+                f'<td data-basis="{escape(s.basis)}">'
+                + (escape(number(point.value, ctx.lang)) + _source_link(point.source) if point else "–")
+                + "</td>"
+            )
+        rows.append(f'<tr data-year="{year}"><td>{year}</td>{"".join(cells)}</tr>')
+    return (
+        f'<table class="gi-table gi-pv-values"><tr><th>{escape(ctx.t("stats.year"))}</th>{head}</tr>'
+        f"{''.join(rows)}</table>"
+    )
+
+
+def _others_list(chart: SeriesChart, ctx: PageContext) -> str:
+    if not chart.others:
+        return ""
+    items = "".join(
+        f'<li data-year="{o.year}" data-variant="{o.variant}">{o.year} {escape(ctx.t("basis." + o.basis))}: '
+        f"{escape(quantity(o.value, o.unit, ctx.lang))}{_source_link(o.source)}"
+        + (f' <span class="alt">{escape(o.note)}</span>' if o.note else "")
+        + "</li>"
+        for o in chart.others
+    )
+    return (
+        f'<details class="gi-pv-others"><summary>{escape(ctx.t("stats.other_figures"))}</summary>'
+        f"<ul>{items}</ul></details>"
+    )
+
+
+def _production_figure(chart: SeriesChart, data: MapData, ctx: PageContext, *, shown: bool) -> str:
+    name = entity_name(data.entities, chart.entity, ctx.lang)
+    price = ctx.t("stats.price_basis", basis=ctx.t("price_basis." + chart.price_basis))
+    title = f"{ctx.t('stats.production_value')} ({unit(chart.unit, ctx.lang)})"
+    svg = bar_chart_svg(chart.bars(), lang=ctx.lang, width=520, height=180, title=title)
+    return (
+        f'<figure class="gi-pv" data-series="{escape(chart.key)}" data-entity="{escape(chart.entity)}" '
+        f'data-price-basis="{escape(chart.price_basis)}"{"" if shown else " hidden"}>'
+        f'<figcaption><b>{escape(name)}</b> · <span class="gi-basis">{escape(price)}</span> · '
+        f"{escape(ctx.t('stats.actual_vs_target'))}</figcaption>"
+        f"{svg}{_values_table(chart, ctx)}{_others_list(chart, ctx)}</figure>"
+    )
+
+
+def production_section(data: MapData, ctx: PageContext) -> str:
+    """The production value: a series picker and one figure per series (the default shown)."""
+    charts = production_value(data.statistics)
+    chosen = default_chart(charts)
+    if chosen is None:
+        return f'<p class="alt">{escape(ctx.t("popup.no_stats"))}</p>'
+    options = "".join(
+        f'<option value="{escape(c.key)}"{" selected" if c is chosen else ""}>'
+        f"{escape(entity_name(data.entities, c.entity, ctx.lang))} · "
+        f"{escape(ctx.t('price_basis.' + c.price_basis))}</option>"
+        for c in charts
+    )
+    picker = (
+        f'<label>{escape(ctx.t("stats.series"))} <select id="gi-pv-series" '
+        f'aria-label="{escape(ctx.t("stats.series"))}">{options}</select></label>'
+    )
+    figures = "".join(_production_figure(c, data, ctx, shown=c is chosen) for c in charts)
+    return f'<div class="gi-pv-section">{picker}{figures}</div>'
+
+
+_PICKER_JS = """(function(){
+  window.giShowSeries = function (key) {
+    document.querySelectorAll("figure.gi-pv").forEach(function (f) { f.hidden = f.dataset.series !== key; });
+    var sel = document.getElementById("gi-pv-series"); if (sel && sel.value !== key) { sel.value = key; }
+  };
+  var sel = document.getElementById("gi-pv-series");
+  if (sel) { sel.addEventListener("change", function () { window.giShowSeries(sel.value); }); }
+})();"""
+
+
+def _price_note(obs: Observation, ctx: PageContext) -> str:
+    if obs.price_basis in ("", "n/a") or obs.unit != "bn_vnd":
+        return ""
+    return f" ({escape(ctx.t('price_basis.' + obs.price_basis))})"
 
 
 def _site_index(data: MapData) -> dict[str, dict[str, Any]]:
@@ -56,7 +141,8 @@ def site_outputs_table(data: MapData, ctx: PageContext) -> str:
             body.append(
                 f'<tr data-entity="{escape(entity)}"><td>{escape(names(row, ctx.lang)[0])}</td>'
                 f"<td>{escape(indicator_label(obs.indicator, ctx.lang))}</td>"
-                f"<td>{escape(quantity(obs.value, obs.unit, ctx.lang))}</td><td>{obs.year}</td>"
+                f"<td>{escape(quantity(obs.value, obs.unit, ctx.lang))}{_price_note(obs, ctx)}</td>"
+                f"<td>{obs.year}{'' if obs.period == 'FY' else ' ' + escape(obs.period)}</td>"
                 f"<td>{escape(ctx.t('basis.' + obs.basis))}</td>"
                 f'<td><a href="{escape(obs.source)}" target="_blank" rel="noopener">↗</a></td></tr>'
             )
@@ -114,24 +200,13 @@ def build_statistics_map(data: MapData, ctx: PageContext) -> folium.Map:
     m = new_map(data, ctx, minimap=False)
     title = ctx.t("nav.statistics")
     add_page_chrome(m, ctx, page="statistics", title=title, lang_url=lang_urls(ctx, "statistics"), panel=True)
-    bars = production_value(data.statistics)
     note_text = _choropleth(m, data, ctx)
-    charts = "".join(
-        f'<figure class="gi-pv" data-price-basis="{escape(pb)}">'
-        + bar_chart_svg(
-            series,
-            lang=ctx.lang,
-            width=520,
-            height=180,
-            title=f"{ctx.t('stats.production_value')} ({ctx.t('unit.bn_vnd')})",
-        )
-        + f"<figcaption>{escape(ctx.t('stats.price_basis', basis=ctx.t('price_basis.' + pb)))}</figcaption></figure>"
-        for pb, series in bars.items()
-    )
     note = f'<p class="gi-choropleth-note">{escape(note_text)}</p>' if note_text else ""
     Panel(
-        f'<section class="gi-panel"><h2>{escape(ctx.t("stats.production_value"))}</h2>{charts}{note}'
+        f'<section class="gi-panel"><h2>{escape(ctx.t("stats.production_value"))}</h2>'
+        f"{production_section(data, ctx)}{note}"
         f"<h2>{escape(ctx.t('stats.site_outputs'))}</h2>{site_outputs_table(data, ctx)}</section>"
     ).add_to(m)
+    Script(_PICKER_JS).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m

@@ -105,8 +105,14 @@ def _distances(zone_metric: Any, data: MapData, ctx: PageContext) -> list[tuple[
     return result
 
 
-_CRITERION_LAYERS = {"border_gate": ("border_gates",), "railway": ("transport",), "expressway": ("transport",),
-                     "hydropower": ("hydropower_plants",), "copper_mine": ("mines",), "apatite_mine": ("mines",)}
+_CRITERION_LAYERS = {
+    "border_gate": ("border_gates",),
+    "railway": ("transport",),
+    "expressway": ("transport",),
+    "hydropower": ("hydropower_plants",),
+    "copper_mine": ("mines",),
+    "apatite_mine": ("mines",),
+}
 
 
 def _site_name(data: MapData, layers: tuple[str, ...], site_id: str | None, ctx: PageContext) -> str:
@@ -118,25 +124,56 @@ def _site_name(data: MapData, layers: tuple[str, ...], site_id: str | None, ctx:
     return site_id or ctx.t("zone.unknown")
 
 
+def _statistics_rows(data: MapData, zone_id: str, ctx: PageContext) -> list[tuple[str, str, str, str]]:
+    """Each stored row as published: its period beside the year, price basis of money values, and
+    other sources (``variant`` > 0) marked as such; nothing summed or picked."""
+    rows = entity_rows(data.statistics, zone_id)
+    if rows.empty:
+        return []
+    out = []
+    for _, s in rows.sort_values([c for c in ("indicator", "year", "period", "variant") if c in rows]).iterrows():
+        period = "" if is_missing(s.get("period")) or s["period"] == "FY" else f" {s['period']}"
+        value = quantity(s["value"], s["unit"], ctx.lang)
+        price = s.get("price_basis")
+        if s.get("unit") == "bn_vnd" and not is_missing(price):
+            value += f" ({ctx.t(f'price_basis.{price}')})"
+        basis = ctx.t(f"basis.{s['basis']}")
+        if int(s.get("variant") or 0) > 0:
+            basis += f" · {ctx.t('stats.other_source')}"
+        out.append((indicator_label(str(s["indicator"]), ctx.lang), f"{s['year']}{period}", value, basis))
+    return out
+
+
 def _analysis(facts: ZoneFacts, assessment: Any, data: MapData, ctx: PageContext) -> None:
     """Distances, mean slope, score and its reasons from the zone's assessment (raster analysis)."""
     facts.distances = []
     for criterion in DISTANCE_CRITERIA:
         km = assessment.distances_km.get(criterion) if assessment is not None else None
-        name = (_site_name(data, _CRITERION_LAYERS[criterion], assessment.nearest.get(criterion), ctx)
-                if km is not None else ctx.t("zone.unknown"))
-        facts.distances.append((ctx.t(f"analysis.criterion.{criterion}"), name,
-                                f"{number(km, ctx.lang, digits=1)} km" if km is not None else "–"))
+        name = (
+            _site_name(data, _CRITERION_LAYERS[criterion], assessment.nearest.get(criterion), ctx)
+            if km is not None
+            else ctx.t("zone.unknown")
+        )
+        facts.distances.append(
+            (
+                ctx.t(f"analysis.criterion.{criterion}"),
+                name,
+                f"{number(km, ctx.lang, digits=1)} km" if km is not None else "–",
+            )
+        )
     slope = assessment.mean_slope_deg if assessment is not None else None
     score = assessment.suitability.score if assessment is not None else None
-    facts.rows += [(ctx.t("zone.mean_slope"), f"{number(slope, ctx.lang, digits=1)}°" if slope is not None else "–"),
-                   (ctx.t("zone.score"), number(score, ctx.lang, digits=1) if score is not None else "–")]
+    facts.rows += [
+        (ctx.t("zone.mean_slope"), f"{number(slope, ctx.lang, digits=1)}°" if slope is not None else "–"),
+        (ctx.t("zone.score"), number(score, ctx.lang, digits=1) if score is not None else "–"),
+    ]
     if assessment is None:
         return
     for c in assessment.suitability.contributions:
         value = f"{number(c.value, ctx.lang, digits=1)} {'°' if c.criterion == 'slope' else 'km'}"
-        facts.contributions.append((ctx.t(f"analysis.criterion.{c.criterion}"), value,
-                                    f"+{number(c.contribution, ctx.lang, digits=1)}"))
+        facts.contributions.append(
+            (ctx.t(f"analysis.criterion.{c.criterion}"), value, f"+{number(c.contribution, ctx.lang, digits=1)}")
+        )
     if assessment.suitability.excluded_by:
         facts.analysis_notes.append(ctx.t("zone.excluded_steep", max=f"{DEFAULT_MAX_SLOPE_DEG:g}"))
     if assessment.suitability.missing:
@@ -198,15 +235,7 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
         ctx,
         lambda r: f" · {number(r.get('installed_mw'), ctx.lang)} MW" if not is_missing(r.get("installed_mw")) else "",
     )
-    for _, s in entity_rows(data.statistics, zone_id).sort_values(["indicator", "year"]).iterrows():
-        facts.statistics.append(
-            (
-                indicator_label(str(s["indicator"]), ctx.lang),
-                str(s["year"]),
-                quantity(s["value"], s["unit"], ctx.lang),
-                ctx.t(f"basis.{s['basis']}"),
-            )
-        )
+    facts.statistics = _statistics_rows(data, zone_id, ctx)
     sources = row.get("sources")
     facts.sources = [str(s) for s in sources] if isinstance(sources, list) else []
     contact = row.get(CONTACT_FIELD)
