@@ -222,14 +222,46 @@ def test_popup_of_approximate_site_has_badge(map_data, ctx):
     assert "gi-badge" in html and translate("precision.estimated", ctx.lang, km="3") in html
 
 
-def test_copper_flows_follow_tonnage(map_data):
+def _flows_from(flows, source):
+    return [f for f in flows if f.source == source]
+
+
+def test_copper_each_flow_carries_its_own_indicator(map_data):
     flows = chain_flows(map_data)
-    assert {(f.source, f.target) for f in flows} >= {
-        (COPPER_MINE, "sin-quyen-concentrator-1"), ("sin-quyen-concentrator-1", "ban-qua-copper-smelter")}
-    years = sorted({y for f in flows for y in f.tonnes})
-    html = render_page(build_copper_map(map_data, PageContext(lang="en")), PageContext(lang="en"))
-    assert f'<option value=\\"{years[-1]}\\" selected>' in html
-    assert "window.giSetYear" in html
+    mine_links = _flows_from(flows, COPPER_MINE)
+    assert {f.target for f in mine_links} == {"sin-quyen-concentrator-1", "sin-quyen-concentrator-2"}
+    for flow in mine_links:  # ore moves to the concentrators: the mine's ore, stated by the shared branch
+        assert flow.indicator == "copper_ore_mined" and not flow.indicative
+        assert flow.tonnes == {2021: 2_200_000.0}
+    concentrate = _flows_from(flows, "sin-quyen-concentrator-1")
+    assert [f.indicator for f in concentrate] == ["copper_concentrate_output"]
+    assert concentrate[0].tonnes == {2021: 68_000.0}  # the concentrate, not the ore mined
+    assert concentrate[0].figures[2021].entity == COPPER_MINE and concentrate[0].figures[2021].shared == 2
+
+
+def test_copper_exits_are_one_indicative_link_per_smelter(map_data):
+    flows = chain_flows(map_data)
+    exits = [f for f in flows if f.indicator == "copper_cathode_output"]
+    assert sorted(f.source for f in exits) == ["ban-qua-copper-smelter", SMELTER]  # operating smelters only
+    assert all(f.indicative for f in exits)  # the data does not say where cathode leaves
+    assert {f.target for f in exits} <= {"lao-cai-station", "lao-cai-intl-rail-gate", "lao-cai-intl-road-gate",
+                                         "kim-thanh-intl-road-gate-2", "muong-khuong-intl-gate", "ban-vuoc-intl-gate"}
+    smelter = next(f for f in exits if f.source == SMELTER)
+    assert smelter.figures[2011].entity == SMELTER and smelter.figures[2011].basis == "target"
+    assert smelter.figures[2024].entity == "org:vimico-luyen-dong-lao-cai"  # the operating branch's figure
+    assert smelter.tonnes == {}  # only targets: never a width
+
+
+def test_copper_page_labels_indicator_year_basis_and_indicative_links(map_data):
+    ctx = PageContext(lang="en")
+    html = render_page(build_copper_map(map_data, ctx), ctx)
+    assert '<option value=\\"2021\\" selected>' in html
+    assert "Copper ore mined, 2021 (actual): 2,200,000 t" in html
+    assert "Copper concentrate output, 2021 (actual): 68,000 t" in html
+    assert "Copper cathode output, 2024 (target): 29,797 t" in html and "organisation figure" in html
+    assert '"dashArray": "8 6"' in html and "indicative link: the route is not stated in the data" in html
+    assert "Smelter \\u2192 railway / border gate: Copper cathode output (t/yr)" in html  # legend (JSON)
+    assert "ban-quan-crossing" not in html  # a clearance point is no exit; unlinked exits are not drawn
 
 
 def test_energy_groups_by_river(map_data):

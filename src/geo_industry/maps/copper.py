@@ -1,47 +1,99 @@
 """The copper value chain: mines → concentrators → smelters → railway / border gate.
 
-Flows are drawn as arrows whose width follows the tonnes the source site produced in the
-selected year (from the statistics); the year is chosen in the page without a reload.
+Each link carries the one indicator that moves along it, from the statistics, full years only:
+
+- mine → concentrator: copper ore mined (t) of the mine;
+- concentrator → smelter (or mine → smelter when no concentrator): copper concentrate output
+  (t) of the concentrator, else of the mine that feeds it (a "mine and concentrator" branch
+  reports them together);
+- smelter → exit: copper cathode output (t) of the smelter, else of its operating organisation
+  (the organisation in ``entities.csv`` whose note names the smelter), saying so.
+
+Widths follow that indicator only (relative to its largest value), from actual, preliminary or
+estimated rows of variant 0; a year with only a target draws the link thin and says so. When one
+figure covers several links (a mine feeding two concentrators, two smelters reporting together)
+each of those links shows the same total, labelled as shared; no split is invented.
+
+A link is *stated* when the data ties the two sites (the same operating branch); otherwise it
+goes to the nearest site of the next stage and is drawn dashed and labelled *indicative*. The
+data does not say which railway station or border gate the cathode leaves by, so every exit
+link is indicative. Only operating sites take part in flows.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field, replace
 from html import escape
 from typing import Any
 
 import folium
+import pandas as pd
 
 from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map
 from geo_industry.maps.controls import Legend, LegendSection, Script, json_attr
 from geo_industry.maps.data import MapData
-from geo_industry.maps.format import is_missing, number
+from geo_industry.maps.format import entity_name, indicator_label, is_missing, number
 from geo_industry.maps.layers import Symbol, add_site_layer, site_layer
 from geo_industry.maps.markers import symbol_svg
+from geo_industry.maps.popups import names
+from geo_industry.maps.series import first_variant
 from geo_industry.maps.styles import commodity_class, flow_weight, plant_type_class, transport_class
 
 STAGES = ("mine", "concentrator", "smelter", "exit")
 STAGE_COLORS = {"mine": "#b5651d", "concentrator": "#e08e45", "smelter": "#8c2d04", "exit": "#252525"}
 STAGE_SHAPES = {"mine": "circle", "concentrator": "diamond", "smelter": "hexagon", "exit": "star"}
 _FLOW_COLOR = "#b5651d"
+_DASH = "8 6"
+ORE_MINED = "copper_ore_mined"
+CONCENTRATE = "copper_concentrate_output"
+CATHODE = "copper_cathode_output"
+FLOW_UNIT = "t"
+_WIDTH_BASES = ("actual", "preliminary", "estimate")
+
+
+@dataclass(frozen=True)
+class FlowFigure:
+    """The full-year value a link carries in one year, and whose figure it is."""
+
+    value: float
+    basis: str
+    entity: str
+    source: str
+    shared: int = 1
+    """How many links carry this same figure (it is their total, not each one's)."""
+
+    @property
+    def sets_width(self) -> bool:
+        """Whether the value is output (not a target) and so sets the width."""
+        return self.basis in _WIDTH_BASES
 
 
 @dataclass(frozen=True)
 class Flow:
-    """A directed link of the chain with tonnes per year (from its source site)."""
+    """A directed link of the chain and the indicator that moves along it, per year."""
 
     source: str
     target: str
     coords: tuple[tuple[float, float], tuple[float, float]]
-    tonnes: dict[int, float]
+    indicator: str
+    figures: dict[int, FlowFigure] = field(default_factory=dict)
+    indicative: bool = False
+    """True when the data does not state the link (nearest site of the next stage)."""
+
+    @property
+    def tonnes(self) -> dict[int, float]:
+        """Tonnes per year that set the width (output, not targets)."""
+        return {y: f.value for y, f in self.figures.items() if f.sets_width}
 
 
 def stage_of(row: dict[str, Any], layer_id: str) -> str | None:
     """The chain stage of a site, or ``None`` when it is not part of the copper chain.
 
     Mines by ``commodity`` (``copper_ore``); plants by ``plant_type`` (``concentrator`` or
-    ``smelter``) whose ``product`` names copper; every border gate and rail station is an exit.
+    ``smelter``) whose ``product`` names copper; international and main border gates and rail
+    stations are exits.
     """
     if layer_id == "mines":
         return "mine" if commodity_class(row) == "copper" else None
@@ -49,8 +101,8 @@ def stage_of(row: dict[str, Any], layer_id: str) -> str | None:
         plant_type = plant_type_class(row)
         makes_copper = "copper" in str(row.get("product") or "").lower()
         return plant_type if plant_type in ("concentrator", "smelter") and makes_copper else None
-    if layer_id == "border_gates":
-        return "exit"
+    if layer_id == "border_gates":  # a clearance point (lối mở) is no exit for industrial freight
+        return "exit" if str(row.get("gate_class") or "") in ("international", "main") else None
     if layer_id == "transport":
         return "exit" if transport_class(row) == "rail_station" else None
     return None
@@ -68,16 +120,35 @@ def chain_sites(data: MapData) -> dict[str, list[dict[str, Any]]]:
     return sites
 
 
-def tonnes_by_year(statistics: Any, entity: str) -> dict[int, float]:
-    """Tonnes per year an entity produced (its tonne-valued indicators, actual preferred)."""
+def full_year_figures(statistics: pd.DataFrame, entity: str, indicator: str) -> dict[int, FlowFigure]:
+    """The entity's full-year, variant-0 tonnes of ``indicator`` by year; output preferred to target."""
     if statistics.empty:
         return {}
-    rows = statistics[(statistics["entity"] == entity) & (statistics["unit"] == "t")]
-    rows = rows[rows["basis"].isin(["actual", "preliminary", "estimate"])]
-    if rows.empty:
-        return {}
-    best = rows.sort_values("value").groupby("year")["value"].max()
-    return {int(y): float(v) for y, v in best.items()}
+    rows = first_variant(statistics)
+    rows = rows[(rows["entity"] == entity) & (rows["indicator"] == indicator) & (rows["unit"] == FLOW_UNIT)]
+    rows = rows[rows["period"].fillna("FY").eq("FY")].dropna(subset=["value", "year"])
+    rank = {b: i for i, b in enumerate((*_WIDTH_BASES, "target"))}
+    rows = rows.assign(_rank=rows["basis"].map(rank)).dropna(subset=["_rank"]).sort_values(["year", "_rank"])
+    return {
+        int(r["year"]): FlowFigure(float(r["value"]), str(r["basis"]), entity, str(r.get("source") or ""))
+        for _, r in rows.drop_duplicates("year").iterrows()
+    }
+
+
+def operating_organisation(entities: pd.DataFrame | None, site_id: str) -> str | None:
+    """The organisation of ``entities.csv`` whose note names ``site_id`` (its operating branch)."""
+    if entities is None or entities.empty or "note" not in entities.columns:
+        return None
+    pattern = re.compile(rf"(?<![\w-]){re.escape(site_id)}(?![\w-])")
+    orgs = entities[entities.get("entity_type", pd.Series(dtype=str)).eq("organisation")]
+    found = [str(e) for e, note in zip(orgs["entity"], orgs["note"], strict=True) if pattern.search(str(note))]
+    return found[0] if len(found) == 1 else None
+
+
+def _operator_key(row: dict[str, Any]) -> str:
+    """The operating branch: the operator text before any ``,`` or ``(`` qualifier."""
+    text = "" if is_missing(row.get("operator")) else str(row["operator"])
+    return re.split(r"[,(]", text)[0].strip().casefold()
 
 
 def _point(row: dict[str, Any]) -> tuple[float, float]:
@@ -90,32 +161,85 @@ def _nearest(row: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str,
     if not candidates:
         return None
     lat, lon = _point(row)
-    return min(candidates, key=lambda c: (_point(c)[0] - lat) ** 2 + (_point(c)[1] - lon) ** 2)
+    scale = math.cos(math.radians(lat))
+    return min(candidates, key=lambda c: (_point(c)[0] - lat) ** 2 + ((_point(c)[1] - lon) * scale) ** 2)
+
+
+def _targets(row: dict[str, Any], candidates: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+    """The next-stage sites the data ties to ``row`` (same branch), else the nearest (indicative)."""
+    key = _operator_key(row)
+    stated = [c for c in candidates if key and _operator_key(c) == key]
+    if stated:
+        return stated, False
+    nearest = _nearest(row, candidates)
+    return ([nearest] if nearest is not None else []), True
+
+
+def _operating(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in rows if str(r.get("status") or "") == "operating"]
+
+
+def _links(sites: dict[str, list[dict[str, Any]]]) -> list[tuple[str, dict[str, Any], dict[str, Any], bool]]:
+    """(source stage, source, target, indicative) for the operating sites, stage by stage."""
+    live = {s: (_operating(rows) if s != "exit" else rows) for s, rows in sites.items()}
+    links: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = []
+    for i, stage in enumerate(STAGES[:-1]):
+        following = next((live[s] for s in STAGES[i + 1 :] if live[s]), [])
+        candidates = live["exit"] if stage == "smelter" else following
+        for row in live[stage]:
+            targets, indicative = _targets(row, candidates)
+            links.extend((stage, row, t, indicative or stage == "smelter") for t in targets)
+    return links
+
+
+def _figures(
+    stage: str, source: dict[str, Any], target_stage: str, data: MapData, feeders: dict[str, list[str]]
+) -> tuple[str, dict[int, FlowFigure]]:
+    """The indicator moving along a link from ``source`` and its figures by year."""
+    site = str(source["id"])
+    stats = data.statistics
+    if stage == "mine":
+        indicator = ORE_MINED if target_stage == "concentrator" else CONCENTRATE
+        return indicator, full_year_figures(stats, site, indicator)
+    if stage == "concentrator":
+        own = full_year_figures(stats, site, CONCENTRATE)
+        for mine in feeders.get(site, []):  # the mine that reports its concentrators' output
+            own = {**full_year_figures(stats, mine, CONCENTRATE), **own}
+        return CONCENTRATE, own
+    own = full_year_figures(stats, site, CATHODE)
+    organisation = operating_organisation(data.entities, site)
+    if organisation:
+        own = {**full_year_figures(stats, organisation, CATHODE), **own}
+    return CATHODE, own
+
+
+def _mark_shared(flows: list[Flow]) -> list[Flow]:
+    counts: dict[tuple[str, str, int], int] = {}
+    for f in flows:
+        for y, fig in f.figures.items():
+            counts[(fig.entity, f.indicator, y)] = counts.get((fig.entity, f.indicator, y), 0) + 1
+    return [
+        replace(f, figures={y: replace(g, shared=counts[(g.entity, f.indicator, y)]) for y, g in f.figures.items()})
+        for f in flows
+    ]
 
 
 def chain_flows(data: MapData) -> list[Flow]:
-    """Flows from each stage's sites to the nearest site of the next stage present."""
+    """The links of the chain, each with the indicator that moves along it (see the module doc)."""
     sites = chain_sites(data)
+    stage_of_site = {str(r["id"]): s for s, rows in sites.items() for r in rows}
+    links = _links(sites)
+    feeders: dict[str, list[str]] = {}
+    for stage, source, target, indicative in links:
+        if stage == "mine" and not indicative:
+            feeders.setdefault(str(target["id"]), []).append(str(source["id"]))
     flows = []
-    for i, stage in enumerate(STAGES[:-1]):
-        following = next((sites[s] for s in STAGES[i + 1 :] if sites[s]), [])
-        targets = following if stage != "smelter" else sites["exit"]
-        for row in sites[stage]:
-            if stage == "smelter":
-                chosen = targets
-            else:
-                nearest = _nearest(row, targets)
-                chosen = [nearest] if nearest is not None else []
-            for target in chosen:
-                flows.append(
-                    Flow(
-                        str(row["id"]),
-                        str(target["id"]),
-                        (_point(row), _point(target)),
-                        tonnes_by_year(data.statistics, str(row["id"])),
-                    )
-                )
-    return flows
+    for stage, source, target, indicative in links:
+        indicator, figures = _figures(stage, source, stage_of_site[str(target["id"])], data, feeders)
+        flows.append(
+            Flow(str(source["id"]), str(target["id"]), (_point(source), _point(target)), indicator, figures, indicative)
+        )
+    return _mark_shared(flows)
 
 
 def _arrow_angle(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -145,41 +269,111 @@ def _stage_symbol(stages: dict[str, str]) -> Any:
     return symbol
 
 
+def flow_label(flow: Flow, year: int, data: MapData, ctx: PageContext) -> str:
+    """What a link carries in ``year``: indicator, unit, year, basis, whose figure, and caveats."""
+    name = indicator_label(flow.indicator, ctx.lang)
+    figure = flow.figures.get(year)
+    if figure is None:
+        text = ctx.t("copper.no_figure", indicator=name, year=year)
+    else:
+        text = (
+            f"{name}, {year} ({ctx.t('basis.' + figure.basis)}): {number(figure.value, ctx.lang)} {FLOW_UNIT}"
+            f" · {ctx.t('copper.figure_of', entity=_entity_text(figure.entity, data, ctx))}"
+        )
+        if not figure.sets_width:
+            text += f" · {ctx.t('copper.target_only')}"
+        if figure.shared > 1:
+            text += f" · {ctx.t('copper.shared', count=figure.shared)}"
+    if flow.indicative:
+        text += f" · {ctx.t('copper.indicative')}"
+    return text
+
+
+def _entity_text(entity: str, data: MapData, ctx: PageContext) -> str:
+    layers = (data.layer(x) for x in ("mines", "processing_plants"))
+    frame = next((f for f in layers if (f["id"] == entity).any()), None)
+    if frame is not None:
+        return names(dict(frame[frame["id"] == entity].iloc[0]), ctx.lang)[0]
+    return entity_name(data.entities, entity, ctx.lang) + f" ({ctx.t('copper.organisation_figure')})"
+
+
+def _widths(flows: list[Flow], years: list[int]) -> list[dict[int, float]]:
+    """Per flow and year, the width from its own indicator, relative to that indicator's largest value."""
+    top: dict[str, float] = {}
+    for f in flows:
+        top[f.indicator] = max([top.get(f.indicator, 0.0), *f.tonnes.values()])
+    return [{y: flow_weight(f.tonnes.get(y), top[f.indicator]) for y in years} for f in flows]
+
+
+def _default_year(flows: list[Flow], years: list[int]) -> int | None:
+    output_years = sorted({y for f in flows for y in f.tonnes})
+    return output_years[-1] if output_years else (years[-1] if years else None)
+
+
 def build_copper_map(data: MapData, ctx: PageContext, *, year: int | None = None) -> folium.Map:
-    """Build the copper value-chain map; ``year`` preselects the year (default: latest)."""
+    """Build the copper value-chain map; ``year`` preselects the year (default: latest with output)."""
     m = new_map(data, ctx)
     title = ctx.t("nav.copper")
     add_page_chrome(m, ctx, page="copper-value-chain", title=title, lang_url=lang_urls(ctx, "copper-value-chain"))
     sites = chain_sites(data)
     flows = chain_flows(data)
-    years = sorted({y for f in flows for y in f.tonnes})
+    years = sorted({y for f in flows for y in f.figures})
     if year is None or year not in years:
-        year = years[-1] if years else None
+        year = _default_year(flows, years)
     group = folium.FeatureGroup(name=ctx.t("layer.flows")).add_to(m)
-    top = {y: max((f.tonnes.get(y, 0) for f in flows), default=0) for y in years}
     lines = []
-    for flow in flows:
-        weights = {y: flow_weight(flow.tonnes.get(y), top[y]) for y in years}
+    for flow, weights in zip(flows, _widths(flows, years), strict=True):
+        labels = {y: flow_label(flow, y, data, ctx) for y in years}
         line = folium.PolyLine(
-            flow.coords, color=_FLOW_COLOR, opacity=0.75, weight=weights.get(year, 2.0) if year else 2.0
+            flow.coords,
+            color=_FLOW_COLOR,
+            opacity=0.75,
+            weight=weights.get(year, 2.0) if year else 2.0,
+            dash_array=_DASH if flow.indicative else None,
+            class_name="gi-flow gi-flow-indicative" if flow.indicative else "gi-flow",
         )
-        label = {y: f"{number(flow.tonnes[y], ctx.lang)} t ({y})" for y in flow.tonnes}
-        folium.Tooltip(escape(label.get(year, "")) if year in label else "–").add_to(line)
+        folium.Tooltip(escape(labels[year]) if year else escape(flow_label(flow, 0, data, ctx))).add_to(line)
         line.add_to(group)
         _arrow(flow).add_to(group)
-        lines.append({"v": line.get_name(), "w": weights, "t": label})
+        lines.append({"v": line.get_name(), "w": weights, "t": labels, "i": flow.indicative})
+    linked = {f.target for f in flows}
     stages = {str(r["id"]): s for s, rows in sites.items() for r in rows}
-    rows = [r for s in STAGES for r in sites[s]]
+    rows = [r for s in STAGES for r in sites[s] if s != "exit" or str(r["id"]) in linked]
     built = site_layer(
         "copper_sites", data, ctx, symbol=_stage_symbol(stages), rows=rows, name=ctx.t("commodity.copper")
     )
     add_site_layer(m, built)
     _year_control(m, ctx, years, year, lines)
-    legend = tuple((symbol_svg(STAGE_SHAPES[s], STAGE_COLORS[s], 14), ctx.t(f"copper.stage.{s}")) for s in STAGES)
-    note = ctx.t("legend.width_t") if years else ctx.t("copper.no_flow_data")
-    Legend([LegendSection(built.group.layer_name, legend, note)], title=title).add_to(m)
+    Legend([LegendSection(built.group.layer_name, _legend_rows(ctx), _legend_note(flows, ctx))], title=title).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
+
+
+def _line_svg(dashed: bool) -> str:
+    dash = f' stroke-dasharray="{_DASH}"' if dashed else ""
+    return (
+        f'<svg width="28" height="10"><line x1="1" y1="5" x2="27" y2="5" stroke="{_FLOW_COLOR}" '
+        f'stroke-width="3"{dash}/></svg>'
+    )
+
+
+def _legend_rows(ctx: PageContext) -> tuple[tuple[str, str], ...]:
+    stages = tuple((symbol_svg(STAGE_SHAPES[s], STAGE_COLORS[s], 14), ctx.t(f"copper.stage.{s}")) for s in STAGES)
+    carried = tuple(
+        (_line_svg(False), ctx.t(key, indicator=indicator_label(ind, ctx.lang), unit=FLOW_UNIT))
+        for key, ind in (
+            ("copper.legend.mine", ORE_MINED),
+            ("copper.legend.concentrator", CONCENTRATE),
+            ("copper.legend.smelter", CATHODE),
+        )
+    )
+    return (*stages, *carried, (_line_svg(True), ctx.t("copper.legend.indicative")))
+
+
+def _legend_note(flows: list[Flow], ctx: PageContext) -> str:
+    if not any(f.tonnes for f in flows):
+        return ctx.t("copper.no_flow_data")
+    return ctx.t("copper.legend.width")
 
 
 def _year_control(
@@ -200,6 +394,7 @@ def _year_control(
   c.addTo({m.get_name()});
   window.giSetYear = function (y) {{
     lines.forEach(function (l) {{ var line = window[l.v]; line.setStyle({{weight: l.w[y] || 2}});
+      line.getElement && line.getElement() && line.getElement().setAttribute("data-year", y);
       line.setTooltipContent(l.t[y] || "–"); }});
   }};
   var sel = document.getElementById("gi-year");
