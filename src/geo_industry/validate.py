@@ -152,6 +152,10 @@ def check_frame(file: str, frame: gpd.GeoDataFrame, meta: LayerMeta | None) -> l
     """The rules every layer's features obey, for files and for writes through the API alike."""
     problems = list(_unique_ids(file, frame))
     problems.extend(_geometries(file, frame, meta))
+    if {"id", "province_code", "admin_vintage"} <= set(frame.columns):
+        codes = zip(frame["id"].astype(str), ["province_code"] * len(frame), frame["province_code"].astype(str),
+                    frame["admin_vintage"].astype(str), strict=True)
+        problems.extend(admin_code_problems(file, codes))
     if meta is not None:
         problems.extend(_fields(file, frame, meta))
     else:
@@ -207,6 +211,48 @@ def _row_problems(file: str, where: str, row: pd.Series, known: set[str]) -> Ite
         yield Problem(file, where, "source", f"source is not a URL: {row.source!r}", "warning")
 
 
+CURRENT_VINTAGE = "2025-07-01"
+
+
+def admin_code_problems(file: str, rows: Iterable[tuple[str, str, str, str]]) -> list[Problem]:
+    """Check admin codes of the current vintage against the maintained code list (vietnam-provinces).
+
+    ``rows`` are ``(where, field, code, vintage)``. The package holds the provinces in force
+    since 1 July 2025 only, so codes of the earlier vintage (former Lào Cai 10, former Yên Bái 15)
+    cannot be checked against it and are left alone.
+    """
+    from vietnam_provinces import Province
+
+    problems = []
+    for where, field, code, vintage in rows:
+        if vintage != CURRENT_VINTAGE or not code:
+            continue
+        try:
+            Province.from_code(int(code))
+        except ValueError:
+            problems.append(Problem(file, where, field, f"province code {code!r} does not exist in the "
+                                                        f"{CURRENT_VINTAGE} code list (vietnam-provinces)"))
+    return problems
+
+
+def _entity_admin_codes(path: Path) -> list[Problem]:
+    entities = stats_mod.read_entities(path)
+    if "admin_code" not in entities.columns:
+        return []
+    units = entities[entities.get("entity_type", "") == "admin_unit"]
+    problems = admin_code_problems(str(path), [(row.entity, "admin_code", str(row.admin_code), str(row.admin_vintage))
+                                               for row in units.itertuples()])
+    from vietnam_provinces import Province
+
+    for row in units.itertuples():
+        if str(row.admin_vintage) == CURRENT_VINTAGE and not problems:
+            official = Province.from_code(int(row.admin_code)).name
+            if official not in str(row.name_vi):
+                problems.append(Problem(str(path), row.entity, "name_vi",
+                                        f"{row.name_vi!r} does not name province {row.admin_code} ({official})"))
+    return problems
+
+
 def validate_catalog_file(path: Path) -> tuple[Catalog | None, list[Problem]]:
     """Load the catalog, turning a load failure into a problem."""
     try:
@@ -230,6 +276,7 @@ def validate_data_dir(data_dir: Path) -> list[Problem]:
             feature_ids |= {str(f.get("properties", {}).get("id")) for f in raw.get("features", [])}
     duplicated = _ids_in_several_layers(geo, catalog)
     problems.extend(duplicated)
+    problems.extend(_entity_admin_codes(data_dir / "entities.csv"))
     entities = stats_mod.read_entities(data_dir / "entities.csv")
     problems.extend(validate_statistics(data_dir / "statistics.csv", feature_ids | set(entities["entity"])))
     return problems

@@ -124,3 +124,17 @@ def test_an_id_in_two_layers(tmp_path):
     gates["features"][0]["properties"]["id"] = mines["features"][0]["properties"]["id"]
     (data / "geo" / "border_gates.geojson").write_text(json.dumps(gates), encoding="utf-8")
     assert any("also used in layer mines" in m for m in _messages(validate_data_dir(data)))
+
+
+def test_province_codes_of_the_current_vintage_are_checked_against_vietnam_provinces(tmp_path):
+    path = _write(tmp_path, [_feature(province_code="10", admin_vintage="2025-07-01")])
+    messages = _messages(validate_layer(path, _mines_meta()))
+    assert any("field province_code:" in m and "does not exist in the 2025-07-01 code list" in m for m in messages)
+
+
+def test_the_merged_province_entity_names_lao_cai(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    entities = (data / "entities.csv").read_text(encoding="utf-8").replace("Tỉnh Lào Cai (mới)", "Tỉnh Yên Bái (mới)")
+    (data / "entities.csv").write_text(entities, encoding="utf-8")
+    assert any("does not name province 15 (Lào Cai)" in m for m in _messages(validate_data_dir(data)))
