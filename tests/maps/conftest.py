@@ -33,6 +33,10 @@ APPROX_ZONE = "dong-pho-moi-iz"
 SMELTER = "tang-loong-copper-smelter"
 """A processing plant with statistics (copper cathode 2011: actual and target)."""
 COPPER_MINE = "sin-quyen-copper-mine"
+REMOTE = ("industrial_zones", "industrial_clusters", "mines", "processing_plants", "hydropower_plants")
+"""Layers with at least ``REMOTE_MIN_FEATURES`` located sites: served pages fetch them by URL."""
+EMBEDDED = ("border_gates", "transport")
+"""The smaller layers, embedded even in served pages."""
 
 
 def located(frame: gpd.GeoDataFrame) -> int:

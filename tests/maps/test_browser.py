@@ -1,8 +1,9 @@
-"""The static site in headless Chromium: pages load cleanly, offline, and behave.
+"""The maps in headless Chromium: pages load cleanly, offline, and behave.
 
 Serves a static build of the real data from ``http.server`` on 127.0.0.1 and records every
-request each page makes. Screenshots go to pytest's tmp dir; set ``GEO_INDUSTRY_SCREENSHOT_DIR``
-to keep them (``docs/img`` refreshes the README screenshot of the overview).
+request each page makes; the served overview is checked against the real app under uvicorn.
+Screenshots go to pytest's tmp dir; set ``GEO_INDUSTRY_SCREENSHOT_DIR`` to keep them
+(``docs/img`` refreshes the README screenshot of the overview).
 """
 
 from __future__ import annotations
@@ -11,16 +12,21 @@ import functools
 import http.server
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from tests.conftest import DATA_DIR
 
 from geo_industry.maps.site import build_site_from_data
 
-from .conftest import APPROX_ZONE, SMELTER, SURVEYED_ZONE, located, real_map_data, unlocated
+from .conftest import APPROX_ZONE, REMOTE, SMELTER, SURVEYED_ZONE, located, real_map_data, unlocated
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -256,3 +262,108 @@ def test_choropleth_switches_indicator_and_year(browser, store, tmp_path):
         assert v.errors == []
     finally:
         v.close()
+
+
+#: The app as ``geo-industry serve`` runs it: explicit settings (no .env), uvicorn on loopback.
+_SERVE = """
+import sys
+import uvicorn
+from geo_industry.api import create_app
+from geo_industry.settings import Settings
+
+app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/", timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server did not answer within {timeout_s} s")
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """The real app on the embedded data under uvicorn on a free 127.0.0.1 port."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEO_INDUSTRY_")}
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)], env=env, stdout=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served_overview(browser, app_url) -> Iterator[Visit]:
+    """``/maps/overview`` from the live app, once its fetched layers are drawn."""
+    v = Visit(browser, f"{app_url}/maps/overview?lang=en")
+    v.page.wait_for_function(
+        f"() => {list(REMOTE)}.every(k => window.giLayers[k] && "
+        "(window.giLayers[k].loaded !== undefined || window.giLayers[k].failed))",
+        timeout=15_000,
+    )
+    yield v
+    v.close()
+
+
+def test_served_overview_requests_items_urls(served_overview, app_url):
+    fetched = {u for u in served_overview.requests if "/collections/" in u}
+    assert fetched == {f"{app_url}/collections/{k}/items?limit=10000" for k in REMOTE}
+    assert f"{app_url}/static/maps/remote-layers.js" in served_overview.requests
+    assert [u for u in served_overview.requests if not u.startswith(app_url)] == []
+    assert served_overview.errors == []
+
+
+def test_served_overview_draws_every_located_site(served_overview, store):
+    counts = served_overview.page.evaluate(
+        """() => Object.fromEntries(Object.entries(window.giLayers).map(([k, l]) =>
+              [k, [l.mapped, l.unmapped, l.loaded, l.failed, (l.cluster || l.group).getLayers().length]]))"""
+    )
+    for layer_id in REMOTE:
+        frame = store.frame(layer_id)
+        assert counts[layer_id][:4] == [located(frame), unlocated(frame), located(frame), None], layer_id
+    for layer_id in ("mines", "processing_plants", "hydropower_plants"):  # points only: one marker per site
+        assert counts[layer_id][4] == located(store.frame(layer_id)), layer_id
+
+
+def test_served_overview_popup_opens_on_click(served_overview):
+    page = served_overview.page
+    page.evaluate(
+        """() => { const cluster = window.giLayers.mines.cluster;
+                   const m = cluster.getLayers()
+                     .find(l => l.getPopup().getContent().innerHTML.includes('sin-quyen-copper-mine'));
+                   cluster.zoomToShowLayer(m, () => m.fire('click', {latlng: m.getLatLng()})); }"""
+    )
+    popup = page.locator(".leaflet-popup-content .gi-popup[data-id=sin-quyen-copper-mine]")
+    popup.wait_for(timeout=5000)
+    assert "Sin Quyen" in popup.inner_text()
+    page.keyboard.press("Escape")
+    page.locator(".leaflet-interactive").first.wait_for()
+    assert served_overview.errors == []
+
+
+def test_served_overview_search_finds_a_fetched_site(served_overview):
+    page = served_overview.page
+    page.fill(".gi-search input", "sin quyen")
+    page.locator(".gi-search li").first.click()
+    page.locator(".leaflet-popup-content .gi-popup[data-id=sin-quyen-copper-mine]").wait_for(timeout=5000)

@@ -21,6 +21,8 @@ from geo_industry.maps.data import MapData
 from geo_industry.maps.format import is_missing
 from geo_industry.maps.markers import symbol_icon
 from geo_industry.maps.popups import names, popup_html, tooltip_html
+from geo_industry.maps.remote import SCRIPT as REMOTE_SCRIPT
+from geo_industry.maps.remote import RemoteLayer
 from geo_industry.maps.styles import is_approximate, path_style, uncertainty_km
 
 
@@ -48,6 +50,8 @@ class SiteLayer:
     search: list[SearchEntry] = field(default_factory=list)
     layer_id: str = ""
     cluster: Any = None
+    remote: RemoteLayer | None = None
+    """Set when the browser fetches the sites' geometries (added to the map after the group)."""
 
 
 def _fold(text: str) -> str:
@@ -64,6 +68,12 @@ def _search_text(row: dict[str, Any]) -> str:
     return _fold(" ".join(str(row.get(k) or "") for k in ("name_vi", "name_en")))
 
 
+def _icon_options(symbol: Symbol, approximate: bool) -> dict[str, Any]:
+    icon = symbol_icon(symbol.shape, symbol.color, symbol.size, approximate=approximate)
+    o = icon.options
+    return {"html": o["html"], "iconSize": o["icon_size"], "iconAnchor": o["icon_anchor"], "className": o["class_name"]}
+
+
 def _point_marker(row: dict[str, Any], symbol: Symbol, approximate: bool) -> folium.Marker:
     point = row["geometry"]
     point = point if point.geom_type == "Point" else point.representative_point()
@@ -71,28 +81,73 @@ def _point_marker(row: dict[str, Any], symbol: Symbol, approximate: bool) -> fol
     return folium.Marker(location=(round(point.y, 5), round(point.x, 5)), icon=icon)
 
 
+def _path_style(row: dict[str, Any], symbol: Symbol, approximate: bool) -> dict[str, Any]:
+    is_line = row["geometry"].geom_type in ("LineString", "MultiLineString")
+    return path_style(symbol.color, approximate=approximate, fill=not is_line, weight=symbol.weight)
+
+
 def _path(row: dict[str, Any], symbol: Symbol, approximate: bool) -> folium.GeoJson:
     geom = round_geometry(row["geometry"])
-    is_line = geom.geom_type in ("LineString", "MultiLineString")
-    style = path_style(symbol.color, approximate=approximate, fill=not is_line, weight=symbol.weight)
+    style = _path_style(row, symbol, approximate)
     feature = {"type": "Feature", "properties": {"id": row.get("id")}, "geometry": shapely.geometry.mapping(geom)}
     return folium.GeoJson(feature, style_function=lambda _f, s=style: s, highlight_function=None, control=False)
 
 
-def _uncertainty(row: dict[str, Any], color: str) -> folium.Circle | None:
+def _uncertainty_options(row: dict[str, Any], color: str) -> dict[str, Any] | None:
+    """Leaflet options of the dashed circle of an approximate point's uncertainty radius."""
     km = uncertainty_km(row)
-    geom = row["geometry"]
-    if not km or geom.geom_type != "Point":
+    if not km or row["geometry"].geom_type != "Point":
         return None
-    return folium.Circle(
-        location=(geom.y, geom.x),
-        radius=km * 1000,
-        color=color,
-        weight=1,
-        dash_array="4 4",
-        fill=False,
-        interactive=False,
-    )
+    return {"radius": km * 1000, "color": color, "weight": 1, "dash_array": "4 4", "fill": False, "interactive": False}
+
+
+def _uncertainty(row: dict[str, Any], color: str) -> folium.Circle | None:
+    options = _uncertainty_options(row, color)
+    if options is None:
+        return None
+    geom = row["geometry"]
+    return folium.Circle(location=(geom.y, geom.x), **options)
+
+
+@dataclass
+class _Site:
+    """What one located site looks like, whether embedded or fetched."""
+
+    row: dict[str, Any]
+    symbol: Symbol
+    approximate: bool
+    popup: str
+    tooltip: str
+
+    @property
+    def is_point(self) -> bool:
+        return bool(self.row["geometry"].geom_type in ("Point", "MultiPoint"))
+
+
+def _embed(site: _Site, group: folium.FeatureGroup, points: Any) -> str:
+    """Add the site's marker or outline to the page; returns its variable name."""
+    row, sym, approximate = site.row, site.symbol, site.approximate
+    item = _point_marker(row, sym, approximate) if site.is_point else _path(row, sym, approximate)
+    folium.Popup(site.popup, max_width=340).add_to(item)
+    folium.Tooltip(site.tooltip).add_to(item)
+    item.add_to(points if site.is_point else group)
+    if approximate and (circle := _uncertainty(row, sym.color)) is not None:
+        circle.add_to(group)
+    return str(item.get_name())
+
+
+def _register(site: _Site, remote: RemoteLayer) -> str:
+    """Hand the site to the loader (no geometry in the page); returns its future variable name."""
+    row, sym, approximate = site.row, site.symbol, site.approximate
+    if site.is_point:
+        draw: dict[str, Any] = {"icon": _icon_options(sym, approximate)}
+        options = _uncertainty_options(row, sym.color) if approximate else None
+        if options is not None:
+            dash = options.pop("dash_array")
+            draw["circle"] = {**options, "dashArray": dash}
+    else:
+        draw = {"style": _path_style(row, sym, approximate)}
+    return remote.add(str(row.get("id")), popup=site.popup, tooltip=site.tooltip, draw=draw)
 
 
 def site_layer(
@@ -105,8 +160,13 @@ def site_layer(
     show: bool = True,
     name: str | None = None,
     rows: list[dict[str, Any]] | None = None,
+    items_url: str | None = None,
 ) -> SiteLayer:
-    """Build the Folium layer of ``layer_id`` (or of the given ``rows``) with popups and search."""
+    """Build the Folium layer of ``layer_id`` (or of the given ``rows``) with popups and search.
+
+    With ``items_url`` (see :meth:`PageUrls.items`) the page carries each site's symbol, popup
+    and tooltip but no geometry: the browser fetches the features from that URL.
+    """
     group = folium.FeatureGroup(name=name or data.title(layer_id, ctx.lang), show=show)
     built = SiteLayer(group=group)
     points: folium.FeatureGroup | plugins.MarkerCluster = group
@@ -115,6 +175,12 @@ def site_layer(
             control=False,
             options={"maxClusterRadius": 40, "disableClusteringAtZoom": 11, "showCoverageOnHover": False},
         ).add_to(group)
+    remote = None
+    if items_url is not None:
+        script = ctx.urls.script(REMOTE_SCRIPT)
+        remote = RemoteLayer(
+            url=items_url, group=group.get_name(), points=points.get_name(), layer_id=layer_id, script_url=script
+        )
     if rows is None:
         rows = [dict(r) for _, r in data.layer(layer_id).iterrows()]
     for row in rows:
@@ -123,29 +189,26 @@ def site_layer(
             built.unmapped.append(str(row.get("id")))
             continue
         approximate = is_approximate(row)
-        sym = symbol(row)
-        is_point = geom.geom_type in ("Point", "MultiPoint")
-        item = _point_marker(row, sym, approximate) if is_point else _path(row, sym, approximate)
-        folium.Popup(popup_html(row, data, ctx), max_width=340).add_to(item)
-        folium.Tooltip(tooltip_html(row, ctx)).add_to(item)
-        item.add_to(points if is_point else group)
-        if approximate and (circle := _uncertainty(row, sym.color)) is not None:
-            circle.add_to(group)
+        site = _Site(row, symbol(row), approximate, popup_html(row, data, ctx), tooltip_html(row, ctx))
+        var = _embed(site, group, points) if remote is None else _register(site, remote)
         built.mapped += 1
         built.approximate += int(approximate)
         primary, other = names(row, ctx.lang)
         label = f"{primary} ({other})" if other else primary
         built.search.append(
-            SearchEntry(label, _search_text(row), item.get_name(), points.get_name() if is_point and cluster else "")
+            SearchEntry(label, _search_text(row), var, points.get_name() if site.is_point and cluster else "")
         )
     built.layer_id = layer_id
     built.cluster = points if cluster else None
+    built.remote = remote
     return built
 
 
 def add_site_layer(m: folium.Map, built: SiteLayer) -> None:
     """Add a built layer to the map and expose its counts as ``window.giLayers[layer_id]``."""
     built.group.add_to(m)
+    if built.remote is not None:
+        built.remote.add_to(m)
     info = {
         "name": built.group.layer_name,
         "mapped": built.mapped,

@@ -21,7 +21,9 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
     data
         Layers, titles, statistics, reference layers and raster overlays (see :class:`MapData`).
     ctx
-        Language, basemap and link targets.
+        Language, basemap and link targets. When ``ctx.urls`` names the API (served pages),
+        large layers load their geometries from its items URLs (:meth:`PageUrls.items`);
+        otherwise (the static build) every layer is embedded.
 
     Returns
     -------
@@ -38,7 +40,8 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
             continue
         symbol, cluster = LAYER_SYMBOLS[layer_id]
         rows = [dict(r) for _, r in frame.iterrows()]
-        built = site_layer(layer_id, data, ctx, symbol=symbol, cluster=cluster, rows=rows)
+        items_url = ctx.urls.items(layer_id, features=int(frame.geometry.notna().sum()))
+        built = site_layer(layer_id, data, ctx, symbol=symbol, cluster=cluster, rows=rows, items_url=items_url)
         add_site_layer(m, built)
         sections.append(legend_section(layer_id, built, rows, ctx))
         search.extend(built.search)

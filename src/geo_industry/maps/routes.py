@@ -67,7 +67,13 @@ def _ctx(request: Request, lang: str | None, basemap: str | None) -> PageContext
     settings = request.app.state.settings
     public = (settings.public_url or "").rstrip("/")
     chosen = basemap or settings.basemap
-    urls = PageUrls(prefix=f"{public}/maps", vendor_base=f"{public}/static/vendor/", basemap=chosen)
+    urls = PageUrls(
+        prefix=f"{public}/maps",
+        vendor_base=f"{public}/static/vendor/",
+        script_base=f"{public}/static/maps/",
+        basemap=chosen,
+        api_base=public,
+    )
     return PageContext(lang=lang or DEFAULT_LANGUAGE, basemap=chosen, urls=urls)
 
 

@@ -10,6 +10,14 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 PAGES = ("index", "overview", "copper-value-chain", "energy", "statistics", "compare")
+REMOTE_MIN_FEATURES = 20
+"""Served pages fetch a layer from the API when it has at least this many located features.
+
+Smaller layers (border gates, transport) stay embedded: one request costs more than their
+few markers. On the real data every zone, cluster, mine, plant and hydropower layer qualifies.
+"""
+ITEMS_LIMIT = 10_000
+"""``limit`` of the items URL: large enough for any layer to come in one page."""
 
 
 @dataclass(frozen=True)
@@ -18,12 +26,18 @@ class PageUrls:
 
     ``static=False``: server paths like ``/maps/overview?lang=en``.
     ``static=True``: relative files like ``overview.en.html`` in one flat folder.
+
+    ``api_base`` is where the OGC API answers (``""`` for the same host's root) when the page
+    is served by it: large layers then load from ``{api_base}/collections/{id}/items`` instead
+    of being embedded. ``None`` (the static build) embeds every layer.
     """
 
     static: bool = False
     prefix: str = "/maps"
     vendor_base: str = "/static/vendor/"
     basemap: str | None = None
+    api_base: str | None = None
+    script_base: str = "/static/maps/"
 
     def page(self, name: str, lang: str, **params: str) -> str:
         """URL of the page ``name`` (one of :data:`PAGES`) in ``lang``."""
@@ -49,6 +63,16 @@ class PageUrls:
     def asset(self, path: str) -> str:
         """URL of a vendored file, ``path`` relative to the vendor folder."""
         return self.vendor_base + path
+
+    def script(self, path: str) -> str:
+        """URL of one of our own scripts, ``path`` relative to ``static/maps``."""
+        return self.script_base + path
+
+    def items(self, layer_id: str, *, features: int) -> str | None:
+        """Items URL of a layer of ``features`` located features to fetch, or None to embed it."""
+        if self.api_base is None or features < REMOTE_MIN_FEATURES:
+            return None
+        return f"{self.api_base}/collections/{layer_id}/items?{urlencode({'limit': ITEMS_LIMIT})}"
 
 
 def static_urls() -> PageUrls:
