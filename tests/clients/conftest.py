@@ -9,8 +9,6 @@ Expectations come from the server's own counts and from the core store over the 
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,11 +20,11 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
+from tests.conftest import DATA_DIR, REPO_ROOT
+from tests.live_server import answers, clean_env, free_port
 
 from geo_industry.store import EmbeddedStore
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = REPO_ROOT / "data"
 STARTUP_TIMEOUT_S = 60.0
 
 #: The child process: build settings explicitly (no .env) and serve the app factory's result.
@@ -39,29 +37,6 @@ from geo_industry.settings import Settings
 app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="info", access_log=True)
 """
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _child_env() -> dict[str, str]:
-    """The test environment without GEO_INDUSTRY_* variables, so only explicit settings apply."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEO_INDUSTRY_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def _answers(url: str) -> bool:
-    for path in ("/health", "/"):
-        try:
-            if httpx.get(url + path, timeout=2.0).status_code == 200:
-                return True
-        except httpx.TransportError:
-            return False
-    return False
 
 
 @dataclass
@@ -101,19 +76,19 @@ class LiveServer:
 
 
 def _start(data_dir: Path, log_path: Path) -> LiveServer:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-c", _SERVE, str(data_dir), str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=_child_env(), cwd=REPO_ROOT,
+        stdout=log, stderr=subprocess.STDOUT, env=clean_env(), cwd=REPO_ROOT,
     )
     log.close()
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        if _answers(url):
+        if answers(url):
             return LiveServer(url, log_path, process)
         time.sleep(0.2)
     _stop(process)

@@ -11,10 +11,8 @@ import itertools
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +22,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import DATA_DIR
+from tests.live_server import clean_env, free_port, wait_until_up
 
 from geo_industry.api import create_app
 from geo_industry.keys import ApiKeys
@@ -135,16 +134,9 @@ def etag_of(client: TestClient | httpx.Client, url: str = GATE_URL) -> str:
 
 
 # a real server -----------------------------------------------------------------------------------
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def server_env(store_path: Path) -> dict[str, str]:
     """Environment of a server (and CLI) working on ``store_path`` with editing on."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEO_INDUSTRY_")}
+    env = clean_env()
     env.update({"GEO_INDUSTRY_DATA_DIR": str(DATA_DIR), "GEO_INDUSTRY_STORE_BACKEND": "sqlite",
                 "GEO_INDUSTRY_STORE_PATH": str(store_path), "GEO_INDUSTRY_EDITING": "true",
                 "GEO_INDUSTRY_RASTER_DIR": str(store_path.parent / "rasters")})
@@ -163,7 +155,7 @@ def running_server(store_path: Path, *, workers: int = 1, startup_timeout: float
                                stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process, startup_timeout)
+        wait_until_up(url, process, timeout_s=startup_timeout)
         yield url, process
     finally:
         if process.poll() is None:
@@ -175,16 +167,3 @@ def running_server(store_path: Path, *, workers: int = 1, startup_timeout: float
                 process.wait()
         log.close()
 
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the server at {url} did not come up in {timeout} s")

@@ -12,7 +12,6 @@ import functools
 import http.server
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -20,9 +19,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from tests.conftest import DATA_DIR
+from tests.live_server import clean_env, free_port, wait_until_up
 
 from geo_industry.maps.site import build_site_from_data
 
@@ -276,37 +275,17 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/", timeout=2.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server did not answer within {timeout_s} s")
-
-
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
     """The real app on the embedded data under uvicorn on a free 127.0.0.1 port."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEO_INDUSTRY_")}
-    port = _free_port()
+    env = clean_env()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)], env=env, stdout=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process)
+        wait_until_up(url, process)
         yield url
     finally:
         process.terminate()
