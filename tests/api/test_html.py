@@ -7,8 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from geo_industry.api import create_app
-from geo_industry.api.html import TEXT
+from geo_industry.api import create_app, html
 from geo_industry.settings import Settings
 from geo_industry.store import EmbeddedStore
 
@@ -31,13 +30,13 @@ def test_every_page_in_both_languages(client: TestClient, store: EmbeddedStore, 
         assert response.headers["content-type"].startswith("text/html")
         assert response.headers["content-language"] == lang
         assert f'<html lang="{lang}">' in response.text
-        assert TEXT[lang]["collections"] in response.text
+        assert html.text(lang, "collections") in response.text
 
 
 def test_accept_language_chooses_english(client: TestClient) -> None:
     response = client.get("/collections", headers={"Accept": "text/html", "Accept-Language": "en-US,en;q=0.8"})
     assert response.headers["content-language"] == "en"
-    assert TEXT["en"]["collections"] in response.text
+    assert html.text("en", "collections") in response.text
 
 
 def test_default_language_is_vietnamese(client: TestClient) -> None:
@@ -70,7 +69,7 @@ def test_feature_page_has_chart_statistics_and_sources(client: TestClient, store
     assert with_stats
     text = client.get(f"/collections/mines/items/{with_stats[0]}", params={"f": "html", "lang": "en"}).text
     assert '<svg class="gi-chart"' in text
-    assert TEXT["en"]["statistics"] in text and TEXT["en"]["sources"] in text
+    assert html.text("en", "statistics") in text and html.text("en", "sources") in text
     source = next(s for s in frame.set_index("id").loc[with_stats[0], "sources"])
     assert source in text
 
