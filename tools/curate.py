@@ -40,15 +40,9 @@ from pathlib import Path
 from pyproj import Transformer
 from shapely.geometry import Polygon, shape
 
-LAYERS = [
-    "industrial_zones",
-    "industrial_clusters",
-    "mines",
-    "processing_plants",
-    "hydropower_plants",
-    "border_gates",
-    "transport",
-]
+from geo_industry.catalog import LAYER_IDS
+
+LAYERS = list(LAYER_IDS)  # the layer ids are defined once, in the package's catalog module
 KIND_TO_LAYER = {
     "industrial_zone": "industrial_zones",
     "economic_zone": "industrial_zones",
