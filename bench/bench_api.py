@@ -31,6 +31,7 @@ import load
 import pygeoapi_setup
 import scale
 import servers
+from docs_section import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "data"
@@ -132,19 +133,6 @@ def _pygeoapi_provider(server: servers.Server, feature_id: str, gpkg: bool, conn
     best = max(probes, key=probes.__getitem__)
     names = {"": "SQLite/GeoPackage", pygeoapi_setup.GEOJSON_SUFFIX: "GeoJSON"}
     return best, {names[s]: round(rps, 1) for s, rps in probes.items()} | {"chosen": names[best]}
-
-
-def _start_pygeoapi(work: Path, workers: int) -> tuple[servers.Server, bool, str]:
-    """pygeoapi on the same layers; returns the server, whether GeoPackage is served, its version."""
-    python = pygeoapi_setup.ensure_venv()
-    gpkg = pygeoapi_setup.gpkg_available(python)
-    port = servers.free_port()
-    config = pygeoapi_setup.write_config(work, url=f"http://127.0.0.1:{port}", geo_dir=DATA_DIR / "geo",
-                                         layers=LAYERS, gpkg=gpkg)
-    openapi = pygeoapi_setup.write_openapi(python, config)
-    server = servers.start("pygeoapi", python, ["pygeoapi.starlette_app:APP"], workers=workers, work_dir=work,
-                           env=pygeoapi_setup.environment(config, openapi), ready_path="/?f=json", port=port)
-    return server, gpkg, pygeoapi_setup.version(python)
 
 
 def _start_pygeoapi(work: Path, workers: int) -> tuple[servers.Server, bool, str]:
@@ -390,14 +378,5 @@ def markdown(results: dict[str, object], command: str) -> str:
 
 
 def write_docs(section: str) -> Path:
-    """Replace (or add) the '## API' section of docs/benchmarks.md, leaving other sections alone."""
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    start = text.find("\n## API\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[: start + 1] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
-    path.write_text(text, encoding="utf-8")
-    return path
+    """Replace (or add) the '## API' section of docs/benchmarks.md."""
+    return write_section("API", section)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 from affine import Affine
+from docs_section import write_section
 from shapely.geometry import shape
 
 from geo_industry.raster import (
@@ -165,17 +166,8 @@ def markdown(results: dict[str, object]) -> str:
 
 
 def write_docs(section: str) -> Path:
-    """Replace (or append) the '## Rasters' section of docs/benchmarks.md."""
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    start = text.find("## Rasters")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("\n" + text[end + 1:] if end >= 0 else "")
-    path.write_text(text, encoding="utf-8")
-    return path
+    """Replace (or add) the '## Rasters' section of docs/benchmarks.md."""
+    return write_section("Rasters", section)
 
 
 if __name__ == "__main__":
