@@ -46,7 +46,7 @@ test: install-dev system-deps
 	$(BIN)/python -m pytest
 
 lint: install-dev
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy src
 
 # Load benchmark (wrk from Debian; pygeoapi in its own venv under bench/) and raster benchmark.

@@ -6,6 +6,8 @@ matched against a year column, and a multi-key ``sortby``. One place for each.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -25,7 +27,7 @@ def year_mask(years: pd.Series, interval: DateInterval) -> np.ndarray:
 
 
 def sort_positions(frame: pd.DataFrame, positions: np.ndarray, sortby: tuple[SortKey, ...],
-                   queryables: dict[str, str], *, collection: str) -> np.ndarray:
+                   queryables: Mapping[str, str], *, collection: str) -> np.ndarray:
     """``positions`` reordered by ``sortby`` (stable, missing values last).
 
     ``frame`` must have a RangeIndex, so that index labels are positions. Raises
@@ -41,6 +43,6 @@ def sort_positions(frame: pd.DataFrame, positions: np.ndarray, sortby: tuple[Sor
     return ordered.index.to_numpy()
 
 
-def _check_key(key: SortKey, queryables: dict[str, str], collection: str) -> None:
+def _check_key(key: SortKey, queryables: Mapping[str, str], collection: str) -> None:
     if key.name not in queryables or queryables[key.name] == "geometry":
         raise InvalidSortBy("sortby", key.name, f"a queryable property of {collection}")

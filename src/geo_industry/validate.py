@@ -221,14 +221,14 @@ def admin_code_problems(file: str, rows: Iterable[tuple[str, str, str, str]]) ->
     since 1 July 2025 only, so codes of the earlier vintage (former Lào Cai 10, former Yên Bái 15)
     cannot be checked against it and are left alone.
     """
-    from vietnam_provinces import Province
+    from vietnam_provinces import Province, ProvinceCode
 
     problems = []
     for where, field, code, vintage in rows:
         if vintage != CURRENT_VINTAGE or not code:
             continue
         try:
-            Province.from_code(int(code))
+            Province.from_code(ProvinceCode(int(code)))
         except ValueError:
             problems.append(Problem(file, where, field, f"province code {code!r} does not exist in the "
                                                         f"{CURRENT_VINTAGE} code list (vietnam-provinces)"))
@@ -242,11 +242,11 @@ def _entity_admin_codes(path: Path) -> list[Problem]:
     units = entities[entities.get("entity_type", "") == "admin_unit"]
     problems = admin_code_problems(str(path), [(row.entity, "admin_code", str(row.admin_code), str(row.admin_vintage))
                                                for row in units.itertuples()])
-    from vietnam_provinces import Province
+    from vietnam_provinces import Province, ProvinceCode
 
     for row in units.itertuples():
         if str(row.admin_vintage) == CURRENT_VINTAGE and not problems:
-            official = Province.from_code(int(row.admin_code)).name
+            official = Province.from_code(ProvinceCode(int(row.admin_code))).name
             if official not in str(row.name_vi):
                 problems.append(Problem(str(path), row.entity, "name_vi",
                                         f"{row.name_vi!r} does not name province {row.admin_code} ({official})"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.editing.conftest import MERGE_PATCH, STAT_ROW, new_gate  # noqa: E402
+from tests.editing.conftest import MERGE_PATCH, STAT_ROW, new_gate
 
 
 def _round(http: httpx.Client, client: int, number: int, done: dict[str, list[str]], statuses: Counter) -> None:

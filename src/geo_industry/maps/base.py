@@ -10,7 +10,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 import shapely
-from branca.element import Element
+from branca.element import Element, Figure
 from folium import plugins
 
 from geo_industry.i18n import LANGUAGES, html_lang, translate
@@ -142,6 +142,14 @@ def _add_basemaps(m: folium.Map, data: MapData, ctx: PageContext) -> dict[str, A
     return boundary_json
 
 
+def page_of(m: folium.Map) -> Figure:
+    """The HTML page (branca ``Figure``) that ``m`` is drawn on."""
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        raise TypeError(f"map {m.get_name()} is not on a page")
+    return root
+
+
 def new_map(data: MapData, ctx: PageContext, *, height: str = "100%", minimap: bool = True) -> folium.Map:
     """A map of the province with the chosen basemap, reference layers and the common controls."""
     m = folium.Map(
@@ -149,7 +157,7 @@ def new_map(data: MapData, ctx: PageContext, *, height: str = "100%", minimap: b
     )
     boundary_json = _add_basemaps(m, data, ctx)
     if ctx.basemap == "offline":
-        m.get_root().header.add_child(
+        page_of(m).header.add_child(
             Element(
                 f"<script>document.addEventListener('DOMContentLoaded',function(){{"
                 f"document.getElementById({json.dumps(m.get_name())}).classList.add('gi-offline')}})</script>"
@@ -209,7 +217,7 @@ def add_page_chrome(
 
     ``panel=True`` leaves room under the map for a :class:`~geo_industry.maps.controls.Panel`.
     """
-    root = m.get_root()
+    root = page_of(m)
     root.title = f"{title} – {ctx.t('site.title')}"
     root.header.add_child(Element(HEADER_CSS), name="gi_css")
     root.html.add_child(Element(header_bar(ctx, page=page, title=title, lang_url=lang_url)), name="gi_bar", index=0)
@@ -231,7 +239,7 @@ def lang_urls(ctx: PageContext, page: str) -> dict[str, str]:
 
 def render_page(m: folium.Map, ctx: PageContext) -> str:
     """Render the map's page to HTML with vendored assets and the page language set."""
-    root = m.get_root()
+    root = page_of(m)
     localize_assets(root, ctx.urls)
     html = root.render()
     return html.replace("<html>", f'<html lang="{html_lang(ctx.lang)}">', 1)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import geopandas as gpd
 import pandas as pd
+from pydantic import BaseModel
 
 from geo_industry.i18n import data_language
 
@@ -103,12 +104,12 @@ class MapData:
 class StoreLike(Protocol):
     """The part of the store contract the maps use."""
 
-    def collections(self) -> Any: ...  # noqa: D102
+    def collections(self) -> Any: ...
 
-    def frame(self, layer_id: str) -> gpd.GeoDataFrame: ...  # noqa: D102
+    def frame(self, layer_id: str) -> gpd.GeoDataFrame: ...
 
     @property
-    def statistics(self) -> pd.DataFrame: ...  # noqa: D102
+    def statistics(self) -> pd.DataFrame: ...
 
 
 def simplify_frame(frame: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
@@ -125,7 +126,7 @@ def _title_of(meta: Any) -> dict[str, str]:
     title = getattr(meta, "title", None)
     if title is None and isinstance(meta, Mapping):
         title = meta.get("title")
-    if hasattr(title, "model_dump"):
+    if isinstance(title, BaseModel):
         title = title.model_dump()
     return {k: v for k, v in (title or {}).items() if isinstance(v, str)}
 

@@ -174,7 +174,8 @@ def site_layer(
         points = plugins.MarkerCluster(
             control=False,
             options={"maxClusterRadius": 40, "disableClusteringAtZoom": 11, "showCoverageOnHover": False},
-        ).add_to(group)
+        )
+        points.add_to(group)
     remote = None
     if items_url is not None:
         script = ctx.urls.script(REMOTE_SCRIPT)

@@ -58,7 +58,8 @@ def symbol_icon(
     classes = " ".join(c for c in ("gi-symbol", "gi-approx" if approximate else "", css_class) if c)
     return folium.DivIcon(
         html=symbol_svg(shape, color, size, approximate=approximate),
-        icon_size=(size, size),
-        icon_anchor=(size / 2, size / 2),
+        # folium annotates icon sizes as int pixels; Leaflet takes any number (proportional symbols)
+        icon_size=(size, size),  # type: ignore[arg-type]
+        icon_anchor=(size / 2, size / 2),  # type: ignore[arg-type]
         class_name=classes,
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from rasterio.io import MemoryFile
-from rio_cogeo.cogeo import cog_translate, cog_validate
+from rio_cogeo.cogeo import RIOResampling, cog_translate, cog_validate
 from rio_cogeo.profiles import cog_profiles
 
 from geo_industry.raster.errors import InvalidParameterError
@@ -23,7 +23,7 @@ def write_cog(
     path: str | Path,
     nodata: float | int | None,
     tags: Mapping[str, str] | None = None,
-    overview_resampling: str = "average",
+    overview_resampling: RIOResampling = "average",
     blocksize: int = 512,
 ) -> Path:
     """Write one band as a deflate-compressed COG with internal overviews.

@@ -7,7 +7,9 @@ from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
+from rio_cogeo.cogeo import RIOResampling
 from rio_tiler.colormap import cmap as _colormaps
+from rio_tiler.types import DiscreteColorMapType, GDALColorMapType
 
 from geo_industry.raster.criteria import CRITERION_TITLES, DISTANCE_CRITERIA
 from geo_industry.raster.errors import UnknownProductError
@@ -42,7 +44,7 @@ class ProductSpec:
     nodata: float | int
     colormap: str
     value_range: tuple[float, float] | None
-    overview_resampling: str = "average"
+    overview_resampling: RIOResampling = "average"
 
 
 def distance_product(criterion: str) -> str:
@@ -100,6 +102,14 @@ class Legend(BaseModel):
     stops: list[LegendStop]
 
 
+def _lookup_table(colormap: str) -> GDALColorMapType | DiscreteColorMapType:
+    """rio-tiler's named ``colormap`` as its value → RGBA table (named maps are never intervals)."""
+    table = _colormaps.get(colormap)
+    if not isinstance(table, dict):
+        raise TypeError(f"colormap {colormap!r} is not a value → RGBA table")
+    return table
+
+
 def legend_for(product: str, *, value_range: tuple[float, float] | None = None,
                n_stops: int = 6) -> Legend:
     """Legend of a product: ``n_stops`` evenly spaced values with their colours.
@@ -114,7 +124,7 @@ def legend_for(product: str, *, value_range: tuple[float, float] | None = None,
     """
     spec = product_spec(product)
     vmin, vmax = value_range or spec.value_range or (0.0, 1.0)
-    colours = _colormaps.get(spec.colormap)
+    colours = _lookup_table(spec.colormap)
     stops = []
     for value in np.linspace(vmin, vmax, n_stops):
         index = int(round(255 * (value - vmin) / (vmax - vmin))) if vmax > vmin else 0

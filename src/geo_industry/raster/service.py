@@ -75,12 +75,12 @@ _DEM_HELP = "set GEO_INDUSTRY_DEM_PATH to a DEM GeoTIFF (any CRS, e.g. SRTM or C
 class StoreLike(Protocol):
     """The part of the store contract the service reads."""
 
-    def collections(self) -> Any: ...  # noqa: D102
+    def collections(self) -> Any: ...
 
-    def frame(self, layer_id: str) -> gpd.GeoDataFrame: ...  # noqa: D102
+    def frame(self, layer_id: str) -> gpd.GeoDataFrame: ...
 
     @property
-    def statistics(self) -> pd.DataFrame: ...  # noqa: D102
+    def statistics(self) -> pd.DataFrame: ...
 
 
 def store_revision(store: object) -> object:

@@ -197,6 +197,8 @@ class ProductReader:
             image = self._reader("WebMercatorQuad").preview(max_size=max_size,
                                                             resampling_method="bilinear")
         image.array = _to_byte(image.array, self.value_range)
+        if image.bounds is None:
+            raise RuntimeError(f"the preview of {self.path} has no bounds")
         west, south, east, north = image.bounds
         lons, lats = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True).transform(
             [west, east], [south, north])

@@ -10,6 +10,7 @@ each stage (geodesic distance).
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Callable
 
@@ -93,7 +94,7 @@ _QUALIFIERS = {"yellow p": "phosphorus", "dap": "dap", "ore": "ore", "cathode": 
 
 def _capacity_tonnes(value: object, unit: object) -> tuple[float, str | None] | None:
     """(tonnes per year, product qualifier) from e.g. (2.5, 'Mt ore/yr'); None if not a mass."""
-    if value is None or unit is None or pd.isna(value) or pd.isna(unit):
+    if not isinstance(value, numbers.Real) or unit is None or pd.isna(value) or pd.isna(unit):
         return None
     match = re.fullmatch(r"\s*(t|kt|mt)\s*([a-z0-9 ]*?)\s*/\s*yr\s*", str(unit).lower())
     if not match:

@@ -264,8 +264,8 @@ class HistoryEntry(BaseModel):
 class FeatureHistory(BaseModel):
     """A feature's audit trail, newest first."""
 
-    collectionId: str
-    featureId: str
+    collectionId: str  # noqa: N815 - OGC member name
+    featureId: str  # noqa: N815 - OGC member name
     entries: list[HistoryEntry]
 
 
