@@ -58,7 +58,7 @@ bench: install-dev system-deps
 
 # Regenerate the committed OpenAPI document (a test fails when it drifts from the app).
 openapi: install
-	$(BIN)/python -c "from geo_industry.api.openapi import main; main()"
+	$(BIN)/geo-industry openapi api/openapi.json
 
 # Build the static map site into site/.
 site: install

@@ -1,4 +1,4 @@
-"""Command-line interface: ``geo-industry layers|stats|validate|export|serve|maps|analyse``.
+"""Command-line interface: ``geo-industry layers|stats|validate|export|serve|openapi|maps|analyse``.
 
 Exit codes: 0 success, 1 validation problems found, 2 bad usage or input (typer's own),
 3 data could not be loaded.
@@ -203,6 +203,19 @@ def serve(
         os.environ["GEO_INDUSTRY_DATA_DIR"] = str(data.resolve())  # read by Settings() in every worker
     uvicorn.run("geo_industry.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info")
+
+
+@app.command()
+def openapi(
+    target: Annotated[Path, typer.Argument(help="file to write")] = Path("api/openapi.json"),
+) -> None:
+    """Write the OpenAPI document of the app with default settings (the committed api/openapi.json)."""
+    import orjson
+
+    from geo_industry.api.app import create_app
+
+    api = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
+    target.write_bytes(orjson.dumps(api.openapi(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
 
 
 # editing: API keys, export of the editable store, audit trail (the editing engineer's block) ---------------

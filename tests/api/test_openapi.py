@@ -54,7 +54,7 @@ def _document() -> dict:  # type: ignore[type-arg]
 def test_committed_openapi_has_not_drifted() -> None:
     committed = orjson.loads(COMMITTED.read_bytes())
     assert committed == orjson.loads(orjson.dumps(_document())), (
-        "api/openapi.json is stale: regenerate it with `python -m geo_industry.api.openapi api/openapi.json`"
+        "api/openapi.json is stale: regenerate it with `geo-industry openapi` (or `make openapi`)"
     )
 
 

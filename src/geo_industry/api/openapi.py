@@ -3,17 +3,14 @@
 FastAPI writes OpenAPI 3.1 (JSON Schema 2020-12); OGC API - Features Part 1 ``oas30`` and
 many GIS clients expect 3.0. :func:`downgrade` rewrites the few 3.1 constructs FastAPI emits
 (``anyOf`` with ``null``, ``const``, ``examples``, numeric ``exclusiveMinimum``) into their 3.0
-forms. The ``limit`` parameter gets the configured default and maximum. ``main`` writes
-``api/openapi.json``, the committed contract checked for drift by the tests.
+forms. The ``limit`` parameter gets the configured default and maximum. ``geo-industry openapi``
+(:mod:`geo_industry.cli`) writes ``api/openapi.json``, the committed contract checked for drift by the tests.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
-import orjson
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
@@ -117,17 +114,3 @@ def build_openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
     _set_limit(document, settings)
     _error_responses(document)
     return document
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Write the OpenAPI document of an app built with default settings (``api/openapi.json``)."""
-    from geo_industry.api.app import create_app
-
-    args = sys.argv[1:] if argv is None else argv
-    target = Path(args[0]) if args else Path("api/openapi.json")
-    app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
-    target.write_bytes(orjson.dumps(app.openapi(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
-
-
-if __name__ == "__main__":
-    main()

@@ -24,7 +24,6 @@ from geo_industry.errors import DataError, FeatureNotFound
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 from geo_industry.selection import sort_positions, year_mask
 from geo_industry.settings import Settings
-from geo_industry.store.base import FeatureStore
 from geo_industry.vector_io import read_vector
 
 STORAGE_CRS = "OGC:CRS84"
@@ -258,13 +257,3 @@ class EmbeddedStore:
     def _sort(layer: _Layer, positions: np.ndarray, query: FeatureQuery) -> np.ndarray:
         return sort_positions(layer.frame, positions, query.sortby, layer.queryables,
                               collection=f"collection '{layer.meta.id}'")
-
-
-def open_store(settings: Settings) -> FeatureStore:
-    """The backend chosen by ``settings.store_backend``."""
-    if settings.store_backend == "sqlite":
-        from geo_industry.store.sqlite import SQLiteStore, WriteLimits
-
-        limits = WriteLimits(max_vertices=settings.max_vertices, max_features=settings.max_features_per_request)
-        return SQLiteStore.open(settings.store_path, seed_dir=settings.data_dir, limits=limits)
-    return EmbeddedStore.from_settings(settings)

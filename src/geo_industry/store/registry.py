@@ -1,0 +1,28 @@
+"""The one place that knows every store backend and opens the one the settings name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from geo_industry.settings import Settings
+from geo_industry.store.base import FeatureStore
+from geo_industry.store.embedded import EmbeddedStore
+from geo_industry.store.sqlite import SQLiteStore, WriteLimits
+
+
+def _open_embedded(settings: Settings) -> FeatureStore:
+    return EmbeddedStore.from_settings(settings)
+
+
+def _open_sqlite(settings: Settings) -> FeatureStore:
+    limits = WriteLimits(max_vertices=settings.max_vertices, max_features=settings.max_features_per_request)
+    return SQLiteStore.open(settings.store_path, seed_dir=settings.data_dir, limits=limits)
+
+
+# settings.store_backend -> opener; a new backend adds one entry here (and one to the Settings Literal)
+BACKENDS: dict[str, Callable[[Settings], FeatureStore]] = {"embedded": _open_embedded, "sqlite": _open_sqlite}
+
+
+def open_store(settings: Settings) -> FeatureStore:
+    """The backend chosen by ``settings.store_backend``."""
+    return BACKENDS[settings.store_backend](settings)
