@@ -1,4 +1,5 @@
-"""The layer catalog: ``data/geo/catalog.json`` read into :class:`LayerMeta` objects."""
+"""The layer catalog: ``data/geo/catalog.json`` (industrial layers) and ``data/reference/catalog.json``
+(reference layers of the basemap) read into :class:`LayerMeta` objects."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ LAYER_IDS: tuple[str, ...] = (
     "border_gates",
     "transport",
 )
+REFERENCE_LAYER_IDS: tuple[str, ...] = ("boundaries", "countries", "places", "rivers", "transport_lines")
+"""Layers of the ``reference`` group, shipped in ``data/reference/`` (``tools/curate_reference.py``)."""
 
 
 class Catalog:
@@ -35,6 +38,13 @@ class Catalog:
 
     def __contains__(self, layer_id: object) -> bool:
         return layer_id in self._layers
+
+    def merged(self, other: Catalog) -> Catalog:
+        """This catalog followed by the layers of ``other``; raises :class:`DataError` on a shared id."""
+        shared = [layer.id for layer in other if layer.id in self]
+        if shared:
+            raise DataError(f"layer ids defined twice: {', '.join(shared)}")
+        return Catalog([*self, *other])
 
     def get(self, layer_id: str) -> LayerMeta:
         """The layer called ``layer_id``; raises :class:`CollectionNotFound` otherwise."""
@@ -67,3 +77,16 @@ def load_catalog(path: Path) -> Catalog:
             name = entry.get("id", f"#{index}") if isinstance(entry, dict) else f"#{index}"
             raise DataError(f"{path}: layer {name}: {exc.errors()[0]['msg']}") from None
     return Catalog(layers)
+
+
+def load_data_catalog(data_dir: Path) -> Catalog:
+    """The catalog of a ``data/`` folder: ``geo/catalog.json`` plus ``reference/catalog.json`` when present."""
+    catalog = load_catalog(data_dir / "geo" / "catalog.json")
+    reference = data_dir / "reference" / "catalog.json"
+    return catalog.merged(load_catalog(reference)) if reference.exists() else catalog
+
+
+def layer_file(data_dir: Path, meta: LayerMeta) -> Path:
+    """The GeoJSON file of a layer: ``reference/`` for the reference group, else ``geo/``."""
+    folder = "reference" if meta.group == "reference" else "geo"
+    return data_dir / folder / f"{meta.id}.geojson"

@@ -47,6 +47,9 @@ class LayerMeta(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     id: str
+    group: Literal["industry", "reference"] = "industry"
+    """``reference`` layers (boundaries, places, rivers, transport lines) orient a reader; they are
+    context, not industrial facts, and come from ``data/reference/`` with their own licences."""
     title: Bilingual
     description: Bilingual
     keywords: list[str] = Field(default_factory=list)

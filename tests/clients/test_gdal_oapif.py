@@ -278,3 +278,16 @@ def test_numeric_queryables_keep_numeric_types_in_geopackage(tmp_path: Path, bas
             if kind in _OGR_NUMERIC and dtypes.get(name) not in _OGR_NUMERIC[kind]:
                 mistyped[f"{layer}.{name}"] = f"{kind} read as {dtypes.get(name)}"
     assert not mistyped, "GDAL typed these properties as text: " + "; ".join(f"{k} ({v})" for k, v in mistyped.items())
+
+
+@pytest.mark.parametrize(("layer", "geometry"), [
+    ("transport_lines", "Multi Line String"), ("rivers", "Multi Line String"), ("boundaries", "Polygon"),
+    ("places", "Point")])
+def test_reference_layers_open_with_their_declared_geometry_type(tmp_path: Path, base_url: str, store: EmbeddedStore,
+                                                                 layer: str, geometry: str) -> None:
+    """A GIS reads the basemap's reference collections as typed layers (lines as lines), every feature kept."""
+    out = _gdal("ogrinfo", "-ro", "-so", _oapif(base_url), layer)
+    assert re.search(rf"^Geometry: {geometry}$", out, flags=re.MULTILINE), out[:2000]
+    collection = _to_geojson(tmp_path, base_url, layer)
+    assert _ids(collection) == set(store.frame(layer)["id"])
+    assert all(f["properties"]["licence"] and f["properties"]["attribution"] for f in collection["features"])

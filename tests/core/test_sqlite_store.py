@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from tests.conftest import DATA_DIR
 
+from geo_industry.catalog import layer_file
 from geo_industry.errors import Conflict, FeatureNotFound, InvalidFeature, LimitExceeded, PreconditionFailed
 from geo_industry.store.sqlite import SQLiteStore, WriteLimits
 from geo_industry.validate import validate_data_dir
@@ -37,8 +38,8 @@ def _new_gate(editable: SQLiteStore, feature_id: str = "test-gate", **geometry: 
 
 def test_export_of_an_unchanged_store_equals_the_committed_files(editable, tmp_path):
     editable.export_data(tmp_path / "out")
-    for name in ["statistics.csv", "entities.csv", "geo/catalog.json",
-                 *[f"geo/{m.id}.geojson" for m in editable.collections()]]:
+    layer_files = [str(layer_file(Path(), m)) for m in editable.collections()]
+    for name in ["statistics.csv", "entities.csv", "geo/catalog.json", "reference/catalog.json", *layer_files]:
         assert filecmp.cmp(DATA_DIR / name, tmp_path / "out" / name, shallow=False), name
 
 

@@ -7,7 +7,7 @@ import pytest
 import shapely
 from tests.conftest import DATA_DIR
 
-from geo_industry.catalog import LAYER_IDS
+from geo_industry.catalog import LAYER_IDS, REFERENCE_LAYER_IDS
 from geo_industry.cql import parse_filter
 from geo_industry.errors import CollectionNotFound, FeatureNotFound, InvalidFilter, InvalidSortBy
 from geo_industry.models import DateInterval, FeatureQuery, SortKey
@@ -27,8 +27,8 @@ def test_backend_satisfies_the_protocol(backend):
     assert isinstance(backend, FeatureStore)
 
 
-def test_collections_are_the_seven_layers_in_order(backend):
-    assert [meta.id for meta in backend.collections()] == list(LAYER_IDS)
+def test_collections_are_the_seven_layers_then_the_reference_layers_in_order(backend):
+    assert [meta.id for meta in backend.collections()] == [*LAYER_IDS, *REFERENCE_LAYER_IDS]
 
 
 def test_unknown_collection(backend):

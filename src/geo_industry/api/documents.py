@@ -68,6 +68,7 @@ def collection_document(meta: LayerMeta, store: EmbeddedStore, urls: Urls, lang:
     ]
     return {
         **_base(meta, lang),
+        "group": meta.group,
         "itemType": "feature",
         "extent": extent,
         "crs": [c.uri for c in SUPPORTED_CRS],

@@ -70,6 +70,9 @@ class Collection(_Open):
     itemType: Literal["feature", "record"] = "feature"  # noqa: N815
     crs: list[str] | None = None
     storageCrs: str | None = None  # noqa: N815
+    group: Literal["industry", "reference"] | None = Field(
+        None, description="industry: the industrial layers; reference: basemap context (boundaries, places, "
+                          "rivers, transport lines) with their own licences")
 
 
 class Collections(_Open):

@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from geo_industry import statistics as stats_mod
-from geo_industry.catalog import Catalog, load_catalog
+from geo_industry.catalog import Catalog, layer_file, load_data_catalog
 from geo_industry.cql import FilterEvaluator
 from geo_industry.crs import transform_geometries
 from geo_industry.errors import DataError, FeatureNotFound
@@ -120,15 +120,15 @@ class EmbeddedStore:
 
     @classmethod
     def from_directory(cls, data_dir: Path) -> EmbeddedStore:
-        """Load ``data_dir/geo/catalog.json``, every layer file and the statistics."""
+        """Load ``data_dir/geo/catalog.json`` (and ``reference/``), every layer file and the statistics."""
         settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
         return cls.from_settings(settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EmbeddedStore:
         """Load the data named by ``settings``; raises :class:`DataError` on any inconsistency."""
-        catalog = load_catalog(settings.geo_dir / "catalog.json")
-        frames = {meta.id: _read_layer(settings.geo_dir / f"{meta.id}.geojson", meta) for meta in catalog}
+        catalog = load_data_catalog(settings.data_dir)
+        frames = {meta.id: _read_layer(layer_file(settings.data_dir, meta), meta) for meta in catalog}
         statistics = stats_mod.read_statistics(settings.statistics_path)
         entities = stats_mod.read_entities(settings.entities_path)
         feature_ids = set().union(*(set(f["id"]) for f in frames.values())) if frames else set()

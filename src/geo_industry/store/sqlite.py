@@ -35,7 +35,7 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from geo_industry import statistics as stats_mod
-from geo_industry.catalog import Catalog, load_catalog
+from geo_industry.catalog import Catalog, layer_file, load_data_catalog
 from geo_industry.errors import (
     CollectionNotFound,
     Conflict,
@@ -566,21 +566,24 @@ class SQLiteStore:
 
     # export ------------------------------------------------------------------------------
     def export_data(self, out_dir: Path) -> list[Path]:
-        """Write the store in the ``data/`` layout (geo/*.geojson, catalog.json, CSVs)."""
+        """Write the store in the ``data/`` layout (geo/ and reference/ *.geojson and catalog.json, CSVs)."""
         written = []
-        geo = out_dir / "geo"
-        geo.mkdir(parents=True, exist_ok=True)
         with self._transaction(immediate=False) as con:
             catalog_rows = con.execute("SELECT id, metadata FROM layers ORDER BY position").fetchall()
-            for layer_id, _ in catalog_rows:
-                path = geo / f"{layer_id}.geojson"
+            by_folder: dict[str, list[dict[str, Any]]] = {}
+            for layer_id, metadata in catalog_rows:
+                layer = orjson.loads(metadata)
+                folder = out_dir / ("reference" if layer.get("group") == "reference" else "geo")
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"{layer_id}.geojson"
                 path.write_text(_layer_text(con, layer_id), encoding="utf-8")
                 written.append(path)
-            layers = [orjson.loads(metadata) for _, metadata in catalog_rows]
-            catalog_path = geo / "catalog.json"
-            catalog_path.write_text(json.dumps({"layers": layers}, ensure_ascii=False, indent=1) + "\n",
-                                    encoding="utf-8")
-            written.append(catalog_path)
+                by_folder.setdefault(folder.name, []).append(layer)
+            for folder_name, layers in by_folder.items():
+                catalog_path = out_dir / folder_name / "catalog.json"
+                catalog_path.write_text(json.dumps({"layers": layers}, ensure_ascii=False, indent=1) + "\n",
+                                        encoding="utf-8")
+                written.append(catalog_path)
             written.append(_write_csv(out_dir / "statistics.csv", list(STAT_FIELDS),
                                       con.execute(f"SELECT {', '.join(STAT_FIELDS)} FROM statistics "
                                                   "ORDER BY position")))
@@ -676,14 +679,15 @@ def _entities_from(con: sqlite3.Connection) -> pd.DataFrame:
 
 def _seed(con: sqlite3.Connection, data_dir: Path) -> None:
     """Fill an empty database from a ``data/`` folder (catalog, layers, statistics, entities)."""
-    catalog = load_catalog(data_dir / "geo" / "catalog.json")
-    raw_catalog = orjson.loads((data_dir / "geo" / "catalog.json").read_bytes())["layers"]
+    catalog = load_data_catalog(data_dir)
+    raw_catalog = [raw for folder in ("geo", "reference") if (data_dir / folder / "catalog.json").exists()
+                   for raw in orjson.loads((data_dir / folder / "catalog.json").read_bytes())["layers"]]
     con.execute("BEGIN IMMEDIATE")
     try:
         now = _now()
         for position, (meta, raw) in enumerate(zip(catalog, raw_catalog, strict=True)):
             con.execute("INSERT INTO layers VALUES (?, ?, ?)", (meta.id, position, _dumps(raw)))
-            layer = orjson.loads((data_dir / "geo" / f"{meta.id}.geojson").read_bytes())
+            layer = orjson.loads(layer_file(data_dir, meta).read_bytes())
             for index, feature in enumerate(layer["features"]):
                 properties = feature["properties"]
                 geometry = feature.get("geometry")
