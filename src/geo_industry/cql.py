@@ -1,9 +1,14 @@
 """CQL2 filters (OGC API - Features Part 3): parsing with ``cql2``, vectorised evaluation.
 
-A filter (cql2-text or cql2-json) is parsed and validated by the ``cql2`` library into the
+A filter (cql2-text or cql2-json) is first bounded by :func:`check_filter_shape`, a linear scan
+(length, nesting, operator count, NOT chains), because the ``cql2`` parser backtracks
+exponentially on unbalanced or deeply nested parentheses and overflows its stack on very deep
+input (docs/security.md, "Filters"). It is then parsed and validated by ``cql2`` into the
 standard CQL2 JSON form; its geometry literals are moved to storage CRS; it is evaluated over
 a whole layer at once: attribute predicates as pandas/numpy operations, spatial predicates
-through the layer's shapely STRtree. Whatever we do not implement is refused with
+through the layer's shapely STRtree; LIKE by a linear-time matcher (:class:`LikePattern`,
+no regular expression built from the pattern). Long loops call
+:func:`~geo_industry.budget.check_deadline`. Whatever we do not implement is refused with
 :class:`InvalidFilter`, never ignored.
 """
 
@@ -21,12 +26,23 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping, shape
 
-from geo_industry.crs import transform_geometries
+from geo_industry.budget import check_deadline
+from geo_industry.crs import _lat_first as lat_first
+from geo_industry.crs import swap_axes, transform_geometries
 from geo_industry.errors import InvalidFilter
 
 FILTER_LANGS = ("cql2-text", "cql2-json")
 MAX_FILTER_LENGTH = 20_000
+#: depth of the parsed expression tree
 MAX_FILTER_DEPTH = 40
+#: parentheses/brackets open at once in cql2-text (the parser's backtracking doubles per level)
+MAX_FILTER_NESTING = 10
+#: arrays/objects open at once in cql2-json (an operator is two levels: object and its args)
+MAX_JSON_NESTING = 32
+#: operators (AND, OR, NOT, comparisons, LIKE, IN, arithmetic …) in one filter
+MAX_FILTER_OPERATORS = 256
+#: NOT directly applied to NOT
+MAX_NOT_CHAIN = 4
 
 #: CQL2 conformance classes this evaluator implements (and the tests exercise).
 CQL2_CONFORMANCE = (
@@ -64,8 +80,7 @@ def parse_filter(text: str, lang: str = "cql2-text") -> Filter:
     """
     if lang not in FILTER_LANGS:
         raise InvalidFilter("filter-lang", lang, "cql2-text or cql2-json")
-    if len(text) > MAX_FILTER_LENGTH:
-        raise InvalidFilter("filter", text[:80] + "…", f"at most {MAX_FILTER_LENGTH} characters")
+    check_filter_shape(text, lang)
     try:
         if lang == "cql2-text":
             expression = cql2.parse_text(text)
@@ -80,6 +95,93 @@ def parse_filter(text: str, lang: str = "cql2-text") -> Filter:
     if _depth(document) > MAX_FILTER_DEPTH:
         raise InvalidFilter("filter", text[:80], f"nesting depth at most {MAX_FILTER_DEPTH}")
     return document
+
+
+_TEXT_TOKEN = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|[^\W\d]\w*|<>|<=|>=|[-+*/=<>()\[\]]|\S")
+_TEXT_OPERATORS = frozenset({"and", "or", "not", "like", "between", "in", "is", "div",
+                             "+", "-", "*", "/", "=", "<>", "<", "<=", ">", ">="})
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _too_complex(text: str, expected: str) -> InvalidFilter:
+    return InvalidFilter("filter", text[:80] + ("…" if len(text) > 80 else ""), expected)
+
+
+def check_filter_shape(text: str, lang: str = "cql2-text") -> None:
+    """Refuse, in one linear pass and before any parsing, a filter too long, deep or complex.
+
+    Limits: :data:`MAX_FILTER_LENGTH` characters, :data:`MAX_FILTER_NESTING` open parentheses
+    (cql2-text; unbalanced ones are refused outright) or :data:`MAX_JSON_NESTING` open
+    arrays/objects (cql2-json), :data:`MAX_FILTER_OPERATORS` operators and
+    :data:`MAX_NOT_CHAIN` NOTs in a row. Quoted strings and identifiers are skipped whole.
+
+    Raises
+    ------
+    InvalidFilter
+        Naming ``filter`` and the limit broken.
+    """
+    if len(text) > MAX_FILTER_LENGTH:
+        raise _too_complex(text, f"at most {MAX_FILTER_LENGTH} characters")
+    if lang == "cql2-json":
+        _check_json_shape(text)
+    else:
+        _check_text_shape(text)
+
+
+def _check_text_shape(text: str) -> None:
+    depth = operators = nots = 0
+    for match in _TEXT_TOKEN.finditer(text):
+        token = match.group().lower()
+        if token in ("(", "["):
+            depth += 1
+            if depth > MAX_FILTER_NESTING:
+                raise _too_complex(text, f"parentheses nested at most {MAX_FILTER_NESTING} deep")
+        elif token in (")", "]"):
+            depth -= 1
+            if depth < 0:
+                raise _too_complex(text, f"balanced parentheses (a ')' at character {match.start() + 1} "
+                                         "closes nothing)")
+        if token in _TEXT_OPERATORS:
+            operators += 1
+            if operators > MAX_FILTER_OPERATORS:
+                raise _too_complex(text, f"at most {MAX_FILTER_OPERATORS} operators")
+        nots = nots + 1 if token == "not" else 0
+        if nots > MAX_NOT_CHAIN:
+            raise _too_complex(text, f"at most {MAX_NOT_CHAIN} NOT in a row")
+    if depth:
+        raise _too_complex(text, f"balanced parentheses ({depth} '(' not closed)")
+
+
+def _check_json_shape(text: str) -> None:
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_JSON_NESTING:
+                raise _too_complex(text, f"arrays and objects nested at most {MAX_JSON_NESTING} deep")
+        elif token in ("]", "}"):
+            depth -= 1
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise _too_complex(text, f"a valid cql2-json expression ({exc})") from None
+    operators = 0
+    stack: list[tuple[Any, int]] = [(document, 0)]
+    while stack:
+        node, nots = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, 0) for item in node)
+        elif isinstance(node, dict):
+            op = node.get("op")
+            if op is not None:
+                operators += 1
+                nots = nots + 1 if str(op).lower() == "not" else 0
+                if operators > MAX_FILTER_OPERATORS:
+                    raise _too_complex(text, f"at most {MAX_FILTER_OPERATORS} operators")
+                if nots > MAX_NOT_CHAIN:
+                    raise _too_complex(text, f"at most {MAX_NOT_CHAIN} NOT in a row")
+            stack.extend((value, nots if key == "args" else 0) for key, value in node.items())
 
 
 def _depth(node: Any) -> int:
@@ -105,12 +207,17 @@ def _literal_geometry(node: dict[str, Any]) -> shapely.Geometry:
 
 
 def to_storage_crs(node: Any, source: str) -> Any:
-    """Return the filter with every geometry literal reprojected from ``source`` to CRS84."""
+    """Return the filter with every geometry literal reprojected from ``source`` to CRS84.
+
+    Literals follow ``source``'s axis order: latitude first for EPSG:4326 and EPSG:4756.
+    """
     if source == "OGC:CRS84":
         return node
     if _is_geometry(node):
-        geom = transform_geometries(np.array([_literal_geometry(node)]), source, "OGC:CRS84")[0]
-        return mapping(geom)
+        geoms = np.array([_literal_geometry(node)])
+        if lat_first(source):
+            geoms = swap_axes(geoms)
+        return mapping(transform_geometries(geoms, source, "OGC:CRS84")[0])
     if isinstance(node, dict):
         return {key: to_storage_crs(value, source) for key, value in node.items()}
     if isinstance(node, list):
@@ -141,6 +248,7 @@ class FilterEvaluator:
 
     # conditions -------------------------------------------------------------------------
     def _condition(self, node: Any) -> np.ndarray:
+        check_deadline()
         if isinstance(node, bool):
             return np.full(self.size, node)
         op = node.get("op", "").lower() if isinstance(node, dict) else ""
@@ -175,8 +283,7 @@ class FilterEvaluator:
         value, pattern = self._value(args[0]), self._value(args[1])
         if not isinstance(value, pd.Series) or not isinstance(pattern, str):
             raise InvalidFilter("filter", "like", "a property (or CASEI/ACCENTI of one) LIKE a text pattern")
-        matched = value.astype("string").str.fullmatch(_like_regex(pattern), flags=re.DOTALL)
-        return matched.fillna(False).to_numpy(dtype=bool)
+        return LikePattern(pattern).mask(value)
 
     def _in(self, args: list[Any]) -> np.ndarray:
         value, options = self._value(args[0]), args[1]
@@ -228,6 +335,7 @@ class FilterEvaluator:
 
     # values -----------------------------------------------------------------------------
     def _value(self, node: Any) -> Any:
+        check_deadline()
         if isinstance(node, dict):
             if "property" in node:
                 return self._column(node["property"])
@@ -263,22 +371,149 @@ class FilterEvaluator:
             raise InvalidFilter("filter", op, "numeric operands") from None
 
 
+def match_enumerations(node: Any, enums: Mapping[str, list[Any]], parameter: str | None = None) -> Any:
+    """The filter with each text compared (``=``, ``<>``, ``IN``) to an enumerated property checked.
+
+    A text that is not an allowed value but equals exactly one of them ignoring case, accents,
+    spaces, hyphens and underscores (``'Yên Bái'`` for ``yen_bai``) is replaced by that value;
+    any other is refused with the allowed values, instead of silently matching nothing.
+
+    Raises
+    ------
+    InvalidFilter
+        Naming ``parameter`` (the property itself when ``None``: a queryable query parameter).
+    """
+    if isinstance(node, list):
+        return [match_enumerations(item, enums, parameter) for item in node]
+    if not isinstance(node, dict):
+        return node
+    op, args = str(node.get("op", "")).lower(), node.get("args")
+    if op in ("=", "<>", "in") and isinstance(args, list) and len(args) == 2:
+        flipped = op != "in" and isinstance(args[1], dict) and "property" in args[1]
+        prop, value = (args[1], args[0]) if flipped else (args[0], args[1])
+        name = prop.get("property") if isinstance(prop, dict) else None
+        if isinstance(name, str) and name in enums:
+            values = value if op == "in" and isinstance(value, list) else [value]
+            resolved = [_enumerated(v, enums[name], parameter or name, name) for v in values]
+            value = resolved if op == "in" and isinstance(value, list) else resolved[0]
+            return {**node, "args": [value, prop] if flipped else [prop, value]}
+    return {key: match_enumerations(value, enums, parameter) for key, value in node.items()}
+
+
+def _enum_key(text: str) -> str:
+    return re.sub(r"[\s_-]+", "", _strip_accents(text).casefold())
+
+
+def _enumerated(value: Any, allowed: list[Any], parameter: str, name: str) -> Any:
+    if not isinstance(value, str) or value in allowed:
+        return value
+    near = [option for option in allowed if isinstance(option, str) and _enum_key(option) == _enum_key(value)]
+    if len(near) == 1:
+        return near[0]
+    raise InvalidFilter(parameter, value, f"one of the values of '{name}': " + ", ".join(map(str, allowed)))
+
+
 def _strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
 
 
-def _like_regex(pattern: str) -> str:
-    out, i = [], 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
-        i += 1
-    return "".join(out)
+class LikePattern:
+    """A CQL2 LIKE pattern (``%`` any text, ``_`` one character, ``\\`` escapes) matched in linear time.
+
+    The pattern is split on its unescaped ``%`` into segments of fixed length (literal characters
+    and ``_``). The first segment must match at the start, the last at the end, and each middle
+    segment at its leftmost place after the previous one: with fixed-length segments separated by
+    ``%``, the leftmost choice never loses a match, so there is no backtracking. A value costs at
+    most O(len(value) × len(pattern)); no regular expression is built from the pattern.
+
+    Examples
+    --------
+    >>> LikePattern("Mỏ%đồng_").matches("Mỏ Sin Quyền đồng!")
+    True
+    >>> LikePattern("100\\%").matches("100%"), LikePattern("100\\%").matches("1000")
+    (True, False)
+    """
+
+    def __init__(self, pattern: str) -> None:
+        segments: list[list[str | None]] = [[]]
+        escaped = False
+        for char in pattern:
+            if escaped:
+                segments[-1].append(char)
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == "%":
+                segments.append([])
+            else:
+                segments[-1].append(None if char == "_" else char)
+        if escaped:  # a trailing backslash stands for itself
+            segments[-1].append("\\")
+        self.segments = [_Segment(segment) for segment in segments]
+
+    def matches(self, value: str) -> bool:
+        """Whether the whole of ``value`` matches the pattern."""
+        first, *middle = self.segments
+        if not middle:
+            return len(value) == first.length and first.matches_at(value, 0)
+        *middle, last = middle
+        end = len(value) - last.length
+        if end < first.length or not first.matches_at(value, 0) or not last.matches_at(value, end):
+            return False
+        position = first.length
+        for segment in middle:
+            found = segment.find(value, position, end)
+            if found < 0:
+                return False
+            position = found + segment.length
+        return True
+
+    def mask(self, column: pd.Series) -> np.ndarray:
+        """Which rows of a text column match (missing values never do); each distinct value once."""
+        text = column.astype("string")
+        answers: dict[str, bool] = {}
+        for count, value in enumerate(text.dropna().unique()):
+            if count % 256 == 0:
+                check_deadline()
+            answers[value] = self.matches(value)
+        return text.map(answers, na_action="ignore").eq(True).to_numpy(dtype=bool)
+
+
+class _Segment:
+    """Part of a LIKE pattern between two ``%``: literal runs at fixed offsets, ``_`` in between."""
+
+    def __init__(self, chars: list[str | None]) -> None:
+        self.length = len(chars)
+        self.runs: list[tuple[int, str]] = []  # (offset, literal text)
+        for offset, char in enumerate(chars):
+            if char is None:
+                continue
+            if self.runs and self.runs[-1][0] + len(self.runs[-1][1]) == offset:
+                self.runs[-1] = (self.runs[-1][0], self.runs[-1][1] + char)
+            else:
+                self.runs.append((offset, char))
+
+    def matches_at(self, value: str, start: int) -> bool:
+        return start + self.length <= len(value) and all(
+            value.startswith(run, start + offset) for offset, run in self.runs)
+
+    def find(self, value: str, start: int, end: int) -> int:
+        """The leftmost position ≥ ``start`` where the segment matches and ends by ``end``; -1 if none."""
+        last_start = end - self.length
+        if not self.runs:
+            return start if start <= last_start else -1
+        anchor_offset, anchor = self.runs[0]
+        candidate = start
+        while candidate <= last_start:
+            hit = value.find(anchor, candidate + anchor_offset, last_start + anchor_offset + len(anchor))
+            if hit < 0:
+                return -1
+            candidate = hit - anchor_offset
+            if self.matches_at(value, candidate):
+                return candidate
+            candidate += 1
+        return -1
 
 
 def _fill(result: Any, size: int) -> np.ndarray:

@@ -61,6 +61,16 @@ class UnknownParameter(InvalidParameter):
     """A query parameter the endpoint does not know."""
 
 
+class BudgetExceeded(GeoIndustryError):
+    """The work a request triggered ran past the request time budget."""
+
+    def __init__(self, budget_s: float | None = None) -> None:
+        self.budget_s = budget_s
+        within = "its time budget" if budget_s is None else f"its time budget of {budget_s:g} s"
+        super().__init__(f"the request could not be answered within {within}; narrow the selection "
+                         "(bbox, filter, limit) or try again later")
+
+
 class DataError(GeoIndustryError):
     """The embedded data or a statistics table is inconsistent (e.g. unknown entity)."""
 

@@ -106,5 +106,7 @@ def test_filter_language_and_size_limits():
         parse_filter("x = 1", "ecql")
     with pytest.raises(InvalidFilter, match="characters"):
         parse_filter("x = 1 AND " * 5000 + "x = 1")
-    with pytest.raises(InvalidFilter, match="depth"):
+    with pytest.raises(InvalidFilter, match="nested at most 10 deep"):
         parse_filter("NOT (" * 45 + "x = 1" + ")" * 45)
+    with pytest.raises(InvalidFilter, match="depth"):  # a left-leaning sum parses 50 deep
+        parse_filter(" + ".join(["x"] * 50) + " = 1")
