@@ -21,6 +21,9 @@ def parse_bbox(value: str, *, bbox_crs: SupportedCRS = CRS84) -> tuple[float, fl
     """Parse ``minx,miny,maxx,maxy`` (or 6 numbers with heights) and return it in CRS84.
 
     The numbers follow ``bbox_crs``'s axis order (lat first for EPSG:4326 and EPSG:4756).
+    A reversed box is refused, never swapped: the lower corner must be below the upper one, and
+    west of it too, because boxes across the antimeridian (minx > maxx in OGC API - Features)
+    are not served: the data lie between 102° and 106° E.
 
     Examples
     --------
@@ -43,6 +46,9 @@ def parse_bbox(value: str, *, bbox_crs: SupportedCRS = CRS84) -> tuple[float, fl
         x1, y1, x2, y2 = y1, x1, y2, x2
     if y1 > y2:
         raise InvalidBBox("bbox", value, "the lower corner's northing/latitude below the upper corner's")
+    if x1 > x2:
+        raise InvalidBBox("bbox", value, "the lower corner's easting/longitude west of the upper corner's "
+                                         "(boxes across the antimeridian are not served)")
     if bbox_crs.code in ("OGC:CRS84", "EPSG:4326", "EPSG:4756") and (
         not (-180 <= x1 <= 180 and -180 <= x2 <= 180 and -90 <= y1 <= 90 and -90 <= y2 <= 90)
     ):

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     max_archive_files: int = Field(20, ge=1, description="most files a zipped upload may hold")
     max_features_per_request: int = Field(10_000, ge=1, description="most features one write may carry")
     max_vertices: int = Field(100_000, ge=4, description="most vertices one geometry may have")
+    request_budget_s: float = Field(
+        10.0, gt=0, le=600, description="time budget of the heavy work one request triggers (filters, pages, "
+                                        "downloads, rasters); past it the answer is 503")
+    request_workers: int = Field(
+        4, ge=1, le=64, description="worker threads running requests' heavy work (the event loop never does)")
 
     @field_validator("cors_origins", "cors_write_origins", mode="before")
     @classmethod

@@ -13,10 +13,10 @@ from fastapi.dependencies.models import Dependant
 from geo_industry.api.links import Urls
 from geo_industry.api.negotiation import _accept_entries
 from geo_industry.api.state import Prepared, refresh
-from geo_industry.errors import InvalidParameter, UnknownParameter
+from geo_industry.errors import CollectionNotFound, InvalidParameter, UnknownParameter
 from geo_industry.geojson import FeatureEncoder
 from geo_industry.models import LayerMeta
-from geo_industry.records import StatisticsRecords
+from geo_industry.records import STATISTICS_ID, StatisticsRecords
 from geo_industry.settings import Settings
 from geo_industry.store import EmbeddedStore
 
@@ -62,8 +62,12 @@ async def get_layer(
     store: StoreDep,
     collection_id: Annotated[str, Path(alias="collectionId", description="Collection id, e.g. `mines`")],
 ) -> LayerMeta:
-    """The layer named in the path; ``CollectionNotFound`` (404) otherwise."""
-    return store.collection(collection_id)
+    """The layer named in the path; ``CollectionNotFound`` (404, listing every collection) otherwise."""
+    try:
+        return store.collection(collection_id)
+    except CollectionNotFound:
+        known = ", ".join([meta.id for meta in store.collections()] + [STATISTICS_ID])
+        raise CollectionNotFound(f"no collection {collection_id[:80]!r}; the collections are: {known}") from None
 
 
 LayerDep = Annotated[LayerMeta, Depends(get_layer)]

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from geo_industry.api.responses import JSONResponse
 from geo_industry.errors import (
+    BudgetExceeded,
     CollectionNotFound,
     Conflict,
     DataError,
@@ -85,6 +86,7 @@ STATUS_CODES: dict[type[Exception], tuple[int, str]] = {
     UnsupportedMediaType: (415, "UnsupportedMediaType"),
     InvalidFeature: (422, "InvalidFeature"),
     PreconditionRequired: (428, "PreconditionRequired"),
+    BudgetExceeded: (503, "ServiceUnavailable"),
     # rasters (a terrain product without a DEM is an UnknownProductError whose message says how to add one)
     UnknownProductError: (404, "NotFound"),
     TileOutsideBoundsError: (404, "NotFound"),
@@ -101,7 +103,8 @@ _HTTP_CODES = {404: "NotFound", 405: "MethodNotAllowed", 406: "NotAcceptable"}
 _NO_STORE = {"Cache-Control": "no-store"}
 #: the bearer challenge (RFC 6750) sent with 401 and 403
 _CHALLENGES = {401: {"WWW-Authenticate": 'Bearer realm="geo-industry"'},
-               403: {"WWW-Authenticate": 'Bearer realm="geo-industry", error="insufficient_scope"'}}
+               403: {"WWW-Authenticate": 'Bearer realm="geo-industry", error="insufficient_scope"'},
+               503: {"Retry-After": "5"}}  # not a challenge: when to retry a request past its time budget
 
 
 def exception_response(status: int, code: str, description: str,
@@ -113,7 +116,7 @@ def exception_response(status: int, code: str, description: str,
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     status, code = next(STATUS_CODES[cls] for cls in type(exc).__mro__ if cls in STATUS_CODES)
-    if status >= 500:
+    if status >= 500 and not isinstance(exc, BudgetExceeded):
         logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return exception_response(status, code, "the server could not answer this request")
     return exception_response(status, code, str(exc), _CHALLENGES.get(status))

@@ -10,27 +10,60 @@ The readers below check the ``Content-Type`` (415 when the operation does not ta
 parse the body (400 when it is not what it claims to be). Counts inside bodies (features,
 vertices, statistics rows, archive members) are checked by the core, which raises
 :class:`~geo_industry.errors.LimitExceeded` (413).
+
+:func:`run_bounded` runs the heavy work of a read (filter parsing and evaluation, pages,
+downloads, rasters) off the event loop, in a bounded pool of worker threads, within the
+request time budget (``GEO_INDUSTRY_REQUEST_BUDGET_S``): past it the client gets 503 at once
+and the abandoned worker stops at its next :func:`~geo_industry.budget.check_deadline`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import anyio
 import orjson
+from anyio import to_thread
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geo_industry.api.errors import MalformedBody, UnsupportedMediaType, exception_response
-from geo_industry.errors import LimitExceeded
+from geo_industry.budget import deadline
+from geo_industry.errors import BudgetExceeded, LimitExceeded
+
+T = TypeVar("T")
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UPLOAD_PATHS = frozenset({"/collections"})
 CSV = "text/csv"
 MERGE_PATCH = "application/merge-patch+json"
 MULTIPART = "multipart/form-data"
+
+
+def work_limiter(workers: int) -> anyio.CapacityLimiter:
+    """The pool size shared by every request's heavy work (kept on ``app.state.work_limiter``)."""
+    return anyio.CapacityLimiter(workers)
+
+
+async def run_bounded(request: Request, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``func(*args, **kwargs)`` in a worker thread within the request budget; 503 past it.
+
+    Waiting for a free worker counts against the budget, so a burst of heavy requests is
+    answered 503 instead of queueing without end, and the event loop stays free for the rest.
+    """
+    budget = float(request.app.state.settings.request_budget_s)
+
+    def bounded() -> T:
+        with deadline(budget):
+            return func(*args, **kwargs)
+
+    with anyio.move_on_after(budget):
+        return await to_thread.run_sync(bounded, abandon_on_cancel=True, limiter=request.app.state.work_limiter)
+    raise BudgetExceeded(budget)
 
 
 def _body_too_large(limit: int) -> LimitExceeded:

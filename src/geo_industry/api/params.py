@@ -25,7 +25,8 @@ from geo_industry.api.deps import (
     declared_query_params,
     undeclared_query_params,
 )
-from geo_industry.cql import FILTER_LANGS, parse_filter, to_storage_crs
+from geo_industry.api.limits import run_bounded
+from geo_industry.cql import FILTER_LANGS, match_enumerations, parse_filter, to_storage_crs
 from geo_industry.crs import CRS84, SUPPORTED_CRS, SupportedCRS
 from geo_industry.errors import InvalidParameter, UnknownParameter
 from geo_industry.models import FeatureQuery, LayerMeta
@@ -163,18 +164,30 @@ def queryable_filter(request: Request, queryables: dict[str, str]) -> dict[str, 
     return clauses[0] if len(clauses) == 1 else {"op": "and", "args": clauses}
 
 
+def enumerations(layer: LayerMeta, queryables: dict[str, str]) -> dict[str, list[Any]]:
+    """The allowed values of the layer's enumerated queryables."""
+    specs = (layer.field_spec(name) for name in queryables)
+    return {spec.name: spec.enum for spec in specs if spec is not None and spec.enum}
+
+
 def build_query(filters: FilterParams, *, queryables: dict[str, str], available: set[str],
                 extra: dict[str, Any] | None,
                 limit: int, offset: int, bbox: tuple[float, float, float, float] | None = None,
-                filter_crs: SupportedCRS = CRS84) -> FeatureQuery:
-    """Parse the filter group into a :class:`FeatureQuery` (geometry literals in storage CRS)."""
+                filter_crs: SupportedCRS = CRS84, enums: dict[str, list[Any]] | None = None) -> FeatureQuery:
+    """Parse the filter group into a :class:`FeatureQuery` (geometry literals in storage CRS).
+
+    Texts compared to an enumerated property (``enums``) are checked against its allowed values.
+    CPU-heavy for hostile filters: the dependencies below run it with :func:`run_bounded`.
+    """
     expression = None
     if filters.filter is not None:
         expression = to_storage_crs(parse_filter(filters.filter, filters.filter_lang or "cql2-text"),
                                     filter_crs.code)
+        expression = match_enumerations(expression, enums or {}, "filter")
     elif filters.filter_lang is not None and filters.filter_lang not in FILTER_LANGS:
         raise InvalidParameter("filter-lang", filters.filter_lang, "cql2-text or cql2-json")
     if extra is not None:
+        extra = match_enumerations(extra, enums or {})
         expression = extra if expression is None else {"op": "and", "args": [expression, extra]}
     return FeatureQuery(
         bbox=bbox,
@@ -216,9 +229,10 @@ async def features_query(request: Request, layer: LayerDep, store: StoreDep, set
     queryables = store.queryables(layer.id)
     limit, offset = _page(params, settings.max_limit, settings.default_limit)
     bbox, filter_crs, crs = _spatial(params)
-    query = build_query(params, queryables=queryables, available=_properties(store.frame(layer.id)),
-                        extra=queryable_filter(request, queryables), limit=limit, offset=offset, bbox=bbox,
-                        filter_crs=filter_crs)
+    query = await run_bounded(request, build_query, params, queryables=queryables,
+                              available=_properties(store.frame(layer.id)),
+                              extra=queryable_filter(request, queryables), limit=limit, offset=offset, bbox=bbox,
+                              filter_crs=filter_crs, enums=enumerations(layer, queryables))
     return ItemsQuery(query, crs, params.skip_geometry)
 
 
@@ -229,9 +243,9 @@ async def download_query(request: Request, layer: LayerDep, store: StoreDep,
     queryables = store.queryables(layer.id)
     bbox, filter_crs, crs = _spatial(params)
     frame = store.frame(layer.id)
-    query = build_query(params, queryables=queryables, available=_properties(frame),
-                        extra=queryable_filter(request, queryables), limit=max(len(frame), 1), offset=0,
-                        bbox=bbox, filter_crs=filter_crs)
+    query = await run_bounded(request, build_query, params, queryables=queryables, available=_properties(frame),
+                              extra=queryable_filter(request, queryables), limit=max(len(frame), 1), offset=0,
+                              bbox=bbox, filter_crs=filter_crs, enums=enumerations(layer, queryables))
     return ItemsQuery(query, crs, params.skip_geometry)
 
 
@@ -240,16 +254,18 @@ async def records_query(request: Request, records: RecordsDep, settings: Setting
     """The items request of the statistics records collection."""
     queryables = records.queryables()
     limit, offset = _page(params, settings.max_limit, settings.default_limit)
-    query = build_query(params, queryables=queryables, available=_properties(records.frame),
-                        extra=queryable_filter(request, queryables), limit=limit, offset=offset)
+    query = await run_bounded(request, build_query, params, queryables=queryables,
+                              available=_properties(records.frame), extra=queryable_filter(request, queryables),
+                              limit=limit, offset=offset)
     return ItemsQuery(query)
 
 
 async def records_download_query(request: Request, records: RecordsDep, filters: FilterParamsDep) -> ItemsQuery:
     """Every statistics record the filters select (no paging), for downloads."""
     queryables = records.queryables()
-    query = build_query(filters, queryables=queryables, available=_properties(records.frame),
-                        extra=queryable_filter(request, queryables), limit=max(len(records.frame), 1), offset=0)
+    query = await run_bounded(request, build_query, filters, queryables=queryables,
+                              available=_properties(records.frame), extra=queryable_filter(request, queryables),
+                              limit=max(len(records.frame), 1), offset=0)
     return ItemsQuery(query)
 
 

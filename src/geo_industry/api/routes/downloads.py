@@ -3,14 +3,17 @@
 from typing import Annotated
 
 import geopandas as gpd
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from geo_industry.api.deps import LayerDep, StoreDep
 from geo_industry.api.errors import NotAcceptable
 from geo_industry.api.features import content_crs
-from geo_industry.api.params import DownloadQueryDep
-from geo_industry.export import EXPORT_FORMATS, export_bytes
+from geo_industry.api.limits import run_bounded
+from geo_industry.api.params import DownloadQueryDep, ItemsQuery
+from geo_industry.export import EXPORT_FORMATS, ExportFormat, export_bytes
+from geo_industry.models import LayerMeta
+from geo_industry.store import EmbeddedStore
 
 router = APIRouter(tags=["Data"])
 _FORMATS = tuple(EXPORT_FORMATS)
@@ -24,20 +27,23 @@ _FILE_SCHEMAS = {"geojson": {"type": "object"}, "csv": {"type": "string"}, "kml"
                                  for fmt in EXPORT_FORMATS.values()}}},
     response_class=Response,
 )
-def download(
+async def download(
+    request: Request,
     layer: LayerDep,
     query: DownloadQueryDep,
     store: StoreDep,
     f: Annotated[str, Query(description="File format: " + ", ".join(_FORMATS),
                             json_schema_extra={"enum": list(_FORMATS)})] = "geojson",
 ) -> Response:
-    """Every feature the filters select (bbox, datetime, filter, queryables) as one file.
-
-    Runs in the thread pool: writing a file through GDAL takes longer than a page of JSON.
-    """
+    """Every feature the filters select (bbox, datetime, filter, queryables) as one file."""
     fmt = EXPORT_FORMATS.get(f.lower())
     if fmt is None:
         raise NotAcceptable("f", f, _FORMATS)
+    return await run_bounded(request, _download_file, layer, query, store, fmt)
+
+
+def _download_file(layer: LayerMeta, query: ItemsQuery, store: EmbeddedStore, fmt: ExportFormat) -> Response:
+    """Select and write the file (in a worker thread, within the request budget: GDAL takes time)."""
     page = store.query(layer.id, query.query)
     frame = page.features
     if query.query.properties is not None:

@@ -8,15 +8,19 @@ from starlette.responses import Response
 from geo_industry.api.deps import EncoderDep, LangDep, LayerDep, RecordsDep, StoreDep, UrlsDep
 from geo_industry.api.features import content_crs, feature_body, html_paging, page_body, paging_links, table_columns
 from geo_industry.api.html import bilingual, render
-from geo_industry.api.links import link
+from geo_industry.api.limits import run_bounded
+from geo_industry.api.links import Urls, link
 from geo_industry.api.models import Feature, FeatureCollection
 from geo_industry.api.negotiation import GEOJSON_OFFER, HTML_OFFER, Offer, negotiator
-from geo_industry.api.params import FeaturesQueryDep, OutputCrsDep
+from geo_industry.api.params import FeaturesQueryDep, ItemsQuery, OutputCrsDep
 from geo_industry.api.rasters_state import ZoneAnalysisDep
 from geo_industry.api.responses import GEOJSON, HTML, JSON, GeoJSONResponse
 from geo_industry.api.statistics_view import statistics_view
 from geo_industry.cql import CQL2_CONFORMANCE
 from geo_industry.crs import CRS84
+from geo_industry.geojson import FeatureEncoder
+from geo_industry.models import LayerMeta
+from geo_industry.store import EmbeddedStore
 
 CONFORMS_TO = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -36,6 +40,13 @@ FeatureId = Annotated[str, Path(alias="featureId", description="Feature id, e.g.
 async def items(request: Request, layer: LayerDep, query: FeaturesQueryDep, store: StoreDep,
                 encoder: EncoderDep, urls: UrlsDep, lang: LangDep, out: ItemsFormat) -> Response:
     """A page of features selected by bbox, datetime, CQL2 filter or queryables, in any offered CRS."""
+    return await run_bounded(request, _items_page, layer, query, store, encoder, urls, lang, out,
+                             request.app.state.loaded_at)
+
+
+def _items_page(layer: LayerMeta, query: ItemsQuery, store: EmbeddedStore, encoder: FeatureEncoder, urls: Urls,
+                lang: str, out: Offer, time_stamp: str) -> Response:
+    """Select and encode one page (in a worker thread: filters and big pages take CPU)."""
     page = store.query(layer.id, query.query)
     links = paging_links(urls, page, f"/collections/{layer.id}")
     if out.is_html:
@@ -43,8 +54,7 @@ async def items(request: Request, layer: LayerDep, query: FeaturesQueryDep, stor
         return render("items.html", urls=urls, lang=lang, title=bilingual(layer.title, lang), page=page,
                       links=links, paging=html_paging(urls, page), collection_id=layer.id, columns=columns,
                       spatial=True)
-    body = page_body(encoder, store.frame(layer.id), page, query, links=links,
-                     time_stamp=request.app.state.loaded_at)
+    body = page_body(encoder, store.frame(layer.id), page, query, links=links, time_stamp=time_stamp)
     return GeoJSONResponse(body, headers=content_crs(query.crs))
 
 

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 
 import geopandas as gpd
 import morecantile
-from anyio import to_thread
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
 from geo_industry.api.deps import StoreDep, UrlsDep, reject_unknown_params
+from geo_industry.api.limits import run_bounded
 from geo_industry.api.negotiation import JSON_OFFER, Offer, negotiator
 from geo_industry.api.raster_documents import (
     PNG,
@@ -89,9 +89,9 @@ def _tile(service: object, product: str, tms: str, z: int, x: int, y: int) -> by
 
 @router.get("/rasters/{product}/tiles/{z}/{x}/{y}.png", operation_id="getRasterTileXYZ",
             summary="Raster map tile (XYZ)", response_class=Response, responses=_PNG_RESPONSE)
-async def tile_xyz(product: ProductId, z: Zoom, x: Index, y: Index, service: RastersDep) -> Response:
+async def tile_xyz(request: Request, product: ProductId, z: Zoom, x: Index, y: Index, service: RastersDep) -> Response:
     """A WebMercatorQuad tile in the usual web-map `z/x/y` order (404 outside the raster)."""
-    png = await to_thread.run_sync(_tile, service, product, "WebMercatorQuad", z, x, y)
+    png = await run_bounded(request, _tile, service, product, "WebMercatorQuad", z, x, y)
     return Response(png, media_type=PNG)
 
 
@@ -99,6 +99,7 @@ async def tile_xyz(product: ProductId, z: Zoom, x: Index, y: Index, service: Ras
             operation_id="getRasterTile", summary="Raster map tile (tile matrix set)", response_class=Response,
             responses=_PNG_RESPONSE)
 async def tile_tms(
+    request: Request,
     product: ProductId,
     tile_matrix_set_id: Annotated[str, Path(alias="tileMatrixSetId", description="e.g. `WebMercatorQuad`",
                                             json_schema_extra={"enum": morecantile.tms.list()})],
@@ -111,7 +112,7 @@ async def tile_tms(
     if tile_matrix_set_id not in morecantile.tms.list():
         raise TileMatrixSetNotFound(f"tile matrix set {tile_matrix_set_id!r} is not one of "
                                     f"{', '.join(morecantile.tms.list())}")
-    png = await to_thread.run_sync(_tile, service, product, tile_matrix_set_id, tile_matrix, tile_col, tile_row)
+    png = await run_bounded(request, _tile, service, product, tile_matrix_set_id, tile_matrix, tile_col, tile_row)
     return Response(png, media_type=PNG)
 
 
@@ -138,22 +139,22 @@ async def tile_matrix_set(
 
 @router.get("/rasters/{product}/point", operation_id="getRasterPoint", summary="Raster value at a point",
             responses={200: {"model": PointValue}}, response_class=JSONResponse)
-async def point(product: ProductId, params: PointParamsDep, service: RastersDep) -> Response:
+async def point(request: Request, product: ProductId, params: PointParamsDep, service: RastersDep) -> Response:
     """The product's value at (x, y) in any supported CRS (null where the raster has no data)."""
     crs = params.supported_crs
-    value = service.reader(product).point(x=params.x, y=params.y, crs=crs.code)
+    value = await run_bounded(request, service.reader(product).point, x=params.x, y=params.y, crs=crs.code)
     return JSONResponse({**value.model_dump(mode="json"), "crs": crs.uri})
 
 
 @router.get("/rasters/{product}/zonal", operation_id="getRasterZonalStatistics",
             summary="Zonal statistics per feature of a collection", responses={200: {"model": ZonalResult}},
             response_class=JSONResponse)
-async def zonal(product: ProductId, zones: ZonesIdDep, params: ZonalParamsDep, store: StoreDep,
+async def zonal(request: Request, product: ProductId, zones: ZonesIdDep, params: ZonalParamsDep, store: StoreDep,
                 service: RastersDep) -> Response:
     """Mean, min, max and percentiles of the product in each feature of `zones` (points: the pixel)."""
     percentiles = parse_percentiles(params.percentiles)
     frame = store.frame(zones)[["id", "geometry"]]
-    stats = await to_thread.run_sync(lambda: service.zonal(product, zones=frame, percentiles=percentiles))
+    stats = await run_bounded(request, lambda: service.zonal(product, zones=frame, percentiles=percentiles))
     info = service.product(product)
     return JSONResponse({"product": product, "units": info.units, "zones": zones,
                          "statistics": [s.model_dump(mode="json") for s in stats]})
@@ -164,7 +165,7 @@ async def zonal(product: ProductId, zones: ZonesIdDep, params: ZonalParamsDep, s
              response_class=JSONResponse,
              openapi_extra={"requestBody": {"required": True, "content": {"application/geo+json": {
                  "schema": {"type": "object"}}, "application/json": {"schema": {"type": "object"}}}}})
-async def zonal_polygons(product: ProductId, polygons: UserPolygonsDep, params: ZonalBodyParamsDep,
+async def zonal_polygons(request: Request, product: ProductId, polygons: UserPolygonsDep, params: ZonalBodyParamsDep,
                          service: RastersDep) -> Response:
     """Statistics inside a GeoJSON Polygon/MultiPolygon (or a Feature or FeatureCollection of them) you send."""
     percentiles = parse_percentiles(params.percentiles)
@@ -172,11 +173,11 @@ async def zonal_polygons(product: ProductId, polygons: UserPolygonsDep, params: 
     frame = gpd.GeoDataFrame({"id": [zid or str(i) for i, (zid, _) in enumerate(polygons)]},
                              geometry=[g for _, g in polygons], crs=crs.crs)
     if len(polygons) == 1:
-        stats = await to_thread.run_sync(lambda: service.zonal(product, zones=polygons[0][1], zones_crs=crs.crs,
+        stats = await run_bounded(request, lambda: service.zonal(product, zones=polygons[0][1], zones_crs=crs.crs,
                                                                percentiles=percentiles))
         stats = [s.model_copy(update={"zone_id": frame["id"].iloc[0]}) for s in stats]
     else:
-        stats = await to_thread.run_sync(lambda: service.zonal(product, zones=frame, percentiles=percentiles))
+        stats = await run_bounded(request, lambda: service.zonal(product, zones=frame, percentiles=percentiles))
     info = service.product(product)
     return JSONResponse({"product": product, "units": info.units, "zones": None,
                          "statistics": [s.model_dump(mode="json") for s in stats]})

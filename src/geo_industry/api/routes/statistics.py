@@ -13,10 +13,11 @@ from geo_industry.api.documents import feature_schema_document, queryables_docum
 from geo_industry.api.errors import NotAcceptable
 from geo_industry.api.features import feature_body, html_paging, page_body, paging_links, table_columns
 from geo_industry.api.html import render, text
-from geo_industry.api.links import link
+from geo_industry.api.limits import run_bounded
+from geo_industry.api.links import Urls, link
 from geo_industry.api.models import Collection, Feature, FeatureCollection, FeatureSchema, Queryables
 from geo_industry.api.negotiation import GEOJSON_OFFER, HTML_OFFER, JSON_OFFER, SCHEMA_OFFER, Offer, negotiator
-from geo_industry.api.params import RecordsDownloadQueryDep, RecordsQueryDep
+from geo_industry.api.params import ItemsQuery, RecordsDownloadQueryDep, RecordsQueryDep
 from geo_industry.api.responses import (
     GEOJSON,
     HTML,
@@ -26,8 +27,9 @@ from geo_industry.api.responses import (
     SchemaJSONResponse,
 )
 from geo_industry.crs import CRS84
-from geo_industry.export import EXPORT_FORMATS, export_bytes
-from geo_industry.records import STATISTICS_ID
+from geo_industry.export import EXPORT_FORMATS, ExportFormat, export_bytes
+from geo_industry.geojson import FeatureEncoder
+from geo_industry.records import STATISTICS_ID, StatisticsRecords
 
 router = APIRouter(prefix=f"/collections/{STATISTICS_ID}", tags=["Statistics"])
 PageFormat = Annotated[Offer, Depends(negotiator(JSON_OFFER, HTML_OFFER))]
@@ -83,6 +85,13 @@ async def statistics_schema(records: RecordsDep, urls: UrlsDep, lang: LangDep, o
 async def statistics_records(request: Request, query: RecordsQueryDep, records: RecordsDep, encoder: EncoderDep,
                              urls: UrlsDep, lang: LangDep, out: ItemsFormat) -> Response:
     """Records filtered by indicator, entity, year (`datetime`) or CQL2; geometry is null."""
+    return await run_bounded(request, _records_page, query, records, encoder, urls, lang, out,
+                             request.app.state.loaded_at)
+
+
+def _records_page(query: ItemsQuery, records: StatisticsRecords, encoder: FeatureEncoder, urls: Urls, lang: str,
+                  out: Offer, time_stamp: str) -> Response:
+    """Select and encode one page of records (in a worker thread: filters take CPU)."""
     page = records.query(query.query)
     links = paging_links(urls, page, _PATH)
     if out.is_html:
@@ -90,7 +99,7 @@ async def statistics_records(request: Request, query: RecordsQueryDep, records: 
         return render("items.html", urls=urls, lang=lang, title=text(lang, "statistics"), page=page, links=links,
                       paging=html_paging(urls, page), collection_id=STATISTICS_ID, columns=columns,
                       spatial=False)
-    body = page_body(encoder, records.frame, page, query, links=links, time_stamp=request.app.state.loaded_at)
+    body = page_body(encoder, records.frame, page, query, links=links, time_stamp=time_stamp)
     return GeoJSONResponse(body)
 
 
@@ -98,7 +107,8 @@ async def statistics_records(request: Request, query: RecordsQueryDep, records: 
             responses={200: {"content": {EXPORT_FORMATS[name].media_type: {"schema": _RECORD_FILE_SCHEMAS[name]}
                                          for name in RECORD_FORMATS}}},
             response_class=Response)
-def statistics_download(
+async def statistics_download(
+    request: Request,
     query: RecordsDownloadQueryDep,
     records: RecordsDep,
     f: Annotated[str, Query(description="File format: " + ", ".join(RECORD_FORMATS),
@@ -107,7 +117,11 @@ def statistics_download(
     """Every record the filters select (datetime, filter, queryables) as one table file."""
     if f.lower() not in RECORD_FORMATS:
         raise NotAcceptable("f", f, RECORD_FORMATS)
-    fmt = EXPORT_FORMATS[f.lower()]
+    return await run_bounded(request, _records_file, query, records, EXPORT_FORMATS[f.lower()])
+
+
+def _records_file(query: ItemsQuery, records: StatisticsRecords, fmt: ExportFormat) -> Response:
+    """Select and write the table file (in a worker thread, within the request budget)."""
     frame = records.query(query.query).features
     if query.query.properties is not None:
         frame = frame[["id", *[p for p in query.query.properties if p != "id"], frame.geometry.name]]
