@@ -7,6 +7,7 @@ Rows are ``indicator, entity, year, period, value, unit, basis, price_basis, sou
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -22,6 +23,24 @@ BASES = ("actual", "target", "estimate", "preliminary")
 PRICE_BASES = ("current", "constant_2010", "constant_1994", "constant_2020", "unknown", "n/a")
 KEY = ("indicator", "entity", "year", "period", "basis", "variant")
 FULL_YEAR = "FY"
+
+
+_DATED_PERIOD = re.compile(
+    r"^(FY|H[12]|Q[1-4]|[A-Z][a-z]{2}( \d{1,2})?(-[A-Z][a-z]{2}( \d{1,2})?)?)$"
+)
+
+
+def needs_year(period: object) -> bool:
+    """Whether a period is a span of one year (``FY``, ``H1``, ``Q2``, ``Jan-May`` …) and so needs a year.
+
+    A row without a year keeps its period in words (``not stated (…)``): such a row is listed
+    with its period but never taken as the latest, never drawn on a year axis, never summed.
+
+    >>> [needs_year(p) for p in ("FY", "Jan-May", "Jan 1-Jul 22", "", "not stated (pandemic)")]
+    [True, True, True, True, False]
+    """
+    text = "" if period is None or (isinstance(period, float) and np.isnan(period)) else str(period).strip()
+    return not text or bool(_DATED_PERIOD.match(text))
 
 
 def read_statistics(path: Path) -> pd.DataFrame:

@@ -168,17 +168,26 @@ def validate_statistics(path: Path, known_entities: Iterable[str]) -> list[Probl
     file = str(path)
     try:
         frame = stats_mod.read_statistics(path)
+        year_text = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["year"])["year"]
     except DataError as exc:
         return [Problem(file, "*", "*", str(exc))]
-    return statistics_problems(frame, known_entities, file=file)
+    return statistics_problems(frame, known_entities, file=file, year_text=year_text)
 
 
-def statistics_problems(frame: pd.DataFrame, known_entities: Iterable[str], *, file: str) -> list[Problem]:
-    """The statistics rules, for files and for rows written through the API alike."""
+def statistics_problems(frame: pd.DataFrame, known_entities: Iterable[str], *, file: str,
+                        year_text: pd.Series | None = None) -> list[Problem]:
+    """The statistics rules, for files and for rows written through the API alike.
+
+    ``year_text`` is the year column as written (before typing), so that a year that is not
+    an integer is told apart from an empty one (a row whose period the source does not date).
+    """
     problems: list[Problem] = []
     known = set(known_entities)
-    for index, row in frame.iterrows():
+    written = year_text.reset_index(drop=True) if year_text is not None else None
+    for position, (index, row) in enumerate(frame.iterrows()):
         where = f"row {int(index) + 2} ({row.indicator}/{row.entity}/{row.year}/{row.period})"
+        text = "" if written is None else str(written.iloc[position]).strip()
+        problems.extend(_year_problems(file, where, row, text))
         problems.extend(_row_problems(file, where, row, known))
     key = list(stats_mod.KEY)
     duplicated = frame[frame.duplicated(subset=key, keep=False)]
@@ -191,11 +200,20 @@ def statistics_problems(frame: pd.DataFrame, known_entities: Iterable[str], *, f
     return problems
 
 
+def _year_problems(file: str, where: str, row: pd.Series, written: str) -> Iterator[Problem]:
+    """A year is an integer, or empty when the period says in words that the source gives none."""
+    if not pd.isna(row.year):
+        return
+    if written and written.lower() not in ("nan", "<na>", "none"):
+        yield Problem(file, where, "year", f"year {written!r} is not an integer")
+    elif stats_mod.needs_year(row.period):
+        yield Problem(file, where, "year", f"period {row.period!r} needs a year; a row without a year "
+                                           "states in its period why (e.g. 'not stated (…)')")
+
+
 def _row_problems(file: str, where: str, row: pd.Series, known: set[str]) -> Iterator[Problem]:
     if row.entity not in known:
         yield Problem(file, where, "entity", f"unknown entity '{row.entity}' (no feature or entities.csv row)")
-    if pd.isna(row.year):
-        yield Problem(file, where, "year", "year is not an integer")
     if pd.isna(row.value):
         yield Problem(file, where, "value", "value is not a number")
     if row.basis not in stats_mod.BASES:

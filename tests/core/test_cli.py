@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import DATA_DIR
+from tests.live_server import clean_env
 
 from geo_industry.catalog import LAYER_IDS
 from geo_industry.vector_io import read_vector
@@ -18,7 +19,7 @@ CLI = [sys.executable, "-m", "geo_industry"]
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120,
-                          env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+                          env={**clean_env(), "COLUMNS": "200"})
 
 
 def test_help_everywhere():

@@ -476,7 +476,8 @@ class SQLiteStore:
         with self._transaction(immediate=True) as con:
             known = {r[0] for r in con.execute("SELECT id FROM features")} | {
                 r[0] for r in con.execute("SELECT entity FROM entities")}
-            problems = statistics_problems(stats_mod.typed_statistics(text, source="request"), known, file="request")
+            problems = statistics_problems(stats_mod.typed_statistics(text, source="request"), known, file="request",
+                                          year_text=text["year"])
             errors = [str(p) for p in problems if p.severity == "error"]
             if errors:
                 raise InvalidFeature("statistics rows rejected", errors)
