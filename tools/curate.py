@@ -1147,8 +1147,7 @@ SEED_ROWS = [  # facts of the seed article; added only if no row already cites t
     ("industrial_production_value", "province", "2022", "FY", "46000", "bn_vnd", "target",
      "unknown", "target 'over 46,000', nearly 5,000 above 2021, as stated in the vietnamplus 2022 "
                 "article (seed-000)"),
-    ("copper_cathode_output",
-     "Chi nhánh Luyện đồng Lào Cai - VIMICO (tang-loong-copper-smelter + ban-qua-copper-smelter)",
+    ("copper_cathode_output", "ban-qua-copper-smelter",  # Luyện đồng số 2 = the Bản Qua smelter
      "2022", "FY", "18000", "t", "target", "n/a",
      "Nhà máy Luyện đồng số 2 (VIMICO) target of 18,000 t finished cathode copper for 2022, per the "
      "vietnamplus article"),

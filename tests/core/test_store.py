@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from tests.conftest import DATA_DIR
@@ -11,6 +12,7 @@ from geo_industry.catalog import LAYER_IDS, REFERENCE_LAYER_IDS
 from geo_industry.cql import parse_filter
 from geo_industry.errors import CollectionNotFound, FeatureNotFound, InvalidFilter, InvalidSortBy
 from geo_industry.models import DateInterval, FeatureQuery, SortKey
+from geo_industry.statistics import read_statistics
 from geo_industry.store import EmbeddedStore, FeatureStore
 from geo_industry.store.sqlite import SQLiteStore
 
@@ -98,13 +100,24 @@ def test_datetime_selects_on_the_temporal_field(backend):
 
 
 def test_features_carry_their_latest_actual_statistics(backend):
+    stats = read_statistics(DATA_DIR / "statistics.csv")
+    actual = stats[(stats["basis"] == "actual") & (stats["period"] == "FY") & (stats["variant"] == 0)
+                   & stats["year"].notna() & ~stats["entity"].str.contains(":")]
+    assert len(actual), "the data holds full-year actuals of some feature"
+    for (entity, indicator), rows in actual.groupby(["entity", "indicator"]):
+        layer = next(m.id for m in backend.collections() if entity in set(backend.frame(m.id)["id"]))
+        feature = backend.get(layer, entity).iloc[0]
+        latest = rows.sort_values("year").iloc[-1]
+        assert feature[f"latest_{indicator}"] == latest["value"]
+        assert feature[f"latest_{indicator}_year"] == latest["year"]
+
+
+def test_a_figure_without_a_year_is_never_the_latest(backend):
+    stats = read_statistics(DATA_DIR / "statistics.csv")
+    undated = stats[stats["year"].isna() & (stats["entity"] == "sin-quyen-copper-mine")]
+    assert set(undated["indicator"]) >= {"copper_ore_mined"}  # the research gives no year for it
     mine = backend.get("mines", "sin-quyen-copper-mine").iloc[0]
-    series = backend.series("sin-quyen-copper-mine")
-    actual = series[(series["indicator"] == "copper_ore_mined") & (series["basis"] == "actual")
-                    & (series["period"] == "FY")]
-    latest = actual.sort_values("year").iloc[-1]
-    assert mine["latest_copper_ore_mined"] == latest["value"]
-    assert mine["latest_copper_ore_mined_year"] == latest["year"]
+    assert pd.isna(mine.get("latest_copper_ore_mined"))
 
 
 def test_extent_is_the_bbox_of_present_geometries(backend):

@@ -184,14 +184,17 @@ def test_coordinates_in_vn2000(visit):
     assert "X 2487573.4 m" in text and "Y 419543.0 m" in text
 
 
-def test_copper_year_changes_flow_width(visit):
+def test_copper_year_switches_what_the_flows_say(visit):
     v = visit("copper-value-chain.en")
-    weights = v.page.evaluate(
-        """() => { const w = []; for (const y of ['2021', '2022']) { window.giSetYear(y);
-            w.push(Object.values(window).filter(o => o instanceof L.Polyline && !(o instanceof L.Polygon))
-              .map(l => l.options.weight)); } return w; }"""
-    )  # 2021: Sin Quyền ore and concentrate (actual); 2022: only a cathode target, so every link thin
-    assert max(weights[0]) == 16.0 and set(weights[1]) == {2.0}
+    seen = v.page.evaluate(
+        """() => { const out = {}; for (const y of ['2015', '2022']) { window.giSetYear(y);
+            const lines = Object.values(window).filter(o => o instanceof L.Polyline && !(o instanceof L.Polygon));
+            out[y] = {w: lines.map(l => l.options.weight), t: lines.map(l => l.getTooltip().getContent())}; }
+            return out; }"""
+    )  # both years hold targets only (the one Sin Quyền output has no year): thin links, labelled per year
+    assert set(seen["2015"]["w"]) == {2.0} and set(seen["2022"]["w"]) == {2.0}
+    assert any("Copper ore mined, 2015 (target): 1,360,000 t" in t for t in seen["2015"]["t"])
+    assert any("Copper cathode output, 2022 (target): 18,000 t" in t for t in seen["2022"]["t"])
     # dashed: Tả Phời → concentrator, both concentrators → smelter, both smelters → exit
     assert v.page.locator("path.gi-flow-indicative").count() == 5
     assert v.errors == []

@@ -226,17 +226,35 @@ def _flows_from(flows, source):
     return [f for f in flows if f.source == source]
 
 
+def _full_year_target(stats, entity, indicator):
+    rows = stats[(stats["entity"] == entity) & (stats["indicator"] == indicator) & (stats["period"] == "FY")
+                 & (stats["basis"] == "target") & (stats["variant"] == 0)]
+    return {int(r.year): float(r.value) for r in rows.itertuples()}
+
+
 def test_copper_each_flow_carries_its_own_indicator(map_data):
+    stats = map_data.statistics
     flows = chain_flows(map_data)
     mine_links = _flows_from(flows, COPPER_MINE)
     assert {f.target for f in mine_links} == {"sin-quyen-concentrator-1", "sin-quyen-concentrator-2"}
+    ore_targets = _full_year_target(stats, COPPER_MINE, "copper_ore_mined")
     for flow in mine_links:  # ore moves to the concentrators: the mine's ore, stated by the shared branch
         assert flow.indicator == "copper_ore_mined" and not flow.indicative
-        assert flow.tonnes == {2021: 2_200_000.0}
+        assert {y: f.value for y, f in flow.figures.items()} == ore_targets
+        assert flow.tonnes == {}  # targets only; the mine's one output figure has no year (below)
     concentrate = _flows_from(flows, "sin-quyen-concentrator-1")
-    assert [f.indicator for f in concentrate] == ["copper_concentrate_output"]
-    assert concentrate[0].tonnes == {2021: 68_000.0}  # the concentrate, not the ore mined
-    assert concentrate[0].figures[2021].entity == COPPER_MINE and concentrate[0].figures[2021].shared == 2
+    assert [f.indicator for f in concentrate] == ["copper_concentrate_output"]  # the concentrate, not the ore
+    year, value = next(iter(_full_year_target(stats, COPPER_MINE, "copper_concentrate_output").items()))
+    assert concentrate[0].figures[year].value == value
+    assert concentrate[0].figures[year].entity == COPPER_MINE and concentrate[0].figures[year].shared == 2
+
+
+def test_copper_figure_without_a_year_is_never_on_the_year_axis(map_data):
+    stats = map_data.statistics
+    undated = stats[(stats["entity"] == COPPER_MINE) & stats["year"].isna()]
+    assert len(undated), "the research gives the Sin Quyền output without a year"
+    drawn = {f.value for flow in chain_flows(map_data) for f in flow.figures.values()}
+    assert not drawn & set(undated["value"])
 
 
 def test_copper_exits_are_one_indicative_link_per_smelter(map_data):
@@ -255,9 +273,11 @@ def test_copper_exits_are_one_indicative_link_per_smelter(map_data):
 def test_copper_page_labels_indicator_year_basis_and_indicative_links(map_data):
     ctx = PageContext(lang="en")
     html = render_page(build_copper_map(map_data, ctx), ctx)
-    assert '<option value=\\"2021\\" selected>' in html
-    assert "Copper ore mined, 2021 (actual): 2,200,000 t" in html
-    assert "Copper concentrate output, 2021 (actual): 68,000 t" in html
+    assert '<option value=\\"2024\\" selected>' in html  # no year has output: the latest year shown
+    assert "Copper ore mined, 2015 (target): 1,360,000 t" in html
+    assert "Copper concentrate output, 2015 (target): 47,244 t" in html
+    assert "2,200,000" not in html  # the undated output is not put on any year
+    assert translate("copper.no_flow_data", "en") in html
     assert "Copper cathode output, 2024 (target): 29,797 t" in html and "organisation figure" in html
     assert '"dashArray": "8 6"' in html and "indicative link: the route is not stated in the data" in html
     assert "Smelter \\u2192 railway / border gate: Copper cathode output (t/yr)" in html  # legend (JSON)
