@@ -7,15 +7,18 @@ with a datum-less shortcut.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError, ProjError
 from pyproj.transformer import TransformerGroup
 
-from geo_industry.errors import InvalidCRS
+from geo_industry.errors import InvalidCRS, InvalidUpload
 
 CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 VN2000_TO_WGS84 = "VN-2000 to WGS 84 (2)"  # EPSG:6960
@@ -132,3 +135,56 @@ def transform_bbox(bbox: tuple[float, float, float, float], source: str, target:
     if source == target:
         return bbox
     return transformer(source, target).transform_bounds(*bbox, densify_pts=21)
+
+
+# CRS definitions from users (uploads) ---------------------------------------------------------
+#: what in a CRS definition would make PROJ (or GDAL) open a file or reach the network: grid and
+#: init files, ``@`` grid lists, file parameters, paths, URLs
+_FILE_REFERENCE = re.compile(
+    r"nadgrids|geoidgrids|gridshift|tinshift|\bgrids\s*=|\binit\s*=|parameter_?file|proj_?lib|\bfile\b|@"
+    r"|[/\\][^/\\\s\"\]]+[/\\]|(^|[\"'=])\s*(~|\.\.?)?[/\\]|[A-Za-z]:\\|\b(https?|ftp|file)\s*:",
+    re.IGNORECASE)
+_PROJJSON_SCHEMA = re.compile(r'"\$schema"\s*:\s*"[^"]*"')
+#: an Earth ellipsoid's semi-major axis lies within these bounds (metres); Mars, the Moon, a unit sphere do not
+EARTH_SEMI_MAJOR_M = (6_350_000.0, 6_400_000.0)
+MAX_CRS_DEFINITION_CHARS = 20_000
+
+
+def refuse_file_references(definition: str, *, where: str) -> None:
+    """Raise :class:`InvalidUpload` naming ``where`` when a CRS definition could make PROJ open a file.
+
+    Checked on the text as the user sent it, before PROJ or GDAL sees it.
+    """
+    if len(definition) > MAX_CRS_DEFINITION_CHARS:
+        raise InvalidUpload(f"{where}: the CRS definition is longer than {MAX_CRS_DEFINITION_CHARS} characters")
+    match = _FILE_REFERENCE.search(_PROJJSON_SCHEMA.sub("", definition))
+    if match:
+        raise InvalidUpload(f"{where}: the CRS definition refers to a file, grid or URL "
+                            f"({match.group(0)[:20]!r}); only self-contained definitions are accepted")
+
+
+def checked_source_crs(crs: CRS | None, *, where: str) -> CRS:
+    """``crs`` if it is an Earth CRS that transforms to CRS84; :class:`InvalidUpload` naming ``where`` otherwise.
+
+    Refused: no CRS, local/engineering CRSs, other celestial bodies, degenerate parameters
+    (``scale_factor`` 0) and any definition with a file reference.
+    """
+    if crs is None:
+        raise InvalidUpload(f"{where}: the upload declares no CRS (a Shapefile needs its .prj)")
+    refuse_file_references(crs.to_wkt() or "", where=where)
+    if not (crs.is_geographic or crs.is_projected):
+        raise InvalidUpload(f"{where}: {crs.type_name} is not a geographic or projected CRS on the Earth; "
+                            "it cannot be placed in WGS 84")
+    ellipsoid = crs.ellipsoid
+    if ellipsoid is None or not EARTH_SEMI_MAJOR_M[0] <= ellipsoid.semi_major_metre <= EARTH_SEMI_MAJOR_M[1]:
+        raise InvalidUpload(f"{where}: the CRS's ellipsoid is not the Earth's; it cannot be placed in WGS 84")
+    try:
+        forward = Transformer.from_crs(crs, _crs("OGC:CRS84"), always_xy=True)
+        back = Transformer.from_crs(_crs("OGC:CRS84"), crs, always_xy=True)
+        x, y = back.transform(104.0, 22.0, errcheck=True)  # a point of Lào Cai province, there and back
+        lon, lat = forward.transform(x, y, errcheck=True)
+    except (CRSError, ProjError) as exc:
+        raise InvalidUpload(f"{where}: the CRS cannot be transformed to WGS 84 ({str(exc)[:160]})") from None
+    if not all(math.isfinite(v) for v in (x, y, lon, lat)) or abs(lon - 104.0) > 1e-3 or abs(lat - 22.0) > 1e-3:
+        raise InvalidUpload(f"{where}: the CRS does not transform to WGS 84 and back (degenerate parameters?)")
+    return crs

@@ -88,6 +88,10 @@ class InvalidFeature(GeoIndustryError):
         super().__init__(f"{message}: {detail}" if detail else message)
 
 
+class InvalidUpload(InvalidFeature):
+    """An uploaded file or its metadata refused before its features are read (CRS, views, headers)."""
+
+
 class Conflict(GeoIndustryError):
     """The write collides with existing data (e.g. a feature id already taken)."""
 

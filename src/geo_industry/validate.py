@@ -7,10 +7,14 @@ problems and exits non-zero when any is an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import geopandas as gpd
 import numpy as np
@@ -21,7 +25,7 @@ import shapely
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog, load_catalog
 from geo_industry.errors import DataError
-from geo_industry.models import LayerMeta
+from geo_industry.models import FieldSpec, LayerMeta
 from geo_industry.vector_io import read_vector
 
 #: Lon/lat bounds of Lào Cai province since 1 July 2025 (geoBoundaries union of the former
@@ -225,7 +229,11 @@ def _row_problems(file: str, where: str, row: pd.Series, known: set[str]) -> Ite
         yield Problem(file, where, "price_basis", f"a money value ({row.unit}) needs a price basis, not n/a")
     if not monetary and row.price_basis not in ("n/a", "unknown") and row.unit != "percent":
         yield Problem(file, where, "price_basis", f"a {row.unit} quantity cannot have price basis {row.price_basis}")
-    if not str(row.source).startswith(("http://", "https://")):
+    if has_unsafe_scheme(row.source) or (str(row.source).startswith(("http:", "https:"))
+                                         and not is_source_list(row.source)):
+        yield Problem(file, where, "source", "source must be an http(s) URL or a plain citation, "
+                                             f"not {str(row.source)[:60]!r}")
+    elif not str(row.source).startswith(("http://", "https://")):
         yield Problem(file, where, "source", f"source is not a URL: {row.source!r}", "warning")
 
 
@@ -312,4 +320,191 @@ def _ids_in_several_layers(geo: Path, catalog: Catalog) -> list[Problem]:
             if feature_id in seen:
                 problems.append(Problem(str(path), feature_id, "id", f"id also used in layer {seen[feature_id]}"))
             seen[feature_id] = meta.id
+    return problems
+
+
+# writes: every property value checked against the layer's schema ------------------------------
+#: the deepest nesting of arrays and objects a stored property value may have
+MAX_VALUE_DEPTH = 4
+MAX_TEXT_CHARS = 20_000
+MAX_URL_CHARS = 2_048
+#: numbers beyond this magnitude are refused (no measured quantity here comes near it)
+MAX_MAGNITUDE = 1e15
+YEAR_RANGE = (1800, 2200)
+#: the keys an ``*_alternatives`` entry may have: a value with its source and a note
+ALTERNATIVE_KEYS = frozenset({"value", "source", "note", "unit", "as_of"})
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)\s*:")
+_DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def is_http_url(value: object) -> bool:
+    """Whether ``value`` is an absolute ``http``/``https`` URL with a host (no other scheme is stored)."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_URL_CHARS:
+        return False
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def is_source_list(value: object) -> bool:
+    """Whether ``value`` is one http(s) URL or several joined by ``;`` (how curated sources cite)."""
+    return isinstance(value, str) and all(is_http_url(part.strip()) for part in value.split(";"))
+
+
+def has_unsafe_scheme(value: object) -> bool:
+    """Whether a text starts like a URL of a scheme other than http(s) (``javascript:``, ``data:`` …)."""
+    if not isinstance(value, str):
+        return False
+    # as a browser reads a URL: leading controls and spaces dropped, tabs and newlines removed
+    text = "".join(ch for ch in value if ch not in "\t\n\r").lstrip("".join(map(chr, range(33))))
+    match = _SCHEME.match(text)
+    return match is not None and match.group(1).lower() not in ("http", "https")
+
+
+def is_partial_date(value: object) -> bool:
+    """Whether ``value`` is a real date written ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+    match = _DATE_PATTERN.match(value) if isinstance(value, str) else None
+    if match is None:
+        return False
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return YEAR_RANGE[0] <= year <= YEAR_RANGE[1]
+
+
+def json_depth(value: Any, *, stop_after: int = MAX_VALUE_DEPTH + 1) -> int:
+    """Nesting depth of arrays/objects in ``value``, counted without recursion (0 for a scalar).
+
+    Counting stops once the depth passes ``stop_after`` (the answer is then ``stop_after + 1``).
+    """
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level + 1)
+        if deepest > stop_after:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _number_problem(name: str, value: Any, *, integer: bool) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"expected {'an integer' if integer else 'a number'}, got {type(value).__name__}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "expected a finite number"
+    if integer and isinstance(value, float) and not value.is_integer():
+        return f"expected an integer, got {value!r}"
+    if abs(value) > MAX_MAGNITUDE:
+        return f"{value!r} is out of range (at most {MAX_MAGNITUDE:g} in magnitude)"
+    if (name == "year" or name.endswith("_year")) and not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
+        return f"{value!r} is not a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}"
+    return None
+
+
+def _text_problem(name: str, value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"expected a string, got {type(value).__name__}"
+    if len(value) > MAX_TEXT_CHARS:
+        return f"text of {len(value)} characters (at most {MAX_TEXT_CHARS})"
+    if name == "as_of" or name.endswith("_as_of"):
+        return None if is_partial_date(value) else f"{value[:40]!r} is not a date YYYY, YYYY-MM or YYYY-MM-DD"
+    return None
+
+
+def _alternative_problem(name: str, entry: Any) -> str | None:
+    if not isinstance(entry, dict):
+        return f"each entry must be an object with value, source, note; got {type(entry).__name__}"
+    extra = sorted(set(entry) - ALTERNATIVE_KEYS)
+    if extra:
+        return f"unknown keys {extra[:5]} (allowed: {', '.join(sorted(ALTERNATIVE_KEYS))})"
+    value = entry.get("value")
+    if value is not None:
+        problem = _number_problem(name.removesuffix("_alternatives"), value, integer=False)
+        if problem:
+            return f"value: {problem}"
+    source = entry.get("source")
+    if source not in (None, "") and not is_source_list(source):
+        return "source: expected an http(s) URL (several joined by ';')"
+    for key in ("note", "unit", "as_of"):
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            return f"{key}: expected a string"
+    return None
+
+
+def _array_problem(name: str, value: Any) -> str | None:
+    if not isinstance(value, list):
+        return f"expected an array, got {type(value).__name__}"
+    for index, entry in enumerate(value):
+        if name == "sources":
+            problem = None if is_http_url(entry) else "expected an http(s) URL"
+        elif name.endswith("_alternatives"):
+            problem = _alternative_problem(name, entry)
+        elif isinstance(entry, dict | list):
+            problem = "expected a string, number or boolean, not a nested value"
+        else:
+            problem = _text_problem(name, entry) if isinstance(entry, str) else None
+        if problem:
+            return f"[{index}] {problem}"
+    return None
+
+
+def value_problem(spec: FieldSpec, value: Any) -> str | None:
+    """What is wrong with ``value`` (a JSON value sent for field ``spec``), or ``None`` when it fits."""
+    if value is None:
+        return None
+    if json_depth(value) > MAX_VALUE_DEPTH:
+        return f"nested more than {MAX_VALUE_DEPTH} levels deep"
+    if spec.type in ("integer", "number"):
+        problem = _number_problem(spec.name, value, integer=spec.type == "integer")
+    elif spec.type == "string":
+        problem = _text_problem(spec.name, value)
+    elif spec.type == "boolean":
+        problem = None if isinstance(value, bool) else f"expected true or false, got {type(value).__name__}"
+    elif spec.type == "array":
+        problem = _array_problem(spec.name, value)
+    else:
+        problem = None if isinstance(value, dict) else f"expected an object, got {type(value).__name__}"
+    if problem is None and spec.enum is not None and value not in spec.enum:
+        problem = f"{str(value)[:80]!r} is not one of {spec.enum}"
+    return problem
+
+
+def property_problems(meta: LayerMeta, properties: Mapping[str, Any]) -> list[str]:
+    """Every property of a feature checked against the layer's fields: ``"field: reason"`` lines."""
+    problems = []
+    for name, value in properties.items():
+        spec = meta.field_spec(name)
+        if spec is None:
+            if name != "id":
+                problems.append(f"{name}: not a field of layer {meta.id}")
+            continue
+        problem = value_problem(spec, value)
+        if problem:
+            problems.append(f"{name}: {problem}")
+    return problems
+
+
+def layer_meta_problems(meta: LayerMeta) -> list[str]:
+    """What makes a catalog entry unservable: unsafe source URLs, a temporal field that is no year field."""
+    problems = [f"sources[{i}]: expected an http(s) URL" for i, url in enumerate(meta.sources) if not is_http_url(url)]
+    names = [spec.name for spec in meta.fields]
+    if len(set(names)) != len(names):
+        problems.append("fields: a field name is declared twice")
+    if meta.temporal_field is not None:
+        spec = meta.field_spec(meta.temporal_field)
+        if spec is None:
+            problems.append(f"temporal_field: names '{meta.temporal_field[:80]}', which is not a field of the layer")
+        elif spec.type not in ("integer", "number"):
+            problems.append(f"temporal_field: field '{spec.name}' is a {spec.type}; a year field (integer) is needed")
+    if json_depth(meta.model_dump(exclude={"fields", "title", "description"})) > MAX_VALUE_DEPTH + 1:
+        problems.append(f"the entry is nested more than {MAX_VALUE_DEPTH + 1} levels deep")
     return problems

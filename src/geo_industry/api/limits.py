@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from geo_industry.api.errors import MalformedBody, UnsupportedMediaType, exception_response
 from geo_industry.budget import deadline
 from geo_industry.errors import BudgetExceeded, LimitExceeded
+from geo_industry.validate import json_depth
 
 T = TypeVar("T")
 
@@ -131,9 +132,18 @@ async def json_body(request: Request, accepted: tuple[str, ...]) -> Any:
     require_media_type(request, accepted)
     body = await request.body()
     try:
-        return orjson.loads(body)
+        document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+    check_json_depth(document, request.app.state.settings.max_json_depth, what="the body")
+    return document
+
+
+def check_json_depth(document: Any, limit: int, *, what: str) -> None:
+    """Refuse (400) a JSON document nested deeper than ``limit`` (counted without recursion)."""
+    if json_depth(document, stop_after=limit) > limit:
+        raise MalformedBody(f"{what} nests arrays/objects more than {limit} levels deep "
+                            "(setting max_json_depth)")
 
 
 async def csv_rows(request: Request) -> list[dict[str, Any]]:

@@ -120,13 +120,22 @@ class FeatureSchema(_Open):
     required: list[str]
 
 
+class QuarantinedRow(_Open):
+    """A stored row left out of reads because it cannot be served (a write can repair it)."""
+
+    collection: str
+    featureId: str | None = None  # noqa: N815
+    reason: str
+
+
 class Health(_Open):
     """The health probe."""
 
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"]
     collections: int
     features: int
     loadedAt: str  # noqa: N815
+    quarantined: list[QuarantinedRow] | None = None
 
 
 class OGCException(_Open):

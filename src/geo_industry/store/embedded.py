@@ -251,6 +251,8 @@ class EmbeddedStore:
         assert query.datetime is not None
         if not field:
             return np.ones(len(layer.frame), dtype=bool)
+        if field not in layer.frame:  # a temporal field the layer lacks: no feature has a year
+            return np.zeros(len(layer.frame), dtype=bool)
         return year_mask(layer.frame[field], query.datetime)
 
     @staticmethod

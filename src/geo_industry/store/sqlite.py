@@ -17,6 +17,8 @@ import csv
 import hashlib
 import io
 import json
+import logging
+import math
 import re
 import sqlite3
 import threading
@@ -32,6 +34,7 @@ import numpy as np
 import orjson
 import pandas as pd
 import shapely
+from pydantic import ValidationError
 from shapely.geometry import mapping, shape
 
 from geo_industry import statistics as stats_mod
@@ -46,8 +49,16 @@ from geo_industry.errors import (
     PreconditionFailed,
 )
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
+from geo_industry.private_files import create_private
 from geo_industry.store.embedded import EmbeddedStore, typed_frame
-from geo_industry.validate import MAX_DECIMALS, check_frame, statistics_problems
+from geo_industry.validate import (
+    MAX_DECIMALS,
+    YEAR_RANGE,
+    check_frame,
+    layer_meta_problems,
+    property_problems,
+    statistics_problems,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -77,6 +88,21 @@ STAT_FIELDS = (*stats_mod.STAT_COLUMNS, "variant")
 #: collection ids the API uses for something else
 RESERVED_LAYER_IDS = frozenset({"statistics"})
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$")
+STATISTICS_COLLECTION = "statistics"
+log = logging.getLogger("geo_industry.store")
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A stored row that cannot be served (an older store, a manual edit): left out of reads until repaired.
+
+    ``feature_id`` is ``None`` for a whole layer (its catalog entry is damaged); statistics rows
+    are reported under the ``statistics`` collection with their position.
+    """
+
+    collection: str
+    feature_id: str | None
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -139,10 +165,12 @@ class SnapshotView(EmbeddedStore):
     """An immutable read view of one revision, with the entity tags of its features."""
 
     def __init__(self, catalog: Catalog, frames: dict[str, gpd.GeoDataFrame], statistics: pd.DataFrame,
-                 entities: pd.DataFrame, *, revision: int, etags: dict[tuple[str, str], str]) -> None:
+                 entities: pd.DataFrame, *, revision: int, etags: dict[tuple[str, str], str],
+                 quarantined: tuple[Quarantined, ...] = ()) -> None:
         super().__init__(catalog, frames, statistics, entities)
         self._revision = revision
         self._etags = etags
+        self.quarantined = quarantined
 
     def revision(self) -> int:
         """The revision this view was read at."""
@@ -180,7 +208,7 @@ class SQLiteStore:
     @classmethod
     def open(cls, path: Path, *, seed_dir: Path, limits: WriteLimits | None = None) -> SQLiteStore:
         """Open (creating and seeding from ``seed_dir`` on first start) the database at ``path``."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)  # 0600, and so are the -wal and -shm files SQLite creates beside it
         con = sqlite3.connect(path, isolation_level=None)
         try:
             con.execute("PRAGMA journal_mode=WAL")
@@ -242,14 +270,19 @@ class SQLiteStore:
             return self._snapshot_revision, self._snapshot
 
     def _load_snapshot(self) -> tuple[SnapshotView, int]:
+        quarantine: list[Quarantined] = []
         with self._transaction(immediate=False) as con:
             revision = int(con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
-            catalog = _catalog_from(con)
-            frames = {meta.id: _frame_from(con, meta) for meta in catalog}
-            statistics = _statistics_from(con)
+            catalog = _catalog_from(con, quarantine)
+            frames = {meta.id: _frame_from(con, meta, quarantine) for meta in catalog}
+            statistics = _statistics_from(con, quarantine)
             entities = _entities_from(con)
             etags = _etags_from(con)
-        view = SnapshotView(catalog, frames, statistics, entities, revision=revision, etags=etags)
+        for row in quarantine:
+            log.warning("quarantined (left out of reads until repaired): collection %s, %s: %s", row.collection,
+                        row.feature_id or "the whole layer", row.reason)
+        view = SnapshotView(catalog, frames, statistics, entities, revision=revision, etags=etags,
+                            quarantined=tuple(quarantine))
         return view, revision
 
     # the read contract: delegated to the snapshot ----------------------------------------
@@ -350,7 +383,10 @@ class SQLiteStore:
         with self._transaction(immediate=True) as con:
             meta = self._layer_meta(con, layer_id)
             current = self._checked_row(con, layer_id, feature_id, if_match)
-            properties = orjson.loads(current["properties"])
+            properties = _stored_json(current["properties"], feature_id, "properties")
+            if not isinstance(properties, dict):
+                raise InvalidFeature(f"the stored properties of feature '{feature_id}' are damaged; "
+                                     "replace the feature whole (PUT)")
             patch_properties = patch.get("properties", {})
             if not isinstance(patch_properties, Mapping):
                 raise InvalidFeature("'properties' in the patch must be a JSON object")
@@ -360,7 +396,7 @@ class SQLiteStore:
                 else:
                     properties[key] = value
             geometry = patch["geometry"] if "geometry" in patch else (
-                orjson.loads(current["geometry"]) if current["geometry"] else None)
+                _stored_json(current["geometry"], feature_id, "geometry") if current["geometry"] else None)
             merged = {"type": "Feature", "id": feature_id, "properties": properties, "geometry": geometry}
             new_properties, new_geometry = self._prepare(meta, merged, feature_id, repair=repair)
             return self._store_version(con, actor, "update", layer_id, feature_id, current, new_properties,
@@ -414,7 +450,11 @@ class SQLiteStore:
         row = con.execute("SELECT metadata FROM layers WHERE id = ?", (layer_id,)).fetchone()
         if row is None:
             raise CollectionNotFound(f"no collection '{layer_id}'")
-        return LayerMeta.model_validate_json(row[0])
+        try:
+            return LayerMeta.model_validate_json(row[0])
+        except ValidationError:
+            raise InvalidFeature(f"the stored catalog entry of collection '{layer_id}' is damaged; "
+                                 "it takes no writes until an operator repairs it") from None
 
     def _prepare(self, meta: LayerMeta, feature: Mapping[str, Any], feature_id: str, *,
                  repair: bool) -> tuple[str, str | None]:
@@ -427,11 +467,13 @@ class SQLiteStore:
         properties = feature.get("properties") or {}
         if not isinstance(properties, Mapping):
             raise InvalidFeature("'properties' must be a JSON object")
-        known = {spec.name for spec in meta.fields}
-        unknown = sorted(set(properties) - known - {"id"})
+        unknown = sorted(set(properties) - {spec.name for spec in meta.fields} - {"id"})
         if unknown:
             raise InvalidFeature(f"unknown properties for layer {meta.id}", [f"{name}: not a field of the layer"
-                                                                              for name in unknown])
+                                                                              for name in unknown[:20]])
+        invalid = property_problems(meta, properties)
+        if invalid:
+            raise InvalidFeature(f"feature '{feature_id}' does not fit the fields of layer {meta.id}", invalid)
         geometry = self._prepare_geometry(feature.get("geometry"), repair=repair)
         properties = {"id": feature_id, **{k: v for k, v in properties.items() if k != "id"}}
         frame = gpd.GeoDataFrame(pd.DataFrame([properties]),
@@ -473,6 +515,10 @@ class SQLiteStore:
         if "variant" not in text.columns:
             text["variant"] = "0"
         text = text.reindex(columns=list(STAT_FIELDS), fill_value="")
+        faults = [f"row {number}: {fault}" for number, row in enumerate(text.itertuples(index=False), start=1)
+                  if (fault := _statistics_fault(row.year, row.value, row.variant))]
+        if faults:
+            raise InvalidFeature("statistics rows rejected", faults)
         with self._transaction(immediate=True) as con:
             known = {r[0] for r in con.execute("SELECT id FROM features")} | {
                 r[0] for r in con.execute("SELECT entity FROM entities")}
@@ -601,8 +647,24 @@ def _audit_json(value: Any) -> str | None:
         return None
     if isinstance(value, tuple):
         properties, geometry = value
-        value = {"properties": orjson.loads(properties), "geometry": orjson.loads(geometry) if geometry else None}
+        value = {"properties": _json_or_text(properties), "geometry": _json_or_text(geometry) if geometry else None}
     return _dumps(value)
+
+
+def _json_or_text(text: str) -> Any:
+    """Stored JSON text parsed, or the text itself when it is damaged (the audit keeps what was there)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+
+
+def _stored_json(text: str, feature_id: str, part: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise InvalidFeature(f"the stored {part} of feature '{feature_id}' are damaged; replace the feature "
+                             "whole (PUT)") from None
 
 
 def _loads(text: str | None) -> Any:
@@ -644,16 +706,71 @@ def _write_csv(path: Path, header: list[str], rows: Any) -> Path:
     return path
 
 
-def _catalog_from(con: sqlite3.Connection) -> Catalog:
-    rows = con.execute("SELECT metadata FROM layers ORDER BY position").fetchall()
-    return Catalog([LayerMeta.model_validate_json(row[0]) for row in rows])
+def _catalog_from(con: sqlite3.Connection, quarantine: list[Quarantined]) -> Catalog:
+    """The catalog of servable layers; a layer whose stored entry is damaged goes to ``quarantine``."""
+    layers = []
+    for layer_id, text in con.execute("SELECT id, metadata FROM layers ORDER BY position").fetchall():
+        try:
+            meta = LayerMeta.model_validate_json(text)
+        except ValidationError as exc:
+            problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]]
+        else:
+            problems = layer_meta_problems(meta)
+        if problems:
+            quarantine.append(Quarantined(layer_id, None, "; ".join(problems)[:500]))
+        else:
+            layers.append(meta)
+    return Catalog(layers)
 
 
-def _frame_from(con: sqlite3.Connection, meta: LayerMeta) -> gpd.GeoDataFrame:
-    rows = con.execute("SELECT properties, geometry FROM features WHERE layer_id = ? ORDER BY position",
-                       (meta.id,)).fetchall()
-    properties = pd.DataFrame([orjson.loads(r[0]) for r in rows]) if rows else pd.DataFrame({"id": []})
-    geometries = shapely.from_geojson([r[1] if r[1] else None for r in rows]) if rows else []
+def _row_fault(meta: LayerMeta, feature_id: str, properties_text: str, geometry_text: str | None) -> str | None:
+    """Why a stored feature cannot be served, or ``None`` when it can."""
+    try:
+        properties = orjson.loads(properties_text)
+    except orjson.JSONDecodeError as exc:
+        return f"properties are not JSON ({exc})"
+    if not isinstance(properties, dict):
+        return "properties are not a JSON object"
+    if str(properties.get("id")) != feature_id:
+        return "properties.id differs from the stored id"
+    problems = property_problems(meta, properties)
+    if problems:
+        return "; ".join(problems[:5])
+    if geometry_text:
+        try:
+            shapely.from_geojson(geometry_text)
+        except Exception as exc:  # shapely.errors.GEOSException and friends
+            return f"geometry is not GeoJSON ({str(exc)[:120]})"
+    return None
+
+
+def _frame_from(con: sqlite3.Connection, meta: LayerMeta, quarantine: list[Quarantined]) -> gpd.GeoDataFrame:
+    """A layer's servable features as a typed frame; rows that cannot be served go to ``quarantine``."""
+    rows = []
+    for feature_id, properties, geometry in con.execute(
+            "SELECT id, properties, geometry FROM features WHERE layer_id = ? ORDER BY position", (meta.id,)):
+        fault = _row_fault(meta, feature_id, properties, geometry)
+        if fault:
+            quarantine.append(Quarantined(meta.id, feature_id, fault[:500]))
+        else:
+            rows.append((feature_id, properties, geometry))
+    try:
+        return _typed_rows(meta, rows)
+    except Exception:  # a fault the row checks missed: find the rows and leave them out
+        servable = []
+        for row in rows:
+            try:
+                _typed_rows(meta, [row])
+            except Exception as exc:
+                quarantine.append(Quarantined(meta.id, row[0], f"cannot be typed: {str(exc)[:200]}"))
+            else:
+                servable.append(row)
+        return _typed_rows(meta, servable)
+
+
+def _typed_rows(meta: LayerMeta, rows: list[tuple[str, str, str | None]]) -> gpd.GeoDataFrame:
+    properties = pd.DataFrame([orjson.loads(r[1]) for r in rows]) if rows else pd.DataFrame({"id": []})
+    geometries = shapely.from_geojson([r[2] if r[2] else None for r in rows]) if rows else []
     frame = gpd.GeoDataFrame(properties, geometry=list(geometries), crs="EPSG:4326")
     return typed_frame(frame, meta, source=f"layer {meta.id}")
 
@@ -667,8 +784,35 @@ def _etags_from(con: sqlite3.Connection) -> dict[tuple[str, str], str]:
             for r in rows}
 
 
-def _statistics_from(con: sqlite3.Connection) -> pd.DataFrame:
-    rows = con.execute(f"SELECT {', '.join(STAT_FIELDS)} FROM statistics ORDER BY position").fetchall()
+def _statistics_fault(year: str, value: str, variant: str) -> str | None:
+    """Why a stored statistics row cannot be served (year, value, variant), or ``None``."""
+    try:
+        year_number = int(str(year))
+    except ValueError:
+        return f"year {str(year)[:20]!r} is not an integer"
+    if not YEAR_RANGE[0] <= year_number <= YEAR_RANGE[1]:
+        return f"year {year_number} is not between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}"
+    try:
+        number = float(str(value).replace(",", ""))
+    except ValueError:
+        number = math.nan  # an unparsable value reads as missing, as from the CSV
+    if math.isinf(number) or (math.isfinite(number) and abs(number) > 1e18):
+        return f"value {str(value)[:20]!r} is out of range"
+    if str(variant) not in ("", "nan") and not str(variant).lstrip("-").isdigit():
+        return f"variant {str(variant)[:20]!r} is not an integer"
+    return None
+
+
+def _statistics_from(con: sqlite3.Connection, quarantine: list[Quarantined]) -> pd.DataFrame:
+    rows = []
+    for position, *values in con.execute(f"SELECT position, {', '.join(STAT_FIELDS)} FROM statistics "
+                                         "ORDER BY position"):
+        record = dict(zip(STAT_FIELDS, values, strict=True))
+        fault = _statistics_fault(record["year"], record["value"], record["variant"])
+        if fault:
+            quarantine.append(Quarantined(STATISTICS_COLLECTION, f"row {position} ({record['entity']})", fault))
+        else:
+            rows.append(values)
     frame = pd.DataFrame(rows, columns=list(STAT_FIELDS), dtype=object)
     return stats_mod.typed_statistics(frame, source="statistics table")
 

@@ -13,12 +13,17 @@ router = APIRouter(tags=["Service"], dependencies=[Depends(reject_unknown_params
 @router.get("/health", operation_id="getHealth", summary="Health", response_class=JSONResponse,
             responses={200: {"model": Health}})
 async def health(request: Request, store: StoreDep) -> Response:
-    """`ok` with the number of collections and features loaded; never cached."""
+    """`ok` with the number of collections and features loaded; `degraded` when stored rows that cannot
+    be served were quarantined at load (listed with the reason; a write can repair them); never cached."""
     layers = store.collections()
-    body = {
-        "status": "ok",
+    quarantined = getattr(store, "quarantined", ())
+    body: dict[str, object] = {
+        "status": "degraded" if quarantined else "ok",
         "collections": len(layers),
         "features": sum(len(store.frame(meta.id)) for meta in layers),
         "loadedAt": request.app.state.loaded_at,
     }
+    if quarantined:
+        body["quarantined"] = [{"collection": row.collection, "featureId": row.feature_id, "reason": row.reason}
+                               for row in quarantined]
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -22,7 +22,15 @@ from starlette.responses import Response
 from geo_industry.api.auth import FeaturesWriter, LayersWriter, StatisticsWriter, actor_of
 from geo_industry.api.deps import LayerDep, UrlsDep, reject_unknown_params
 from geo_industry.api.errors import MalformedBody, PreconditionRequired
-from geo_industry.api.limits import CSV, MERGE_PATCH, MULTIPART, csv_rows, json_body, require_media_type
+from geo_industry.api.limits import (
+    CSV,
+    MERGE_PATCH,
+    MULTIPART,
+    check_json_depth,
+    csv_rows,
+    json_body,
+    require_media_type,
+)
 from geo_industry.api.responses import GEOJSON, JSON, JSONResponse
 from geo_industry.errors import FeatureNotFound, InvalidFeature
 from geo_industry.statistics import STAT_COLUMNS
@@ -147,6 +155,7 @@ async def layer_upload(request: Request) -> tuple[bytes, dict[str, Any]]:
         raise MalformedBody(f"the 'metadata' part is not valid JSON: {exc}") from None
     if not isinstance(document, dict):
         raise MalformedBody("the 'metadata' part must be a JSON object (the layer's catalog entry)")
+    check_json_depth(document, request.app.state.settings.max_json_depth, what="the 'metadata' part")
     return content, document
 
 
@@ -169,7 +178,8 @@ def upload_layer(key: LayersWriter, upload: LayerUploadDep, store: WritableStore
     settings = request.app.state.settings
     limits = UploadLimits(max_archive_files=settings.max_archive_files,
                           max_uncompressed_bytes=4 * settings.max_upload_bytes,
-                          max_features=settings.max_features_per_request)
+                          max_features=settings.max_features_per_request,
+                          max_vertices=settings.max_upload_vertices)
     layer = read_upload(upload[0], upload[1], limits=limits)
     store.add_layer(layer.meta, layer.features, actor=actor_of(key), repair=repair)
     location = urls.url(f"/collections/{layer.meta.id}")
