@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from geo_industry.errors import InvalidParameter, NotAuthenticated, NotFound, PermissionDenied
+from geo_industry.private_files import create_private
 
 SCOPES = ("features:write", "stats:write", "layers:write")
 TOKEN_PREFIX = "gi"
@@ -52,6 +53,7 @@ class ApiKeys:
         self.path = path
 
     def _connect(self) -> sqlite3.Connection:
+        create_private(self.path)
         con = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         con.execute("PRAGMA synchronous=FULL")
         con.execute(

@@ -16,6 +16,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
 from geo_industry import __version__
+from geo_industry.api.auth import QueryCredentialGuard, redact_access_log
 from geo_industry.api.caching import ConditionalGetMiddleware
 from geo_industry.api.editing import install_editing
 from geo_industry.api.errors import add_exception_handlers
@@ -102,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        expose_headers=["ETag", "Content-Crs", "Content-Disposition", "Content-Language"],
                        max_age=600)
     app.add_middleware(ConditionalGetMiddleware, data_version=lambda: _data_version(app))
+    app.add_middleware(QueryCredentialGuard)  # outermost of these: no credential in a URL reaches a route or cache
+    redact_access_log()
     if settings.editing:  # writes, Part 4 conformance, body limits, write CORS (geo_industry.api.editing)
         install_editing(app, settings)
 
