@@ -241,6 +241,9 @@ class FilterEvaluator:
         self.queryables = queryables
         self.metric = metric
         self.size = len(frame)
+        # results of operator nodes by their JSON: a filter repeating one costly term
+        # (ACCENTI(CASEI(name)) LIKE … OR … ×100) computes it once
+        self._memo: dict[bytes, Any] = {}
 
     def mask(self, node: Filter) -> np.ndarray:
         """A boolean array: which rows satisfy ``node``."""
@@ -255,7 +258,16 @@ class FilterEvaluator:
         handler = _CONDITIONS.get(op)
         if handler is None:
             raise InvalidFilter("filter", _describe(node), f"an operator this server implements ({_IMPLEMENTED})")
-        return handler(self, node["args"])
+        return self._remember(node, lambda: handler(self, node["args"]))
+
+    def _remember(self, node: dict[str, Any], compute: Callable[[], Any]) -> Any:
+        try:
+            key = orjson.dumps(node, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # an integer beyond 64 bits: not worth remembering
+            return compute()
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def _and(self, args: list[Any]) -> np.ndarray:
         result = np.ones(self.size, dtype=bool)
@@ -341,9 +353,9 @@ class FilterEvaluator:
                 return self._column(node["property"])
             op = str(node.get("op", "")).lower()
             if op in ("casei", "accenti"):
-                return self._text_function(op, node["args"])
+                return self._remember(node, lambda: self._text_function(op, node["args"]))
             if op in _ARITHMETIC:
-                return self._arithmetic(op, node["args"])
+                return self._remember(node, lambda: self._arithmetic(op, node["args"]))
             raise InvalidFilter("filter", _describe(node), "a property, literal, CASEI/ACCENTI or arithmetic")
         if isinstance(node, bool | int | float | str) or node is None:
             return node
