@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,10 @@ DATA_DIR = REPO_ROOT / "data"
 #: Openly licensed boundaries, rivers, places and a DEM (see its SOURCES.md); read in place.
 FIXTURES_DIR = REPO_ROOT.parent / "shared" / "fixtures"
 RESEARCH_DIR = REPO_ROOT.parent / "shared" / "research"
+
+#: Starlette's TestClient sends ``Host: testserver``; apps built in this process trust it besides the
+#: loopback names (servers started through tests/live_server.py get a clean environment).
+os.environ.setdefault("GEO_INDUSTRY_TRUSTED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
 DEM_TIF = FIXTURES_DIR / "laocai_dem.tif"
 MERGED_BOUNDARY = FIXTURES_DIR / "laocai_2025_merged.geojson"

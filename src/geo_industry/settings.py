@@ -7,12 +7,14 @@ with ``_env_file=None``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 def default_data_dir() -> Path:
@@ -28,14 +30,20 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, description="folder holding geo/ and statistics.csv")
     default_limit: int = Field(10, ge=1, description="items per page when the client sets no limit")
     max_limit: int = Field(10_000, ge=1, description="largest limit a client may ask for")
-    cors_origins: list[str] = Field(default_factory=list, description="allowed CORS origins for reads")
-    cors_write_origins: list[str] = Field(default_factory=list, description="allowed CORS origins for writes")
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list,
+                                                         description="allowed CORS origins for reads")
+    cors_write_origins: Annotated[list[str], NoDecode] = Field(default_factory=list,
+                                                               description="allowed CORS origins for writes")
     basemap: Literal["offline", "osm", "carto"] = "offline"
     dem_path: Path | None = Field(None, description="a DEM GeoTIFF for the terrain rasters")
     boundary_path: Path | None = Field(None, description="a boundary layer (GeoJSON/GPKG) for maps")
     rivers_path: Path | None = Field(None, description="a rivers layer for maps and exclusions")
     raster_dir: Path | None = Field(None, description="where built raster products are cached")
-    public_url: str | None = Field(None, description="base URL when served behind a proxy")
+    public_url: str | None = Field(None, description="base URL of every absolute link (http or https), "
+                                                      "e.g. https://data.example.vn behind a proxy")
+    trusted_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(LOOPBACK_HOSTS),
+        description="Host header values served (comma-separated; '*' any); the public URL's host is always added")
 
     store_backend: Literal["embedded", "sqlite"] = Field(
         "embedded", description="embedded: read-only files of data/; sqlite: the editable store seeded from them")
@@ -56,12 +64,22 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(16, ge=4, le=512, description="deepest nesting of arrays and objects in a "
                                 "JSON request body")
 
-    @field_validator("cors_origins", "cors_write_origins", mode="before")
+    @field_validator("cors_origins", "cors_write_origins", "trusted_hosts", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"invalid public_url={value!r}: expected an http(s) URL such as https://data.example.vn")
+        return value.strip().rstrip("/")
 
     @model_validator(mode="after")
     def _check_limits(self) -> Settings:
@@ -76,6 +94,23 @@ class Settings(BaseSettings):
         if self.editing and self.store_backend != "sqlite":
             raise ValueError("editing=true needs store_backend=sqlite (the file backend is read-only)")
         return self
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """Host names a request may name in ``Host``: ``trusted_hosts`` and the public URL's host."""
+        hosts = {host.strip().lower() for host in self.trusted_hosts if host.strip()}
+        if self.public_url:
+            netloc = urlsplit(self.public_url).netloc.lower().rsplit("@", 1)[-1]
+            hosts.add(netloc.split("]")[0] + "]" if netloc.startswith("[") else netloc.split(":")[0])
+        return frozenset(hosts)
+
+    @property
+    def public_origin(self) -> str | None:
+        """``scheme://host[:port]`` of the public URL, if one is set."""
+        if not self.public_url:
+            return None
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def geo_dir(self) -> Path:

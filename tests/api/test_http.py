@@ -10,13 +10,15 @@ from fastapi.testclient import TestClient
 ORIGIN = "https://planner.example.vn"
 PATHS = ["/", "/collections", "/collections/mines", "/collections/mines/items?limit=50",
          "/collections/mines/queryables", "/collections/statistics/items", "/conformance"]
+#: items pages carry the response time (timeStamp): their tag is weak, the bytes differ by the stamp
+STAMPED = {"/collections/mines/items?limit=50", "/collections/statistics/items"}
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_strong_etag_and_304(client: TestClient, path: str) -> None:
+def test_etag_and_304(client: TestClient, path: str) -> None:
     first = client.get(path)
     etag = first.headers["etag"]
-    assert etag.startswith('"') and not etag.startswith("W/")
+    assert etag.startswith('W/"' if path in STAMPED else '"')
     again = client.get(path, headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again.content == b""

@@ -273,7 +273,7 @@ def test_copper_exits_are_one_indicative_link_per_smelter(map_data):
 def test_copper_page_labels_indicator_year_basis_and_indicative_links(map_data):
     ctx = PageContext(lang="en")
     html = render_page(build_copper_map(map_data, ctx), ctx)
-    assert '<option value=\\"2024\\" selected>' in html  # no year has output: the latest year shown
+    assert '\\u003coption value=\\"2024\\" selected\\u003e' in html  # the latest year shown (JSON: < > escaped)
     assert "Copper ore mined, 2015 (target): 1,360,000 t" in html
     assert "Copper concentrate output, 2015 (target): 47,244 t" in html
     assert "2,200,000" not in html  # the undated output is not put on any year

@@ -35,6 +35,7 @@ from geo_industry.api.routes import (
     statistics,
 )
 from geo_industry.api.state import data_version, prepare
+from geo_industry.api.web_security import SecurityHeadersMiddleware, TrustedHostMiddleware
 from geo_industry.maps.routes import router as maps_router
 from geo_industry.settings import PACKAGE_ROOT, Settings
 from geo_industry.store import open_store
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps_router)  # the maps' HTML pages under /maps (geo_industry.maps)
     app.mount("/static", StaticFiles(directory=PACKAGE_ROOT / "static"), name="static")
     add_exception_handlers(app)
+    # innermost: sees the uncompressed page, and what it adds is cached with the response
+    app.add_middleware(SecurityHeadersMiddleware, origins=[o for o in (settings.public_origin,) if o])
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Accept-Language", "If-None-Match"],
@@ -107,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     redact_access_log()
     if settings.editing:  # writes, Part 4 conformance, body limits, write CORS (geo_industry.api.editing)
         install_editing(app, settings)
+    # outermost: a forged Host is refused before any route or the response cache sees it
+    app.add_middleware(TrustedHostMiddleware, allowed=settings.allowed_hosts)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -6,11 +6,16 @@ Placed outside gzip, so the ETag is computed over the bytes actually sent: the g
 identity representation get different strong validators, as RFC 9110 asks. ``Vary`` names
 the request headers that select a representation.
 
-Successful GET responses are also kept in a bounded in-process cache keyed by the request
-line, the headers named in ``Vary`` and the data version (the store's revision, when it has
+Successful GET responses are also kept in a bounded in-process cache keyed by everything a
+body depends on: scheme, ``Host`` and path (the base of its links), query, the headers that
+select a representation and the data version (the store's revision, when it has
 one): the data changes only when the store does, so an identical request gets identical bytes
 without running the route again. A request with ``Cache-Control: no-cache`` bypasses the
 lookup (and refreshes the entry); responses marked ``no-store`` are never kept.
+
+Items pages carry a ``timeStamp`` that must be the time of the response: they are kept as a
+:class:`~geo_industry.api.stamping.StampedBody` and stamped as they are sent (compressed here,
+cheaply, when the client accepts gzip). Their ETag is weak: the bytes differ by the stamp.
 """
 
 from __future__ import annotations
@@ -23,9 +28,11 @@ from dataclasses import dataclass
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from geo_industry.api.stamping import GZIP_MIN_BYTES, MARKER, StampedBody, now_stamp
+
 DEFAULT_CACHE_CONTROL = "public, max-age=60"
 VARY = ("Accept", "Accept-Language")
-_KEY_HEADERS = (b"accept", b"accept-language", b"accept-encoding", b"origin")
+_KEY_HEADERS = (b"host", b"accept", b"accept-language", b"accept-encoding", b"origin")
 _DROP_ON_304 = ("content-length", "content-type", "content-encoding", "content-disposition")
 
 
@@ -35,8 +42,10 @@ def strong_etag(body: bytes) -> str:
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
-    candidates = [c.strip() for c in if_none_match.split(",")]
-    return "*" in candidates or etag in candidates or f"W/{etag}" in candidates
+    """Weak comparison (RFC 9110 13.1.2), as If-None-Match asks."""
+    opaque = etag.removeprefix("W/")
+    candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
+    return "*" in candidates or opaque in candidates
 
 
 def _without_body(send: Send) -> Send:
@@ -53,6 +62,34 @@ class _Entry:
     start: Message
     body: bytes
     etag: str
+    stamped: StampedBody | None = None
+
+    def render(self) -> tuple[Message, bytes]:
+        """The start message and body to send now (stamped bodies get the current time)."""
+        if self.stamped is None:
+            return self.start, self.body
+        body = self.stamped.render(now_stamp())
+        headers = MutableHeaders(raw=list(self.start["headers"]))
+        headers["Content-Length"] = str(len(body))
+        return {**self.start, "headers": headers.raw}, body
+
+
+def _accepts_gzip(request_headers: Headers) -> bool:
+    return "gzip" in request_headers.get("accept-encoding", "").lower()
+
+
+def _stamped(start: Message, body: bytes, request_headers: Headers) -> StampedBody | None:
+    """A stamped body (its marker and placeholder encoding removed from ``start``), else None."""
+    headers = MutableHeaders(raw=start.setdefault("headers", []))
+    if MARKER not in headers:
+        return None
+    del headers[MARKER]
+    del headers["content-encoding"]
+    gzip = _accepts_gzip(request_headers) and len(body) >= GZIP_MIN_BYTES
+    if gzip:
+        headers["Content-Encoding"] = "gzip"
+    headers.add_vary_header("Accept-Encoding")
+    return StampedBody.of(body, gzip=gzip)
 
 
 class ResponseCache:
@@ -98,9 +135,11 @@ class ConditionalGetMiddleware:
         self.cache = cache if cache is not None else ResponseCache()
 
     def _key(self, scope: Scope) -> tuple[object, ...]:
+        """Everything a body depends on: the URL as the app sees it (scheme, host, root path, path,
+        query: the base of its links), the negotiated headers and the data version."""
         headers = {name: value for name, value in scope["headers"] if name in _KEY_HEADERS}
-        return (scope["path"], scope["query_string"], *(headers.get(name) for name in _KEY_HEADERS),
-                self.data_version())
+        return (scope.get("scheme", "http"), scope.get("root_path", ""), scope["path"], scope["query_string"],
+                *(headers.get(name) for name in _KEY_HEADERS), self.data_version())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
@@ -137,15 +176,17 @@ class ConditionalGetMiddleware:
         headers = MutableHeaders(raw=start.setdefault("headers", []))
         for name in VARY:
             headers.add_vary_header(name)
+        stamped = _stamped(start, body, request_headers)
         if start["status"] != 200:
+            start, body = _Entry(start, body, "", stamped).render()
             await send(start)
             await send({"type": "http.response.body", "body": body})
             return
-        etag = headers.get("etag") or strong_etag(body)
+        etag = headers.get("etag") or ("W/" + strong_etag(stamped.template) if stamped else strong_etag(body))
         headers["ETag"] = etag
         if "cache-control" not in headers:
             headers["Cache-Control"] = self.cache_control
-        entry = _Entry(start, body, etag)
+        entry = _Entry(start, stamped.head if stamped else body, etag, stamped)
         if "no-store" not in headers["cache-control"]:
             self.cache.put(key, entry)
         await self._send(entry, request_headers, send)
@@ -160,5 +201,6 @@ class ConditionalGetMiddleware:
             await send({**entry.start, "status": 304, "headers": headers.raw})
             await send({"type": "http.response.body", "body": b""})
             return
-        await send(entry.start)
-        await send({"type": "http.response.body", "body": entry.body})
+        start, body = entry.render()
+        await send(start)
+        await send({"type": "http.response.body", "body": body})

@@ -53,8 +53,10 @@ def page_body(encoder: FeatureEncoder, frame: gpd.GeoDataFrame, page: FeaturePag
     """A FeatureCollection of the page, joined from cached per-feature fragments."""
     fragments = encoder.page(page.layer.id, frame, page.positions, crs=items.crs,
                              properties=items.query.properties, skip_geometry=items.skip_geometry)
-    return feature_collection(fragments, links=links, numberMatched=page.number_matched,
-                              numberReturned=page.number_returned, timeStamp=time_stamp)
+    body = feature_collection(fragments, links=links, numberMatched=page.number_matched,
+                              numberReturned=page.number_returned)
+    # the time stamp goes last: the response cache writes the response time there (api.stamping)
+    return body[:-1] + b',"timeStamp":' + orjson.dumps(time_stamp) + b"}"
 
 
 def feature_body(encoder: FeatureEncoder, collection_id: str, frame: gpd.GeoDataFrame, row: gpd.GeoDataFrame,

@@ -17,6 +17,7 @@ from geo_industry.api.deps import LANGUAGES
 from geo_industry.api.links import Urls
 from geo_industry.i18n import translate
 from geo_industry.models import Bilingual
+from geo_industry.web_safety import safe_href, source_link
 
 _ENV = Environment(
     loader=PackageLoader("geo_industry", "templates/api"),
@@ -25,6 +26,7 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_ENV.globals.update(source_link=source_link, safe_href=safe_href)
 
 
 #: online basemaps, used only when ``settings.basemap`` names one (the default is offline: no tiles)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -20,6 +19,7 @@ from geo_industry.maps.data import MapData
 from geo_industry.maps.rasters import relief_layer
 from geo_industry.maps.styles import BOUNDARY_COLOR, RIVER_COLOR
 from geo_industry.maps.urls import PageUrls
+from geo_industry.web_safety import script_json
 
 BASEMAPS = ("offline", "osm", "carto")
 LAO_CAI_CENTER = (22.1, 104.3)
@@ -160,7 +160,7 @@ def new_map(data: MapData, ctx: PageContext, *, height: str = "100%", minimap: b
         page_of(m).header.add_child(
             Element(
                 f"<script>document.addEventListener('DOMContentLoaded',function(){{"
-                f"document.getElementById({json.dumps(m.get_name())}).classList.add('gi-offline')}})</script>"
+                f"document.getElementById({script_json(m.get_name())}).classList.add('gi-offline')}})</script>"
             )
         )
     plugins.Fullscreen(position="topleft").add_to(m)
@@ -189,7 +189,7 @@ def data_bounds(data: MapData) -> tuple[float, float, float, float] | None:
 
 
 def _add_attribution(m: folium.Map, text: str) -> None:
-    Script(f"{m.get_name()}.attributionControl.addAttribution({json.dumps(escape(text))});").add_to(m)
+    Script(f"{m.get_name()}.attributionControl.addAttribution({script_json(escape(text))});").add_to(m)
 
 
 def header_bar(ctx: PageContext, *, page: str, title: str, lang_url: dict[str, str]) -> str:
@@ -218,7 +218,7 @@ def add_page_chrome(
     ``panel=True`` leaves room under the map for a :class:`~geo_industry.maps.controls.Panel`.
     """
     root = page_of(m)
-    root.title = f"{title} – {ctx.t('site.title')}"
+    root.title = escape(f"{title} – {ctx.t('site.title')}")  # Branca writes it into <title> as is
     root.header.add_child(Element(HEADER_CSS), name="gi_css")
     root.html.add_child(Element(header_bar(ctx, page=page, title=title, lang_url=lang_url)), name="gi_bar", index=0)
     height = "52vh" if panel else "calc(100% - 44px)"

@@ -17,6 +17,7 @@ former provinces by ``shapeISO``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 import geopandas as gpd
@@ -175,7 +176,7 @@ def option_json(option: ChoroplethOption, lang: str, t: Any, names: dict[str, st
     for key, name in names.items():
         value = option.values.get(key)
         shown = t("choropleth.no_data") if value is None or is_missing(value) else f"{number(value, lang)} {unit_text}"
-        tooltips[key] = f"{name}: {shown.strip()}"
+        tooltips[key] = escape(f"{name}: {shown.strip()}")  # Leaflet shows tooltips as HTML
     return {
         "key": option.key,
         "indicator": option.indicator,

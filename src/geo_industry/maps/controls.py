@@ -6,7 +6,6 @@ vendored (see :mod:`geo_industry.maps.assets`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -360,7 +359,3 @@ class Panel(MacroElement):
         self._name = "Panel"
         self.content = content
 
-
-def json_attr(value: Any) -> str:
-    """JSON for embedding in a ``data-`` attribute."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -32,7 +32,7 @@ import folium
 import pandas as pd
 
 from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map
-from geo_industry.maps.controls import Legend, LegendSection, Script, json_attr
+from geo_industry.maps.controls import Legend, LegendSection, Script
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import entity_name, indicator_label, is_missing, number
 from geo_industry.maps.layers import Symbol, add_site_layer, site_layer
@@ -40,6 +40,7 @@ from geo_industry.maps.markers import symbol_svg
 from geo_industry.maps.popups import names
 from geo_industry.maps.series import first_variant
 from geo_industry.maps.styles import commodity_class, flow_weight, plant_type_class, transport_class
+from geo_industry.web_safety import js_template_html, script_json
 
 STAGES = ("mine", "concentrator", "smelter", "exit")
 STAGE_COLORS = {"mine": "#b5651d", "concentrator": "#e08e45", "smelter": "#8c2d04", "exit": "#252525"}
@@ -323,7 +324,7 @@ def build_copper_map(data: MapData, ctx: PageContext, *, year: int | None = None
     group = folium.FeatureGroup(name=ctx.t("layer.flows")).add_to(m)
     lines = []
     for flow, weights in zip(flows, _widths(flows, years), strict=True):
-        labels = {y: flow_label(flow, y, data, ctx) for y in years}
+        labels = {y: escape(flow_label(flow, y, data, ctx)) for y in years}
         line = folium.PolyLine(
             flow.coords,
             color=_FLOW_COLOR,
@@ -332,7 +333,7 @@ def build_copper_map(data: MapData, ctx: PageContext, *, year: int | None = None
             dash_array=_DASH if flow.indicative else None,
             class_name="gi-flow gi-flow-indicative" if flow.indicative else "gi-flow",
         )
-        folium.Tooltip(escape(labels[year]) if year else escape(flow_label(flow, 0, data, ctx))).add_to(line)
+        folium.Tooltip(js_template_html(labels[year] if year else escape(flow_label(flow, 0, data, ctx)))).add_to(line)
         line.add_to(group)
         _arrow(flow).add_to(group)
         lines.append({"v": line.get_name(), "w": weights, "t": labels, "i": flow.indicative})
@@ -386,10 +387,10 @@ def _year_control(
     )
     Script(
         f"""(function(){{
-  var lines = {json_attr(lines)};
+  var lines = {script_json(lines)};
   var c = L.control({{position: "topright"}});
   c.onAdd = function () {{ var d = L.DomUtil.create("div", "gi-legend leaflet-control");
-    d.innerHTML = {json_attr(html)};
+    d.innerHTML = {script_json(html)};
     L.DomEvent.disableClickPropagation(d); return d; }};
   c.addTo({m.get_name()});
   window.giSetYear = function (y) {{

@@ -11,13 +11,14 @@ import pandas as pd
 
 from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map
 from geo_industry.maps.charts import Bar, bar_chart_svg
-from geo_industry.maps.controls import Legend, LegendSection, Script, SearchControl, json_attr
+from geo_industry.maps.controls import Legend, LegendSection, Script, SearchControl
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import entity_name, is_missing, number
 from geo_industry.maps.layers import Symbol, add_site_layer, site_layer
 from geo_industry.maps.markers import symbol_svg
 from geo_industry.maps.series import first_variant
 from geo_industry.maps.styles import GWH_STYLES, gwh_class, installed_mw, mw_radius
+from geo_industry.web_safety import script_json
 
 ELECTRICITY_OUTPUT = "electricity_output"
 """The statistics indicator of annual electricity output (unit ``million_kwh`` = GWh)."""
@@ -138,7 +139,7 @@ def _totals_panel(m: folium.Map, ctx: PageContext, plants: list[dict[str, Any]],
     Script(
         f"""(function(){{ var c = L.control({{position: "bottomleft"}});
   c.onAdd = function () {{ var d = L.DomUtil.create("div", "gi-legend leaflet-control");
-    d.innerHTML = {json_attr(html)};
+    d.innerHTML = {script_json(html)};
     L.DomEvent.disableScrollPropagation(d); return d; }};
   c.addTo({m.get_name()}); }})();"""
     ).add_to(m)

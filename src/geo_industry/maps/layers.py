@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 import folium
@@ -16,7 +17,7 @@ import shapely
 from folium import plugins
 
 from geo_industry.maps.base import PageContext, round_geometry
-from geo_industry.maps.controls import Script, SearchEntry, json_attr
+from geo_industry.maps.controls import Script, SearchEntry
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import is_missing
 from geo_industry.maps.markers import symbol_icon
@@ -24,6 +25,7 @@ from geo_industry.maps.popups import names, popup_html, tooltip_html
 from geo_industry.maps.remote import SCRIPT as REMOTE_SCRIPT
 from geo_industry.maps.remote import RemoteLayer
 from geo_industry.maps.styles import is_approximate, path_style, uncertainty_km
+from geo_industry.web_safety import js_template_html, script_json
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,9 @@ def _embed(site: _Site, group: folium.FeatureGroup, points: Any) -> str:
     """Add the site's marker or outline to the page; returns its variable name."""
     row, sym, approximate = site.row, site.symbol, site.approximate
     item = _point_marker(row, sym, approximate) if site.is_point else _path(row, sym, approximate)
-    folium.Popup(site.popup, max_width=340).add_to(item)
-    folium.Tooltip(site.tooltip).add_to(item)
+    # Folium writes both into JavaScript template literals: `, $ and \ become character references
+    folium.Popup(js_template_html(site.popup), max_width=340).add_to(item)
+    folium.Tooltip(js_template_html(site.tooltip)).add_to(item)
     item.add_to(points if site.is_point else group)
     if approximate and (circle := _uncertainty(row, sym.color)) is not None:
         circle.add_to(group)
@@ -167,7 +170,8 @@ def site_layer(
     With ``items_url`` (see :meth:`PageUrls.items`) the page carries each site's symbol, popup
     and tooltip but no geometry: the browser fetches the features from that URL.
     """
-    group = folium.FeatureGroup(name=name or data.title(layer_id, ctx.lang), show=show)
+    # Leaflet's layer control shows the name as HTML
+    group = folium.FeatureGroup(name=escape(name or data.title(layer_id, ctx.lang)), show=show)
     built = SiteLayer(group=group)
     points: folium.FeatureGroup | plugins.MarkerCluster = group
     if cluster:
@@ -220,6 +224,6 @@ def add_site_layer(m: folium.Map, built: SiteLayer) -> None:
         f", cluster: {built.cluster.get_name()}" if built.cluster is not None else ""
     )
     Script(
-        f"window.giLayers = window.giLayers || {{}}; window.giLayers[{json_attr(built.layer_id)}] = "
-        f"Object.assign({json_attr(info)}, {{{refs}}});"
+        f"window.giLayers = window.giLayers || {{}}; window.giLayers[{script_json(built.layer_id)}] = "
+        f"Object.assign({script_json(info)}, {{{refs}}});"
     ).add_to(m)

@@ -13,6 +13,7 @@ from geo_industry.maps.data import MapData
 from geo_industry.maps.format import indicator_label, is_missing, number, quantity, unit
 from geo_industry.maps.series import latest, main_indicator, yearly
 from geo_industry.maps.styles import is_approximate, uncertainty_km
+from geo_industry.web_safety import safe_href
 
 ZONE_KINDS = ("industrial_zone", "economic_zone", "industrial_cluster")
 
@@ -85,6 +86,13 @@ def _sources(row: Mapping[str, Any]) -> list[str]:
     return [str(v) for v in (value if value is not None and not is_missing(value) else []) if v]
 
 
+def _source_ref(number: int, url: str) -> str:
+    href = safe_href(url)
+    if href is None:
+        return f'<span class="alt" title="{escape(url)}">[{number}]</span>'
+    return f'<a href="{escape(href)}" target="_blank" rel="noopener noreferrer">[{number}]</a>'
+
+
 def _chart(entity: str, data: MapData, ctx: PageContext) -> str:
     indicator = main_indicator(data.statistics, entity)
     if indicator is None:
@@ -111,9 +119,7 @@ def popup_html(row: Mapping[str, Any], data: MapData, ctx: PageContext) -> str:
     ]
     table = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts if v)
     sources = _sources(row)
-    links = " ".join(
-        f'<a href="{escape(u)}" target="_blank" rel="noopener">[{i}]</a>' for i, u in enumerate(sources, 1)
-    )
+    links = " ".join(_source_ref(i, u) for i, u in enumerate(sources, 1))
     parts = [
         f'<div class="gi-popup" data-id="{escape(entity)}">',
         f"<h3>{escape(primary)}{badge}</h3>",

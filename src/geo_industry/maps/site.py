@@ -17,6 +17,7 @@ from geo_industry.maps.rasters import static_overlays
 from geo_industry.maps.urls import static_urls
 from geo_industry.maps.zones import zone_rows
 from geo_industry.raster.service import RasterService
+from geo_industry.web_safety import with_meta_policy
 
 Progress = Callable[[int, int, str], None]
 """Called after each page with (pages done, pages in total, file name)."""
@@ -70,7 +71,7 @@ def build_site_from_data(
         ctx = PageContext(lang=lang, basemap=basemap, urls=urls)
         html = render_zone(zone_id, data, ctx) if zone_id else render(name, data, ctx)
         path = out_dir / (urls.zone(zone_id, lang) if zone_id else urls.page(name, lang))
-        path.write_text(html, encoding="utf-8")
+        path.write_text(with_meta_policy(html), encoding="utf-8")
         build.pages.append(path)
         if progress is not None:
             progress(done, len(jobs), path.name)

@@ -25,6 +25,7 @@ from geo_industry.maps.format import entity_name, indicator_label, number, quant
 from geo_industry.maps.popups import names
 from geo_industry.maps.production import PRODUCTION_VALUE, SeriesChart, default_chart, series_charts
 from geo_industry.maps.series import Observation, latest
+from geo_industry.web_safety import safe_href
 
 
 def production_value(statistics: pd.DataFrame) -> list[SeriesChart]:
@@ -38,9 +39,10 @@ def production_value(statistics: pd.DataFrame) -> list[SeriesChart]:
 
 
 def _source_link(url: str) -> str:
-    if not url.startswith("http"):
+    href = safe_href(url)
+    if href is None:
         return f' <span class="alt" title="{escape(url)}">[*]</span>' if url else ""
-    return f' <a href="{escape(url)}" target="_blank" rel="noopener">↗</a>'
+    return f' <a href="{escape(href)}" target="_blank" rel="noopener noreferrer">↗</a>'
 
 
 def _values_table(chart: SeriesChart, ctx: PageContext) -> str:
@@ -144,7 +146,7 @@ def site_outputs_table(data: MapData, ctx: PageContext) -> str:
                 f"<td>{escape(quantity(obs.value, obs.unit, ctx.lang))}{_price_note(obs, ctx)}</td>"
                 f"<td>{obs.year}{'' if obs.period == 'FY' else ' ' + escape(obs.period)}</td>"
                 f"<td>{escape(ctx.t('basis.' + obs.basis))}</td>"
-                f'<td><a href="{escape(obs.source)}" target="_blank" rel="noopener">↗</a></td></tr>'
+                f"<td>{_source_link(obs.source)}</td></tr>"
             )
     head = "".join(
         f"<th>{escape(ctx.t(k))}</th>" for k in ("stats.site", "stats.indicator", "stats.value", "stats.year")

@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from geo_industry.errors import InvalidParameter, NotFound
 from geo_industry.maps.base import PageContext, add_page_chrome, new_map
-from geo_industry.maps.controls import Panel
+from geo_industry.maps.controls import Panel, Script
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import indicator_label, is_missing, number, quantity
 from geo_industry.maps.layers import add_site_layer, site_layer
@@ -20,6 +20,7 @@ from geo_industry.maps.series import entity_rows
 from geo_industry.maps.styles import is_approximate, occupancy, transport_class
 from geo_industry.maps.symbols import LAYER_SYMBOLS, zone_symbol
 from geo_industry.raster.criteria import DEFAULT_MAX_SLOPE_DEG, DISTANCE_CRITERIA
+from geo_industry.web_safety import source_link
 
 ZONE_LAYERS = ("industrial_zones", "industrial_clusters")
 NEARBY_KM = 20.0
@@ -31,6 +32,12 @@ CONTACT_FIELD = "operator"
 # Available (unleased) land has no field in the curated schema: the fact sheet says "not published".
 
 _env = Environment(loader=PackageLoader("geo_industry", "templates/maps"), autoescape=select_autoescape())
+_env.globals.update(source_link=source_link)
+
+
+#: the fact sheet's print button (a listener: the page's policy allows no inline event handlers)
+PRINT_BUTTON_JS = ('document.querySelectorAll(".gi-print").forEach(function (b) {'
+                   ' b.addEventListener("click", function () { window.print(); }); });')
 
 
 class ZoneNotFound(NotFound):
@@ -279,6 +286,7 @@ def build_zone_page(data: MapData, ctx: PageContext, zone_id: str) -> folium.Map
         minx, miny, maxx, maxy = geom.buffer(0.08).bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])
     Panel(_env.get_template("zone.html").render(f=facts, t=ctx.t)).add_to(m)
+    Script(PRINT_BUTTON_JS).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
 

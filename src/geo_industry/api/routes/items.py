@@ -15,6 +15,7 @@ from geo_industry.api.negotiation import GEOJSON_OFFER, HTML_OFFER, Offer, negot
 from geo_industry.api.params import FeaturesQueryDep, ItemsQuery, OutputCrsDep
 from geo_industry.api.rasters_state import ZoneAnalysisDep
 from geo_industry.api.responses import GEOJSON, HTML, JSON, GeoJSONResponse
+from geo_industry.api.stamping import PLACEHOLDER, STAMPED_HEADERS
 from geo_industry.api.statistics_view import statistics_view
 from geo_industry.cql import CQL2_CONFORMANCE
 from geo_industry.crs import CRS84
@@ -40,12 +41,11 @@ FeatureId = Annotated[str, Path(alias="featureId", description="Feature id, e.g.
 async def items(request: Request, layer: LayerDep, query: FeaturesQueryDep, store: StoreDep,
                 encoder: EncoderDep, urls: UrlsDep, lang: LangDep, out: ItemsFormat) -> Response:
     """A page of features selected by bbox, datetime, CQL2 filter or queryables, in any offered CRS."""
-    return await run_bounded(request, _items_page, layer, query, store, encoder, urls, lang, out,
-                             request.app.state.loaded_at)
+    return await run_bounded(request, _items_page, layer, query, store, encoder, urls, lang, out)
 
 
 def _items_page(layer: LayerMeta, query: ItemsQuery, store: EmbeddedStore, encoder: FeatureEncoder, urls: Urls,
-                lang: str, out: Offer, time_stamp: str) -> Response:
+                lang: str, out: Offer) -> Response:
     """Select and encode one page (in a worker thread: filters and big pages take CPU)."""
     page = store.query(layer.id, query.query)
     links = paging_links(urls, page, f"/collections/{layer.id}")
@@ -54,8 +54,8 @@ def _items_page(layer: LayerMeta, query: ItemsQuery, store: EmbeddedStore, encod
         return render("items.html", urls=urls, lang=lang, title=bilingual(layer.title, lang), page=page,
                       links=links, paging=html_paging(urls, page), collection_id=layer.id, columns=columns,
                       spatial=True)
-    body = page_body(encoder, store.frame(layer.id), page, query, links=links, time_stamp=time_stamp)
-    return GeoJSONResponse(body, headers=content_crs(query.crs))
+    body = page_body(encoder, store.frame(layer.id), page, query, links=links, time_stamp=PLACEHOLDER)
+    return GeoJSONResponse(body, headers={**content_crs(query.crs), **STAMPED_HEADERS})
 
 
 @router.get("/collections/{collectionId}/items/{featureId}", operation_id="getFeature", summary="Feature",

@@ -26,6 +26,7 @@ from geo_industry.api.responses import (
     JSONResponse,
     SchemaJSONResponse,
 )
+from geo_industry.api.stamping import PLACEHOLDER, STAMPED_HEADERS
 from geo_industry.crs import CRS84
 from geo_industry.export import EXPORT_FORMATS, ExportFormat, export_bytes
 from geo_industry.geojson import FeatureEncoder
@@ -85,12 +86,11 @@ async def statistics_schema(records: RecordsDep, urls: UrlsDep, lang: LangDep, o
 async def statistics_records(request: Request, query: RecordsQueryDep, records: RecordsDep, encoder: EncoderDep,
                              urls: UrlsDep, lang: LangDep, out: ItemsFormat) -> Response:
     """Records filtered by indicator, entity, year (`datetime`) or CQL2; geometry is null."""
-    return await run_bounded(request, _records_page, query, records, encoder, urls, lang, out,
-                             request.app.state.loaded_at)
+    return await run_bounded(request, _records_page, query, records, encoder, urls, lang, out)
 
 
 def _records_page(query: ItemsQuery, records: StatisticsRecords, encoder: FeatureEncoder, urls: Urls, lang: str,
-                  out: Offer, time_stamp: str) -> Response:
+                  out: Offer) -> Response:
     """Select and encode one page of records (in a worker thread: filters take CPU)."""
     page = records.query(query.query)
     links = paging_links(urls, page, _PATH)
@@ -99,8 +99,8 @@ def _records_page(query: ItemsQuery, records: StatisticsRecords, encoder: Featur
         return render("items.html", urls=urls, lang=lang, title=text(lang, "statistics"), page=page, links=links,
                       paging=html_paging(urls, page), collection_id=STATISTICS_ID, columns=columns,
                       spatial=False)
-    body = page_body(encoder, records.frame, page, query, links=links, time_stamp=time_stamp)
-    return GeoJSONResponse(body)
+    body = page_body(encoder, records.frame, page, query, links=links, time_stamp=PLACEHOLDER)
+    return GeoJSONResponse(body, headers=STAMPED_HEADERS)
 
 
 @router.get("/download", operation_id="downloadStatistics", summary="Download statistics records",
