@@ -81,6 +81,26 @@ def _set_limit(document: dict[str, Any], settings: Settings) -> None:
                                            "default": settings.default_limit, "title": "Limit"}
 
 
+#: OGC API - Features Part 1 parameter definitions (``/req/core/fc-limit-definition``,
+#: ``fc-bbox-definition``, ``fc-time-definition``): form style, not exploded; bbox an array of 4 or 6 numbers
+_BBOX_SCHEMA = {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}
+_FORM_PARAMETERS = ("limit", "bbox", "datetime")
+
+
+def _ogc_parameters(document: dict[str, Any]) -> None:
+    """Give ``limit``, ``bbox`` and ``datetime`` of every items route Part 1's definitions."""
+    for path, item in document["paths"].items():
+        if not path.endswith("/items") or "get" not in item:
+            continue
+        for parameter in item["get"].get("parameters", []):
+            if parameter.get("in") != "query" or parameter.get("name") not in _FORM_PARAMETERS:
+                continue
+            parameter["style"], parameter["explode"] = "form", False
+            if parameter["name"] == "bbox":
+                described = {k: v for k, v in parameter["schema"].items() if k in ("description", "title")}
+                parameter["schema"] = {**_BBOX_SCHEMA, **described}
+
+
 def _error_responses(document: dict[str, Any]) -> None:
     """Replace FastAPI's 422 with the statuses we answer, each an OGC exception document."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
@@ -112,5 +132,6 @@ def build_openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
                            routes=app.routes, tags=app.openapi_tags)
     document = downgrade(document)
     _set_limit(document, settings)
+    _ogc_parameters(document)
     _error_responses(document)
     return document
