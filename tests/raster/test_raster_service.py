@@ -62,7 +62,7 @@ def test_every_zone_is_assessed_with_a_slope(with_dem: RasterService, store: Emb
 def test_zone_table_is_flat_and_ranked(with_dem: RasterService) -> None:
     table = with_dem.zone_table()
     assert len(table) == len(with_dem.assessments)
-    assert {"distance_border_gate_km", "mean_slope_deg", "score", "rank", "explanation", "layer"} <= set(table)
+    assert {"dist_border_gate_km", "mean_slope_deg", "suitability_score", "rank", "explanation", "layer"} <= set(table)
     assert sorted(table["rank"]) == list(range(1, len(table) + 1))
 
 

@@ -195,7 +195,7 @@ def ranking_collection(ranking: Ranking, service: RasterService, urls: Urls) -> 
         features.append({"type": "Feature", "id": zone.zone_id, "geometry": _geometry(geometry),
                          "properties": properties})
     return {"type": "FeatureCollection", "profile": ranking.profile, "title": ranking.title,
-            "weights": ranking.weights, "features": features,
+            "weights": ranking.weights, "notes": ranking.notes, "features": features,
             "links": [link(urls.current(), "self", GEOJSON, f"ranking: {ranking.title}")]}
 
 

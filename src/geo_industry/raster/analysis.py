@@ -2,9 +2,13 @@
 
 Zones are the polygons or points of ``industrial_zones`` (including economic-zone areas) and
 ``industrial_clusters``. A point zone is widened to a circle of its ``area_ha`` (or of
-``point_zone_radius_m``) for the mean slope. Distances are geodesic km between the closest
-points of zone and target. Scores come from the same criteria as the suitability raster, from
-the zone's own distances and mean slope, so rankings need no raster but a slope raster.
+``point_zone_radius_m``) for the mean slope. Distances are geodesic km with their uncertainty
+(:mod:`geo_industry.raster.distances`). Scores come from the same criteria as the suitability
+raster, from the zone's own distances and mean slope, so rankings need no raster but a slope
+raster. A criterion that a placeholder (a district seat standing in for the zone or for a
+target) could decide is down-weighted: it scores at the far end of its range, the distance
+that is certain, never at the seat; the explanation names the placeholder and
+``placeholder_inputs`` lists it. Any other distance scores at the middle of its interval.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ import pandas as pd
 from pydantic import BaseModel, Field
 from shapely.geometry.base import BaseGeometry
 
-from geo_industry.raster.criteria import DISTANCE_CRITERIA, SLOPE
-from geo_industry.raster.geodesic import NearestFinder
+from geo_industry.raster.criteria import CRITERION_TITLES, SLOPE
+from geo_industry.raster.distances import UncertainDistance, zone_distances
+from geo_industry.raster.errors import InvalidParameterError
 from geo_industry.raster.grid import DEFAULT_METRIC_CRS
 from geo_industry.raster.profiles import InvestorProfile, profile_config
 from geo_industry.raster.suitability import (
@@ -47,15 +52,21 @@ class ZoneAssessment(BaseModel):
     name_vi: str | None = None
     name_en: str | None = None
     kind: str | None = None
-    distances_km: dict[str, float | None] = Field(description="criterion → geodesic km")
+    distances_km: dict[str, float | None] = Field(
+        description="criterion → geodesic km, only where measured (null when a range or unknown)")
+    distances: dict[str, UncertainDistance] = Field(
+        default_factory=dict, description="criterion → distance with uncertainty, range or why unknown")
     nearest: dict[str, str | None] = Field(description="criterion → id of the nearest feature")
     mean_slope_deg: float | None
     suitability: SuitabilityExplanation
+    placeholder_inputs: list[str] = Field(
+        default_factory=list, description="inputs that are district-seat placeholders: criteria, or "
+                                          "zone_location when the zone itself is one")
     notes: list[str] = Field(default_factory=list)
 
     def criterion_values(self) -> dict[str, float]:
         """Criterion → value (km or degrees) for the criteria that have one."""
-        values = {k: v for k, v in self.distances_km.items() if v is not None}
+        values = {k: v.estimate_km for k, v in self.distances.items() if v.estimate_km is not None}
         if self.mean_slope_deg is not None:
             values[SLOPE] = self.mean_slope_deg
         return values
@@ -97,25 +108,16 @@ def _mean_slopes(zones: gpd.GeoDataFrame, slope_path: str | Path | None, *,
     return {s.zone_id or "": s.mean for s in stats}, notes
 
 
-def _distances(geometry: object, crs: object, targets: Mapping[str, gpd.GeoDataFrame],
-               finders: Mapping[str, NearestFinder]
-               ) -> tuple[dict[str, float | None], dict[str, str | None], dict[str, str]]:
-    distances: dict[str, float | None] = {}
-    nearest: dict[str, str | None] = {}
-    missing: dict[str, str] = {}
-    for criterion in DISTANCE_CRITERIA:
-        finder = finders.get(criterion)
-        found = None if finder is None else finder.nearest(geometry, geometry_crs=crs)
-        distances[criterion], nearest[criterion] = None, None
-        if found is None:
-            missing[criterion] = ("zone has no geometry" if geometry is None
-                                  else "no target feature with a geometry")
-            continue
-        frame = targets[criterion]
-        distances[criterion] = round(found.distance_km, 3)
-        nearest[criterion] = (_text(frame.loc[found.index], "id") if "id" in frame
-                              else str(found.index))
-    return distances, nearest, missing
+def _missing_reasons(distances: Mapping[str, UncertainDistance]) -> dict[str, str]:
+    """Criterion → why it has no value, for the criteria whose distance is unknown."""
+    return {c: d.note or d.status for c, d in distances.items() if d.estimate_km is None}
+
+
+def placeholder_inputs(distances: Mapping[str, UncertainDistance]) -> list[str]:
+    """The criteria whose value is unknown because of a placeholder (``zone_location`` if the zone's)."""
+    if any(d.note == "zone position is a district-seat placeholder" for d in distances.values()):
+        return ["zone_location"]
+    return [c for c, d in distances.items() if d.status == "placeholder"]
 
 
 def assess_zones(
@@ -152,27 +154,28 @@ def assess_zones(
         zones = zones.assign(id=[str(i) for i in zones.index])
     slopes, slope_notes = _mean_slopes(zones, slope_path, point_zone_radius_m=point_zone_radius_m,
                                        metric_crs=metric_crs)
-    finders = {c: NearestFinder(f, metric_crs=metric_crs) for c, f in targets.items()
-               if c in DISTANCE_CRITERIA}
+    all_distances = zone_distances(zones=zones, targets=targets, metric_crs=metric_crs)
     results = []
     for _, row in zones.iterrows():
         zone_id = str(row["id"])
-        geometry = row.geometry if isinstance(row.geometry, BaseGeometry) else None
-        distances, nearest, missing = _distances(geometry, zones.crs, targets, finders)
+        distances = all_distances[zone_id]
+        missing = _missing_reasons(distances)
         mean_slope = slopes.get(zone_id)
         if slope_path is None:
             missing[SLOPE] = "no DEM configured"
         elif mean_slope is None:
             missing[SLOPE] = "no slope pixel in the zone"
-        values = {k: v for k, v in distances.items() if v is not None}
-        if mean_slope is not None:
-            values[SLOPE] = mean_slope
         notes = [slope_notes[zone_id]] if zone_id in slope_notes else []
-        results.append(ZoneAssessment(
+        assessment = ZoneAssessment(
             zone_id=zone_id, name_vi=_text(row, "name_vi"), name_en=_text(row, "name_en"),
-            kind=_text(row, "kind"), distances_km=distances, nearest=nearest,
+            kind=_text(row, "kind"), distances=distances,
+            distances_km={c: d.distance_km for c, d in distances.items()},
+            nearest={c: d.nearest for c, d in distances.items()},
             mean_slope_deg=None if mean_slope is None else round(mean_slope, 3),
-            suitability=_explain(values, config, missing), notes=notes))
+            suitability=SuitabilityExplanation(score=None, contributions=[]),
+            placeholder_inputs=placeholder_inputs(distances), notes=notes)
+        assessment.suitability = _explain(assessment.criterion_values(), config, missing)
+        results.append(assessment)
     return results
 
 
@@ -196,6 +199,8 @@ class RankedZone(BaseModel):
     contributions: list[CriterionContribution]
     excluded_by: list[str]
     missing: dict[str, str]
+    placeholder_inputs: list[str] = Field(
+        default_factory=list, description="weighted inputs that are district-seat placeholders")
 
 
 class Ranking(BaseModel):
@@ -204,20 +209,69 @@ class Ranking(BaseModel):
     profile: str
     title: str
     weights: dict[str, float] = Field(description="normalised weights of the profile")
+    notes: list[str] = Field(default_factory=list,
+                             description="criteria left out for every zone, said once")
     zones: list[RankedZone]
 
 
-def _sentence(result: SuitabilityExplanation) -> str:
+def _value_text(zone: ZoneAssessment, contribution: CriterionContribution) -> str:
+    distance = zone.distances.get(contribution.criterion)
+    if distance is not None:
+        return distance.text(with_note=False)
+    return f"{contribution.value:.1f} {contribution.units}"
+
+
+def _sentence(zone: ZoneAssessment, result: SuitabilityExplanation, said: set[str]) -> str:
+    others = {k: v for k, v in result.missing.items() if k not in said}
+    used = {c.criterion for c in result.contributions}
+    placeholders = {k: d.note for k, d in zone.distances.items()
+                    if d.status == "placeholder" and k in used and d.note}
     if result.score is None:
-        return "no score: " + "; ".join(f"{k}: {v}" for k, v in result.missing.items())
-    parts = [f"{c.title} {c.value:.1f} {c.units} (+{c.contribution:.1f})"
-             for c in sorted(result.contributions, key=lambda c: -c.contribution)]
-    text = f"score {result.score:.1f}: " + ", ".join(parts)
+        text = "no score"
+    else:
+        parts = [f"{c.title} {_value_text(zone, c)} (+{c.contribution:.1f})"
+                 for c in sorted(result.contributions, key=lambda c: -c.contribution)]
+        text = f"score {result.score:.1f}: " + ", ".join(parts)
     if result.excluded_by:
         text += "; excluded: " + ", ".join(result.excluded_by)
-    if result.missing:
-        text += "; left out: " + ", ".join(f"{k} ({v})" for k, v in result.missing.items())
+    if placeholders:
+        text += ("; placeholders, scored at the far end of their range: "
+                 + "; ".join(sorted({str(v) for v in placeholders.values()})))
+    if others:
+        text += "; left out: " + ", ".join(f"{k} ({v})" for k, v in others.items())
     return text
+
+
+def _missing(zone: ZoneAssessment) -> dict[str, str]:
+    missing = _missing_reasons(zone.distances)
+    if SLOPE in zone.suitability.missing:
+        missing[SLOPE] = zone.suitability.missing[SLOPE]
+    return missing
+
+
+def _located(zone: ZoneAssessment) -> bool:
+    return "zone_location" not in zone.placeholder_inputs and not any(
+        d.status == "location unknown" for d in zone.distances.values())
+
+
+def _common_gaps(assessments: Sequence[ZoneAssessment], config: SuitabilityConfig) -> dict[str, str]:
+    """Weighted criteria left out of every located zone for one reason (said once, in the notes)."""
+    gaps: dict[str, str] = {}
+    located = [z for z in assessments if _located(z)] or list(assessments)
+    for criterion in (k for k, w in config.weights.items() if w > 0):
+        reasons = {_missing(z).get(criterion) for z in located}
+        if len(reasons) == 1 and None not in reasons:
+            gaps[criterion] = str(reasons.pop())
+    return gaps
+
+
+def _check_usable(config: SuitabilityConfig, gaps: Mapping[str, str]) -> None:
+    weighted = [k for k, w in config.weights.items() if w > 0]
+    if weighted and all(k in gaps for k in weighted):
+        reasons = "; ".join(f"{k}: {gaps[k]}" for k in weighted)
+        raise InvalidParameterError(
+            f"weights: no weighted criterion has data for any zone ({reasons}); give weight to "
+            f"at least one of {', '.join(k for k in CRITERION_TITLES if k not in gaps)}")
 
 
 def rank_zones(
@@ -229,33 +283,44 @@ def rank_zones(
     """Rank assessed zones for an investor profile (preset id, profile or custom weights).
 
     Zones are ordered by score (highest first); zones excluded by slope and zones without a
-    score come last. Each entry explains its score criterion by criterion.
+    score come last. Each entry explains its score criterion by criterion and names the
+    placeholder inputs left out; criteria left out of every zone for one reason (the expressway,
+    which has no geometry) are said once in ``notes``.
+
+    Raises
+    ------
+    InvalidParameterError
+        When no weighted criterion has a value for any zone (e.g. ``{"expressway": 1}``).
 
     Examples
     --------
     >>> ranking = rank_zones(assess_zones(zones=zones, targets=targets),
     ...                      profile="logistics_border_trade")  # doctest: +SKIP
     >>> ranking.zones[0].explanation  # doctest: +SKIP
-    'score 91.2: nearest border gate 1.2 km (+44.1), ...'
+    'score 91.2: nearest border gate 1.2 ± 1.0 km (+44.1), ...'
     """
     config = profile_config(profile, base=base)
     name = profile if isinstance(profile, str) else (
         profile.id if isinstance(profile, InvestorProfile) else "custom")
     title = (profile.title if isinstance(profile, InvestorProfile)
              else name.replace("_", " ").capitalize())
-    scored = []
-    for zone in assessments:
-        result = _explain(zone.criterion_values(), config, dict(zone.suitability.missing))
-        scored.append((zone, result))
+    gaps = _common_gaps(assessments, config) if assessments else {}
+    if assessments:
+        _check_usable(config, gaps)
+    scored = [(zone, _explain(zone.criterion_values(), config, _missing(zone))) for zone in assessments]
     scored.sort(key=lambda zr: (zr[1].score is None, bool(zr[1].excluded_by),
                                 -(zr[1].score or 0.0), zr[0].zone_id))
     total = sum(config.weights.values())
     return Ranking(
         profile=name, title=title,
         weights={k: round(w / total, 6) for k, w in config.weights.items() if w > 0},
+        notes=[f"{CRITERION_TITLES[k]}: left out for every zone ({v})" for k, v in gaps.items()],
         zones=[RankedZone(rank=i + 1, zone_id=z.zone_id, name_en=z.name_en, name_vi=z.name_vi,
-                          score=r.score, explanation=_sentence(r), contributions=r.contributions,
-                          excluded_by=r.excluded_by, missing=r.missing)
+                          score=r.score, explanation=_sentence(z, r, set(gaps)),
+                          contributions=r.contributions, excluded_by=r.excluded_by,
+                          missing=r.missing,
+                          placeholder_inputs=[k for k in z.placeholder_inputs
+                                              if k == "zone_location" or config.weights.get(k, 0) > 0])
                for i, (z, r) in enumerate(scored)])
 
 
@@ -265,7 +330,8 @@ def ranking_to_geodataframe(ranking: Ranking, zones: gpd.GeoDataFrame) -> gpd.Ge
     rows = [{"id": z.zone_id, "rank": z.rank, "score": z.score, "name_en": z.name_en,
              "name_vi": z.name_vi, "explanation": z.explanation,
              "contributions": [c.model_dump() for c in z.contributions],
-             "excluded_by": z.excluded_by, "missing": z.missing} for z in ranking.zones]
+             "excluded_by": z.excluded_by, "missing": z.missing,
+             "placeholder_inputs": z.placeholder_inputs} for z in ranking.zones]
     frame = pd.DataFrame(rows)
     return gpd.GeoDataFrame(frame, geometry=[geometry.get(i) for i in frame["id"]],
                             crs=zones.crs)

@@ -28,7 +28,8 @@ __all__ = [
 ]
 
 DISTANCE_CRITERIA: Final = (
-    "border_gate", "railway", "expressway", "hydropower", "copper_mine", "apatite_mine",
+    "border_gate", "railway", "national_road", "expressway", "hydropower", "copper_mine",
+    "apatite_mine",
 )
 """Distance criteria, in the order products and explanations list them."""
 
@@ -38,6 +39,7 @@ CRITERIA: Final = (*DISTANCE_CRITERIA, SLOPE)
 CRITERION_TITLES: Final[dict[str, str]] = {
     "border_gate": "nearest border gate",
     "railway": "nearest railway station or line",
+    "national_road": "nearest national road",
     "expressway": "nearest expressway",
     "hydropower": "nearest hydropower plant",
     "copper_mine": "nearest copper mine",
@@ -48,7 +50,8 @@ CRITERION_TITLES: Final[dict[str, str]] = {
 DEFAULT_WEIGHTS: Final[dict[str, float]] = {
     "border_gate": 0.20,
     "railway": 0.20,
-    "expressway": 0.20,
+    "national_road": 0.10,
+    "expressway": 0.10,
     "hydropower": 0.10,
     "copper_mine": 0.05,
     "apatite_mine": 0.05,
@@ -59,6 +62,7 @@ DEFAULT_WEIGHTS: Final[dict[str, float]] = {
 DEFAULT_THRESHOLDS_KM: Final[dict[str, float]] = {
     "border_gate": 100.0,
     "railway": 30.0,
+    "national_road": 30.0,
     "expressway": 30.0,
     "hydropower": 40.0,
     "copper_mine": 60.0,

@@ -2,7 +2,10 @@
 
 Core functions take GeoDataFrames; :func:`load_layers` is the small helper the CLI uses to
 read them from ``data/geo``. Sites whose ``status`` is ``removed`` or ``closed`` are not
-targets (a closed mine supplies nothing).
+targets (a closed mine supplies nothing). The railway and road criteria also take the line
+features of ``transport_lines`` (``kind`` railway / national_road). Placeholder rows (a district
+seat standing in for a site, ``coord_precision`` proxy-district) stay targets of the vector
+analysis, which reports them as such, but are not burnt into the distance rasters.
 """
 
 from __future__ import annotations
@@ -15,13 +18,18 @@ import pandas as pd
 
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
 
-__all__ = ["LAYER_IDS", "INACTIVE_STATUSES", "TARGET_RULES", "load_layers", "target_layers"]
+__all__ = [
+    "LAYER_IDS", "INACTIVE_STATUSES", "PLACEHOLDER_PRECISIONS", "TARGET_RULES", "is_placeholder",
+    "load_layers", "located_targets", "target_layers",
+]
 
 LAYER_IDS = (
     "industrial_zones", "industrial_clusters", "mines", "processing_plants",
-    "hydropower_plants", "border_gates", "transport",
+    "hydropower_plants", "border_gates", "transport", "transport_lines",
 )
 INACTIVE_STATUSES = frozenset({"removed", "closed"})
+PLACEHOLDER_PRECISIONS = frozenset({"proxy-district"})
+"""``coord_precision`` values whose point stands in for a site it is not (a district seat)."""
 
 
 def _column(frame: gpd.GeoDataFrame, name: str) -> pd.Series:
@@ -34,48 +42,72 @@ def _all(frame: gpd.GeoDataFrame) -> pd.Series:
     return pd.Series(True, index=frame.index)
 
 
-def _transport(*types: str) -> Callable[[gpd.GeoDataFrame], pd.Series]:
-    return lambda frame: _column(frame, "transport_type").isin(types)
+def _values(column: str, *values: str) -> Callable[[gpd.GeoDataFrame], pd.Series]:
+    return lambda frame: _column(frame, column).isin(values)
 
 
 def _commodity(prefix: str) -> Callable[[gpd.GeoDataFrame], pd.Series]:
     return lambda frame: _column(frame, "commodity").str.startswith(prefix)
 
 
-TARGET_RULES: dict[str, tuple[str, Callable[[gpd.GeoDataFrame], pd.Series], str]] = {
-    "border_gate": ("border_gates", _all, "every border gate and crossing"),
-    "railway": ("transport", _transport("rail_station", "railway"),
-                "transport_type rail_station or railway"),
-    "expressway": ("transport", _transport("expressway", "expressway_ic"),
-                   "transport_type expressway or expressway_ic (interchanges)"),
-    "hydropower": ("hydropower_plants", _all, "every hydropower plant"),
-    "copper_mine": ("mines", _commodity("copper"), "mines whose commodity starts with 'copper'"),
-    "apatite_mine": ("mines", _commodity("apatite"), "mines whose commodity starts with 'apatite'"),
+TargetRule = tuple[str, Callable[[gpd.GeoDataFrame], pd.Series], str]
+
+TARGET_RULES: dict[str, tuple[TargetRule, ...]] = {
+    "border_gate": (("border_gates", _all, "every border gate and crossing"),),
+    "railway": (("transport", _values("transport_type", "rail_station", "railway"),
+                 "transport points of transport_type rail_station or railway"),
+                ("transport_lines", _values("kind", "railway"), "transport lines of kind railway")),
+    "national_road": (("transport_lines", _values("kind", "national_road"),
+                       "transport lines of kind national_road"),),
+    "expressway": (("transport", _values("transport_type", "expressway", "expressway_ic"),
+                    "transport_type expressway or expressway_ic (interchanges)"),
+                   ("transport_lines", _values("kind", "expressway"),
+                    "transport lines of kind expressway")),
+    "hydropower": (("hydropower_plants", _all, "every hydropower plant"),),
+    "copper_mine": (("mines", _commodity("copper"), "mines whose commodity starts with 'copper'"),),
+    "apatite_mine": (("mines", _commodity("apatite"),
+                      "mines whose commodity starts with 'apatite'"),),
 }
-"""Criterion → (layer id, row selector, description)."""
+"""Criterion → the (layer id, row selector, description) rules whose rows are its targets."""
+
+
+def _layer_targets(frame: gpd.GeoDataFrame, layer_id: str,
+                   select: Callable[[gpd.GeoDataFrame], pd.Series]) -> gpd.GeoDataFrame:
+    active = ~_column(frame, "status").isin(INACTIVE_STATUSES)
+    return frame[select(frame) & active].assign(layer=layer_id)
 
 
 def target_layers(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
     """Target features per distance criterion, following :data:`TARGET_RULES`.
 
-    ``layers`` maps layer ids to GeoDataFrames; a missing layer leaves its criteria out.
-    Rows with null geometry are kept (the distance functions skip and count them).
+    ``layers`` maps layer ids to GeoDataFrames; a criterion none of whose layers is present is
+    left out. Rows with null geometry are kept (the distance functions skip and count them);
+    each row carries the ``layer`` it came from.
 
     Examples
     --------
     >>> targets = target_layers(load_layers("data/geo"))  # doctest: +SKIP
     >>> sorted(targets)  # doctest: +SKIP
-    ['apatite_mine', 'border_gate', 'copper_mine', 'expressway', 'hydropower', 'railway']
+    ['apatite_mine', 'border_gate', 'copper_mine', 'expressway', 'hydropower', 'national_road', ...]
     """
     targets: dict[str, gpd.GeoDataFrame] = {}
     for criterion in DISTANCE_CRITERIA:
-        layer_id, select, _description = TARGET_RULES[criterion]
-        frame = layers.get(layer_id)
-        if frame is None:
-            continue
-        active = ~_column(frame, "status").isin(INACTIVE_STATUSES)
-        targets[criterion] = frame[select(frame) & active]
+        frames = [_layer_targets(layers[layer_id].to_crs("EPSG:4326"), layer_id, select)
+                  for layer_id, select, _ in TARGET_RULES[criterion] if layer_id in layers]
+        if frames:
+            targets[criterion] = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True),
+                                                  geometry=frames[0].geometry.name, crs="EPSG:4326")
     return targets
+
+
+def is_placeholder(frame: gpd.GeoDataFrame) -> pd.Series:
+    """True for rows whose point is a placeholder (``coord_precision`` proxy-district)."""
+    return _column(frame, "coord_precision").isin(PLACEHOLDER_PRECISIONS)
+
+
+def located_targets(targets: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    """The targets without their placeholder rows: what distance rasters are measured to."""
+    return {criterion: frame[~is_placeholder(frame)] for criterion, frame in targets.items()}
 
 
 def load_layers(directory: str | Path, *, layer_ids: tuple[str, ...] = LAYER_IDS

@@ -32,22 +32,23 @@ PROFILES: dict[str, InvestorProfile] = {p.id: p for p in (
         description="Cathode, wire and rod: near the copper mines and smelters' ore, power "
                     "for electro-refining, rail for concentrate and acid.",
         weights={"copper_mine": 0.35, "hydropower": 0.20, "railway": 0.20, "border_gate": 0.05,
-                 "expressway": 0.10, "slope": 0.10}),
+                 "national_road": 0.05, "expressway": 0.05, "slope": 0.10}),
     InvestorProfile(
         id="fertiliser_chemicals", title="Fertiliser and chemicals",
         description="Phosphorus, DAP and acids: near the apatite belt, cheap power, rail.",
-        weights={"apatite_mine": 0.35, "hydropower": 0.20, "railway": 0.25, "expressway": 0.10,
-                 "slope": 0.10}),
+        weights={"apatite_mine": 0.35, "hydropower": 0.20, "railway": 0.25, "national_road": 0.05,
+                 "expressway": 0.05, "slope": 0.10}),
     InvestorProfile(
         id="agro_processing", title="Agro-processing",
         description="Tea, spice, fruit and timber: road access to markets and the border, "
                     "flat land.",
-        weights={"expressway": 0.35, "border_gate": 0.20, "railway": 0.10, "hydropower": 0.05,
-                 "slope": 0.30}),
+        weights={"national_road": 0.20, "expressway": 0.15, "border_gate": 0.20, "railway": 0.10,
+                 "hydropower": 0.05, "slope": 0.30}),
     InvestorProfile(
         id="logistics_border_trade", title="Logistics and border trade",
-        description="Warehousing and trade with Yunnan: the border gates, expressway and rail.",
-        weights={"border_gate": 0.45, "expressway": 0.25, "railway": 0.20, "slope": 0.10},
+        description="Warehousing and trade with Yunnan: the border gates, roads and rail.",
+        weights={"border_gate": 0.45, "national_road": 0.10, "expressway": 0.15, "railway": 0.20,
+                 "slope": 0.10},
         thresholds_km={"border_gate": 60.0}),
 )}
 """Profile presets by id."""

@@ -39,10 +39,11 @@ from geo_industry.raster.build import BuildConfig, BuildResult, ProgressCallback
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
 from geo_industry.raster.errors import RasterError, TerrainNotConfiguredError, UnknownProductError
 from geo_industry.raster.grid import DEFAULT_METRIC_CRS
-from geo_industry.raster.layers import target_layers
+from geo_industry.raster.layers import located_targets, target_layers
 from geo_industry.raster.manifest import ProductInfo
 from geo_industry.raster.products import PRODUCTS, product_spec
 from geo_industry.raster.profiles import InvestorProfile
+from geo_industry.raster.properties import ZONE_LAYERS, analysis_properties, zone_frame
 from geo_industry.raster.tiles import ProductReader
 from geo_industry.raster.valuechain import ValueChainLink, link_value_chain
 from geo_industry.raster.zonal import ZonalStatistics, zonal_statistics
@@ -67,8 +68,6 @@ DEFAULT_RESOLUTION_WITHOUT_DEM_M = 250.0
 AREA_MARGIN_M = 10_000.0
 """Margin around the features' extent when no boundary is configured."""
 TERRAIN_PRODUCTS = ("terrain", "slope", "hillshade")
-ZONE_LAYERS = ("industrial_zones", "industrial_clusters")
-"""Layers whose features are assessed: industrial zones (with economic-zone areas) and clusters."""
 _DEM_HELP = "set GEO_INDUSTRY_DEM_PATH to a DEM GeoTIFF (any CRS, e.g. SRTM or Copernicus) and restart"
 
 
@@ -106,17 +105,6 @@ def area_of_interest(layers: Mapping[str, gpd.GeoDataFrame], *, boundary: gpd.Ge
     bounds = pd.concat(located).total_bounds
     grown = gpd.GeoSeries([box(*bounds).buffer(margin_m, join_style="mitre")], crs=DEFAULT_METRIC_CRS)
     return grown.to_crs("EPSG:4326").iloc[0]
-
-
-def _zones(layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    frames = [layers[lid].assign(layer=lid) for lid in ZONE_LAYERS if lid in layers and not layers[lid].empty]
-    if not frames:
-        return gpd.GeoDataFrame({"id": pd.Series(dtype="object"), "layer": pd.Series(dtype="object")},
-                                geometry=[], crs="EPSG:4326")
-    keep = ["id", "layer", "kind", "name_vi", "name_en", "area_ha"]
-    zones = pd.concat([f[[c for c in keep if c in f.columns] + [f.geometry.name]] for f in frames],
-                      ignore_index=True)
-    return gpd.GeoDataFrame(zones, geometry=frames[0].geometry.name, crs="EPSG:4326")
 
 
 @contextmanager
@@ -159,7 +147,7 @@ class RasterService:
         self.revision: object = None
         self.result: BuildResult | None = None
         self.terrain_note: str | None = None
-        self.zones = _zones({})
+        self.zones = zone_frame({})
         self.assessments: list[ZoneAssessment] = []
         self.value_chain: list[ValueChainLink] = []
         self.value_chain_geometry: dict[tuple[str, str], LineString | None] = {}
@@ -206,9 +194,9 @@ class RasterService:
         water = gpd.read_file(self.rivers_path) if self.rivers_path else None
         aoi = area_of_interest(layers, boundary=boundary)
         targets = target_layers(layers)
-        result = self._build(aoi, targets, water, progress)
+        result = self._build(aoi, located_targets(targets), water, progress)
         self._open_readers(result)
-        self.zones = _zones(layers)
+        self.zones = zone_frame(layers)
         slope = result.path("slope") if "slope" in self._readers else None
         self.assessments = assess_zones(zones=self.zones, targets=targets, slope_path=slope,
                                         config=self.config.suitability)
@@ -329,14 +317,20 @@ class RasterService:
 
 
 def zone_record(assessment: ZoneAssessment, layer: str | None) -> dict[str, Any]:
-    """Flat properties of an assessed zone: one distance and one nearest id per criterion, slope, score."""
+    """Flat properties of an assessed zone: the feature properties of the analysis
+    (:func:`~geo_industry.raster.properties.analysis_properties`) plus, per criterion, the
+    nearest id, the distance's status and the bounds of its interval."""
     record: dict[str, Any] = {"zone_id": assessment.zone_id, "layer": layer, "kind": assessment.kind,
-                              "name_vi": assessment.name_vi, "name_en": assessment.name_en}
+                              "name_vi": assessment.name_vi, "name_en": assessment.name_en,
+                              **analysis_properties(assessment)}
     for criterion in DISTANCE_CRITERIA:
-        record[f"distance_{criterion}_km"] = assessment.distances_km.get(criterion)
-        record[f"nearest_{criterion}"] = assessment.nearest.get(criterion)
-    record.update({"mean_slope_deg": assessment.mean_slope_deg, "score": assessment.suitability.score,
-                   "excluded_by": "; ".join(assessment.suitability.excluded_by) or None,
+        distance = assessment.distances.get(criterion)
+        record[f"nearest_{criterion}"] = None if distance is None else distance.nearest
+        record[f"dist_{criterion}_status"] = None if distance is None else distance.status
+        record[f"dist_{criterion}_range_km"] = (
+            None if distance is None or distance.upper_km is None
+            else f"{distance.lower_km:.1f}-{distance.upper_km:.1f}")
+    record.update({"excluded_by": "; ".join(assessment.suitability.excluded_by) or None,
                    "missing": "; ".join(f"{k}: {v}" for k, v in assessment.suitability.missing.items()) or None})
     return record
 

@@ -1,7 +1,9 @@
 """The embedded backend: the GeoJSON files of ``data/geo`` loaded once through pyogrio.
 
 Each layer becomes a GeoDataFrame (joined with its latest actual statistics) and a shapely
-STRtree; queries select row positions with the tree and vectorised masks, then page.
+STRtree; queries select row positions with the tree and vectorised masks, then page. Zone and
+cluster layers get the computed analysis properties (``dist_*_km``, ``suitability_score`` …,
+:mod:`geo_industry.raster.properties`) as declared fields.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from geo_industry.cql import FilterEvaluator
 from geo_industry.crs import transform_geometries
 from geo_industry.errors import DataError, FeatureNotFound
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
+from geo_industry.raster.properties import with_zone_analysis
 from geo_industry.selection import sort_positions, year_mask
 from geo_industry.settings import Settings
 from geo_industry.vector_io import read_vector
@@ -109,6 +112,8 @@ class EmbeddedStore:
 
     def __init__(self, catalog: Catalog, frames: dict[str, gpd.GeoDataFrame], statistics: pd.DataFrame,
                  entities: pd.DataFrame) -> None:
+        frames, metas = with_zone_analysis(frames, {meta.id: meta for meta in catalog})
+        catalog = Catalog([metas[meta.id] for meta in catalog])
         self.catalog = catalog
         self._statistics = statistics
         self.entities = entities

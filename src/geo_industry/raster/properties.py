@@ -1,0 +1,129 @@
+"""The zone analysis as flat, typed feature properties of industrial zones and clusters.
+
+Every zone and cluster feature carries, in every format and in the queryables:
+
+- ``dist_<criterion>_km`` and ``dist_<criterion>_uncertainty_km`` for the border gate, railway,
+  national road, hydropower plant, copper mine and apatite mine: the interval the nearest target
+  lies in, as its middle ± half its width (:mod:`geo_industry.raster.distances`); null when the
+  zone's location is unknown or no target is located;
+- ``mean_slope_deg``: null here (the store knows no DEM; the slope is in ``/analysis/zones``);
+- ``suitability_score``: the balanced profile's score from those distances (slope left out);
+- ``placeholder_inputs``: comma-separated criteria a district-seat placeholder could decide
+  (``zone_location`` when the zone itself is one), null when none.
+
+They are computed when a store loads (or snapshots) its layers, from the same layers, so a
+filter such as ``dist_border_gate_km < 20 AND suitability_score > 50`` works on every backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import pandas as pd
+
+from geo_industry.models import Bilingual, FieldSpec, LayerMeta
+from geo_industry.raster.analysis import ZoneAssessment, assess_zones
+from geo_industry.raster.layers import target_layers
+
+__all__ = [
+    "ANALYSIS_CRITERIA", "ANALYSIS_FIELDS", "ZONE_LAYERS", "analysis_properties", "with_zone_analysis", "zone_frame",
+]
+
+ZONE_LAYERS = ("industrial_zones", "industrial_clusters")
+"""Layers whose features are assessed: industrial zones (with economic-zone areas) and clusters."""
+ANALYSIS_CRITERIA = ("border_gate", "railway", "national_road", "hydropower", "copper_mine", "apatite_mine")
+"""The distance criteria published as properties (the expressway has no geometry in the research)."""
+
+_NOUNS = {"border_gate": ("cửa khẩu", "border gate"), "railway": ("đường sắt", "railway"),
+          "national_road": ("quốc lộ", "national road"), "hydropower": ("thuỷ điện", "hydropower plant"),
+          "copper_mine": ("mỏ đồng", "copper mine"), "apatite_mine": ("mỏ apatit", "apatite mine")}
+
+
+def _distance_fields(criterion: str) -> list[FieldSpec]:
+    vi, en = _NOUNS[criterion]
+    return [
+        FieldSpec(name=f"dist_{criterion}_km", type="number", unit="km",
+                  title=Bilingual(vi=f"Khoảng cách tới {vi} gần nhất", en=f"Distance to the nearest {en}"),
+                  description=f"geodesic km to the nearest {en}: middle of the interval it lies in "
+                              "(computed; null when unknown)"),
+        FieldSpec(name=f"dist_{criterion}_uncertainty_km", type="number", unit="km",
+                  title=Bilingual(vi=f"Độ bất định khoảng cách tới {vi}", en=f"Uncertainty of the {en} distance"),
+                  description="half the interval's width, from both ends' position uncertainty "
+                              "(a distance equal to its uncertainty is a range from 0)"),
+    ]
+
+
+ANALYSIS_FIELDS: list[FieldSpec] = [
+    *(f for c in ANALYSIS_CRITERIA for f in _distance_fields(c)),
+    FieldSpec(name="mean_slope_deg", type="number", unit="deg",
+              title=Bilingual(vi="Độ dốc trung bình", en="Mean slope"),
+              description="mean terrain slope in the zone (null unless a DEM-based value is known)"),
+    FieldSpec(name="suitability_score", type="number",
+              title=Bilingual(vi="Điểm phù hợp", en="Suitability score"),
+              description="0-100, balanced profile, from the distances (computed; see /analysis/rankings)"),
+    FieldSpec(name="placeholder_inputs", type="string",
+              title=Bilingual(vi="Đầu vào là vị trí thay thế", en="Placeholder inputs"),
+              description="comma-separated criteria a district-seat placeholder could decide "
+                          "(zone_location: the zone's own position); null when none"),
+]
+"""The computed, read-only fields added to the zone layers' schema."""
+
+
+def analysis_properties(assessment: ZoneAssessment) -> dict[str, object]:
+    """The flat analysis properties of one assessed zone."""
+    row: dict[str, object] = {}
+    for criterion in ANALYSIS_CRITERIA:
+        distance = assessment.distances.get(criterion)
+        row[f"dist_{criterion}_km"] = None if distance is None else distance.distance_km
+        row[f"dist_{criterion}_uncertainty_km"] = None if distance is None else distance.uncertainty_km
+    row["mean_slope_deg"] = assessment.mean_slope_deg
+    row["suitability_score"] = (None if assessment.suitability.score is None
+                                else round(assessment.suitability.score, 1))
+    row["placeholder_inputs"] = ", ".join(assessment.placeholder_inputs) or None
+    return row
+
+
+_ZONE_COLUMNS = ("id", "layer", "kind", "name_vi", "name_en", "area_ha", "coord_precision", "coord_radius_km",
+                 "geometry_quality", "district")
+
+
+def zone_frame(layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """Zones and clusters of ``layers`` in one frame: the columns the analysis reads, and ``layer``."""
+    frames = [layers[lid].assign(layer=lid) for lid in ZONE_LAYERS if lid in layers and not layers[lid].empty]
+    if not frames:
+        return gpd.GeoDataFrame({"id": pd.Series(dtype="object"), "layer": pd.Series(dtype="object")},
+                                geometry=[], crs="EPSG:4326")
+    zones = pd.concat([f[[c for c in _ZONE_COLUMNS if c in f.columns] + [f.geometry.name]] for f in frames],
+                      ignore_index=True)
+    return gpd.GeoDataFrame(zones, geometry=frames[0].geometry.name, crs="EPSG:4326")
+
+
+def with_zone_analysis(frames: Mapping[str, gpd.GeoDataFrame], metas: Mapping[str, LayerMeta]
+                       ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, LayerMeta]]:
+    """Zone layers with the analysis columns and fields added (other layers unchanged).
+
+    Examples
+    --------
+    >>> frames, metas = with_zone_analysis(frames, metas)  # doctest: +SKIP
+    >>> frames["industrial_zones"]["dist_railway_km"].dtype  # doctest: +SKIP
+    dtype('float64')
+    """
+    out, out_metas = dict(frames), dict(metas)
+    present = [layer_id for layer_id in ZONE_LAYERS if layer_id in frames and layer_id in metas]
+    if not present:
+        return out, out_metas
+    assessments = assess_zones(zones=zone_frame(frames), targets=target_layers(frames))
+    by_id = {a.zone_id: analysis_properties(a) for a in assessments}
+    names = [f.name for f in ANALYSIS_FIELDS]
+    for layer_id in present:
+        frame = frames[layer_id].drop(columns=[n for n in names if n in frames[layer_id]])
+        table = pd.DataFrame([by_id.get(str(i), {}) for i in frame["id"]], columns=names, index=frame.index)
+        for name in names:
+            kind = next(f.type for f in ANALYSIS_FIELDS if f.name == name)
+            frame[name] = (pd.to_numeric(table[name], errors="coerce").astype(float) if kind == "number"
+                           else table[name].astype(object).where(table[name].notna(), None))
+        meta = metas[layer_id]
+        kept = [f for f in meta.fields if f.name not in names]
+        out[layer_id], out_metas[layer_id] = frame, meta.model_copy(update={"fields": [*kept, *ANALYSIS_FIELDS]})
+    return out, out_metas
