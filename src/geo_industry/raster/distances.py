@@ -289,9 +289,11 @@ def zone_distances(
     prepared = {c: _Targets.of(f, metric_crs) for c, f in targets.items()
                 if c in DISTANCE_CRITERIA and f is not None}
     records = zones.drop(columns=zones.geometry.name).to_dict("records")
+    positions = [site_position(r, g) for r, g in zip(records, zones.geometry, strict=True)]
+    metric = gpd.GeoSeries([p.geometry for p in positions], crs=zones.crs).to_crs(metric_crs)
     out: dict[str, dict[str, UncertainDistance]] = {}
-    for record, geometry in zip(records, zones.geometry, strict=True):
-        zone = site_position(record, geometry)
-        out[str(record["id"])] = {c: _distance(c, zone, prepared.get(c), zones.crs)
+    for record, zone, here in zip(records, positions, metric, strict=True):
+        zone = SitePosition(here, zone.uncertainty_km, zone.placeholder) if zone.geometry is not None else zone
+        out[str(record["id"])] = {c: _distance(c, zone, prepared.get(c), str(metric_crs))
                                   for c in DISTANCE_CRITERIA}
     return out

@@ -57,7 +57,8 @@ class NearestFinder:
         """Nearest target to ``geometry`` (in ``geometry_crs``); None when there is none."""
         if self.empty or not isinstance(geometry, BaseGeometry) or geometry.is_empty:
             return None
-        here = gpd.GeoSeries([geometry], crs=geometry_crs).to_crs(self.metric_crs).iloc[0]
+        here = (geometry if str(geometry_crs) == self.metric_crs
+                else gpd.GeoSeries([geometry], crs=geometry_crs).to_crs(self.metric_crs).iloc[0])
         lines = shapely.shortest_line(here, self._metric)
         coords = shapely.get_coordinates(lines).reshape(-1, 2, 2)
         back = _to_lonlat(self.metric_crs)

@@ -34,6 +34,7 @@ import shapely
 from shapely.geometry import LineString, box
 from shapely.geometry.base import BaseGeometry
 
+from geo_industry.catalog import REFERENCE_LAYER_IDS
 from geo_industry.raster.analysis import Ranking, ZoneAssessment, assess_zones, rank_zones
 from geo_industry.raster.build import BuildConfig, BuildResult, ProgressCallback, build_rasters
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
@@ -192,7 +193,8 @@ class RasterService:
                 progress: ProgressCallback | None) -> None:
         boundary = gpd.read_file(self.boundary_path) if self.boundary_path else None
         water = gpd.read_file(self.rivers_path) if self.rivers_path else None
-        aoi = area_of_interest(layers, boundary=boundary)
+        sites = {k: v for k, v in layers.items() if k not in REFERENCE_LAYER_IDS}  # countries span Asia
+        aoi = area_of_interest(sites, boundary=boundary)
         targets = target_layers(layers)
         result = self._build(aoi, located_targets(targets), water, progress)
         self._open_readers(result)

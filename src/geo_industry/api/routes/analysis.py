@@ -23,9 +23,9 @@ router = APIRouter(prefix="/analysis", tags=["Analysis"], dependencies=[Depends(
 @router.get("/zones", operation_id="getZoneAnalysis", summary="Zone analysis",
             responses={200: {"model": GeoJSONCollection}}, response_class=GeoJSONResponse)
 async def zones(service: RastersDep, urls: UrlsDep) -> Response:
-    """Every industrial zone, economic-zone area and cluster: distances (km) to the nearest border gate,
-    railway, expressway, hydropower plant, copper and apatite mine, mean slope, suitability score and
-    each criterion's contribution."""
+    """Every industrial zone, economic-zone area and cluster: distances (km, with their uncertainty, a range
+    or why unknown) to the nearest border gate, railway, national road, expressway, hydropower plant, copper
+    and apatite mine, mean slope, suitability score, placeholder inputs and each criterion's contribution."""
     return GeoJSONResponse(zones_collection(service, urls))
 
 
@@ -39,7 +39,9 @@ async def profiles() -> Response:
 @router.get("/rankings", operation_id="getZoneRankings", summary="Zones ranked for an investor",
             responses={200: {"model": GeoJSONCollection}}, response_class=GeoJSONResponse)
 async def rankings(params: RankingParamsDep, service: RastersDep, urls: UrlsDep) -> Response:
-    """Zones ranked by score for a profile (or custom `weights`), each with the explanation of its score."""
+    """Zones ranked by score for a profile (or custom `weights`), each with the explanation of its score and
+    its placeholder inputs; `notes` says once which criteria no zone has. Weights that leave no criterion
+    with data answer 400."""
     ranking = service.ranking(params.choice())
     return GeoJSONResponse(ranking_collection(ranking, service, urls))
 
