@@ -193,7 +193,7 @@ def _measure_shapefile(shp: Path, limits: UploadLimits) -> str:
             raise InvalidUpload(f"{dbf.name}: the header declares {records} records the file does not hold")
     prj = _sibling(shp, ".prj")
     if prj is None:
-        return f"{shp.stem}.prj"
+        return "the Shapefile (it has no .prj)"
     refuse_file_references(prj.read_bytes()[:100_000].decode("utf-8", "replace"), where=prj.name)
     return prj.name
 
@@ -238,6 +238,8 @@ def _read_frame(content: bytes, kind: str, folder: Path, limits: UploadLimits) -
 
 
 def _to_storage_crs(frame: gpd.GeoDataFrame, where: str) -> tuple[gpd.GeoDataFrame, str]:
+    if frame.crs is None and where.endswith(".prj"):
+        raise InvalidUpload(f"{where}: GDAL cannot read it as a CRS definition")
     if frame.crs is None:
         raise InvalidFeature("the upload declares no CRS (a Shapefile needs its .prj)")
     crs = checked_source_crs(frame.crs, where=where)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import geopandas as gpd
 import numpy as np
@@ -229,10 +228,8 @@ def _row_problems(file: str, where: str, row: pd.Series, known: set[str]) -> Ite
         yield Problem(file, where, "price_basis", f"a money value ({row.unit}) needs a price basis, not n/a")
     if not monetary and row.price_basis not in ("n/a", "unknown") and row.unit != "percent":
         yield Problem(file, where, "price_basis", f"a {row.unit} quantity cannot have price basis {row.price_basis}")
-    if has_unsafe_scheme(row.source) or (str(row.source).startswith(("http:", "https:"))
-                                         and not is_source_list(row.source)):
-        yield Problem(file, where, "source", "source must be an http(s) URL or a plain citation, "
-                                             f"not {str(row.source)[:60]!r}")
+    if has_unsafe_scheme(row.source):
+        yield Problem(file, where, "source", f"{SOURCE_EXPECTED}, not {str(row.source)[:60]!r}")
     elif not str(row.source).startswith(("http://", "https://")):
         yield Problem(file, where, "source", f"source is not a URL: {row.source!r}", "warning")
 
@@ -327,7 +324,6 @@ def _ids_in_several_layers(geo: Path, catalog: Catalog) -> list[Problem]:
 #: the deepest nesting of arrays and objects a stored property value may have
 MAX_VALUE_DEPTH = 4
 MAX_TEXT_CHARS = 20_000
-MAX_URL_CHARS = 2_048
 #: numbers beyond this magnitude are refused (no measured quantity here comes near it)
 MAX_MAGNITUDE = 1e15
 YEAR_RANGE = (1800, 2200)
@@ -337,22 +333,13 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)\s*:")
 _DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
-def is_http_url(value: object) -> bool:
-    """Whether ``value`` is an absolute ``http``/``https`` URL with a host (no other scheme is stored)."""
-    if not isinstance(value, str) or not 0 < len(value) <= MAX_URL_CHARS:
-        return False
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+SOURCE_EXPECTED = "expected an http(s) URL or a citation in plain text (no other URL scheme)"
 
 
-def is_source_list(value: object) -> bool:
-    """Whether ``value`` is one http(s) URL or several joined by ``;`` (how curated sources cite)."""
-    return isinstance(value, str) and all(is_http_url(part.strip()) for part in value.split(";"))
+def is_safe_source(value: object) -> bool:
+    """Whether ``value`` may be stored as a source: an http(s) URL or a plain-text citation, never a
+    ``javascript:``, ``data:`` or other-scheme URL (pages link only http(s) URLs)."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_TEXT_CHARS and not has_unsafe_scheme(value)
 
 
 def has_unsafe_scheme(value: object) -> bool:
@@ -432,8 +419,8 @@ def _alternative_problem(name: str, entry: Any) -> str | None:
         if problem:
             return f"value: {problem}"
     source = entry.get("source")
-    if source not in (None, "") and not is_source_list(source):
-        return "source: expected an http(s) URL (several joined by ';')"
+    if source not in (None, "") and not is_safe_source(source):
+        return f"source: {SOURCE_EXPECTED}"
     for key in ("note", "unit", "as_of"):
         if entry.get(key) is not None and not isinstance(entry[key], str):
             return f"{key}: expected a string"
@@ -445,7 +432,7 @@ def _array_problem(name: str, value: Any) -> str | None:
         return f"expected an array, got {type(value).__name__}"
     for index, entry in enumerate(value):
         if name == "sources":
-            problem = None if is_http_url(entry) else "expected an http(s) URL"
+            problem = None if is_safe_source(entry) else SOURCE_EXPECTED
         elif name.endswith("_alternatives"):
             problem = _alternative_problem(name, entry)
         elif isinstance(entry, dict | list):
@@ -494,8 +481,10 @@ def property_problems(meta: LayerMeta, properties: Mapping[str, Any]) -> list[st
 
 
 def layer_meta_problems(meta: LayerMeta) -> list[str]:
-    """What makes a catalog entry unservable: unsafe source URLs, a temporal field that is no year field."""
-    problems = [f"sources[{i}]: expected an http(s) URL" for i, url in enumerate(meta.sources) if not is_http_url(url)]
+    """What makes a catalog entry unservable: a source of another scheme than http(s) (citations in plain
+    text are fine), a temporal field that is no year field, fields declared twice, deep nesting."""
+    problems = [f"sources[{i}]: {SOURCE_EXPECTED}" for i, source in enumerate(meta.sources)
+                if not is_safe_source(source)]
     names = [spec.name for spec in meta.fields]
     if len(set(names)) != len(names):
         problems.append("fields: a field name is declared twice")

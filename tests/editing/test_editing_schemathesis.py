@@ -3,6 +3,8 @@
 Every operation of the editing deployment's document (reads and writes) gets generated requests
 twice: without a token and with a key holding every scope. Writes get more examples than reads
 (the reads have their own, larger run in tests/api/test_schemathesis.py); map pages get one.
+Writes also get negative data (bodies and parameters that break the schema) with a token:
+still no 5xx.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from tests.conftest import DATA_DIR
 from tests.editing.conftest import bearer, create_tokens, editing_settings
@@ -59,5 +62,24 @@ def test_no_server_error(editing_app, operation_id: str, method: str, with_token
                          suppress_health_check=list(HealthCheck))
     def check(case: schemathesis.Case) -> None:
         case.call_and_validate(checks=[not_a_server_error], headers=headers)
+
+    check()
+
+
+def _write_operations() -> list[tuple[str, str]]:
+    return [(op, method) for op, method, token in _cases() if token]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("operation_id", "method"), _write_operations())
+def test_no_server_error_on_negative_data(editing_app, operation_id: str, method: str) -> None:
+    schema, token = editing_app
+    operation = schema.find_operation_by_id(operation_id)  # type: ignore[attr-defined]
+
+    @given(case=operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+    @hypothesis_settings(max_examples=WRITE_EXAMPLES, deadline=None, derandomize=True, database=None,
+                         suppress_health_check=list(HealthCheck))
+    def check(case: schemathesis.Case) -> None:
+        case.call_and_validate(checks=[not_a_server_error], headers=bearer(token))
 
     check()

@@ -785,7 +785,12 @@ def _etags_from(con: sqlite3.Connection) -> dict[tuple[str, str], str]:
 
 
 def _statistics_fault(year: str, value: str, variant: str) -> str | None:
-    """Why a stored statistics row cannot be served (year, value, variant), or ``None``."""
+    """Why a stored statistics row cannot be served (year, value, variant), or ``None``.
+
+    An empty year or value reads as missing, as from the CSV (the validator reports it).
+    """
+    if str(year).strip() == "":
+        year = str(YEAR_RANGE[0])
     try:
         year_number = int(str(year))
     except ValueError:
