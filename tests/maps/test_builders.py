@@ -28,7 +28,7 @@ from geo_industry.maps.styles import (
 )
 from geo_industry.maps.symbols import legend_rows
 from geo_industry.maps.urls import PageUrls, static_urls
-from geo_industry.maps.zones import ZoneNotFound, parse_zone_ids
+from geo_industry.maps.zones import ZoneNotFound, build_compare_page, parse_zone_ids
 
 from .conftest import APPROX_ZONE, COPPER_MINE, SMELTER, SURVEYED_ZONE, unlocated
 
@@ -357,7 +357,7 @@ def test_statistics_page_shows_the_province_series_with_its_price_basis(map_data
 
 def test_zone_fact_sheet(map_data, ctx):
     html = render_zone(SURVEYED_ZONE, map_data, ctx)
-    assert translate("zone.to_border_gate", ctx.lang) in html
+    assert translate("analysis.criterion.border_gate", ctx.lang) in html
     assert "@media print" in html
     mine = _row(map_data, "mines", "apatite-lao-cai-belt")  # the apatite belt runs past Tằng Loỏng
     assert mine["name_en" if ctx.lang == "en" else "name_vi"] in html
@@ -454,3 +454,23 @@ def test_energy_totals_never_add_admin_units(map_data):
     assert reported == [(FORMER_LAO_CAI, 2013, "actual", 1600.0), (FORMER_LAO_CAI, 2017, "actual", 2900.0)]
     html = render_page(build_energy_map(map_data, PageContext(lang="en")), PageContext(lang="en"))
     assert "Lào Cai province (former)" in html and "4,500" not in html
+
+
+def test_zone_without_location_says_location_unknown_not_none(map_data, ctx):
+    """lao-cai-bgez has no position: its nearby lists and distances say "location unknown", never "none"."""
+    html = render_zone("lao-cai-bgez", map_data, ctx)
+    unknown = translate("zone.location_unknown", ctx.lang)
+    assert html.count(f"<p>{unknown}</p>") == 2
+    assert f"<p>{translate('zone.none', ctx.lang)}</p>" not in html
+    assert f"<td>{unknown}</td>" in html
+
+
+def test_fact_sheet_and_compare_name_placeholder_inputs(map_data):
+    """A zone on a district seat says so in its fact sheet and on the compare page; no 0.0 km is shown for it."""
+    ctx = PageContext(lang="en")
+    html = render_zone("kim-thanh-trade-zone", map_data, ctx)
+    assert "gi-placeholder-inputs" in html and "own position is a district-seat placeholder" in html
+    assert "district-seat placeholder" in html and "0.0 km" not in html
+    compare = build_compare_page(map_data, ctx, ["kim-thanh-trade-zone", "tang-loong-iz"])
+    assert translate("zone.placeholder_inputs", "en") in compare
+    assert translate("analysis.criterion.border_gate", "en") in compare

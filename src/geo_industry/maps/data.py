@@ -17,6 +17,9 @@ import pandas as pd
 from pydantic import BaseModel
 
 from geo_industry.i18n import data_language
+from geo_industry.raster.analysis import ZoneAssessment, assess_zones
+from geo_industry.raster.layers import target_layers
+from geo_industry.raster.properties import zone_frame
 
 STATISTICS_COLUMNS = (
     "indicator",
@@ -143,6 +146,14 @@ def read_reference(path: Path | None, *, key: str, kind: str, attribution: str) 
     return ReferenceLayer(key=key, frame=frame, kind=kind, attribution=attribution)
 
 
+def vector_assessments(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, ZoneAssessment]:
+    """Zone id → assessment from the layers alone (uncertain distances and score, no slope)."""
+    zones = zone_frame(layers)
+    if zones.empty:
+        return {}
+    return {a.zone_id: a for a in assess_zones(zones=zones, targets=target_layers(layers))}
+
+
 def map_data_from_store(
     store: StoreLike,
     *,
@@ -155,9 +166,12 @@ def map_data_from_store(
     """Gather the layers, titles and statistics from the store, plus the reference layers.
 
     ``simplify`` (degrees) simplifies lines and polygons, for the static build. ``assessments``
-    and ``overlays`` come from the raster service (see :mod:`geo_industry.maps.rasters`).
+    and ``overlays`` come from the raster service (see :mod:`geo_industry.maps.rasters`); without
+    it the zones are assessed from the store's layers (distances with their uncertainty, no slope).
     """
     metas = list(store.collections())
+    if assessments is None:
+        assessments = vector_assessments({_meta_id(m): store.frame(_meta_id(m)) for m in metas})
     layers = {_meta_id(m): simplify_frame(store.frame(_meta_id(m)), simplify) for m in metas}
     reference = tuple(
         r

@@ -17,9 +17,10 @@ from geo_industry.maps.format import indicator_label, is_missing, number, quanti
 from geo_industry.maps.layers import add_site_layer, site_layer
 from geo_industry.maps.popups import names, precision_text
 from geo_industry.maps.series import entity_rows
-from geo_industry.maps.styles import is_approximate, occupancy, transport_class
+from geo_industry.maps.styles import is_approximate, occupancy
 from geo_industry.maps.symbols import LAYER_SYMBOLS, zone_symbol
 from geo_industry.raster.criteria import DEFAULT_MAX_SLOPE_DEG, DISTANCE_CRITERIA
+from geo_industry.raster.distances import UncertainDistance, distance_interval, site_position
 from geo_industry.web_safety import source_link
 
 ZONE_LAYERS = ("industrial_zones", "industrial_clusters")
@@ -65,6 +66,10 @@ class ZoneFacts:
     contributions: list[tuple[str, str, str]] = field(default_factory=list)
     """(criterion, value, points) of the suitability score, when the zone was assessed."""
     analysis_notes: list[str] = field(default_factory=list)
+    location_unknown: bool = False
+    """No position at all: nearby lists say "location unknown", never "none"."""
+    placeholder_inputs: list[str] = field(default_factory=list)
+    """Inputs whose position is a district seat standing in (translated criterion labels)."""
 
 
 def zone_rows(data: MapData) -> list[dict[str, Any]]:
@@ -77,45 +82,48 @@ def _metric(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return located.to_crs(METRIC_CRS) if not located.empty else located
 
 
-def _nearest(zone: Any, frame: gpd.GeoDataFrame, ctx: PageContext) -> tuple[str, str] | None:
-    if frame.empty or zone is None:
-        return None
-    distances = frame.distance(zone)
-    idx = distances.idxmin()
-    return names(dict(frame.loc[idx]), ctx.lang)[0], f"{number(distances[idx] / 1000, ctx.lang, digits=1)} km"
+def distance_text(distance: UncertainDistance, ctx: PageContext) -> str:
+    """A distance as the reader should see it: '3.4 ± 1.0 km', a range, or why it is unknown."""
+    def km(value: float | None) -> str:
+        return number(value, ctx.lang, digits=1)
+
+    if distance.status == "measured":
+        return (ctx.t("zone.distance_pm", value=km(distance.distance_km), spread=km(distance.uncertainty_km))
+                if distance.uncertainty_km else f"{km(distance.distance_km)} km")
+    if distance.status == "range":
+        return ctx.t("zone.distance_range", upper=km(distance.upper_km))
+    if distance.status == "placeholder":
+        return ctx.t("zone.distance_placeholder", lower=km(distance.lower_km), upper=km(distance.upper_km))
+    return ctx.t("zone.location_unknown") if distance.status == "location unknown" else ctx.t("zone.unknown")
 
 
-def _within(zone: Any, frame: gpd.GeoDataFrame, ctx: PageContext, suffix: Any = None) -> list[tuple[str, str]]:
+def _within(zone_row: dict[str, Any], zone: Any, frame: gpd.GeoDataFrame, ctx: PageContext,
+            suffix: Any = None) -> list[tuple[str, str]]:
+    """Sites whose position lies within NEARBY_KM of the zone's, each with its distance interval."""
     if frame.empty or zone is None:
         return []
-    distances = (frame.distance(zone) / 1000).sort_values()
-    result = []
-    for idx, km in distances[distances <= NEARBY_KM].items():
-        row = dict(frame.loc[idx])
-        extra = suffix(row) if suffix else ""
-        result.append((names(row, ctx.lang)[0], f"{number(km, ctx.lang, digits=1)} km{extra}"))
-    return result
-
-
-def _distances(zone_metric: Any, data: MapData, ctx: PageContext) -> list[tuple[str, str, str]]:
-    transport = _metric(data.layer("transport"))
-    kinds = transport.apply(lambda r: transport_class(dict(r)), axis=1) if not transport.empty else None
-    targets = {
-        "zone.to_border_gate": _metric(data.layer("border_gates")),
-        "zone.to_station": transport[kinds == "rail_station"] if kinds is not None else transport,
-        "zone.to_expressway": transport[kinds == "expressway"] if kinds is not None else transport,
-    }
-    result = []
-    for key, frame in targets.items():
-        found = _nearest(zone_metric, frame, ctx)
-        result.append((ctx.t(key), *(found or (ctx.t("zone.unknown"), "–"))))
-    return result
+    here = site_position(zone_row, zone)
+    found = []
+    for row in (dict(r) for _, r in frame.iterrows()):
+        there = site_position(row, row.get("geometry"))
+        if there.geometry is None or here.geometry is None:
+            continue
+        km = here.geometry.distance(there.geometry) / 1000
+        if km <= NEARBY_KM:
+            spread = here.uncertainty_km + there.uncertainty_km
+            placeholder = "placeholder" if here.placeholder or there.placeholder else None
+            interval = distance_interval("nearby", km - spread, km + spread, None, placeholder=placeholder)
+            found.append((km, row, interval))
+    found.sort(key=lambda item: item[0])
+    return [(names(row, ctx.lang)[0], distance_text(interval, ctx) + (suffix(row) if suffix else ""))
+            for _, row, interval in found]
 
 
 _CRITERION_LAYERS = {
     "border_gate": ("border_gates",),
-    "railway": ("transport",),
-    "expressway": ("transport",),
+    "railway": ("transport", "transport_lines"),
+    "national_road": ("transport_lines",),
+    "expressway": ("transport", "transport_lines"),
     "hydropower": ("hydropower_plants",),
     "copper_mine": ("mines",),
     "apatite_mine": ("mines",),
@@ -152,22 +160,17 @@ def _statistics_rows(data: MapData, zone_id: str, ctx: PageContext) -> list[tupl
 
 
 def _analysis(facts: ZoneFacts, assessment: Any, data: MapData, ctx: PageContext) -> None:
-    """Distances, mean slope, score and its reasons from the zone's assessment (raster analysis)."""
+    """Distances (with their uncertainty), mean slope, score and its reasons from the zone's assessment."""
     facts.distances = []
     for criterion in DISTANCE_CRITERIA:
-        km = assessment.distances_km.get(criterion) if assessment is not None else None
-        name = (
-            _site_name(data, _CRITERION_LAYERS[criterion], assessment.nearest.get(criterion), ctx)
-            if km is not None
-            else ctx.t("zone.unknown")
-        )
-        facts.distances.append(
-            (
-                ctx.t(f"analysis.criterion.{criterion}"),
-                name,
-                f"{number(km, ctx.lang, digits=1)} km" if km is not None else "–",
-            )
-        )
+        distance = assessment.distances.get(criterion) if assessment is not None else None
+        if distance is None:
+            text = ctx.t("zone.location_unknown" if facts.location_unknown else "zone.unknown")
+            facts.distances.append((ctx.t(f"analysis.criterion.{criterion}"), text, "–"))
+            continue
+        name = (_site_name(data, _CRITERION_LAYERS[criterion], distance.nearest, ctx)
+                if distance.nearest is not None else "–")
+        facts.distances.append((ctx.t(f"analysis.criterion.{criterion}"), name, distance_text(distance, ctx)))
     slope = assessment.mean_slope_deg if assessment is not None else None
     score = assessment.suitability.score if assessment is not None else None
     facts.rows += [
@@ -176,13 +179,19 @@ def _analysis(facts: ZoneFacts, assessment: Any, data: MapData, ctx: PageContext
     ]
     if assessment is None:
         return
+    facts.placeholder_inputs = [ctx.t("zone.placeholder_location") if c == "zone_location"
+                                else ctx.t(f"analysis.criterion.{c}") for c in assessment.placeholder_inputs]
     for c in assessment.suitability.contributions:
-        value = f"{number(c.value, ctx.lang, digits=1)} {'°' if c.criterion == 'slope' else 'km'}"
+        distance = assessment.distances.get(c.criterion)
+        value = (f"{number(c.value, ctx.lang, digits=1)}°" if c.criterion == "slope" or distance is None
+                 else distance_text(distance, ctx))
         facts.contributions.append(
             (ctx.t(f"analysis.criterion.{c.criterion}"), value, f"+{number(c.contribution, ctx.lang, digits=1)}")
         )
     if assessment.suitability.excluded_by:
         facts.analysis_notes.append(ctx.t("zone.excluded_steep", max=f"{DEFAULT_MAX_SLOPE_DEG:g}"))
+    if facts.placeholder_inputs:
+        facts.analysis_notes.append(ctx.t("zone.placeholder_note", criteria=", ".join(facts.placeholder_inputs)))
     if assessment.suitability.missing:
         labels = ", ".join(ctx.t(f"analysis.criterion.{c}") for c in assessment.suitability.missing)
         facts.analysis_notes.append(ctx.t("zone.missing", criteria=labels))
@@ -232,11 +241,11 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
     zone_metric = None
     if geom is not None and not is_missing(geom):
         zone_metric = gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(METRIC_CRS).iloc[0]
-    facts.distances = _distances(zone_metric, data, ctx)
-    if data.assessments:  # the raster analysis' distances replace the quick planar ones
-        _analysis(facts, data.assessments.get(zone_id), data, ctx)
-    facts.nearby_mines = _within(zone_metric, _metric(data.layer("mines")), ctx)
+    facts.location_unknown = zone_metric is None
+    _analysis(facts, data.assessments.get(zone_id), data, ctx)
+    facts.nearby_mines = _within(row, zone_metric, _metric(data.layer("mines")), ctx)
     facts.nearby_power = _within(
+        row,
         zone_metric,
         _metric(data.layer("hydropower_plants")),
         ctx,

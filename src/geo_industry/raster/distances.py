@@ -53,6 +53,7 @@ __all__ = [
     "PRECISE_KM",
     "DistanceStatus",
     "UncertainDistance",
+    "distance_interval",
     "SitePosition",
     "TARGET_NOUNS",
     "site_position",
@@ -146,8 +147,9 @@ class UncertainDistance(BaseModel):
         return self.status if self.note is None else f"unknown ({self.note})"
 
 
-def _interval(criterion: str, lower: float, upper: float, nearest: str | None, *,
-              placeholder: str | None = None) -> UncertainDistance:
+def distance_interval(criterion: str, lower: float, upper: float, nearest: str | None, *,
+                      placeholder: str | None = None) -> UncertainDistance:
+    """The distance known to lie in [lower, upper] km (``placeholder``: the note naming the one that decides it)."""
     lower = max(lower, 0.0)
     middle, half = round((lower + upper) / 2, 1), round((upper - lower) / 2, 1)
     lower, upper = round(lower, 1), round(upper, 1)
@@ -252,15 +254,15 @@ def _distance(criterion: str, zone: SitePosition, targets: _Targets | None,
     nearest_index = min(bounds, key=lambda b: b[1])[2]
     nearest = _text(targets.frame.loc[nearest_index].get("id"))
     if zone.placeholder:
-        return _interval(criterion, lower, upper, nearest,
+        return distance_interval(criterion, lower, upper, nearest,
                          placeholder="zone position is a district-seat placeholder")
     if proxy_counts:
         assert proxy is not None
         note = (f"{TARGET_NOUNS[criterion]} position is a district-seat placeholder "
                 f"({targets.name(proxy.index)})")
-        return _interval(criterion, lower, upper, nearest, placeholder=note)
+        return distance_interval(criterion, lower, upper, nearest, placeholder=note)
     assert found is not None
-    return _interval(criterion, bounds[0][0], bounds[0][1], nearest)
+    return distance_interval(criterion, bounds[0][0], bounds[0][1], nearest)
 
 
 def zone_distances(
