@@ -83,7 +83,7 @@ def test_too_many_vertices_is_413(small):
 @pytest.mark.parametrize(
     ("params", "expected"),
     [({"filter": "name_en = '" + "x" * MAX_FILTER_LENGTH + "'"}, f"at most {MAX_FILTER_LENGTH} characters"),
-     ({"filter": "NOT (" * MAX_FILTER_DEPTH + "kind = 'mine'" + ")" * MAX_FILTER_DEPTH}, "nesting depth")],
+     ({"filter": "NOT (" * MAX_FILTER_DEPTH + "kind = 'mine'" + ")" * MAX_FILTER_DEPTH}, "nested at most")],
     ids=["filter-length", "filter-depth"],
 )
 def test_cql2_filters_over_the_limits_are_400(small, params, expected):
