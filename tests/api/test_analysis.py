@@ -5,6 +5,7 @@ Distances are checked against pyproj geodesic distances; rankings against their 
 
 from __future__ import annotations
 
+import pyogrio
 import pytest
 import shapely
 from fastapi.testclient import TestClient
@@ -163,3 +164,20 @@ def test_placeholder_inputs_are_named_in_every_ranking(client: TestClient, profi
             assert "district-seat placeholder" in props["explanation"]
             named += 1
     assert named > 0
+
+
+@pytest.mark.parametrize("layer", ["industrial_zones", "industrial_clusters"])
+def test_analysis_properties_in_every_format(client: TestClient, layer: str, tmp_path) -> None:
+    """The flat dist_* / suitability_score / placeholder_inputs properties reach HTML, CSV and GeoPackage, typed."""
+    names = ["dist_border_gate_km", "dist_railway_uncertainty_km", "suitability_score", "placeholder_inputs"]
+    feature = client.get(f"/collections/{layer}/items", params={"limit": 1}).json()["features"][0]
+    assert set(names) <= set(feature["properties"])
+    html = client.get(f"/collections/{layer}/items/{feature['id']}", params={"f": "html"}).text
+    assert all(name in html for name in names)
+    header = client.get(f"/collections/{layer}/download", params={"f": "csv"}).text.splitlines()[0].split(",")
+    assert set(names) <= set(header)
+    gpkg = tmp_path / f"{layer}.gpkg"
+    gpkg.write_bytes(client.get(f"/collections/{layer}/download", params={"f": "gpkg"}).content)
+    info = pyogrio.read_info(gpkg)
+    dtypes = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert [dtypes[n] for n in names] == ["float64", "float64", "float64", "object"]

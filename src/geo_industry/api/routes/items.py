@@ -63,7 +63,8 @@ def _items_page(layer: LayerMeta, query: ItemsQuery, store: EmbeddedStore, encod
 async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, store: StoreDep, records: RecordsDep,
                   encoder: EncoderDep, urls: UrlsDep, lang: LangDep, out: ItemsFormat,
                   analysis: ZoneAnalysisDep) -> Response:
-    """One feature with its full statistics series (member `statistics`), sources and, for zones, `analysis`."""
+    """One feature with its full statistics series (member `statistics`), sources and, for zones, `analysis`
+    (a convenience duplicate of `/analysis/zones` for the zone; the flat `dist_*` properties carry the same figures)."""
     row = store.get(layer.id, feature_id)
     path = f"/collections/{layer.id}/items/{feature_id}"
     links = [link(urls.current(f=None), "self", GEOJSON, "this feature"),
