@@ -290,6 +290,14 @@ def test_credentials_are_redacted_from_access_log_lines() -> None:
 
 
 # kill and restart with a bad row ----------------------------------------------------------------
+def _seeded_feature(layer_id: str, feature_id: str) -> dict[str, Any]:
+    layer = json.loads((DATA_DIR / "geo" / f"{layer_id}.geojson").read_text(encoding="utf-8"))
+    return next({**f, "id": feature_id} for f in layer["features"] if f["properties"]["id"] == feature_id)
+
+
+TA_PHOI = _seeded_feature("mines", "ta-phoi-copper-mine")
+
+
 def _damage(store_path: Path) -> None:
     """Write what older versions let through, straight into the store (as a manual SQL edit would)."""
     con = sqlite3.connect(store_path)
@@ -298,6 +306,7 @@ def _damage(store_path: Path) -> None:
     properties.update(capacity_alternatives="[oops", start_year=1e30)
     con.execute("UPDATE features SET properties = ? WHERE id = 'vi-kem-copper-mine'", (json.dumps(properties),))
     con.execute("UPDATE features SET geometry = '{\"type\": \"Point\"' WHERE id = 'sin-quyen-copper-mine'")
+    con.execute("UPDATE features SET properties = '{\"id\": \"ta-phoi' WHERE id = 'ta-phoi-copper-mine'")
     con.commit()
     con.close()
 
@@ -326,6 +335,13 @@ def test_a_bad_row_is_quarantined_at_start_up_and_repaired_through_the_api(tmp_p
         fixed = client.patch("/collections/mines/items/sin-quyen-copper-mine", json={"geometry": geometry},
                              headers=headers)
         assert fixed.status_code == 204, fixed.text
+        assert "not JSON" in client.get("/health").json()["quarantined"][0]["reason"]
+        patched = client.patch("/collections/mines/items/ta-phoi-copper-mine", json={"properties": {}},
+                               headers=headers)
+        assert patched.status_code == 422 and "PUT" in patched.json()["description"]  # nothing to merge onto
+        replaced = client.put("/collections/mines/items/ta-phoi-copper-mine", json=TA_PHOI,
+                              headers={**bearer(tokens["all"]), "If-Match": "*"})
+        assert replaced.status_code == 204, replaced.text
         assert client.get("/health").json()["status"] == "ok"
         assert client.get(MINE).json()["properties"]["start_year"] == 2008
     with running_server(store_path) as (url, _process):  # and after a restart
