@@ -295,7 +295,8 @@ class FilterEvaluator:
         value, pattern = self._value(args[0]), self._value(args[1])
         if not isinstance(value, pd.Series) or not isinstance(pattern, str):
             raise InvalidFilter("filter", "like", "a property (or CASEI/ACCENTI of one) LIKE a text pattern")
-        return LikePattern(pattern).mask(value)
+        codes, distinct = self._remember({"distinct": args[0]}, lambda: distinct_texts(value))
+        return LikePattern(pattern).mask(codes, distinct)
 
     def _in(self, args: list[Any]) -> np.ndarray:
         value, options = self._value(args[0]), args[1]
@@ -369,8 +370,10 @@ class FilterEvaluator:
     def _text_function(self, op: str, args: list[Any]) -> Any:
         value = self._value(args[0])
         transform = str.casefold if op == "casei" else _strip_accents
-        if isinstance(value, pd.Series):
-            return value.astype("string").map(lambda v: v if pd.isna(v) else transform(v))
+        if isinstance(value, pd.Series):  # each distinct value once
+            text = value.astype("string")
+            folded = {v: transform(v) for v in text.dropna().unique()}
+            return text.map(folded, na_action="ignore").astype("string")
         if isinstance(value, str):
             return transform(value)
         raise InvalidFilter("filter", op.upper(), "a text argument")
@@ -462,7 +465,14 @@ class LikePattern:
                 segments[-1].append(None if char == "_" else char)
         if escaped:  # a trailing backslash stands for itself
             segments[-1].append("\\")
-        self.segments = [_Segment(segment) for segment in segments]
+        # '%_%_%' is '%__%': runs of middle segments holding only '_' merge into one
+        merged = segments[:1]
+        for segment in segments[1:-1]:
+            if len(merged) > 1 and not any(merged[-1]) and not any(segment):
+                merged[-1] = merged[-1] + segment
+            else:
+                merged.append(segment)
+        self.segments = [_Segment(segment) for segment in merged + segments[1:][-1:]]
 
     def matches(self, value: str) -> bool:
         """Whether the whole of ``value`` matches the pattern."""
@@ -481,15 +491,20 @@ class LikePattern:
             position = found + segment.length
         return True
 
-    def mask(self, column: pd.Series) -> np.ndarray:
-        """Which rows of a text column match (missing values never do); each distinct value once."""
-        text = column.astype("string")
-        answers: dict[str, bool] = {}
-        for count, value in enumerate(text.dropna().unique()):
-            if count % 256 == 0:
+    def mask(self, codes: np.ndarray, distinct: list[str]) -> np.ndarray:
+        """Which rows of a text column match, from its :func:`distinct_texts` (missing never does)."""
+        answers = np.zeros(len(distinct) + 1, dtype=bool)  # the last one answers code -1 (missing)
+        for index, value in enumerate(distinct):
+            if index % 256 == 0:
                 check_deadline()
-            answers[value] = self.matches(value)
-        return text.map(answers, na_action="ignore").eq(True).to_numpy(dtype=bool)
+            answers[index] = self.matches(value)
+        return answers[codes]
+
+
+def distinct_texts(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A text column as codes into its distinct values (-1 where missing) and those values."""
+    codes, distinct = pd.factorize(column.astype("string"))
+    return np.asarray(codes), [str(value) for value in distinct]
 
 
 class _Segment:

@@ -26,7 +26,7 @@ from tests.live_server import clean_env, free_port, wait_until_up
 from geo_industry.api.errors import add_exception_handlers
 from geo_industry.api.limits import run_bounded, work_limiter
 from geo_industry.budget import deadline
-from geo_industry.cql import MAX_FILTER_LENGTH, LikePattern
+from geo_industry.cql import MAX_FILTER_LENGTH, LikePattern, distinct_texts
 from geo_industry.errors import BudgetExceeded
 from geo_industry.settings import Settings
 
@@ -303,7 +303,8 @@ def test_work_past_the_budget_answers_503_with_retry_after() -> None:
 
 def test_evaluation_stops_at_the_deadline() -> None:
     pattern = LikePattern("%_%!")
-    column = pd.Series([f"value {i}" for i in range(1000)])
+    codes, distinct = distinct_texts(pd.Series([f"value {i}" for i in range(1000)] + [None]))
     with deadline(-1.0), pytest.raises(BudgetExceeded):
-        pattern.mask(column)
-    assert not pattern.mask(column).any()
+        pattern.mask(codes, distinct)
+    assert not pattern.mask(codes, distinct).any()
+    assert LikePattern("value 99_").mask(codes, distinct).sum() == 10
