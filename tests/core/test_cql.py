@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo_industry.cql import FilterEvaluator, parse_filter, to_storage_crs
+from geo_industry.cql import FilterEvaluator, match_enumerations, parse_filter, to_storage_crs
 from geo_industry.crs import transform_geometries
 from geo_industry.errors import InvalidFilter
 
@@ -110,3 +110,22 @@ def test_filter_language_and_size_limits():
         parse_filter("NOT (" * 45 + "x = 1" + ")" * 45)
     with pytest.raises(InvalidFilter, match="depth"):  # a left-leaning sum parses 50 deep
         parse_filter(" + ".join(["x"] * 50) + " = 1")
+
+
+def test_geometry_literals_in_epsg_4326_are_read_lat_lon():
+    lat_lon = to_storage_crs(parse_filter("S_INTERSECTS(geometry, POINT(22.48 103.95))"), "EPSG:4326")
+    assert lat_lon["args"][1]["coordinates"] == pytest.approx((103.95, 22.48))
+
+
+@pytest.mark.parametrize(("text", "value"), [("Yên Bái", "yen_bai"), ("YEN-BAI", "yen_bai"), ("lao_cai", "lao_cai")])
+def test_enumerated_text_matches_its_allowed_value(text, value):
+    enums = {"former_province": ["lao_cai", "yen_bai"]}
+    node = parse_filter(f"former_province = '{text}' AND former_province IN ('{text}')")
+    resolved = match_enumerations(node, enums, "filter")
+    assert resolved["args"][0]["args"][1] == value and resolved["args"][1]["args"][1] == [value]
+
+
+def test_enumerated_text_without_a_match_lists_the_allowed_values():
+    with pytest.raises(InvalidFilter, match="filter.*lao_cai, yen_bai"):
+        match_enumerations(parse_filter("'Hà Nội' = former_province"), {"former_province": ["lao_cai", "yen_bai"]},
+                           "filter")

@@ -32,7 +32,7 @@ def test_bbox_in_tm3_is_reprojected_to_crs84():
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("1,2,3", "4 or 6"), ("a,b,c,d", "4 or 6"), ("0,10,1,5", "below"), ("0,0,200,1", "longitudes"),
-     ("nan,0,1,1", "finite")],
+     ("nan,0,1,1", "finite"), ("104.2,22.3,103.9,22.6", "antimeridian")],
 )
 def test_bad_bbox_names_parameter_value_and_expectation(value, expected):
     with pytest.raises(InvalidBBox) as info:
