@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-SYSTEM_PACKAGES := gdal-bin chromium chromium-driver
+SYSTEM_PACKAGES := gdal-bin chromium chromium-driver fonts-noto-cjk
 
 .PHONY: run test install install-dev system-deps lint bench openapi site clean
 
@@ -28,11 +28,13 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-# Debian packages used by the tests: GDAL's ogrinfo/ogr2ogr (OAPIF driver) and Chromium.
+# Debian packages used by the tests: GDAL's ogrinfo/ogr2ogr (OAPIF driver), Chromium, and a CJK font
+# so that Chinese labels render in the browser screenshots.
 system-deps:
 	@missing=""; \
 	command -v ogrinfo >/dev/null 2>&1 || missing="$$missing gdal-bin"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

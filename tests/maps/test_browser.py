@@ -136,7 +136,9 @@ def test_overview_layers_and_counts(visit, store):
     for layer_id in ("mines", "processing_plants", "hydropower_plants"):  # clustered: one marker per site
         frame = store.frame(layer_id)
         assert counts[layer_id] == [located(frame), unlocated(frame), located(frame)], layer_id
-    assert v.page.locator(".leaflet-control-layers-overlays label").count() == 7
+    transport_lines = v.page.locator(".leaflet-control-layers-overlays label", has_text="roads").count() + \
+        v.page.locator(".leaflet-control-layers-overlays label", has_text="Railways").count()
+    assert v.page.locator(".leaflet-control-layers-overlays label").count() == 7 + transport_lines
 
 
 def test_search_without_diacritics_opens_popup_with_statistics(visit):

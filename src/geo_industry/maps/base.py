@@ -7,17 +7,17 @@ from html import escape
 from typing import Any
 
 import folium
-import geopandas as gpd
-import shapely
 from branca.element import Element, Figure
 from folium import plugins
 
 from geo_industry.i18n import LANGUAGES, html_lang, translate
 from geo_industry.maps.assets import localize_assets
+from geo_industry.maps.basemap import LABEL_CSS, add_reference_basemap, add_transport_lines, zoom_script
 from geo_industry.maps.controls import CoordinateReadout, MiniMap, Script
 from geo_industry.maps.data import MapData
+from geo_industry.maps.geojson import frame_geojson
+from geo_industry.maps.geojson import round_geometry as round_geometry  # used by layers.py via base
 from geo_industry.maps.rasters import relief_layer
-from geo_industry.maps.styles import BOUNDARY_COLOR, RIVER_COLOR
 from geo_industry.maps.urls import PageUrls
 from geo_industry.web_safety import script_json
 
@@ -88,47 +88,16 @@ class PageContext:
         return translate(key, self.lang, **values)
 
 
-def round_geometry(geom: Any, digits: int = 5) -> Any:
-    """Round coordinates (5 decimals ≈ 1 m) so embedded GeoJSON stays small."""
-    return shapely.set_precision(geom, 10**-digits) if geom is not None else None
-
-
-def frame_geojson(frame: gpd.GeoDataFrame, columns: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A FeatureCollection of ``frame``'s non-empty geometries with only ``columns`` as properties."""
-    features = []
-    for _, row in frame.iterrows():
-        geom = row.geometry
-        if geom is None or geom.is_empty:
-            continue
-        props = {c: row[c] for c in columns if c in row and isinstance(row[c], str | int | float)}
-        features.append(
-            {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(round_geometry(geom))}
-        )
-    return {"type": "FeatureCollection", "features": features}
-
-
 def _add_basemaps(m: folium.Map, data: MapData, ctx: PageContext) -> dict[str, Any] | None:
     offline = folium.FeatureGroup(name=ctx.t("basemap.offline"), overlay=False, show=ctx.basemap == "offline")
     relief = relief_layer(data)  # hillshade under the outlines when a DEM is configured
     if relief is not None:
         relief.add_to(offline)
-    boundary_json = None
-    for ref in data.reference:
-        geojson = frame_geojson(ref.frame, ("name", "name_en"))
-        if ref.kind == "boundary":
-            boundary_json = geojson
-            fill = 0.25 if relief is not None else 1
-            style = {"color": BOUNDARY_COLOR, "weight": 1.5, "fillColor": "#f7f4ee", "fillOpacity": fill}
-        else:
-            style = {"color": RIVER_COLOR, "weight": 2, "opacity": 0.8}
-        folium.GeoJson(
-            geojson,
-            name=ctx.t(ref.key),
-            style_function=lambda _f, s=style: s,
-            control=False,
-            interactive=False,
-        ).add_to(offline)
+    add_reference_basemap(offline, data, ctx.lang, ctx.t, relief=relief is not None)
+    boundary = data.reference_of("boundary")
+    boundary_json = frame_geojson(boundary.frame, ("name_vi", "name_en")) if boundary is not None else None
     offline.add_to(m)
+    add_transport_lines(m, data, ctx.t)
     for name in ("osm", "carto"):
         url, attribution = _TILES[name]
         folium.TileLayer(
@@ -172,9 +141,11 @@ def new_map(data: MapData, ctx: PageContext, *, height: str = "100%", minimap: b
     bounds = data_bounds(data)
     if bounds is not None:
         m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    attributions = [r.attribution for r in data.reference if r.attribution]
+    attributions = list(dict.fromkeys(r.attribution for r in data.reference if r.attribution))
     if attributions:
         _add_attribution(m, " | ".join(attributions))
+    m.get_root().header.add_child(Element(LABEL_CSS), name="gi_label_css")
+    zoom_script(m).add_to(m)
     return m
 
 

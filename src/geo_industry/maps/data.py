@@ -43,7 +43,7 @@ class ReferenceLayer:
     """i18n key of its name, e.g. ``layer.boundary``."""
     frame: gpd.GeoDataFrame
     kind: str = "boundary"
-    """``boundary`` (outlined area) or ``rivers`` (blue lines)."""
+    """``boundary`` (province outlines), ``countries``, ``rivers``, ``places`` or ``transport_lines``."""
     attribution: str = ""
 
 
@@ -100,7 +100,7 @@ class MapData:
         return titles.get(data_language(lang)) or titles.get("en") or layer_id.replace("_", " ").title()
 
     def reference_of(self, kind: str) -> ReferenceLayer | None:
-        """The first reference layer of ``kind`` (``boundary`` or ``rivers``)."""
+        """The first reference layer of ``kind`` (see :attr:`ReferenceLayer.kind`)."""
         return next((r for r in self.reference if r.kind == kind), None)
 
 
@@ -138,6 +138,28 @@ def _meta_id(meta: Any) -> str:
     return str(meta["id"] if isinstance(meta, Mapping) else meta.id)
 
 
+REFERENCE_KINDS = {"boundaries": "boundary", "countries": "countries", "rivers": "rivers", "places": "places",
+                   "transport_lines": "transport_lines"}
+"""Reference collection id → the basemap role it plays (:attr:`ReferenceLayer.kind`)."""
+
+
+def _is_reference(meta: Any) -> bool:
+    group = meta.get("group") if isinstance(meta, Mapping) else getattr(meta, "group", None)
+    return group == "reference"
+
+
+def shipped_reference(store: StoreLike, metas: list[Any]) -> list[ReferenceLayer]:
+    """The reference group's collections (``data/reference/``) as basemap layers, with their attribution."""
+    layers = []
+    for meta in metas:
+        kind = REFERENCE_KINDS.get(_meta_id(meta))
+        if kind is not None and _is_reference(meta):
+            attribution = meta.get("attribution") if isinstance(meta, Mapping) else getattr(meta, "attribution", "")
+            layers.append(ReferenceLayer(key=f"layer.{kind}", frame=store.frame(_meta_id(meta)), kind=kind,
+                                         attribution=str(attribution or "")))
+    return layers
+
+
 def read_reference(path: Path | None, *, key: str, kind: str, attribution: str) -> ReferenceLayer | None:
     """Read a configured reference layer file (GeoJSON, GeoPackage), or ``None`` if unset."""
     if path is None:
@@ -165,29 +187,31 @@ def map_data_from_store(
 ) -> MapData:
     """Gather the layers, titles and statistics from the store, plus the reference layers.
 
+    The reference layers are the store's ``reference`` collections (shipped in ``data/reference/``);
+    a configured ``boundary_path`` or ``rivers_path`` replaces the shipped layer of its kind.
+
     ``simplify`` (degrees) simplifies lines and polygons, for the static build. ``assessments``
     and ``overlays`` come from the raster service (see :mod:`geo_industry.maps.rasters`); without
     it the zones are assessed from the store's layers (distances with their uncertainty, no slope).
     """
-    metas = list(store.collections())
+    all_metas = list(store.collections())
     if assessments is None:
-        assessments = vector_assessments({_meta_id(m): store.frame(_meta_id(m)) for m in metas})
+        assessments = vector_assessments({_meta_id(m): store.frame(_meta_id(m)) for m in all_metas})
+    metas = [m for m in all_metas if not _is_reference(m)]
     layers = {_meta_id(m): simplify_frame(store.frame(_meta_id(m)), simplify) for m in metas}
-    reference = tuple(
+    configured = [
         r
         for r in (
-            read_reference(
-                boundary_path,
-                key="layer.boundary",
-                kind="boundary",
-                attribution="Boundaries: geoBoundaries (CC BY 4.0)",
-            ),
+            read_reference(boundary_path, key="layer.boundary", kind="boundary",
+                           attribution="Boundaries: geoBoundaries (CC BY 4.0)"),
             read_reference(rivers_path, key="layer.rivers", kind="rivers", attribution="Rivers: Natural Earth"),
         )
         if r is not None
-    )
+    ]
+    shipped = [r for r in shipped_reference(store, all_metas)
+               if r.kind not in {c.kind for c in configured}]
     reference = tuple(
-        ReferenceLayer(r.key, simplify_frame(r.frame, simplify), r.kind, r.attribution) for r in reference
+        ReferenceLayer(r.key, simplify_frame(r.frame, simplify), r.kind, r.attribution) for r in [*configured, *shipped]
     )
     as_of = max((str(getattr(m, "as_of", "") or "") for m in metas), default="")
     return MapData(
