@@ -465,6 +465,14 @@ def test_zone_without_location_says_location_unknown_not_none(map_data, ctx):
     assert f"<td>{unknown}</td>" in html
 
 
+def test_nearby_lists_say_which_sites_could_not_be_checked(map_data):
+    """A located zone's nearby lists count the mines and plants without a position instead of implying none."""
+    html = render_zone(SURVEYED_ZONE, map_data, PageContext(lang="en"))
+    unlocated = int(map_data.layer("mines").geometry.isna().sum())
+    assert unlocated > 0
+    assert translate("zone.unlocated_not_checked", "en", n=unlocated) in html
+
+
 def test_fact_sheet_and_compare_name_placeholder_inputs(map_data):
     """A zone on a district seat says so in its fact sheet and on the compare page; no 0.0 km is shown for it."""
     ctx = PageContext(lang="en")

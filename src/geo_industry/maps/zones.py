@@ -70,6 +70,9 @@ class ZoneFacts:
     """No position at all: nearby lists say "location unknown", never "none"."""
     placeholder_inputs: list[str] = field(default_factory=list)
     """Inputs whose position is a district seat standing in (translated criterion labels)."""
+    unlocated_mines: int = 0
+    unlocated_power: int = 0
+    """Sites without a position, which the nearby lists cannot have checked."""
 
 
 def zone_rows(data: MapData) -> list[dict[str, Any]]:
@@ -251,6 +254,8 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
         ctx,
         lambda r: f" · {number(r.get('installed_mw'), ctx.lang)} MW" if not is_missing(r.get("installed_mw")) else "",
     )
+    facts.unlocated_mines = int(data.layer("mines").geometry.isna().sum())
+    facts.unlocated_power = int(data.layer("hydropower_plants").geometry.isna().sum())
     facts.statistics = _statistics_rows(data, zone_id, ctx)
     sources = row.get("sources")
     facts.sources = [str(s) for s in sources] if isinstance(sources, list) else []
