@@ -30,15 +30,13 @@ import csv
 import difflib
 import io
 import json
-import math
 import re
 import sys
 import unicodedata
 from collections import Counter, OrderedDict
 from pathlib import Path
 
-from pyproj import Transformer
-from shapely.geometry import Polygon, shape
+from shapely.geometry import Point, Polygon, shape
 
 from geo_industry.catalog import LAYER_IDS
 
@@ -60,7 +58,8 @@ LICENCE = (
     "under CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)."
 )
 ATTRIBUTION = "geo-industry, compiled from the cited sources"
-CIRCLE_VERTICES = 64
+ZONE_LAYERS = ("industrial_zones", "industrial_clusters")
+OUTLINE_LAYER = "zone_outlines"
 
 # --------------------------------------------------------------------------------------------
 # Source URLs used by the curation tables (all quoted in lao-cai-facts.md)
@@ -667,25 +666,6 @@ def rnd(x: float) -> float:
     return round(x, 6)
 
 
-def circle(lon: float, lat: float, area_ha: float):
-    """Equal-area circle (regular 64-gon of exactly the declared area) around a point."""
-    to_laea = Transformer.from_crs(
-        "EPSG:4326", f"+proj=laea +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m +no_defs",
-        always_xy=True)
-    n = CIRCLE_VERTICES
-    # regular n-gon area = n/2 r^2 sin(2pi/n): scale r so the polygon has the declared area
-    r = math.sqrt(area_ha * 10000.0 / (n / 2.0 * math.sin(2 * math.pi / n)))
-    ring = []
-    for i in range(n):
-        a = 2 * math.pi * i / n
-        x, y = r * math.sin(a), r * math.cos(a)
-        lo, la = to_laea.transform(x, y, direction="INVERSE")
-        ring.append([rnd(lo), rnd(la)])
-    ring = ring[::-1]  # counter-clockwise exterior ring (RFC 7946 right-hand rule)
-    ring.append(list(ring[0]))
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
 def split_urls(text: str):
     return [u.strip() for u in re.split(r"\s+;\s+|\s+", text or "") if u.strip()]
 
@@ -723,40 +703,63 @@ def as_of_for(row, sources):
     return None, "no datable source for this row in the research"
 
 
+def outline_polygon(outline):
+    """The outline's polygon, 6 decimals, RFC 7946 ring order (exterior counter-clockwise)."""
+    geom = outline["geometry"]
+    rings = []
+    for i, ring in enumerate(geom["coordinates"]):
+        ring = [[rnd(x), rnd(y)] for x, y in ring]
+        if Polygon(ring).exterior.is_ccw != (i == 0):
+            ring = ring[::-1]
+        rings.append(ring)
+    return {"type": geom["type"], "coordinates": rings}
+
+
+def outline_point(polygon, lon, lat):
+    """The site's point inside its surveyed outline.
+
+    The research's point when it lies inside the outline (it does for every outline so far:
+    they are centroids of the same corner tables), else shapely's representative point.
+    """
+    outline = shape(polygon)
+    if lon and lat and outline.contains(Point(float(lon), float(lat))):
+        return {"type": "Point", "coordinates": [float(lon), float(lat)]}, "the research's point"
+    point = outline.representative_point()
+    lon_r, lat_r = rnd(point.x), rnd(point.y)
+    assert outline.contains(Point(lon_r, lat_r)), "rounded representative point left the outline"
+    return {"type": "Point", "coordinates": [lon_r, lat_r]}, "representative point"
+
+
 def geometry_for(row, outline, layer):
+    """Point (or null) geometry of a site, its quality, how it was made, outline facts.
+
+    Zones and clusters are points like every other site: a surveyed outline gives the point
+    inside it (the outline itself is a feature of ``zone_outlines``); an estimated site keeps
+    the research's point, and its declared area stays a number, never a shape.
+    """
     lat, lon = row["lat"].strip(), row["lon"].strip()
     label = row["coord_precision"].strip()
     area = num(row["area_ha"])
     extra = OrderedDict()
     if outline is not None:
         p = outline["properties"]
-        note = (f"Surveyed outline: {p['note']} Source CRS: {p['source_crs']}. "
-                f"Source: {p['source_url']}")
         extra["published_area_ha"] = p.get("published_area_ha")
         extra["computed_area_ha"] = p.get("computed_area_ha")
-        geom = outline["geometry"]
-        rings = []
-        for i, ring in enumerate(geom["coordinates"]):
-            ring = [[rnd(x), rnd(y)] for x, y in ring]
-            # RFC 7946 right-hand rule: exterior counter-clockwise, holes clockwise
-            if Polygon(ring).exterior.is_ccw != (i == 0):
-                ring = ring[::-1]
-            rings.append(ring)
-        geom = {"type": geom["type"], "coordinates": rings}
-        return geom, "surveyed", note, extra
+        extra["outline_id"] = outline_id(row["id"].strip())
+        point, how = outline_point(outline_polygon(outline), lon, lat)
+        note = (f"{how} (labelled {label}), inside the surveyed outline {extra['outline_id']} "
+                f"(collection {OUTLINE_LAYER}): {p['note']}")
+        return point, "surveyed", note, extra
     if not lat or not lon:
         if row["id"] in LINE_IDS:
             return None, None, ("line feature; the research gives no coordinates for the line, "
                                 "so the geometry is null"), extra
         return None, None, "no coordinate in the research; geometry is null", extra
-    lat_f, lon_f = float(lat), float(lon)
-    if layer in ("industrial_zones", "industrial_clusters") and area:
-        geom = circle(lon_f, lat_f, area)
-        note = (f"circle of the declared {fmt_num(area)} ha around a point labelled {label}; "
-                f"not the real outline")
-        return geom, "approximate", note, extra
-    geom = {"type": "Point", "coordinates": [lon_f, lat_f]}
-    return geom, "approximate", f"point labelled {label} ({label_meaning(label)})", extra
+    geom = {"type": "Point", "coordinates": [float(lon), float(lat)]}
+    note = f"point labelled {label} ({label_meaning(label)})"
+    if layer in ZONE_LAYERS and area:
+        note += f"; declared area {fmt_num(area)} ha, outline not published"
+    return geom, "approximate", note, extra
 
 
 def fmt_num(x):
@@ -866,6 +869,7 @@ def build_feature(row, outlines):
         p["zone_note"] = zf.get("zone_note")
         p["published_area_ha"] = gextra.get("published_area_ha")
         p["computed_area_ha"] = gextra.get("computed_area_ha")
+        p["outline_id"] = gextra.get("outline_id")
     elif layer == "mines":
         text = (row["commodity_or_sector"] or "").lower()
         slug = next((s for rx, s in COMMODITY_RULES if re.search(rx, text)), "other")
@@ -894,6 +898,39 @@ def build_feature(row, outlines):
     feature = OrderedDict([("type", "Feature"), ("id", rid), ("properties", p),
                            ("geometry", geom)])
     return layer, feature
+
+
+def outline_id(site_id):
+    return f"{site_id}-outline"
+
+
+OUTLINE_COPIED = ("name_vi", "name_en", "name_search", "former_province", "province_code",
+                  "admin_vintage", "legacy_province_code", "district", "status", "start_year")
+
+
+def build_outline_feature(outline, site_layer, site):
+    """The ``zone_outlines`` feature of a surveyed outline: its polygon, site and provenance."""
+    sp, op = site["properties"], outline["properties"]
+    sources = split_urls(op["source_url"])
+    p = OrderedDict()
+    p["id"] = outline_id(sp["id"])
+    p["kind"] = "zone_outline"
+    p["site_id"] = sp["id"]
+    p["site_layer"] = site_layer
+    for key in OUTLINE_COPIED:
+        p[key] = sp[key]
+    p["published_area_ha"] = op.get("published_area_ha")
+    p["computed_area_ha"] = op.get("computed_area_ha")
+    p["source_crs"] = op["source_crs"]
+    p["sources"] = sources
+    p["as_of"], p["as_of_note"] = as_of_for({"id": sp["id"], "kind": sp["kind"]}, sources)
+    p["coord_precision"] = sp["coord_precision"]
+    p["coord_radius_km"] = None
+    p["geometry_quality"] = "surveyed"
+    p["geometry_note"] = (f"Surveyed outline: {op['note']} Source CRS: {op['source_crs']}. "
+                          f"Source: {op['source_url']}")
+    return OrderedDict([("type", "Feature"), ("id", p["id"]), ("properties", p),
+                        ("geometry", outline_polygon(outline))])
 
 
 # --------------------------------------------------------------------------------------------
@@ -981,10 +1018,30 @@ ZONE_FIELDS = [
       "Published area of the surveyed outline", unit="ha"),
     F("computed_area_ha", "number", "Diện tích tính từ ranh giới",
       "Ellipsoidal area computed from the outline", unit="ha"),
+    F("outline_id", "string", "Ranh giới đo đạc (mã trong zone_outlines)",
+      "Surveyed outline (feature id in zone_outlines)"),
 ]
+OUTLINE_FIELDS = [
+    F("id", "string", "Mã định danh", "Identifier"),
+    F("kind", "string", "Loại đối tượng", "Kind", enum=["zone_outline"]),
+    F("site_id", "string", "Mã khu/cụm", "Zone or cluster (feature id)"),
+    F("site_layer", "string", "Lớp của khu/cụm", "Layer of the zone or cluster",
+      enum=list(ZONE_LAYERS)),
+] + [next(f for f in COMMON_FIELDS if f["name"] == name) for name in OUTLINE_COPIED] + [
+    F("published_area_ha", "number", "Diện tích công bố của ranh giới",
+      "Published area of the surveyed outline", unit="ha"),
+    F("computed_area_ha", "number", "Diện tích tính từ ranh giới",
+      "Ellipsoidal area computed from the outline", unit="ha"),
+    F("source_crs", "string", "Hệ toạ độ của bảng toạ độ gốc", "CRS of the source corner table"),
+] + [next(f for f in COMMON_FIELDS if f["name"] == name) for name in (
+    "sources", "as_of", "as_of_note", "coord_precision", "coord_radius_km", "geometry_quality",
+    "geometry_note")]
+for _spec in OUTLINE_FIELDS[2:4]:
+    _spec["required"] = True  # site_id, site_layer
 LAYER_FIELDS = {
     "industrial_zones": ZONE_FIELDS,
     "industrial_clusters": ZONE_FIELDS,
+    OUTLINE_LAYER: OUTLINE_FIELDS,
     "mines": [
         F("commodity", "string", "Khoáng sản (mã)", "Commodity (controlled slug)",
           enum=sorted(COMMODITY_VOCAB)),
@@ -1024,12 +1081,13 @@ LAYER_META = {
         ("Khu công nghiệp và khu kinh tế", "Industrial zones and economic zones"),
         ("Các khu công nghiệp (KCN) đang hoạt động và quy hoạch, khu kinh tế cửa khẩu Lào Cai và "
          "khu thương mại công nghiệp Kim Thành, trên địa bàn tỉnh Lào Cai mới (gồm Yên Bái cũ). "
-         "Ranh giới đo đạc chỉ có ở các khu có bảng toạ độ góc đã công bố; các khu khác là hình "
-         "tròn gần đúng theo diện tích công bố hoặc là điểm.",
+         "Mỗi khu là một điểm: điểm bên trong ranh giới đo đạc (lớp zone_outlines) khi có bảng "
+         "toạ độ góc đã công bố, nếu không là điểm ước tính kèm bán kính sai số.",
          "Operating and planned industrial zones (KCN), the Lào Cai border-gate economic zone and "
          "the Kim Thành trade and industrial area in the merged Lào Cai province (including former "
-         "Yên Bái). Surveyed outlines exist only where a corner table was published; the others "
-         "are equal-area circles around a labelled point, or points."),
+         "Yên Bái). Each zone is a point: the point inside its surveyed outline (layer "
+         "zone_outlines) where a corner table was published, else an estimated point with its "
+         "uncertainty radius."),
         ["khu công nghiệp", "KCN", "industrial zone", "industrial park",
          "khu kinh tế cửa khẩu", "border-gate economic zone", "Lào Cai", "Yên Bái"],
     ),
@@ -1040,6 +1098,16 @@ LAYER_META = {
          "Existing and planned industrial clusters (CCN). Occupancy per the Department of Industry "
          "and Trade report of 18 Jun 2026 (former Yên Bái clusters only)."),
         ["cụm công nghiệp", "CCN", "industrial cluster", "Lào Cai", "Yên Bái"],
+    ),
+    OUTLINE_LAYER: (
+        ("Ranh giới khu, cụm (đo đạc)", "Zone outlines (surveyed)"),
+        ("Ranh giới khu công nghiệp và cụm công nghiệp từ bảng toạ độ góc VN-2000 đã công bố; "
+         "mỗi ranh giới ghi mã khu/cụm (site_id) và nguồn. Khu không có bảng toạ độ không có ranh "
+         "giới ở đây.",
+         "Outlines of industrial zones and clusters from published VN-2000 corner tables; each "
+         "names its zone or cluster (site_id) and its source. Zones without a published corner "
+         "table have no outline here."),
+        ["ranh giới", "khu công nghiệp", "cụm công nghiệp", "outline", "boundary", "VN-2000"],
     ),
     "mines": (
         ("Mỏ và khu vực khoáng sản", "Mines and mineral areas"),
@@ -1085,13 +1153,29 @@ LAYER_META = {
 }
 
 
+LAYER_GEOMETRY_TYPE = dict.fromkeys(LAYERS, "Point") | {OUTLINE_LAYER: "Polygon"}
+"""The one geometry type of each layer (null geometries aside)."""
+GEOMETRY_NOTES = {
+    "industrial_zones": (
+        " A zone with a surveyed outline is the point inside it (the outline is in "
+        "zone_outlines, see outline_id); the others are the research's point with its precision "
+        "label and radius; a declared area is a number (area_ha), never a shape."),
+    "industrial_clusters": (
+        " A cluster with a surveyed outline is the point inside it (the outline is in "
+        "zone_outlines, see outline_id); the others are the research's point with its precision "
+        "label and radius; a declared area is a number (area_ha), never a shape."),
+    OUTLINE_LAYER: (
+        " Surveyed outlines only, from published corner tables; each names its zone or cluster "
+        "(site_id, site_layer)."),
+}
+
+
 def build_catalog(layer_features):
     layers = []
     for layer in LAYERS:
         feats = layer_features[layer]
         gcount = Counter((f["geometry"] or {}).get("type", "null") for f in feats)
-        types = sorted(t for t in gcount if t != "null")
-        gtype = types[0] if len(types) == 1 else "Geometry"
+        gtype = LAYER_GEOMETRY_TYPE[layer]
         gnote = ", ".join(f"{k}: {gcount[k]}" for k in sorted(gcount))
         as_ofs = sorted(f["properties"]["as_of"] for f in feats if f["properties"]["as_of"])
         srcs = sorted({s for f in feats for s in f["properties"]["sources"]})
@@ -1104,9 +1188,8 @@ def build_catalog(layer_features):
         entry["geometry_type"] = gtype
         entry["geometry_types_present"] = OrderedDict((k, gcount[k]) for k in sorted(gcount))
         entry["geometry_note"] = (
-            f"Geometry counts: {gnote}. Null geometry means the research gives no coordinate. "
-            + ("Mixed Polygon/Point/null layer: polygons are surveyed outlines or equal-area "
-               "circles (see geometry_quality)." if gtype == "Geometry" else ""))
+            f"Geometry counts: {gnote}. One geometry type per layer ({gtype}); null geometry "
+            "means the research gives no coordinate." + GEOMETRY_NOTES.get(layer, ""))
         entry["feature_count"] = len(feats)
         entry["crs"] = "OGC:CRS84"
         entry["as_of"] = as_ofs[-1][:4] if as_ofs else None
@@ -1114,7 +1197,8 @@ def build_catalog(layer_features):
         entry["attribution"] = ATTRIBUTION
         entry["sources"] = srcs
         entry["temporal_field"] = "start_year"
-        fields = [OrderedDict(f) for f in COMMON_FIELDS + LAYER_FIELDS[layer]]
+        specs = LAYER_FIELDS[layer] if layer == OUTLINE_LAYER else COMMON_FIELDS + LAYER_FIELDS[layer]
+        fields = [OrderedDict(f) for f in specs]
         labels = sorted({f["properties"]["coord_precision"] for f in feats},
                         key=lambda x: (x.startswith("estimated-"), radius_km(x) or 0, x))
         for spec in fields:
@@ -1254,7 +1338,7 @@ def geojson_text(layer, feats):
     return "\n".join(lines) + "\n"
 
 
-def readme_text(layer_features, stats_rows, used_entities, n_approx):
+def readme_text(layer_features, stats_rows, used_entities):
     lines = [
         "# data/geo — curated layers",
         "",
@@ -1284,13 +1368,15 @@ def readme_text(layer_features, stats_rows, used_entities, n_approx):
         kinds = Counter(f["properties"]["kind"] for f in feats)
         ks = ", ".join(f"{k} {kinds[k]}" for k in sorted(kinds))
         src = "lao-cai-sites.csv"
-        if layer in ("industrial_zones", "industrial_clusters"):
+        if layer == OUTLINE_LAYER:
+            src = "zone-outlines.geojson (+ the site's names and status from lao-cai-sites.csv)"
+        elif layer in ZONE_LAYERS:
             src += " + zone-outlines.geojson + lao-cai-facts.md (zone facts)"
         else:
             src += " + lao-cai-facts.md"
         lines.append(f"| `{layer}.geojson` | {src} | {len(feats)} ({ks}) |")
     lines += [
-        "| `catalog.json` | layer metadata and field schemas | 7 layers |",
+        f"| `catalog.json` | layer metadata and field schemas | {len(LAYERS)} layers |",
         f"| `../statistics.csv` | lao-cai-stats.csv (+ seed article) | {len(stats_rows)} rows |",
         f"| `../entities.csv` | admin units and organisations used by the statistics | "
         f"{len(ADMIN) + len(ORGS)} rows |",
@@ -1308,11 +1394,14 @@ def readme_text(layer_features, stats_rows, used_entities, n_approx):
         tot.update(c)
         lines.append(f"| {layer} | {c['Point']} | {c['Polygon']} | {c['null']} |")
     lines.append(f"| **total** | {tot['Point']} | {tot['Polygon']} | {tot['null']} |")
-    q = Counter(f["properties"]["geometry_quality"] for fs in layer_features.values() for f in fs)
+    c_outlines = len(layer_features[OUTLINE_LAYER])
     lines += [
         "",
-        f"Polygons: {q['surveyed']} surveyed outlines and {n_approx} equal-area circles "
-        "(approximations).",
+        "Each layer holds one geometry type (null aside): every layer is points except "
+        f"`{OUTLINE_LAYER}`, which holds the {c_outlines} surveyed outlines as polygons. A zone "
+        "or cluster with an outline is the point inside it (`outline_id` names the outline); an "
+        "estimated zone is its research point with `coord_radius_km`, and its declared `area_ha` "
+        "is never drawn or stored as a shape.",
         "",
         "## Coordinate precision (`coord_precision`)",
         "",
@@ -1330,12 +1419,13 @@ def readme_text(layer_features, stats_rows, used_entities, n_approx):
         "",
         "| value | meaning |",
         "| --- | --- |",
-        "| `surveyed` | outline from a published VN-2000 corner table (zone-outlines.geojson); "
-        "the decision and source are in `geometry_note` |",
+        "| `surveyed` | outline from a published VN-2000 corner table (zone-outlines.geojson), "
+        f"or the point inside such an outline (zones and clusters; the outline is in "
+        f"`{OUTLINE_LAYER}`); the decision and source are in `geometry_note` |",
         "| `digitised` | traced line (none yet: the research gives no line coordinates) |",
-        "| `approximate` | a point from a precision label, or an equal-area circle (64 vertices, "
-        "built in a Lambert azimuthal equal-area projection centred on the point) of the "
-        "declared `area_ha` around such a point — **not the real outline** |",
+        "| `approximate` | a point from a precision label (`coord_precision`, radius in "
+        "`coord_radius_km`); maps draw it with a dashed ring of that radius, never a shape of "
+        "its declared area |",
         "| null | no geometry |",
         "",
         "Coordinates are WGS 84 lon/lat (OGC:CRS84), at most 6 decimals; points are exactly as "
@@ -1366,21 +1456,21 @@ def generate(research: Path):
     for row in rows:
         layer, feat = build_feature(row, outlines)
         layer_features[layer].append(feat)
-    missing = set(outlines) - {f["id"] for fs in layer_features.values() for f in fs}
+        if feat["id"] in outlines:
+            layer_features[OUTLINE_LAYER].append(
+                build_outline_feature(outlines[feat["id"]], layer, feat))
+    missing = set(outlines) - {f["properties"]["site_id"] for f in layer_features[OUTLINE_LAYER]}
     if missing:
-        raise SystemExit(f"outlines without a CSV row: {sorted(missing)}")
+        raise SystemExit(f"outlines without a zone or cluster row: {sorted(missing)}")
     validate(rows, layer_features)
     feature_ids = {f["id"] for fs in layer_features.values() for f in fs}
     stats_text, stats_rows, used = build_statistics(research, feature_ids)
-    n_approx = sum(1 for fs in layer_features.values() for f in fs
-                   if f["geometry"] and f["geometry"]["type"] == "Polygon"
-                   and f["properties"]["geometry_quality"] == "approximate")
     files = OrderedDict()
     for layer in LAYERS:
         files[f"data/geo/{layer}.geojson"] = geojson_text(layer, layer_features[layer])
     files["data/geo/catalog.json"] = (
         json.dumps(build_catalog(layer_features), ensure_ascii=False, indent=1) + "\n")
-    files["data/geo/README.md"] = readme_text(layer_features, stats_rows, used, n_approx)
+    files["data/geo/README.md"] = readme_text(layer_features, stats_rows, used)
     files["data/statistics.csv"] = stats_text
     files["data/entities.csv"] = build_entities()
     return files
@@ -1388,7 +1478,11 @@ def generate(research: Path):
 
 def validate(rows, layer_features):
     feats = [f for fs in layer_features.values() for f in fs]
-    assert len(feats) == len(rows), "every CSV row must become exactly one feature"
+    sites = [f for layer, fs in layer_features.items() if layer != OUTLINE_LAYER for f in fs]
+    assert len(sites) == len(rows), "every CSV row must become exactly one feature"
+    for layer, fs in layer_features.items():
+        present = {f["geometry"]["type"] for f in fs if f["geometry"]}
+        assert present <= {LAYER_GEOMETRY_TYPE[layer]}, f"{layer} mixes geometry types: {present}"
     assert len({f["id"] for f in feats}) == len(feats), "duplicate ids"
     for f in feats:
         g = f["geometry"]

@@ -14,6 +14,7 @@ from geo_industry.models import LayerMeta
 LAYER_IDS: tuple[str, ...] = (
     "industrial_zones",
     "industrial_clusters",
+    "zone_outlines",
     "mines",
     "processing_plants",
     "hydropower_plants",

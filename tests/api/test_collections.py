@@ -6,6 +6,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from shapely.geometry import shape
 
 from geo_industry.api.models import Collection, Collections, FeatureSchema, Queryables
 from geo_industry.crs import CRS84_URI
@@ -105,3 +106,27 @@ def test_feature_schema_types_every_property(client: TestClient, store: Embedded
 def test_statistics_schema(client: TestClient) -> None:
     properties = client.get("/collections/statistics/schema").json()["properties"]["properties"]["properties"]
     assert properties["value"]["type"] == "number" and properties["year"]["type"] == "integer"
+
+
+def test_no_collection_mixes_geometry_types(client: TestClient, store: EmbeddedStore, layer_ids: list[str]) -> None:
+    """Each collection declares one geometry type (queryables) and serves only that type."""
+    for layer_id in layer_ids:
+        declared = store.collection(layer_id).geometry_type
+        assert declared in ("Point", "Polygon", "LineString"), (layer_id, declared)
+        queryables = client.get(f"/collections/{layer_id}/queryables").json()["properties"]
+        assert queryables["geometry"]["format"] == f"geometry-{declared.lower()}"
+        items = client.get(f"/collections/{layer_id}/items", params={"limit": 10000}).json()["features"]
+        assert {f["geometry"]["type"] for f in items if f["geometry"]} == {declared}, layer_id
+
+
+def test_zone_outlines_name_their_site(client: TestClient, store: EmbeddedStore) -> None:
+    """Every surveyed outline names a zone or cluster that points back to it and lies inside it."""
+    outlines = client.get("/collections/zone_outlines/items", params={"limit": 10000}).json()["features"]
+    assert outlines
+    for outline in outlines:
+        props = outline["properties"]
+        site = client.get(f"/collections/{props['site_layer']}/items/{props['site_id']}").json()
+        assert site["properties"]["outline_id"] == outline["id"]
+        assert site["geometry"]["type"] == "Point" and props["geometry_quality"] == "surveyed"
+        assert shape(outline["geometry"]).contains(shape(site["geometry"]))
+        assert props["sources"] and props["source_crs"]

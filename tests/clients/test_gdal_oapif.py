@@ -291,3 +291,17 @@ def test_reference_layers_open_with_their_declared_geometry_type(tmp_path: Path,
     collection = _to_geojson(tmp_path, base_url, layer)
     assert _ids(collection) == set(store.frame(layer)["id"])
     assert all(f["properties"]["licence"] and f["properties"]["attribution"] for f in collection["features"])
+
+
+@pytest.mark.parametrize("layer", LAYER_IDS)
+def test_each_collection_has_one_geometry_type(tmp_path: Path, base_url: str, store: EmbeddedStore,
+                                               layer: str) -> None:
+    """GDAL sees one geometry type per collection, the catalog's, and every feature read has it
+    (a QGIS point layer holds points, the outline layer polygons)."""
+    declared = store.catalog.get(layer).geometry_type
+    out = _gdal("ogrinfo", "-ro", "-so", "-oo", f"PAGE_SIZE={PAGE_SIZE}", _oapif(base_url), layer)
+    reported = re.search(r"^Geometry: (.+)$", out, flags=re.MULTILINE).group(1)  # type: ignore[union-attr]
+    assert reported.strip().replace(" ", "") in (declared, f"Multi{declared}"), out[:500]
+    collection = _to_geojson(tmp_path, base_url, layer, "-oo", f"PAGE_SIZE={PAGE_SIZE}")
+    types = {feature["geometry"]["type"] for feature in collection["features"] if feature["geometry"]}
+    assert types == {declared}

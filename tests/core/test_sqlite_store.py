@@ -93,9 +93,9 @@ def test_bad_writes_are_rejected_with_the_reason(editable, change, error, messag
 def test_invalid_geometry_is_repaired_only_when_asked(editable):
     bowtie = {"type": "Polygon", "coordinates": [[[104.1, 22.2], [104.2, 22.3], [104.2, 22.2], [104.1, 22.3],
                                                   [104.1, 22.2]]]}
-    zone = editable.frame("industrial_zones")["id"][0]
-    editable.update_feature("industrial_zones", zone, {"geometry": bowtie}, actor="a", repair=True)
-    assert editable.get("industrial_zones", zone).iloc[0].geometry.is_valid
+    zone = editable.frame("zone_outlines")["id"][0]
+    editable.update_feature("zone_outlines", zone, {"geometry": bowtie}, actor="a", repair=True)
+    assert editable.get("zone_outlines", zone).iloc[0].geometry.is_valid
 
 
 def test_create_with_a_taken_or_unsafe_id(editable):

@@ -11,6 +11,7 @@ from tests.conftest import DATA_DIR
 
 from geo_industry.catalog import load_catalog
 from geo_industry.validate import validate_data_dir, validate_layer, validate_statistics
+from geo_industry.vector_io import read_vector
 
 GOOD_POINT = {"type": "Point", "coordinates": [104.14431, 22.29499]}
 
@@ -138,3 +139,12 @@ def test_the_merged_province_entity_names_lao_cai(tmp_path):
     entities = (data / "entities.csv").read_text(encoding="utf-8").replace("Tỉnh Lào Cai (mới)", "Tỉnh Yên Bái (mới)")
     (data / "entities.csv").write_text(entities, encoding="utf-8")
     assert any("does not name province 15 (Lào Cai)" in m for m in _messages(validate_data_dir(data)))
+
+
+def test_every_layer_holds_one_geometry_type():
+    """The shipped data: each layer's features have the catalog's one geometry type (nulls aside)."""
+    catalog = load_catalog(DATA_DIR / "geo" / "catalog.json")
+    for meta in catalog:
+        frame = read_vector(DATA_DIR / "geo" / f"{meta.id}.geojson")
+        present = set(frame.geometry.dropna().geom_type)
+        assert present == {meta.geometry_type}, (meta.id, present)

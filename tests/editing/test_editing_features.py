@@ -152,8 +152,8 @@ def test_the_etag_of_other_crs_is_not_the_feature_etag(client, store):
 
 
 def test_an_invalid_geometry_is_422_with_the_reason_or_repaired_when_asked(client, store, writer):
-    zone = store.frame("industrial_zones")["id"][0]
-    url = _url(zone, "industrial_zones")
+    zone = store.frame("zone_outlines")["id"][0]
+    url = _url(zone, "zone_outlines")
     patch = b'{"geometry": ' + str(BOWTIE).replace("'", '"').encode() + b"}"
     headers = {**writer, **MERGE_PATCH}
     refused = client.patch(url, content=patch, headers={**headers, "If-Match": etag_of(client, url)})
@@ -162,7 +162,7 @@ def test_an_invalid_geometry_is_422_with_the_reason_or_repaired_when_asked(clien
     repaired = client.patch(url, content=patch, params={"repair": "true"},
                             headers={**headers, "If-Match": etag_of(client, url)})
     assert repaired.status_code == 204
-    assert store.get("industrial_zones", zone).iloc[0].geometry.is_valid
+    assert store.get("zone_outlines", zone).iloc[0].geometry.is_valid
 
 
 @pytest.mark.parametrize(
