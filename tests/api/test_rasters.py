@@ -137,9 +137,10 @@ def _masked_mean(path: object, polygon: shapely.Geometry) -> float:
 
 def test_zonal_means_agree_with_numpy(dem_client: TestClient) -> None:
     service = dem_client.app.state.rasters.service  # type: ignore[attr-defined]
-    body = ZonalResult.model_validate(dem_client.get("/rasters/slope/zonal", params={"zones": "industrial_zones"})
+    store = dem_client.app.state.store  # type: ignore[attr-defined]
+    body = ZonalResult.model_validate(dem_client.get("/rasters/slope/zonal", params={"zones": "zone_outlines"})
                                       .json())
-    zones = service.zones.set_index("id")
+    zones = store.frame("zone_outlines").set_index("id")
     checked = 0
     for stats in body.statistics:
         geometry = zones.geometry.get(stats["zone_id"])

@@ -28,10 +28,12 @@ GEOD = Geod(ellps="WGS84")
 
 @pytest.fixture(scope="module")
 def zones() -> gpd.GeoDataFrame:
-    """A polygon zone next to the gate, a point zone far from it, and a zone without geometry."""
+    """A surveyed zone next to the gate, an estimated point zone (±2 km, 100 ha declared) far
+    from it, and a zone without geometry."""
     return gpd.GeoDataFrame(
         {"id": ["near", "far", "nowhere"], "name_en": ["Near IZ", "Far IZ", "Lost IZ"],
-         "area_ha": [None, 100.0, None]},
+         "area_ha": [None, 100.0, None], "coord_precision": ["source-derived", "estimated-2km", "none"],
+         "coord_radius_km": [None, 2.0, None]},
         geometry=[box(103.95, 22.45, 103.99, 22.49), Point(104.6, 21.9), None], crs=4326)
 
 
@@ -91,11 +93,28 @@ def test_assess_zones_distances_are_geodesic(zones: gpd.GeoDataFrame,
 
 def test_assess_zones_mean_slope(zones: gpd.GeoDataFrame, targets: dict[str, gpd.GeoDataFrame],
                                  built: BuildResult) -> None:
-    """With the slope COG, zones get a mean slope; point zones use a circle of their area."""
+    """With the slope COG, an outline gets its mean slope; an estimated point the mean over its
+    uncertainty disc, said so; never a circle of its declared area."""
     near, far, _ = assess_zones(zones=zones, targets=targets, slope_path=built.path("slope"))
     assert near.mean_slope_deg is not None and far.mean_slope_deg is not None
-    assert "564 m circle (of its area)" in far.notes[0]
+    assert near.notes == ["slope over the surveyed outline"]
+    assert far.notes == ["slope over the 2 km uncertainty disc around the estimated point "
+                         "(the outline is not published)"]
     assert any(c.criterion == "slope" for c in near.suitability.contributions)
+
+
+def test_placeholder_zone_gets_no_zonal_slope(targets: dict[str, gpd.GeoDataFrame],
+                                              built: BuildResult) -> None:
+    """A district-seat placeholder is not read as the site; a sourced point uses the default disc."""
+    zones = gpd.GeoDataFrame(
+        {"id": ["seat", "sourced"], "coord_precision": ["proxy-district", "source-exact"],
+         "coord_radius_km": [None, None], "area_ha": [184.0, 85.0]},
+        geometry=[Point(104.6, 21.9), Point(104.5, 21.95)], crs=4326)
+    seat, sourced = assess_zones(zones=zones, targets=targets, slope_path=built.path("slope"))
+    assert seat.mean_slope_deg is None
+    assert seat.suitability.missing["slope"].startswith("no zonal slope: the point is a placeholder")
+    assert sourced.mean_slope_deg is not None
+    assert sourced.notes == ["slope over a 500 m disc around the point (the outline is not published)"]
 
 
 def test_ranking_follows_the_profile(zones: gpd.GeoDataFrame,

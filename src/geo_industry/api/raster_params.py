@@ -83,7 +83,8 @@ class ZonalParams:
     """Which zones and which percentiles."""
 
     zones: Annotated[str, Query(min_length=1, description="Collection whose features are the zones, "
-                                                          "e.g. `industrial_zones` or `industrial_clusters`")]
+                                                          "e.g. `zone_outlines` (surveyed outlines); "
+                                                          "a point collection gives the pixel at each point")]
     percentiles: Annotated[str | None, Query(min_length=1, description="Comma-separated percentiles "
                                                                        "(default `10,50,90`)")] = None
 

@@ -1,8 +1,11 @@
 """Zone analysis: distances, mean slope, suitability with reasons, and rankings per profile.
 
-Zones are the polygons or points of ``industrial_zones`` (including economic-zone areas) and
-``industrial_clusters``. A point zone is widened to a circle of its ``area_ha`` (or of
-``point_zone_radius_m``) for the mean slope. Distances are geodesic km with their uncertainty
+Zones are the points of ``industrial_zones`` (including economic-zone areas) and
+``industrial_clusters``, with the surveyed outline (``zone_outlines``) in place of the point
+where one is published (:func:`geo_industry.raster.properties.measured_zone_frame`). The mean
+slope is read over the outline; over the disc of ``coord_radius_km`` for an estimated point
+(``point_zone_radius_m`` for a sourced one); not at all for a placeholder (district seat). A
+declared area is never made a circle. Distances are geodesic km with their uncertainty
 (:mod:`geo_industry.raster.distances`). Scores come from the same criteria as the suitability
 raster, from the zone's own distances and mean slope, so rankings need no raster but a slope
 raster. A criterion that a placeholder (a district seat standing in for the zone or for a
@@ -77,24 +80,52 @@ def _text(row: pd.Series, column: str) -> str | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
+PLACEHOLDER_PRECISIONS = frozenset({"proxy-district", "none"})
+"""Precision labels whose point is not the site (a district seat) or no point at all."""
+
+
+def _number(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def _slope_zone(geom: BaseGeometry, row: pd.Series, point_zone_radius_m: float
+                ) -> tuple[BaseGeometry | None, str]:
+    """The metric shape slope is read over, and a note saying what it is."""
+    if geom.geom_type != "Point":
+        return geom, "slope over the surveyed outline"
+    if str(row.get("coord_precision") or "") in PLACEHOLDER_PRECISIONS:
+        return None, "no zonal slope: the point is a placeholder (district seat), not the site"
+    radius_km = _number(row.get("coord_radius_km"))
+    if radius_km is not None:
+        return geom.buffer(radius_km * 1000), (
+            f"slope over the {radius_km:g} km uncertainty disc around the estimated point "
+            "(the outline is not published)")
+    return geom.buffer(point_zone_radius_m), (
+        f"slope over a {point_zone_radius_m:.0f} m disc around the point (the outline is not published)")
+
+
 def _slope_zones(zones: gpd.GeoDataFrame, *, point_zone_radius_m: float,
                  metric_crs: object) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
-    """Zones for zonal slope: points become circles of their area (or the default radius)."""
+    """Zones for zonal slope: outlines as they are; points become the disc of their uncertainty.
+
+    A declared area is never turned into a circle: an estimated point is read over the disc of
+    its ``coord_radius_km``, a sourced point over ``point_zone_radius_m``, a placeholder not at all.
+    """
     metric = zones.geometry.to_crs(metric_crs)
     notes: dict[str, str] = {}
-    shapes = []
-    for zone_id, geom, area in zip(zones["id"], metric,
-                                   zones.get("area_ha", pd.Series(index=zones.index)),
-                                   strict=True):
-        if isinstance(geom, BaseGeometry) and geom.geom_type == "Point":
-            known = area is not None and not pd.isna(area) and area > 0
-            radius = math.sqrt(float(area) * 1e4 / math.pi) if known else point_zone_radius_m
-            notes[str(zone_id)] = (f"point zone: slope over a {radius:.0f} m circle "
-                                   f"({'of its area' if known else 'default radius'})")
-            geom = geom.buffer(radius)
-        shapes.append(geom)
-    return gpd.GeoDataFrame({"id": zones["id"].astype(str)}, geometry=shapes,
-                            crs=metric_crs), notes
+    ids, shapes = [], []
+    for (_, row), geom in zip(zones.iterrows(), metric, strict=True):
+        if not isinstance(geom, BaseGeometry) or geom.is_empty:
+            continue
+        shape, notes[str(row["id"])] = _slope_zone(geom, row, point_zone_radius_m)
+        if shape is not None:
+            ids.append(str(row["id"]))
+            shapes.append(shape)
+    return gpd.GeoDataFrame({"id": ids}, geometry=shapes, crs=metric_crs), notes
 
 
 def _mean_slopes(zones: gpd.GeoDataFrame, slope_path: str | Path | None, *,
@@ -104,6 +135,8 @@ def _mean_slopes(zones: gpd.GeoDataFrame, slope_path: str | Path | None, *,
         return {}, {}
     shapes, notes = _slope_zones(zones, point_zone_radius_m=point_zone_radius_m,
                                  metric_crs=metric_crs)
+    if shapes.empty:
+        return {}, notes
     stats = zonal_statistics(slope_path, zones=shapes, percentiles=(), all_touched=False)
     return {s.zone_id or "": s.mean for s in stats}, notes
 
@@ -134,8 +167,9 @@ def assess_zones(
     Parameters
     ----------
     zones : GeoDataFrame
-        Zones with an ``id`` column (and ``name_vi``, ``name_en``, ``kind``, ``area_ha`` when
-        present); polygons or points; null geometries get notes instead of numbers.
+        Zones with an ``id`` column (and ``name_vi``, ``name_en``, ``kind``, ``coord_precision``,
+        ``coord_radius_km`` when present); surveyed outlines or points; null geometries get
+        notes instead of numbers.
     targets : mapping
         Criterion → target GeoDataFrame (see :func:`geo_industry.raster.layers.target_layers`).
     slope_path : path, optional
@@ -164,7 +198,7 @@ def assess_zones(
         if slope_path is None:
             missing[SLOPE] = "no DEM configured"
         elif mean_slope is None:
-            missing[SLOPE] = "no slope pixel in the zone"
+            missing[SLOPE] = slope_notes.get(zone_id, "no slope pixel in the zone")
         notes = [slope_notes[zone_id]] if zone_id in slope_notes else []
         assessment = ZoneAssessment(
             zone_id=zone_id, name_vi=_text(row, "name_vi"), name_en=_text(row, "name_en"),

@@ -27,7 +27,8 @@ from geo_industry.raster.analysis import ZoneAssessment, assess_zones
 from geo_industry.raster.layers import target_layers
 
 __all__ = [
-    "ANALYSIS_CRITERIA", "ANALYSIS_FIELDS", "ZONE_LAYERS", "analysis_properties", "with_zone_analysis", "zone_frame",
+    "ANALYSIS_CRITERIA", "ANALYSIS_FIELDS", "ZONE_LAYERS", "analysis_properties", "measured_zone_frame",
+    "with_zone_analysis", "zone_frame",
 ]
 
 ZONE_LAYERS = ("industrial_zones", "industrial_clusters")
@@ -85,7 +86,9 @@ def analysis_properties(assessment: ZoneAssessment) -> dict[str, object]:
 
 
 _ZONE_COLUMNS = ("id", "layer", "kind", "name_vi", "name_en", "area_ha", "coord_precision", "coord_radius_km",
-                 "geometry_quality", "district")
+                 "geometry_quality", "district", "outline_id")
+OUTLINE_LAYER = "zone_outlines"
+"""Surveyed outlines of zones and clusters (polygons); a zone names its own in ``outline_id``."""
 
 
 def zone_frame(layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
@@ -97,6 +100,21 @@ def zone_frame(layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     zones = pd.concat([f[[c for c in _ZONE_COLUMNS if c in f.columns] + [f.geometry.name]] for f in frames],
                       ignore_index=True)
     return gpd.GeoDataFrame(zones, geometry=frames[0].geometry.name, crs="EPSG:4326")
+
+
+def measured_zone_frame(layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """:func:`zone_frame` with each zone's surveyed outline (``zone_outlines``) in place of its point.
+
+    The analysis measures distances from the outline (uncertainty 0) and reads the slope over
+    it; a zone without an outline keeps its point and the uncertainty of its position.
+    """
+    zones = zone_frame(layers)
+    outlines = layers.get(OUTLINE_LAYER)
+    if outlines is None or outlines.empty or "outline_id" not in zones:
+        return zones
+    by_id = dict(zip(outlines["id"].astype(str), outlines.geometry.to_crs("EPSG:4326"), strict=True))
+    shapes = [by_id.get(str(oid), geom) for oid, geom in zip(zones["outline_id"], zones.geometry, strict=True)]
+    return zones.set_geometry(gpd.GeoSeries(shapes, index=zones.index, crs="EPSG:4326"))
 
 
 def with_zone_analysis(frames: Mapping[str, gpd.GeoDataFrame], metas: Mapping[str, LayerMeta]
@@ -113,7 +131,7 @@ def with_zone_analysis(frames: Mapping[str, gpd.GeoDataFrame], metas: Mapping[st
     present = [layer_id for layer_id in ZONE_LAYERS if layer_id in frames and layer_id in metas]
     if not present:
         return out, out_metas
-    assessments = assess_zones(zones=zone_frame(frames), targets=target_layers(frames))
+    assessments = assess_zones(zones=measured_zone_frame(frames), targets=target_layers(frames))
     by_id = {a.zone_id: analysis_properties(a) for a in assessments}
     names = [f.name for f in ANALYSIS_FIELDS]
     for layer_id in present:

@@ -44,7 +44,7 @@ from geo_industry.raster.layers import located_targets, target_layers
 from geo_industry.raster.manifest import ProductInfo
 from geo_industry.raster.products import PRODUCTS, product_spec
 from geo_industry.raster.profiles import InvestorProfile
-from geo_industry.raster.properties import ZONE_LAYERS, analysis_properties, zone_frame
+from geo_industry.raster.properties import ZONE_LAYERS, analysis_properties, measured_zone_frame, zone_frame
 from geo_industry.raster.tiles import ProductReader
 from geo_industry.raster.valuechain import ValueChainLink, link_value_chain
 from geo_industry.raster.zonal import ZonalStatistics, zonal_statistics
@@ -200,7 +200,7 @@ class RasterService:
         self._open_readers(result)
         self.zones = zone_frame(layers)
         slope = result.path("slope") if "slope" in self._readers else None
-        self.assessments = assess_zones(zones=self.zones, targets=targets, slope_path=slope,
+        self.assessments = assess_zones(zones=measured_zone_frame(layers), targets=targets, slope_path=slope,
                                         config=self.config.suitability)
         self._by_zone = {a.zone_id: a for a in self.assessments}
         self._link_value_chain(layers, statistics)
