@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
+from html import escape
 
 import pytest
+import shapely
 
 from geo_industry.errors import InvalidParameter
 from geo_industry.i18n import LANGUAGES, catalog, translate
@@ -12,9 +16,10 @@ from geo_industry.maps.assets import VENDORED, UnvendoredAsset, localize_assets,
 from geo_industry.maps.base import PageContext, render_page
 from geo_industry.maps.copper import build_copper_map, chain_flows
 from geo_industry.maps.energy import build_energy_map, latest_gwh
+from geo_industry.maps.layers import site_layer
 from geo_industry.maps.overview import build_overview_map
 from geo_industry.maps.pages import render, render_zone
-from geo_industry.maps.popups import popup_html
+from geo_industry.maps.popups import area_text, popup_html
 from geo_industry.maps.site import build_site_from_data
 from geo_industry.maps.statistics_page import production_value
 from geo_industry.maps.styles import (
@@ -26,7 +31,7 @@ from geo_industry.maps.styles import (
     mw_radius,
     occupancy_class,
 )
-from geo_industry.maps.symbols import legend_rows
+from geo_industry.maps.symbols import legend_rows, legend_section, zone_symbol
 from geo_industry.maps.urls import PageUrls, static_urls
 from geo_industry.maps.zones import ZoneNotFound, build_compare_page, parse_zone_ids
 
@@ -361,6 +366,38 @@ def test_zone_fact_sheet(map_data, ctx):
     assert "@media print" in html
     mine = _row(map_data, "mines", "apatite-lao-cai-belt")  # the apatite belt runs past Tằng Loỏng
     assert mine["name_en" if ctx.lang == "en" else "name_vi"] in html
+
+
+def test_zone_fact_sheet_draws_the_surveyed_outline(map_data, ctx):
+    """A surveyed zone's sheet draws its outline (zone_outlines) as a polygon beside its point."""
+    html = render_zone(SURVEYED_ZONE, map_data, ctx)
+    outline = _row(map_data, "zone_outlines", f"{SURVEYED_ZONE}-outline")
+    first = [round(float(v), 5) for v in shapely.get_coordinates(outline["geometry"])[0]]
+    assert json.dumps(first) in html and translate("legend.zone_outline", ctx.lang) in html
+
+
+def test_estimated_zone_shows_its_declared_area_in_words_not_as_a_shape(map_data, ctx):
+    """Popup and fact sheet: "declared area 100 ha …, outline not published"; the map holds the
+    point and a dashed ring of its ± 3 km, clipped to the province; no polygon of 100 ha."""
+    row = _row(map_data, "industrial_zones", APPROX_ZONE)
+    before, after = translate("area.declared_no_outline", ctx.lang, area="\0").split("\0")
+    text = area_text(row, ctx)
+    assert text.startswith(before) and text.endswith(after) and "100" in text
+    assert escape(text) in popup_html(row, map_data, ctx)
+    assert escape(text) in render_zone(APPROX_ZONE, map_data, ctx)
+    built = site_layer("industrial_zones", map_data, ctx, symbol=zone_symbol, rows=[row])
+    assert built.rings == 1 and built.rings_clipped
+    section = legend_section("industrial_zones", built, [row], ctx)
+    assert translate("legend.uncertainty_ring", ctx.lang) in [label for _, label in section.rows]
+
+
+def test_rings_say_when_they_are_not_clipped(map_data, ctx):
+    """Without a boundary layer, rings are drawn whole and the legend says so."""
+    bare = dataclasses.replace(map_data, reference=())
+    row = _row(bare, "industrial_zones", APPROX_ZONE)
+    built = site_layer("industrial_zones", bare, ctx, symbol=zone_symbol, rows=[row])
+    assert built.rings == 1 and not built.rings_clipped
+    assert translate("legend.ring_not_clipped", ctx.lang) in legend_section("industrial_zones", built, [row], ctx).note
 
 
 def test_unknown_zone(map_data, ctx):

@@ -14,8 +14,12 @@ from geo_industry.maps.base import PageContext, round_geometry
 from geo_industry.maps.data import MapData
 from geo_industry.maps.pages import render
 from geo_industry.maps.urls import REMOTE_MIN_FEATURES, PageUrls, static_urls
+from geo_industry.uncertainty import uncertainty_disc
 
 from .conftest import EMBEDDED, REMOTE, located
+
+COC_MY = "coc-my-trinh-tuong-iz"
+"""An industrial zone placed ±10 km from a textual location on the border with China."""
 
 SERVED = PageUrls(api_base="")
 """Links of a page served by the app at the host's root."""
@@ -97,4 +101,19 @@ def test_served_overview_keeps_popups_tooltips_and_search(served_html, map_data)
     assert 'data-id="sin-quyen-copper-mine"' in spec["p"] and "Sin Quyen" in spec["t"]
     assert spec["icon"]["html"].startswith("<svg") and spec["v"] in served_html.split("giRemoteLayer")[-1]
     zone = specs["industrial_zones"]["tang-loong-iz"]
-    assert set(zone) == {"v", "p", "t", "style"} and zone["style"]["fillOpacity"] > 0
+    assert set(zone) == {"v", "p", "t", "icon"}  # a surveyed zone is a point; its outline is in zone_outlines
+
+
+def test_served_estimated_zone_ring_stays_in_the_province(served_html, map_data):
+    """Cốc Mỳ – Trịnh Tường (±10 km at the border): a point and a dashed ring clipped to the
+    province, so nothing drawn for it reaches into China; no shape of its declared area."""
+    calls = re.findall(r'giRemoteLayer\(("[^"]*"), ("[^"]*"), (\w+),\s+(\w+), (\{.*?\})\);\n', served_html, re.S)
+    specs = {json.loads(layer_id): json.loads(features) for _url, layer_id, _g, _p, features in calls}
+    spec = specs["industrial_zones"][COC_MY]
+    assert "icon" in spec and "style" not in spec
+    assert spec["ringStyle"]["dashArray"] and spec["ringStyle"]["fill"] is False
+    ring = shapely.geometry.shape(spec["ring"])
+    province = map_data.province_outline
+    assert province is not None and province.buffer(1e-4).contains(ring)
+    point = map_data.layer("industrial_zones").set_index("id").geometry[COC_MY]
+    assert ring.area < 0.7 * uncertainty_disc(point, 10).area  # about 46 % of the disc lies in China

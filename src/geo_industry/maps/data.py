@@ -9,18 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
 import geopandas as gpd
 import pandas as pd
 from pydantic import BaseModel
+from shapely.geometry.base import BaseGeometry
 
 from geo_industry.i18n import data_language
 from geo_industry.raster.analysis import ZoneAssessment, assess_zones
 from geo_industry.raster.layers import target_layers
-from geo_industry.raster.properties import zone_frame
+from geo_industry.raster.properties import measured_zone_frame
+from geo_industry.uncertainty import clip_outline
 
+SHIPPED_BOUNDARIES = "boundaries"
+"""The reference collection of province boundaries (``status: current`` is the merged province)."""
 STATISTICS_COLUMNS = (
     "indicator",
     "entity",
@@ -103,6 +108,21 @@ class MapData:
         """The first reference layer of ``kind`` (see :attr:`ReferenceLayer.kind`)."""
         return next((r for r in self.reference if r.kind == kind), None)
 
+    @cached_property
+    def province_outline(self) -> BaseGeometry | None:
+        """The province outline uncertainty rings are clipped to, if the maps have one.
+
+        The configured boundary layer (union of its polygons), else the current province of the
+        shipped ``boundaries`` collection (the merged province), else ``None``.
+        """
+        boundary = self.reference_of("boundary")
+        if boundary is not None:
+            return clip_outline(boundary.frame.geometry)
+        shipped = self.layer(SHIPPED_BOUNDARIES)
+        if "status" in shipped:
+            shipped = shipped[shipped["status"] == "current"]
+        return clip_outline(shipped.geometry)
+
 
 class StoreLike(Protocol):
     """The part of the store contract the maps use."""
@@ -170,7 +190,7 @@ def read_reference(path: Path | None, *, key: str, kind: str, attribution: str) 
 
 def vector_assessments(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, ZoneAssessment]:
     """Zone id → assessment from the layers alone (uncertain distances and score, no slope)."""
-    zones = zone_frame(layers)
+    zones = measured_zone_frame(layers)
     if zones.empty:
         return {}
     return {a.zone_id: a for a in assess_zones(zones=zones, targets=target_layers(layers))}

@@ -1,8 +1,9 @@
 """Turn a layer's frame into a Folium layer: one marker or outline per site with its popup.
 
 Points become SVG markers (clustered where they crowd); lines and polygons become GeoJSON
-outlines. Approximate locations are dashed and pale, with a dashed circle of their uncertainty
-radius when the data gives one. Sites without geometry are skipped and counted.
+outlines. Approximate locations are dashed and pale; an estimated point has a dashed ring of its
+uncertainty radius (``coord_radius_km``), clipped to the province outline when the maps have one.
+Sites without geometry are skipped and counted.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from geo_industry.maps.popups import names, popup_html, tooltip_html
 from geo_industry.maps.remote import SCRIPT as REMOTE_SCRIPT
 from geo_industry.maps.remote import RemoteLayer
 from geo_industry.maps.styles import is_approximate, path_style, uncertainty_km
+from geo_industry.uncertainty import uncertainty_area
 from geo_industry.web_safety import js_template_html, script_json
 
 
@@ -49,6 +51,10 @@ class SiteLayer:
     mapped: int = 0
     unmapped: list[str] = field(default_factory=list)
     approximate: int = 0
+    rings: int = 0
+    """Estimated points drawn with an uncertainty ring."""
+    rings_clipped: bool = True
+    """False when no province outline was there to clip the rings to."""
     search: list[SearchEntry] = field(default_factory=list)
     layer_id: str = ""
     cluster: Any = None
@@ -95,20 +101,22 @@ def _path(row: dict[str, Any], symbol: Symbol, approximate: bool) -> folium.GeoJ
     return folium.GeoJson(feature, style_function=lambda _f, s=style: s, highlight_function=None, control=False)
 
 
-def _uncertainty_options(row: dict[str, Any], color: str) -> dict[str, Any] | None:
-    """Leaflet options of the dashed circle of an approximate point's uncertainty radius."""
+RING_STYLE = {"weight": 1, "dashArray": "4 4", "fill": False, "interactive": False}
+"""Leaflet path options of an uncertainty ring (plus the site's colour)."""
+
+
+def _ring(row: dict[str, Any], clip: Any) -> dict[str, Any] | None:
+    """GeoJSON of where an estimated point can be: its ``coord_radius_km`` disc, clipped to ``clip``."""
     km = uncertainty_km(row)
-    if not km or row["geometry"].geom_type != "Point":
+    if not km or km <= 0 or row["geometry"].geom_type != "Point":
         return None
-    return {"radius": km * 1000, "color": color, "weight": 1, "dash_array": "4 4", "fill": False, "interactive": False}
+    area = uncertainty_area(row["geometry"], km, clip)
+    return shapely.geometry.mapping(round_geometry(area))  # type: ignore[no-any-return]
 
 
-def _uncertainty(row: dict[str, Any], color: str) -> folium.Circle | None:
-    options = _uncertainty_options(row, color)
-    if options is None:
-        return None
-    geom = row["geometry"]
-    return folium.Circle(location=(geom.y, geom.x), **options)
+def _uncertainty(ring: dict[str, Any], color: str) -> folium.GeoJson:
+    style = {**RING_STYLE, "color": color}
+    return folium.GeoJson(ring, style_function=lambda _f, s=style: s, highlight_function=None, control=False)
 
 
 @dataclass
@@ -120,6 +128,8 @@ class _Site:
     approximate: bool
     popup: str
     tooltip: str
+    ring: dict[str, Any] | None = None
+    """GeoJSON of the clipped uncertainty disc of an estimated point, drawn as a dashed ring."""
 
     @property
     def is_point(self) -> bool:
@@ -134,8 +144,8 @@ def _embed(site: _Site, group: folium.FeatureGroup, points: Any) -> str:
     folium.Popup(js_template_html(site.popup), max_width=340).add_to(item)
     folium.Tooltip(js_template_html(site.tooltip)).add_to(item)
     item.add_to(points if site.is_point else group)
-    if approximate and (circle := _uncertainty(row, sym.color)) is not None:
-        circle.add_to(group)
+    if site.ring is not None:
+        _uncertainty(site.ring, sym.color).add_to(group)
     return str(item.get_name())
 
 
@@ -144,10 +154,9 @@ def _register(site: _Site, remote: RemoteLayer) -> str:
     row, sym, approximate = site.row, site.symbol, site.approximate
     if site.is_point:
         draw: dict[str, Any] = {"icon": _icon_options(sym, approximate)}
-        options = _uncertainty_options(row, sym.color) if approximate else None
-        if options is not None:
-            dash = options.pop("dash_array")
-            draw["circle"] = {**options, "dashArray": dash}
+        if site.ring is not None:
+            draw["ring"] = site.ring
+            draw["ringStyle"] = {**RING_STYLE, "color": sym.color}
     else:
         draw = {"style": _path_style(row, sym, approximate)}
     return remote.add(str(row.get("id")), popup=site.popup, tooltip=site.tooltip, draw=draw)
@@ -172,7 +181,7 @@ def site_layer(
     """
     # Leaflet's layer control shows the name as HTML
     group = folium.FeatureGroup(name=escape(name or data.title(layer_id, ctx.lang)), show=show)
-    built = SiteLayer(group=group)
+    built = SiteLayer(group=group, rings_clipped=data.province_outline is not None)
     points: folium.FeatureGroup | plugins.MarkerCluster = group
     if cluster:
         points = plugins.MarkerCluster(
@@ -194,10 +203,12 @@ def site_layer(
             built.unmapped.append(str(row.get("id")))
             continue
         approximate = is_approximate(row)
-        site = _Site(row, symbol(row), approximate, popup_html(row, data, ctx), tooltip_html(row, ctx))
+        ring = _ring(row, data.province_outline) if approximate else None
+        site = _Site(row, symbol(row), approximate, popup_html(row, data, ctx), tooltip_html(row, ctx), ring)
         var = _embed(site, group, points) if remote is None else _register(site, remote)
         built.mapped += 1
         built.approximate += int(approximate)
+        built.rings += int(ring is not None)
         primary, other = names(row, ctx.lang)
         label = f"{primary} ({other})" if other else primary
         built.search.append(

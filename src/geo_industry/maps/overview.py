@@ -12,6 +12,9 @@ from geo_industry.maps.layers import add_site_layer, site_layer
 from geo_industry.maps.rasters import add_raster_overlays
 from geo_industry.maps.symbols import LAYER_SYMBOLS, legend_section
 
+UNSEARCHED_LAYERS = ("zone_outlines",)
+"""Layers left out of the search box: an outline is found through its zone's point."""
+
 
 def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
     """Build the overview map of all layers.
@@ -44,7 +47,8 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
         built = site_layer(layer_id, data, ctx, symbol=symbol, cluster=cluster, rows=rows, items_url=items_url)
         add_site_layer(m, built)
         sections.append(legend_section(layer_id, built, rows, ctx))
-        search.extend(built.search)
+        if layer_id not in UNSEARCHED_LAYERS:
+            search.extend(built.search)
     sections.extend(add_raster_overlays(m, data, ctx))  # hidden until ticked in the layer control
     SearchControl(sorted(search, key=lambda e: e.label), lang=ctx.lang).add_to(m)
     Legend(sections, title=ctx.t("nav.overview")).add_to(m)

@@ -62,12 +62,29 @@ def _capacity(row: Mapping[str, Any], ctx: PageContext) -> str:
     return f"{text} ({note})" if note else text
 
 
-def _area(row: Mapping[str, Any], ctx: PageContext) -> str:
+def area_text(row: Mapping[str, Any], ctx: PageContext) -> str:
+    """The area with its basis; for a zone drawn as a point, whether its outline is published.
+
+    A declared area is only ever words ("declared area 1,000 ha, outline not published"),
+    never a shape on the map.
+    """
     if is_missing(row.get("area_ha")):
         return ""
     basis = _text(row.get("area_basis"))
     text = quantity(row.get("area_ha"), "ha", ctx.lang)
-    return f"{text} ({ctx.t('area_basis.' + basis)})" if basis else text
+    text = f"{text} ({ctx.t('area_basis.' + basis)})" if basis else text
+    if row.get("kind") not in ZONE_KINDS:
+        return text
+    if _text(row.get("outline_id")):
+        return f"{text} · {ctx.t('area.surveyed_outline')}"
+    return ctx.t("area.declared_no_outline", area=text)
+
+
+def _outline_link(row: Mapping[str, Any], ctx: PageContext) -> str:
+    site = _text(row.get("site_id"))
+    if row.get("kind") != "zone_outline" or not site:
+        return ""
+    return f'<div><a href="{escape(ctx.urls.zone(site, ctx.lang))}">{escape(ctx.t("popup.more"))} →</a></div>'
 
 
 def _latest_rows(entity: str, data: MapData, ctx: PageContext) -> list[tuple[str, str]]:
@@ -113,7 +130,7 @@ def popup_html(row: Mapping[str, Any], data: MapData, ctx: PageContext) -> str:
         (ctx.t("popup.operator"), _text(row.get("operator"))),
         (ctx.t("popup.status"), ctx.t(f"status.{row.get('status') or 'unknown'}")),
         (ctx.t("popup.capacity"), _capacity(row, ctx)),
-        (ctx.t("popup.area"), _area(row, ctx)),
+        (ctx.t("popup.area"), area_text(row, ctx)),
         *_latest_rows(entity, data, ctx),
         (ctx.t("popup.precision"), precision_text(row, ctx)),
     ]
@@ -128,6 +145,7 @@ def popup_html(row: Mapping[str, Any], data: MapData, ctx: PageContext) -> str:
         _chart(entity, data, ctx) or f'<div class="alt">{escape(ctx.t("popup.no_stats"))}</div>',
         f"<div>{escape(ctx.t('popup.sources'))}: {links}</div>" if links else "",
     ]
+    parts.append(_outline_link(row, ctx))
     if row.get("kind") in ZONE_KINDS:
         parts.append(
             f'<div><a href="{escape(ctx.urls.zone(entity, ctx.lang))}">{escape(ctx.t("popup.more"))} →</a></div>'

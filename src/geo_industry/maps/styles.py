@@ -69,6 +69,8 @@ GWH_STYLES: dict[str, Style] = {
 }
 HYDROPOWER_COLOR = "#1f78b4"
 BORDER_GATE_STYLE = Style("layer.border_gates", "#d7301f", "star")
+ZONE_OUTLINE_STYLE = Style("legend.zone_outline", "#54278f", "polygon")
+"""Surveyed outlines of zones and clusters (``zone_outlines``)."""
 BOUNDARY_COLOR = "#636363"
 RIVER_COLOR = "#4a90c2"
 

@@ -16,6 +16,7 @@ from geo_industry.maps.styles import (
     OCCUPANCY_STYLES,
     PLANT_TYPE_STYLES,
     TRANSPORT_STYLES,
+    ZONE_OUTLINE_STYLE,
     Style,
     commodity_class,
     installed_mw,
@@ -62,6 +63,11 @@ def border_gate_symbol(row: dict[str, Any]) -> Symbol:
     return Symbol(BORDER_GATE_STYLE.shape, BORDER_GATE_STYLE.color, 22)
 
 
+def outline_symbol(row: dict[str, Any]) -> Symbol:
+    """Surveyed outlines of zones and clusters: solid polygons."""
+    return Symbol(ZONE_OUTLINE_STYLE.shape, ZONE_OUTLINE_STYLE.color, 16, 2)
+
+
 def transport_symbol(row: dict[str, Any]) -> Symbol:
     """Stations as small dots, railways dark and heavy, expressways orange."""
     cls = transport_class(row)
@@ -71,6 +77,7 @@ def transport_symbol(row: dict[str, Any]) -> Symbol:
 LAYER_SYMBOLS: dict[str, tuple[SymbolFn, bool]] = {
     "industrial_zones": (zone_symbol, False),
     "industrial_clusters": (zone_symbol, True),
+    "zone_outlines": (outline_symbol, False),
     "mines": (mine_symbol, True),
     "processing_plants": (plant_symbol, True),
     "hydropower_plants": (hydropower_symbol, True),
@@ -95,6 +102,20 @@ def _line_svg(color: str, weight: float = 4) -> str:
     )
 
 
+def _polygon_svg(color: str) -> str:
+    return (
+        f'<svg width="18" height="14"><rect x="1" y="1" width="16" height="12" fill="{color}" '
+        f'fill-opacity="0.35" stroke="{color}" stroke-width="2"/></svg>'
+    )
+
+
+def _ring_svg(color: str) -> str:
+    return (
+        f'<svg width="18" height="18"><circle cx="9" cy="9" r="7" fill="none" stroke="{color}" '
+        f'stroke-width="1" stroke-dasharray="3,2"/><circle cx="9" cy="9" r="2" fill="{color}"/></svg>'
+    )
+
+
 def legend_rows(layer_id: str, rows: Iterable[dict[str, Any]], ctx: PageContext) -> list[tuple[str, str]]:
     """Legend rows (symbol, label) of the classes present in ``rows``, in table order."""
     rows = list(rows)
@@ -112,6 +133,8 @@ def legend_rows(layer_id: str, rows: Iterable[dict[str, Any]], ctx: PageContext)
         return [(symbol_svg("circle", HYDROPOWER_COLOR, 2 * mw_radius(mw)), f"{mw:g} MW") for mw in picks]
     if layer_id == "border_gates":
         return [(symbol_svg("star", BORDER_GATE_STYLE.color, 16), "")]
+    if layer_id == "zone_outlines":
+        return [(_polygon_svg(ZONE_OUTLINE_STYLE.color), ctx.t(ZONE_OUTLINE_STYLE.key))]
     return []
 
 
@@ -120,5 +143,10 @@ def legend_section(layer_id: str, built: SiteLayer, rows: list[dict[str, Any]], 
     legend = legend_rows(layer_id, rows, ctx)
     if built.approximate:
         legend.append((symbol_svg("circle", "#555555", 14, approximate=True), ctx.t("legend.approx")))
-    note = ctx.t("legend.unmapped", count=len(built.unmapped)) if built.unmapped else ""
+    if built.rings:
+        legend.append((_ring_svg("#555555"), ctx.t("legend.uncertainty_ring")))
+    notes = [ctx.t("legend.unmapped", count=len(built.unmapped))] if built.unmapped else []
+    if built.rings and not built.rings_clipped:
+        notes.append(ctx.t("legend.ring_not_clipped"))
+    note = " · ".join(notes)
     return LegendSection(built.group.layer_name, tuple(legend), note)

@@ -15,15 +15,16 @@ from geo_industry.maps.controls import Panel, Script
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import indicator_label, is_missing, number, quantity
 from geo_industry.maps.layers import add_site_layer, site_layer
-from geo_industry.maps.popups import names, precision_text
+from geo_industry.maps.popups import area_text, names, precision_text
 from geo_industry.maps.series import entity_rows
 from geo_industry.maps.styles import is_approximate, occupancy
-from geo_industry.maps.symbols import LAYER_SYMBOLS, zone_symbol
+from geo_industry.maps.symbols import LAYER_SYMBOLS, outline_symbol, zone_symbol
 from geo_industry.raster.criteria import DEFAULT_MAX_SLOPE_DEG, DISTANCE_CRITERIA
 from geo_industry.raster.distances import UncertainDistance, distance_interval, site_position
 from geo_industry.web_safety import source_link
 
 ZONE_LAYERS = ("industrial_zones", "industrial_clusters")
+OUTLINE_LAYER = "zone_outlines"
 NEARBY_KM = 20.0
 METRIC_CRS = "EPSG:9208"
 INDUSTRIES_FIELD = "priority_sectors"
@@ -207,8 +208,6 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
     facts = ZoneFacts(
         zone_id, ctx.t(f"zone.kind.{row.get('kind')}"), primary, other, is_approximate(row), precision_text(row, ctx)
     )
-    area = row.get("area_ha")
-    basis = row.get("area_basis") or "unknown"
     occ = occupancy(row)
     occ_as_of = "" if is_missing(row.get("occupancy_as_of")) else f" ({row['occupancy_as_of']})"
     industries = row.get(INDUSTRIES_FIELD)
@@ -216,12 +215,7 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
         (ctx.t("field.district"), str(row.get("district") or "–")),
         (ctx.t("popup.status"), ctx.t(f"status.{row.get('status') or 'unknown'}")),
         (ctx.t("popup.operator"), str(row.get("operator") or "–")),
-        (
-            ctx.t("zone.area"),
-            f"{quantity(area, 'ha', ctx.lang)} ({ctx.t('area_basis.' + basis)})"
-            if not is_missing(area)
-            else ctx.t("zone.unknown"),
-        ),
+        (ctx.t("zone.area"), area_text(row, ctx) or ctx.t("zone.unknown")),
         (
             ctx.t("zone.occupancy"),
             f"{number(occ, ctx.lang)} %{occ_as_of}" if occ is not None else ctx.t("zone.not_published"),
@@ -240,7 +234,8 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
             for a in alternatives
             if isinstance(a, dict)
         ]
-    geom = row.get("geometry")
+    outline = outline_rows(data, row)
+    geom = outline[0]["geometry"] if outline else row.get("geometry")  # measured from the surveyed outline
     zone_metric = None
     if geom is not None and not is_missing(geom):
         zone_metric = gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(METRIC_CRS).iloc[0]
@@ -262,6 +257,15 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
     contact = row.get(CONTACT_FIELD)
     facts.contact = [] if is_missing(contact) else [(ctx.t("popup.operator"), str(contact))]
     return facts
+
+
+def outline_rows(data: MapData, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The surveyed outline of a zone (``zone_outlines`` row named by its ``outline_id``), if any."""
+    outline_id = row.get("outline_id")
+    frame = data.layer(OUTLINE_LAYER)
+    if is_missing(outline_id) or frame.empty:
+        return []
+    return [dict(r) for _, r in frame[frame["id"].astype(str) == str(outline_id)].iterrows()]
 
 
 def find_zone(data: MapData, zone_id: str) -> dict[str, Any]:
@@ -294,6 +298,10 @@ def build_zone_page(data: MapData, ctx: PageContext, zone_id: str) -> folium.Map
             symbol, _ = LAYER_SYMBOLS[layer_id]
             rows = [dict(r) for _, r in nearby.iterrows()]
             add_site_layer(m, site_layer(layer_id, data, ctx, symbol=symbol, rows=rows))
+    outlines = outline_rows(data, row)
+    if outlines:
+        name = f"{facts.name} · {ctx.t('legend.zone_outline')}"
+        add_site_layer(m, site_layer(OUTLINE_LAYER, data, ctx, symbol=outline_symbol, rows=outlines, name=name))
     zone = site_layer("zone", data, ctx, symbol=zone_symbol, rows=[row], name=facts.name)
     add_site_layer(m, zone)
     if geom is not None and not is_missing(geom):

@@ -1,8 +1,9 @@
 /* Draw a layer whose geometries come from the API (geo_industry.maps.remote.RemoteLayer).
  *
  * specs: {feature id: {v: global variable name, p: popup HTML, t: tooltip HTML,
- *         icon: L.divIcon options, circle: L.circle options | style: path options}}.
- * Markers go to `points` (the group or its marker cluster), paths and circles to `group`,
+ *         icon: L.divIcon options, ring: GeoJSON of the clipped uncertainty disc, ringStyle: its
+ *         path options | style: path options}}.
+ * Markers go to `points` (the group or its marker cluster), paths and rings to `group`,
  * each with the popup and tooltip the embedded page would bind. When done, the number drawn
  * is window.giLayers[layerId].loaded, or .failed holds the error.
  */
@@ -25,7 +26,9 @@
         : L.geoJSON(geometry).getBounds().getCenter();
       layer = L.marker(latlng, {icon: L.divIcon(spec.icon)});
       points.addLayer(layer);
-      if (spec.circle) { group.addLayer(L.circle(latlng, spec.circle)); }
+      if (spec.ring) {
+        group.addLayer(L.geoJSON(spec.ring, {style: function () { return spec.ringStyle; }, interactive: false}));
+      }
     } else {
       layer = L.geoJSON(feature, {style: function () { return spec.style; }});
       group.addLayer(layer);
