@@ -392,8 +392,9 @@ def test_estimated_zone_shows_its_declared_area_in_words_not_as_a_shape(map_data
 
 
 def test_rings_say_when_they_are_not_clipped(map_data, ctx):
-    """Without a boundary layer, rings are drawn whole and the legend says so."""
-    bare = dataclasses.replace(map_data, reference=())
+    """Without a boundary layer (configured or shipped), rings are drawn whole and the legend says so."""
+    layers = {k: v for k, v in map_data.layers.items() if k != "boundaries"}
+    bare = dataclasses.replace(map_data, reference=(), layers=layers)
     row = _row(bare, "industrial_zones", APPROX_ZONE)
     built = site_layer("industrial_zones", bare, ctx, symbol=zone_symbol, rows=[row])
     assert built.rings == 1 and not built.rings_clipped
