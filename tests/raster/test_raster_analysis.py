@@ -33,7 +33,7 @@ def zones() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"id": ["near", "far", "nowhere"], "name_en": ["Near IZ", "Far IZ", "Lost IZ"],
          "area_ha": [None, 100.0, None], "coord_precision": ["source-derived", "estimated-2km", "none"],
-         "coord_radius_km": [None, 2.0, None]},
+         "coord_radius_km": [None, 2.0, None], "geometry_quality": ["surveyed", "approximate", None]},
         geometry=[box(103.95, 22.45, 103.99, 22.49), Point(104.6, 21.9), None], crs=4326)
 
 
@@ -83,7 +83,8 @@ def test_assess_zones_distances_are_geodesic(zones: gpd.GeoDataFrame,
     near, far, nowhere = assess_zones(zones=zones, targets=targets)
     _, _, metres = GEOD.inv(104.6, 21.9, 103.81, 22.617)
     assert far.distances_km["copper_mine"] == pytest.approx(metres / 1000, abs=0.05)
-    assert far.distances["copper_mine"].uncertainty_km == pytest.approx(0.6)  # a circle of 100 ha
+    # ± 2 km estimate + 0.56 km, the extent a site of 100 ha has around its point (a number, no shape)
+    assert far.distances["copper_mine"].uncertainty_km == pytest.approx(2.6)
     assert near.nearest["border_gate"] == "lao-cai-gate"
     assert near.distances_km["border_gate"] < far.distances_km["border_gate"]
     assert near.suitability.missing["expressway"] == "no expressway has a known position"
