@@ -58,7 +58,8 @@ class Settings(BaseSettings):
         10.0, gt=0, le=600, description="time budget of the heavy work one request triggers (filters, pages, "
                                         "downloads, rasters); past it the answer is 503")
     request_workers: int = Field(
-        4, ge=1, le=64, description="worker threads running requests' heavy work (the event loop never does)")
+        4, ge=1, le=64, description="worker threads running requests' heavy work (the event loop never does); "
+                                    "requests with a filter get half as many of their own")
     max_upload_vertices: int = Field(2_000_000, ge=4, description="most vertices a layer upload may have "
                                      "(estimated from the file's geometry bytes before it is read)")
     max_json_depth: int = Field(16, ge=4, le=512, description="deepest nesting of arrays and objects in a "

@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from tests.live_server import clean_env, free_port, wait_until_up
 
 from geo_industry.api.errors import add_exception_handlers
-from geo_industry.api.limits import run_bounded, work_limiter
+from geo_industry.api.limits import WorkPools, run_bounded
 from geo_industry.budget import deadline
 from geo_industry.cql import MAX_FILTER_LENGTH, LikePattern, distinct_texts
 from geo_industry.errors import BudgetExceeded
@@ -276,15 +276,25 @@ def test_sigterm_stops_the_server_while_hostile_work_runs() -> None:
 
 
 # the budget itself, deterministically: work that would never end is answered 503 ---------------
-def _blocking_app(release: threading.Event) -> FastAPI:
+def _blocking_app(release: threading.Event, started: threading.Event | None = None,
+                  budget_s: float = 0.2) -> FastAPI:
     app = FastAPI()
-    app.state.settings = Settings(_env_file=None, request_budget_s=0.2)
-    app.state.work_limiter = work_limiter(2)
+    app.state.settings = Settings(_env_file=None, request_budget_s=budget_s)
+    app.state.work_pools = WorkPools.of(2)  # 2 workers for plain reads, 1 for filtered ones
     add_exception_handlers(app)
+
+    def wait() -> bool:
+        if started is not None:
+            started.set()
+        return release.wait()
 
     @app.get("/stuck")
     async def stuck(request: Request) -> dict[str, bool]:
-        return {"done": await run_bounded(request, release.wait)}
+        return {"done": await run_bounded(request, wait)}
+
+    @app.get("/quick")
+    async def quick(request: Request) -> dict[str, bool]:
+        return {"done": await run_bounded(request, lambda: True)}
 
     return app
 
@@ -299,6 +309,21 @@ def test_work_past_the_budget_answers_503_with_retry_after() -> None:
     assert response.status_code == 503
     assert response.headers["Retry-After"]
     assert "time budget of 0.2 s" in response.json()["description"]
+
+
+def test_filtered_requests_cannot_take_the_workers_of_plain_reads() -> None:
+    release, started = threading.Event(), threading.Event()
+    with TestClient(_blocking_app(release, started, budget_s=30)) as client:
+        hostile = threading.Thread(target=client.get, args=("/stuck",), kwargs={"params": {"filter": "x"}})
+        hostile.start()
+        try:
+            assert started.wait(timeout=10)  # the one filtered worker is busy
+            plain = client.get("/quick")  # answered while the filtered one is still stuck
+            assert not release.is_set()
+        finally:
+            release.set()
+            hostile.join(timeout=10)
+    assert plain.status_code == 200
 
 
 def test_evaluation_stops_at_the_deadline() -> None:

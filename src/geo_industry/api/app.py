@@ -20,7 +20,7 @@ from geo_industry.api.auth import QueryCredentialGuard, redact_access_log
 from geo_industry.api.caching import ConditionalGetMiddleware
 from geo_industry.api.editing import install_editing
 from geo_industry.api.errors import add_exception_handlers
-from geo_industry.api.limits import work_limiter
+from geo_industry.api.limits import WorkPools
 from geo_industry.api.openapi import build_openapi
 from geo_industry.api.rasters_state import start_rasters, stop_rasters
 from geo_industry.api.routes import (
@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=OPENAPI_TAGS,
     )
     app.state.settings = settings
-    app.state.work_limiter = work_limiter(settings.request_workers)  # heavy work runs off the event loop
+    app.state.work_pools = WorkPools.of(settings.request_workers)  # heavy work runs off the event loop
     app.state.conformance = conformance_classes()
     for module in ROUTERS:
         app.include_router(module.router)

@@ -12,9 +12,10 @@ vertices, statistics rows, archive members) are checked by the core, which raise
 :class:`~geo_industry.errors.LimitExceeded` (413).
 
 :func:`run_bounded` runs the heavy work of a read (filter parsing and evaluation, pages,
-downloads, rasters) off the event loop, in a bounded pool of worker threads, within the
-request time budget (``GEO_INDUSTRY_REQUEST_BUDGET_S``): past it the client gets 503 at once
-and the abandoned worker stops at its next :func:`~geo_industry.budget.check_deadline`.
+downloads, rasters) off the event loop, in bounded pools of worker threads
+(:class:`WorkPools`), within the request time budget (``GEO_INDUSTRY_REQUEST_BUDGET_S``):
+past it the client gets 503 at once and the abandoned worker stops at its next
+:func:`~geo_industry.budget.check_deadline`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
@@ -45,9 +47,25 @@ MERGE_PATCH = "application/merge-patch+json"
 MULTIPART = "multipart/form-data"
 
 
-def work_limiter(workers: int) -> anyio.CapacityLimiter:
-    """The pool size shared by every request's heavy work (kept on ``app.state.work_limiter``)."""
-    return anyio.CapacityLimiter(workers)
+@dataclass(frozen=True)
+class WorkPools:
+    """Worker thread pools for requests' heavy work (kept on ``app.state.work_pools``).
+
+    Requests with a CQL2 ``filter`` (whose cost the client chooses) get their own, smaller
+    pool, so clients sending costly filters can never take the workers of plain reads.
+    """
+
+    plain: anyio.CapacityLimiter
+    filtered: anyio.CapacityLimiter
+
+    @classmethod
+    def of(cls, workers: int) -> WorkPools:
+        """``workers`` threads for plain reads, half as many (at least 1) for filtered ones."""
+        return cls(anyio.CapacityLimiter(workers), anyio.CapacityLimiter(max(1, workers // 2)))
+
+    def for_request(self, request: Request) -> anyio.CapacityLimiter:
+        """The pool of ``request``'s work."""
+        return self.filtered if "filter" in request.query_params else self.plain
 
 
 async def run_bounded(request: Request, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -57,13 +75,14 @@ async def run_bounded(request: Request, func: Callable[..., T], *args: Any, **kw
     answered 503 instead of queueing without end, and the event loop stays free for the rest.
     """
     budget = float(request.app.state.settings.request_budget_s)
+    pool = request.app.state.work_pools.for_request(request)
 
     def bounded() -> T:
         with deadline(budget):
             return func(*args, **kwargs)
 
     with anyio.move_on_after(budget):
-        return await to_thread.run_sync(bounded, abandon_on_cancel=True, limiter=request.app.state.work_limiter)
+        return await to_thread.run_sync(bounded, abandon_on_cancel=True, limiter=pool)
     raise BudgetExceeded(budget)
 
 
