@@ -144,7 +144,7 @@ def new_map(data: MapData, ctx: PageContext, *, height: str = "100%", minimap: b
     attributions = list(dict.fromkeys(r.attribution for r in data.reference if r.attribution))
     if attributions:
         _add_attribution(m, " | ".join(attributions))
-    m.get_root().header.add_child(Element(LABEL_CSS), name="gi_label_css")
+    page_of(m).header.add_child(Element(LABEL_CSS), name="gi_label_css")
     zoom_script(m).add_to(m)
     return m
 

@@ -23,6 +23,7 @@ from geo_industry.maps.controls import Script
 from geo_industry.maps.data import MapData, ReferenceLayer
 from geo_industry.maps.geojson import frame_geojson
 from geo_industry.maps.styles import BOUNDARY_COLOR, RIVER_COLOR
+from geo_industry.web_safety import script_json
 
 COUNTRY_FILL = {"VNM": "#f7f4ee", "CHN": "#e0d9c8", "LAO": "#e8e2d2"}
 """Vietnam light; China and Laos darker, so the border reads at a glance."""
@@ -168,8 +169,8 @@ def _add_countries(group: folium.FeatureGroup, ref: ReferenceLayer, data: MapDat
     ).add_to(group)
     labels = [{"name": label_text(row, lang), "rings": _rings(row.geometry)}
               for _, row in ref.frame.iterrows() if row.geometry is not None and row.get("iso_a3") != "VNM"]
-    Script(COUNTRY_LABEL_JS % {"group": group.get_name(), "labels": json.dumps(labels, ensure_ascii=False),
-                               "lang": json.dumps(html_lang(lang))}).add_to(group)
+    Script(COUNTRY_LABEL_JS % {"group": group.get_name(), "labels": script_json(labels),
+                               "lang": script_json(html_lang(lang))}).add_to(group)
 
 
 def _add_boundaries(group: folium.FeatureGroup, ref: ReferenceLayer, relief: bool) -> None:
@@ -230,6 +231,15 @@ def add_places(m: folium.Map | folium.FeatureGroup, data: MapData, lang: str) ->
             _label(m, row.geometry, label_text(row, lang), "place", lang, _place_min_zoom(row.get("scalerank")))
 
 
+def _tooltip_geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Lines with one HTML-escaped ``tooltip`` property (Leaflet puts tooltips in as HTML)."""
+    geojson = _geojson(frame, ("name_vi", "name_en"))
+    for feature in geojson["features"]:
+        names = dict.fromkeys(str(v) for v in feature["properties"].values() if v)
+        feature["properties"] = {"tooltip": escape(" / ".join(names))}
+    return geojson
+
+
 def add_transport_lines(m: folium.Map, data: MapData, t: Any) -> None:
     """Railways, national and provincial roads as toggleable overlays, one per kind."""
     lines = data.reference_of("transport_lines")
@@ -241,9 +251,9 @@ def add_transport_lines(m: folium.Map, data: MapData, t: Any) -> None:
             continue
         group = folium.FeatureGroup(name=t(f"transport_line.{kind}"), overlay=True, show=kind != "provincial_road")
         folium.GeoJson(
-            _geojson(frame, ("name_vi", "name_en", "kind")),
+            _tooltip_geojson(frame),
             style_function=lambda _f, s={**style, "className": f"gi-transport gi-{kind}"}: s,
-            tooltip=folium.GeoJsonTooltip(fields=["name_vi", "name_en"], labels=False),
+            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
         ).add_to(group)
         group.add_to(m)
 
