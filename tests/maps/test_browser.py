@@ -351,3 +351,16 @@ def test_served_overview_search_finds_a_fetched_site(served_overview):
     page.fill(".gi-search input", "sin quyen")
     page.locator(".gi-search li").first.click()
     page.locator(".leaflet-popup-content .gi-popup[data-id=sin-quyen-copper-mine]").wait_for(timeout=5000)
+
+
+def test_served_overview_draws_uncertainty_rings(served_overview, store):
+    """Every estimated zone fetched by URL gets its dashed ring (clipped GeoJSON carried by the page)."""
+    frame = store.frame("industrial_zones")
+    expected = int((frame.geometry.notna() & frame["coord_radius_km"].notna()).sum())
+    rings = served_overview.page.evaluate(
+        """() => window.giLayers.industrial_zones.group.getLayers()
+              .filter(l => l instanceof L.GeoJSON && typeof l.options.style === 'function'
+                           && l.options.style().dashArray === '4 4').length"""
+    )
+    assert expected > 0 and rings == expected
+    assert served_overview.errors == []
