@@ -7,12 +7,14 @@ Usage (from the repository root)::
     .venv/bin/python tools/curate.py --research ../shared/research --out .
     .venv/bin/python tools/curate.py --research ../shared/research --out . --check
 
-Reads ``lao-cai-sites.csv``, ``lao-cai-stats.csv`` and ``zone-outlines.geojson`` from the
+Reads ``lao-cai-sites.csv``, ``lao-cai-stats.csv``, ``investor-facts.csv`` and ``zone-outlines.geojson`` from the
 research folder and writes (see docs/data-model.md):
 
 * ``data/geo/<layer>.geojson`` for the seven layers, one feature per CSV row (CSV order);
 * ``data/geo/catalog.json`` and ``data/geo/README.md``;
-* ``data/statistics.csv`` and ``data/entities.csv``.
+* ``data/statistics.csv``, ``data/entities.csv`` and ``data/investor_facts.csv``;
+* a dated section on top of ``data/CHANGES.md`` listing what changed against the committed files
+  (``tools/curation_changes.py``; not compared by ``--check``: it is the history).
 
 Everything is deterministic: the same research gives byte-identical files.  ``--check``
 regenerates in memory, compares with the files under ``--out``, prints a diff and exits 1 when
@@ -34,8 +36,11 @@ import re
 import sys
 import unicodedata
 from collections import Counter, OrderedDict
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
+from curation_changes import CHANGES_FILE, changes_section, with_section  # tools/, beside this file
 from shapely.geometry import Point, Polygon, shape
 
 from geo_industry.catalog import LAYER_IDS
@@ -657,6 +662,36 @@ def split_unit(raw: str):
     return unit, note
 
 
+# Capacity units of one kind, each with its exact factor to the kind's base unit.  The mass
+# units may name what is weighed ("t cathode/yr", "Mt ore/yr", "t/yr ore"); km (a length) and
+# units that are missing or of another kind give null in every normalised field.
+CAPACITY_KINDS = OrderedDict([
+    ("capacity_t_per_year", (re.compile(r"^(t|kt|Mt)(?: [^/]+)?/yr(?: [a-z ]+)?$"),
+                             {"t": 1, "kt": 1000, "Mt": 1000000})),
+    ("capacity_m3_per_year", (re.compile(r"^(m3|m³)/yr$"), {"m3": 1, "m³": 1})),
+    ("capacity_mw", (re.compile(r"^(MW|GW)$"), {"MW": 1, "GW": 1000})),
+    ("capacity_passengers_per_year", (re.compile(r"^(passengers|million passengers)/yr$"),
+                                      {"passengers": 1, "million passengers": 1000000})),
+])
+
+
+def normalised_capacity(value, unit):
+    """capacity_value in the base unit of its kind (exact factors only), null for other kinds.
+
+    >>> normalised_capacity(1.2, "Mt ore/yr")["capacity_t_per_year"]
+    1200000
+    """
+    out = OrderedDict((field, None) for field in CAPACITY_KINDS)
+    if value is None or not unit:
+        return out
+    for field, (pattern, factors) in CAPACITY_KINDS.items():
+        m = pattern.match(unit)
+        if m:
+            exact = Decimal(str(value)) * factors[m.group(1)]
+            out[field] = int(exact) if exact == exact.to_integral_value() else float(exact)
+    return out
+
+
 def radius_km(label: str):
     m = re.fullmatch(r"estimated-(\d+(?:\.\d+)?)km", label or "")
     return num(m.group(1)) if m else None
@@ -837,6 +872,7 @@ def build_feature(row, outlines):
     p["capacity_unit"] = unit
     p["capacity_note"] = cap_note
     p["capacity_alternatives"] = CAPACITY_ALTERNATIVES.get(rid)
+    p.update(normalised_capacity(cap, unit))
     p["area_ha"] = area
     p["area_basis"] = area_basis(row, sources) if area is not None else None
     p["area_ha_alternatives"] = AREA_ALTERNATIVES.get(rid)
@@ -849,6 +885,7 @@ def build_feature(row, outlines):
     p["coord_radius_km"] = radius_km(label)
     p["geometry_quality"] = quality
     p["geometry_note"] = gnote
+    p["research_note"] = clean(row.get("note"))
 
     if layer in ("industrial_zones", "industrial_clusters"):
         p["zone_type"] = {"economic_zone": "border_economic_zone"}.get(kind, kind)
@@ -977,6 +1014,13 @@ COMMON_FIELDS = [
     F("capacity_note", "string", "Ghi chú công suất", "Capacity qualifier"),
     F("capacity_alternatives", "array", "Công suất khác đã công bố",
       "Other published capacities", items=ALT_ITEMS),
+    F("capacity_t_per_year", "number", "Công suất quy đổi (tấn/năm)",
+      "Capacity in tonnes per year (from t, kt or Mt per year)", unit="t/yr"),
+    F("capacity_m3_per_year", "number", "Công suất quy đổi (m³/năm)",
+      "Capacity in cubic metres per year", unit="m3/yr"),
+    F("capacity_mw", "number", "Công suất quy đổi (MW)", "Capacity in megawatts", unit="MW"),
+    F("capacity_passengers_per_year", "number", "Công suất quy đổi (hành khách/năm)",
+      "Capacity in passengers per year", unit="passengers/yr"),
     F("area_ha", "number", "Diện tích", "Area", unit="ha"),
     F("area_basis", "string", "Cơ sở diện tích", "Area basis",
       enum=["planned", "established", "adjusted", "licensed", "computed", "unknown"]),
@@ -995,6 +1039,7 @@ COMMON_FIELDS = [
     F("geometry_quality", "string", "Chất lượng hình học", "Geometry quality",
       enum=["surveyed", "digitised", "approximate"]),
     F("geometry_note", "string", "Cách tạo hình học", "How the geometry was made"),
+    F("research_note", "string", "Ghi chú của nghiên cứu", "Note of the research (sites table)"),
 ]
 
 ZONE_FIELDS = [
@@ -1264,7 +1309,7 @@ ADMIN = [
 ]
 
 STAT_COLUMNS = ["indicator", "entity", "year", "period", "value", "unit", "basis", "price_basis",
-                "source", "note", "variant"]
+                "source", "note", "derivation", "variant"]
 
 
 def map_entity(raw, note, feature_ids):
@@ -1290,12 +1335,12 @@ def build_statistics(research: Path, feature_ids):
     for r in rows:
         out.append([r["indicator"], map_entity(r["entity"], r["note"], feature_ids), r["year"],
                     r["period"], r["value"], r["unit"], r["basis"], r["price_basis"],
-                    r["source_url"], r["note"]])
+                    r["source_url"], r["note"], r.get("derivation", "").strip()])
     for ind, ent, year, period, value, unit, basis, pb, note in SEED_ROWS:
         if (ind, ent, year, period, value) in cited_seed:
             continue
         out.append([ind, map_entity(ent, note, feature_ids), year, period, value, unit, basis, pb,
-                    SEED_SOURCE, note])
+                    SEED_SOURCE, note, ""])
     seen = Counter()
     for row in out:
         key = (row[0], row[1], row[2], row[3], row[6])
@@ -1307,6 +1352,45 @@ def build_statistics(research: Path, feature_ids):
     w.writerows(out)
     used = Counter(row[1] for row in out)
     return buf.getvalue(), out, used
+
+
+# --------------------------------------------------------------------------------------------
+# investor facts
+# --------------------------------------------------------------------------------------------
+
+INVESTOR_FACT_COLUMNS = ["entity", "field", "value_vi", "value_en", "source_url", "as_of"]
+AS_OF_PATTERN = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+
+def investor_entity(raw, as_of, feature_ids):
+    """Zone facts use feature ids; 'province' (incentive rules, contacts) is the merged province
+    for facts dated from the merger on or undated (the research gives them as current), else
+    the former Lào Cai province."""
+    if raw == "province":
+        return "admin:10:pre-2025-07-01" if as_of and as_of < "2025-07" else "admin:15:2025-07-01"
+    if raw in feature_ids:
+        return raw
+    raise SystemExit(f"investor-facts.csv: entity does not resolve: {raw!r}")
+
+
+def build_investor_facts(research: Path, feature_ids):
+    with open(research / "investor-facts.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(INVESTOR_FACT_COLUMNS)
+    for n, r in enumerate(rows, start=2):
+        as_of = r["as_of"].strip()
+        url = r["source_url"].strip()
+        if not url.startswith(("http://", "https://")):
+            raise SystemExit(f"investor-facts.csv row {n}: source_url is not an http(s) URL: {url!r}")
+        if as_of and not AS_OF_PATTERN.match(as_of):
+            raise SystemExit(f"investor-facts.csv row {n}: as_of is not YYYY[-MM[-DD]]: {as_of!r}")
+        if not (r["value_vi"].strip() or r["value_en"].strip()):
+            raise SystemExit(f"investor-facts.csv row {n}: no value in either language")
+        w.writerow([investor_entity(r["entity_id"].strip(), as_of, feature_ids), r["field"].strip(),
+                    clean(r["value_vi"]) or "", clean(r["value_en"]) or "", url, as_of])
+    return buf.getvalue(), len(rows)
 
 
 def build_entities():
@@ -1338,7 +1422,7 @@ def geojson_text(layer, feats):
     return "\n".join(lines) + "\n"
 
 
-def readme_text(layer_features, stats_rows, used_entities):
+def readme_text(layer_features, stats_rows, used_entities, n_facts):
     lines = [
         "# data/geo — curated layers",
         "",
@@ -1380,6 +1464,8 @@ def readme_text(layer_features, stats_rows, used_entities):
         f"| `../statistics.csv` | lao-cai-stats.csv (+ seed article) | {len(stats_rows)} rows |",
         f"| `../entities.csv` | admin units and organisations used by the statistics | "
         f"{len(ADMIN) + len(ORGS)} rows |",
+        f"| `../investor_facts.csv` | investor-facts.csv (entity 'province' → the merged province "
+        f"`admin:15:2025-07-01`, or the former one for facts dated before the merger) | {n_facts} rows |",
         "",
         "Every feature lists the URLs the research cites for it in `sources`.",
         "",
@@ -1441,7 +1527,11 @@ def readme_text(layer_features, stats_rows, used_entities):
     lines += [
         "",
         "`variant` numbers rows that share (indicator, entity, year, period, basis): sources "
-        "disagree or restate a figure; every row is kept.",
+        "disagree or restate a figure; every row is kept. `derivation` says how a computed figure "
+        "was computed from printed ones (empty: the figure is printed by the source). A row with an "
+        "empty `year` has a period the source does not date, stated in words in `period`.",
+        "",
+        "Changes between curation runs are listed in `../CHANGES.md`.",
         "",
     ]
     return "\n".join(lines)
@@ -1465,14 +1555,16 @@ def generate(research: Path):
     validate(rows, layer_features)
     feature_ids = {f["id"] for fs in layer_features.values() for f in fs}
     stats_text, stats_rows, used = build_statistics(research, feature_ids)
+    facts_text, n_facts = build_investor_facts(research, feature_ids)
     files = OrderedDict()
     for layer in LAYERS:
         files[f"data/geo/{layer}.geojson"] = geojson_text(layer, layer_features[layer])
     files["data/geo/catalog.json"] = (
         json.dumps(build_catalog(layer_features), ensure_ascii=False, indent=1) + "\n")
-    files["data/geo/README.md"] = readme_text(layer_features, stats_rows, used)
+    files["data/geo/README.md"] = readme_text(layer_features, stats_rows, used, n_facts)
     files["data/statistics.csv"] = stats_text
     files["data/entities.csv"] = build_entities()
+    files["data/investor_facts.csv"] = facts_text
     return files
 
 
@@ -1532,6 +1624,10 @@ def main(argv=None):
     ap.add_argument("--check", action="store_true",
                     help="compare with the files under --out; exit 1 and print a diff "
                          "if they differ")
+    ap.add_argument("--compare-with", type=Path, default=None,
+                    help="folder holding the previous data/ for the changelog (default: --out)")
+    ap.add_argument("--date", default=datetime.now(UTC).date().isoformat(),
+                    help="date of the changelog section (default: today, UTC)")
     args = ap.parse_args(argv)
     files = generate(args.research)
     if args.check:
@@ -1555,12 +1651,20 @@ def main(argv=None):
             return 1
         print(f"OK: {len(files)} files match the research")
         return 0
+    previous = args.compare_with or args.out
+    old_files = {rel: (previous / rel).read_text(encoding="utf-8") if (previous / rel).exists() else ""
+                 for rel in files}
+    section = changes_section(old_files, files, date=args.date)
+    if section:
+        changelog = args.out / CHANGES_FILE
+        old_log = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
+        files = OrderedDict([*files.items(), (CHANGES_FILE, with_section(old_log, section))])
     for rel, text in files.items():
         path = args.out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
-    print(f"wrote {len(files)} files under {args.out}")
+    print(f"wrote {len(files)} files under {args.out}" + (f"; changes in {CHANGES_FILE}" if section else ""))
     return 0
 
 

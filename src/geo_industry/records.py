@@ -22,7 +22,7 @@ from geo_industry.cql import FilterEvaluator
 from geo_industry.errors import FeatureNotFound, InvalidFilter
 from geo_industry.models import Bilingual, FeaturePage, FeatureQuery, FieldSpec, LayerMeta
 from geo_industry.selection import sort_positions, year_mask
-from geo_industry.statistics import STAT_COLUMNS, records
+from geo_industry.statistics import OPTIONAL_COLUMNS, STAT_COLUMNS, records
 
 STATISTICS_ID = "statistics"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.~-]+")
@@ -47,6 +47,8 @@ RECORD_FIELDS: tuple[FieldSpec, ...] = (
     _field("price_basis", "string", "Giá so sánh", "Price basis"),
     _field("source", "string", "Nguồn", "Source"),
     _field("note", "string", "Ghi chú", "Note"),
+    _field("derivation", "string", "Cách tính (số liệu tính toán)",
+           "How a computed figure was computed (null: printed by the source)"),
     _field("variant", "integer", "Phương án", "Variant"),
     _field("derived", "boolean", "Số liệu suy ra", "Derived"),
 )
@@ -121,7 +123,7 @@ class StatisticsRecords:
         features (``entity_collection``), ``entities`` names the others.
         """
         rows = pd.concat([stored.assign(derived=False), derived.assign(derived=True)], ignore_index=True)
-        rows = rows[[*STAT_COLUMNS, "variant", "derived"]].sort_values(
+        rows = rows.reindex(columns=[*STAT_COLUMNS, *OPTIONAL_COLUMNS, "variant", "derived"]).sort_values(
             ["indicator", "entity", "year", "period", "basis", "variant"], kind="stable", na_position="last"
         )
         names = cls._entity_names(entities, features)
@@ -129,14 +131,14 @@ class StatisticsRecords:
         frame["indicator"] = rows["indicator"].astype(object).to_numpy()
         frame["entity"] = rows["entity"].astype(object).to_numpy()
         frame = frame.join(names, on="entity")
-        for column in ("year", "period", "value", "unit", "basis", "price_basis", "source", "note", "variant",
-                       "derived"):
+        for column in ("year", "period", "value", "unit", "basis", "price_basis", "source", "note", "derivation",
+                       "variant", "derived"):
             frame[column] = rows[column].to_numpy()
         frame["year"] = pd.array(frame["year"], dtype="Int64")
         frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
         frame["variant"] = pd.array(frame["variant"], dtype="Int64")
         frame["derived"] = frame["derived"].astype(bool)
-        for column in ("period", "unit", "basis", "price_basis", "source", "note"):
+        for column in ("period", "unit", "basis", "price_basis", "source", "note", "derivation"):
             frame[column] = frame[column].astype(object).where(frame[column].notna() & (frame[column] != ""), None)
         geometry = gpd.GeoSeries([None] * len(frame), crs="EPSG:4326")
         return cls(gpd.GeoDataFrame(frame, geometry=geometry))

@@ -1,7 +1,8 @@
 """Output statistics: the long table, its join to features and derived indicators.
 
 Rows are ``indicator, entity, year, period, value, unit, basis, price_basis, source, note``
-(plus ``variant`` to keep disagreeing sources apart). An entity is a feature id or an id from
+(plus ``variant`` to keep disagreeing sources apart, and ``derivation``: how a computed figure
+was computed from printed ones, empty for a figure the source prints). An entity is a feature id or an id from
 ``entities.csv``; an unknown entity is an error, never a silent drop.
 """
 
@@ -19,6 +20,10 @@ from geo_industry.errors import DataError
 STAT_COLUMNS = (
     "indicator", "entity", "year", "period", "value", "unit", "basis", "price_basis", "source", "note",
 )
+OPTIONAL_COLUMNS = ("derivation",)
+"""Columns a table may lack (older files, API writes); they are read as empty."""
+FILE_COLUMNS = (*STAT_COLUMNS, *OPTIONAL_COLUMNS, "variant")
+"""Column order of ``statistics.csv`` as curated and exported."""
 BASES = ("actual", "target", "estimate", "preliminary")
 PRICE_BASES = ("current", "constant_2010", "constant_1994", "constant_2020", "unknown", "n/a")
 KEY = ("indicator", "entity", "year", "period", "basis", "variant")
@@ -60,6 +65,9 @@ def typed_statistics(frame: pd.DataFrame, *, source: str) -> pd.DataFrame:
     frame = frame.copy()
     if "variant" not in frame.columns:
         frame["variant"] = "0"
+    for column in OPTIONAL_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = ""
     frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
     frame["value"] = pd.to_numeric(frame["value"].astype(str).str.replace(",", ""), errors="coerce")
     frame["variant"] = pd.to_numeric(frame["variant"], errors="coerce").fillna(0).astype(int)
@@ -128,7 +136,7 @@ def derived_indicators(stats: pd.DataFrame, *, province_of: Mapping[str, tuple[s
     derived.append(_share_of(base, province_of))
     frames = [d for d in derived if not d.empty]
     if not frames:
-        return pd.DataFrame(columns=list(STAT_COLUMNS))
+        return pd.DataFrame(columns=[*STAT_COLUMNS, *OPTIONAL_COLUMNS])
     return pd.concat(frames, ignore_index=True)
 
 
@@ -169,15 +177,16 @@ def _share_of(base: pd.DataFrame, province_of: Mapping[str, tuple[str, ...]]) ->
 
 def _as_derived(rows: pd.DataFrame, suffix: str, note: str) -> pd.DataFrame:
     if rows.empty:
-        return pd.DataFrame(columns=list(STAT_COLUMNS))
+        return pd.DataFrame(columns=[*STAT_COLUMNS, *OPTIONAL_COLUMNS])
     out = rows.copy()
     out["indicator"] = out["indicator"] + suffix
     out["unit"] = "percent"
     out["price_basis"] = "n/a"
     out["note"] = note
+    out["derivation"] = note  # computed here, from the stored rows
     out["variant"] = 0
     out["value"] = out["value"].astype(float).round(4)
-    return out[[*STAT_COLUMNS, "variant"]].reset_index(drop=True)
+    return out[[*STAT_COLUMNS, "variant", *OPTIONAL_COLUMNS]].reset_index(drop=True)
 
 
 def series_for(stats: pd.DataFrame, entity: str) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """Checks that keep the data honest: one :class:`Problem` per fault, naming file, feature, field.
 
 ``validate_paths`` checks layer files (GeoJSON, GeoPackage, …, each against its catalog entry
-when one matches the file name), ``statistics.csv`` and ``catalog.json``. The CLI prints the
+when one matches the file name), ``statistics.csv``, ``investor_facts.csv`` and ``catalog.json``. The CLI prints the
 problems and exits non-zero when any is an error.
 """
 
@@ -21,6 +21,7 @@ import orjson
 import pandas as pd
 import shapely
 
+from geo_industry import investor_facts
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog, load_catalog
 from geo_industry.errors import DataError
@@ -301,8 +302,23 @@ def validate_data_dir(data_dir: Path) -> list[Problem]:
     problems.extend(duplicated)
     problems.extend(_entity_admin_codes(data_dir / "entities.csv"))
     entities = stats_mod.read_entities(data_dir / "entities.csv")
-    problems.extend(validate_statistics(data_dir / "statistics.csv", feature_ids | set(entities["entity"])))
+    known = feature_ids | set(entities["entity"])
+    problems.extend(validate_statistics(data_dir / "statistics.csv", known))
+    problems.extend(validate_investor_facts(data_dir / "investor_facts.csv", known))
     return problems
+
+
+def validate_investor_facts(path: Path, known_entities: Iterable[str]) -> list[Problem]:
+    """Check ``investor_facts.csv`` (optional): entities exist, URLs are http(s), dates are valid."""
+    if not path.exists():
+        return []
+    try:
+        rows = investor_facts.read_rows(path)
+    except DataError as exc:
+        return [Problem(str(path), "*", "*", str(exc))]
+    return [Problem(str(path), f"row {number} ({rows[number - 2].get('entity')}/{rows[number - 2].get('field')})",
+                    column, message)
+            for number, column, message in investor_facts.problems(rows, known_entities)]
 
 
 def _ids_in_several_layers(geo: Path, catalog: Catalog) -> list[Problem]:

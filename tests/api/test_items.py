@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -185,3 +186,30 @@ def test_datetime_on_a_collection_without_time_is_400(client: TestClient, store:
         else:
             assert response.status_code == 400
             assert "temporal" in response.json()["description"]
+
+
+TONNE_FACTORS = {"t": 1, "kt": 1_000, "Mt": 1_000_000}
+
+
+def test_capacities_sort_as_one_quantity_across_t_kt_and_mt(client: TestClient, store: EmbeddedStore) -> None:
+    if "capacity_t_per_year" not in store.queryables("mines"):
+        pytest.skip("the data under test has no normalised capacities")
+    body = client.get("/collections/mines/items", params={"sortby": "-capacity_t_per_year", "limit": 1000}).json()
+    props = [f["properties"] for f in body["features"]]
+    tonnes = [p["capacity_t_per_year"] for p in props if p["capacity_t_per_year"] is not None]
+    assert tonnes == sorted(tonnes, reverse=True)
+    assert [p["capacity_t_per_year"] for p in props[: len(tonnes)]] == tonnes  # unknown capacities last
+    prefixes = set()
+    for p in props:
+        unit = p["capacity_unit"] or ""
+        prefix = re.match(r"(Mt|kt|t)\b", unit)
+        if p["capacity_t_per_year"] is None:
+            assert prefix is None or "/yr" not in unit, p["id"]  # only units of another kind stay null
+            continue
+        prefixes.add(prefix.group(1))
+        assert p["capacity_t_per_year"] == pytest.approx(p["capacity_value"] * TONNE_FACTORS[prefix.group(1)])
+    assert prefixes == {"t", "kt", "Mt"}  # the one ordering mixes all three units
+    cubic = [p for p in props if p["capacity_m3_per_year"] is not None]
+    assert all(p["capacity_unit"] in ("m3/yr", "m³/yr") and p["capacity_t_per_year"] is None for p in cubic)
+    schema = client.get("/collections/mines/queryables").json()["properties"]
+    assert schema["capacity_t_per_year"]["type"] == schema["capacity_m3_per_year"]["type"] == "number"

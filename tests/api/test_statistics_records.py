@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 import pyogrio
+import pytest
 from fastapi.testclient import TestClient
 
 from geo_industry.api.models import Feature, FeatureCollection
@@ -119,3 +120,40 @@ def test_download_filtered_records_as_csv(client: TestClient, tmp_path: Path) ->
 def test_statistics_download_refuses_geometry_formats(client: TestClient) -> None:
     response = client.get("/collections/statistics/download", params={"f": "shp"})
     assert response.status_code == 406
+
+
+def test_derivation_is_a_queryable_string_and_filters_computed_figures(client: TestClient) -> None:
+    schema = client.get("/collections/statistics/queryables").json()["properties"]
+    assert schema["derivation"]["type"] == "string"
+    computed = _where(client, lambda f: f["derivation"].notna())
+    assert _ids(client, filter="derivation IS NOT NULL") == computed
+    assert _ids(client, filter="derivation IS NULL") == _where(client, lambda f: f["derivation"].isna())
+    assert _ids(client, filter="derivation IS NOT NULL AND derived = false") == _where(
+        client, lambda f: f["derivation"].notna() & ~f["derived"])  # figures the research computed
+
+
+def test_a_record_without_a_year_is_listed_with_its_period_but_outside_every_year(client: TestClient) -> None:
+    frame = _records(client).frame
+    undated = frame[frame["year"].isna()]
+    if undated.empty:
+        pytest.skip("the data under test dates every row")
+    record = client.get(f"{ITEMS}/{undated['id'].iloc[0]}").json()
+    assert record["properties"]["year"] is None and record["properties"]["period"] == undated["period"].iloc[0]
+    assert not set(undated["id"]) & _ids(client, datetime="1900-01-01/2100-12-31")
+    entity = str(undated["entity"].iloc[0])
+    collection = str(undated["entity_collection"].iloc[0])
+    feature = client.get(f"/collections/{collection}/items/{entity}").json()
+    assert any(r["year"] is None and r["period"] == undated["period"].iloc[0] for r in feature["statistics"])
+    page = client.get(f"/collections/{collection}/items/{entity}", params={"f": "html"}).text
+    assert ">None<" not in page and "&lt;NA&gt;" not in page and "<NA>" not in page
+
+
+def test_the_html_table_labels_a_computed_figure(client: TestClient) -> None:
+    frame = _records(client).frame
+    computed = frame[frame["derivation"].notna() & ~frame["derived"] & frame["entity_collection"].notna()]
+    if computed.empty:
+        pytest.skip("no computed figure of a feature in the data under test")
+    row = computed.iloc[0]
+    page = client.get(f"/collections/{row['entity_collection']}/items/{row['entity']}",
+                      params={"f": "html", "lang": "en"}).text
+    assert 'class="gi-computed"' in page and "(computed)" in page

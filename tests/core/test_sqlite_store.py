@@ -143,7 +143,8 @@ def test_exported_data_after_edits_validates_and_diffs_only_the_edit(editable, t
     committed, exported = DATA_DIR / "geo" / "border_gates.geojson", out / "geo" / "border_gates.geojson"
     diff = subprocess.run(["diff", str(committed), str(exported)], capture_output=True, text=True).stdout
     assert diff.count("\n<") == 1 and "edited" in diff
-    assert (out / "statistics.csv").read_text(encoding="utf-8").endswith("https://example.org/q1-report,,0\n")
+    exported = (out / "statistics.csv").read_text(encoding="utf-8")
+    assert exported.endswith("https://example.org/q1-report,,,0\n")  # note, derivation, variant
 
 
 def test_a_second_process_sees_a_committed_write(editable, tmp_path):
@@ -159,3 +160,16 @@ def test_reseeding_is_skipped_when_the_database_exists(editable):
     editable.update_feature("border_gates", GATE, {"properties": {"status_note": "kept"}}, actor="a")
     again = SQLiteStore.open(Path(editable.path), seed_dir=DATA_DIR)
     assert again.get("border_gates", GATE).iloc[0]["status_note"] == "kept"
+
+
+def test_a_database_from_before_the_derivation_column_is_brought_up_to_date(editable, tmp_path):
+    import sqlite3
+
+    path = tmp_path / "store.sqlite"
+    with sqlite3.connect(path) as con:
+        con.execute("ALTER TABLE statistics DROP COLUMN derivation")  # as made by an earlier version
+    reopened = SQLiteStore.open(path, seed_dir=DATA_DIR)
+    assert "derivation" in reopened.statistics.columns
+    reopened.write_statistics(pd.DataFrame([{**STAT_ROW, "derivation": "4,500 / 0.25"}]), actor="dept")
+    rows = reopened.statistics
+    assert list(rows[rows["source"] == STAT_ROW["source"]]["derivation"]) == ["4,500 / 0.25"]

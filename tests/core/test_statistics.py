@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+
 import pandas as pd
 import pytest
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, RESEARCH_DIR
 
 from geo_industry.errors import DataError
-from geo_industry.statistics import KEY, check_entities, derived_indicators, latest_actuals
+from geo_industry.statistics import KEY, check_entities, derived_indicators, latest_actuals, needs_year
 
 OLD_LAO_CAI = "admin:10:pre-2025-07-01"
 
@@ -86,3 +88,45 @@ def test_statistics_file_has_the_documented_columns():
     header = (DATA_DIR / "statistics.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     for column in ("indicator", "entity", "year", "period", "value", "unit", "basis", "price_basis", "source"):
         assert column in header
+
+
+def _research_stats() -> list[dict[str, str]]:
+    with (RESEARCH_DIR / "lao-cai-stats.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.skipif(not RESEARCH_DIR.exists(), reason="the shared research folder is not beside the repo")
+def test_every_computed_figure_of_the_research_keeps_its_derivation(store):
+    stats = store.statistics
+    computed = [r for r in _research_stats() if r["derivation"].strip()]
+    assert computed and stats["derivation"].astype(bool).sum() == len(computed)
+    for row in computed:
+        match = stats[(stats["indicator"] == row["indicator"]) & (stats["source"] == row["source_url"])
+                      & (stats["value"] == float(row["value"])) & (stats["basis"] == row["basis"])]
+        assert list(match["derivation"]) == [row["derivation"].strip()], row
+
+
+def test_derived_indicators_say_how_they_were_computed(store):
+    derived = store.derived_statistics
+    assert len(derived) and derived["derivation"].str.startswith("derived: ").all()
+
+
+@pytest.mark.skipif(not RESEARCH_DIR.exists(), reason="the shared research folder is not beside the repo")
+def test_a_row_without_a_year_keeps_its_period_and_is_never_latest_nor_derived(store):
+    undated = [r for r in _research_stats() if not r["year"].strip()]
+    assert undated, "the research has rows whose year the source does not state"
+    stats = store.statistics
+    kept = stats[stats["year"].isna()]
+    assert sorted(kept["period"]) == sorted(r["period"] for r in undated)
+    assert not any(needs_year(p) for p in kept["period"])
+    for row in kept.itertuples():
+        latest = latest_actuals(stats)
+        if row.entity in latest.index and f"latest_{row.indicator}" in latest.columns:
+            assert latest.loc[row.entity, f"latest_{row.indicator}"] != row.value
+    derived = store.derived_statistics
+    assert not derived["year"].isna().any()
+
+
+def test_a_year_is_needed_for_a_period_within_a_year():
+    assert [needs_year(p) for p in ("FY", "H1", "Q2", "Jan-May", "Sep", "Jan 7-Nov", "")] == [True] * 7
+    assert not needs_year("not stated (text refers to the COVID-19 pandemic)")

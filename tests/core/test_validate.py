@@ -91,6 +91,9 @@ STAT_HEADER = "indicator,entity,year,period,value,unit,basis,price_basis,source,
     [
         ("x,atlantis,2020,FY,1,t,actual,n/a,https://s,,0\n", "entity", "unknown entity"),
         ("x,m1,twenty,FY,1,t,actual,n/a,https://s,,0\n", "year", "not an integer"),
+        ("x,m1,,FY,1,t,actual,n/a,https://s,,0\n", "year", "needs a year"),
+        ("x,m1,,Jan-May,1,t,actual,n/a,https://s,,0\n", "year", "needs a year"),
+        ("x,m1,twenty,not stated (pandemic),1,t,actual,n/a,https://s,,0\n", "year", "not an integer"),
         ("x,m1,2020,FY,lots,t,actual,n/a,https://s,,0\n", "value", "not a number"),
         ("x,m1,2020,FY,1,t,guess,n/a,https://s,,0\n", "basis", "not one of"),
         ("x,m1,2020,FY,1,t,actual,constant_1890,https://s,,0\n", "price_basis", "not one of"),
@@ -99,7 +102,8 @@ STAT_HEADER = "indicator,entity,year,period,value,unit,basis,price_basis,source,
         ("x,m1,2020,FY,1,t,actual,n/a,https://s,,0\nx,m1,2020,FY,2,t,actual,n/a,https://s,,0\n",
          "indicator,entity,year,period,basis,variant", "duplicate key"),
     ],
-    ids=["unknown-entity", "year", "value", "basis", "price-basis-enum", "money-without-basis",
+    ids=["unknown-entity", "year", "empty-year-full-year", "empty-year-months", "bad-year-free-period",
+         "value", "basis", "price-basis-enum", "money-without-basis",
          "quantity-with-basis", "duplicate"],
 )
 def test_each_statistics_error(tmp_path, rows, field, fragment):
@@ -148,3 +152,10 @@ def test_every_layer_holds_one_geometry_type():
         frame = read_vector(DATA_DIR / "geo" / f"{meta.id}.geojson")
         present = set(frame.geometry.dropna().geom_type)
         assert present == {meta.geometry_type}, (meta.id, present)
+
+
+def test_a_row_whose_source_gives_no_year_is_valid_with_its_period_in_words(tmp_path):
+    path = tmp_path / "statistics.csv"
+    path.write_text(STAT_HEADER + "x,m1,,not stated (text refers to the pandemic),1,t,actual,n/a,https://s,,0\n",
+                    encoding="utf-8")
+    assert _messages(validate_statistics(path, {"m1"})) == []

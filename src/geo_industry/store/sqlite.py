@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS statistics (
     position INTEGER PRIMARY KEY, indicator TEXT NOT NULL, entity TEXT NOT NULL, year TEXT NOT NULL,
     period TEXT NOT NULL, value TEXT NOT NULL, unit TEXT NOT NULL, basis TEXT NOT NULL,
     price_basis TEXT NOT NULL, source TEXT NOT NULL, note TEXT NOT NULL, variant TEXT NOT NULL,
+    derivation TEXT NOT NULL DEFAULT '',
     UNIQUE (indicator, entity, year, period, basis, variant));
 CREATE TABLE IF NOT EXISTS entities (position INTEGER PRIMARY KEY, entity TEXT UNIQUE NOT NULL, row TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
@@ -84,7 +85,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL, scopes TEXT NOT NULL,
     created_at TEXT NOT NULL, revoked_at TEXT);
 """
-STAT_FIELDS = (*stats_mod.STAT_COLUMNS, "variant")
+STAT_FIELDS = (*stats_mod.STAT_COLUMNS, "variant", *stats_mod.OPTIONAL_COLUMNS)
+"""The statistics table's columns in table order (optional columns last, as a migration adds them)."""
 #: collection ids the API uses for something else
 RESERVED_LAYER_IDS = frozenset({"statistics"})
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$")
@@ -213,6 +215,7 @@ class SQLiteStore:
         try:
             con.execute("PRAGMA journal_mode=WAL")
             con.executescript(SCHEMA)
+            _add_missing_statistics_columns(con)
             seeded = con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
             if seeded is None:
                 _seed(con, seed_dir)
@@ -540,9 +543,10 @@ class SQLiteStore:
                                    f"{key['period']}, {key['basis']}, variant {key['variant']}) exists; "
                                    "use mode=replace")
                 if existing:
-                    con.execute("UPDATE statistics SET value = ?, unit = ?, price_basis = ?, source = ?, note = ? "
-                                "WHERE position = ?", (key["value"], key["unit"], key["price_basis"],
-                                                       key["source"], key["note"], existing[0]))
+                    con.execute("UPDATE statistics SET value = ?, unit = ?, price_basis = ?, source = ?, note = ?, "
+                                "derivation = ? WHERE position = ?",
+                                (key["value"], key["unit"], key["price_basis"], key["source"], key["note"],
+                                 key["derivation"], existing[0]))
                     before = dict(zip(("position", *STAT_FIELDS), existing, strict=True))
                     self._audit(con, actor, "statistics.replace", None, key["entity"], before, key)
                 else:
@@ -631,8 +635,9 @@ class SQLiteStore:
                 catalog_path.write_text(json.dumps({"layers": layers}, ensure_ascii=False, indent=1) + "\n",
                                         encoding="utf-8")
                 written.append(catalog_path)
-            written.append(_write_csv(out_dir / "statistics.csv", list(STAT_FIELDS),
-                                      con.execute(f"SELECT {', '.join(STAT_FIELDS)} FROM statistics "
+            columns = stats_mod.FILE_COLUMNS
+            written.append(_write_csv(out_dir / "statistics.csv", list(columns),
+                                      con.execute(f"SELECT {', '.join(columns)} FROM statistics "
                                                   "ORDER BY position")))
             entity_rows = [orjson.loads(r[0]) for r in con.execute("SELECT row FROM entities ORDER BY position")]
             if entity_rows:
@@ -782,6 +787,14 @@ def _etags_from(con: sqlite3.Connection) -> dict[tuple[str, str], str]:
     rows = con.execute("SELECT layer_id, id, version, properties, geometry FROM features").fetchall()
     return {(r[0], r[1]): _etag(r[0], r[1], r[2], r[3], r[4], _statistics_digest(by_entity.get(r[1], [])))
             for r in rows}
+
+
+def _add_missing_statistics_columns(con: sqlite3.Connection) -> None:
+    """Bring a database made before an optional statistics column existed up to the schema."""
+    present = {row[1] for row in con.execute("PRAGMA table_info(statistics)")}
+    for column in stats_mod.OPTIONAL_COLUMNS:
+        if column not in present:
+            con.execute(f"ALTER TABLE statistics ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
 
 
 def _statistics_fault(year: str, value: str, variant: str) -> str | None:

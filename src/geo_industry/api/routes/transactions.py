@@ -33,6 +33,7 @@ from geo_industry.api.limits import (
 )
 from geo_industry.api.responses import GEOJSON, JSON, JSONResponse
 from geo_industry.errors import FeatureNotFound, InvalidFeature
+from geo_industry.statistics import OPTIONAL_COLUMNS as OPTIONAL_STAT_COLUMNS
 from geo_industry.statistics import STAT_COLUMNS
 from geo_industry.store.sqlite import SQLiteStore
 from geo_industry.upload import UploadLimits, read_upload
@@ -44,9 +45,9 @@ CONFORMS_TO = (
 )
 FEATURE_TYPES = (GEOJSON, JSON)
 STATISTICS_TYPES = (CSV, JSON)
-#: statistics columns a row must have (``note`` and ``variant`` may be left out)
+#: statistics columns a row must have (``note``, ``variant`` and ``derivation`` may be left out)
 REQUIRED_COLUMNS = tuple(c for c in STAT_COLUMNS if c != "note")
-OPTIONAL_COLUMNS = ("note", "variant")
+OPTIONAL_COLUMNS = ("note", "variant", *OPTIONAL_STAT_COLUMNS)
 MAX_METADATA_BYTES = 1_000_000
 
 router = APIRouter(tags=["Editing"], dependencies=[Depends(reject_unknown_params)])
