@@ -399,6 +399,11 @@ def json_depth(value: Any, *, stop_after: int = MAX_VALUE_DEPTH + 1) -> int:
     return deepest
 
 
+def _names_a_year(name: str) -> bool:
+    """``year``, ``start_year`` …, but not a rate per year (``capacity_t_per_year``)."""
+    return name == "year" or (name.endswith("_year") and not name.endswith("_per_year"))
+
+
 def _number_problem(name: str, value: Any, *, integer: bool) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"expected {'an integer' if integer else 'a number'}, got {type(value).__name__}"
@@ -408,7 +413,7 @@ def _number_problem(name: str, value: Any, *, integer: bool) -> str | None:
         return f"expected an integer, got {value!r}"
     if abs(value) > MAX_MAGNITUDE:
         return f"{value!r} is out of range (at most {MAX_MAGNITUDE:g} in magnitude)"
-    if (name == "year" or name.endswith("_year")) and not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
+    if _names_a_year(name) and not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
         return f"{value!r} is not a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}"
     return None
 

@@ -173,3 +173,8 @@ def test_a_database_from_before_the_derivation_column_is_brought_up_to_date(edit
     reopened.write_statistics(pd.DataFrame([{**STAT_ROW, "derivation": "4,500 / 0.25"}]), actor="dept")
     rows = reopened.statistics
     assert list(rows[rows["source"] == STAT_ROW["source"]]["derivation"]) == ["4,500 / 0.25"]
+
+
+def test_the_shipped_data_seeds_a_store_with_nothing_quarantined(editable):
+    view, _ = editable._load_snapshot()
+    assert view.quarantined == ()  # e.g. capacity_t_per_year is a rate, not a year to range-check
