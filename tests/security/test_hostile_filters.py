@@ -33,8 +33,9 @@ from geo_industry.settings import Settings
 BUDGET_S = 5.0
 #: a hostile request must be answered within this (budget plus slack for a loaded 2-CPU machine)
 ANSWER_BOUND_S = BUDGET_S + 5.0
-#: /health must answer within this while hostile work runs (measured: see docs/benchmarks.md)
-HEALTH_BOUND_S = 1.0
+#: /health must answer within this while hostile work runs: a generous bound that only a blocked event
+#: loop misses on a loaded CI machine (the measured latency, tens of ms, is in docs/benchmarks.md)
+HEALTH_BOUND_S = 5.0
 MINES = "/collections/mines/items"
 STATS = "/collections/statistics/items"
 EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
@@ -189,23 +190,31 @@ def test_corpus_covers_at_least_25_cases() -> None:
 def test_health_answers_while_worst_filters_run(server: str) -> None:
     """/health stays fast while a client sends the costliest accepted filters back to back."""
     answered: list[int] = []
+    in_flight = threading.Event()
     stop = threading.Event()
 
     def hostile() -> None:
         with httpx.Client(timeout=ANSWER_BOUND_S * 2) as client:
             while not stop.is_set():
-                answered.append(client.get(server + STATS, params={"filter": worst_filter("entity")}).status_code)
+                in_flight.set()
+                status = client.get(server + STATS, params={"filter": worst_filter("entity")}).status_code
+                in_flight.clear()
+                answered.append(status)
 
     worker = threading.Thread(target=hostile)
     worker.start()
     try:
         latencies = []
-        while len(answered) < 3:  # measure across at least three hostile requests
+        overlapped = 0  # health answers that came back while a hostile request was still unanswered
+        # measure across at least three hostile requests, and until one health answer overlapped one
+        while len(answered) < 3 or (not overlapped and len(latencies) < 500):
             latencies.append(_health_latency(server))
+            overlapped += in_flight.is_set()
     finally:
         stop.set()
         worker.join(timeout=ANSWER_BOUND_S * 3)
     assert set(answered) <= {200, 503}
+    assert overlapped > 0, "no /health answer arrived while a hostile request was in flight"
     assert max(latencies) < HEALTH_BOUND_S, f"/health took up to {max(latencies):.3f} s"
 
 
