@@ -14,8 +14,10 @@ from geo_industry.errors import InvalidParameter
 from geo_industry.i18n import LANGUAGES, catalog, translate
 from geo_industry.maps.assets import VENDORED, UnvendoredAsset, localize_assets, vendor_dir
 from geo_industry.maps.base import PageContext, render_page
+from geo_industry.maps.charts import Bar, bar_chart_svg
 from geo_industry.maps.copper import build_copper_map, chain_flows
 from geo_industry.maps.energy import build_energy_map, latest_gwh
+from geo_industry.maps.format import number
 from geo_industry.maps.layers import site_layer
 from geo_industry.maps.overview import build_overview_map
 from geo_industry.maps.pages import render, render_zone
@@ -520,3 +522,37 @@ def test_fact_sheet_and_compare_name_placeholder_inputs(map_data):
     compare = build_compare_page(map_data, ctx, ["kim-thanh-trade-zone", "tang-loong-iz"])
     assert translate("zone.placeholder_inputs", "en") in compare
     assert translate("analysis.criterion.border_gate", "en") in compare
+
+
+def test_statistics_page_labels_each_computed_figure_and_only_those(map_data):
+    html = render("statistics", map_data, PageContext(lang="en"))
+    figure = re.search(rf'<figure class="gi-pv" data-series="{FORMER_LAO_CAI}\|unknown\|bn_vnd".*?</figure>',
+                       html, re.S).group(0)
+    stats = map_data.statistics
+    rows = stats[(stats["indicator"] == "industrial_production_value") & (stats["entity"] == FORMER_LAO_CAI)
+                 & (stats["period"] == "FY") & (stats["price_basis"] == "unknown") & (stats["variant"] == 0)]
+    assert rows["derivation"].astype(bool).any(), "the series holds computed figures"
+    for row in rows.itertuples():
+        tr = re.search(rf'<tr data-year="{int(row.year)}">(.*?)</tr>', figure).group(1)
+        cell = re.search(rf'<td data-basis="{row.basis}">(.*?)</td>', tr).group(1)
+        assert ('class="gi-computed"' in cell) == bool(row.derivation), (row.year, row.basis)
+        if row.derivation:
+            assert "(computed)" in cell and escape(row.derivation, quote=True) in cell
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_computed_bar_is_outlined_labelled_and_explained_in_the_legend(lang):
+    svg = bar_chart_svg([Bar(2020, "actual", 5.0), Bar(2021, "target", 9.0, computed=True)], lang=lang)
+    computed = translate("stats.computed", lang)
+    assert svg.count('class="gi-bar gi-computed"') == 1 and f"({computed})</title>" in svg
+    assert translate("stats.computed_legend", lang) in svg
+    assert "gi-computed-legend" not in bar_chart_svg([Bar(2020, "actual", 5.0)], lang=lang)
+
+
+def test_copper_label_says_a_computed_target_is_computed(map_data):
+    html = render_page(build_copper_map(map_data, PageContext(lang="en")), PageContext(lang="en"))
+    stats = map_data.statistics
+    row = stats[(stats["indicator"] == "copper_cathode_output") & (stats["year"] == 2024) & (stats["period"] == "FY")
+                & (stats["entity"] == "org:vimico-luyen-dong-lao-cai")].iloc[0]
+    assert row["derivation"]  # 10,000 t over four months divided by its share of the plan
+    assert f"Copper cathode output, 2024 (target): {number(row['value'], 'en')} t · computed · " in html

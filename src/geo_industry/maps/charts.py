@@ -10,6 +10,7 @@ from geo_industry.i18n import translate
 from geo_industry.maps.format import number
 from geo_industry.maps.series import Observation
 
+_COMPUTED_STYLE = ' fill-opacity="0.5" stroke="#333" stroke-width="1" stroke-dasharray="2 1"'
 BASIS_COLORS = {"actual": "#2b8cbe", "preliminary": "#74a9cf", "estimate": "#a6bddb", "target": "#fdae6b"}
 
 
@@ -20,11 +21,13 @@ class Bar:
     year: int
     basis: str
     value: float
+    computed: bool = False
+    """A figure computed from printed ones (outlined and labelled), not printed by the source."""
 
 
 def bars_from(observations: Sequence[Observation]) -> list[Bar]:
     """Bars for a yearly series of observations."""
-    return [Bar(o.year, o.basis or "actual", o.value) for o in observations]
+    return [Bar(o.year, o.basis or "actual", o.value, bool(o.derivation)) for o in observations]
 
 
 def bar_chart_svg(bars: Sequence[Bar], *, lang: str, width: int = 280, height: int = 110, title: str = "") -> str:
@@ -54,10 +57,13 @@ def bar_chart_svg(bars: Sequence[Bar], *, lang: str, width: int = 280, height: i
         x = left + gi * group_w + (group_w - len(bases) * (bar_w + 1)) / 2 + bi * (bar_w + 1)
         y = head + 12 + plot_h - h
         label = f"{bar.year} {translate('basis.' + bar.basis, lang)}: {number(bar.value, lang)}"
+        if bar.computed:
+            label += f" ({translate('stats.computed', lang)})"
         parts.append(
-            f'<rect class="gi-bar" data-year="{bar.year}" data-basis="{escape(bar.basis)}" '
-            f'x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-            f'fill="{BASIS_COLORS.get(bar.basis, "#999")}"><title>{escape(label)}</title></rect>'
+            f'<rect class="gi-bar{" gi-computed" if bar.computed else ""}" data-year="{bar.year}" '
+            f'data-basis="{escape(bar.basis)}" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+            f'fill="{BASIS_COLORS.get(bar.basis, "#999")}"{_COMPUTED_STYLE if bar.computed else ""}>'
+            f"<title>{escape(label)}</title></rect>"
         )
     parts.append(
         f'<text x="{width - 4}" y="{head + 10}" font-size="9" text-anchor="end">{escape(number(top, lang))}</text>'
@@ -73,5 +79,8 @@ def bar_chart_svg(bars: Sequence[Bar], *, lang: str, width: int = 280, height: i
             f'<rect x="{x:.0f}" y="{base_y - 7}" width="7" height="7" fill="{BASIS_COLORS.get(basis, "#999")}"/>'
             f'<text x="{x + 9:.0f}" y="{base_y}" font-size="9">{escape(translate("basis." + basis, lang))}</text>'
         )
+    if any(bar.computed for bar in bars):
+        parts.append(f'<text class="gi-computed-legend" x="{width - 4}" y="{head + 20}" font-size="8" '
+                     f'text-anchor="end">{escape(translate("stats.computed_legend", lang))}</text>')
     parts.append("</svg>")
     return "".join(parts)

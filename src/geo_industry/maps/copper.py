@@ -34,7 +34,7 @@ import pandas as pd
 from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map
 from geo_industry.maps.controls import Legend, LegendSection, Script
 from geo_industry.maps.data import MapData
-from geo_industry.maps.format import entity_name, indicator_label, is_missing, number
+from geo_industry.maps.format import computed_text, entity_name, indicator_label, is_missing, number
 from geo_industry.maps.layers import Symbol, add_site_layer, site_layer
 from geo_industry.maps.markers import symbol_svg
 from geo_industry.maps.popups import names
@@ -64,6 +64,8 @@ class FlowFigure:
     source: str
     shared: int = 1
     """How many links carry this same figure (it is their total, not each one's)."""
+    derivation: str = ""
+    """How the figure was computed from printed ones; empty when the source prints it."""
 
     @property
     def sets_width(self) -> bool:
@@ -131,7 +133,8 @@ def full_year_figures(statistics: pd.DataFrame, entity: str, indicator: str) -> 
     rank = {b: i for i, b in enumerate((*_WIDTH_BASES, "target"))}
     rows = rows.assign(_rank=rows["basis"].map(rank)).dropna(subset=["_rank"]).sort_values(["year", "_rank"])
     return {
-        int(r["year"]): FlowFigure(float(r["value"]), str(r["basis"]), entity, str(r.get("source") or ""))
+        int(r["year"]): FlowFigure(float(r["value"]), str(r["basis"]), entity, str(r.get("source") or ""),
+                                   derivation="" if is_missing(r.get("derivation")) else str(r["derivation"]))
         for _, r in rows.drop_duplicates("year").iterrows()
     }
 
@@ -279,6 +282,7 @@ def flow_label(flow: Flow, year: int, data: MapData, ctx: PageContext) -> str:
     else:
         text = (
             f"{name}, {year} ({ctx.t('basis.' + figure.basis)}): {number(figure.value, ctx.lang)} {FLOW_UNIT}"
+            f"{computed_text(figure.derivation, ctx.lang)}"
             f" · {ctx.t('copper.figure_of', entity=_entity_text(figure.entity, data, ctx))}"
         )
         if not figure.sets_width:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from html import escape as html_escape
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,25 @@ def number(value: float | int | None, lang: str, *, digits: int | None = None) -
     if lang == "vi":
         text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
     return text
+
+
+def computed_label(derivation: str | None, lang: str) -> str:
+    """HTML ``(computed)`` with the derivation as its tooltip, or ``""`` for a printed figure.
+
+    >>> computed_label("10 / 0.5", "en")
+    ' <span class="gi-computed" title="computed, not printed by the source: 10 / 0.5">(computed)</span>'
+    """
+    if is_missing(derivation) or not str(derivation).strip():
+        return ""
+    how = html_escape(translate("stats.computed_how", lang, how=str(derivation)))
+    return f' <span class="gi-computed" title="{how}">({html_escape(translate("stats.computed", lang))})</span>'
+
+
+def computed_text(derivation: str | None, lang: str) -> str:
+    """Plain-text `` · computed`` for tooltips and labels, or ``""`` for a printed figure."""
+    if is_missing(derivation) or not str(derivation).strip():
+        return ""
+    return f" · {translate('stats.computed', lang)}"
 
 
 def unit(slug: str | None, lang: str) -> str:

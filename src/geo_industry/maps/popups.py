@@ -91,7 +91,9 @@ def _latest_rows(entity: str, data: MapData, ctx: PageContext) -> list[tuple[str
     rows = []
     for obs in latest(data.statistics, entity)[:4]:
         basis = ctx.t(f"basis.{obs.basis}") if obs.basis else ""
-        detail = ", ".join(x for x in (basis, str(obs.year) + ("" if obs.period == "FY" else f" {obs.period}")) if x)
+        when = str(obs.year) + ("" if obs.period == "FY" else f" {obs.period}")
+        computed = ctx.t("stats.computed") if obs.derivation else ""
+        detail = ", ".join(x for x in (basis, when, computed) if x)
         rows.append((indicator_label(obs.indicator, ctx.lang), f"{quantity(obs.value, obs.unit, ctx.lang)} ({detail})"))
     return rows
 

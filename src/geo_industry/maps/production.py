@@ -29,6 +29,8 @@ class SeriesPoint:
     value: float
     source: str
     note: str = ""
+    derivation: str = ""
+    """How a computed figure was computed; empty for a printed one."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class OtherFigure:
     variant: int
     source: str
     note: str
+    derivation: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class SeriesChart:
 
     def bars(self) -> list[Bar]:
         """One bar per year and basis."""
-        return [Bar(p.year, s.basis, p.value) for s in self.series for p in s.points]
+        return [Bar(p.year, s.basis, p.value, bool(p.derivation)) for s in self.series for p in s.points]
 
     @property
     def last_actual_year(self) -> int:
@@ -127,7 +130,8 @@ def production_series(statistics: pd.DataFrame, indicator: str = PRODUCTION_VALU
     for (entity, price_basis, basis, unit), group in rows.groupby(["entity", "price_basis", "basis", "unit"]):
         group = group.sort_values("year").drop_duplicates("year")  # the key makes years unique; be safe
         points = tuple(
-            SeriesPoint(int(r["year"]), float(r["value"]), _text(r.get("source")), _text(r.get("note")))
+            SeriesPoint(int(r["year"]), float(r["value"]), _text(r.get("source")), _text(r.get("note")),
+                        _text(r.get("derivation")))
             for _, r in group.iterrows()
         )
         result.append(Series(indicator, str(entity), str(price_basis), str(basis), str(unit), points))
@@ -151,6 +155,7 @@ def other_figures(statistics: pd.DataFrame, indicator: str = PRODUCTION_VALUE) -
             int(r["variant"]),
             _text(r.get("source")),
             _text(r.get("note")),
+            _text(r.get("derivation")),
         )
         for _, r in rows.iterrows()
     ]

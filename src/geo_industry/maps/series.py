@@ -24,6 +24,8 @@ class Observation:
     basis: str
     price_basis: str
     source: str
+    derivation: str = ""
+    """How a computed figure was computed from printed ones; empty for a printed figure."""
 
 
 def _observation(row: pd.Series) -> Observation:
@@ -36,6 +38,7 @@ def _observation(row: pd.Series) -> Observation:
         basis="" if is_missing(row.get("basis")) else str(row["basis"]),
         price_basis="" if is_missing(row.get("price_basis")) else str(row["price_basis"]),
         source="" if is_missing(row.get("source")) else str(row["source"]),
+        derivation="" if is_missing(row.get("derivation")) else str(row["derivation"]),
     )
 
 

@@ -21,7 +21,7 @@ from geo_industry.maps.choropleth import (
 )
 from geo_industry.maps.controls import ChoroplethControl, Panel, Script
 from geo_industry.maps.data import MapData
-from geo_industry.maps.format import entity_name, indicator_label, number, quantity, unit
+from geo_industry.maps.format import computed_label, entity_name, indicator_label, number, quantity, unit
 from geo_industry.maps.popups import names
 from geo_industry.maps.production import PRODUCTION_VALUE, SeriesChart, default_chart, series_charts
 from geo_industry.maps.series import Observation, latest
@@ -54,7 +54,8 @@ def _values_table(chart: SeriesChart, ctx: PageContext) -> str:
             point = next((p for p in s.points if p.year == year), None)
             cells.append(
                 f'<td data-basis="{escape(s.basis)}">'
-                + (escape(number(point.value, ctx.lang)) + _source_link(point.source) if point else "–")
+                + (escape(number(point.value, ctx.lang)) + _source_link(point.source)
+                   + computed_label(point.derivation, ctx.lang) if point else "–")
                 + "</td>"
             )
         rows.append(f'<tr data-year="{year}"><td>{year}</td>{"".join(cells)}</tr>')
@@ -70,6 +71,7 @@ def _others_list(chart: SeriesChart, ctx: PageContext) -> str:
     items = "".join(
         f'<li data-year="{o.year}" data-variant="{o.variant}">{o.year} {escape(ctx.t("basis." + o.basis))}: '
         f"{escape(quantity(o.value, o.unit, ctx.lang))}{_source_link(o.source)}"
+        + computed_label(o.derivation, ctx.lang)
         + (f' <span class="alt">{escape(o.note)}</span>' if o.note else "")
         + "</li>"
         for o in chart.others
@@ -143,7 +145,8 @@ def site_outputs_table(data: MapData, ctx: PageContext) -> str:
             body.append(
                 f'<tr data-entity="{escape(entity)}"><td>{escape(names(row, ctx.lang)[0])}</td>'
                 f"<td>{escape(indicator_label(obs.indicator, ctx.lang))}</td>"
-                f"<td>{escape(quantity(obs.value, obs.unit, ctx.lang))}{_price_note(obs, ctx)}</td>"
+                f"<td>{escape(quantity(obs.value, obs.unit, ctx.lang))}{_price_note(obs, ctx)}"
+                f"{computed_label(obs.derivation, ctx.lang)}</td>"
                 f"<td>{obs.year}{'' if obs.period == 'FY' else ' ' + escape(obs.period)}</td>"
                 f"<td>{escape(ctx.t('basis.' + obs.basis))}</td>"
                 f"<td>{_source_link(obs.source)}</td></tr>"

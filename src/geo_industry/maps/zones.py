@@ -13,7 +13,7 @@ from geo_industry.errors import InvalidParameter, NotFound
 from geo_industry.maps.base import PageContext, add_page_chrome, new_map
 from geo_industry.maps.controls import Panel, Script
 from geo_industry.maps.data import MapData
-from geo_industry.maps.format import indicator_label, is_missing, number, quantity
+from geo_industry.maps.format import computed_text, indicator_label, is_missing, number, quantity
 from geo_industry.maps.layers import add_site_layer, site_layer
 from geo_industry.maps.popups import area_text, names, precision_text
 from geo_industry.maps.series import entity_rows
@@ -156,10 +156,11 @@ def _statistics_rows(data: MapData, zone_id: str, ctx: PageContext) -> list[tupl
         price = s.get("price_basis")
         if s.get("unit") == "bn_vnd" and not is_missing(price):
             value += f" ({ctx.t(f'price_basis.{price}')})"
-        basis = ctx.t(f"basis.{s['basis']}")
+        basis = ctx.t(f"basis.{s['basis']}") + computed_text(s.get("derivation"), ctx.lang)
         if int(s.get("variant") or 0) > 0:
             basis += f" · {ctx.t('stats.other_source')}"
-        out.append((indicator_label(str(s["indicator"]), ctx.lang), f"{s['year']}{period}", value, basis))
+        year = ctx.t("stats.undated") if is_missing(s.get("year")) else str(int(s["year"]))
+        out.append((indicator_label(str(s["indicator"]), ctx.lang), f"{year}{period}", value, basis))
     return out
 
 
