@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import shutil
 import subprocess
 import sys
 
@@ -52,3 +54,29 @@ def test_curation_script_reproduces_the_committed_data():
     result = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "curate.py"), "--research", str(RESEARCH_DIR),
                              "--out", str(REPO_ROOT), "--check"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_a_curation_run_records_what_it_changed_in_the_changelog(tmp_path):
+    out = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "data", out / "data")
+    mines = out / "data" / "geo" / "mines.geojson"
+    layer = json.loads(mines.read_text(encoding="utf-8"))
+    feature_id = layer["features"][0]["id"]
+    layer["features"][0]["properties"]["name_vi"] = "stale name"  # as if the research had renamed it since
+    mines.write_text(json.dumps(layer, ensure_ascii=False), encoding="utf-8")
+    stats = out / "data" / "statistics.csv"
+    lines = stats.read_text(encoding="utf-8").splitlines(keepends=True)
+    stats.write_text("".join(lines[:-1]), encoding="utf-8")  # the last row "missing" before the run
+    before = (out / "data" / "CHANGES.md").read_text(encoding="utf-8")
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "curate.py"), "--research", str(RESEARCH_DIR),
+                             "--out", str(out), "--date", "2099-01-01"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    changelog = (out / "data" / "CHANGES.md").read_text(encoding="utf-8")
+    section = changelog.split("## 2099-01-01\n", 1)[1].split("\n## ", 1)[0]
+    assert f"- `mines` `{feature_id}`: name_vi \"stale name\" → " in section
+    last = next(csv.reader([lines[-1]]))
+    assert f"- `statistics.csv`: added row {' / '.join([*last[:4], last[6], last[-1]])}" in section
+    assert changelog.endswith(before.split("\n", 3)[3])  # earlier sections kept below the new one
+    rerun = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "curate.py"), "--research", str(RESEARCH_DIR),
+                            "--out", str(out), "--date", "2099-01-02"], capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0 and "2099-01-02" not in (out / "data" / "CHANGES.md").read_text(encoding="utf-8")
