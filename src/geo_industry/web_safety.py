@@ -23,11 +23,11 @@ import json
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-LINK_SCHEMES = frozenset({"http", "https"})
+from geo_industry.validate import is_http_url
+
 #: vendored scripts that need ``'unsafe-eval'``: leaflet-measure 3.1 compiles its lodash templates
 #: with ``Function`` when it loads (no stored text reaches them; inline scripts stay hash-only)
 EVAL_SCRIPTS = (b"leaflet-measure.js",)
@@ -47,17 +47,12 @@ def script_json(value: Any) -> str:
 
 
 def safe_href(url: object) -> str | None:
-    """``url`` when it is an absolute ``http``/``https`` URL with a host, else ``None``."""
+    """``url`` when it is an absolute ``http``/``https`` URL with a host (the rule writes are checked
+    against, :func:`geo_industry.validate.is_http_url`), else ``None``."""
     if not isinstance(url, str):
         return None
     candidate = url.strip()
-    try:
-        parts = urlsplit(candidate)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in LINK_SCHEMES or not parts.netloc or any(c in candidate for c in "\r\n\t"):
-        return None
-    return candidate
+    return candidate if is_http_url(candidate) else None
 
 
 def source_link(url: object, label: object = None) -> Markup:
