@@ -23,14 +23,14 @@ import json
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
-
-from geo_industry.validate import is_http_url
 
 #: vendored scripts that need ``'unsafe-eval'``: leaflet-measure 3.1 compiles its lodash templates
 #: with ``Function`` when it loads (no stored text reaches them; inline scripts stay hash-only)
 EVAL_SCRIPTS = (b"leaflet-measure.js",)
+LINK_SCHEMES = frozenset({"http", "https"})
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _SCRIPT_SPECIAL = re.compile("[<>&\u2028\u2029]")
 _TEMPLATE_ESCAPES = {"`": "&#96;", "$": "&#36;", "\\": "&#92;"}
@@ -47,12 +47,19 @@ def script_json(value: Any) -> str:
 
 
 def safe_href(url: object) -> str | None:
-    """``url`` when it is an absolute ``http``/``https`` URL with a host (the rule writes are checked
-    against, :func:`geo_industry.validate.is_http_url`), else ``None``."""
+    """``url`` when it is an absolute ``http``/``https`` URL with a host and no space or control
+    character, else ``None`` (plain-text citations and other schemes are shown as text)."""
     if not isinstance(url, str):
         return None
     candidate = url.strip()
-    return candidate if is_http_url(candidate) else None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in candidate):
+        return None
+    try:
+        parts = urlsplit(candidate)
+        host = parts.hostname
+    except ValueError:
+        return None
+    return candidate if parts.scheme.lower() in LINK_SCHEMES and host else None
 
 
 def source_link(url: object, label: object = None) -> Markup:

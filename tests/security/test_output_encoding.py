@@ -114,7 +114,7 @@ def _request() -> Request:
 def test_api_pages_show_unsafe_stored_urls_as_text() -> None:
     properties = {"name_en": "x", "sources": ["javascript:alert(1)", "https://example.org/ok"]}
     rows = [{"year": 2024, "period": "FY", "value": 1.0, "basis": "actual", "source": "javascript:alert(2)",
-             "note": ""}]
+             "derivation": "", "note": ""}]
     page = render("feature.html", urls=Urls(_request(), None), lang="en", title="t", collection_id="c",
                   collection_title="c", feature_id="f", properties=properties, located=True,
                   statistics=[{"indicator": "i", "unit": "t", "chart": "", "rows": rows}]).body.decode()
