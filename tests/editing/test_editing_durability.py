@@ -17,7 +17,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -54,6 +56,7 @@ class Writers:
         self.batches: list[int] = []
         self.versions: list[int] = []
         self.unexpected: list[str] = []
+        self.in_flight: set[str] = set()  # threads that sent a request and have no answer yet
         self.stop = threading.Event()
         self.threads = [threading.Thread(target=self._statistics, args=(i + 1,)) for i in range(WRITERS)]
         self.threads.append(threading.Thread(target=self._feature))
@@ -67,12 +70,20 @@ class Writers:
         for thread in self.threads:
             thread.join(timeout=60)
 
+    def _send(self, method: Callable[..., httpx.Response], url: str, **kwargs: Any) -> httpx.Response:
+        name = threading.current_thread().name
+        self.in_flight.add(name)
+        try:
+            return method(url, **kwargs)
+        finally:
+            self.in_flight.discard(name)
+
     def _statistics(self, first: int) -> None:
         with httpx.Client(base_url=self.url, headers=self.headers, timeout=60) as http:
             number = first
             while not self.stop.is_set():
                 try:
-                    response = http.post("/collections/statistics/items", json=batch(number))
+                    response = self._send(http.post, "/collections/statistics/items", json=batch(number))
                 except httpx.HTTPError:
                     return  # the server is gone: this batch was never acknowledged
                 if response.status_code == 200:
@@ -88,7 +99,8 @@ class Writers:
                 version += 1
                 patch = f'{{"properties": {{"status_note": "v{version}"}}}}'.encode()
                 try:
-                    response = http.patch(GATE_URL, content=patch, headers={**MERGE_PATCH, "If-Match": etag})
+                    response = self._send(http.patch, GATE_URL, content=patch,
+                                          headers={**MERGE_PATCH, "If-Match": etag})
                 except httpx.HTTPError:
                     return
                 if response.status_code == 412:  # a statistics batch changed every feature's ETag: refetch
@@ -118,9 +130,9 @@ def _stored_batches(path: Path) -> dict[int, int]:
 
 def _kill_mid_write(url: str, process: subprocess.Popen[bytes], writers: Writers) -> float:
     deadline = time.monotonic() + 60
-    while (len(writers.batches) < 6 or len(writers.versions) < 6) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.15)  # requests in flight on every writer
+    while (len(writers.batches) < 6 or len(writers.versions) < 6
+           or len(writers.in_flight) < len(writers.threads)) and time.monotonic() < deadline:
+        time.sleep(0.02)  # poll: acknowledged writes on every writer, then a request in flight on each
     started = time.monotonic()
     os.kill(process.pid, signal.SIGKILL)  # our own server process, by id
     process.wait(timeout=10)

@@ -25,7 +25,7 @@ from tests.live_server import clean_env, free_port, wait_until_up
 
 from geo_industry.maps.site import build_site_from_data
 
-from .conftest import APPROX_ZONE, REMOTE, SMELTER, SURVEYED_ZONE, located, real_map_data, unlocated
+from .conftest import APPROX_ZONE, COPPER_MINE, REMOTE, SMELTER, SURVEYED_ZONE, located, real_map_data, unlocated
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -118,7 +118,7 @@ def visit(browser: object, site_url: str) -> Iterator[object]:
 @pytest.mark.parametrize("page", PAGES)
 def test_page_loads_offline_without_errors(visit, site_url, page):
     v = visit(page)
-    v.page.wait_for_timeout(300)
+    v.page.wait_for_load_state("networkidle")  # every request the page makes has been answered
     assert v.errors == []
     outside = [u for u in v.requests if not u.startswith(site_url)]
     assert outside == []
@@ -143,7 +143,6 @@ def test_overview_layers_and_counts(visit, store):
 
 def test_search_without_diacritics_opens_popup_with_statistics(visit):
     v = visit("overview.vi")
-    v.page.wait_for_timeout(800)  # the minimap's first move can set the main map's view back while it settles
     v.page.fill(".gi-search input", "luyen dong lao cai (tang")
     assert v.page.locator(".gi-search li").count() == 1
     v.page.click(".gi-search li")
@@ -223,7 +222,8 @@ def test_compare_page_shows_picked_zones(visit):
 
 def test_overview_screenshot(visit, tmp_path):
     v = visit("overview.en")
-    v.page.wait_for_timeout(500)
+    v.page.wait_for_load_state("networkidle")
+    v.page.locator(".leaflet-marker-icon.gi-symbol").first.wait_for()
     shot = tmp_path / "overview.png"
     v.page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
@@ -331,26 +331,26 @@ def test_served_overview_draws_every_located_site(served_overview, store):
 
 
 def test_served_overview_popup_opens_on_click(served_overview):
+    """A reader's click on a clustered marker, once the marker is drawn (not after a guessed delay).
+
+    Quy Xa is a mine no other site shares a location with, so its marker is the one under the pointer.
+    """
     page = served_overview.page
     page.evaluate(
         """() => { const cluster = window.giLayers.mines.cluster;
-                   const m = cluster.getLayers()
-                     .find(l => l.getPopup().getContent().innerHTML.includes('sin-quyen-copper-mine'));
-                   cluster.zoomToShowLayer(m, () => m.fire('click', {latlng: m.getLatLng()})); }"""
+                   window.giClicked = cluster.getLayers()
+                     .find(l => l.getPopup().getContent().innerHTML.includes('quy-xa-iron-mine'));
+                   cluster._map.setView(window.giClicked.getLatLng(), 13, {animate: false}); }"""
     )
-    popup = page.locator(".leaflet-popup-content .gi-popup[data-id=sin-quyen-copper-mine]")
+    # drawn: on the map, and the cluster group done splitting (it animates the markers apart)
+    page.wait_for_function("() => window.giClicked._icon && !window.giLayers.mines.cluster._inZoomAnimation")
+    page.evaluate_handle("() => window.giClicked._icon").as_element().click()
+    popup = page.locator(".leaflet-popup-content .gi-popup[data-id=quy-xa-iron-mine]")
     popup.wait_for(timeout=5000)
-    assert "Sin Quyen" in popup.inner_text()
-    page.keyboard.press("Escape")
-    page.locator(".leaflet-interactive").first.wait_for()
+    assert "Quy Xa iron ore mine" in popup.inner_text()
+    page.locator(".leaflet-popup-close-button").click()
+    popup.wait_for(state="detached")
     assert served_overview.errors == []
-
-
-def test_served_overview_search_finds_a_fetched_site(served_overview):
-    page = served_overview.page
-    page.fill(".gi-search input", "sin quyen")
-    page.locator(".gi-search li").first.click()
-    page.locator(".leaflet-popup-content .gi-popup[data-id=sin-quyen-copper-mine]").wait_for(timeout=5000)
 
 
 def test_served_overview_draws_uncertainty_rings(served_overview, store):
@@ -363,4 +363,35 @@ def test_served_overview_draws_uncertainty_rings(served_overview, store):
                            && l.options.style().dashArray === '4 4').length"""
     )
     assert expected > 0 and rings == expected
+
+
+#: One site of each kind the search must open: a zone polygon, a clustered mine, an embedded border gate.
+SEARCHED = [
+    ("tang loong industrial zone", SURVEYED_ZONE, "Tang Loong Industrial Zone"),
+    ("sin quyen copper mine", COPPER_MINE, "Sin Quyen copper mine"),
+    ("kim thanh international road", "kim-thanh-intl-road-gate-2", "Kim Thanh international road border gate No.II"),
+]
+
+
+def _search_opens_popup(page, query: str, feature_id: str, name: str) -> None:
+    page.fill(".gi-search input", query)
+    page.locator(".gi-search li", has_text=name).first.click()
+    popup = page.locator(f".leaflet-popup-content .gi-popup[data-id={feature_id}]")
+    popup.wait_for(timeout=10_000)
+    assert name in popup.inner_text()
+    # the popup stays: the map is not moved back and the marker is not re-drawn under it
+    page.wait_for_function("() => !window.giLayers.mines.cluster._inZoomAnimation")
+    assert popup.count() == 1
+
+
+@pytest.mark.parametrize(("query", "feature_id", "name"), SEARCHED, ids=[s[1] for s in SEARCHED])
+def test_search_opens_popup_of_every_layer_kind(visit, query, feature_id, name):
+    v = visit("overview.en")
+    _search_opens_popup(v.page, query, feature_id, name)
+    assert v.errors == []
+
+
+@pytest.mark.parametrize(("query", "feature_id", "name"), SEARCHED, ids=[s[1] for s in SEARCHED])
+def test_served_overview_search_opens_popup_of_every_layer_kind(served_overview, query, feature_id, name):
+    _search_opens_popup(served_overview.page, query, feature_id, name)
     assert served_overview.errors == []

@@ -9,6 +9,7 @@ from typing import Any
 import folium
 from branca.element import Element, Figure
 from folium import plugins
+from folium.map import FitBounds
 
 from geo_industry.i18n import LANGUAGES, html_lang, translate
 from geo_industry.maps.assets import localize_assets
@@ -119,6 +120,18 @@ def page_of(m: folium.Map) -> Figure:
     return root
 
 
+def fit_at_once(m: folium.Map, bounds: tuple[float, float, float, float]) -> None:
+    """Fit ``m`` to lon/lat ``bounds`` (west, south, east, north) when the page loads, without animation.
+
+    An animated first zoom can still run when the reader's first move (a search) sets the view;
+    Leaflet then finishes the old zoom and the map jumps back.
+    """
+    west, south, east, north = bounds
+    fit = FitBounds([[south, west], [north, east]])
+    fit.options["animate"] = False
+    m.add_child(fit)
+
+
 def new_map(data: MapData, ctx: PageContext, *, height: str = "100%", minimap: bool = True) -> folium.Map:
     """A map of the province with the chosen basemap, reference layers and the common controls."""
     m = folium.Map(
@@ -140,7 +153,7 @@ def new_map(data: MapData, ctx: PageContext, *, height: str = "100%", minimap: b
         MiniMap(tiles=tiles, geojson=boundary_json).add_to(m)
     bounds = data_bounds(data)
     if bounds is not None:
-        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+        fit_at_once(m, bounds)
     attributions = list(dict.fromkeys(r.attribution for r in data.reference if r.attribution))
     if attributions:
         _add_attribution(m, " | ".join(attributions))

@@ -130,22 +130,38 @@ class SearchControl(MacroElement):
             return t.toLowerCase().normalize("NFD").replace(/[\\u0300-\\u036f]/g, "")
               .replace(/\\u0111/g, "d");
           }
+          function openPopupOf(layer) {
+            if (layer.isPopupOpen()) { return; }
+            if (layer.getLatLng) { layer.openPopup(); } else { layer.openPopup(layer.getBounds().getCenter()); }
+          }
+          // Opens the popup once the layer is drawn, never after a guessed delay: a clustered marker
+          // is on the map only when its cluster group has split for the new zoom, which the group
+          // animates and ends with 'animationend' (the marker's own 'add' comes first, mid-animation).
+          var pending = null;
+          function openWhenDrawn(layer, group) {
+            if (pending) { pending(); }
+            function settled() { return map.hasLayer(layer) && !(group && group._inZoomAnimation); }
+            function stop() {
+              layer.off("add", attempt);
+              if (group) { group.off("animationend", attempt); }
+              pending = null;
+            }
+            function attempt() {
+              if (settled()) { stop(); openPopupOf(layer); }
+            }
+            pending = stop;
+            layer.on("add", attempt);
+            if (group) { group.on("animationend", attempt); }
+            attempt();
+          }
           function reveal(entry) {
             var layer = window[entry.v], group = entry.g ? window[entry.g] : null;
             if (!layer) { return; }
+            // no animation: a programmatic zoom is done when setView returns (an animated one can be
+            // overtaken by the reader's next move, and Leaflet then finishes it, jumping back)
             if (layer.getLatLng) { map.setView(layer.getLatLng(), Math.max(map.getZoom(), 12), {animate: false}); }
             else { map.fitBounds(layer.getBounds(), {maxZoom: 13, animate: false}); }
-            // clusters break up from zoom 11 and may re-add the marker (closing its popup) while they
-            // settle: keep opening it until it stays open
-            var tries = 0;
-            (function openWhenShown() {
-              if (!group || map.hasLayer(layer)) {
-                if (!layer.isPopupOpen()) {
-                  if (layer.getLatLng) { layer.openPopup(); } else { layer.openPopup(layer.getBounds().getCenter()); }
-                }
-              }
-              if (tries++ < 20 && (group || !layer.isPopupOpen())) { setTimeout(openWhenShown, 150); }
-            })();
+            openWhenDrawn(layer, group);
           }
           var control = L.control({position: "topleft"});
           control.onAdd = function () {
@@ -164,7 +180,9 @@ class SearchControl(MacroElement):
               hits.slice(0, 12).forEach(function (e) {
                 var li = document.createElement("li");
                 li.textContent = e.n;
-                li.addEventListener("click", function () { reveal(e); list.innerHTML = ""; });
+                // stop the click here: once the list is emptied, the item is out of the control, and
+                // the map would take the click for its own and close the popup just opened
+                L.DomEvent.on(li, "click", function (ev) { L.DomEvent.stop(ev); list.innerHTML = ""; reveal(e); });
                 list.appendChild(li);
               });
             });

@@ -9,7 +9,7 @@ import folium
 import pandas as pd
 
 from geo_industry.catalog import LAYER_IDS
-from geo_industry.maps.base import PageContext, add_page_chrome, frame_geojson, lang_urls, new_map
+from geo_industry.maps.base import PageContext, add_page_chrome, fit_at_once, frame_geojson, lang_urls, new_map
 from geo_industry.maps.charts import bar_chart_svg
 from geo_industry.maps.choropleth import (
     NO_DATA_COLOR,
@@ -181,8 +181,7 @@ def _choropleth(m: folium.Map, data: MapData, ctx: PageContext) -> str:
         name=ctx.t("layer.choropleth"),
         style_function=lambda _f: {"color": "#444", "weight": 1, "fillColor": NO_DATA_COLOR, "fillOpacity": 0.75},
     ).add_to(m)
-    minx, miny, maxx, maxy = matched.total_bounds
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    fit_at_once(m, tuple(matched.total_bounds))
     ChoroplethControl(
         layer=layer.get_name(),
         prop=match.property,

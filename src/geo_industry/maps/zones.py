@@ -10,7 +10,7 @@ import geopandas as gpd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from geo_industry.errors import InvalidParameter, NotFound
-from geo_industry.maps.base import PageContext, add_page_chrome, new_map
+from geo_industry.maps.base import PageContext, add_page_chrome, fit_at_once, new_map
 from geo_industry.maps.controls import Panel, Script
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import computed_text, indicator_label, is_missing, number, quantity
@@ -306,8 +306,7 @@ def build_zone_page(data: MapData, ctx: PageContext, zone_id: str) -> folium.Map
     zone = site_layer("zone", data, ctx, symbol=zone_symbol, rows=[row], name=facts.name)
     add_site_layer(m, zone)
     if geom is not None and not is_missing(geom):
-        minx, miny, maxx, maxy = geom.buffer(0.08).bounds
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+        fit_at_once(m, geom.buffer(0.08).bounds)
     Panel(_env.get_template("zone.html").render(f=facts, t=ctx.t)).add_to(m)
     Script(PRINT_BUTTON_JS).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
