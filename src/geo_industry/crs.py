@@ -22,6 +22,8 @@ from geo_industry.errors import InvalidCRS, InvalidUpload
 
 CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 VN2000_TO_WGS84 = "VN-2000 to WGS 84 (2)"  # EPSG:6960
+METRIC_CRS = "EPSG:9208"
+"""VN-2000 / TM-3 104°45′, the province's metric CRS: distances, areas, raster grids, map coordinates."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ SUPPORTED_CRS: tuple[SupportedCRS, ...] = (
     SupportedCRS("http://www.opengis.net/def/crs/EPSG/0/4756", "EPSG:4756", "VN-2000 geographic"),
     SupportedCRS("http://www.opengis.net/def/crs/EPSG/0/3405", "EPSG:3405", "VN-2000 / UTM zone 48N"),
     SupportedCRS(
-        "http://www.opengis.net/def/crs/EPSG/0/9208", "EPSG:9208", "VN-2000 / TM-3 104-45 (Lào Cai)"
+        "http://www.opengis.net/def/crs/EPSG/0/9208", METRIC_CRS, "VN-2000 / TM-3 104-45 (Lào Cai)"
     ),
 )
 _BY_URI = {c.uri: c for c in SUPPORTED_CRS}

@@ -19,6 +19,7 @@ from geo_industry.maps.data import MapData
 from geo_industry.maps.geojson import frame_geojson
 from geo_industry.maps.geojson import round_geometry as round_geometry  # used by layers.py via base
 from geo_industry.maps.rasters import relief_layer
+from geo_industry.maps.registry import PAGES
 from geo_industry.maps.urls import PageUrls
 from geo_industry.web_safety import script_json
 
@@ -37,14 +38,6 @@ _TILES = {
 }
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "zh-CN": "中文"}
 _CURRENT = ' aria-current="true"'
-NAV = (
-    ("index", "nav.index"),
-    ("overview", "nav.overview"),
-    ("copper-value-chain", "nav.copper"),
-    ("energy", "nav.energy"),
-    ("statistics", "nav.statistics"),
-    ("compare", "nav.compare"),
-)
 HEADER_CSS = """
 <link rel="icon" href="data:,">
 <style>
@@ -179,9 +172,10 @@ def _add_attribution(m: folium.Map, text: str) -> None:
 def header_bar(ctx: PageContext, *, page: str, title: str, lang_url: dict[str, str]) -> str:
     """The top bar: site title, navigation and the language switch."""
     links = []
-    for name, key in NAV:
-        current = ' aria-current="page"' if name == page else ""
-        links.append(f'<a href="{escape(ctx.urls.page(name, ctx.lang))}"{current}>{escape(ctx.t(key))}</a>')
+    for entry in PAGES:
+        current = ' aria-current="page"' if entry.name == page else ""
+        href = escape(ctx.urls.page(entry.name, ctx.lang))
+        links.append(f'<a href="{href}"{current}>{escape(ctx.t(entry.nav_key))}</a>')
     langs = " ".join(
         f'<a href="{escape(lang_url[code])}" hreflang="{html_lang(code)}" lang="{html_lang(code)}"'
         f'{_CURRENT if code == ctx.lang else ""} data-lang="{code}">{LANGUAGE_NAMES[code]}</a>'

@@ -13,9 +13,10 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from geo_industry.crs import METRIC_CRS
 from geo_industry.i18n import translate
 
-# EPSG:9208 VN-2000 / TM-3 104-45 with the EPSG:6960 Helmert shift to WGS 84 (position-vector
+# METRIC_CRS (EPSG:9208, VN-2000 / TM-3 104-45) with the EPSG:6960 Helmert shift to WGS 84 (position-vector
 # rotations, as proj4js expects): checked against pyproj's EPSG:6960 pipeline to the millimetre.
 VN2000_TM3_LAO_CAI = (
     "+proj=tmerc +lat_0=0 +lon_0=104.75 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 "
@@ -215,7 +216,7 @@ class CoordinateReadout(JSCSSMixin, MacroElement):
         {% macro script(this, kwargs) %}
         (function(){
           var map = {{ this._parent.get_name() }};
-          proj4.defs("EPSG:9208", {{ this.proj|tojson }});
+          proj4.defs({{ this.code|tojson }}, {{ this.proj|tojson }});
           var control = L.control({position: "bottomleft"}), div;
           control.onAdd = function () {
             div = L.DomUtil.create("div", "gi-coords leaflet-control");
@@ -224,7 +225,7 @@ class CoordinateReadout(JSCSSMixin, MacroElement):
           };
           control.addTo(map);
           window.giCoordinates = function (lat, lng) {
-            var p = proj4("EPSG:4326", "EPSG:9208", [lng, lat]);
+            var p = proj4("EPSG:4326", {{ this.code|tojson }}, [lng, lat]);
             return {{ this.wgs|tojson }} + "  " + lat.toFixed(5) + "° N " + lng.toFixed(5) + "° E\\n" +
               {{ this.vn|tojson }} + "  X " + p[1].toFixed(1) + " m  Y " + p[0].toFixed(1) + " m";
           };
@@ -237,6 +238,7 @@ class CoordinateReadout(JSCSSMixin, MacroElement):
     def __init__(self, *, lang: str) -> None:
         super().__init__()
         self._name = "CoordinateReadout"
+        self.code = METRIC_CRS
         self.proj = VN2000_TM3_LAO_CAI
         self.wgs = translate("coords.wgs84", lang)
         self.vn = translate("coords.vn2000", lang)

@@ -6,16 +6,9 @@ from geo_industry.i18n import LANGUAGES
 from geo_industry.maps.base import HEADER_CSS, PageContext, header_bar
 from geo_industry.maps.data import MapData
 from geo_industry.maps.popups import names
+from geo_industry.maps.registry import PAGES
 from geo_industry.maps.styles import is_approximate
 from geo_industry.maps.zones import _env, zone_rows
-
-MAP_PAGES = (
-    ("overview", "nav.overview"),
-    ("copper-value-chain", "nav.copper"),
-    ("energy", "nav.energy"),
-    ("statistics", "nav.statistics"),
-    ("compare", "nav.compare"),
-)
 
 
 def build_index_page(data: MapData, ctx: PageContext) -> str:
@@ -34,7 +27,7 @@ def build_index_page(data: MapData, ctx: PageContext) -> str:
         lang=ctx.lang,
         css=HEADER_CSS,
         as_of=data.as_of,
-        maps=[(ctx.urls.page(p, ctx.lang), ctx.t(k)) for p, k in MAP_PAGES],
+        maps=[(ctx.urls.page(p.name, ctx.lang), ctx.t(p.nav_key)) for p in PAGES if p.name != "index"],
         zones=zones,
         bar=header_bar(
             ctx, page="index", title=ctx.t("site.title"), lang_url={c: ctx.urls.page("index", c) for c in LANGUAGES}

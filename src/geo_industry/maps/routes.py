@@ -18,6 +18,7 @@ from geo_industry.maps.base import PageContext
 from geo_industry.maps.data import MapData, map_data_from_store
 from geo_industry.maps.pages import render, render_zone
 from geo_industry.maps.rasters import server_overlays
+from geo_industry.maps.registry import MAP_PAGES
 from geo_industry.maps.urls import PageUrls
 from geo_industry.maps.zones import build_compare_page, parse_zone_ids
 
@@ -117,10 +118,5 @@ def _map_route(page: str, summary: str) -> None:
     )
 
 
-for _page, _summary in (
-    ("overview", "Every layer on one map."),
-    ("copper-value-chain", "Copper from mines to smelters to the border, by year."),
-    ("energy", "Hydropower plants by river, size and output."),
-    ("statistics", "Industrial production value and site outputs."),
-):
-    _map_route(_page, _summary)
+for _page in MAP_PAGES:
+    _map_route(_page.name, _page.summary)

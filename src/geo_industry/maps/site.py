@@ -12,8 +12,9 @@ from geo_industry.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from geo_industry.maps.assets import vendor_dir
 from geo_industry.maps.base import BASEMAPS, PageContext
 from geo_industry.maps.data import MapData, StoreLike, map_data_from_store
-from geo_industry.maps.pages import MAP_BUILDERS, render, render_zone
+from geo_industry.maps.pages import render, render_zone
 from geo_industry.maps.rasters import static_overlays
+from geo_industry.maps.registry import PAGE_NAMES
 from geo_industry.maps.urls import static_urls
 from geo_industry.maps.zones import zone_rows
 from geo_industry.raster.service import RasterService
@@ -40,7 +41,7 @@ class SiteBuild:
 
 
 def _jobs(data: MapData, languages: Sequence[str]) -> list[tuple[str, str, str | None]]:
-    names = ["index", *MAP_BUILDERS, "compare"]
+    names = list(PAGE_NAMES)
     zones = [str(r["id"]) for r in zone_rows(data)]
     return [(lang, name, None) for lang in languages for name in names] + [
         (lang, "zone", z) for lang in languages for z in zones

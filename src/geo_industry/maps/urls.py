@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-PAGES = ("index", "overview", "copper-value-chain", "energy", "statistics", "compare")
 REMOTE_MIN_FEATURES = 20
 """Served pages fetch a layer from the API when it has at least this many located features.
 
@@ -40,7 +39,7 @@ class PageUrls:
     script_base: str = "/static/maps/"
 
     def page(self, name: str, lang: str, **params: str) -> str:
-        """URL of the page ``name`` (one of :data:`PAGES`) in ``lang``."""
+        """URL of the page ``name`` (one of :data:`~geo_industry.maps.registry.PAGE_NAMES`) in ``lang``."""
         if self.static:
             return f"{name}.{lang}.html"
         path = f"{self.prefix}/" if name == "index" else f"{self.prefix}/{name}"

@@ -9,6 +9,7 @@ import folium
 import geopandas as gpd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from geo_industry.crs import METRIC_CRS
 from geo_industry.errors import InvalidParameter, NotFound
 from geo_industry.maps.base import PageContext, add_page_chrome, fit_at_once, new_map
 from geo_industry.maps.controls import Panel, Script
@@ -26,7 +27,6 @@ from geo_industry.web_safety import source_link
 ZONE_LAYERS = ("industrial_zones", "industrial_clusters")
 OUTLINE_LAYER = "zone_outlines"
 NEARBY_KM = 20.0
-METRIC_CRS = "EPSG:9208"
 INDUSTRIES_FIELD = "priority_sectors"
 """The schema's field for a zone's permitted / priority industries (free text)."""
 CONTACT_FIELD = "operator"

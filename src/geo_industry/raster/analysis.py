@@ -25,10 +25,10 @@ import pandas as pd
 from pydantic import BaseModel, Field
 from shapely.geometry.base import BaseGeometry
 
+from geo_industry.crs import METRIC_CRS
 from geo_industry.raster.criteria import CRITERION_TITLES, SLOPE
 from geo_industry.raster.distances import UncertainDistance, zone_distances
 from geo_industry.raster.errors import InvalidParameterError
-from geo_industry.raster.grid import DEFAULT_METRIC_CRS
 from geo_industry.raster.profiles import InvestorProfile, profile_config
 from geo_industry.raster.suitability import (
     CriterionContribution,
@@ -160,7 +160,7 @@ def assess_zones(
     slope_path: str | Path | None = None,
     config: SuitabilityConfig | None = None,
     point_zone_radius_m: float = 500.0,
-    metric_crs: object = DEFAULT_METRIC_CRS,
+    metric_crs: object = METRIC_CRS,
 ) -> list[ZoneAssessment]:
     """Distances, mean slope and explained suitability score for every zone.
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rasterio.warp import transform_bounds
 from shapely.geometry.base import BaseGeometry
 
+from geo_industry.crs import METRIC_CRS
 from geo_industry.raster.accessibility import distance_raster
 from geo_industry.raster.cog import write_cog
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
@@ -27,7 +28,7 @@ from geo_industry.raster.errors import (
     NotARasterError,
     UnknownProductError,
 )
-from geo_industry.raster.grid import DEFAULT_METRIC_CRS, RasterGrid, metric_grid
+from geo_industry.raster.grid import RasterGrid, metric_grid
 from geo_industry.raster.manifest import (
     BuildManifest,
     ProductInfo,
@@ -80,7 +81,7 @@ class BuildConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    target_crs: str = DEFAULT_METRIC_CRS
+    target_crs: str = METRIC_CRS
     resolution_m: float | None = Field(None, gt=0)
     resolution_without_dem_m: float = Field(250.0, gt=0)
     search_margin_km: float = Field(25.0, ge=0)

@@ -41,9 +41,9 @@ import pandas as pd
 from pydantic import BaseModel, Field
 from shapely.geometry.base import BaseGeometry
 
+from geo_industry.crs import METRIC_CRS
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
 from geo_industry.raster.geodesic import NearestFinder
-from geo_industry.raster.grid import DEFAULT_METRIC_CRS
 from geo_industry.raster.layers import PLACEHOLDER_PRECISIONS
 
 __all__ = [
@@ -269,7 +269,7 @@ def zone_distances(
     *,
     zones: gpd.GeoDataFrame,
     targets: Mapping[str, gpd.GeoDataFrame],
-    metric_crs: object = DEFAULT_METRIC_CRS,
+    metric_crs: object = METRIC_CRS,
 ) -> dict[str, dict[str, UncertainDistance]]:
     """Zone id → criterion → uncertain distance to the nearest target, for every distance criterion.
 

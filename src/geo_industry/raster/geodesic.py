@@ -11,8 +11,8 @@ import shapely
 from pyproj import Geod, Transformer
 from shapely.geometry.base import BaseGeometry
 
+from geo_industry.crs import METRIC_CRS
 from geo_industry.raster.accessibility import usable_geometries
-from geo_industry.raster.grid import DEFAULT_METRIC_CRS
 
 __all__ = ["Nearest", "NearestFinder", "nearest_feature"]
 
@@ -39,7 +39,7 @@ class NearestFinder:
     distance between them is measured on the WGS 84 ellipsoid (0 when they touch).
     """
 
-    def __init__(self, targets: gpd.GeoDataFrame, *, metric_crs: object = DEFAULT_METRIC_CRS
+    def __init__(self, targets: gpd.GeoDataFrame, *, metric_crs: object = METRIC_CRS
                  ) -> None:
         """Project the usable geometries of ``targets`` (null ones are skipped)."""
         geoms = usable_geometries(targets, argument="targets")
@@ -72,7 +72,7 @@ class NearestFinder:
 
 def nearest_feature(geometry: BaseGeometry, targets: gpd.GeoDataFrame, *,
                     geometry_crs: object = "EPSG:4326",
-                    metric_crs: object = DEFAULT_METRIC_CRS) -> Nearest | None:
+                    metric_crs: object = METRIC_CRS) -> Nearest | None:
     """Nearest target to a geometry with its geodesic distance in km (0 when they touch).
 
     None when ``targets`` has no usable geometry. For many geometries against the same

@@ -15,19 +15,16 @@ from pyproj import CRS, Geod, Transformer
 from rasterio.crs import CRS as RioCRS
 from shapely.geometry.base import BaseGeometry
 
+from geo_industry.crs import METRIC_CRS
 from geo_industry.raster.errors import InvalidParameterError
 
 __all__ = [
-    "DEFAULT_METRIC_CRS",
     "RasterGrid",
     "metric_grid",
     "ground_pixel_size",
     "to_crs_geometry",
     "rio_crs",
 ]
-
-DEFAULT_METRIC_CRS = "EPSG:9208"
-"""VN-2000 / TM-3 104°45′ (PROJ uses the EPSG:6960 transformation to WGS 84)."""
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -122,7 +119,7 @@ def metric_grid(
     area_of_interest: BaseGeometry,
     aoi_crs: object = "EPSG:4326",
     resolution_m: float,
-    crs: object = DEFAULT_METRIC_CRS,
+    crs: object = METRIC_CRS,
     margin_pixels: int = 2,
 ) -> RasterGrid:
     """Build a square-pixel grid in a metric CRS that covers an area of interest.

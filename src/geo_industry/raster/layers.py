@@ -16,17 +16,16 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo_industry.catalog import LAYER_IDS
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
 
 __all__ = [
-    "LAYER_IDS", "INACTIVE_STATUSES", "PLACEHOLDER_PRECISIONS", "TARGET_RULES", "is_placeholder",
+    "ANALYSED_LAYER_IDS", "INACTIVE_STATUSES", "PLACEHOLDER_PRECISIONS", "TARGET_RULES", "is_placeholder",
     "load_layers", "located_targets", "target_layers",
 ]
 
-LAYER_IDS = (
-    "industrial_zones", "industrial_clusters", "mines", "processing_plants",
-    "hydropower_plants", "border_gates", "transport", "transport_lines",
-)
+ANALYSED_LAYER_IDS = (*LAYER_IDS, "transport_lines")
+"""The site layers of the catalog and the reference lines the railway and road criteria measure to."""
 INACTIVE_STATUSES = frozenset({"removed", "closed"})
 PLACEHOLDER_PRECISIONS = frozenset({"proxy-district"})
 """``coord_precision`` values whose point stands in for a site it is not (a district seat)."""
@@ -110,7 +109,7 @@ def located_targets(targets: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.Ge
     return {criterion: frame[~is_placeholder(frame)] for criterion, frame in targets.items()}
 
 
-def load_layers(directory: str | Path, *, layer_ids: tuple[str, ...] = LAYER_IDS
+def load_layers(directory: str | Path, *, layer_ids: tuple[str, ...] = ANALYSED_LAYER_IDS
                 ) -> dict[str, gpd.GeoDataFrame]:
     """Read ``<layer_id>.geojson`` files of a folder (missing files are left out)."""
     folder = Path(directory)

@@ -35,11 +35,11 @@ from shapely.geometry import LineString, box
 from shapely.geometry.base import BaseGeometry
 
 from geo_industry.catalog import REFERENCE_LAYER_IDS
+from geo_industry.crs import METRIC_CRS
 from geo_industry.raster.analysis import Ranking, ZoneAssessment, assess_zones, rank_zones
 from geo_industry.raster.build import BuildConfig, BuildResult, ProgressCallback, build_rasters
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
 from geo_industry.raster.errors import RasterError, TerrainNotConfiguredError, UnknownProductError
-from geo_industry.raster.grid import DEFAULT_METRIC_CRS
 from geo_industry.raster.layers import located_targets, target_layers
 from geo_industry.raster.manifest import ProductInfo
 from geo_industry.raster.products import PRODUCTS, product_spec
@@ -99,12 +99,12 @@ def area_of_interest(layers: Mapping[str, gpd.GeoDataFrame], *, boundary: gpd.Ge
     """
     if boundary is not None and not boundary.empty:
         return shapely.union_all(boundary.to_crs("EPSG:4326").geometry.dropna().values)
-    located = [f.geometry.dropna().to_crs(DEFAULT_METRIC_CRS) for f in layers.values()
+    located = [f.geometry.dropna().to_crs(METRIC_CRS) for f in layers.values()
                if f.crs is not None and f.geometry.notna().any()]
     if not located:
         raise RasterError("area of interest: no layer has a located feature and no boundary is configured")
     bounds = pd.concat(located).total_bounds
-    grown = gpd.GeoSeries([box(*bounds).buffer(margin_m, join_style="mitre")], crs=DEFAULT_METRIC_CRS)
+    grown = gpd.GeoSeries([box(*bounds).buffer(margin_m, join_style="mitre")], crs=METRIC_CRS)
     return grown.to_crs("EPSG:4326").iloc[0]
 
 

@@ -18,6 +18,7 @@ from rasterio.warp import Resampling, reproject
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
+from geo_industry.crs import METRIC_CRS
 from geo_industry.raster.errors import (
     InvalidParameterError,
     MissingCRSError,
@@ -25,7 +26,6 @@ from geo_industry.raster.errors import (
     NotARasterError,
 )
 from geo_industry.raster.grid import (
-    DEFAULT_METRIC_CRS,
     RasterGrid,
     ground_pixel_size,
     metric_grid,
@@ -92,7 +92,7 @@ def load_dem(
     *,
     area_of_interest: BaseGeometry,
     aoi_crs: object = "EPSG:4326",
-    target_crs: object = DEFAULT_METRIC_CRS,
+    target_crs: object = METRIC_CRS,
     resolution_m: float | None = None,
     min_coverage: float = 0.99,
 ) -> Dem:

@@ -21,7 +21,7 @@ import shapely
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog, layer_file, load_data_catalog
 from geo_industry.cql import FilterEvaluator
-from geo_industry.crs import transform_geometries
+from geo_industry.crs import METRIC_CRS, transform_geometries
 from geo_industry.errors import DataError, FeatureNotFound
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 from geo_industry.raster.properties import with_zone_analysis
@@ -30,7 +30,6 @@ from geo_industry.settings import Settings
 from geo_industry.vector_io import read_vector
 
 STORAGE_CRS = "OGC:CRS84"
-METRIC_CRS = "EPSG:9208"
 _JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
 LEGACY_PROVINCE = {"lao_cai": "admin:10:pre-2025-07-01", "yen_bai": "admin:15:pre-2025-07-01"}
 MERGED_PROVINCE = "admin:15:2025-07-01"
