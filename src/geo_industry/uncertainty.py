@@ -59,5 +59,5 @@ def uncertainty_area(point: Point, radius_km: float, clip: BaseGeometry | None) 
     disc = uncertainty_disc(point, radius_km)
     if clip is None:
         return disc
-    parts = [g for g in shapely.get_parts(disc.intersection(clip)) if g.geom_type == "Polygon"]
+    parts = [g for g in shapely.get_parts(disc.intersection(clip)) if g.geom_type == "Polygon" and not g.is_empty]
     return shapely.union_all(parts) if parts else disc
