@@ -43,7 +43,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo_industry.crs import METRIC_CRS
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
-from geo_industry.raster.geodesic import NearestFinder
+from geo_industry.raster.geodesic import Nearest, NearestFinder
 from geo_industry.raster.layers import PLACEHOLDER_PRECISIONS
 
 __all__ = [
@@ -203,7 +203,8 @@ def site_position(row: Mapping[str, object], geometry: object) -> SitePosition:
 class _Targets:
     """One criterion's targets split into located sites and placeholders, with their finders."""
 
-    frame: gpd.GeoDataFrame
+    ids: list[str | None]
+    names: list[str]
     positions: list[SitePosition]
     located: NearestFinder | None
     placeholders: NearestFinder | None
@@ -220,48 +221,44 @@ class _Targets:
             subset = frame[keep]
             return NearestFinder(subset, metric_crs=metric_crs) if len(subset) else None
 
-        located = finder([p.known for p in positions])
-        placeholders = finder([p.placeholder for p in positions])
-        return cls(frame, positions, located, placeholders)
+        ids = [_text(r.get("id")) for r in records]
+        names = [_text(r.get("name_en")) or _text(r.get("name_vi")) or i or str(n)
+                 for n, (r, i) in enumerate(zip(records, ids, strict=True))]
+        return cls(ids, names, positions, finder([p.known for p in positions]),
+                   finder([p.placeholder for p in positions]))
 
-    def name(self, index: object) -> str:
-        row = self.frame.loc[index]
-        label = _text(row.get("name_en")) or _text(row.get("name_vi")) or _text(row.get("id"))
-        return label or str(index)
+    def nearest(self, metric: list[BaseGeometry | None]) -> tuple[list[Nearest | None], list[Nearest | None]]:
+        """Nearest located target and nearest placeholder of each zone (metric geometries)."""
+        none: list[Nearest | None] = [None] * len(metric)
+        return (none if self.located is None else self.located.nearest_many(metric),
+                none if self.placeholders is None else self.placeholders.nearest_many(metric))
 
 
 def _distance(criterion: str, zone: SitePosition, targets: _Targets | None,
-              crs: object) -> UncertainDistance:
+              found: Nearest | None, proxy: Nearest | None) -> UncertainDistance:
     if zone.geometry is None:
         return UncertainDistance(criterion=criterion, status="location unknown",
                                  note="the zone's location is unknown")
-    found = None if targets is None or targets.located is None else targets.located.nearest(
-        zone.geometry, geometry_crs=crs)
-    proxy = None if targets is None or targets.placeholders is None else targets.placeholders.nearest(
-        zone.geometry, geometry_crs=crs)
-    if found is None and proxy is None:
+    if targets is None or (found is None and proxy is None):
         return UncertainDistance(criterion=criterion, status="no target",
                                  note=f"no {TARGET_NOUNS[criterion]} has a known position")
-    assert targets is not None
     bounds = []
     for hit in (found, proxy):
         if hit is not None:
             spread = zone.uncertainty_km + targets.positions[int(hit.index)].uncertainty_km  # type: ignore[call-overload]
-            bounds.append((hit.distance_km - spread, hit.distance_km + spread, hit.index))
+            bounds.append((hit.distance_km - spread, hit.distance_km + spread, int(hit.index)))  # type: ignore[call-overload]
     lower = min(b[0] for b in bounds)
     upper = min(b[1] for b in bounds)
     proxy_counts = proxy is not None and (found is None or bounds[-1][0] < bounds[0][1])
-    nearest_index = min(bounds, key=lambda b: b[1])[2]
-    nearest = _text(targets.frame.loc[nearest_index].get("id"))
+    nearest = targets.ids[min(bounds, key=lambda b: b[1])[2]]
     if zone.placeholder:
         return distance_interval(criterion, lower, upper, nearest,
-                         placeholder="zone position is a district-seat placeholder")
+                                 placeholder="zone position is a district-seat placeholder")
     if proxy_counts:
         assert proxy is not None
         note = (f"{TARGET_NOUNS[criterion]} position is a district-seat placeholder "
-                f"({targets.name(proxy.index)})")
+                f"({targets.names[int(proxy.index)]})")  # type: ignore[call-overload]
         return distance_interval(criterion, lower, upper, nearest, placeholder=note)
-    assert found is not None
     return distance_interval(criterion, bounds[0][0], bounds[0][1], nearest)
 
 
@@ -293,9 +290,11 @@ def zone_distances(
     records = zones.drop(columns=zones.geometry.name).to_dict("records")
     positions = [site_position(r, g) for r, g in zip(records, zones.geometry, strict=True)]
     metric = gpd.GeoSeries([p.geometry for p in positions], crs=zones.crs).to_crs(metric_crs)
+    geometries = [None if p.geometry is None else g for p, g in zip(positions, metric, strict=True)]
+    empty: list[Nearest | None] = [None] * len(positions)
+    hits = {c: prepared[c].nearest(geometries) if c in prepared else (empty, empty) for c in DISTANCE_CRITERIA}
     out: dict[str, dict[str, UncertainDistance]] = {}
-    for record, zone, here in zip(records, positions, metric, strict=True):
-        zone = SitePosition(here, zone.uncertainty_km, zone.placeholder) if zone.geometry is not None else zone
-        out[str(record["id"])] = {c: _distance(c, zone, prepared.get(c), str(metric_crs))
+    for n, (record, zone) in enumerate(zip(records, positions, strict=True)):
+        out[str(record["id"])] = {c: _distance(c, zone, prepared.get(c), hits[c][0][n], hits[c][1][n])
                                   for c in DISTANCE_CRITERIA}
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -68,6 +69,28 @@ class NearestFinder:
         metres = np.where(shapely.intersects(here, self._metric), 0.0, np.abs(metres))
         best = int(np.argmin(metres))
         return Nearest(self._index[best], float(metres[best]) / 1000.0)
+
+
+    def nearest_many(self, metric_geometries: Sequence[BaseGeometry | None]) -> list[Nearest | None]:
+        """Nearest target of each geometry (already in ``metric_crs``), in one vectorised pass."""
+        out: list[Nearest | None] = [None] * len(metric_geometries)
+        rows = [i for i, g in enumerate(metric_geometries) if isinstance(g, BaseGeometry) and not g.is_empty]
+        if self.empty or not rows:
+            return out
+        here = np.asarray([metric_geometries[i] for i in rows], dtype=object)[:, None]
+        targets = np.asarray(self._metric, dtype=object)[None, :]
+        lines = shapely.shortest_line(here, targets)
+        coords = shapely.get_coordinates(lines.ravel()).reshape(-1, 2, 2)
+        back = _to_lonlat(self.metric_crs)
+        lon1, lat1 = back.transform(coords[:, 0, 0], coords[:, 0, 1])
+        lon2, lat2 = back.transform(coords[:, 1, 0], coords[:, 1, 1])
+        _, _, metres = _GEOD.inv(lon1, lat1, lon2, lat2)
+        metres = np.abs(np.asarray(metres)).reshape(lines.shape)
+        metres = np.where(shapely.intersects(here, targets), 0.0, metres)
+        best = np.argmin(metres, axis=1)
+        for row, column, i in zip(range(len(rows)), best, rows, strict=True):
+            out[i] = Nearest(self._index[int(column)], float(metres[row, column]) / 1000.0)
+        return out
 
 
 def nearest_feature(geometry: BaseGeometry, targets: gpd.GeoDataFrame, *,

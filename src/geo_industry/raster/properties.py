@@ -28,6 +28,7 @@ from geo_industry.raster.layers import target_layers
 
 __all__ = [
     "ANALYSIS_CRITERIA", "ANALYSIS_FIELDS", "ZONE_LAYERS", "analysis_properties", "measured_zone_frame",
+    "with_analysis_fields",
     "with_zone_analysis", "zone_frame",
 ]
 
@@ -117,6 +118,14 @@ def measured_zone_frame(layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFr
     return zones.set_geometry(gpd.GeoSeries(shapes, index=zones.index, crs="EPSG:4326"))
 
 
+def with_analysis_fields(meta: LayerMeta) -> LayerMeta:
+    """A zone layer's metadata with the analysis fields declared (other layers unchanged)."""
+    if meta.id not in ZONE_LAYERS:
+        return meta
+    names = {f.name for f in ANALYSIS_FIELDS}
+    return meta.model_copy(update={"fields": [*(f for f in meta.fields if f.name not in names), *ANALYSIS_FIELDS]})
+
+
 def with_zone_analysis(frames: Mapping[str, gpd.GeoDataFrame], metas: Mapping[str, LayerMeta]
                        ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, LayerMeta]]:
     """Zone layers with the analysis columns and fields added (other layers unchanged).
@@ -141,7 +150,5 @@ def with_zone_analysis(frames: Mapping[str, gpd.GeoDataFrame], metas: Mapping[st
             kind = next(f.type for f in ANALYSIS_FIELDS if f.name == name)
             frame[name] = (pd.to_numeric(table[name], errors="coerce").astype(float) if kind == "number"
                            else table[name].astype(object).where(table[name].notna(), None))
-        meta = metas[layer_id]
-        kept = [f for f in meta.fields if f.name not in names]
-        out[layer_id], out_metas[layer_id] = frame, meta.model_copy(update={"fields": [*kept, *ANALYSIS_FIELDS]})
+        out[layer_id], out_metas[layer_id] = frame, with_analysis_fields(metas[layer_id])
     return out, out_metas

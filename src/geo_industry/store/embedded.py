@@ -3,11 +3,12 @@
 Each layer becomes a GeoDataFrame (joined with its latest actual statistics) and a shapely
 STRtree; queries select row positions with the tree and vectorised masks, then page. Zone and
 cluster layers get the computed analysis properties (``dist_*_km``, ``suitability_score`` …,
-:mod:`geo_industry.raster.properties`) as declared fields.
+:mod:`geo_industry.raster.properties`) as declared fields, computed when a zone layer is first read.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from geo_industry.cql import FilterEvaluator
 from geo_industry.crs import METRIC_CRS, transform_geometries
 from geo_industry.errors import DataError, FeatureNotFound
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
-from geo_industry.raster.properties import with_zone_analysis
+from geo_industry.raster.properties import ZONE_LAYERS, with_analysis_fields, with_zone_analysis
 from geo_industry.selection import sort_positions, year_mask
 from geo_industry.settings import Settings
 from geo_industry.vector_io import read_vector
@@ -111,15 +112,17 @@ class EmbeddedStore:
 
     def __init__(self, catalog: Catalog, frames: dict[str, gpd.GeoDataFrame], statistics: pd.DataFrame,
                  entities: pd.DataFrame) -> None:
-        frames, metas = with_zone_analysis(frames, {meta.id: meta for meta in catalog})
-        catalog = Catalog([metas[meta.id] for meta in catalog])
+        catalog = Catalog([with_analysis_fields(meta) for meta in catalog])
         self.catalog = catalog
         self._statistics = statistics
         self.entities = entities
         self._derived = stats_mod.derived_indicators(statistics, province_of=self._province_of(frames))
-        latest = stats_mod.latest_actuals(statistics)
+        self._latest = stats_mod.latest_actuals(statistics)
+        self._frames = frames
+        self._zone_lock = threading.Lock()
         self._layers = {
-            layer_id: self._index(catalog.get(layer_id), frame, latest) for layer_id, frame in frames.items()
+            layer_id: self._index(catalog.get(layer_id), frame, self._latest)
+            for layer_id, frame in frames.items() if layer_id not in ZONE_LAYERS
         }
 
     @classmethod
@@ -166,7 +169,7 @@ class EmbeddedStore:
     # contract --------------------------------------------------------------------------
     def collections(self) -> list[LayerMeta]:
         """Every layer's metadata in catalog order."""
-        return [layer.meta for layer in self._layers.values()]
+        return [meta for meta in self.catalog if meta.id in self._frames]
 
     def collection(self, layer_id: str) -> LayerMeta:
         """One layer's metadata."""
@@ -174,7 +177,27 @@ class EmbeddedStore:
 
     def _layer(self, layer_id: str) -> _Layer:
         self.catalog.get(layer_id)
-        return self._layers[layer_id]
+        layer = self._layers.get(layer_id)
+        if layer is None and layer_id in ZONE_LAYERS and layer_id in self._frames:
+            self._analyse_zones()
+            layer = self._layers.get(layer_id)
+        if layer is None:
+            raise KeyError(layer_id)
+        return layer
+
+    def _analyse_zones(self) -> None:
+        """Index the zone layers with their analysis columns, once, when a zone layer is first read.
+
+        Writes that never touch a zone layer's reader (statistics, border gates …) then cost no
+        analysis: a snapshot of the editable store computes it only if a request needs it.
+        """
+        with self._zone_lock:
+            if all(layer_id in self._layers for layer_id in ZONE_LAYERS if layer_id in self._frames):
+                return
+            frames, _ = with_zone_analysis(self._frames, {meta.id: meta for meta in self.catalog})
+            for layer_id in ZONE_LAYERS:
+                if layer_id in self._frames:
+                    self._layers[layer_id] = self._index(self.catalog.get(layer_id), frames[layer_id], self._latest)
 
     def queryables(self, layer_id: str) -> dict[str, str]:
         """Property name → JSON type for filters and sortby."""
