@@ -57,7 +57,8 @@ class TrustedHostMiddleware:
         response = exception_response(
             400, "InvalidParameterValue",
             f"invalid Host header {shown!r}: expected one of {', '.join(sorted(self.allowed))} "
-            "(set GEO_INDUSTRY_TRUSTED_HOSTS or GEO_INDUSTRY_PUBLIC_URL)")
+            "(set GEO_INDUSTRY_TRUSTED_HOSTS or GEO_INDUSTRY_PUBLIC_URL)",
+            {"X-Content-Type-Options": "nosniff"})
         await response(scope, receive, send)
 
 
