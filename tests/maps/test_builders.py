@@ -17,7 +17,7 @@ from geo_industry.maps.base import PageContext, render_page
 from geo_industry.maps.charts import Bar, bar_chart_svg
 from geo_industry.maps.copper import build_copper_map, chain_flows
 from geo_industry.maps.energy import build_energy_map, latest_gwh
-from geo_industry.maps.format import number
+from geo_industry.maps.format import number, quantity
 from geo_industry.maps.layers import site_layer
 from geo_industry.maps.overview import build_overview_map
 from geo_industry.maps.pages import render, render_zone
@@ -283,7 +283,7 @@ def test_copper_page_labels_indicator_year_basis_and_indicative_links(map_data):
     assert '\\u003coption value=\\"2024\\" selected\\u003e' in html  # the latest year shown (JSON: < > escaped)
     assert "Copper ore mined, 2015 (target): 1,360,000 t" in html
     assert "Copper concentrate output, 2015 (target): 47,244 t" in html
-    assert "2,200,000" not in html  # the undated output is not put on any year
+    assert not re.search(r"mined, \d{4} \([^)]*\): 2,200,000", html)  # the undated output is on no year
     assert translate("copper.no_flow_data", "en") in html
     assert "Copper cathode output, 2024 (target): 29,797 t" in html and "organisation figure" in html
     assert '"dashArray": "8 6"' in html and "indicative link: the route is not stated in the data" in html
@@ -556,3 +556,16 @@ def test_copper_label_says_a_computed_target_is_computed(map_data):
                 & (stats["entity"] == "org:vimico-luyen-dong-lao-cai")].iloc[0]
     assert row["derivation"]  # 10,000 t over four months divided by its share of the plan
     assert f"Copper cathode output, 2024 (target): {number(row['value'], 'en')} t · computed · " in html
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_popup_lists_an_undated_figure_with_its_period_not_as_a_year(map_data, lang):
+    stats = map_data.statistics
+    rows = stats[(stats["entity"] == COPPER_MINE) & stats["year"].isna()]
+    assert len(rows), "the research gives a Sin Quyền output without a year"
+    html = popup_html(_row(map_data, "mines", COPPER_MINE), map_data, PageContext(lang=lang))
+    for row in rows.itertuples():
+        assert escape(quantity(row.value, row.unit, lang)) in html
+        assert escape(f"{translate('stats.undated', lang)}, {row.period}") in html
+    chart = re.search(r'<svg class="gi-chart".*?</svg>', html)
+    assert chart is None or not any(f">{number(v, lang)}<" in chart.group(0) for v in rows["value"])

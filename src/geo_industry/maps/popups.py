@@ -11,7 +11,7 @@ from geo_industry.maps.base import PageContext
 from geo_industry.maps.charts import bar_chart_svg, bars_from
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import indicator_label, is_missing, number, quantity, unit
-from geo_industry.maps.series import latest, main_indicator, yearly
+from geo_industry.maps.series import latest, main_indicator, undated, yearly
 from geo_industry.maps.styles import is_approximate, uncertainty_km
 from geo_industry.web_safety import safe_href
 
@@ -95,6 +95,11 @@ def _latest_rows(entity: str, data: MapData, ctx: PageContext) -> list[tuple[str
         computed = ctx.t("stats.computed") if obs.derivation else ""
         detail = ", ".join(x for x in (basis, when, computed) if x)
         rows.append((indicator_label(obs.indicator, ctx.lang), f"{quantity(obs.value, obs.unit, ctx.lang)} ({detail})"))
+    for fig in undated(data.statistics, entity)[:2]:  # listed with the source's own period, never as latest
+        basis = ctx.t(f"basis.{fig.basis}") if fig.basis else ""
+        computed = ctx.t("stats.computed") if fig.derivation else ""
+        detail = ", ".join(x for x in (basis, ctx.t("stats.undated"), fig.period, computed) if x)
+        rows.append((indicator_label(fig.indicator, ctx.lang), f"{quantity(fig.value, fig.unit, ctx.lang)} ({detail})"))
     return rows
 
 

@@ -79,6 +79,33 @@ def latest(statistics: pd.DataFrame, entity: str) -> list[Observation]:
     return [_observation(row) for _, row in ranked.iterrows()]
 
 
+@dataclass(frozen=True)
+class UndatedFigure:
+    """A value whose year the source does not state: listed with its period, never on a year axis."""
+
+    indicator: str
+    period: str
+    value: float
+    unit: str
+    basis: str
+    derivation: str = ""
+
+
+def undated(statistics: pd.DataFrame, entity: str) -> list[UndatedFigure]:
+    """The entity's rows without a year (variant 0), each with the period the source words."""
+    rows = first_variant(entity_rows(statistics, entity))
+    if rows.empty:
+        return []
+    rows = rows[rows["year"].isna() & rows["value"].notna()]
+    return [
+        UndatedFigure(str(r["indicator"]), "" if is_missing(r.get("period")) else str(r["period"]),
+                      float(r["value"]), "" if is_missing(r.get("unit")) else str(r["unit"]),
+                      "" if is_missing(r.get("basis")) else str(r["basis"]),
+                      "" if is_missing(r.get("derivation")) else str(r["derivation"]))
+        for _, r in rows.iterrows()
+    ]
+
+
 def main_indicator(statistics: pd.DataFrame, entity: str) -> str | None:
     """The indicator with the most full years for the entity (the one worth a chart)."""
     rows = first_variant(entity_rows(statistics, entity)).dropna(subset=["value"])
