@@ -482,7 +482,7 @@ def test_site_outputs_table_states_part_year_periods(map_data):
 
     table = site_outputs_table(map_data, PageContext(lang="en"))
     row = re.search(rf'<tr data-entity="{SMELTER}">(.*?)</tr>', table).group(1)
-    assert "7,600 t" in row and "<td>2011 Jan-Nov</td>" in row
+    assert "7,600 t" in row and '<td>2011 Jan-Nov <span class="gi-part-year">' in row
 
 
 def test_energy_totals_never_add_admin_units(map_data):

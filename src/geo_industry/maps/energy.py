@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -22,6 +23,75 @@ from geo_industry.web_safety import script_json
 
 ELECTRICITY_OUTPUT = "electricity_output"
 """The statistics indicator of annual electricity output (unit ``million_kwh`` = GWh)."""
+INSTALLED_MW = "hydropower_installed_mw"
+"""The statistics indicator of installed hydropower capacity published for an admin unit (MW)."""
+
+
+@dataclass(frozen=True)
+class CapacityCount:
+    """Installed MW summed over some plants, and how many plants had a known capacity."""
+
+    mw: float
+    known: int
+    plants: int
+
+
+@dataclass(frozen=True)
+class CapacitySummary:
+    """Why the layer's summed MW differs from any published total: what it adds and leaves out."""
+
+    total: CapacityCount
+    by_status: dict[str, CapacityCount]
+    unlocated: CapacityCount
+    """Plants without a position: counted in the totals, not drawn on the map."""
+    published: tuple[tuple[str, int, str, float, str], ...]
+    """(entity, year, period, MW, source) of each published total, latest first; never added."""
+
+
+def _count(plants: list[dict[str, Any]]) -> CapacityCount:
+    known = [mw for mw in (installed_mw(p) for p in plants) if mw is not None]
+    return CapacityCount(float(sum(known)), len(known), len(plants))
+
+
+def capacity_summary(plants: list[dict[str, Any]], statistics: pd.DataFrame) -> CapacitySummary:
+    """The summed MW of ``plants`` by status and position, beside the published totals."""
+    statuses: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for p in plants:
+        statuses["unknown" if is_missing(p.get("status")) else str(p["status"])].append(p)
+    unlocated = [p for p in plants if p.get("geometry") is None or is_missing(p.get("geometry"))]
+    rows = first_variant(statistics) if not statistics.empty else statistics
+    published: tuple[tuple[str, int, str, float, str], ...] = ()
+    if not rows.empty:
+        rows = rows[rows["indicator"].eq(INSTALLED_MW) & rows["unit"].eq("MW")].dropna(subset=["value", "year"])
+        published = tuple(
+            (str(r["entity"]), int(r["year"]), "FY" if is_missing(r.get("period")) else str(r["period"]),
+             float(r["value"]), "" if is_missing(r.get("source")) else str(r["source"]))
+            for _, r in rows.sort_values(["year", "entity"], ascending=[False, True]).iterrows()
+        )
+    return CapacitySummary(_count(plants), {k: _count(v) for k, v in sorted(statuses.items())},
+                           _count(unlocated), published)
+
+
+def capacity_note_html(summary: CapacitySummary, data: MapData, ctx: PageContext) -> str:
+    """The layer's summed MW explained (known capacities, status, not drawn) and the published totals."""
+    t, lang = summary.total, ctx.lang
+    statuses = "; ".join(
+        f"{ctx.t('status.' + s)} {number(c.mw, lang)} MW ({c.known}/{c.plants})" for s, c in summary.by_status.items()
+    )
+    parts = [
+        ctx.t("energy.sum_explained", mw=number(t.mw, lang), known=t.known, plants=t.plants, statuses=statuses),
+    ]
+    if summary.unlocated.plants:
+        parts.append(ctx.t("energy.not_drawn", count=summary.unlocated.plants, mw=number(summary.unlocated.mw, lang)))
+    items = "".join(
+        f'<li data-entity="{escape(e)}" data-year="{y}">{escape(entity_name(data.entities, e, lang))}, {y}'
+        f'{"" if p == "FY" else " " + escape(p)}: <b>{escape(number(v, lang))} MW</b></li>'
+        for e, y, p, v, _ in summary.published
+    )
+    published = (
+        f'<div>{escape(ctx.t("energy.published_mw"))}</div><ul class="gi-published-mw">{items}</ul>' if items else ""
+    )
+    return "".join(f"<p>{escape(x)}</p>" for x in parts) + published
 
 
 def output_gwh(statistics: pd.DataFrame) -> pd.DataFrame:
@@ -107,13 +177,14 @@ def build_energy_map(data: MapData, ctx: PageContext) -> folium.Map:
 
 def _totals_panel(m: folium.Map, ctx: PageContext, plants: list[dict[str, Any]], data: MapData) -> None:
     totals = totals_by_year(plants, data.statistics)
-    mw = sum(installed_mw(p) or 0 for p in plants)
+    summary = capacity_summary(plants, data.statistics)
     rows = "".join(
         f"<tr><td>{y}</td><td>{escape(ctx.t('basis.' + b))}</td><td>{escape(number(t, ctx.lang))}</td><td>{n}</td></tr>"
         for y, b, t, n in totals
     )
     chart = bar_chart_svg(
-        [Bar(y, b, t) for y, b, t, _ in totals], lang=ctx.lang, width=220, height=90, title=ctx.t("energy.gwh")
+        [Bar(y, b, t) for y, b, t, _ in totals], lang=ctx.lang, width=240, height=100, title=ctx.t("energy.gwh"),
+        unit="GWh"
     )
     reported = "".join(
         f"<tr><td>{escape(entity_name(data.entities, e, ctx.lang))}</td><td>{y}</td>"
@@ -133,8 +204,8 @@ def _totals_panel(m: folium.Map, ctx: PageContext, plants: list[dict[str, Any]],
     )
     html = (
         f'<details open class="gi-totals"><summary>{escape(ctx.t("energy.totals"))}</summary>'
-        f"<div>{escape(ctx.t('energy.mw'))}: <b>{escape(number(mw, ctx.lang))}</b> · "
-        f"{escape(ctx.t('energy.plants'))}: <b>{len(plants)}</b></div>{chart}{plant_table}{reported_table}</details>"
+        f'<div class="gi-capacity-note">{capacity_note_html(summary, data, ctx)}</div>'
+        f"{chart}{plant_table}{reported_table}</details>"
     )
     Script(
         f"""(function(){{ var c = L.control({{position: "bottomleft"}});

@@ -123,8 +123,7 @@ def _chart(entity: str, data: MapData, ctx: PageContext) -> str:
         return ""
     observations = yearly(data.statistics, entity, indicator)
     label = unit(observations[0].unit, ctx.lang) if observations else ""
-    title = indicator_label(indicator, ctx.lang) + (f" ({label})" if label else "")
-    return bar_chart_svg(bars_from(observations), lang=ctx.lang, title=title)
+    return bar_chart_svg(bars_from(observations), lang=ctx.lang, title=indicator_label(indicator, ctx.lang), unit=label)
 
 
 def popup_html(row: Mapping[str, Any], data: MapData, ctx: PageContext) -> str:

@@ -27,12 +27,17 @@ class Observation:
     derivation: str = ""
     """How a computed figure was computed from printed ones; empty for a printed figure."""
 
+    @property
+    def is_full_year(self) -> bool:
+        """Whether the figure covers a full year (``period`` ``FY``), not part of one."""
+        return self.period == _PERIOD_FULL_YEAR
+
 
 def _observation(row: pd.Series) -> Observation:
     return Observation(
         indicator=str(row["indicator"]),
         year=int(row["year"]),
-        period=str(row.get("period") or _PERIOD_FULL_YEAR),
+        period=_PERIOD_FULL_YEAR if is_missing(row.get("period")) else str(row["period"]),
         value=float(row["value"]),
         unit="" if is_missing(row.get("unit")) else str(row["unit"]),
         basis="" if is_missing(row.get("basis")) else str(row["basis"]),
@@ -66,17 +71,24 @@ def first_variant(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def latest(statistics: pd.DataFrame, entity: str) -> list[Observation]:
-    """The latest value of each of the entity's indicators (full year and actual preferred, variant 0).
+    """The latest figure of each of the entity's indicators (variant 0).
 
-    A part-year value is returned with its ``period`` and must be shown with it.
+    "Latest" is the latest *full-year* output figure (actual before preliminary before
+    estimate); only an indicator without any full-year output falls back to a part-year
+    figure, returned with its ``period`` (see :attr:`Observation.is_full_year`), which must be
+    shown with it; a target comes last, since it is no output.
     """
-    rows = first_variant(entity_rows(statistics, entity))
+    rows = first_variant(entity_rows(statistics, entity)).dropna(subset=["value", "year"])
     if rows.empty:
         return []
-    ranked = _ranked(rows)
-    ranked = ranked.assign(_target=ranked["basis"].eq("target").astype(int))
-    ranked = ranked.sort_values(["indicator", "_target"], kind="stable").drop_duplicates("indicator")
-    return [_observation(row) for _, row in ranked.iterrows()]
+    ranked = rows.assign(
+        _target=rows["basis"].eq("target").astype(int),
+        _part=(rows["period"].fillna(_PERIOD_FULL_YEAR) != _PERIOD_FULL_YEAR).astype(int),
+        _basis=rows["basis"].map(_BASIS_RANK).fillna(9),
+    )
+    ranked = ranked.sort_values(["indicator", "_target", "_part", "year", "_basis"],
+                                ascending=[True, True, True, False, True], kind="stable")
+    return [_observation(row) for _, row in ranked.drop_duplicates("indicator").iterrows()]
 
 
 @dataclass(frozen=True)

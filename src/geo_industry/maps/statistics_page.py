@@ -21,6 +21,7 @@ from geo_industry.maps.choropleth import (
 )
 from geo_industry.maps.controls import ChoroplethControl, Panel, Script
 from geo_industry.maps.data import MapData
+from geo_industry.maps.energy import capacity_note_html, capacity_summary
 from geo_industry.maps.format import computed_label, entity_name, indicator_label, number, quantity, unit
 from geo_industry.maps.popups import names
 from geo_industry.maps.production import PRODUCTION_VALUE, SeriesChart, default_chart, series_charts
@@ -85,8 +86,8 @@ def _others_list(chart: SeriesChart, ctx: PageContext) -> str:
 def _production_figure(chart: SeriesChart, data: MapData, ctx: PageContext, *, shown: bool) -> str:
     name = entity_name(data.entities, chart.entity, ctx.lang)
     price = ctx.t("stats.price_basis", basis=ctx.t("price_basis." + chart.price_basis))
-    title = f"{ctx.t('stats.production_value')} ({unit(chart.unit, ctx.lang)})"
-    svg = bar_chart_svg(chart.bars(), lang=ctx.lang, width=520, height=180, title=title)
+    svg = bar_chart_svg(chart.bars(), lang=ctx.lang, width=520, height=200, title=ctx.t("stats.production_value"),
+                        unit=unit(chart.unit, ctx.lang))
     return (
         f'<figure class="gi-pv" data-series="{escape(chart.key)}" data-entity="{escape(chart.entity)}" '
         f'data-price-basis="{escape(chart.price_basis)}"{"" if shown else " hidden"}>'
@@ -136,8 +137,16 @@ def _site_index(data: MapData) -> dict[str, dict[str, Any]]:
     return {str(r["id"]): dict(r) for layer in LAYER_IDS for _, r in data.layer(layer).iterrows()}
 
 
+def _when(obs: Observation, ctx: PageContext) -> str:
+    """The year, and for a part-year figure a mark saying it covers only part of the year."""
+    if obs.is_full_year:
+        return str(obs.year)
+    return (f'{obs.year} {escape(obs.period)} <span class="gi-part-year">'
+            f'({escape(ctx.t("stats.part_year"))})</span>')
+
+
 def site_outputs_table(data: MapData, ctx: PageContext) -> str:
-    """A table of each site's latest value of each indicator."""
+    """A table of each site's latest full-year figure of each indicator (part-year ones marked)."""
     sites = _site_index(data)
     body = []
     for entity, row in sorted(sites.items(), key=lambda kv: names(kv[1], ctx.lang)[0]):
@@ -147,7 +156,7 @@ def site_outputs_table(data: MapData, ctx: PageContext) -> str:
                 f"<td>{escape(indicator_label(obs.indicator, ctx.lang))}</td>"
                 f"<td>{escape(quantity(obs.value, obs.unit, ctx.lang))}{_price_note(obs, ctx)}"
                 f"{computed_label(obs.derivation, ctx.lang)}</td>"
-                f"<td>{obs.year}{'' if obs.period == 'FY' else ' ' + escape(obs.period)}</td>"
+                f"<td>{_when(obs, ctx)}</td>"
                 f"<td>{escape(ctx.t('basis.' + obs.basis))}</td>"
                 f"<td>{_source_link(obs.source)}</td></tr>"
             )
@@ -198,6 +207,13 @@ def _choropleth(m: folium.Map, data: MapData, ctx: PageContext) -> str:
     return ""
 
 
+def _capacity_section(data: MapData, ctx: PageContext) -> str:
+    """Why the published installed hydropower MW differs from the sum of the plants' records."""
+    plants = [dict(r) for _, r in data.layer("hydropower_plants").iterrows()]
+    note = capacity_note_html(capacity_summary(plants, data.statistics), data, ctx)
+    return f'<div class="gi-capacity-note">{note}</div>'
+
+
 def build_statistics_map(data: MapData, ctx: PageContext) -> folium.Map:
     """Build the statistics page: a choropleth of the admin units of the configured boundary
     layer (indicator and year selectable), the production value chart, and the sites' outputs."""
@@ -209,6 +225,7 @@ def build_statistics_map(data: MapData, ctx: PageContext) -> folium.Map:
     Panel(
         f'<section class="gi-panel"><h2>{escape(ctx.t("stats.production_value"))}</h2>'
         f"{production_section(data, ctx)}{note}"
+        f"<h2>{escape(ctx.t('energy.capacity_heading'))}</h2>{_capacity_section(data, ctx)}"
         f"<h2>{escape(ctx.t('stats.site_outputs'))}</h2>{site_outputs_table(data, ctx)}</section>"
     ).add_to(m)
     Script(_PICKER_JS).add_to(m)

@@ -63,9 +63,9 @@ TRANSPORT_STYLES: dict[str, Style] = {
 """Transport by ``transport_type``; ``other`` only for a missing or unknown value."""
 GWH_STYLES: dict[str, Style] = {
     "high": Style("gwh.high", "#08306b"),
-    "mid": Style("gwh.mid", "#2171b5"),
-    "low": Style("gwh.low", "#6baed6"),
-    "none": Style("gwh.none", "#bdbdbd"),
+    "mid": Style("gwh.mid", "#1c5a99"),
+    "low": Style("gwh.low", "#3787c0"),
+    "none": Style("gwh.none", "#6a51a3"),
 }
 HYDROPOWER_COLOR = "#1f78b4"
 BORDER_GATE_STYLE = Style("layer.border_gates", "#d7301f", "star")
