@@ -19,8 +19,8 @@ from geo_industry.errors import GeoIndustryError
 from geo_industry.export import EXPORT_FORMATS, resolve_format, write_layer
 from geo_industry.keys import ApiKeys
 from geo_industry.settings import Settings
-from geo_industry.store import EmbeddedStore, FeatureStore, open_store
-from geo_industry.store.sqlite import SQLiteStore
+from geo_industry.store import EmbeddedStore, FeatureStore, WritableStore, open_store
+from geo_industry.store.registry import open_writable_store
 from geo_industry.validate import Problem, validate_data_dir, validate_layer, validate_statistics
 
 EXIT_PROBLEMS = 1
@@ -230,13 +230,13 @@ def _api_keys() -> ApiKeys:
     return ApiKeys(path)
 
 
-def _editable_store() -> SQLiteStore:
+def _editable_store() -> WritableStore:
     settings = Settings()
     if not settings.store_path.exists():
         err_console.print(f"[red]error:[/red] no editable store at {settings.store_path}; start the server once "
                           "with GEO_INDUSTRY_STORE_BACKEND=sqlite (or set GEO_INDUSTRY_STORE_PATH)")
         raise typer.Exit(EXIT_DATA)
-    return SQLiteStore.open(settings.store_path, seed_dir=settings.data_dir)
+    return open_writable_store(settings)
 
 
 @keys_app.command("create")

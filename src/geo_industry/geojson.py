@@ -79,36 +79,34 @@ def feature_bytes(
 
 
 class FeatureEncoder:
-    """Caches full-feature fragments per (layer, CRS) for a store whose data does not change."""
+    """Caches full-feature fragments per (layer, CRS, feature id) for one revision of the data.
+
+    A page is encoded from its own rows: fragments already encoded are reused, the others are
+    encoded once and kept. Nothing here depends on a row's position in its layer.
+    """
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, str], list[bytes]] = {}
-
-    def fragments(self, layer_id: str, frame: gpd.GeoDataFrame, crs: SupportedCRS) -> list[bytes]:
-        """Every feature of the whole ``frame`` (a layer), encoded once per CRS."""
-        key = (layer_id, crs.code)
-        if key not in self._cache:
-            self._cache[key] = feature_bytes(frame, crs=crs)
-        return self._cache[key]
+        self._cache: dict[tuple[str, str], dict[str, bytes]] = {}
 
     def page(
         self,
         layer_id: str,
-        layer_frame: gpd.GeoDataFrame,
-        positions: Sequence[int],
+        rows: gpd.GeoDataFrame,
         *,
         crs: SupportedCRS = CRS84,
         properties: Sequence[str] | None = None,
         skip_geometry: bool = False,
     ) -> list[bytes]:
-        """Encoded features at ``positions`` of the layer, from the cache where possible."""
-        if properties is None and not skip_geometry:
-            cached = self.fragments(layer_id, layer_frame, crs)
-            return [cached[p] for p in positions]
-        subset = layer_frame.iloc[list(positions)]
-        if properties is not None and "id" not in properties:
-            properties = list(properties)
-        return feature_bytes(subset, crs=crs, properties=properties, skip_geometry=skip_geometry)
+        """The encoded features of ``rows`` (a page), from the cache where possible."""
+        if properties is not None or skip_geometry:
+            return feature_bytes(rows, crs=crs, properties=properties, skip_geometry=skip_geometry)
+        cached = self._cache.setdefault((layer_id, crs.code), {})
+        ids = [str(feature_id) for feature_id in rows["id"]]
+        missing = [i for i, feature_id in enumerate(ids) if feature_id not in cached]
+        if missing:
+            encoded = feature_bytes(rows.iloc[missing], crs=crs)
+            cached.update(zip((ids[i] for i in missing), encoded, strict=True))
+        return [cached[feature_id] for feature_id in ids]
 
     def clear(self) -> None:
         """Forget every cached fragment (after the data changed)."""

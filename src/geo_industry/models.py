@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -96,31 +96,26 @@ class FeatureQuery:
     offset: int = 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class FeaturePage:
-    """A page of features with the counts OGC API - Features reports.
+    """A page of features: the page's own rows and how many features matched before paging.
 
-    ``positions`` index rows of ``source`` (the whole layer); the page's own frame,
-    ``features``, is cut from it only when asked for: the GeoJSON path encodes cached
-    per-feature fragments by position and never needs it.
+    ``features`` holds the rows of this page only (in page order, index ``0..n-1``); a backend
+    never hands out the whole layer for a page, so a database can answer with one bounded query.
     """
 
     layer: LayerMeta
-    source: gpd.GeoDataFrame
-    positions: list[int]
-    number_matched: int
+    features: gpd.GeoDataFrame
+    matched: int
     offset: int
     limit: int
-    _features: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     @property
-    def features(self) -> gpd.GeoDataFrame:
-        """The page's rows as a frame (cut from the layer on first use)."""
-        if self._features is None:
-            self._features = self.source.iloc[self.positions]
-        return self._features
+    def number_matched(self) -> int:
+        """How many features matched the query (OGC ``numberMatched``)."""
+        return self.matched
 
     @property
     def number_returned(self) -> int:
-        """How many features this page holds."""
-        return len(self.positions)
+        """How many features this page holds (OGC ``numberReturned``)."""
+        return len(self.features)

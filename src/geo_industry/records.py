@@ -159,6 +159,15 @@ class StatisticsRecords:
         """Property name → JSON type for filters and sortby (records have no geometry)."""
         return dict(self._queryables)
 
+    def schema(self) -> dict[str, str]:
+        """Property name → JSON type of every property a record carries."""
+        return {name: self._queryables.get(name, "string") for name in self.frame.columns
+                if name != self.frame.geometry.name}
+
+    def count(self) -> int:
+        """How many records there are."""
+        return len(self.frame)
+
     def extent(self) -> tuple[int | None, int | None]:
         """First and last year of the records."""
         years = self.frame["year"].dropna()
@@ -173,7 +182,7 @@ class StatisticsRecords:
         position = self._positions.get(record_id)
         if position is None:
             raise FeatureNotFound(f"no record '{record_id}' in collection '{STATISTICS_ID}'")
-        return self.frame.iloc[[position]]
+        return self.frame.iloc[[position]].reset_index(drop=True)
 
     def query(self, query: FeatureQuery) -> FeaturePage:
         """Records matching ``query`` (datetime on ``year``, CQL2, sortby), paged."""
@@ -191,7 +200,7 @@ class StatisticsRecords:
             mask &= evaluator.mask(query.filter)
         positions = self._sort(np.flatnonzero(mask), query)
         page = positions[query.offset : query.offset + query.limit]
-        return FeaturePage(self.meta, self.frame, [int(p) for p in page], number_matched=len(positions),
+        return FeaturePage(self.meta, self.frame.iloc[page].reset_index(drop=True), matched=len(positions),
                            offset=query.offset, limit=query.limit)
 
     def _sort(self, positions: np.ndarray, query: FeatureQuery) -> np.ndarray:

@@ -38,7 +38,7 @@ from geo_industry.api.state import data_version, prepare
 from geo_industry.api.web_security import SecurityHeadersMiddleware, TrustedHostMiddleware
 from geo_industry.maps.routes import router as maps_router
 from geo_industry.settings import PACKAGE_ROOT, Settings
-from geo_industry.store import open_store
+from geo_industry.store import FeatureStore, open_store
 
 #: Router modules in matching order (statistics before the generic collection routes).
 ROUTERS = (landing, conformance, statistics, collections, items, downloads, health, rasters, analysis)
@@ -58,8 +58,8 @@ def conformance_classes() -> list[str]:
     return list(dict.fromkeys(uri for module in ROUTERS for uri in getattr(module, "CONFORMS_TO", ())))
 
 
-def _open(app: FastAPI, settings: Settings) -> None:
-    app.state.store = open_store(settings)
+def _open(app: FastAPI, settings: Settings, store: FeatureStore | None) -> None:
+    app.state.store = open_store(settings) if store is None else store
     prepare(app.state)
 
 
@@ -68,13 +68,17 @@ def _data_version(app: FastAPI) -> object:
     return 0 if store is None else data_version(store)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the OGC API - Features application over the data named by ``settings``."""
+def create_app(settings: Settings | None = None, *, store: FeatureStore | None = None) -> FastAPI:
+    """Build the OGC API - Features application over the data named by ``settings``.
+
+    ``store`` serves an already open backend instead of the one ``settings`` name (the contract
+    tests run the app over every backend this way).
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        _open(app, settings)
+        _open(app, settings, store)
         start_rasters(app.state, settings)  # builds in the background (geo_industry.api.rasters_state)
         yield
         stop_rasters(app.state)

@@ -18,7 +18,7 @@ from geo_industry.geojson import FeatureEncoder
 from geo_industry.models import LayerMeta
 from geo_industry.records import STATISTICS_ID, StatisticsRecords
 from geo_industry.settings import Settings
-from geo_industry.store import EmbeddedStore
+from geo_industry.store import FeatureStore
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
@@ -32,9 +32,9 @@ async def get_prepared(request: Request) -> Prepared:
 PreparedDep = Annotated[Prepared, Depends(get_prepared)]
 
 
-async def get_store(prepared: PreparedDep) -> EmbeddedStore:
+async def get_store(prepared: PreparedDep) -> FeatureStore:
     """The store's read view for this request (an editable store's snapshot of one revision)."""
-    return prepared.store  # type: ignore[no-any-return]
+    return prepared.store
 
 
 async def get_settings(request: Request) -> Settings:
@@ -52,7 +52,7 @@ async def get_records(prepared: PreparedDep) -> StatisticsRecords:
     return prepared.records
 
 
-StoreDep = Annotated[EmbeddedStore, Depends(get_store)]
+StoreDep = Annotated[FeatureStore, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EncoderDep = Annotated[FeatureEncoder, Depends(get_encoder)]
 RecordsDep = Annotated[StatisticsRecords, Depends(get_records)]

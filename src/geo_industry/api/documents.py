@@ -14,7 +14,7 @@ from geo_industry.crs import CRS84_URI, SUPPORTED_CRS
 from geo_industry.export import EXPORT_FORMATS
 from geo_industry.models import LayerMeta
 from geo_industry.records import STATISTICS_ID, StatisticsRecords
-from geo_industry.store import EmbeddedStore
+from geo_industry.store import FeatureReader
 
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 _GEOMETRY_FORMATS = {
@@ -44,7 +44,7 @@ def _base(meta: LayerMeta, lang: str) -> dict[str, Any]:
     }
 
 
-def collection_document(meta: LayerMeta, store: EmbeddedStore, urls: Urls, lang: str) -> dict[str, Any]:
+def collection_document(meta: LayerMeta, store: FeatureReader, urls: Urls, lang: str) -> dict[str, Any]:
     """``/collections/{collectionId}`` of a spatial layer (Part 1 and Part 2 members)."""
     path = f"/collections/{meta.id}"
     bbox, years = store.extent(meta.id)

@@ -48,10 +48,10 @@ def html_paging(urls: Urls, page: FeaturePage) -> dict[str, str | None]:
     }
 
 
-def page_body(encoder: FeatureEncoder, frame: gpd.GeoDataFrame, page: FeaturePage, items: ItemsQuery, *,
+def page_body(encoder: FeatureEncoder, page: FeaturePage, items: ItemsQuery, *,
               links: list[dict[str, Any]], time_stamp: str) -> bytes:
-    """A FeatureCollection of the page, joined from cached per-feature fragments."""
-    fragments = encoder.page(page.layer.id, frame, page.positions, crs=items.crs,
+    """A FeatureCollection of the page's own rows, joined from cached per-feature fragments."""
+    fragments = encoder.page(page.layer.id, page.features, crs=items.crs,
                              properties=items.query.properties, skip_geometry=items.skip_geometry)
     body = feature_collection(fragments, links=links, numberMatched=page.number_matched,
                               numberReturned=page.number_returned)
@@ -59,13 +59,10 @@ def page_body(encoder: FeatureEncoder, frame: gpd.GeoDataFrame, page: FeaturePag
     return body[:-1] + b',"timeStamp":' + orjson.dumps(time_stamp) + b"}"
 
 
-def feature_body(encoder: FeatureEncoder, collection_id: str, frame: gpd.GeoDataFrame, row: gpd.GeoDataFrame,
-                 crs: SupportedCRS, **members: Any) -> bytes:
-    """One feature from its cached fragment, with extra top-level ``members`` (links, statistics).
-
-    ``row`` is the one-row frame the store returned; its index label is its position in ``frame``.
-    """
-    fragment = encoder.page(collection_id, frame, [int(row.index[0])], crs=crs)[0]
+def feature_body(encoder: FeatureEncoder, collection_id: str, row: gpd.GeoDataFrame, crs: SupportedCRS,
+                 **members: Any) -> bytes:
+    """One feature (``row``, the one-row frame the store returned) with extra top-level ``members``."""
+    fragment = encoder.page(collection_id, row, crs=crs)[0]
     return fragment[:-1] + b"," + orjson.dumps(members, option=orjson.OPT_SERIALIZE_NUMPY)[1:]
 
 

@@ -200,10 +200,6 @@ def build_query(filters: FilterParams, *, queryables: dict[str, str], available:
     )
 
 
-def _properties(frame: Any) -> set[str]:
-    return set(map(str, frame.columns)) - {frame.active_geometry_name}
-
-
 def _page(page: PageParams, max_limit: int, default_limit: int) -> tuple[int, int]:
     limit = default_limit if page.limit is None else page.limit
     check_limit(limit, page.offset, max_limit=max_limit)
@@ -230,7 +226,7 @@ async def features_query(request: Request, layer: LayerDep, store: StoreDep, set
     limit, offset = _page(params, settings.max_limit, settings.default_limit)
     bbox, filter_crs, crs = _spatial(params)
     query = await run_bounded(request, build_query, params, queryables=queryables,
-                              available=_properties(store.frame(layer.id)),
+                              available=set(store.schema(layer.id)),
                               extra=queryable_filter(request, queryables), limit=limit, offset=offset, bbox=bbox,
                               filter_crs=filter_crs, enums=enumerations(layer, queryables))
     return ItemsQuery(query, crs, params.skip_geometry)
@@ -242,10 +238,10 @@ async def download_query(request: Request, layer: LayerDep, store: StoreDep,
     _check_temporal(layer, params)
     queryables = store.queryables(layer.id)
     bbox, filter_crs, crs = _spatial(params)
-    frame = store.frame(layer.id)
-    query = await run_bounded(request, build_query, params, queryables=queryables, available=_properties(frame),
-                              extra=queryable_filter(request, queryables), limit=max(len(frame), 1), offset=0,
-                              bbox=bbox, filter_crs=filter_crs, enums=enumerations(layer, queryables))
+    query = await run_bounded(request, build_query, params, queryables=queryables,
+                              available=set(store.schema(layer.id)), extra=queryable_filter(request, queryables),
+                              limit=max(store.count(layer.id), 1), offset=0, bbox=bbox, filter_crs=filter_crs,
+                              enums=enumerations(layer, queryables))
     return ItemsQuery(query, crs, params.skip_geometry)
 
 
@@ -255,7 +251,7 @@ async def records_query(request: Request, records: RecordsDep, settings: Setting
     queryables = records.queryables()
     limit, offset = _page(params, settings.max_limit, settings.default_limit)
     query = await run_bounded(request, build_query, params, queryables=queryables,
-                              available=_properties(records.frame), extra=queryable_filter(request, queryables),
+                              available=set(records.schema()), extra=queryable_filter(request, queryables),
                               limit=limit, offset=offset)
     return ItemsQuery(query)
 
@@ -264,8 +260,8 @@ async def records_download_query(request: Request, records: RecordsDep, filters:
     """Every statistics record the filters select (no paging), for downloads."""
     queryables = records.queryables()
     query = await run_bounded(request, build_query, filters, queryables=queryables,
-                              available=_properties(records.frame), extra=queryable_filter(request, queryables),
-                              limit=max(len(records.frame), 1), offset=0)
+                              available=set(records.schema()), extra=queryable_filter(request, queryables),
+                              limit=max(records.count(), 1), offset=0)
     return ItemsQuery(query)
 
 

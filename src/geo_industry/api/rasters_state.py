@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import Depends, Path, Request
 
-from geo_industry.raster.service import ZONE_LAYERS, RasterService, store_revision
+from geo_industry.raster.service import ZONE_LAYERS, RasterService
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class RasterState:
             self._thread.join()
         if self.error is not None:
             raise self.error
-        if store_revision(store) != self.service.revision:
+        if store.revision() != self.service.revision:
             self.service.update(store)
         return self.service
 
@@ -81,7 +81,7 @@ def ready_service(state: Any) -> RasterService:
 async def get_rasters(request: Request) -> RasterService:
     """The raster service, built and current for the store's revision."""
     state = request.app.state
-    if state.rasters.service.result is not None and store_revision(state.store) == state.rasters.service.revision:
+    if state.rasters.service.result is not None and state.store.revision() == state.rasters.service.revision:
         return state.rasters.service  # type: ignore[no-any-return]
     return await to_thread.run_sync(ready_service, state)
 

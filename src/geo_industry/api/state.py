@@ -17,6 +17,7 @@ from typing import Any
 
 from geo_industry.geojson import FeatureEncoder
 from geo_industry.records import StatisticsRecords
+from geo_industry.store import FeatureStore
 
 
 @dataclass(frozen=True)
@@ -24,22 +25,21 @@ class Prepared:
     """One data version: an immutable read view of the store and what was built from it."""
 
     data_version: object
-    store: Any
+    store: FeatureStore
     encoder: FeatureEncoder
     records: StatisticsRecords
     loaded_at: str
 
 
-def data_version(store: Any) -> object:
-    """The store's revision when the backend has one (editable stores), else a constant."""
-    revision = getattr(store, "revision", None)
-    return revision() if callable(revision) else 0
+def data_version(store: FeatureStore) -> object:
+    """The store's revision (constant for read-only backends)."""
+    return store.revision()
 
 
-def read_view(store: Any) -> tuple[object, Any]:
+def read_view(store: FeatureStore) -> tuple[object, FeatureStore]:
     """The store's current read view and its version (an editable store pins one snapshot)."""
-    pinned = getattr(store, "read_view", None)
-    return pinned() if callable(pinned) else (data_version(store), store)  # type: ignore[no-any-return]
+    view = store.snapshot()
+    return view.revision(), view
 
 
 def prepare(state: Any) -> Prepared:

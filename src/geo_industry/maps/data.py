@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -22,6 +22,7 @@ from geo_industry.i18n import data_language
 from geo_industry.raster.analysis import ZoneAssessment, assess_zones
 from geo_industry.raster.layers import target_layers
 from geo_industry.raster.properties import measured_zone_frame
+from geo_industry.store.base import BulkReader
 from geo_industry.uncertainty import clip_outline
 
 SHIPPED_BOUNDARIES = "boundaries"
@@ -124,17 +125,6 @@ class MapData:
         return clip_outline(shipped.geometry)
 
 
-class StoreLike(Protocol):
-    """The part of the store contract the maps use."""
-
-    def collections(self) -> Any: ...
-
-    def frame(self, layer_id: str) -> gpd.GeoDataFrame: ...
-
-    @property
-    def statistics(self) -> pd.DataFrame: ...
-
-
 def simplify_frame(frame: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
     """Simplify lines and polygons (degrees; points untouched) to keep embedded pages small."""
     if frame.empty or tolerance <= 0:
@@ -168,7 +158,7 @@ def _is_reference(meta: Any) -> bool:
     return group == "reference"
 
 
-def shipped_reference(store: StoreLike, metas: list[Any]) -> list[ReferenceLayer]:
+def shipped_reference(store: BulkReader, metas: list[Any]) -> list[ReferenceLayer]:
     """The reference group's collections (``data/reference/``) as basemap layers, with their attribution."""
     layers = []
     for meta in metas:
@@ -197,7 +187,7 @@ def vector_assessments(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, Zone
 
 
 def map_data_from_store(
-    store: StoreLike,
+    store: BulkReader,
     *,
     boundary_path: Path | None = None,
     rivers_path: Path | None = None,
@@ -238,7 +228,7 @@ def map_data_from_store(
         layers=layers,
         titles={_meta_id(m): _title_of(m) for m in metas},
         statistics=store.statistics,
-        entities=getattr(store, "entities", None),
+        entities=store.entities,
         reference=reference,
         as_of=as_of,
         assessments=dict(assessments or {}),

@@ -11,13 +11,14 @@ from typing import Any
 from geo_industry.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from geo_industry.maps.assets import vendor_dir
 from geo_industry.maps.base import BASEMAPS, PageContext
-from geo_industry.maps.data import MapData, StoreLike, map_data_from_store
+from geo_industry.maps.data import MapData, map_data_from_store
 from geo_industry.maps.pages import render, render_zone
 from geo_industry.maps.rasters import static_overlays
 from geo_industry.maps.registry import PAGE_NAMES
 from geo_industry.maps.urls import static_urls
 from geo_industry.maps.zones import zone_rows
 from geo_industry.raster.service import RasterService
+from geo_industry.store.base import BulkReader
 from geo_industry.web_safety import with_meta_policy
 
 Progress = Callable[[int, int, str], None]
@@ -82,7 +83,7 @@ def build_site_from_data(
 
 
 def build_static_site(
-    store: StoreLike,
+    store: BulkReader,
     out_dir: Path,
     *,
     settings: Any = None,

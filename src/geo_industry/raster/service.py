@@ -26,7 +26,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -48,6 +48,7 @@ from geo_industry.raster.properties import ZONE_LAYERS, analysis_properties, mea
 from geo_industry.raster.tiles import ProductReader
 from geo_industry.raster.valuechain import ValueChainLink, link_value_chain
 from geo_industry.raster.zonal import ZonalStatistics, zonal_statistics
+from geo_industry.store.base import BulkReader
 
 __all__ = [
     "AREA_MARGIN_M",
@@ -70,23 +71,6 @@ AREA_MARGIN_M = 10_000.0
 """Margin around the features' extent when no boundary is configured."""
 TERRAIN_PRODUCTS = ("terrain", "slope", "hillshade")
 _DEM_HELP = "set GEO_INDUSTRY_DEM_PATH to a DEM GeoTIFF (any CRS, e.g. SRTM or Copernicus) and restart"
-
-
-class StoreLike(Protocol):
-    """The part of the store contract the service reads."""
-
-    def collections(self) -> Any: ...
-
-    def frame(self, layer_id: str) -> gpd.GeoDataFrame: ...
-
-    @property
-    def statistics(self) -> pd.DataFrame: ...
-
-
-def store_revision(store: object) -> object:
-    """The store's data revision when it has one (editable stores), else 0."""
-    revision = getattr(store, "revision", None)
-    return revision() if callable(revision) else 0
 
 
 def area_of_interest(layers: Mapping[str, gpd.GeoDataFrame], *, boundary: gpd.GeoDataFrame | None = None,
@@ -165,12 +149,12 @@ class RasterService:
 
     # building ---------------------------------------------------------------------------------
 
-    def update(self, store: StoreLike, *, progress: ProgressCallback | None = None) -> bool:
+    def update(self, store: BulkReader, *, progress: ProgressCallback | None = None) -> bool:
         """Build (or reuse) the products and recompute the analysis if the store's revision changed.
 
         Returns True when it did anything. Thread-safe: concurrent callers wait for one update.
         """
-        revision = store_revision(store)
+        revision = store.revision()
         if revision == self.revision and self.result is not None:
             return False
         with self._lock:

@@ -1,7 +1,7 @@
-"""Store backends behind one contract (:class:`FeatureStore`)."""
+"""Store backends behind one contract (:mod:`geo_industry.store.base`), opened by :func:`open_store`."""
 
-from geo_industry.store.base import FeatureStore
+from geo_industry.store.base import BulkReader, FeatureReader, FeatureStore, WritableStore
 from geo_industry.store.embedded import EmbeddedStore
 from geo_industry.store.registry import open_store
 
-__all__ = ["EmbeddedStore", "FeatureStore", "open_store"]
+__all__ = ["BulkReader", "EmbeddedStore", "FeatureReader", "FeatureStore", "WritableStore", "open_store"]

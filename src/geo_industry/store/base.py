@@ -1,24 +1,70 @@
-"""The store contract: what every backend (embedded files, PostGIS later) provides."""
+"""The store contract: what every backend (embedded files, SQLite, PostGIS later) provides.
+
+One family of Protocols, by what a caller needs:
+
+- :class:`FeatureReader` — the per-request reads of the API: metadata from the catalog
+  (collections, queryables, schema, extent), ``count``, ``query`` (a page holding its own rows
+  plus ``matched``, as tipg's ``features()``), ``get`` one feature, its ETag, a series.
+- :class:`BulkReader` — whole layers and statistics tables for the whole-layer consumers (maps,
+  rasters, statistics joins, analysis). A database backend implements ``frame`` with one
+  streaming read of the table; the API's request path never calls it.
+- :class:`FeatureStore` — both, plus ``snapshot()``: a read view pinned at one revision.
+- :class:`WritableStore` — a :class:`FeatureStore` with writes (create, replace, update,
+  delete, statistics, layer uploads), history, ETags and revision, as pygeoapi's provider
+  base holds reads and writes. The API and the CLI use it without knowing the class.
+
+Geometries come back in storage CRS (OGC:CRS84); reprojection for output happens in
+:mod:`geo_industry.geojson` and :mod:`geo_industry.export`. Errors are the ones of
+:mod:`geo_industry.errors` (``CollectionNotFound``, ``FeatureNotFound``, ``InvalidFeature`` …),
+the same on every backend, so the API answers the same status for the same bad input.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 import geopandas as gpd
 import pandas as pd
 
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 
+BBox = tuple[float, float, float, float]
+Extent = tuple[BBox | None, tuple[int | None, int | None]]
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A stored row that cannot be served (an older store, a manual edit): left out of reads until repaired.
+
+    ``feature_id`` is ``None`` for a whole layer (its catalog entry is damaged); statistics rows
+    are reported under the ``statistics`` collection with their position.
+    """
+
+    collection: str
+    feature_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One recorded change."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    layer_id: str | None
+    feature_id: str | None
+    before: Any
+    after: Any
+
 
 @runtime_checkable
-class FeatureStore(Protocol):
-    """Read access to the layers and their output statistics.
-
-    Every backend implements these methods with the same meaning, so callers (API, maps,
-    rasters, CLI) never ask which backend they have. Geometries come back in storage CRS
-    (OGC:CRS84); reprojection for output happens in :mod:`geo_industry.geojson` and
-    :mod:`geo_industry.export`.
-    """
+class FeatureReader(Protocol):
+    """Per-request reads: metadata, counts, one page, one feature. Never a whole layer."""
 
     def collections(self) -> list[LayerMeta]:
         """Every layer's metadata, in catalog order."""
@@ -29,27 +75,61 @@ class FeatureStore(Protocol):
         ...
 
     def queryables(self, layer_id: str) -> dict[str, str]:
-        """Property name → JSON type for every property a filter or sortby may use."""
+        """Property name → JSON type for every property a filter or sortby may use (and ``geometry``)."""
         ...
 
-    def extent(self, layer_id: str) -> tuple[tuple[float, float, float, float] | None, tuple[int | None, int | None]]:
+    def schema(self, layer_id: str) -> dict[str, str]:
+        """Property name → JSON type of every property a feature of the layer carries (``properties=``)."""
+        ...
+
+    def extent(self, layer_id: str) -> Extent:
         """Spatial bbox (CRS84) of the layer's geometries and its temporal extent (years)."""
         ...
 
+    def count(self, layer_id: str) -> int:
+        """How many features the layer holds."""
+        ...
+
     def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
-        """Features matching ``query`` with ``number_matched`` counted before paging."""
+        """The page of features matching ``query`` (its own rows) and ``matched`` counted before paging."""
         ...
 
     def get(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
         """A one-row frame for ``feature_id``; raises ``FeatureNotFound``."""
         ...
 
+    def feature_etag(self, layer_id: str, feature_id: str) -> str | None:
+        """The strong ETag a write's ``If-Match`` compares with; ``None`` for read-only backends."""
+        ...
+
+    def series(self, entity: str) -> pd.DataFrame:
+        """Stored and derived statistics of one entity (feature id or entity id)."""
+        ...
+
     def revision(self) -> int:
         """A counter that grows with every committed write (constant for read-only backends)."""
         ...
 
+    @property
+    def quarantined(self) -> tuple[Quarantined, ...]:
+        """Stored rows left out of reads because they cannot be served (empty when all are)."""
+        ...
+
+
+@runtime_checkable
+class BulkReader(Protocol):
+    """Whole layers and tables, for maps, rasters, statistics joins and analysis."""
+
+    def collections(self) -> list[LayerMeta]:
+        """Every layer's metadata, in catalog order."""
+        ...
+
+    def revision(self) -> int:
+        """The data revision the frames belong to."""
+        ...
+
     def frame(self, layer_id: str) -> gpd.GeoDataFrame:
-        """The whole layer joined with its latest actual statistics (read-only)."""
+        """The whole layer joined with its latest actual statistics (read-only; a database streams it)."""
         ...
 
     @property
@@ -67,6 +147,62 @@ class FeatureStore(Protocol):
         """Derived indicators: year-on-year growth, target attainment, share of province."""
         ...
 
-    def series(self, entity: str) -> pd.DataFrame:
-        """Stored and derived statistics of one entity (feature id or entity id)."""
+
+@runtime_checkable
+class FeatureStore(FeatureReader, BulkReader, Protocol):
+    """A backend's reads, per request and in bulk."""
+
+    def snapshot(self) -> FeatureStore:
+        """A read view pinned at one revision (the store itself when its data never change)."""
+        ...
+
+
+@runtime_checkable
+class WritableStore(FeatureStore, Protocol):
+    """A store that takes writes (OGC API - Features Part 4), with history, ETags and revisions.
+
+    Every write is checked with the rules of ``geo-industry validate`` and is atomic (all or
+    nothing); it records an audit entry and bumps :meth:`revision`. Replace, update and delete
+    compare ``if_match`` with the feature's current :meth:`feature_etag`.
+    """
+
+    def feature_etag(self, layer_id: str, feature_id: str) -> str:
+        """The strong entity tag of the feature's current stored version; raises ``FeatureNotFound``."""
+        ...
+
+    def create_features(self, layer_id: str, features: list[Mapping[str, Any]], *, actor: str,
+                        repair: bool = False) -> list[str]:
+        """Add features in one transaction (ids from ``id`` or ``properties.id``); returns the ids."""
+        ...
+
+    def replace_feature(self, layer_id: str, feature_id: str, feature: Mapping[str, Any], *, actor: str,
+                        if_match: str | None = None, repair: bool = False) -> str:
+        """Replace a feature whole; returns the new ETag."""
+        ...
+
+    def update_feature(self, layer_id: str, feature_id: str, patch: Mapping[str, Any], *, actor: str,
+                       if_match: str | None = None, repair: bool = False) -> str:
+        """Apply a JSON merge patch (RFC 7396); returns the new ETag."""
+        ...
+
+    def delete_feature(self, layer_id: str, feature_id: str, *, actor: str, if_match: str | None = None) -> None:
+        """Delete a feature (its statistics rows must be removed first)."""
+        ...
+
+    def write_statistics(self, rows: pd.DataFrame, *, actor: str, mode: str = "add") -> int:
+        """Add (or, with ``mode='replace'``, overwrite) statistics rows; returns the count."""
+        ...
+
+    def add_layer(self, meta: LayerMeta, features: list[dict[str, Any]], *, actor: str,
+                  repair: bool = False) -> None:
+        """Add a new layer with its features (GeoJSON dicts in storage CRS)."""
+        ...
+
+    def history(self, *, layer_id: str | None = None, feature_id: str | None = None,
+                limit: int = 100) -> list[AuditEntry]:
+        """Recorded changes, newest first, optionally of one layer or feature."""
+        ...
+
+    def export_data(self, out_dir: Path) -> list[Path]:
+        """Write the store in the ``data/`` layout for review; returns the files written."""
         ...

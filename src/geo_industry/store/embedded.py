@@ -28,6 +28,7 @@ from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 from geo_industry.raster.properties import ZONE_LAYERS, with_analysis_fields, with_zone_analysis
 from geo_industry.selection import sort_positions, year_mask
 from geo_industry.settings import Settings
+from geo_industry.store.base import Quarantined
 from geo_industry.vector_io import read_vector
 
 STORAGE_CRS = "OGC:CRS84"
@@ -43,6 +44,7 @@ class _Layer:
     tree: shapely.STRtree
     positions_by_id: dict[str, int]
     queryables: dict[str, str]
+    schema: dict[str, str]
 
 
 def typed_frame(frame: gpd.GeoDataFrame, meta: LayerMeta, *, source: str) -> gpd.GeoDataFrame:
@@ -96,19 +98,36 @@ def _is_na(value: Any) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
+def _column_type(column: pd.Series) -> str:
+    dtype = column.dtype
+    return "integer" if str(dtype) == "Int64" else "number" if dtype.kind == "f" else "string"
+
+
 def _queryables(frame: gpd.GeoDataFrame, meta: LayerMeta) -> dict[str, str]:
     out = {spec.name: _JSON_TYPES[spec.type] for spec in meta.fields if spec.type in _JSON_TYPES}
     for column in frame.columns:
         if column.startswith("latest_") and column not in out:
-            dtype = frame[column].dtype
-            out[column] = "integer" if str(dtype) == "Int64" else "number" if dtype.kind == "f" else "string"
+            out[column] = _column_type(frame[column])
     out["id"] = "string"
     out["geometry"] = "geometry"
     return out
 
 
+def _schema(frame: gpd.GeoDataFrame, meta: LayerMeta, queryables: dict[str, str]) -> dict[str, str]:
+    """Every property a feature carries: the declared fields, the joined statistics, any other column."""
+    declared = {spec.name: spec.type for spec in meta.fields}
+    out = {"id": "string"}
+    for column in frame.columns:
+        if column != frame.geometry.name:
+            out[str(column)] = declared.get(column) or queryables.get(column) or _column_type(frame[column])
+    return out
+
+
 class EmbeddedStore:
-    """The :class:`~geo_industry.store.base.FeatureStore` over files in ``data/``."""
+    """The :class:`~geo_industry.store.base.FeatureStore` over files in ``data/`` (read-only)."""
+
+    #: files that load are served whole; nothing is left out
+    quarantined: tuple[Quarantined, ...] = ()
 
     def __init__(self, catalog: Catalog, frames: dict[str, gpd.GeoDataFrame], statistics: pd.DataFrame,
                  entities: pd.DataFrame) -> None:
@@ -164,7 +183,8 @@ class EmbeddedStore:
         if len(positions) != len(frame):
             raise DataError(f"layer {meta.id}: feature ids are not unique")
         tree = shapely.STRtree(np.asarray(frame.geometry.array))
-        return _Layer(meta, frame, tree, positions, _queryables(frame, meta))
+        queryables = _queryables(frame, meta)
+        return _Layer(meta, frame, tree, positions, queryables, _schema(frame, meta, queryables))
 
     # contract --------------------------------------------------------------------------
     def collections(self) -> list[LayerMeta]:
@@ -203,6 +223,14 @@ class EmbeddedStore:
         """Property name → JSON type for filters and sortby."""
         return dict(self._layer(layer_id).queryables)
 
+    def schema(self, layer_id: str) -> dict[str, str]:
+        """Property name → JSON type of every property a feature carries."""
+        return dict(self._layer(layer_id).schema)
+
+    def count(self, layer_id: str) -> int:
+        """How many features the layer holds."""
+        return len(self._layer(layer_id).frame)
+
     def extent(self, layer_id: str) -> tuple[tuple[float, float, float, float] | None, tuple[int | None, int | None]]:
         """Bbox of present geometries and the temporal field's year range."""
         layer = self._layer(layer_id)
@@ -219,6 +247,15 @@ class EmbeddedStore:
         """The data revision: files loaded once never change, so always 0."""
         return 0
 
+    def snapshot(self) -> EmbeddedStore:
+        """The store itself: its data never change."""
+        return self
+
+    def feature_etag(self, layer_id: str, feature_id: str) -> str | None:
+        """No ETag: the files take no writes, so there is nothing for ``If-Match`` to guard."""
+        self.get(layer_id, feature_id)
+        return None
+
     def frame(self, layer_id: str) -> gpd.GeoDataFrame:
         """The whole joined layer (do not modify it)."""
         return self._layer(layer_id).frame
@@ -229,7 +266,7 @@ class EmbeddedStore:
         position = layer.positions_by_id.get(feature_id)
         if position is None:
             raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
-        return layer.frame.iloc[[position]]
+        return layer.frame.iloc[[position]].reset_index(drop=True)
 
     def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
         """Select, sort and page features."""
@@ -237,7 +274,7 @@ class EmbeddedStore:
         positions = self._select(layer, query)
         positions = self._sort(layer, positions, query)
         page = positions[query.offset : query.offset + query.limit]
-        return FeaturePage(layer.meta, layer.frame, [int(p) for p in page], number_matched=len(positions),
+        return FeaturePage(layer.meta, layer.frame.iloc[page].reset_index(drop=True), matched=len(positions),
                            offset=query.offset, limit=query.limit)
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from geo_industry.settings import Settings
-from geo_industry.store.base import FeatureStore
+from geo_industry.store.base import FeatureStore, WritableStore
 from geo_industry.store.embedded import EmbeddedStore
 from geo_industry.store.sqlite import SQLiteStore, WriteLimits
 
@@ -14,15 +14,23 @@ def _open_embedded(settings: Settings) -> FeatureStore:
     return EmbeddedStore.from_settings(settings)
 
 
-def _open_sqlite(settings: Settings) -> FeatureStore:
+def _open_sqlite(settings: Settings) -> WritableStore:
     limits = WriteLimits(max_vertices=settings.max_vertices, max_features=settings.max_features_per_request)
     return SQLiteStore.open(settings.store_path, seed_dir=settings.data_dir, limits=limits)
 
 
 # settings.store_backend -> opener; a new backend adds one entry here (and one to the Settings Literal)
-BACKENDS: dict[str, Callable[[Settings], FeatureStore]] = {"embedded": _open_embedded, "sqlite": _open_sqlite}
+WRITABLE_BACKENDS: dict[str, Callable[[Settings], WritableStore]] = {"sqlite": _open_sqlite}
+BACKENDS: dict[str, Callable[[Settings], FeatureStore]] = {"embedded": _open_embedded, **WRITABLE_BACKENDS}
+#: the writable backend the command line edits when the settings name a read-only one
+DEFAULT_WRITABLE_BACKEND = "sqlite"
 
 
 def open_store(settings: Settings) -> FeatureStore:
     """The backend chosen by ``settings.store_backend``."""
     return BACKENDS[settings.store_backend](settings)
+
+
+def open_writable_store(settings: Settings) -> WritableStore:
+    """The writable backend the settings name (the default editable one when they name a read-only one)."""
+    return WRITABLE_BACKENDS.get(settings.store_backend, WRITABLE_BACKENDS[DEFAULT_WRITABLE_BACKEND])(settings)

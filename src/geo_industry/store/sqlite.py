@@ -50,6 +50,7 @@ from geo_industry.errors import (
 )
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 from geo_industry.private_files import create_private
+from geo_industry.store.base import AuditEntry, Quarantined
 from geo_industry.store.embedded import EmbeddedStore, typed_frame
 from geo_industry.validate import (
     MAX_DECIMALS,
@@ -95,39 +96,12 @@ log = logging.getLogger("geo_industry.store")
 
 
 @dataclass(frozen=True)
-class Quarantined:
-    """A stored row that cannot be served (an older store, a manual edit): left out of reads until repaired.
-
-    ``feature_id`` is ``None`` for a whole layer (its catalog entry is damaged); statistics rows
-    are reported under the ``statistics`` collection with their position.
-    """
-
-    collection: str
-    feature_id: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
 class WriteLimits:
     """Bounds on what one write may contain."""
 
     max_vertices: int = 100_000
     max_features: int = 10_000
     max_statistics_rows: int = 50_000
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One recorded change."""
-
-    seq: int
-    at: str
-    actor: str
-    action: str
-    layer_id: str | None
-    feature_id: str | None
-    before: Any
-    after: Any
 
 
 def _now() -> str:
@@ -196,7 +170,7 @@ def _vertex_count(geometry: shapely.Geometry) -> int:
 
 
 class SQLiteStore:
-    """The :class:`~geo_industry.store.base.FeatureStore` with writes (OGC API - Features Part 4)."""
+    """The :class:`~geo_industry.store.base.WritableStore` (OGC API - Features Part 4) over SQLite."""
 
     def __init__(self, path: Path, *, limits: WriteLimits | None = None) -> None:
         self.path = path
@@ -301,9 +275,22 @@ class SQLiteStore:
         """Property name → JSON type."""
         return self.snapshot().queryables(layer_id)
 
+    def schema(self, layer_id: str) -> dict[str, str]:
+        """Property name → JSON type of every property a feature carries."""
+        return self.snapshot().schema(layer_id)
+
     def extent(self, layer_id: str) -> tuple[tuple[float, float, float, float] | None, tuple[int | None, int | None]]:
         """Spatial and temporal extent."""
         return self.snapshot().extent(layer_id)
+
+    def count(self, layer_id: str) -> int:
+        """How many servable features the layer holds."""
+        return self.snapshot().count(layer_id)
+
+    @property
+    def quarantined(self) -> tuple[Quarantined, ...]:
+        """Stored rows the current snapshot leaves out."""
+        return self.snapshot().quarantined
 
     def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
         """Select, sort and page features of the current snapshot."""

@@ -55,7 +55,7 @@ async def collection(layer: LayerDep, store: StoreDep, urls: UrlsDep, lang: Lang
     document = collection_document(layer, store, urls, lang)
     if out.is_html:
         return render("collection.html", urls=urls, lang=lang, title=document["title"], collection=document,
-                      meta=layer, feature_count=len(store.frame(layer.id)))
+                      meta=layer, feature_count=store.count(layer.id))
     return JSONResponse(document, headers={"Content-Language": lang})
 
 

@@ -13,7 +13,7 @@ from geo_industry.api.limits import run_bounded
 from geo_industry.api.params import DownloadQueryDep, ItemsQuery
 from geo_industry.export import EXPORT_FORMATS, ExportFormat, export_bytes
 from geo_industry.models import LayerMeta
-from geo_industry.store import EmbeddedStore
+from geo_industry.store import FeatureReader
 
 router = APIRouter(tags=["Data"])
 _FORMATS = tuple(EXPORT_FORMATS)
@@ -42,7 +42,7 @@ async def download(
     return await run_bounded(request, _download_file, layer, query, store, fmt)
 
 
-def _download_file(layer: LayerMeta, query: ItemsQuery, store: EmbeddedStore, fmt: ExportFormat) -> Response:
+def _download_file(layer: LayerMeta, query: ItemsQuery, store: FeatureReader, fmt: ExportFormat) -> Response:
     """Select and write the file (in a worker thread, within the request budget: GDAL takes time)."""
     page = store.query(layer.id, query.query)
     frame = page.features

@@ -16,11 +16,11 @@ async def health(request: Request, store: StoreDep) -> Response:
     """`ok` with the number of collections and features loaded; `degraded` when stored rows that cannot
     be served were quarantined at load (listed with the reason; a write can repair them); never cached."""
     layers = store.collections()
-    quarantined = getattr(store, "quarantined", ())
+    quarantined = store.quarantined
     body: dict[str, object] = {
         "status": "degraded" if quarantined else "ok",
         "collections": len(layers),
-        "features": sum(len(store.frame(meta.id)) for meta in layers),
+        "features": sum(store.count(meta.id) for meta in layers),
         "loadedAt": request.app.state.loaded_at,
     }
     if quarantined:

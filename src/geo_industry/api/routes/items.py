@@ -21,7 +21,7 @@ from geo_industry.cql import CQL2_CONFORMANCE
 from geo_industry.crs import CRS84
 from geo_industry.geojson import FeatureEncoder
 from geo_industry.models import LayerMeta
-from geo_industry.store import EmbeddedStore
+from geo_industry.store import FeatureReader
 
 CONFORMS_TO = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -44,7 +44,7 @@ async def items(request: Request, layer: LayerDep, query: FeaturesQueryDep, stor
     return await run_bounded(request, _items_page, layer, query, store, encoder, urls, lang, out)
 
 
-def _items_page(layer: LayerMeta, query: ItemsQuery, store: EmbeddedStore, encoder: FeatureEncoder, urls: Urls,
+def _items_page(layer: LayerMeta, query: ItemsQuery, store: FeatureReader, encoder: FeatureEncoder, urls: Urls,
                 lang: str, out: Offer) -> Response:
     """Select and encode one page (in a worker thread: filters and big pages take CPU)."""
     page = store.query(layer.id, query.query)
@@ -54,7 +54,7 @@ def _items_page(layer: LayerMeta, query: ItemsQuery, store: EmbeddedStore, encod
         return render("items.html", urls=urls, lang=lang, title=bilingual(layer.title, lang), page=page,
                       links=links, paging=html_paging(urls, page), collection_id=layer.id, columns=columns,
                       spatial=True)
-    body = page_body(encoder, store.frame(layer.id), page, query, links=links, time_stamp=PLACEHOLDER)
+    body = page_body(encoder, page, query, links=links, time_stamp=PLACEHOLDER)
     return GeoJSONResponse(body, headers={**content_crs(query.crs), **STAMPED_HEADERS})
 
 
@@ -77,10 +77,9 @@ async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, sto
                       collection_title=bilingual(layer.title, lang), feature_id=feature_id,
                       properties=properties, located=row.geometry.iloc[0] is not None,
                       statistics=statistics_view(store.series(feature_id), lang))
-    body = feature_body(encoder, layer.id, store.frame(layer.id), row, crs, links=links,
-                        statistics=records.series(feature_id), **analysis)
+    body = feature_body(encoder, layer.id, row, crs, links=links, statistics=records.series(feature_id), **analysis)
     headers = content_crs(crs)
-    feature_etag = getattr(store, "feature_etag", None)  # editable store: the tag If-Match compares with
-    if feature_etag is not None and crs == CRS84:
-        headers["ETag"] = feature_etag(layer.id, feature_id)
+    etag = store.feature_etag(layer.id, feature_id)  # what a write's If-Match compares with (editable stores)
+    if etag is not None and crs == CRS84:
+        headers["ETag"] = etag
     return GeoJSONResponse(body, headers=headers)

@@ -53,7 +53,7 @@ async def statistics_collection(records: RecordsDep, urls: UrlsDep, lang: LangDe
     document = records_collection_document(records, urls, lang)
     if out.is_html:
         return render("collection.html", urls=urls, lang=lang, title=document["title"], collection=document,
-                      meta=records.meta, feature_count=len(records.frame))
+                      meta=records.meta, feature_count=records.count())
     return JSONResponse(document, headers={"Content-Language": lang})
 
 
@@ -99,7 +99,7 @@ def _records_page(query: ItemsQuery, records: StatisticsRecords, encoder: Featur
         return render("items.html", urls=urls, lang=lang, title=text(lang, "statistics"), page=page, links=links,
                       paging=html_paging(urls, page), collection_id=STATISTICS_ID, columns=columns,
                       spatial=False)
-    body = page_body(encoder, records.frame, page, query, links=links, time_stamp=PLACEHOLDER)
+    body = page_body(encoder, page, query, links=links, time_stamp=PLACEHOLDER)
     return GeoJSONResponse(body, headers=STAMPED_HEADERS)
 
 
@@ -144,4 +144,4 @@ async def statistics_record(record_id: RecordId, records: RecordsDep, encoder: E
         properties = row.drop(columns=row.geometry.name).iloc[0].to_dict()
         return render("record.html", urls=urls, lang=lang, title=record_id, properties=properties,
                       collection_id=STATISTICS_ID)
-    return GeoJSONResponse(feature_body(encoder, STATISTICS_ID, records.frame, row, CRS84, links=links))
+    return GeoJSONResponse(feature_body(encoder, STATISTICS_ID, row, CRS84, links=links))

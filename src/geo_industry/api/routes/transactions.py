@@ -35,7 +35,7 @@ from geo_industry.api.responses import GEOJSON, JSON, JSONResponse
 from geo_industry.errors import FeatureNotFound, InvalidFeature
 from geo_industry.statistics import OPTIONAL_COLUMNS as OPTIONAL_STAT_COLUMNS
 from geo_industry.statistics import STAT_COLUMNS
-from geo_industry.store.sqlite import SQLiteStore
+from geo_industry.store import WritableStore
 from geo_industry.upload import UploadLimits, read_upload
 
 CONFORMS_TO = (
@@ -73,12 +73,12 @@ _FEATURE_BODY = {"required": True, "content": {
 _PATCH_BODY = {"required": True, "content": {MERGE_PATCH: {"schema": {"type": "object"}}}}
 
 
-def get_writable_store(request: Request) -> SQLiteStore:
+def get_writable_store(request: Request) -> WritableStore:
     """The editable store (writes go to it directly, not to a request's read view)."""
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-WritableStoreDep = Annotated[SQLiteStore, Depends(get_writable_store)]
+WritableStoreDep = Annotated[WritableStore, Depends(get_writable_store)]
 
 
 def _if_match(value: str | None) -> str:
@@ -295,7 +295,7 @@ def feature_history(layer: LayerDep, feature_id: FeatureId, store: WritableStore
     return JSONResponse(document, headers={"Cache-Control": "no-cache"})
 
 
-def _exists(store: SQLiteStore, layer_id: str, feature_id: str) -> bool:
+def _exists(store: WritableStore, layer_id: str, feature_id: str) -> bool:
     try:
         store.feature_etag(layer_id, feature_id)
     except FeatureNotFound:
