@@ -11,6 +11,7 @@ from geo_industry.cql import CQL2_CONFORMANCE
 
 FEATURES = "http://www.opengis.net/spec/ogcapi-features-{part}/1.0/conf/{name}"
 CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf/{name}"
+TILES = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{name}"
 
 #: every declared class → the test module(s) that exercise it
 TESTED_BY = {
@@ -34,6 +35,8 @@ TESTED_BY = {
     CQL2.format(name="spatial-functions"): ("test_filter",),
     CQL2.format(name="property-property"): ("test_filter",),
     CQL2.format(name="arithmetic"): ("test_filter",),
+    **{TILES.format(name=name): ("test_tiles",)
+       for name in ("core", "tileset", "tilesets-list", "geodata-tilesets", "mvt")},
 }
 
 

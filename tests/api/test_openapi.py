@@ -25,6 +25,11 @@ OPERATION_IDS = {
     ("/collections/{collectionId}/items", "get"): "getFeatures",
     ("/collections/{collectionId}/items/{featureId}", "get"): "getFeature",
     ("/collections/{collectionId}/download", "get"): "downloadFeatures",
+    ("/collections/{collectionId}/tiles", "get"): "getCollectionVectorTilesets",
+    ("/collections/{collectionId}/tiles/{tileMatrixSetId}", "get"): "getCollectionVectorTileSet",
+    ("/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json", "get"): "getTileJSON",
+    ("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", "get"):
+        "getCollectionVectorTile",
     ("/collections/statistics", "get"): "describeStatisticsCollection",
     ("/collections/statistics/queryables", "get"): "getStatisticsQueryables",
     ("/collections/statistics/items", "get"): "getStatisticsRecords",

@@ -33,6 +33,7 @@ from geo_industry.api.routes import (
     landing,
     rasters,
     statistics,
+    tiles,
 )
 from geo_industry.api.state import data_version, prepare
 from geo_industry.api.web_security import SecurityHeadersMiddleware, TrustedHostMiddleware
@@ -41,10 +42,11 @@ from geo_industry.settings import PACKAGE_ROOT, Settings
 from geo_industry.store import FeatureStore, open_store
 
 #: Router modules in matching order (statistics before the generic collection routes).
-ROUTERS = (landing, conformance, statistics, collections, items, downloads, health, rasters, analysis)
+ROUTERS = (landing, conformance, statistics, collections, items, tiles, downloads, health, rasters, analysis)
 OPENAPI_TAGS = [
     {"name": "Capabilities", "description": "Landing page, API definition, conformance"},
     {"name": "Data", "description": "Collections of features (OGC API - Features Parts 1-3) and downloads"},
+    {"name": "Tiles", "description": "Vector tiles of every collection (OGC API - Tiles, Mapbox Vector Tile)"},
     {"name": "Statistics", "description": "Output statistics as a collection of records"},
     {"name": "Service", "description": "Operations"},
     {"name": "Rasters", "description": "Raster products: tiles, legends, point values, zonal statistics"},

@@ -10,6 +10,7 @@ from typing import Any
 from geo_industry.api.html import bilingual
 from geo_industry.api.links import Urls, link
 from geo_industry.api.responses import GEOJSON, HTML, JSON, SCHEMA_JSON
+from geo_industry.api.tile_documents import TILESETS_VECTOR
 from geo_industry.crs import CRS84_URI, SUPPORTED_CRS
 from geo_industry.export import EXPORT_FORMATS
 from geo_industry.models import LayerMeta
@@ -62,6 +63,7 @@ def collection_document(meta: LayerMeta, store: FeatureReader, urls: Urls, lang:
         link(urls.url(f"{path}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA_JSON,
              "queryables"),
         _schema_link(urls, path),
+        link(urls.url(f"{path}/tiles"), TILESETS_VECTOR, JSON, "vector tilesets (OGC API - Tiles)"),
         *(link(urls.url(f"{path}/download", f=fmt.name), "enclosure", fmt.media_type, f"download as {fmt.name}")
           for fmt in EXPORT_FORMATS.values()),
         *(link(source, "describedby", title="source") for source in meta.sources),
