@@ -127,3 +127,8 @@ class Settings(BaseSettings):
     def entities_path(self) -> Path:
         """Statistics entities that are not features (admin units, organisations)."""
         return self.data_dir / "entities.csv"
+
+    @property
+    def investor_facts_path(self) -> Path:
+        """Investor facts (boards, contacts, incentives, occupancy) with their sources and dates."""
+        return self.data_dir / "investor_facts.csv"

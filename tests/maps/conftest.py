@@ -14,7 +14,7 @@ import dataclasses
 import geopandas as gpd
 import pytest
 from shapely.geometry import LineString
-from tests.conftest import DEM_TIF, FIXTURES_DIR, MERGED_BOUNDARY, RIVERS
+from tests.conftest import DATA_DIR, DEM_TIF, FIXTURES_DIR, MERGED_BOUNDARY, RIVERS
 
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.data import MapData, map_data_from_store
@@ -51,7 +51,8 @@ def unlocated(frame: gpd.GeoDataFrame) -> int:
 
 def real_map_data(store: EmbeddedStore) -> MapData:
     """The embedded layers and statistics with the merged-province boundary and the rivers."""
-    return map_data_from_store(store, boundary_path=MERGED_BOUNDARY, rivers_path=RIVERS)
+    return map_data_from_store(store, boundary_path=MERGED_BOUNDARY, rivers_path=RIVERS,
+                               investor_facts_path=DATA_DIR / "investor_facts.csv")
 
 
 @pytest.fixture(scope="session")

@@ -447,19 +447,24 @@ def test_static_build(map_data, tmp_path):
 
 
 def test_fact_sheet_reads_only_schema_fields(map_data):
-    """Occupancy from occupancy_pct, industries from priority_sectors; available land has no field."""
+    """Occupancy from occupancy_pct (else the published investor fact), industries from
+    priority_sectors, available land from the investor facts; what none gives is not published."""
     from geo_industry.maps.zones import find_zone, zone_facts
 
     cluster = find_zone(map_data, "yb-ccn-au-lau")  # occupancy_pct 95 as of 2026-06-18
     guessable = {**cluster, "available_land_ha": 5.0, "industries": "x"}  # names outside the schema are ignored
-    rows = dict(zone_facts(guessable, map_data, PageContext(lang="en")).rows)
+    facts = zone_facts(guessable, map_data, PageContext(lang="en"))
+    rows = dict(facts.rows)
     assert rows["Occupancy"] == "95 % (2026-06-18)"
     assert rows["Available land"] == "not published"
     assert rows["Permitted industries"] == "not published"  # priority_sectors is empty for this cluster
+    assert "Available land" not in dict(facts.sheet_rows)  # said once, in the not-published line
     zone = find_zone(map_data, SURVEYED_ZONE)
     rows = dict(zone_facts(zone, map_data, PageContext(lang="en")).rows)
     assert rows["Permitted industries"] == zone["priority_sectors"]
-    assert rows["Occupancy"] == "not published"
+    assert rows["Occupancy"] == "85% (2026-05)"  # investor_facts.csv, as the source words it
+    rows = dict(zone_facts(find_zone(map_data, "yb-phia-nam-iz"), map_data, PageContext(lang="vi")).rows)
+    assert rows["Đất còn trống"] == "26,72 ha (2026-05)"  # the Vietnamese text of the source
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

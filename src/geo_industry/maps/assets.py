@@ -57,6 +57,11 @@ def vendor_dir() -> Path:
     return Path(str(resources.files("geo_industry").joinpath("static", "vendor")))
 
 
+def scripts_dir() -> Path:
+    """The folder of the project's own page scripts (``static/maps``) inside the installed package."""
+    return Path(str(resources.files("geo_industry").joinpath("static", "maps")))
+
+
 def _localized(links: list[tuple[str, str]], urls: PageUrls) -> list[tuple[str, str]]:
     result = []
     for name, url in links:

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from shapely.geometry.base import BaseGeometry
 
 from geo_industry.i18n import data_language
+from geo_industry.investor_facts import InvestorFact, load_investor_facts
 from geo_industry.raster.analysis import ZoneAssessment, assess_zones
 from geo_industry.raster.layers import target_layers
 from geo_industry.raster.properties import measured_zone_frame
@@ -88,6 +89,8 @@ class MapData:
     """Zone id → :class:`~geo_industry.raster.analysis.ZoneAssessment` (distances, slope, score, reasons)."""
     overlays: tuple[RasterOverlay, ...] = ()
     """Raster products to offer as overlays (a ``hillshade`` one is also the offline basemap's relief)."""
+    investor_facts: tuple[InvestorFact, ...] = ()
+    """Rows of ``investor_facts.csv``: boards, contacts, incentives, published occupancy, land and price."""
 
     def overlay(self, product: str) -> RasterOverlay | None:
         """The overlay of ``product``, if offered."""
@@ -186,6 +189,13 @@ def vector_assessments(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, Zone
     return {a.zone_id: a for a in assess_zones(zones=zones, targets=target_layers(layers))}
 
 
+def read_investor_facts(path: Path | None) -> tuple[InvestorFact, ...]:
+    """The investor facts of ``path``; none when unset or absent (``validate`` checks the file)."""
+    if path is None or not path.is_file():
+        return ()
+    return tuple(load_investor_facts(path))
+
+
 def map_data_from_store(
     store: BulkReader,
     *,
@@ -194,6 +204,7 @@ def map_data_from_store(
     simplify: float = 0.0,
     assessments: Mapping[str, Any] | None = None,
     overlays: tuple[RasterOverlay, ...] = (),
+    investor_facts_path: Path | None = None,
 ) -> MapData:
     """Gather the layers, titles and statistics from the store, plus the reference layers.
 
@@ -203,6 +214,8 @@ def map_data_from_store(
     ``simplify`` (degrees) simplifies lines and polygons, for the static build. ``assessments``
     and ``overlays`` come from the raster service (see :mod:`geo_industry.maps.rasters`); without
     it the zones are assessed from the store's layers (distances with their uncertainty, no slope).
+    ``investor_facts_path`` is the data folder's ``investor_facts.csv`` (none: the fact sheets
+    show no investor facts; a missing file is the same as none, the file being optional).
     """
     all_metas = list(store.collections())
     if assessments is None:
@@ -233,4 +246,5 @@ def map_data_from_store(
         as_of=as_of,
         assessments=dict(assessments or {}),
         overlays=overlays,
+        investor_facts=read_investor_facts(investor_facts_path),
     )

@@ -59,6 +59,7 @@ def _data(request: Request) -> MapData:
             rivers_path=settings.rivers_path,
             assessments=None if service is None else {a.zone_id: a for a in service.assessments},
             overlays=() if service is None else server_overlays(service, base_url=public),
+            investor_facts_path=settings.investor_facts_path,
         )
         state.map_data, state.map_data_revision = cached, revision
     return cached

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from geo_industry.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from geo_industry.maps.assets import vendor_dir
+from geo_industry.maps.assets import scripts_dir, vendor_dir
 from geo_industry.maps.base import BASEMAPS, PageContext
 from geo_industry.maps.data import MapData, map_data_from_store
 from geo_industry.maps.pages import render, render_zone
@@ -66,6 +66,7 @@ def build_site_from_data(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copytree(vendor_dir(), out_dir / "vendor", dirs_exist_ok=True)
+    shutil.copytree(scripts_dir(), out_dir / "scripts", dirs_exist_ok=True)
     urls = static_urls()
     build = SiteBuild(out_dir)
     jobs = _jobs(data, languages)
@@ -131,6 +132,7 @@ def build_static_site(
             simplify=simplify,
             assessments=None if rasters is None else {a.zone_id: a for a in rasters.assessments},
             overlays=overlays,
+            investor_facts_path=getattr(settings, "investor_facts_path", None),
         )
     finally:
         if own:

@@ -75,5 +75,5 @@ class PageUrls:
 
 
 def static_urls() -> PageUrls:
-    """Links for the static build: relative to one flat folder with ``vendor/`` beside the pages."""
-    return PageUrls(static=True, vendor_base="vendor/")
+    """Links for the static build: relative to one flat folder with ``vendor/`` and ``scripts/`` beside the pages."""
+    return PageUrls(static=True, vendor_base="vendor/", script_base="scripts/")

@@ -11,10 +11,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from geo_industry.crs import METRIC_CRS
 from geo_industry.errors import InvalidParameter, NotFound
+from geo_industry.i18n import data_language
 from geo_industry.maps.base import PageContext, add_page_chrome, fit_at_once, new_map
 from geo_industry.maps.controls import Panel, Script
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import computed_text, indicator_label, is_missing, number, quantity
+from geo_industry.maps.investor import AVAILABLE_LAND_FIELD, FactLine, InvestorSheet, investor_sheet, occupancy_fact
 from geo_industry.maps.layers import add_site_layer, site_layer
 from geo_industry.maps.popups import area_text, names, precision_text
 from geo_industry.maps.series import entity_rows
@@ -29,9 +31,7 @@ OUTLINE_LAYER = "zone_outlines"
 NEARBY_KM = 20.0
 INDUSTRIES_FIELD = "priority_sectors"
 """The schema's field for a zone's permitted / priority industries (free text)."""
-CONTACT_FIELD = "operator"
-"""The only contact the schema holds: the operator / developer."""
-# Available (unleased) land has no field in the curated schema: the fact sheet says "not published".
+# Available (unleased) land has no field in the curated schema: it comes from investor_facts.csv.
 
 _env = Environment(loader=PackageLoader("geo_industry", "templates/maps"), autoescape=select_autoescape())
 _env.globals.update(source_link=source_link)
@@ -63,7 +63,6 @@ class ZoneFacts:
     nearby_power: list[tuple[str, str]] = field(default_factory=list)
     statistics: list[tuple[str, str, str, str]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
-    contact: list[tuple[str, str]] = field(default_factory=list)
     contributions: list[tuple[str, str, str]] = field(default_factory=list)
     """(criterion, value, points) of the suitability score, when the zone was assessed."""
     analysis_notes: list[str] = field(default_factory=list)
@@ -74,6 +73,24 @@ class ZoneFacts:
     unlocated_mines: int = 0
     unlocated_power: int = 0
     """Sites without a position, which the nearby lists cannot have checked."""
+    investor: InvestorSheet = field(default_factory=InvestorSheet)
+    """Published figures, incentives, land price and contacts from ``investor_facts.csv``."""
+    members: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """(zone id, name, kind, area) of the zones inside this economic zone (``in_economic_zone``)."""
+    part_of: tuple[str, str] | None = None
+    """(id, name) of the economic zone this zone lies in."""
+    as_of: str = ""
+    """The date of the zone's record (``as_of``)."""
+
+    fact_sources: list[str] = field(default_factory=list)
+    """The sources of the investor facts, numbered in this order on the sheet."""
+    unpublished: set[str] = field(default_factory=set)
+    """Labels of the rows nothing published gives a value for."""
+
+    @property
+    def sheet_rows(self) -> list[tuple[str, str]]:
+        """The rows with a value: the fact sheet says what is not published once, with whom to ask."""
+        return [(label, value) for label, value in self.rows if label not in self.unpublished]
 
 
 def zone_rows(data: MapData) -> list[dict[str, Any]]:
@@ -209,25 +226,34 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
     facts = ZoneFacts(
         zone_id, ctx.t(f"zone.kind.{row.get('kind')}"), primary, other, is_approximate(row), precision_text(row, ctx)
     )
-    occ = occupancy(row)
-    occ_as_of = "" if is_missing(row.get("occupancy_as_of")) else f" ({row['occupancy_as_of']})"
     industries = row.get(INDUSTRIES_FIELD)
-    facts.rows = [
-        (ctx.t("field.district"), str(row.get("district") or "–")),
-        (ctx.t("popup.status"), ctx.t(f"status.{row.get('status') or 'unknown'}")),
-        (ctx.t("popup.operator"), str(row.get("operator") or "–")),
-        (ctx.t("zone.area"), area_text(row, ctx) or ctx.t("zone.unknown")),
-        (
-            ctx.t("zone.occupancy"),
-            f"{number(occ, ctx.lang)} %{occ_as_of}" if occ is not None else ctx.t("zone.not_published"),
-        ),
-        (ctx.t("zone.available_land"), ctx.t("zone.not_published")),
-        (
-            ctx.t("zone.industries"),
-            ctx.t("zone.not_published") if is_missing(industries) else str(industries),
-        ),
-        (ctx.t("field.start_year"), str(int(row["start_year"])) if not is_missing(row.get("start_year")) else "–"),
+    facts.investor = investor_sheet(row, data.investor_facts, ctx.lang, parent_name=_parent_name(row, data, ctx))
+    inv = facts.investor
+    lines = [*inv.published, *inv.area_class, *inv.incentives, *inv.land, *inv.contact]
+    facts.fact_sources = list(dict.fromkeys(line.source for line in lines))
+    occupancy_value = occupancy_text(row, data, ctx)
+    available = [line for line in facts.investor.published if line.field == AVAILABLE_LAND_FIELD]
+    known_rows = [
+        (ctx.t("field.district"), str(row.get("district") or "–"), True),
+        (ctx.t("popup.status"), ctx.t(f"status.{row.get('status') or 'unknown'}"), True),
+        (ctx.t("popup.operator"), str(row.get("operator") or "–"), True),
+        (ctx.t("zone.area"), area_text(row, ctx) or ctx.t("zone.unknown"), True),
+        (ctx.t("zone.occupancy"), occupancy_value or ctx.t("zone.not_published"), bool(occupancy_value)),
+        (ctx.t("zone.available_land"),
+         f"{available[0].value} ha ({available[0].as_of})" if available else ctx.t("zone.not_published"),
+         bool(available)),
+        (ctx.t("zone.industries"), ctx.t("zone.not_published") if is_missing(industries) else str(industries),
+         not is_missing(industries)),
+        (ctx.t("field.start_year"), str(int(row["start_year"])) if not is_missing(row.get("start_year")) else "–",
+         True),
     ]
+    facts.rows = [(label, value) for label, value, _ in known_rows]
+    facts.unpublished = {label for label, _, known in known_rows if not known}
+    facts.as_of = "" if is_missing(row.get("as_of")) else str(row["as_of"])
+    facts.members = member_rows(row, data, ctx)
+    parent = row.get("in_economic_zone")
+    if not is_missing(parent):
+        facts.part_of = (str(parent), _parent_name(row, data, ctx))
     alternatives = row.get("area_ha_alternatives")
     if isinstance(alternatives, list):
         facts.area_alternatives = [
@@ -255,9 +281,39 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
     facts.statistics = _statistics_rows(data, zone_id, ctx)
     sources = row.get("sources")
     facts.sources = [str(s) for s in sources] if isinstance(sources, list) else []
-    contact = row.get(CONTACT_FIELD)
-    facts.contact = [] if is_missing(contact) else [(ctx.t("popup.operator"), str(contact))]
     return facts
+
+
+def occupancy_text(row: dict[str, Any], data: MapData, ctx: PageContext) -> str:
+    """The zone's occupancy with its date: the schema's ``occupancy_pct``, else the published
+    row of the investor facts as the source words it; empty when neither exists."""
+    occ = occupancy(row)
+    if occ is not None:
+        as_of = "" if is_missing(row.get("occupancy_as_of")) else f" ({row['occupancy_as_of']})"
+        return f"{number(occ, ctx.lang)} %{as_of}"
+    line: FactLine | None = occupancy_fact(row, data.investor_facts, ctx.lang)
+    if line is None:
+        return ""
+    return f"{line.value} ({line.as_of})" if line.as_of else line.value
+
+
+def _parent_name(row: dict[str, Any], data: MapData, ctx: PageContext) -> str:
+    parent = row.get("in_economic_zone")
+    if is_missing(parent):
+        return ""
+    found = [r for r in zone_rows(data) if str(r["id"]) == str(parent)]
+    return names(found[0], ctx.lang)[0] if found else str(parent)
+
+
+def member_rows(row: dict[str, Any], data: MapData, ctx: PageContext) -> list[tuple[str, str, str, str]]:
+    """(id, name, kind, area) of every zone whose ``in_economic_zone`` is this zone, in layer order."""
+    zone_id = str(row["id"])
+    return [
+        (str(r["id"]), names(r, ctx.lang)[0], ctx.t(f"zone.kind.{r.get('kind')}"),
+         area_text(r, ctx) or ctx.t("zone.unknown"))
+        for r in zone_rows(data)
+        if not is_missing(r.get("in_economic_zone")) and str(r["in_economic_zone"]) == zone_id
+    ]
 
 
 def outline_rows(data: MapData, row: dict[str, Any]) -> list[dict[str, Any]]:
@@ -307,7 +363,11 @@ def build_zone_page(data: MapData, ctx: PageContext, zone_id: str) -> folium.Map
     add_site_layer(m, zone)
     if geom is not None and not is_missing(geom):
         fit_at_once(m, geom.buffer(0.08).bounds)
-    Panel(_env.get_template("zone.html").render(f=facts, t=ctx.t)).add_to(m)
+    panel = _env.get_template("zone.html").render(
+        f=facts, t=ctx.t, lang=ctx.lang, data_lang=data_language(ctx.lang),
+        zone_url=lambda zid: ctx.urls.zone(zid, ctx.lang), map_id=m.get_name(),
+    )
+    Panel(panel).add_to(m)
     Script(PRINT_BUTTON_JS).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
