@@ -126,14 +126,20 @@ def mvt_value(value: Any) -> str | int | float | bool | None:
 
 
 def _tile_geometries(rows: gpd.GeoDataFrame, tile: TileAddress) -> np.ndarray:
-    """The rows' geometries projected, clipped to the buffered tile and simplified for its zoom."""
+    """The rows' geometries in tile units (0…EXTENT, y down): projected, clipped to the buffered
+    tile, simplified for its zoom and snapped to the unit grid (all vectorised in GEOS)."""
     to_tms, _ = _transformers(tile.tms)
-    geometries = np.asarray(rows.geometry.array)
-    projected = shapely.transform(geometries, lambda xy: np.column_stack(to_tms.transform(xy[:, 0], xy[:, 1])))
-    left, bottom, right, top = tile_bounds(tile)
-    clipped = shapely.clip_by_rect(projected, left, bottom, right, top)
-    pixel = (right - left) / (1 + 2 * BUFFER / EXTENT) / 256
-    return shapely.simplify(clipped, pixel * SIMPLIFY_PIXELS, preserve_topology=True)
+    box = _xy_box(tile)
+    scale_x, scale_y = EXTENT / (box.right - box.left), EXTENT / (box.top - box.bottom)
+
+    def to_tile_units(xy: np.ndarray) -> np.ndarray:
+        x, y = to_tms.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack(((x - box.left) * scale_x, (box.top - y) * scale_y))
+
+    in_units = shapely.transform(np.asarray(rows.geometry.array), to_tile_units)
+    clipped = shapely.clip_by_rect(in_units, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
+    simplified = shapely.simplify(clipped, EXTENT / 256 * SIMPLIFY_PIXELS, preserve_topology=True)
+    return shapely.set_precision(simplified, grid_size=1.0)
 
 
 def _features(rows: gpd.GeoDataFrame, geometries: np.ndarray) -> list[dict[str, Any]]:
@@ -156,8 +162,7 @@ def encode_tile(rows: gpd.GeoDataFrame, tile: TileAddress, *, layer_name: str) -
     check_deadline()
     if not features:
         return b""
-    box = _xy_box(tile)
-    options = {"quantize_bounds": (box.left, box.bottom, box.right, box.top), "extents": EXTENT}
+    options = {"extents": EXTENT, "y_coord_down": True}  # already in tile units
     return mapbox_vector_tile.encode([{"name": layer_name, "features": features}],  # type: ignore[no-any-return]
                                      default_options=options)
 
