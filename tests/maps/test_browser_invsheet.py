@@ -136,7 +136,7 @@ def test_fact_sheet_screenshot(open_page, tmp_path, lang):
     page.locator(".leaflet-marker-icon.gi-symbol").first.wait_for()
     page.evaluate("() => new Promise(done => requestAnimationFrame(() => done()))")
     shot = tmp_path / f"factsheet.{lang}.png"
-    page.screenshot(path=str(shot), full_page=True)
+    page.screenshot(path=str(shot), full_page=True, clip={"x": 0, "y": 0, "width": 1200, "height": 1750})
     assert shot.stat().st_size > 10_000
     keep = os.environ.get("GEO_INDUSTRY_SCREENSHOT_DIR")
     if keep:
