@@ -105,10 +105,13 @@ class UndatedFigure:
 
 def undated(statistics: pd.DataFrame, entity: str) -> list[UndatedFigure]:
     """The entity's rows without a year (variant 0), each with the period the source words."""
-    rows = first_variant(entity_rows(statistics, entity))
-    if rows.empty:
+    if statistics.empty:
         return []
-    rows = rows[rows["year"].isna() & rows["value"].notna()]
+    undated_rows = pd.isna(statistics["year"].to_numpy())  # numpy first: this runs for every popup
+    if not undated_rows.any() or entity not in set(statistics["entity"].to_numpy()[undated_rows]):
+        return []
+    rows = statistics[undated_rows]
+    rows = first_variant(rows[(rows["entity"] == entity) & rows["value"].notna()])
     return [
         UndatedFigure(str(r["indicator"]), "" if is_missing(r.get("period")) else str(r["period"]),
                       float(r["value"]), "" if is_missing(r.get("unit")) else str(r["unit"]),
