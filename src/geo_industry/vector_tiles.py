@@ -145,7 +145,10 @@ def _tile_geometries(rows: gpd.GeoDataFrame, tile: TileAddress) -> np.ndarray:
 def _features(rows: gpd.GeoDataFrame, geometries: np.ndarray) -> list[dict[str, Any]]:
     columns = [c for c in rows.columns if c != rows.geometry.name]
     features = []
-    for geometry, record in zip(geometries, rows[columns].itertuples(index=False, name=None), strict=True):
+    for count, (geometry, record) in enumerate(zip(geometries, rows[columns].itertuples(index=False, name=None),
+                                                   strict=True)):
+        if count % 1000 == 999:
+            check_deadline()  # an abandoned request's worker stops here
         if geometry is None or geometry.is_empty:
             continue
         properties = {name: v for name, v in zip(columns, map(mvt_value, record), strict=True) if v is not None}

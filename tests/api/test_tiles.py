@@ -17,8 +17,10 @@ import shapely
 from fastapi.testclient import TestClient
 
 from geo_industry.api.tile_documents import TILESETS_VECTOR, TILING_SCHEME
+from geo_industry.budget import deadline
+from geo_industry.errors import BudgetExceeded
 from geo_industry.store import EmbeddedStore
-from geo_industry.vector_tiles import BUFFER, EXTENT, MVT, TILE_MATRIX_SETS, mvt_value
+from geo_industry.vector_tiles import BUFFER, EXTENT, MVT, TILE_MATRIX_SETS, TileAddress, layer_tile, mvt_value
 
 WEB_MERCATOR = "WebMercatorQuad"
 
@@ -241,3 +243,8 @@ def test_errors_name_what_is_wrong(client: TestClient, path: str, status: int, n
 ])
 def test_mvt_values(value: object, expected: object) -> None:
     assert mvt_value(value) == expected
+
+
+def test_tile_work_stops_once_the_budget_is_spent(store: EmbeddedStore) -> None:
+    with deadline(-1.0), pytest.raises(BudgetExceeded):  # a budget already spent: the worker stops at its check
+        layer_tile(store, "mines", TileAddress(WEB_MERCATOR, 0, 0, 0))
