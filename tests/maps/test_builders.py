@@ -287,7 +287,7 @@ def test_copper_page_labels_indicator_year_basis_and_indicative_links(map_data):
     assert translate("copper.no_flow_data", "en") in html
     assert "Copper cathode output, 2024 (target): 29,797 t" in html and "organisation figure" in html
     assert '"dashArray": "8 6"' in html and "indicative link: the route is not stated in the data" in html
-    assert "Smelter \\u2192 railway / border gate: Copper cathode output (t/yr)" in html  # legend (JSON)
+    assert "Smelter \\u2192 border gate: Copper cathode output (t/yr)" in html  # legend (JSON)
     assert "ban-quan-crossing" not in html  # a clearance point is no exit; unlinked exits are not drawn
 
 

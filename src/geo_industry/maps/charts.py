@@ -65,7 +65,7 @@ def bar_chart_svg(
     top = ticks[-1]
     tick_labels = [number(t, lang) for t in ticks]
     left = 8 + 5 * max(len(t) for t in tick_labels)
-    head = (14 if title else 2) + (12 if unit else 4)
+    head = (14 if title else 2) + (18 if unit else 6)
     plot_w = width - left - 6
     plot_h = max(height - 44, 50)
     group_w = plot_w / len(years)
@@ -86,7 +86,7 @@ def bar_chart_svg(
     if title:
         parts.append(f'<text x="4" y="11" font-size="10" font-weight="bold">{escape(title)}</text>')
     if unit:
-        parts.append(f'<text class="gi-axis-unit" x="4" y="{head - 4}" font-size="9">{escape(unit)}</text>')
+        parts.append(f'<text class="gi-axis-unit" x="4" y="{head - 9}" font-size="9">{escape(unit)}</text>')
     parts.append('<g class="gi-axis-y" font-size="8" text-anchor="end">')
     for value, label in zip(ticks, tick_labels, strict=True):
         y = base_y - plot_h * value / top

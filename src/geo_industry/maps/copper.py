@@ -29,9 +29,10 @@ from html import escape
 from typing import Any
 
 import folium
+import geopandas as gpd
 import pandas as pd
 
-from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map
+from geo_industry.maps.base import PageContext, add_page_chrome, fit_at_once, lang_urls, new_map
 from geo_industry.maps.controls import Legend, LegendSection, Script
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import computed_text, entity_name, indicator_label, is_missing, number
@@ -39,7 +40,8 @@ from geo_industry.maps.layers import Symbol, add_site_layer, site_layer
 from geo_industry.maps.markers import symbol_svg
 from geo_industry.maps.popups import names
 from geo_industry.maps.series import first_variant
-from geo_industry.maps.styles import commodity_class, flow_weight, plant_type_class, transport_class
+from geo_industry.maps.styles import commodity_class, flow_weight, plant_type_class
+from geo_industry.raster.geodesic import NearestFinder
 from geo_industry.web_safety import js_template_html, script_json
 
 STAGES = ("mine", "concentrator", "smelter", "exit")
@@ -95,8 +97,8 @@ def stage_of(row: dict[str, Any], layer_id: str) -> str | None:
     """The chain stage of a site, or ``None`` when it is not part of the copper chain.
 
     Mines by ``commodity`` (``copper_ore``); plants by ``plant_type`` (``concentrator`` or
-    ``smelter``) whose ``product`` names copper; international and main border gates and rail
-    stations are exits.
+    ``smelter``) whose ``product`` names copper; international and main border
+    gates are exits (the cathode leaves towards China or for export through them).
     """
     if layer_id == "mines":
         return "mine" if commodity_class(row) == "copper" else None
@@ -106,15 +108,13 @@ def stage_of(row: dict[str, Any], layer_id: str) -> str | None:
         return plant_type if plant_type in ("concentrator", "smelter") and makes_copper else None
     if layer_id == "border_gates":  # a clearance point (lối mở) is no exit for industrial freight
         return "exit" if str(row.get("gate_class") or "") in ("international", "main") else None
-    if layer_id == "transport":
-        return "exit" if transport_class(row) == "rail_station" else None
     return None
 
 
 def chain_sites(data: MapData) -> dict[str, list[dict[str, Any]]]:
     """The located sites of each stage."""
     sites: dict[str, list[dict[str, Any]]] = {s: [] for s in STAGES}
-    for layer_id in ("mines", "processing_plants", "border_gates", "transport"):
+    for layer_id in ("mines", "processing_plants", "border_gates"):
         for _, r in data.layer(layer_id).iterrows():
             row = dict(r)
             stage = stage_of(row, layer_id)
@@ -162,11 +162,13 @@ def _point(row: dict[str, Any]) -> tuple[float, float]:
 
 
 def _nearest(row: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The candidate nearest to ``row`` on the ellipsoid (the core's geodesic measure)."""
     if not candidates:
         return None
-    lat, lon = _point(row)
-    scale = math.cos(math.radians(lat))
-    return min(candidates, key=lambda c: (_point(c)[0] - lat) ** 2 + ((_point(c)[1] - lon) * scale) ** 2)
+    frame = gpd.GeoDataFrame({"i": range(len(candidates))}, geometry=[c["geometry"] for c in candidates],
+                             crs="EPSG:4326")
+    found = NearestFinder(frame).nearest(row["geometry"])
+    return None if found is None else candidates[int(frame.index.get_indexer([found.index])[0])]
 
 
 def _targets(row: dict[str, Any], candidates: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
@@ -185,7 +187,7 @@ def _operating(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _links(sites: dict[str, list[dict[str, Any]]]) -> list[tuple[str, dict[str, Any], dict[str, Any], bool]]:
     """(source stage, source, target, indicative) for the operating sites, stage by stage."""
-    live = {s: (_operating(rows) if s != "exit" else rows) for s, rows in sites.items()}
+    live = {s: _operating(rows) for s, rows in sites.items()}
     links: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = []
     for i, stage in enumerate(STAGES[:-1]):
         following = next((live[s] for s in STAGES[i + 1 :] if live[s]), [])
@@ -265,12 +267,75 @@ def _arrow(flow: Flow) -> folium.Marker:
     )
 
 
-def _stage_symbol(stages: dict[str, str]) -> Any:
+_SPREAD_PX = 14.0
+"""How far (pixels) from their shared point sites recorded at one point are drawn."""
+
+
+def spread_offsets(rows: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
+    """Pixel offsets (right, down) that set apart the sites recorded at one point, around it.
+
+    The sites keep their coordinates; only their symbols are drawn apart, so each can be
+    clicked at any zoom (Sin Quyền's mine and its two concentrators share one point).
+    """
+    groups: dict[tuple[float, float], list[str]] = {}
+    for row in rows:
+        groups.setdefault(_point(row), []).append(str(row["id"]))
+    offsets: dict[str, tuple[float, float]] = {}
+    for ids in groups.values():
+        for i, site in enumerate(ids):
+            angle = math.pi + 2 * math.pi * i / len(ids)
+            shift = (round(_SPREAD_PX * math.cos(angle), 1), round(_SPREAD_PX * math.sin(angle), 1))
+            offsets[site] = (0.0, 0.0) if len(ids) == 1 else shift
+    return offsets
+
+
+def _stage_symbol(stages: dict[str, str], offsets: dict[str, tuple[float, float]]) -> Any:
     def symbol(row: dict[str, Any]) -> Symbol:
-        stage = stages.get(str(row.get("id")), "exit")
-        return Symbol(STAGE_SHAPES[stage], STAGE_COLORS[stage], 18)
+        site = str(row.get("id"))
+        stage = stages.get(site, "exit")
+        return Symbol(STAGE_SHAPES[stage], STAGE_COLORS[stage], 18, offset=offsets.get(site, (0.0, 0.0)))
 
     return symbol
+
+
+def _site_line(row: dict[str, Any], stage: str, flows: list[Flow], year: int, ctx: PageContext) -> str:
+    """One site in a label box: its name, its stage and what leaves it in ``year``."""
+    if stage == "exit":
+        return f"<b>{escape(names(row, ctx.lang)[0])}</b> → {escape(ctx.t('copper.to_china'))}"
+    text = f"<b>{escape(names(row, ctx.lang)[0])}</b> · {escape(ctx.t('copper.stage.' + stage))}"
+    figure = next((f.figures[year] for f in flows if f.source == str(row["id"]) and year in f.figures), None)
+    if figure is not None:
+        text += f" · {escape(number(figure.value, ctx.lang))} {FLOW_UNIT} ({escape(ctx.t('basis.' + figure.basis))})"
+    return text
+
+
+def stage_labels(
+    rows: list[dict[str, Any]], stages: dict[str, str], flows: list[Flow], years: list[int], ctx: PageContext
+) -> list[tuple[tuple[float, float], dict[int, str]]]:
+    """One label box per drawn point: each site's name and stage and, per year, the tonnes leaving it."""
+    groups: dict[tuple[float, float], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(_point(row), []).append(row)
+    def text(group: list[dict[str, Any]], year: int) -> str:
+        return "<br>".join(_site_line(r, stages[str(r["id"])], flows, year, ctx) for r in group)
+
+    return [(point, {y: text(group, y) for y in years or [0]}) for point, group in groups.items()]
+
+
+_LABEL_STYLE = (
+    "background:rgba(255,255,255,.92);border:1px solid #8c2d04;border-radius:3px;padding:2px 5px;"
+    "font:11px/1.35 sans-serif;white-space:nowrap;width:max-content;box-shadow:0 1px 2px rgba(0,0,0,.3)"
+)
+
+
+def _label_marker(i: int, point: tuple[float, float], html: str) -> folium.Marker:
+    box = f'<div class="gi-stage-box" data-label="{i}" style="{_LABEL_STYLE}">{html}</div>'
+    return folium.Marker(
+        point,
+        icon=folium.DivIcon(html=box, icon_size=(0, 0), icon_anchor=(-24, 10), class_name="gi-stage-label"),
+        interactive=False,
+        pane="shadowPane",  # under the sites' symbols, which stay visible and clickable
+    )
 
 
 def flow_label(flow: Flow, year: int, data: MapData, ctx: PageContext) -> str:
@@ -303,11 +368,10 @@ def _entity_text(entity: str, data: MapData, ctx: PageContext) -> str:
 
 
 def _widths(flows: list[Flow], years: list[int]) -> list[dict[int, float]]:
-    """Per flow and year, the width from its own indicator, relative to that indicator's largest value."""
-    top: dict[str, float] = {}
-    for f in flows:
-        top[f.indicator] = max([top.get(f.indicator, 0.0), *f.tonnes.values()])
-    return [{y: flow_weight(f.tonnes.get(y), top[f.indicator]) for y in years} for f in flows]
+    """Per flow and year, the width on one scale for the unit (tonnes): ore, concentrate and
+    cathode alike, relative to the largest tonnage of any link in any year."""
+    top = max((t for f in flows for t in f.tonnes.values()), default=0.0)
+    return [{y: flow_weight(f.tonnes.get(y), top) for y in years} for f in flows]
 
 
 def _default_year(flows: list[Flow], years: list[int]) -> int | None:
@@ -316,7 +380,8 @@ def _default_year(flows: list[Flow], years: list[int]) -> int | None:
 
 
 def build_copper_map(data: MapData, ctx: PageContext, *, year: int | None = None) -> folium.Map:
-    """Build the copper value-chain map; ``year`` preselects the year (default: latest with output)."""
+    """Build the copper value-chain map; ``year`` preselects the year (default: the latest with
+    full-year figures), fitted to the chain's stages, each named with the tonnes leaving it."""
     m = new_map(data, ctx)
     title = ctx.t("nav.copper")
     add_page_chrome(m, ctx, page="copper-value-chain", title=title, lang_url=lang_urls(ctx, "copper-value-chain"))
@@ -341,17 +406,31 @@ def build_copper_map(data: MapData, ctx: PageContext, *, year: int | None = None
         line.add_to(group)
         _arrow(flow).add_to(group)
         lines.append({"v": line.get_name(), "w": weights, "t": labels, "i": flow.indicative})
-    linked = {f.target for f in flows}
+    linked = {f.target for f in flows} | {f.source for f in flows}
     stages = {str(r["id"]): s for s, rows in sites.items() for r in rows}
     rows = [r for s in STAGES for r in sites[s] if s != "exit" or str(r["id"]) in linked]
     built = site_layer(
-        "copper_sites", data, ctx, symbol=_stage_symbol(stages), rows=rows, name=ctx.t("commodity.copper")
+        "copper_sites", data, ctx, symbol=_stage_symbol(stages, spread_offsets(rows)), rows=rows,
+        name=ctx.t("commodity.copper"),
     )
     add_site_layer(m, built)
-    _year_control(m, ctx, years, year, lines)
+    label_group = folium.FeatureGroup(name=ctx.t("copper.labels")).add_to(m)
+    boxes = stage_labels(rows, stages, flows, years, ctx)
+    for i, (point, texts) in enumerate(boxes):
+        _label_marker(i, point, texts.get(year or 0, "")).add_to(label_group)
+    _fit_to_stages(m, rows)
+    _year_control(m, ctx, years, year, lines, [texts for _, texts in boxes])
     Legend([LegendSection(built.group.layer_name, _legend_rows(ctx), _legend_note(flows, ctx))], title=title).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
+
+
+def _fit_to_stages(m: folium.Map, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    lats, lons = zip(*(_point(r) for r in rows), strict=True)
+    pad = 0.03
+    fit_at_once(m, (min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad))
 
 
 def _line_svg(dashed: bool) -> str:
@@ -378,11 +457,12 @@ def _legend_rows(ctx: PageContext) -> tuple[tuple[str, str], ...]:
 def _legend_note(flows: list[Flow], ctx: PageContext) -> str:
     if not any(f.tonnes for f in flows):
         return ctx.t("copper.no_flow_data")
-    return ctx.t("copper.legend.width")
+    return ctx.t("copper.legend.width") + " " + ctx.t("copper.legend.spread")
 
 
 def _year_control(
-    m: folium.Map, ctx: PageContext, years: list[int], year: int | None, lines: list[dict[str, Any]]
+    m: folium.Map, ctx: PageContext, years: list[int], year: int | None, lines: list[dict[str, Any]],
+    boxes: list[dict[int, str]],
 ) -> None:
     options = "".join(f'<option value="{y}"{" selected" if y == year else ""}>{y}</option>' for y in years)
     html = (
@@ -391,7 +471,7 @@ def _year_control(
     )
     Script(
         f"""(function(){{
-  var lines = {script_json(lines)};
+  var lines = {script_json(lines)}, boxes = {script_json(boxes)};
   var c = L.control({{position: "topright"}});
   c.onAdd = function () {{ var d = L.DomUtil.create("div", "gi-legend leaflet-control");
     d.innerHTML = {script_json(html)};
@@ -401,7 +481,31 @@ def _year_control(
     lines.forEach(function (l) {{ var line = window[l.v]; line.setStyle({{weight: l.w[y] || 2}});
       line.getElement && line.getElement() && line.getElement().setAttribute("data-year", y);
       line.setTooltipContent(l.t[y] || "–"); }});
+    document.querySelectorAll(".gi-stage-box").forEach(function (b) {{
+      var text = boxes[+b.dataset.label][y]; if (text !== undefined) {{ b.innerHTML = text; }} }});
+    if (window.giDeclutter) {{ window.giDeclutter(); }}
   }};
+  var map = {m.get_name()};
+  function declutter() {{  // label boxes that would overlap move down, below the ones above them
+    var boxes = Array.prototype.slice.call(document.querySelectorAll(".gi-stage-box"));
+    boxes.forEach(function (b) {{ b.style.transform = ""; }});
+    var placed = [];
+    boxes.map(function (b) {{ return [b, b.getBoundingClientRect()]; }})
+      .sort(function (a, c) {{ return a[1].top - c[1].top; }})
+      .forEach(function (p) {{
+        var r = p[1], dy = 0, moved = true;
+        while (moved) {{ moved = false;
+          placed.forEach(function (q) {{
+            if (r.left < q.right && r.right > q.left && r.top + dy < q.bottom && r.bottom + dy > q.top) {{
+              dy = q.bottom - r.top + 2; moved = true; }} }}); }}
+        p[0].style.transform = "translateY(" + dy + "px)";
+        placed.push({{left: r.left, right: r.right, top: r.top + dy, bottom: r.bottom + dy}});
+      }});
+    map.getContainer().setAttribute("data-gi-labels", "placed");
+  }}
+  window.giDeclutter = declutter;
+  map.on("zoomend", declutter);
+  map.whenReady(function () {{ requestAnimationFrame(declutter); }});
   var sel = document.getElementById("gi-year");
   if (sel) {{ sel.addEventListener("change", function () {{ window.giSetYear(sel.value); }}); }}
 }})();"""

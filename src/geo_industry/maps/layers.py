@@ -38,6 +38,8 @@ class Symbol:
     color: str
     size: float = 18
     weight: float = 2
+    offset: tuple[float, float] = (0.0, 0.0)
+    """Pixels (right, down) the marker is drawn from its point, to set apart sites that share one."""
 
 
 SymbolFn = Callable[[dict[str, Any]], Symbol]
@@ -76,17 +78,22 @@ def _search_text(row: dict[str, Any]) -> str:
     return _fold(" ".join(str(row.get(k) or "") for k in ("name_vi", "name_en")))
 
 
-def _icon_options(symbol: Symbol, approximate: bool) -> dict[str, Any]:
+def _icon(symbol: Symbol, approximate: bool) -> folium.DivIcon:
     icon = symbol_icon(symbol.shape, symbol.color, symbol.size, approximate=approximate)
-    o = icon.options
+    if symbol.offset != (0.0, 0.0):
+        icon.options["icon_anchor"] = (symbol.size / 2 - symbol.offset[0], symbol.size / 2 - symbol.offset[1])
+    return icon
+
+
+def _icon_options(symbol: Symbol, approximate: bool) -> dict[str, Any]:
+    o = _icon(symbol, approximate).options
     return {"html": o["html"], "iconSize": o["icon_size"], "iconAnchor": o["icon_anchor"], "className": o["class_name"]}
 
 
 def _point_marker(row: dict[str, Any], symbol: Symbol, approximate: bool) -> folium.Marker:
     point = row["geometry"]
     point = point if point.geom_type == "Point" else point.representative_point()
-    icon = symbol_icon(symbol.shape, symbol.color, symbol.size, approximate=approximate)
-    return folium.Marker(location=(round(point.y, 5), round(point.x, 5)), icon=icon)
+    return folium.Marker(location=(round(point.y, 5), round(point.x, 5)), icon=_icon(symbol, approximate))
 
 
 def _path_style(row: dict[str, Any], symbol: Symbol, approximate: bool) -> dict[str, Any]:
