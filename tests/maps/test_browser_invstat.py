@@ -99,7 +99,7 @@ def test_copper_chain_names_every_stage_on_the_map_fitted_to_them(browser, pages
                         or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]), (a, b)
         assert v.page.locator("#gi-year").input_value() == "2024"  # the latest year with full-year figures
         assert not v.errors, v.errors
-        _keep(v, f"copper-chain-{lang}", tmp_path)
+        _keep(v, f"copper-chain.{lang}", tmp_path)
     finally:
         v.close()
 
@@ -140,6 +140,6 @@ def test_statistics_page_screenshot(browser, pages, lang, tmp_path):
         assert not v.errors, v.errors
         chart.scroll_into_view_if_needed()
         v.next_frame()
-        _keep(v, f"statistics-{lang}", tmp_path)
+        _keep(v, f"statistics.{lang}", tmp_path)
     finally:
         v.close()
