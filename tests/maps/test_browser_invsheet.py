@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import DATA_DIR
+from tests.live_server import clean_env, free_port, wait_until_up
 
 from geo_industry.maps.assets import scripts_dir, vendor_dir
 from geo_industry.maps.base import PageContext
@@ -142,3 +146,55 @@ def test_fact_sheet_screenshot(open_page, tmp_path, lang):
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, Path(keep) / f"factsheet-investor.{lang}.png")
+
+
+#: The app as ``geo-industry serve`` runs it: explicit settings (no .env), uvicorn on loopback.
+_SERVE = """
+import sys
+import uvicorn
+from geo_industry.api import create_app
+from geo_industry.settings import Settings
+
+app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """The real app on the embedded data under uvicorn on a free 127.0.0.1 port."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)], env=clean_env(),
+                               stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_served_index_sorts_and_served_sheet_has_the_investor_facts(browser, app_url):
+    """Under the app's policy header the index's script (served from /static/maps) sorts the table,
+    and the served fact sheet reads the data folder's investor facts."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(f"{app_url}/maps/?lang=vi", wait_until="load")
+        page.locator("table.gi-sortable[data-sortable-ready]").wait_for()
+        page.click("th[data-col=gate] button")
+        page.locator("th[data-col=gate][aria-sort=ascending]").wait_for()
+        gates = [float(k) for k in _column(page, "gate") if k]
+        assert len(gates) > 10 and gates == sorted(gates)
+        page.goto(f"{app_url}/maps/zones/{BGEZ}?lang=en", wait_until="load")
+        members = page.locator(".gi-members tr[data-zone]")
+        assert members.count() >= 4
+        assert page.locator(".gi-incentives tr[data-field=incentive_area_class]").count() == 1
+        assert page.locator(".gi-unknown").count() == 1
+        assert errors == []
+    finally:
+        context.close()
