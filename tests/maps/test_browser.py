@@ -23,6 +23,7 @@ import pytest
 from tests.conftest import DATA_DIR
 from tests.live_server import clean_env, free_port, wait_until_up
 
+from geo_industry.catalog import LAYER_IDS
 from geo_industry.maps.site import build_site_from_data
 
 from .conftest import APPROX_ZONE, COPPER_MINE, REMOTE, SMELTER, SURVEYED_ZONE, located, real_map_data, unlocated
@@ -142,7 +143,7 @@ def test_overview_layers_and_counts(visit, store):
         assert counts[layer_id] == [located(frame), unlocated(frame), located(frame)], layer_id
     transport_lines = v.page.locator(".leaflet-control-layers-overlays label", has_text="roads").count() + \
         v.page.locator(".leaflet-control-layers-overlays label", has_text="Railways").count()
-    assert v.page.locator(".leaflet-control-layers-overlays label").count() == 7 + transport_lines
+    assert v.page.locator(".leaflet-control-layers-overlays label").count() == len(LAYER_IDS) + transport_lines
 
 
 def test_search_without_diacritics_opens_popup_with_statistics(visit):
