@@ -90,3 +90,5 @@ def test_index_table_has_every_zone_with_its_data_date(map_data, lang):
     assert cells["as_of"].text == str(find_zone(map_data, SURVEYED_ZONE)["as_of"])
     assert cells["score"].key and float(cells["score"].key) > 0
     assert cells["occupancy"].text.startswith("85")
+    assert cells["sectors"].lang == "en"
+    assert ('class="gi-lang"' in html) == (lang != "en")  # English-only sectors tagged on vi and zh-CN pages

@@ -17,6 +17,8 @@ from geo_industry.maps.zones import INDUSTRIES_FIELD, _env, distance_text, occup
 SORT_SCRIPT = "table-sort.js"
 """The sorter of ``table.gi-sortable`` (``geo_industry/static/maps``): an external file, as the policy wants."""
 GATE_CRITERION = "border_gate"
+SECTORS_LANG = "en"
+"""``priority_sectors`` is free text the research gives in English only."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Cell:
 
     text: str
     key: str = ""
+    lang: str = ""
+    """The language of a free text that exists in one language only (tagged when not the page's)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ def index_row(row: dict[str, Any], data: MapData, ctx: PageContext) -> IndexRow:
         Cell(area_text(row, ctx) or "–", _key(None if area is None or is_missing(area) else float(area))),
         Cell(ctx.t(f"status.{status}"), status),
         Cell(occupancy or "–", occupancy),
-        Cell(sectors or "–", sectors),
+        Cell(sectors or "–", sectors, SECTORS_LANG if sectors else ""),
         Cell(distance_text(gate, ctx) if gate is not None else "–", _key(gate.estimate_km if gate else None)),
         Cell(number(score, ctx.lang, digits=1) if score is not None else "–", _key(score)),
         Cell(as_of or "–", as_of),
