@@ -53,3 +53,21 @@ def test_sites_sharing_a_point_are_drawn_apart(map_data):
     assert len(shifts) == len(at_mine) and (0.0, 0.0) not in shifts
     alone = [r for r in rows if sum(x["geometry"].equals(r["geometry"]) for x in rows) == 1]
     assert all(offsets[str(r["id"])] == (0.0, 0.0) for r in alone)
+
+
+def test_the_map_draws_the_core_chain(map_data):
+    """One model: the map's flows are the core's copper chain of the same layers and statistics."""
+    from geo_industry.raster.valuechain import copper_chain
+
+    layers = {lid: map_data.layer(lid) for lid in ("mines", "processing_plants", "border_gates")}
+    assert chain_flows(map_data) == copper_chain(layers, map_data.statistics, map_data.entities)
+
+
+def test_the_core_mine_to_concentrator_links_agree_with_the_chain(map_data):
+    """The API's mine → nearest concentrator links (geodesic) are links of the copper chain too."""
+    from geo_industry.raster.valuechain import link_value_chain
+
+    chain = {(f.source, f.target) for f in chain_flows(map_data)}
+    links = link_value_chain(mines=map_data.layer("mines"), plants=map_data.layer("processing_plants"))
+    copper = [(x.mine_id, x.plant_id) for x in links if x.commodity == "copper_ore" and x.stage == "concentration"]
+    assert copper and set(copper) <= chain

@@ -1,251 +1,70 @@
-"""The copper value chain: mines → concentrators → smelters → railway / border gate.
+"""The copper value chain map: mines → concentrators → smelters → border gates (towards China).
 
-Each link carries the one indicator that moves along it, from the statistics, full years only:
+The chain itself is the core's model (:func:`geo_industry.raster.valuechain.copper_chain`):
+which sites take part, which links the data states and which are indicative (geodesically
+nearest site of the next stage), and the full-year tonnes each link carries per year:
 
 - mine → concentrator: copper ore mined (t) of the mine;
-- concentrator → smelter (or mine → smelter when no concentrator): copper concentrate output
-  (t) of the concentrator, else of the mine that feeds it (a "mine and concentrator" branch
-  reports them together);
-- smelter → exit: copper cathode output (t) of the smelter, else of its operating organisation
-  (the organisation in ``entities.csv`` whose note names the smelter), saying so.
+- concentrator → smelter: copper concentrate output (t) of the concentrator, else of the mine
+  that feeds it (a "mine and concentrator" branch reports them together);
+- smelter → border gate: copper cathode output (t) of the smelter, else of its operating
+  organisation (the organisation in ``entities.csv`` whose note names the smelter), saying so.
 
-Widths follow that indicator only (relative to its largest value), from actual, preliminary or
-estimated rows of variant 0; a year with only a target draws the link thin and says so. When one
-figure covers several links (a mine feeding two concentrators, two smelters reporting together)
-each of those links shows the same total, labelled as shared; no split is invented.
-
-A link is *stated* when the data ties the two sites (the same operating branch); otherwise it
-goes to the nearest site of the next stage and is drawn dashed and labelled *indicative*. The
-data does not say which railway station or border gate the cathode leaves by, so every exit
-link is indicative. Only operating sites take part in flows.
+This module draws it: widths on one scale for all tonnes (actual, preliminary or estimated
+rows of variant 0; a year with only a target draws the link thin and says so), a figure
+shared by several links labelled as shared (no split is invented), indicative links dashed,
+each site named with the tonnes leaving it, and sites recorded at one point drawn apart.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, field, replace
 from html import escape
 from typing import Any
 
 import folium
 import geopandas as gpd
-import pandas as pd
 
 from geo_industry.maps.base import PageContext, add_page_chrome, fit_at_once, lang_urls, new_map
 from geo_industry.maps.controls import Legend, LegendSection, Script
 from geo_industry.maps.data import MapData
-from geo_industry.maps.format import computed_text, entity_name, indicator_label, is_missing, number
+from geo_industry.maps.format import computed_text, entity_name, indicator_label, number
 from geo_industry.maps.layers import Symbol, add_site_layer, site_layer
 from geo_industry.maps.markers import symbol_svg
 from geo_industry.maps.popups import names
-from geo_industry.maps.series import first_variant
-from geo_industry.maps.styles import commodity_class, flow_weight, plant_type_class
-from geo_industry.raster.geodesic import NearestFinder
+from geo_industry.maps.styles import flow_weight
+from geo_industry.raster.valuechain import CATHODE, CONCENTRATE, FLOW_UNIT, ORE_MINED, Flow, FlowFigure, copper_chain
+from geo_industry.raster.valuechain import COPPER_STAGES as STAGES
+from geo_industry.raster.valuechain import chain_sites as core_chain_sites
 from geo_industry.web_safety import js_template_html, script_json
 
-STAGES = ("mine", "concentrator", "smelter", "exit")
+__all__ = ["CATHODE", "CONCENTRATE", "ORE_MINED", "STAGES", "Flow", "FlowFigure", "build_copper_map", "chain_flows",
+           "chain_sites", "spread_offsets", "stage_labels"]
+
 STAGE_COLORS = {"mine": "#b5651d", "concentrator": "#e08e45", "smelter": "#8c2d04", "exit": "#252525"}
 STAGE_SHAPES = {"mine": "circle", "concentrator": "diamond", "smelter": "hexagon", "exit": "star"}
 _FLOW_COLOR = "#b5651d"
 _DASH = "8 6"
-ORE_MINED = "copper_ore_mined"
-CONCENTRATE = "copper_concentrate_output"
-CATHODE = "copper_cathode_output"
-FLOW_UNIT = "t"
-_WIDTH_BASES = ("actual", "preliminary", "estimate")
-
-
-@dataclass(frozen=True)
-class FlowFigure:
-    """The full-year value a link carries in one year, and whose figure it is."""
-
-    value: float
-    basis: str
-    entity: str
-    source: str
-    shared: int = 1
-    """How many links carry this same figure (it is their total, not each one's)."""
-    derivation: str = ""
-    """How the figure was computed from printed ones; empty when the source prints it."""
-
-    @property
-    def sets_width(self) -> bool:
-        """Whether the value is output (not a target) and so sets the width."""
-        return self.basis in _WIDTH_BASES
-
-
-@dataclass(frozen=True)
-class Flow:
-    """A directed link of the chain and the indicator that moves along it, per year."""
-
-    source: str
-    target: str
-    coords: tuple[tuple[float, float], tuple[float, float]]
-    indicator: str
-    figures: dict[int, FlowFigure] = field(default_factory=dict)
-    indicative: bool = False
-    """True when the data does not state the link (nearest site of the next stage)."""
-
-    @property
-    def tonnes(self) -> dict[int, float]:
-        """Tonnes per year that set the width (output, not targets)."""
-        return {y: f.value for y, f in self.figures.items() if f.sets_width}
-
-
-def stage_of(row: dict[str, Any], layer_id: str) -> str | None:
-    """The chain stage of a site, or ``None`` when it is not part of the copper chain.
-
-    Mines by ``commodity`` (``copper_ore``); plants by ``plant_type`` (``concentrator`` or
-    ``smelter``) whose ``product`` names copper; international and main border
-    gates are exits (the cathode leaves towards China or for export through them).
-    """
-    if layer_id == "mines":
-        return "mine" if commodity_class(row) == "copper" else None
-    if layer_id == "processing_plants":
-        plant_type = plant_type_class(row)
-        makes_copper = "copper" in str(row.get("product") or "").lower()
-        return plant_type if plant_type in ("concentrator", "smelter") and makes_copper else None
-    if layer_id == "border_gates":  # a clearance point (lối mở) is no exit for industrial freight
-        return "exit" if str(row.get("gate_class") or "") in ("international", "main") else None
-    return None
 
 
 def chain_sites(data: MapData) -> dict[str, list[dict[str, Any]]]:
-    """The located sites of each stage."""
-    sites: dict[str, list[dict[str, Any]]] = {s: [] for s in STAGES}
-    for layer_id in ("mines", "processing_plants", "border_gates"):
-        for _, r in data.layer(layer_id).iterrows():
-            row = dict(r)
-            stage = stage_of(row, layer_id)
-            if stage and row.get("geometry") is not None and not is_missing(row["geometry"]):
-                sites[stage].append(row)
-    return sites
+    """The located sites of each stage (the core's :func:`~geo_industry.raster.valuechain.chain_sites`)."""
+    return core_chain_sites(_chain_layers(data))
 
 
-def full_year_figures(statistics: pd.DataFrame, entity: str, indicator: str) -> dict[int, FlowFigure]:
-    """The entity's full-year, variant-0 tonnes of ``indicator`` by year; output preferred to target."""
-    if statistics.empty:
-        return {}
-    rows = first_variant(statistics)
-    rows = rows[(rows["entity"] == entity) & (rows["indicator"] == indicator) & (rows["unit"] == FLOW_UNIT)]
-    rows = rows[rows["period"].fillna("FY").eq("FY")].dropna(subset=["value", "year"])
-    rank = {b: i for i, b in enumerate((*_WIDTH_BASES, "target"))}
-    rows = rows.assign(_rank=rows["basis"].map(rank)).dropna(subset=["_rank"]).sort_values(["year", "_rank"])
-    return {
-        int(r["year"]): FlowFigure(float(r["value"]), str(r["basis"]), entity, str(r.get("source") or ""),
-                                   derivation="" if is_missing(r.get("derivation")) else str(r["derivation"]))
-        for _, r in rows.drop_duplicates("year").iterrows()
-    }
+def chain_flows(data: MapData) -> list[Flow]:
+    """The links of the chain (the core's :func:`~geo_industry.raster.valuechain.copper_chain`)."""
+    return copper_chain(_chain_layers(data), data.statistics, data.entities)
 
 
-def operating_organisation(entities: pd.DataFrame | None, site_id: str) -> str | None:
-    """The organisation of ``entities.csv`` whose note names ``site_id`` (its operating branch)."""
-    if entities is None or entities.empty or "note" not in entities.columns:
-        return None
-    pattern = re.compile(rf"(?<![\w-]){re.escape(site_id)}(?![\w-])")
-    orgs = entities[entities.get("entity_type", pd.Series(dtype=str)).eq("organisation")]
-    found = [str(e) for e, note in zip(orgs["entity"], orgs["note"], strict=True) if pattern.search(str(note))]
-    return found[0] if len(found) == 1 else None
-
-
-def _operator_key(row: dict[str, Any]) -> str:
-    """The operating branch: the operator text before any ``,`` or ``(`` qualifier."""
-    text = "" if is_missing(row.get("operator")) else str(row["operator"])
-    return re.split(r"[,(]", text)[0].strip().casefold()
+def _chain_layers(data: MapData) -> dict[str, gpd.GeoDataFrame]:
+    return {layer_id: data.layer(layer_id) for layer_id in ("mines", "processing_plants", "border_gates")}
 
 
 def _point(row: dict[str, Any]) -> tuple[float, float]:
     g = row["geometry"]
     g = g if g.geom_type == "Point" else g.representative_point()
     return (round(g.y, 5), round(g.x, 5))
-
-
-def _nearest(row: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The candidate nearest to ``row`` on the ellipsoid (the core's geodesic measure)."""
-    if not candidates:
-        return None
-    frame = gpd.GeoDataFrame({"i": range(len(candidates))}, geometry=[c["geometry"] for c in candidates],
-                             crs="EPSG:4326")
-    found = NearestFinder(frame).nearest(row["geometry"])
-    return None if found is None else candidates[int(frame.index.get_indexer([found.index])[0])]
-
-
-def _targets(row: dict[str, Any], candidates: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
-    """The next-stage sites the data ties to ``row`` (same branch), else the nearest (indicative)."""
-    key = _operator_key(row)
-    stated = [c for c in candidates if key and _operator_key(c) == key]
-    if stated:
-        return stated, False
-    nearest = _nearest(row, candidates)
-    return ([nearest] if nearest is not None else []), True
-
-
-def _operating(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in rows if str(r.get("status") or "") == "operating"]
-
-
-def _links(sites: dict[str, list[dict[str, Any]]]) -> list[tuple[str, dict[str, Any], dict[str, Any], bool]]:
-    """(source stage, source, target, indicative) for the operating sites, stage by stage."""
-    live = {s: _operating(rows) for s, rows in sites.items()}
-    links: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = []
-    for i, stage in enumerate(STAGES[:-1]):
-        following = next((live[s] for s in STAGES[i + 1 :] if live[s]), [])
-        candidates = live["exit"] if stage == "smelter" else following
-        for row in live[stage]:
-            targets, indicative = _targets(row, candidates)
-            links.extend((stage, row, t, indicative or stage == "smelter") for t in targets)
-    return links
-
-
-def _figures(
-    stage: str, source: dict[str, Any], target_stage: str, data: MapData, feeders: dict[str, list[str]]
-) -> tuple[str, dict[int, FlowFigure]]:
-    """The indicator moving along a link from ``source`` and its figures by year."""
-    site = str(source["id"])
-    stats = data.statistics
-    if stage == "mine":
-        indicator = ORE_MINED if target_stage == "concentrator" else CONCENTRATE
-        return indicator, full_year_figures(stats, site, indicator)
-    if stage == "concentrator":
-        own = full_year_figures(stats, site, CONCENTRATE)
-        for mine in feeders.get(site, []):  # the mine that reports its concentrators' output
-            own = {**full_year_figures(stats, mine, CONCENTRATE), **own}
-        return CONCENTRATE, own
-    own = full_year_figures(stats, site, CATHODE)
-    organisation = operating_organisation(data.entities, site)
-    if organisation:
-        own = {**full_year_figures(stats, organisation, CATHODE), **own}
-    return CATHODE, own
-
-
-def _mark_shared(flows: list[Flow]) -> list[Flow]:
-    counts: dict[tuple[str, str, int], int] = {}
-    for f in flows:
-        for y, fig in f.figures.items():
-            counts[(fig.entity, f.indicator, y)] = counts.get((fig.entity, f.indicator, y), 0) + 1
-    return [
-        replace(f, figures={y: replace(g, shared=counts[(g.entity, f.indicator, y)]) for y, g in f.figures.items()})
-        for f in flows
-    ]
-
-
-def chain_flows(data: MapData) -> list[Flow]:
-    """The links of the chain, each with the indicator that moves along it (see the module doc)."""
-    sites = chain_sites(data)
-    stage_of_site = {str(r["id"]): s for s, rows in sites.items() for r in rows}
-    links = _links(sites)
-    feeders: dict[str, list[str]] = {}
-    for stage, source, target, indicative in links:
-        if stage == "mine" and not indicative:
-            feeders.setdefault(str(target["id"]), []).append(str(source["id"]))
-    flows = []
-    for stage, source, target, indicative in links:
-        indicator, figures = _figures(stage, source, stage_of_site[str(target["id"])], data, feeders)
-        flows.append(
-            Flow(str(source["id"]), str(target["id"]), (_point(source), _point(target)), indicator, figures, indicative)
-        )
-    return _mark_shared(flows)
 
 
 def _arrow_angle(a: tuple[float, float], b: tuple[float, float]) -> float:

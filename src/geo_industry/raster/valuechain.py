@@ -1,5 +1,7 @@
 """Value chain: links from mines to the nearest plants that process their ore, with capacity
-utilisation (output / capacity) per year where the statistics allow.
+utilisation (output / capacity) per year where the statistics allow; and the copper chain stage
+by stage (:func:`copper_chain`), which the copper value-chain map draws. Both measure distance
+on the ellipsoid (:class:`~geo_industry.raster.geodesic.NearestFinder`).
 
 Each commodity has processing stages (:data:`PROCESSING_STAGES`): copper ore goes to a
 concentrator and then a smelter, apatite to a concentrator and then fertiliser or chemical
@@ -12,7 +14,9 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -22,7 +26,18 @@ from geo_industry.raster.geodesic import NearestFinder
 from geo_industry.raster.layers import INACTIVE_STATUSES
 
 __all__ = [
+    "CATHODE",
+    "CONCENTRATE",
+    "COPPER_STAGES",
+    "ORE_MINED",
     "PROCESSING_STAGES",
+    "Flow",
+    "FlowFigure",
+    "chain_sites",
+    "copper_chain",
+    "full_year_figures",
+    "operating_organisation",
+    "stage_of",
     "CapacityUtilisation",
     "ValueChainLink",
     "capacity_utilisation",
@@ -189,3 +204,235 @@ def link_value_chain(*, mines: gpd.GeoDataFrame, plants: gpd.GeoDataFrame,
                     entity_id=str(plant["id"]), capacity_value=plant.get("capacity_value"),
                     capacity_unit=plant.get("capacity_unit"), statistics=statistics)))
     return links
+
+
+# --- The copper chain, stage by stage (what the copper value-chain map draws) ---------------
+
+COPPER_STAGES = ("mine", "concentrator", "smelter", "exit")
+"""The stages of the copper chain in processing order; ``exit``: the border gates."""
+STAGES = COPPER_STAGES
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def _first_variant(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``variant`` 0: another source for the same key is never picked or combined."""
+    if "variant" not in rows.columns:
+        return rows
+    return rows[rows["variant"].fillna(0).astype(int) == 0]
+
+
+ORE_MINED = "copper_ore_mined"
+CONCENTRATE = "copper_concentrate_output"
+CATHODE = "copper_cathode_output"
+FLOW_UNIT = "t"
+_WIDTH_BASES = ("actual", "preliminary", "estimate")
+
+
+@dataclass(frozen=True)
+class FlowFigure:
+    """The full-year value a link carries in one year, and whose figure it is."""
+
+    value: float
+    basis: str
+    entity: str
+    source: str
+    shared: int = 1
+    """How many links carry this same figure (it is their total, not each one's)."""
+    derivation: str = ""
+    """How the figure was computed from printed ones; empty when the source prints it."""
+
+    @property
+    def sets_width(self) -> bool:
+        """Whether the value is output (not a target) and so sets the width."""
+        return self.basis in _WIDTH_BASES
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A directed link of the chain and the indicator that moves along it, per year."""
+
+    source: str
+    target: str
+    coords: tuple[tuple[float, float], tuple[float, float]]
+    indicator: str
+    figures: dict[int, FlowFigure] = field(default_factory=dict)
+    indicative: bool = False
+    """True when the data does not state the link (nearest site of the next stage)."""
+
+    @property
+    def tonnes(self) -> dict[int, float]:
+        """Tonnes per year that set the width (output, not targets)."""
+        return {y: f.value for y, f in self.figures.items() if f.sets_width}
+
+
+def stage_of(row: dict[str, Any], layer_id: str) -> str | None:
+    """The chain stage of a site, or ``None`` when it is not part of the copper chain.
+
+    Mines by ``commodity`` (``copper_ore``); plants by ``plant_type`` (``concentrator`` or
+    ``smelter``) whose ``product`` names copper; international and main border
+    gates are exits (the cathode leaves towards China or for export through them).
+    """
+    if layer_id == "mines":
+        return "mine" if str(row.get("commodity") or "") == "copper_ore" else None
+    if layer_id == "processing_plants":
+        plant_type = str(row.get("plant_type") or "")
+        makes_copper = "copper" in str(row.get("product") or "").lower()
+        return plant_type if plant_type in ("concentrator", "smelter") and makes_copper else None
+    if layer_id == "border_gates":  # a clearance point (lối mở) is no exit for industrial freight
+        return "exit" if str(row.get("gate_class") or "") in ("international", "main") else None
+    return None
+
+
+def chain_sites(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, list[dict[str, Any]]]:
+    """The located sites of each stage, from the ``mines``, ``processing_plants`` and ``border_gates`` layers."""
+    sites: dict[str, list[dict[str, Any]]] = {s: [] for s in STAGES}
+    for layer_id in ("mines", "processing_plants", "border_gates"):
+        frame = layers.get(layer_id)
+        for _, r in (frame.iterrows() if frame is not None else iter(())):
+            row = dict(r)
+            stage = stage_of(row, layer_id)
+            if stage and row.get("geometry") is not None and not _missing(row["geometry"]):
+                sites[stage].append(row)
+    return sites
+
+
+def full_year_figures(statistics: pd.DataFrame, entity: str, indicator: str) -> dict[int, FlowFigure]:
+    """The entity's full-year, variant-0 tonnes of ``indicator`` by year; output preferred to target."""
+    if statistics.empty:
+        return {}
+    rows = _first_variant(statistics)
+    rows = rows[(rows["entity"] == entity) & (rows["indicator"] == indicator) & (rows["unit"] == FLOW_UNIT)]
+    rows = rows[rows["period"].fillna("FY").eq("FY")].dropna(subset=["value", "year"])
+    rank = {b: i for i, b in enumerate((*_WIDTH_BASES, "target"))}
+    rows = rows.assign(_rank=rows["basis"].map(rank)).dropna(subset=["_rank"]).sort_values(["year", "_rank"])
+    return {
+        int(r["year"]): FlowFigure(float(r["value"]), str(r["basis"]), entity, str(r.get("source") or ""),
+                                   derivation="" if _missing(r.get("derivation")) else str(r["derivation"]))
+        for _, r in rows.drop_duplicates("year").iterrows()
+    }
+
+
+def operating_organisation(entities: pd.DataFrame | None, site_id: str) -> str | None:
+    """The organisation of ``entities.csv`` whose note names ``site_id`` (its operating branch)."""
+    if entities is None or entities.empty or "note" not in entities.columns:
+        return None
+    pattern = re.compile(rf"(?<![\w-]){re.escape(site_id)}(?![\w-])")
+    orgs = entities[entities.get("entity_type", pd.Series(dtype=str)).eq("organisation")]
+    found = [str(e) for e, note in zip(orgs["entity"], orgs["note"], strict=True) if pattern.search(str(note))]
+    return found[0] if len(found) == 1 else None
+
+
+def _operator_key(row: dict[str, Any]) -> str:
+    """The operating branch: the operator text before any ``,`` or ``(`` qualifier."""
+    text = "" if _missing(row.get("operator")) else str(row["operator"])
+    return re.split(r"[,(]", text)[0].strip().casefold()
+
+
+def _point(row: dict[str, Any]) -> tuple[float, float]:
+    g = row["geometry"]
+    g = g if g.geom_type == "Point" else g.representative_point()
+    return (round(g.y, 5), round(g.x, 5))
+
+
+def _nearest(row: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The candidate nearest to ``row`` on the ellipsoid (the core's geodesic measure)."""
+    if not candidates:
+        return None
+    frame = gpd.GeoDataFrame({"i": range(len(candidates))}, geometry=[c["geometry"] for c in candidates],
+                             crs="EPSG:4326")
+    found = NearestFinder(frame).nearest(row["geometry"])
+    return None if found is None else candidates[int(frame.index.get_indexer([found.index])[0])]
+
+
+def _targets(row: dict[str, Any], candidates: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+    """The next-stage sites the data ties to ``row`` (same branch), else the nearest (indicative)."""
+    key = _operator_key(row)
+    stated = [c for c in candidates if key and _operator_key(c) == key]
+    if stated:
+        return stated, False
+    nearest = _nearest(row, candidates)
+    return ([nearest] if nearest is not None else []), True
+
+
+def _operating(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in rows if str(r.get("status") or "") == "operating"]
+
+
+def _links(sites: dict[str, list[dict[str, Any]]]) -> list[tuple[str, dict[str, Any], dict[str, Any], bool]]:
+    """(source stage, source, target, indicative) for the operating sites, stage by stage."""
+    live = {s: _operating(rows) for s, rows in sites.items()}
+    links: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = []
+    for i, stage in enumerate(STAGES[:-1]):
+        following = next((live[s] for s in STAGES[i + 1 :] if live[s]), [])
+        candidates = live["exit"] if stage == "smelter" else following
+        for row in live[stage]:
+            targets, indicative = _targets(row, candidates)
+            links.extend((stage, row, t, indicative or stage == "smelter") for t in targets)
+    return links
+
+
+def _figures(
+    stage: str, source: dict[str, Any], target_stage: str, statistics: pd.DataFrame, entities: pd.DataFrame | None,
+    feeders: dict[str, list[str]],
+) -> tuple[str, dict[int, FlowFigure]]:
+    """The indicator moving along a link from ``source`` and its figures by year."""
+    site = str(source["id"])
+    stats = statistics
+    if stage == "mine":
+        indicator = ORE_MINED if target_stage == "concentrator" else CONCENTRATE
+        return indicator, full_year_figures(stats, site, indicator)
+    if stage == "concentrator":
+        own = full_year_figures(stats, site, CONCENTRATE)
+        for mine in feeders.get(site, []):  # the mine that reports its concentrators' output
+            own = {**full_year_figures(stats, mine, CONCENTRATE), **own}
+        return CONCENTRATE, own
+    own = full_year_figures(stats, site, CATHODE)
+    organisation = operating_organisation(entities, site)
+    if organisation:
+        own = {**full_year_figures(stats, organisation, CATHODE), **own}
+    return CATHODE, own
+
+
+def _mark_shared(flows: list[Flow]) -> list[Flow]:
+    counts: dict[tuple[str, str, int], int] = {}
+    for f in flows:
+        for y, fig in f.figures.items():
+            counts[(fig.entity, f.indicator, y)] = counts.get((fig.entity, f.indicator, y), 0) + 1
+    return [
+        replace(f, figures={y: replace(g, shared=counts[(g.entity, f.indicator, y)]) for y, g in f.figures.items()})
+        for f in flows
+    ]
+
+
+def copper_chain(
+    layers: Mapping[str, gpd.GeoDataFrame], statistics: pd.DataFrame, entities: pd.DataFrame | None = None
+) -> list[Flow]:
+    """The links of the copper chain, each with the indicator that moves along it.
+
+    Stages: mines → concentrators → smelters → border gates. Only operating sites take part.
+    A link is *stated* when both sites belong to the same operating branch (``operator``
+    before any ``,`` or ``(``); otherwise it goes to the geodesically nearest site of the next
+    stage and is *indicative* (every exit is: the data does not say where cathode leaves).
+    Each link carries, per year, the full-year tonnes of its indicator (ore mined, concentrate,
+    cathode) of its source site, else of the mine or organisation that reports for it; a
+    figure several links share is marked ``shared``, never split.
+    """
+    sites = chain_sites(layers)
+    stage_of_site = {str(r["id"]): s for s, rows in sites.items() for r in rows}
+    links = _links(sites)
+    feeders: dict[str, list[str]] = {}
+    for stage, source, target, indicative in links:
+        if stage == "mine" and not indicative:
+            feeders.setdefault(str(target["id"]), []).append(str(source["id"]))
+    flows = []
+    for stage, source, target, indicative in links:
+        indicator, figures = _figures(
+            stage, source, stage_of_site[str(target["id"])], statistics, entities, feeders
+        )
+        flows.append(
+            Flow(str(source["id"]), str(target["id"]), (_point(source), _point(target)), indicator, figures, indicative)
+        )
+    return _mark_shared(flows)
