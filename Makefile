@@ -57,6 +57,7 @@ bench: install-dev system-deps
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py --write-docs
 	$(BIN)/python bench/bench_raster.py --write-docs
+	$(BIN)/python bench/bench_tiles.py --write-docs
 
 # Regenerate the committed OpenAPI document (a test fails when it drifts from the app).
 openapi: install
