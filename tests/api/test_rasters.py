@@ -192,5 +192,8 @@ def test_tile_matrix_sets(dem_client: TestClient) -> None:
     assert definition["id"] == "WebMercatorQuad" and definition["tileMatrices"]
 
 
-def test_no_tiles_conformance_is_claimed(dem_client: TestClient) -> None:
-    assert not [c for c in dem_client.get("/conformance").json()["conformsTo"] if "ogcapi-tiles" in c]
+def test_tiles_conformance_is_earned_by_the_collections_vector_tiles(dem_client: TestClient) -> None:
+    """Raster tiles are not attached to collections; the OGC API - Tiles classes are those of the vector tiles."""
+    claimed = [c for c in dem_client.get("/conformance").json()["conformsTo"] if "ogcapi-tiles" in c]
+    assert claimed and any(c.endswith("/conf/mvt") for c in claimed)
+    assert dem_client.get("/collections/mines/tiles").status_code == 200
