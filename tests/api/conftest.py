@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import DEM_TIF, MERGED_BOUNDARY, RIVERS
 
 from geo_industry.api import create_app
+from geo_industry.api.state import state_of
 from geo_industry.settings import Settings, default_data_dir
 from geo_industry.store import EmbeddedStore
 
@@ -221,7 +222,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def store(client: TestClient) -> EmbeddedStore:
     """The store the app opened, to compute expectations with the core."""
-    return client.app.state.store  # type: ignore[attr-defined,no-any-return]
+    return state_of(client.app).opened()  # type: ignore[return-value]
 
 
 @pytest.fixture(scope="session")

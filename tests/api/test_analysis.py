@@ -12,13 +12,14 @@ from fastapi.testclient import TestClient
 from pyproj import Geod
 
 from geo_industry.api.raster_documents import GeoJSONCollection
+from geo_industry.api.state import state_of
 from geo_industry.raster.profiles import PROFILES
 
 _GEOD = Geod(ellps="WGS84")
 
 
 def test_every_zone_and_cluster_is_assessed(dem_client: TestClient) -> None:
-    store = dem_client.app.state.store  # type: ignore[attr-defined]
+    store = state_of(dem_client.app).opened()
     body = GeoJSONCollection.model_validate(dem_client.get("/analysis/zones").json())
     expected = {str(i) for layer in ("industrial_zones", "industrial_clusters") for i in store.frame(layer)["id"]}
     assert {f["id"] for f in body.features} == expected
@@ -35,7 +36,7 @@ def _outlined(store: object) -> set[str]:
 def test_distances_agree_with_geodesic_distances(dem_client: TestClient) -> None:
     """A measured distance from a point zone to a point target is pyproj's geodesic distance (0.1 km);
     a surveyed zone's, measured from its outline (zone_outlines), is no longer than from its point."""
-    store = dem_client.app.state.store  # type: ignore[attr-defined]
+    store = state_of(dem_client.app).opened()
     points = {"border_gate": "border_gates", "hydropower": "hydropower_plants", "copper_mine": "mines",
               "apatite_mine": "mines"}
     outlined = _outlined(store)
@@ -116,7 +117,7 @@ def test_profiles(dem_client: TestClient) -> None:
 
 
 def test_value_chain_links_mines_to_plants(dem_client: TestClient) -> None:
-    store = dem_client.app.state.store  # type: ignore[attr-defined]
+    store = state_of(dem_client.app).opened()
     body = GeoJSONCollection.model_validate(dem_client.get("/analysis/value-chain").json())
     assert body.features
     mines, plants = set(store.frame("mines")["id"]), set(store.frame("processing_plants")["id"])

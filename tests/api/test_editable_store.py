@@ -7,13 +7,14 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from geo_industry.api import create_app
+from geo_industry.api.state import state_of
 from geo_industry.settings import Settings
 
 
 def test_items_follow_a_write(settings: Settings, tmp_path: Path) -> None:
     editable = settings.model_copy(update={"store_backend": "sqlite", "store_path": tmp_path / "store.sqlite"})
     with TestClient(create_app(editable)) as client:
-        store = client.app.state.store  # type: ignore[attr-defined]
+        store = state_of(client.app).opened()
         feature = client.get("/collections/mines/items", params={"limit": 1}).json()["features"][0]
         before = client.get(f"/collections/mines/items/{feature['id']}")
         store.update_feature("mines", feature["id"], {"properties": {"operator": "Renamed operator"}},

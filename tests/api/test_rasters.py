@@ -18,6 +18,8 @@ from pyproj import Transformer
 
 from geo_industry.api.models import OGCException
 from geo_industry.api.raster_documents import RasterList, RasterMeta, ZonalResult
+from geo_industry.api.rasters_state import ready_service
+from geo_industry.api.state import state_of
 from geo_industry.raster.products import Legend
 
 LAO_CAI_CITY = (103.970, 22.485)
@@ -136,8 +138,8 @@ def _masked_mean(path: object, polygon: shapely.Geometry) -> float:
 
 
 def test_zonal_means_agree_with_numpy(dem_client: TestClient) -> None:
-    service = dem_client.app.state.rasters.service  # type: ignore[attr-defined]
-    store = dem_client.app.state.store  # type: ignore[attr-defined]
+    service = ready_service(state_of(dem_client.app))
+    store = state_of(dem_client.app).opened()
     body = ZonalResult.model_validate(dem_client.get("/rasters/slope/zonal", params={"zones": "zone_outlines"})
                                       .json())
     zones = store.frame("zone_outlines").set_index("id")
@@ -154,7 +156,7 @@ def test_zonal_means_agree_with_numpy(dem_client: TestClient) -> None:
 
 
 def test_posted_polygon_zonal_mean_agrees_with_numpy(dem_client: TestClient) -> None:
-    service = dem_client.app.state.rasters.service  # type: ignore[attr-defined]
+    service = ready_service(state_of(dem_client.app))
     polygon = shapely.box(103.9, 22.3, 104.1, 22.5)
     body = dem_client.post("/rasters/slope/zonal", json={"type": "Feature", "id": "mine", "properties": {},
                                                          "geometry": shapely.geometry.mapping(polygon)})
@@ -176,7 +178,7 @@ def test_bad_polygon_is_400(dem_client: TestClient, body: bytes) -> None:
 
 
 def test_oversized_body_is_refused(dem_client: TestClient) -> None:
-    limit = dem_client.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
+    limit = state_of(dem_client.app).settings.max_body_bytes
     response = dem_client.post("/rasters/slope/zonal", content=b" " * (limit + 1))
     assert response.status_code == 400 and "at most" in response.json()["description"]
 

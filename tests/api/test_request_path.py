@@ -19,6 +19,7 @@ from tests.conftest import DATA_DIR
 
 from geo_industry.api import create_app
 from geo_industry.api.rasters_state import ready_service
+from geo_industry.api.state import state_of
 from geo_industry.settings import Settings
 from geo_industry.store import EmbeddedStore
 
@@ -70,7 +71,7 @@ def counted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClie
     settings = Settings(data_dir=DATA_DIR, raster_dir=tmp_path_factory.mktemp("rasters"),
                         _env_file=None)  # type: ignore[call-arg]
     with TestClient(create_app(settings, store=store)) as client:
-        ready_service(client.app.state)  # the start-up build reads whole layers; wait for it to finish
+        ready_service(state_of(client.app))  # the start-up build reads whole layers; wait for it to finish
         yield client, store
 
 

@@ -11,13 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from geo_industry.api.models import Feature, FeatureCollection
+from geo_industry.api.state import state_of
 from geo_industry.records import StatisticsRecords
 
 ITEMS = "/collections/statistics/items"
 
 
 def _records(client: TestClient) -> StatisticsRecords:
-    return client.app.state.records  # type: ignore[attr-defined,no-any-return]
+    return state_of(client.app).current().records
 
 
 def _ids(client: TestClient, **params: Any) -> set[str]:

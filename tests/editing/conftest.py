@@ -25,6 +25,7 @@ from tests.conftest import DATA_DIR
 from tests.live_server import clean_env, free_port, wait_until_up
 
 from geo_industry.api import create_app
+from geo_industry.api.state import state_of
 from geo_industry.keys import ApiKeys
 from geo_industry.settings import Settings
 from geo_industry.store.sqlite import SQLiteStore
@@ -94,7 +95,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def store(client: TestClient) -> SQLiteStore:
     """The editable store the app opened."""
-    return client.app.state.store  # type: ignore[attr-defined,no-any-return]
+    return state_of(client.app).opened()  # type: ignore[return-value]
 
 
 _ids = itertools.count()
@@ -123,7 +124,7 @@ def create_tokens(store_path: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def tokens(client: TestClient) -> dict[str, str]:
     """Tokens on the client's store, by scope (plus ``all`` and ``revoked``)."""
-    return create_tokens(client.app.state.settings.store_path)  # type: ignore[attr-defined]
+    return create_tokens(state_of(client.app).settings.store_path)
 
 
 def etag_of(client: TestClient | httpx.Client, url: str = GATE_URL) -> str:

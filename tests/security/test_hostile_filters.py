@@ -25,6 +25,7 @@ from tests.live_server import clean_env, free_port, wait_until_up
 
 from geo_industry.api.errors import add_exception_handlers
 from geo_industry.api.limits import WorkPools, run_bounded
+from geo_industry.api.state import AppState
 from geo_industry.budget import deadline
 from geo_industry.cql import MAX_FILTER_LENGTH, LikePattern, distinct_texts
 from geo_industry.errors import BudgetExceeded
@@ -288,8 +289,8 @@ def test_sigterm_stops_the_server_while_hostile_work_runs() -> None:
 def _blocking_app(release: threading.Event, started: threading.Event | None = None,
                   budget_s: float = 0.2) -> FastAPI:
     app = FastAPI()
-    app.state.settings = Settings(_env_file=None, request_budget_s=budget_s)
-    app.state.work_pools = WorkPools.of(2)  # 2 workers for plain reads, 1 for filtered ones
+    app.state.app = AppState(settings=Settings(_env_file=None, request_budget_s=budget_s), conformance=[],
+                             work_pools=WorkPools.of(2))  # 2 workers for plain reads, 1 for filtered ones
     add_exception_handlers(app)
 
     def wait() -> bool:

@@ -20,8 +20,8 @@ from geo_industry.api.auth import QueryCredentialGuard, redact_access_log
 from geo_industry.api.caching import ConditionalGetMiddleware
 from geo_industry.api.editing import install_editing
 from geo_industry.api.errors import add_exception_handlers
-from geo_industry.api.limits import WorkPools
 from geo_industry.api.openapi import build_openapi
+from geo_industry.api.pools import WorkPools
 from geo_industry.api.rasters_state import start_rasters, stop_rasters
 from geo_industry.api.routes import (
     analysis,
@@ -35,7 +35,7 @@ from geo_industry.api.routes import (
     statistics,
     tiles,
 )
-from geo_industry.api.state import data_version, prepare
+from geo_industry.api.state import AppState, state_of
 from geo_industry.api.web_security import SecurityHeadersMiddleware, TrustedHostMiddleware
 from geo_industry.maps.routes import router as maps_router
 from geo_industry.settings import PACKAGE_ROOT, Settings
@@ -60,16 +60,6 @@ def conformance_classes() -> list[str]:
     return list(dict.fromkeys(uri for module in ROUTERS for uri in getattr(module, "CONFORMS_TO", ())))
 
 
-def _open(app: FastAPI, settings: Settings, store: FeatureStore | None) -> None:
-    app.state.store = open_store(settings) if store is None else store
-    prepare(app.state)
-
-
-def _data_version(app: FastAPI) -> object:
-    store = getattr(app.state, "store", None)
-    return 0 if store is None else data_version(store)
-
-
 def create_app(settings: Settings | None = None, *, store: FeatureStore | None = None) -> FastAPI:
     """Build the OGC API - Features application over the data named by ``settings``.
 
@@ -80,10 +70,11 @@ def create_app(settings: Settings | None = None, *, store: FeatureStore | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        _open(app, settings, store)
-        start_rasters(app.state, settings)  # builds in the background (geo_industry.api.rasters_state)
+        state = state_of(app)
+        state.open(open_store(settings) if store is None else store)
+        start_rasters(state)  # builds in the background (geo_industry.api.rasters_state)
         yield
-        stop_rasters(app.state)
+        stop_rasters(state)
 
     app = FastAPI(
         title="geo-industry: Lào Cai industrial investment geodata",
@@ -96,9 +87,10 @@ def create_app(settings: Settings | None = None, *, store: FeatureStore | None =
         redoc_url=None,
         openapi_tags=OPENAPI_TAGS,
     )
-    app.state.settings = settings
-    app.state.work_pools = WorkPools.of(settings.request_workers)  # heavy work runs off the event loop
-    app.state.conformance = conformance_classes()
+    # heavy work runs off the event loop, in bounded pools (geo_industry.api.limits)
+    state = AppState(settings=settings, conformance=conformance_classes(),
+                     work_pools=WorkPools.of(settings.request_workers))
+    app.state.app = state
     for module in ROUTERS:
         app.include_router(module.router)
     app.include_router(maps_router)  # the maps' HTML pages under /maps (geo_industry.maps)
@@ -111,7 +103,7 @@ def create_app(settings: Settings | None = None, *, store: FeatureStore | None =
                        allow_headers=["Accept", "Accept-Language", "If-None-Match"],
                        expose_headers=["ETag", "Content-Crs", "Content-Disposition", "Content-Language"],
                        max_age=600)
-    app.add_middleware(ConditionalGetMiddleware, data_version=lambda: _data_version(app))
+    app.add_middleware(ConditionalGetMiddleware, data_version=state.data_version)
     app.add_middleware(QueryCredentialGuard)  # outermost of these: no credential in a URL reaches a route or cache
     redact_access_log()
     if settings.editing:  # writes, Part 4 conformance, body limits, write CORS (geo_industry.api.editing)

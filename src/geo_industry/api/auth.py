@@ -20,8 +20,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geo_industry.api.errors import exception_response
+from geo_industry.api.state import state_of
 from geo_industry.errors import NotAuthenticated
-from geo_industry.keys import TOKEN_PREFIX, ApiKey, ApiKeys, require_scope
+from geo_industry.keys import TOKEN_PREFIX, ApiKey, require_scope
 
 #: query parameter names that carry credentials in other APIs (refused whatever their value)
 CREDENTIAL_PARAMS = frozenset({"access_token", "token", "api_key", "apikey", "api-key", "auth", "authorization",
@@ -53,8 +54,7 @@ def scope_required(scope: str) -> Callable[..., ApiKey]:
                 raise NotAuthenticated("the Authorization header must be 'Bearer <token>'")
             raise NotAuthenticated(f"this operation needs an API key with scope '{scope}': "
                                    "send 'Authorization: Bearer <token>'")
-        keys: ApiKeys = request.app.state.api_keys
-        key = keys.authenticate(credentials.credentials)
+        key = state_of(request.app).keys().authenticate(credentials.credentials)
         require_scope(key, scope)
         return key
 

@@ -12,7 +12,7 @@ from fastapi.dependencies.models import Dependant
 
 from geo_industry.api.links import Urls
 from geo_industry.api.negotiation import _accept_entries
-from geo_industry.api.state import Prepared, refresh
+from geo_industry.api.state import AppState, Prepared, state_of
 from geo_industry.errors import CollectionNotFound, InvalidParameter, UnknownParameter
 from geo_industry.geojson import FeatureEncoder
 from geo_industry.models import LayerMeta
@@ -24,9 +24,17 @@ LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
 
-async def get_prepared(request: Request) -> Prepared:
+async def get_app_state(request: Request) -> AppState:
+    """The app's typed state."""
+    return state_of(request.app)
+
+
+AppStateDep = Annotated[AppState, Depends(get_app_state)]
+
+
+async def get_prepared(state: AppStateDep) -> Prepared:
     """What is prepared for the current data version, resolved once per request (one revision)."""
-    return refresh(request.app.state)
+    return state.current()
 
 
 PreparedDep = Annotated[Prepared, Depends(get_prepared)]
@@ -37,9 +45,9 @@ async def get_store(prepared: PreparedDep) -> FeatureStore:
     return prepared.store
 
 
-async def get_settings(request: Request) -> Settings:
+async def get_settings(state: AppStateDep) -> Settings:
     """The settings the app was built with."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return state.settings
 
 
 async def get_encoder(prepared: PreparedDep) -> FeatureEncoder:

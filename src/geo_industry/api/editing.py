@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geo_industry.api.limits import BodyLimitMiddleware
 from geo_industry.api.routes import transactions
+from geo_industry.api.state import state_of
 from geo_industry.keys import ApiKeys
 from geo_industry.settings import Settings
 
@@ -61,9 +62,10 @@ class WriteCORSMiddleware:
 
 def install_editing(app: FastAPI, settings: Settings) -> None:
     """Add the write routes, Part 4 conformance, body limits and write CORS to ``app``."""
-    app.state.api_keys = ApiKeys(settings.store_path)
+    state = state_of(app)
+    state.api_keys = ApiKeys(settings.store_path)
     app.include_router(transactions.router)
-    app.state.conformance = list(dict.fromkeys([*app.state.conformance, *transactions.CONFORMS_TO]))
+    state.conformance = list(dict.fromkeys([*state.conformance, *transactions.CONFORMS_TO]))
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(WriteCORSMiddleware, origins=settings.cors_write_origins)

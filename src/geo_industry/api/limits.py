@@ -13,7 +13,7 @@ vertices, statistics rows, archive members) are checked by the core, which raise
 
 :func:`run_bounded` runs the heavy work of a read (filter parsing and evaluation, pages,
 downloads, rasters) off the event loop, in bounded pools of worker threads
-(:class:`WorkPools`), within the request time budget (``GEO_INDUSTRY_REQUEST_BUDGET_S``):
+(:class:`~geo_industry.api.pools.WorkPools`), within the request time budget (``GEO_INDUSTRY_REQUEST_BUDGET_S``):
 past it the client gets 503 at once and the abandoned worker stops at its next
 :func:`~geo_industry.budget.check_deadline`.
 """
@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
@@ -34,6 +33,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geo_industry.api.errors import MalformedBody, UnsupportedMediaType, exception_response
+from geo_industry.api.pools import WorkPools as WorkPools  # re-exported: limits is where callers look
+from geo_industry.api.state import state_of
 from geo_industry.budget import deadline
 from geo_industry.errors import BudgetExceeded, LimitExceeded
 from geo_industry.validate import json_depth
@@ -47,35 +48,15 @@ MERGE_PATCH = "application/merge-patch+json"
 MULTIPART = "multipart/form-data"
 
 
-@dataclass(frozen=True)
-class WorkPools:
-    """Worker thread pools for requests' heavy work (kept on ``app.state.work_pools``).
-
-    Requests with a CQL2 ``filter`` (whose cost the client chooses) get their own, smaller
-    pool, so clients sending costly filters can never take the workers of plain reads.
-    """
-
-    plain: anyio.CapacityLimiter
-    filtered: anyio.CapacityLimiter
-
-    @classmethod
-    def of(cls, workers: int) -> WorkPools:
-        """``workers`` threads for plain reads, half as many (at least 1) for filtered ones."""
-        return cls(anyio.CapacityLimiter(workers), anyio.CapacityLimiter(max(1, workers // 2)))
-
-    def for_request(self, request: Request) -> anyio.CapacityLimiter:
-        """The pool of ``request``'s work."""
-        return self.filtered if "filter" in request.query_params else self.plain
-
-
 async def run_bounded(request: Request, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``func(*args, **kwargs)`` in a worker thread within the request budget; 503 past it.
 
     Waiting for a free worker counts against the budget, so a burst of heavy requests is
     answered 503 instead of queueing without end, and the event loop stays free for the rest.
     """
-    budget = float(request.app.state.settings.request_budget_s)
-    pool = request.app.state.work_pools.for_request(request)
+    state = state_of(request.app)
+    budget = float(state.settings.request_budget_s)
+    pool = state.work_pools.for_request(request)
 
     def bounded() -> T:
         with deadline(budget):
@@ -154,7 +135,7 @@ async def json_body(request: Request, accepted: tuple[str, ...]) -> Any:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
-    check_json_depth(document, request.app.state.settings.max_json_depth, what="the body")
+    check_json_depth(document, state_of(request.app).settings.max_json_depth, what="the body")
     return document
 
 

@@ -1,69 +1,163 @@
-"""What the app prepares from the store once: the encoder's fragment cache, the statistics records.
+"""The application's state, typed: one :class:`AppState` per app, resolved per request.
 
-Prepared at start-up and prepared again when the store's data version changes (an editable
-backend bumps its revision on every committed write; the embedded files never change).
+``create_app`` builds the :class:`AppState` (settings, conformance classes, worker pools) and
+keeps it as ``app.state.app``, the one attribute of Starlette's untyped state it uses; the
+lifespan opens the store and the raster service into it. Everything reads it through
+:func:`state_of` (dependencies: ``deps.get_app_state``).
 
-Everything prepared for one data version travels together in one :class:`Prepared` object,
-swapped in whole: a request resolves it once (``deps.get_prepared``) and reads the store view,
-the encoder and the records of the same revision, so it never mixes two versions of the data
-while writes land.
+What is prepared from the store for one data version (the store's read view, the encoder's
+fragment cache, the statistics records and when they were loaded) travels together in one
+:class:`Prepared`, swapped in whole when the store's revision changes (an editable backend
+bumps it on every committed write; the embedded files never change). A request resolves it once
+(``deps.get_prepared``) and reads everything from it, so it never mixes two versions of the
+data while writes land.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
+from starlette.applications import Starlette
+
+from geo_industry.api.pools import WorkPools
 from geo_industry.geojson import FeatureEncoder
+from geo_industry.keys import ApiKeys
+from geo_industry.raster.service import RasterService
 from geo_industry.records import StatisticsRecords
-from geo_industry.store import FeatureStore
+from geo_industry.settings import Settings
+from geo_industry.store import BulkReader, FeatureStore, WritableStore
+
+if TYPE_CHECKING:
+    from geo_industry.maps.data import MapData
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Prepared:
     """One data version: an immutable read view of the store and what was built from it."""
 
-    data_version: object
+    data_version: int
     store: FeatureStore
     encoder: FeatureEncoder
     records: StatisticsRecords
     loaded_at: str
 
-
-def data_version(store: FeatureStore) -> object:
-    """The store's revision (constant for read-only backends)."""
-    return store.revision()
-
-
-def read_view(store: FeatureStore) -> tuple[object, FeatureStore]:
-    """The store's current read view and its version (an editable store pins one snapshot)."""
-    view = store.snapshot()
-    return view.revision(), view
-
-
-def prepare(state: Any) -> Prepared:
-    """Build the view, the encoder, the records and the time stamp from ``state.store`` (an app's state)."""
-    version, view = read_view(state.store)
-    prepared = Prepared(
-        data_version=version,
-        store=view,
-        encoder=FeatureEncoder(),
-        records=StatisticsRecords.from_tables(
+    @classmethod
+    def of(cls, store: FeatureStore) -> Prepared:
+        """Pin the store's current snapshot and build the encoder and the records from it."""
+        view = store.snapshot()
+        records = StatisticsRecords.from_tables(
             view.statistics, view.derived_statistics, entities=view.entities,
             features=[(meta.id, view.frame(meta.id)) for meta in view.collections()],
-        ),
-        loaded_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    )
-    state.prepared = prepared
-    state.data_version, state.encoder, state.records = version, prepared.encoder, prepared.records
-    state.loaded_at = prepared.loaded_at
-    return prepared
+        )
+        return cls(view.revision(), view, FeatureEncoder(), records,
+                   datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
-def refresh(state: Any) -> Prepared:
-    """What is prepared for the store's current data, preparing it again if the data changed."""
-    prepared: Prepared | None = getattr(state, "prepared", None)
-    if prepared is None or data_version(state.store) != prepared.data_version:
-        return prepare(state)
-    return prepared
+class RasterState:
+    """The app's raster service and the thread building it."""
+
+    def __init__(self, service: RasterService) -> None:
+        """Hold ``service``; call :meth:`start` to build it."""
+        self.service = service
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, store: BulkReader) -> None:
+        """Build the products and analysis for ``store`` in a background thread."""
+        def run() -> None:
+            try:
+                self.service.update(store)
+            except Exception as exc:  # reported to every raster request, logged once here
+                logger.exception("raster build failed")
+                self.error = exc
+
+        self._thread = threading.Thread(target=run, name="raster-build", daemon=True)
+        self._thread.start()
+
+    def is_current(self, store: BulkReader) -> bool:
+        """Whether the service is built for ``store``'s revision (no waiting, no building)."""
+        return self.service.result is not None and store.revision() == self.service.revision
+
+    def ready(self, store: BulkReader) -> RasterService:
+        """Wait for the start-up build, then update if the store changed (blocking: run in a worker)."""
+        if self._thread is not None:
+            self._thread.join()
+        if self.error is not None:
+            raise self.error
+        if store.revision() != self.service.revision:
+            self.service.update(store)
+        return self.service
+
+    def close(self) -> None:
+        """Wait for a running build and close the readers."""
+        if self._thread is not None:
+            self._thread.join()
+        self.service.close()
+
+
+@dataclass
+class AppState:
+    """What the app keeps between requests.
+
+    ``store`` is the backend as opened (writes go to it); ``writable`` is the same object when
+    it takes writes, else ``None``. Readers use :meth:`current` (one revision's snapshot).
+    ``map_data`` caches the maps' data keyed on the data revision it was built from.
+    """
+
+    settings: Settings
+    conformance: list[str]
+    work_pools: WorkPools
+    store: FeatureStore | None = None
+    writable: WritableStore | None = None
+    rasters: RasterState | None = None
+    api_keys: ApiKeys | None = None
+    map_data: tuple[object, MapData] | None = None
+    _prepared: Prepared | None = field(default=None, repr=False)
+
+    def open(self, store: FeatureStore) -> None:
+        """Serve ``store`` and prepare its current revision."""
+        self.store = store
+        self.writable = store if isinstance(store, WritableStore) else None
+        self._prepared = Prepared.of(store)
+
+    def opened(self) -> FeatureStore:
+        """The open store (the lifespan opens it before the first request)."""
+        if self.store is None:
+            raise RuntimeError("the store is not open: run the app with its lifespan")
+        return self.store
+
+    def current(self) -> Prepared:
+        """What is prepared for the store's current revision, preparing it again if the data changed."""
+        store = self.opened()
+        prepared = self._prepared
+        if prepared is None or store.revision() != prepared.data_version:
+            prepared = self._prepared = Prepared.of(store)
+        return prepared
+
+    def data_version(self) -> int:
+        """The store's revision (0 before the store is open), for the response cache's keys."""
+        return 0 if self.store is None else self.store.revision()
+
+    def writable_store(self) -> WritableStore:
+        """The store writes go to; only the write routes ask, and they exist only over a writable store."""
+        if self.writable is None:
+            raise RuntimeError(f"{type(self.store).__name__} takes no writes")
+        return self.writable
+
+    def keys(self) -> ApiKeys:
+        """The API keys writes are checked against (installed with editing)."""
+        if self.api_keys is None:
+            raise RuntimeError("API keys are installed with editing (settings.editing)")
+        return self.api_keys
+
+
+def state_of(app: Starlette) -> AppState:
+    """The app's typed state."""
+    state: AppState = app.state.app
+    return state

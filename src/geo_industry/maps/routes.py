@@ -1,18 +1,19 @@
 """The maps' web pages under ``/maps``: thin handlers that call the builders and return HTML.
 
-The app keeps the store in ``app.state.store`` and the settings in ``app.state.settings``; the
-vendored assets are expected under ``/static/vendor/`` (mount
+The app keeps the store, the settings and the raster service in its typed state
+(:class:`geo_industry.api.state.AppState`); the vendored assets are expected under ``/static/vendor/`` (mount
 ``StaticFiles(directory=geo_industry.maps.assets.vendor_dir())`` at ``/static/vendor``).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from geo_industry.api.state import AppState, state_of
 from geo_industry.i18n import DEFAULT_LANGUAGE
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.data import MapData, map_data_from_store
@@ -21,6 +22,7 @@ from geo_industry.maps.rasters import server_overlays
 from geo_industry.maps.registry import MAP_PAGES
 from geo_industry.maps.urls import PageUrls
 from geo_industry.maps.zones import build_compare_page, parse_zone_ids
+from geo_industry.raster.service import RasterService
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 logger = logging.getLogger(__name__)
@@ -32,41 +34,46 @@ Basemap = Annotated[
 ]
 
 
-def _raster_service(state: Any) -> Any:
+def _raster_service(state: AppState) -> RasterService | None:
     """The app's raster service once built (None without one, or if its build failed)."""
-    rasters = getattr(state, "rasters", None)
-    if rasters is None:
+    if state.rasters is None:
         return None
     try:
-        return rasters.ready(state.store)
+        return state.rasters.ready(state.opened())
     except Exception:  # the maps still work without rasters; the API reports the failure
         logger.exception("maps without raster overlays and zone analysis")
         return None
 
 
 def _data(request: Request) -> MapData:
-    """Map data built from the store, the reference layers and the rasters, once per data revision."""
-    state = request.app.state
+    """Map data built from the request's snapshot, the reference layers and the rasters, once per data revision.
+
+    The cache is keyed on the data revision the snapshot holds (and on whether the rasters are
+    there), not on the raster service's revision: after an edit the maps follow the data even
+    when the raster build failed.
+    """
+    state = state_of(request.app)
+    prepared = state.current()
     service = _raster_service(state)
-    revision = None if service is None else service.revision
-    cached = getattr(state, "map_data", None)
-    if cached is None or getattr(state, "map_data_revision", None) != revision:
-        settings = state.settings
-        public = (settings.public_url or "").rstrip("/")
-        cached = map_data_from_store(
-            state.store,
-            boundary_path=settings.boundary_path,
-            rivers_path=settings.rivers_path,
-            assessments=None if service is None else {a.zone_id: a for a in service.assessments},
-            overlays=() if service is None else server_overlays(service, base_url=public),
-            investor_facts_path=settings.investor_facts_path,
-        )
-        state.map_data, state.map_data_revision = cached, revision
-    return cached
+    key = (prepared.data_version, service is not None)
+    if state.map_data is not None and state.map_data[0] == key:
+        return state.map_data[1]
+    settings = state.settings
+    public = (settings.public_url or "").rstrip("/")
+    data = map_data_from_store(
+        prepared.store,
+        boundary_path=settings.boundary_path,
+        rivers_path=settings.rivers_path,
+        assessments=None if service is None else {a.zone_id: a for a in service.assessments},
+        overlays=() if service is None else server_overlays(service, base_url=public),
+        investor_facts_path=settings.investor_facts_path,
+    )
+    state.map_data = (key, data)
+    return data
 
 
 def _ctx(request: Request, lang: str | None, basemap: str | None) -> PageContext:
-    settings = request.app.state.settings
+    settings = state_of(request.app).settings
     public = (settings.public_url or "").rstrip("/")
     chosen = basemap or settings.basemap
     urls = PageUrls(

@@ -1,9 +1,9 @@
 """A liveness and readiness probe."""
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from geo_industry.api.deps import StoreDep, reject_unknown_params
+from geo_industry.api.deps import PreparedDep, reject_unknown_params
 from geo_industry.api.models import Health
 from geo_industry.api.responses import JSONResponse
 
@@ -12,16 +12,17 @@ router = APIRouter(tags=["Service"], dependencies=[Depends(reject_unknown_params
 
 @router.get("/health", operation_id="getHealth", summary="Health", response_class=JSONResponse,
             responses={200: {"model": Health}})
-async def health(request: Request, store: StoreDep) -> Response:
+async def health(prepared: PreparedDep) -> Response:
     """`ok` with the number of collections and features loaded; `degraded` when stored rows that cannot
     be served were quarantined at load (listed with the reason; a write can repair them); never cached."""
+    store = prepared.store
     layers = store.collections()
     quarantined = store.quarantined
     body: dict[str, object] = {
         "status": "degraded" if quarantined else "ok",
         "collections": len(layers),
         "features": sum(store.count(meta.id) for meta in layers),
-        "loadedAt": request.app.state.loaded_at,
+        "loadedAt": prepared.loaded_at,
     }
     if quarantined:
         body["quarantined"] = [{"collection": row.collection, "featureId": row.feature_id, "reason": row.reason}

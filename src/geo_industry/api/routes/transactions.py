@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from geo_industry.api.auth import FeaturesWriter, LayersWriter, StatisticsWriter, actor_of
-from geo_industry.api.deps import LayerDep, UrlsDep, reject_unknown_params
+from geo_industry.api.deps import AppStateDep, LayerDep, SettingsDep, UrlsDep, reject_unknown_params
 from geo_industry.api.errors import MalformedBody, PreconditionRequired
 from geo_industry.api.limits import (
     CSV,
@@ -32,6 +32,7 @@ from geo_industry.api.limits import (
     require_media_type,
 )
 from geo_industry.api.responses import GEOJSON, JSON, JSONResponse
+from geo_industry.api.state import state_of
 from geo_industry.errors import FeatureNotFound, InvalidFeature
 from geo_industry.statistics import OPTIONAL_COLUMNS as OPTIONAL_STAT_COLUMNS
 from geo_industry.statistics import STAT_COLUMNS
@@ -73,9 +74,9 @@ _FEATURE_BODY = {"required": True, "content": {
 _PATCH_BODY = {"required": True, "content": {MERGE_PATCH: {"schema": {"type": "object"}}}}
 
 
-def get_writable_store(request: Request) -> WritableStore:
+def get_writable_store(state: AppStateDep) -> WritableStore:
     """The editable store (writes go to it directly, not to a request's read view)."""
-    return request.app.state.store  # type: ignore[no-any-return]
+    return state.writable_store()
 
 
 WritableStoreDep = Annotated[WritableStore, Depends(get_writable_store)]
@@ -156,7 +157,7 @@ async def layer_upload(request: Request) -> tuple[bytes, dict[str, Any]]:
         raise MalformedBody(f"the 'metadata' part is not valid JSON: {exc}") from None
     if not isinstance(document, dict):
         raise MalformedBody("the 'metadata' part must be a JSON object (the layer's catalog entry)")
-    check_json_depth(document, request.app.state.settings.max_json_depth, what="the 'metadata' part")
+    check_json_depth(document, state_of(request.app).settings.max_json_depth, what="the 'metadata' part")
     return content, document
 
 
@@ -173,10 +174,9 @@ LayerUploadDep = Annotated[tuple[bytes, dict[str, Any]], Depends(layer_upload)]
                      "metadata": {"type": "string", "description": "Catalog entry as JSON: id, title, "
                                   "description, licence, attribution (fields inferred when absent)"}}}}}}})
 def upload_layer(key: LayersWriter, upload: LayerUploadDep, store: WritableStoreDep, urls: UrlsDep,
-                 request: Request, repair: Repair = False) -> Response:
+                 settings: SettingsDep, repair: Repair = False) -> Response:
     """Add a new layer from a GeoPackage, zipped Shapefile or GeoJSON file, checked with the rules of
     `geo-industry validate` and reprojected to storage CRS (VN-2000 through EPSG:6960)."""
-    settings = request.app.state.settings
     limits = UploadLimits(max_archive_files=settings.max_archive_files,
                           max_uncompressed_bytes=4 * settings.max_upload_bytes,
                           max_features=settings.max_features_per_request,

@@ -1,0 +1,73 @@
+"""The app's typed state: one ``AppState`` read through ``state_of``; readers follow the data revision."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.conftest import DATA_DIR
+
+from geo_industry.api import create_app
+from geo_industry.api.state import state_of
+from geo_industry.models import FeatureQuery
+from geo_industry.settings import Settings
+
+SOURCE = Path(__file__).resolve().parents[2] / "src" / "geo_industry"
+STATE_MODULE = SOURCE / "api" / "state.py"
+
+
+def _state_reads(path: Path) -> list[int]:
+    """Lines reading an attribute of Starlette's untyped ``app.state`` (``….state.name``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute) and node.value.attr == "state"
+            and isinstance(node.value.value, ast.Attribute | ast.Name)
+            and getattr(node.value.value, "attr", getattr(node.value.value, "id", None)) == "app"]
+
+
+def test_only_the_state_module_reads_the_untyped_app_state() -> None:
+    readers = {str(path.relative_to(SOURCE)): lines for path in sorted(SOURCE.rglob("*.py"))
+               if path != STATE_MODULE and (lines := _state_reads(path))}
+    assert readers == {"api/app.py": readers.get("api/app.py")}  # app.py stores the AppState once
+    assert len(readers["api/app.py"]) == 1
+
+
+@pytest.fixture(scope="module")
+def failed_rasters_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The editable store with a raster folder that is a file: the raster build fails, the maps go on."""
+    folder = tmp_path_factory.mktemp("failed-rasters")
+    not_a_folder = folder / "rasters"
+    not_a_folder.write_bytes(b"")
+    settings = Settings(data_dir=DATA_DIR, store_backend="sqlite", store_path=folder / "store.sqlite",
+                        raster_dir=not_a_folder, _env_file=None)  # type: ignore[call-arg]
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_maps_follow_an_edit_when_the_raster_build_failed(failed_rasters_client: TestClient) -> None:
+    client = failed_rasters_client
+    state = state_of(client.app)
+    zone = state.current().store.query("industrial_zones", FeatureQuery(limit=1)).features.iloc[0]
+    before = client.get(f"/maps/zones/{zone['id']}", params={"lang": "en"})
+    assert before.status_code == 200 and zone["name_en"] in before.text
+    assert state.rasters is not None and state.rasters.error is not None  # the build failed
+    store = state.writable_store()
+    store.update_feature("industrial_zones", zone["id"], {"properties": {"name_en": "Renamed After The Build"}},
+                         actor="test", if_match=store.feature_etag("industrial_zones", zone["id"]))
+    after = client.get(f"/maps/zones/{zone['id']}", params={"lang": "en"})
+    assert after.status_code == 200 and "Renamed After The Build" in after.text
+
+
+def test_health_reports_the_load_time_of_the_request_snapshot(failed_rasters_client: TestClient) -> None:
+    client = failed_rasters_client
+    state = state_of(client.app)
+    assert client.get("/health").json()["loadedAt"] == state.current().loaded_at
+    revision = state.current().data_version
+    store = state.writable_store()
+    store.update_feature("border_gates", "lao-cai-intl-road-gate", {"properties": {"status_note": "seen"}},
+                         actor="test", if_match=store.feature_etag("border_gates", "lao-cai-intl-road-gate"))
+    health = client.get("/health").json()
+    assert state.current().data_version == revision + 1 and health["loadedAt"] == state.current().loaded_at
