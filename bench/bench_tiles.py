@@ -27,6 +27,7 @@ from fastapi.testclient import TestClient
 from scale import EXTENT, LAYER, write_data_dir
 
 from geo_industry.api import create_app
+from geo_industry.api.state import state_of
 from geo_industry.settings import Settings, default_data_dir
 from geo_industry.store import EmbeddedStore
 from geo_industry.vector_tiles import TileAddress, layer_tile
@@ -51,7 +52,7 @@ def embedded_rows(zoom: int = 12) -> list[Row]:
     os.environ.setdefault("GEO_INDUSTRY_TRUSTED_HOSTS", "testserver")
     rows: list[Row] = []
     with TestClient(create_app(Settings(data_dir=default_data_dir(), _env_file=None))) as client:  # type: ignore[call-arg]
-        store = client.app.state.store  # type: ignore[attr-defined]
+        store = state_of(client.app).opened()
         http_times, core_times, sizes = [], [], []
         for meta in store.collections():
             for tile in _feature_tiles(store, meta.id, zoom):
