@@ -49,7 +49,7 @@ test: install-dev system-deps
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench tools
-	$(BIN)/mypy src
+	$(BIN)/mypy src tools
 
 # Load benchmark (wrk from Debian; pygeoapi in its own venv under bench/) and raster benchmark.
 bench: install-dev system-deps
