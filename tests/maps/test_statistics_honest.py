@@ -143,3 +143,14 @@ def test_plant_colours_stand_out_from_a_light_basemap(lang):
         ratio = (_luminance("#f2f2f2") + 0.05) / (_luminance(style.color) + 0.05)
         assert ratio >= 3, (style.key, style.color, ratio)
         assert translate(style.key, lang) != style.key
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_popup_says_when_its_latest_figure_covers_part_of_a_year(map_data, lang):
+    from geo_industry.maps.popups import popup_html
+
+    from .conftest import SMELTER
+
+    row = dict(map_data.layer("processing_plants").set_index("id").loc[SMELTER])
+    html = popup_html({**row, "id": SMELTER}, map_data, PageContext(lang=lang))
+    assert f"2011 Jan-Nov, {translate('stats.part_year', lang)}" in html  # 7,600 t: January to November only

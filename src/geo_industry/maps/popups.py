@@ -91,7 +91,7 @@ def _latest_rows(entity: str, data: MapData, ctx: PageContext) -> list[tuple[str
     rows = []
     for obs in latest(data.statistics, entity)[:4]:
         basis = ctx.t(f"basis.{obs.basis}") if obs.basis else ""
-        when = str(obs.year) + ("" if obs.period == "FY" else f" {obs.period}")
+        when = str(obs.year) + ("" if obs.is_full_year else f" {obs.period}, {ctx.t('stats.part_year')}")
         computed = ctx.t("stats.computed") if obs.derivation else ""
         detail = ", ".join(x for x in (basis, when, computed) if x)
         rows.append((indicator_label(obs.indicator, ctx.lang), f"{quantity(obs.value, obs.unit, ctx.lang)} ({detail})"))
