@@ -51,7 +51,7 @@ def _print_differences(rel: str, old: str, text: str, exists: bool) -> None:
         print(f"... {len(diff) - 60} more diff lines")
 
 
-def check(files: dict[str, str], out: Path) -> int:
+def check(files: dict[str, str], out: Path, *, command: str = "tools/curate.py") -> int:
     """Compare the regenerated files with those under ``out``: 0 when equal, else 1 and a diff."""
     bad = 0
     for rel, text in files.items():
@@ -61,10 +61,18 @@ def check(files: dict[str, str], out: Path) -> int:
             bad += 1
             _print_differences(rel, old, text, path.exists())
     if bad:
-        print(f"{bad} file(s) out of step with the research; run tools/curate.py to regenerate")
+        print(f"{bad} file(s) out of step with the research; run {command} to regenerate")
         return 1
     print(f"OK: {len(files)} files match the research")
     return 0
+
+
+def _write_files(files: dict[str, str], out: Path) -> None:
+    for rel, text in files.items():
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
 
 
 def write(files: dict[str, str], out: Path, *, previous: Path, date: str) -> None:
@@ -76,11 +84,7 @@ def write(files: dict[str, str], out: Path, *, previous: Path, date: str) -> Non
         changelog = out / CHANGES_FILE
         old_log = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
         files = {**files, CHANGES_FILE: with_section(old_log, section)}
-    for rel, text in files.items():
-        path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+    _write_files(files, out)
     print(f"wrote {len(files)} files under {out}" + (f"; changes in {CHANGES_FILE}" if section else ""))
 
 
@@ -113,20 +117,7 @@ def reference_main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="compare with the files under --out; exit 1 if they differ")
     args = ap.parse_args(argv)
     files = generate_reference(args.shared)
-    bad = 0
-    for rel, text in files.items():
-        path = args.out / rel
-        if args.check:
-            old = path.read_text(encoding="utf-8") if path.exists() else ""
-            if old != text:
-                bad += 1
-                print(f"DIFFERS: {rel}" + ("" if path.exists() else " (missing)"))
-                for line in list(difflib.unified_diff(old.splitlines(), text.splitlines(), lineterm="", n=0))[:40]:
-                    print(line[:300])
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    if args.check and bad:
-        print(f"{bad} file(s) differ; rerun tools/curate_reference.py")
-        return 1
+    if args.check:
+        return check(files, args.out, command="tools/curate_reference.py")
+    _write_files(files, args.out)
     return 0
