@@ -17,7 +17,8 @@ from geo_industry.maps.basemap import LABEL_CSS, add_reference_basemap, add_tran
 from geo_industry.maps.controls import CoordinateReadout, MiniMap, Script
 from geo_industry.maps.data import MapData
 from geo_industry.maps.geojson import frame_geojson
-from geo_industry.maps.geojson import round_geometry as round_geometry  # used by layers.py via base
+from geo_industry.maps.geojson import round_geometry as round_geometry
+from geo_industry.maps.language import in_language, measure_translation  # used by layers.py via base
 from geo_industry.maps.rasters import relief_layer
 from geo_industry.maps.registry import PAGES
 from geo_industry.maps.urls import PageUrls
@@ -58,6 +59,8 @@ html,body{font-family:system-ui,"Segoe UI",Roboto,"Noto Sans",sans-serif}
 .gi-badge{display:inline-block;background:#fff3cd;color:#7a5b00;border:1px dashed #c9a227;
   border-radius:3px;padding:0 4px;font-size:11px;margin-left:4px}
 .gi-symbol{background:none;border:none}
+.lang-tag{font-size:9px;line-height:1;color:#666;border:1px solid #bbb;border-radius:2px;padding:0 2px;
+  margin-left:3px;vertical-align:super;font-weight:normal;text-transform:lowercase}
 @media print{.gi-bar .gi-langs,.leaflet-control-container{display:none}}
 </style>
 """
@@ -91,7 +94,7 @@ def _add_basemaps(m: folium.Map, data: MapData, ctx: PageContext) -> dict[str, A
     boundary = data.reference_of("boundary")
     boundary_json = frame_geojson(boundary.frame, ("name_vi", "name_en")) if boundary is not None else None
     offline.add_to(m)
-    add_transport_lines(m, data, ctx.t)
+    add_transport_lines(m, data, ctx.t, ctx.lang)
     for name in ("osm", "carto"):
         url, attribution = _TILES[name]
         folium.TileLayer(
@@ -140,6 +143,9 @@ def new_map(data: MapData, ctx: PageContext, *, height: str = "100%", minimap: b
         )
     plugins.Fullscreen(position="topleft").add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", primary_area_unit="hectares").add_to(m)
+    measure_text = measure_translation(m.get_name(), ctx.lang)
+    if measure_text is not None:
+        Script(measure_text).add_to(m)
     CoordinateReadout(lang=ctx.lang).add_to(m)
     if minimap:
         tiles = None if ctx.basemap == "offline" else _TILES[ctx.basemap][0]
@@ -149,7 +155,7 @@ def new_map(data: MapData, ctx: PageContext, *, height: str = "100%", minimap: b
         fit_at_once(m, bounds)
     attributions = list(dict.fromkeys(r.attribution for r in data.reference if r.attribution))
     if attributions:
-        _add_attribution(m, " | ".join(attributions))
+        _add_attribution(m, attributions, ctx.lang)
     page_of(m).header.add_child(Element(LABEL_CSS), name="gi_label_css")
     zoom_script(m).add_to(m)
     return m
@@ -165,8 +171,10 @@ def data_bounds(data: MapData) -> tuple[float, float, float, float] | None:
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def _add_attribution(m: folium.Map, text: str) -> None:
-    Script(f"{m.get_name()}.attributionControl.addAttribution({script_json(escape(text))});").add_to(m)
+def _add_attribution(m: folium.Map, texts: list[str], lang: str) -> None:
+    """The reference layers' attributions (written in English) in the map corner, marked as English."""
+    html = " | ".join(str(in_language(t, "en", lang)) for t in texts)
+    Script(f"{m.get_name()}.attributionControl.addAttribution({script_json(html)});").add_to(m)
 
 
 def header_bar(ctx: PageContext, *, page: str, title: str, lang_url: dict[str, str]) -> str:

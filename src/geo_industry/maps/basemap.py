@@ -19,9 +19,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo_industry.i18n import html_lang
-from geo_industry.maps.controls import Script
+from geo_industry.maps.controls import Script, SearchEntry
 from geo_industry.maps.data import MapData, ReferenceLayer
+from geo_industry.maps.format import number
 from geo_industry.maps.geojson import frame_geojson
+from geo_industry.maps.search import fold
 from geo_industry.maps.styles import BOUNDARY_COLOR, RIVER_COLOR
 from geo_industry.web_safety import script_json
 
@@ -231,17 +233,62 @@ def add_places(m: folium.Map | folium.FeatureGroup, data: MapData, lang: str) ->
             _label(m, row.geometry, label_text(row, lang), "place", lang, _place_min_zoom(row.get("scalerank")))
 
 
-def _tooltip_geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Lines with one HTML-escaped ``tooltip`` property (Leaflet puts tooltips in as HTML)."""
+def _line_popup(row: Any, lang: str, t: Any) -> str:
+    """Popup of one transport line section: its names, kind, length in the province and source."""
+    primary = label_text(row, lang)
+    other = label_text(row, "en" if lang == "vi" else "vi")
+    kind = t(f"line_kind.{row.get('kind')}")
+    facts = [(t("popup.kind"), kind)]
+    km = row.get("length_in_province_km")
+    if isinstance(km, int | float) and km == km:
+        facts.append((t("popup.length_in_province"), f"{number(km, lang)} km"))
+    attribution = row.get("attribution")
+    table = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts)
+    return (
+        f'<div class="gi-popup" data-id="{escape(str(row.get("id")))}"><h3>{escape(primary)}</h3>'
+        + (f'<div class="alt">{escape(other)}</div>' if other != primary else "")
+        + f"<table>{table}</table>"
+        + (f'<div class="alt">{escape(str(attribution))}</div>' if isinstance(attribution, str) and attribution else "")
+        + "</div>"
+    )
+
+
+def _line_geojson(frame: gpd.GeoDataFrame, lang: str, t: Any) -> dict[str, Any]:
+    """Lines with their ``id``, an HTML-escaped ``tooltip`` and ``popup`` (Leaflet puts both in as HTML)."""
     geojson = _geojson(frame, ("name_vi", "name_en"))
-    for feature in geojson["features"]:
+    for feature, (_, row) in zip(geojson["features"], frame.iterrows(), strict=True):
         names = dict.fromkeys(str(v) for v in feature["properties"].values() if v)
-        feature["properties"] = {"tooltip": escape(" / ".join(names))}
+        feature["properties"] = {
+            "id": str(row.get("id")),
+            "tooltip": escape(" / ".join(names)),
+            "popup": _line_popup(row, lang, t),
+        }
     return geojson
 
 
-def add_transport_lines(m: folium.Map, data: MapData, t: Any) -> None:
-    """Railways, national and provincial roads as toggleable overlays, one per kind."""
+class TransportLines(folium.GeoJson):  # type: ignore[misc]
+    """The lines of one kind, with the search entries that find them (one per named line)."""
+
+    search: list[SearchEntry]
+
+
+def _line_search(frame: gpd.GeoDataFrame, layer: TransportLines, group: folium.FeatureGroup, kind: str,
+                 lang: str, t: Any) -> list[SearchEntry]:
+    """One entry per line name: choosing it rings every section and opens the first one's popup."""
+    entries = []
+    for _name, rows in frame.groupby(frame["name_vi"].fillna(frame["id"]), sort=True):
+        row = rows.iloc[0]
+        primary, other = label_text(row, lang), label_text(row, "en" if lang == "vi" else "vi")
+        label = f"{primary} ({other})" if other != primary else primary
+        text = fold(" ".join(str(row.get(c) or "") for c in ("name_vi", "name_en", "name_zh")))
+        entries.append(SearchEntry(label, text, layer.get_name(), group=group.get_name(),
+                                   kinds=(f"line_kind.{kind}",), parts=tuple(str(i) for i in rows["id"])))
+    return entries
+
+
+def add_transport_lines(m: folium.Map, data: MapData, t: Any, lang: str = "en") -> None:
+    """Railways, national and provincial roads as toggleable overlays, one per kind, each section with
+    its popup; the layers carry their search entries (:class:`TransportLines`)."""
     lines = data.reference_of("transport_lines")
     if lines is None or "kind" not in lines.frame.columns:
         return
@@ -250,12 +297,21 @@ def add_transport_lines(m: folium.Map, data: MapData, t: Any) -> None:
         if frame.empty:
             continue
         group = folium.FeatureGroup(name=t(f"transport_line.{kind}"), overlay=True, show=kind != "provincial_road")
-        folium.GeoJson(
-            _tooltip_geojson(frame),
+        layer = TransportLines(
+            _line_geojson(frame, lang, t),
             style_function=lambda _f, s={**style, "className": f"gi-transport gi-{kind}"}: s,
             tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-        ).add_to(group)
+            popup=folium.GeoJsonPopup(fields=["popup"], labels=False, class_name="gi-line-popup"),
+        )
+        layer.search = _line_search(frame, layer, group, kind, lang, t)
+        layer.add_to(group)
         group.add_to(m)
+
+
+def transport_line_search(m: folium.Map) -> list[SearchEntry]:
+    """The search entries of the transport lines drawn on ``m`` by :func:`add_transport_lines`."""
+    return [entry for group in m._children.values() for layer in group._children.values()
+            if isinstance(layer, TransportLines) for entry in layer.search]
 
 
 def zoom_script(m: folium.Map) -> Script:

@@ -97,110 +97,208 @@ def _legend_html(sections: list[LegendSection], title: str) -> str:
 
 @dataclass(frozen=True)
 class SearchEntry:
-    """A searchable feature: label, folded search text, its Leaflet variable and cluster."""
+    """A searchable feature: what the list shows, what it is found by and how the page reaches it.
+
+    ``var`` is the Leaflet variable of the marker or path (for ``parts``: of the GeoJSON layer
+    holding the features with those ids); ``cluster`` the marker cluster it may hide in;
+    ``group`` the overlay shown when the result is chosen; ``layer`` the ``window.giLayers`` key
+    whose fetch a served page waits for. ``var`` is empty for a site without a position.
+    """
 
     label: str
     search: str
     var: str
     cluster: str = ""
+    group: str = ""
+    layer: str = ""
+    kinds: tuple[str, ...] = ()
+    """Catalog keys of what it is (kind, commodity …): shown, and searched in every language."""
+    parts: tuple[str, ...] = ()
 
-    def as_json(self) -> dict[str, str]:
-        """Compact form embedded in the page."""
-        return {"n": self.label, "s": self.search, "v": self.var, "g": self.cluster}
+
+def _search_index(entries: list[SearchEntry], lang: str) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """The entries as compact JSON and the table of their kinds: [label in ``lang``, words in every language]."""
+    from geo_industry.maps.search import words_in_every_language
+
+    keys = list(dict.fromkeys(k for e in entries for k in e.kinds))
+    table = [[translate(k, lang), words_in_every_language([k])] for k in keys]
+    position = {k: i for i, k in enumerate(keys)}
+    index = []
+    for e in entries:
+        entry: dict[str, Any] = {"n": e.label, "s": e.search, "v": e.var}
+        optional = {"g": e.cluster, "o": e.group, "l": e.layer, "f": list(e.parts), "w": [position[k] for k in e.kinds]}
+        index.append(entry | {k: v for k, v in optional.items() if v})
+    return index, table
+
+
+SEARCH_JS = """(function(){
+  var map = %(map)s, index = %(entries)s, kinds = %(kinds)s, text = %(text)s;
+  index.forEach(function (e) {
+    e.k = (e.w || []).map(function (i) { return kinds[i][0]; }).join(" · ");
+    e.s += " " + (e.w || []).map(function (i) { return kinds[i][1]; }).join(" ");
+  });
+  var found = L.layerGroup().addTo(map), shown = null, shownPopup = null;
+  function fold(t) {
+    return t.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/\u0111/g, "d");
+  }
+  function cjk(t) { return /[\u3400-\u9fff\uf900-\ufaff]/.test(t); }
+  function matches(e, tokens) {
+    return tokens.every(function (t) {
+      return e.s.indexOf(t) >= 0 || (cjk(t) && t.split("").every(function (c) { return e.s.indexOf(c) >= 0; }));
+    });
+  }
+  function rank(e, q) { var n = fold(e.n); return n.indexOf(q) === 0 ? 0 : n.indexOf(q) >= 0 ? 1 : 2; }
+  function find(e) {
+    var layer = e.v ? window[e.v] : null, parts = [];
+    if (!layer) { return null; }
+    if (!e.f) { return [layer]; }
+    layer.eachLayer(function (l) { if (e.f.indexOf(l.feature.properties.id) >= 0) { parts.push(l); } });
+    return parts.length ? parts : null;
+  }
+  // a served page draws fetched layers after load: wait for the loader's event
+  function whenDrawn(e, then) {
+    var layers = find(e);
+    if (layers) { then(layers); return; }
+    document.addEventListener("gi-layer-drawn", function on(ev) {
+      var again = find(e);
+      if (again) { document.removeEventListener("gi-layer-drawn", on); then(again); }
+    });
+  }
+  function middle(layer) {
+    var ll = layer.getLatLngs ? layer.getLatLngs() : [];
+    while (ll.length && Array.isArray(ll[0])) {
+      ll = ll.reduce(function (a, b) { return b.length > a.length ? b : a; });
+    }
+    return ll.length ? ll[Math.floor(ll.length / 2)] : layer.getBounds().getCenter();
+  }
+  function highlight(layers) {
+    found.clearLayers();
+    layers.forEach(function (l) {
+      var halo = {interactive: false, className: "gi-found", color: "#ffd400", fill: false};
+      found.addLayer(l.getLatLng
+        ? L.circleMarker(l.getLatLng(), L.extend({radius: 17, weight: 4}, halo))
+        : L.geoJSON(l.toGeoJSON(), L.extend({style: function () { return {weight: 10, opacity: 0.5}; }}, halo)));
+    });
+  }
+  function show(e, layers, first, at) {
+    if (shown !== e) { return; }
+    if (e.f) {  // one feature of a GeoJSON layer whose popup is bound on the layer: open it as a click would
+      first.fire("click", {latlng: at}, true);
+      shownPopup = window[e.v].getPopup();
+    } else {
+      if (at) { first.openPopup(at); } else { first.openPopup(); }
+      shownPopup = first.getPopup();
+    }
+    highlight(layers);
+  }
+  function open(e, layers) {
+    var group = e.o ? window[e.o] : null, first = layers[0];
+    if (group && !map.hasLayer(group)) { map.addLayer(group); }
+    shown = e;
+    if (e.g) {
+      window[e.g].zoomToShowLayer(first, function () { show(e, layers, first); });
+    } else if (first.getLatLng) {
+      map.setView(first.getLatLng(), Math.max(map.getZoom(), 12), {animate: false});
+      show(e, layers, first);
+    } else {
+      map.fitBounds(L.featureGroup(layers).getBounds(), {maxZoom: 13, animate: false});
+      show(e, layers, first, middle(first.getLayers ? first.getLayers()[0] : first));
+    }
+  }
+  function choose(e, list) {
+    list.innerHTML = "";
+    if (!e.v) {
+      var li = document.createElement("li");
+      li.className = "gi-search-none";
+      li.textContent = e.n + " – " + text.unlocated;
+      list.appendChild(li);
+      return;
+    }
+    whenDrawn(e, function (layers) { open(e, layers); });
+  }
+  map.on("popupclose", function (ev) {
+    if (ev.popup === shownPopup) { found.clearLayers(); shownPopup = null; }
+  });
+  var control = L.control({position: "topleft"});
+  control.onAdd = function () {
+    var div = L.DomUtil.create("div", "gi-search leaflet-control");
+    var input = document.createElement("input"), list = document.createElement("ul");
+    input.type = "search"; input.placeholder = text.placeholder; input.setAttribute("aria-label", text.placeholder);
+    input.title = text.placeholder;
+    div.appendChild(input); div.appendChild(list);
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    input.addEventListener("input", function () {
+      var q = fold(input.value.trim()), tokens = q.split(/\\s+/).filter(Boolean);
+      list.innerHTML = "";
+      if (!tokens.length) { return; }
+      var hits = index.filter(function (e) { return matches(e, tokens); });
+      hits.sort(function (a, b) { return rank(a, q) - rank(b, q) || (a.v ? 0 : 1) - (b.v ? 0 : 1); });
+      if (!hits.length) {
+        var none = document.createElement("li"); none.className = "gi-search-none"; none.textContent = text.none;
+        list.appendChild(none);
+      }
+      hits.slice(0, 15).forEach(function (e) {
+        var li = document.createElement("li"), kind = document.createElement("span");
+        li.textContent = e.n;
+        kind.className = "gi-search-kind"; kind.textContent = e.k + (e.v ? "" : " · " + text.unlocated);
+        li.appendChild(kind);
+        // the list is emptied before the click bubbles: stop it here, or the map takes it for a
+        // click on the map (the item is no longer inside the control) and closes the popup
+        li.addEventListener("click", function (ev) { L.DomEvent.stop(ev); choose(e, list); });
+        list.appendChild(li);
+      });
+    });
+    return div;
+  };
+  control.addTo(map);
+})();"""
+"""The search box; ``choose`` opens the result's popup and rings it, waiting for a fetched layer to be drawn."""
 
 
 class SearchControl(MacroElement):
-    """Search features by name with or without Vietnamese diacritics (no geocoder, no network)."""
+    """Search features by name (with or without Vietnamese diacritics, English, Chinese) or by kind
+    in any language; choosing a result opens its popup and rings it (no geocoder, no network)."""
 
     _template = Template(
         """
         {% macro header(this, kwargs) %}
         <style>
         .gi-search{background:#fff;padding:4px;border-radius:4px;box-shadow:0 1px 4px #0004;
-          font:13px system-ui,sans-serif}
-        .gi-search input{width:210px;padding:3px 5px}
-        .gi-search ul{list-style:none;margin:2px 0 0;padding:0;max-height:220px;overflow:auto}
-        .gi-search li{padding:2px 4px;cursor:pointer}.gi-search li:hover{background:#eef}
+          font:13px system-ui,sans-serif;max-width:min(320px,70vw)}
+        .gi-search input{width:min(290px,64vw);padding:3px 5px;box-sizing:border-box}
+        .gi-search ul{list-style:none;margin:2px 0 0;padding:0;max-height:260px;overflow:auto}
+        .gi-search li{padding:3px 4px;cursor:pointer}.gi-search li:hover{background:#eef}
+        .gi-search .gi-search-kind{display:block;color:#666;font-size:11px}
+        .gi-search li.gi-search-none{cursor:default;color:#555}
         </style>
         {% endmacro %}
-        {% macro script(this, kwargs) %}
-        (function(){
-          var map = {{ this._parent.get_name() }};
-          var index = {{ this.entries|tojson }};
-          function fold(t) {
-            return t.toLowerCase().normalize("NFD").replace(/[\\u0300-\\u036f]/g, "")
-              .replace(/\\u0111/g, "d");
-          }
-          function openPopupOf(layer) {
-            if (layer.isPopupOpen()) { return; }
-            if (layer.getLatLng) { layer.openPopup(); } else { layer.openPopup(layer.getBounds().getCenter()); }
-          }
-          // Opens the popup once the layer is drawn, never after a guessed delay: a clustered marker
-          // is on the map only when its cluster group has split for the new zoom, which the group
-          // animates and ends with 'animationend' (the marker's own 'add' comes first, mid-animation).
-          var pending = null;
-          function openWhenDrawn(layer, group) {
-            if (pending) { pending(); }
-            function settled() { return map.hasLayer(layer) && !(group && group._inZoomAnimation); }
-            function stop() {
-              layer.off("add", attempt);
-              if (group) { group.off("animationend", attempt); }
-              pending = null;
-            }
-            function attempt() {
-              if (settled()) { stop(); openPopupOf(layer); }
-            }
-            pending = stop;
-            layer.on("add", attempt);
-            if (group) { group.on("animationend", attempt); }
-            attempt();
-          }
-          function reveal(entry) {
-            var layer = window[entry.v], group = entry.g ? window[entry.g] : null;
-            if (!layer) { return; }
-            // no animation: a programmatic zoom is done when setView returns (an animated one can be
-            // overtaken by the reader's next move, and Leaflet then finishes it, jumping back)
-            if (layer.getLatLng) { map.setView(layer.getLatLng(), Math.max(map.getZoom(), 12), {animate: false}); }
-            else { map.fitBounds(layer.getBounds(), {maxZoom: 13, animate: false}); }
-            openWhenDrawn(layer, group);
-          }
-          var control = L.control({position: "topleft"});
-          control.onAdd = function () {
-            var div = L.DomUtil.create("div", "gi-search leaflet-control");
-            div.innerHTML = '<input type="search" aria-label={{ this.placeholder|tojson }} ' +
-              'placeholder={{ this.placeholder|tojson }}><ul></ul>';
-            var input = div.querySelector("input"), list = div.querySelector("ul");
-            L.DomEvent.disableClickPropagation(div);
-            L.DomEvent.disableScrollPropagation(div);
-            input.addEventListener("input", function () {
-              var q = fold(input.value.trim());
-              list.innerHTML = "";
-              if (!q) { return; }
-              var hits = index.filter(function (e) { return e.s.indexOf(q) >= 0 || fold(e.n).indexOf(q) >= 0; });
-              if (!hits.length) { list.innerHTML = "<li class='none'>" + {{ this.none|tojson }} + "</li>"; }
-              hits.slice(0, 12).forEach(function (e) {
-                var li = document.createElement("li");
-                li.textContent = e.n;
-                // stop the click here: once the list is emptied, the item is out of the control, and
-                // the map would take the click for its own and close the popup just opened
-                L.DomEvent.on(li, "click", function (ev) { L.DomEvent.stop(ev); list.innerHTML = ""; reveal(e); });
-                list.appendChild(li);
-              });
-            });
-            return div;
-          };
-          control.addTo(map);
-        })();
-        {% endmacro %}
+        {% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}
         """
     )
 
     def __init__(self, entries: list[SearchEntry], *, lang: str) -> None:
         super().__init__()
         self._name = "SearchControl"
-        self.entries = [e.as_json() for e in entries]
-        self.placeholder = translate("search.placeholder", lang)
-        self.none = translate("search.none", lang)
+        self.entries, self.kinds = _search_index(entries, lang)
+        self.text = {
+            "placeholder": translate("search.placeholder", lang),
+            "none": translate("search.none", lang),
+            "unlocated": translate("search.unlocated", lang),
+        }
+
+    def render(self, **kwargs: Any) -> Any:
+        """Write the script with the map's name and the index as JSON safe inside a script element."""
+        from geo_industry.web_safety import script_json
+
+        assert self._parent is not None, "SearchControl renders only on a map"
+        self.code = SEARCH_JS % {
+            "map": self._parent.get_name(),
+            "entries": script_json(self.entries),
+            "kinds": script_json(self.kinds),
+            "text": script_json(self.text),
+        }
+        return super().render(**kwargs)
 
 
 class CoordinateReadout(JSCSSMixin, MacroElement):

@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel
 from shapely.geometry.base import BaseGeometry
 
-from geo_industry.i18n import data_language
+from geo_industry.i18n import catalog, data_language, translate
 from geo_industry.investor_facts import InvestorFact, load_investor_facts
 from geo_industry.raster.analysis import ZoneAssessment, assess_zones
 from geo_industry.raster.layers import target_layers
@@ -104,7 +104,9 @@ class MapData:
         return frame
 
     def title(self, layer_id: str, lang: str) -> str:
-        """The layer's title in the data language of ``lang``."""
+        """The layer's title in ``lang``: the data's own (vi, en), the message catalog's for Chinese."""
+        if lang == "zh-CN" and f"layer.{layer_id}" in catalog(lang):
+            return translate(f"layer.{layer_id}", lang)
         titles = self.titles.get(layer_id, {})
         return titles.get(data_language(lang)) or titles.get("en") or layer_id.replace("_", " ").title()
 

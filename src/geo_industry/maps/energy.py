@@ -9,12 +9,14 @@ from typing import Any
 
 import folium
 import pandas as pd
+from markupsafe import Markup
 
 from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map
 from geo_industry.maps.charts import Bar, bar_chart_svg
 from geo_industry.maps.controls import Legend, LegendSection, Script, SearchControl
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import entity_name, is_missing, number
+from geo_industry.maps.language import free_text_html
 from geo_industry.maps.layers import Symbol, add_site_layer, site_layer
 from geo_industry.maps.markers import symbol_svg
 from geo_industry.maps.series import first_variant
@@ -140,6 +142,11 @@ def _river(row: dict[str, Any], ctx: PageContext) -> str:
     return ctx.t("energy.river_unknown") if is_missing(value) else str(value)
 
 
+def _river_name(river: str, ctx: PageContext) -> Markup:
+    """"Sông Chảy", "Chảy河": the river's name as the data writes it, in the page language's phrase."""
+    return free_text_html(river, ctx.lang).join(ctx.t("energy.river_named", river="\x00").split("\x00"))
+
+
 def build_energy_map(data: MapData, ctx: PageContext) -> folium.Map:
     """Build the energy map: one layer per river, circles by MW, colour by latest GWh."""
     m = new_map(data, ctx)
@@ -159,7 +166,8 @@ def build_energy_map(data: MapData, ctx: PageContext) -> folium.Map:
     for river in sorted(by_river, key=lambda r: (r == ctx.t("energy.river_unknown"), r)):
         rows = by_river[river]
         mw = sum(installed_mw(r) or 0 for r in rows)
-        name = f"{ctx.t('energy.river')} {river} ({number(mw, ctx.lang)} MW)"
+        label = river if river == ctx.t("energy.river_unknown") else _river_name(river, ctx)
+        name = Markup("{0} ({1} MW)").format(label, number(mw, ctx.lang))
         built = site_layer("hydropower_plants", data, ctx, symbol=symbol, rows=rows, name=name)
         built.layer_id = f"river:{river}"
         add_site_layer(m, built)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 
 import folium
 import shapely
 from folium import plugins
+from markupsafe import escape as markup_escape
 
 from geo_industry.maps.base import PageContext, round_geometry
 from geo_industry.maps.controls import Script, SearchEntry
@@ -25,6 +25,7 @@ from geo_industry.maps.markers import symbol_icon
 from geo_industry.maps.popups import names, popup_html, tooltip_html
 from geo_industry.maps.remote import SCRIPT as REMOTE_SCRIPT
 from geo_industry.maps.remote import RemoteLayer
+from geo_industry.maps.search import kind_keys, place_names, search_text
 from geo_industry.maps.styles import is_approximate, path_style, uncertainty_km
 from geo_industry.uncertainty import uncertainty_area
 from geo_industry.web_safety import js_template_html, script_json
@@ -64,18 +65,9 @@ class SiteLayer:
     """Set when the browser fetches the sites' geometries (added to the map after the group)."""
 
 
-def _fold(text: str) -> str:
-    import unicodedata
-
-    text = text.lower().replace("đ", "d")
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-
-
-def _search_text(row: dict[str, Any]) -> str:
-    value = row.get("name_search")
-    if not is_missing(value):
-        return str(value)
-    return _fold(" ".join(str(row.get(k) or "") for k in ("name_vi", "name_en")))
+def _label(row: dict[str, Any], ctx: PageContext) -> str:
+    primary, other = names(row, ctx.lang)
+    return f"{primary} ({other})" if other else primary
 
 
 def _icon(symbol: Symbol, approximate: bool) -> folium.DivIcon:
@@ -187,7 +179,7 @@ def site_layer(
     and tooltip but no geometry: the browser fetches the features from that URL.
     """
     # Leaflet's layer control shows the name as HTML
-    group = folium.FeatureGroup(name=escape(name or data.title(layer_id, ctx.lang)), show=show)
+    group = folium.FeatureGroup(name=markup_escape(name or data.title(layer_id, ctx.lang)), show=show)
     built = SiteLayer(group=group, rings_clipped=data.province_outline is not None)
     points: folium.FeatureGroup | plugins.MarkerCluster = group
     if cluster:
@@ -204,10 +196,13 @@ def site_layer(
         )
     if rows is None:
         rows = [dict(r) for _, r in data.layer(layer_id).iterrows()]
+    places = place_names(data)
     for row in rows:
         geom = row.get("geometry")
         if geom is None or is_missing(geom) or geom.is_empty:
             built.unmapped.append(str(row.get("id")))
+            entry = SearchEntry(_label(row, ctx), search_text(row, places), "", kinds=tuple(kind_keys(row)))
+            built.search.append(entry)  # found, and said to have no position
             continue
         approximate = is_approximate(row)
         ring = _ring(row, data.province_outline) if approximate else None
@@ -216,10 +211,16 @@ def site_layer(
         built.mapped += 1
         built.approximate += int(approximate)
         built.rings += int(ring is not None)
-        primary, other = names(row, ctx.lang)
-        label = f"{primary} ({other})" if other else primary
         built.search.append(
-            SearchEntry(label, _search_text(row), var, points.get_name() if site.is_point and cluster else "")
+            SearchEntry(
+                _label(row, ctx),
+                search_text(row, places),
+                var,
+                cluster=points.get_name() if site.is_point and cluster else "",
+                group=group.get_name(),
+                layer=layer_id,
+                kinds=tuple(kind_keys(row)),
+            )
         )
     built.layer_id = layer_id
     built.cluster = points if cluster else None

@@ -6,6 +6,7 @@ import folium
 
 from geo_industry.catalog import LAYER_IDS
 from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map
+from geo_industry.maps.basemap import transport_line_search
 from geo_industry.maps.controls import Legend, SearchControl
 from geo_industry.maps.data import MapData
 from geo_industry.maps.layers import add_site_layer, site_layer
@@ -50,6 +51,7 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
         if layer_id not in UNSEARCHED_LAYERS:
             search.extend(built.search)
     sections.extend(add_raster_overlays(m, data, ctx))  # hidden until ticked in the layer control
+    search.extend(transport_line_search(m))
     SearchControl(sorted(search, key=lambda e: e.label), lang=ctx.lang).add_to(m)
     Legend(sections, title=ctx.t("nav.overview")).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)

@@ -6,11 +6,15 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from geo_industry.i18n import data_language
+from markupsafe import Markup
+from markupsafe import escape as markup_escape
+
+from geo_industry.i18n import data_language, html_lang
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.charts import bar_chart_svg, bars_from
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import indicator_label, is_missing, number, quantity, unit
+from geo_industry.maps.language import free_text_html, in_language
 from geo_industry.maps.series import latest, main_indicator, undated, yearly
 from geo_industry.maps.styles import is_approximate, uncertainty_km
 from geo_industry.web_safety import safe_href
@@ -24,6 +28,13 @@ def names(row: Mapping[str, Any], lang: str) -> tuple[str, str]:
     primary = _text(row.get(first)) or _text(row.get(second)) or _text(row.get("id"))
     other = _text(row.get(second))
     return primary, "" if other == primary else other
+
+
+def name_languages(row: Mapping[str, Any], lang: str) -> tuple[str, str]:
+    """The languages of :func:`names`' two names (``vi`` or ``en`` each)."""
+    first = data_language(lang)
+    second = "en" if first == "vi" else "vi"
+    return (first, second) if _text(row.get(f"name_{first}")) else (second, first)
 
 
 def _text(value: Any) -> str:
@@ -50,7 +61,9 @@ def precision_text(row: Mapping[str, Any], ctx: PageContext) -> str:
 def tooltip_html(row: Mapping[str, Any], ctx: PageContext) -> str:
     """Tooltip: the name and, for approximate locations, the badge."""
     primary, _ = names(row, ctx.lang)
-    return escape(primary) + (approx_badge(ctx) if is_approximate(row) else "")
+    return in_language(primary, name_languages(row, ctx.lang)[0], ctx.lang) + (
+        approx_badge(ctx) if is_approximate(row) else ""
+    )
 
 
 def _capacity(row: Mapping[str, Any], ctx: PageContext) -> str:
@@ -58,8 +71,8 @@ def _capacity(row: Mapping[str, Any], ctx: PageContext) -> str:
     if is_missing(value):
         return ""
     text = quantity(value, _text(row.get("capacity_unit")), ctx.lang)
-    note = _text(row.get("capacity_note"))
-    return f"{text} ({note})" if note else text
+    note = free_text_html(row.get("capacity_note"), ctx.lang)
+    return Markup("{0} ({1})").format(text, note) if note else text
 
 
 def area_text(row: Mapping[str, Any], ctx: PageContext) -> str:
@@ -131,22 +144,23 @@ def popup_html(row: Mapping[str, Any], data: MapData, ctx: PageContext) -> str:
     sources, a chart of its output series and, for zones, a link to the fact sheet."""
     entity = _text(row.get("id"))
     primary, other = names(row, ctx.lang)
+    first_lang, other_lang = name_languages(row, ctx.lang)
     badge = approx_badge(ctx) if is_approximate(row) else ""
     facts = [
-        (ctx.t("popup.operator"), _text(row.get("operator"))),
+        (ctx.t("popup.operator"), free_text_html(row.get("operator"), ctx.lang)),
         (ctx.t("popup.status"), ctx.t(f"status.{row.get('status') or 'unknown'}")),
         (ctx.t("popup.capacity"), _capacity(row, ctx)),
         (ctx.t("popup.area"), area_text(row, ctx)),
         *_latest_rows(entity, data, ctx),
         (ctx.t("popup.precision"), precision_text(row, ctx)),
     ]
-    table = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts if v)
+    table = "".join(f"<tr><th>{escape(k)}</th><td>{markup_escape(v)}</td></tr>" for k, v in facts if v)
     sources = _sources(row)
     links = " ".join(_source_ref(i, u) for i, u in enumerate(sources, 1))
     parts = [
         f'<div class="gi-popup" data-id="{escape(entity)}">',
-        f"<h3>{escape(primary)}{badge}</h3>",
-        f'<div class="alt">{escape(other)}</div>' if other else "",
+        f"<h3>{in_language(primary, first_lang, ctx.lang)}{badge}</h3>",
+        f'<div class="alt" lang="{html_lang(other_lang)}">{escape(other)}</div>' if other else "",
         f"<table>{table}</table>",
         _chart(entity, data, ctx) or f'<div class="alt">{escape(ctx.t("popup.no_stats"))}</div>',
         f"<div>{escape(ctx.t('popup.sources'))}: {links}</div>" if links else "",

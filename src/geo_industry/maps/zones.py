@@ -17,8 +17,9 @@ from geo_industry.maps.controls import Panel, Script
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import computed_text, indicator_label, is_missing, number, quantity
 from geo_industry.maps.investor import AVAILABLE_LAND_FIELD, FactLine, InvestorSheet, investor_sheet, occupancy_fact
+from geo_industry.maps.language import free_text_html, in_language
 from geo_industry.maps.layers import add_site_layer, site_layer
-from geo_industry.maps.popups import area_text, names, precision_text
+from geo_industry.maps.popups import area_text, name_languages, names, precision_text
 from geo_industry.maps.series import entity_rows
 from geo_industry.maps.styles import is_approximate, occupancy
 from geo_industry.maps.symbols import LAYER_SYMBOLS, outline_symbol, zone_symbol
@@ -223,9 +224,9 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
     """Collect and format the facts of one zone for ``ctx.lang``."""
     primary, other = names(row, ctx.lang)
     zone_id = str(row["id"])
-    facts = ZoneFacts(
-        zone_id, ctx.t(f"zone.kind.{row.get('kind')}"), primary, other, is_approximate(row), precision_text(row, ctx)
-    )
+    other_html = in_language(other, name_languages(row, ctx.lang)[1], ctx.lang)  # its language marked
+    kind = ctx.t(f"zone.kind.{row.get('kind')}")
+    facts = ZoneFacts(zone_id, kind, primary, other_html, is_approximate(row), precision_text(row, ctx))
     industries = row.get(INDUSTRIES_FIELD)
     facts.investor = investor_sheet(row, data.investor_facts, ctx.lang, parent_name=_parent_name(row, data, ctx))
     inv = facts.investor
@@ -234,15 +235,16 @@ def zone_facts(row: dict[str, Any], data: MapData, ctx: PageContext) -> ZoneFact
     occupancy_value = occupancy_text(row, data, ctx)
     available = [line for line in facts.investor.published if line.field == AVAILABLE_LAND_FIELD]
     known_rows = [
-        (ctx.t("field.district"), str(row.get("district") or "–"), True),
+        (ctx.t("field.district"), free_text_html(row.get("district"), ctx.lang) or "–", True),
         (ctx.t("popup.status"), ctx.t(f"status.{row.get('status') or 'unknown'}"), True),
-        (ctx.t("popup.operator"), str(row.get("operator") or "–"), True),
+        (ctx.t("popup.operator"), free_text_html(row.get("operator"), ctx.lang) or "–", True),
         (ctx.t("zone.area"), area_text(row, ctx) or ctx.t("zone.unknown"), True),
         (ctx.t("zone.occupancy"), occupancy_value or ctx.t("zone.not_published"), bool(occupancy_value)),
         (ctx.t("zone.available_land"),
          f"{available[0].value} ha ({available[0].as_of})" if available else ctx.t("zone.not_published"),
          bool(available)),
-        (ctx.t("zone.industries"), ctx.t("zone.not_published") if is_missing(industries) else str(industries),
+        (ctx.t("zone.industries"),
+         ctx.t("zone.not_published") if is_missing(industries) else free_text_html(industries, ctx.lang),
          not is_missing(industries)),
         (ctx.t("field.start_year"), str(int(row["start_year"])) if not is_missing(row.get("start_year")) else "–",
          True),

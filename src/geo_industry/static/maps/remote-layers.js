@@ -5,7 +5,8 @@
  *         path options | style: path options}}.
  * Markers go to `points` (the group or its marker cluster), paths and rings to `group`,
  * each with the popup and tooltip the embedded page would bind. When done, the number drawn
- * is window.giLayers[layerId].loaded, or .failed holds the error.
+ * is window.giLayers[layerId].loaded (and a "gi-layer-drawn" event is dispatched on the document),
+ * or .failed holds the error.
  */
 (function () {
   "use strict";
@@ -59,6 +60,7 @@
           drawn += 1;
         });
         record(layerId, "loaded", drawn);
+        document.dispatchEvent(new CustomEvent("gi-layer-drawn", {detail: layerId}));  // the search waits for it
       })
       .catch(function (error) {
         record(layerId, "failed", String(error));
