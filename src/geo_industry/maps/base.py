@@ -108,6 +108,27 @@ def _add_basemaps(m: folium.Map, data: MapData, ctx: PageContext) -> dict[str, A
     return boundary_json
 
 
+CONTROL_TITLES_JS = """(function(){
+  var map = %(map)s, t = %(titles)s;
+  function title(el, text) { if (el) { el.title = text; el.setAttribute("aria-label", text); } }
+  if (map.zoomControl) {
+    title(map.zoomControl._zoomInButton, t.zoom_in);
+    title(map.zoomControl._zoomOutButton, t.zoom_out);
+  }
+  // the layer switcher and Leaflet's credit are added after this script: name them once the page is built
+  document.addEventListener("DOMContentLoaded", function () {
+    title(map.getContainer().querySelector(".leaflet-control-layers-toggle"), t.layers);
+    var credit = map.getContainer().querySelector('.leaflet-control-attribution a[href="https://leafletjs.com"]');
+    if (credit) { credit.title = t.leaflet; }
+  });
+})();"""
+"""Leaflet's own control titles (zoom, layers, credit) in the page language."""
+
+
+def _control_titles(ctx: PageContext) -> dict[str, str]:
+    return {key: ctx.t(f"control.{key}") for key in ("zoom_in", "zoom_out", "layers", "leaflet")}
+
+
 def page_of(m: folium.Map) -> Figure:
     """The HTML page (branca ``Figure``) that ``m`` is drawn on."""
     root = m.get_root()
@@ -141,7 +162,10 @@ def new_map(data: MapData, ctx: PageContext, *, height: str = "100%", minimap: b
                 f"document.getElementById({script_json(m.get_name())}).classList.add('gi-offline')}})</script>"
             )
         )
-    plugins.Fullscreen(position="topleft").add_to(m)
+    plugins.Fullscreen(
+        position="topleft", title=ctx.t("control.fullscreen"), title_cancel=ctx.t("control.fullscreen_exit")
+    ).add_to(m)
+    Script(CONTROL_TITLES_JS % {"map": m.get_name(), "titles": script_json(_control_titles(ctx))}).add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", primary_area_unit="hectares").add_to(m)
     measure_text = measure_translation(m.get_name(), ctx.lang)
     if measure_text is not None:
@@ -149,7 +173,7 @@ def new_map(data: MapData, ctx: PageContext, *, height: str = "100%", minimap: b
     CoordinateReadout(lang=ctx.lang).add_to(m)
     if minimap:
         tiles = None if ctx.basemap == "offline" else _TILES[ctx.basemap][0]
-        MiniMap(tiles=tiles, geojson=boundary_json).add_to(m)
+        MiniMap(tiles=tiles, geojson=boundary_json, lang=ctx.lang).add_to(m)
     bounds = data_bounds(data)
     if bounds is not None:
         fit_at_once(m, bounds)

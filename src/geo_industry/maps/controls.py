@@ -362,15 +362,21 @@ class MiniMap(JSCSSMixin, MacroElement):
             {style: {color: "#636363", weight: 1, fillColor: "#f2efe9", fillOpacity: 1}});
           {% endif %}
           new L.Control.MiniMap(layer, {toggleDisplay: true, zoomLevelOffset: -4, position: "bottomright",
-            width: 120, height: 120}).addTo({{ this._parent.get_name() }});
+            width: 120, height: 120, strings: {{ this.strings|tojson }}}).addTo({{ this._parent.get_name() }});
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, *, tiles: str | None = None, geojson: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, *, tiles: str | None = None, geojson: dict[str, Any] | None = None, lang: str = "en"
+    ) -> None:
         super().__init__()
         self._name = "MiniMap"
+        self.strings = {
+            "hideText": translate("control.minimap_hide", lang),
+            "showText": translate("control.minimap_show", lang),
+        }
         self.tiles = tiles
         self.geojson = geojson or {"type": "FeatureCollection", "features": []}
 
