@@ -7,18 +7,72 @@ build and on the served overview, where the search may be used before the fetche
 
 from __future__ import annotations
 
+import functools
+import http.server
 import re
+import shutil
+import threading
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
 from geo_industry.i18n import LANGUAGES, catalog
+from geo_industry.maps.assets import scripts_dir, vendor_dir
+from geo_industry.maps.base import PageContext
+from geo_industry.maps.pages import render, render_zone
+from geo_industry.maps.urls import static_urls
+from geo_industry.web_safety import with_meta_policy
 
-from .conftest import APPROX_ZONE, SURVEYED_ZONE
-from .test_browser import Visit, app_url, browser, site_url, visit  # noqa: F401 (fixtures)
+from .conftest import APPROX_ZONE, SURVEYED_ZONE, real_map_data
+from .test_browser import Visit, app_url, browser  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
+
+PAGE_KINDS = ["index", "overview", "copper-value-chain", "energy", "statistics", "compare", f"zone-{SURVEYED_ZONE}",
+              f"zone-{APPROX_ZONE}"]
+"""Every kind of page, fact sheets of a surveyed and of an estimated zone."""
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One page of each kind in every language, built as the static site builds them, on 127.0.0.1."""
+    root = tmp_path_factory.mktemp("pages")
+    shutil.copytree(vendor_dir(), root / "vendor")
+    shutil.copytree(scripts_dir(), root / "scripts")
+    data, urls = real_map_data(store), static_urls()
+    for lang in LANGUAGES:
+        ctx = PageContext(lang=lang, urls=urls)
+        for page in PAGE_KINDS:
+            zone = page.removeprefix("zone-") if page.startswith("zone-") else None
+            html = render_zone(zone, data, ctx) if zone else render(page, data, ctx)
+            (root / f"{page}.{lang}.html").write_text(with_meta_policy(html), encoding="utf-8")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def visit(browser: object, site_url: str) -> Iterator[object]:  # noqa: F811
+    """Open ``<page>.<lang>`` of the served pages."""
+    opened: list[Visit] = []
+
+    def _open(page: str) -> Visit:
+        v = Visit(browser, f"{site_url}/{page}.html")
+        opened.append(v)
+        return v
+
+    yield _open
+    for v in opened:
+        v.close()
+
 
 # (page language, query, text of the result to choose, feature id, name in its popup heading)
 LANDINGS = [
@@ -50,7 +104,7 @@ def expect_landed(page: object, feature_id: str, name: str) -> None:
 
 
 @pytest.mark.parametrize(("lang", "query", "result", "feature_id", "name"), LANDINGS, ids=LANDING_IDS)
-def test_static_search_lands(visit, lang, query, result, feature_id, name):  # noqa: F811
+def test_static_search_lands(visit, lang, query, result, feature_id, name):
     v = visit(f"overview.{lang}")
     choose(v.page, query, result)
     expect_landed(v.page, feature_id, name)
@@ -89,7 +143,7 @@ def test_served_search_lands(served, lang, query, result, feature_id, name):
     assert v.errors == []
 
 
-def test_search_twice_moves_the_ring(visit):  # noqa: F811
+def test_search_twice_moves_the_ring(visit):
     v = visit("overview.en")
     choose(v.page, "tang loong industrial", "Tang Loong Industrial Zone")
     expect_landed(v.page, "tang-loong-iz", "Tang Loong")
@@ -111,7 +165,7 @@ def test_search_twice_moves_the_ring(visit):  # noqa: F811
         ("en", "duong sat", "railway"),
     ],
 )
-def test_search_by_kind_and_chinese_names(visit, lang, query, expected):  # noqa: F811
+def test_search_by_kind_and_chinese_names(visit, lang, query, expected):
     v = visit(f"overview.{lang}")
     v.page.fill(".gi-search input", query)
     results = v.page.locator(".gi-search li")
@@ -119,7 +173,7 @@ def test_search_by_kind_and_chinese_names(visit, lang, query, expected):  # noqa
     assert expected in " ".join(results.all_inner_texts())
 
 
-def test_result_without_position_says_so(visit):  # noqa: F811
+def test_result_without_position_says_so(visit):
     v = visit("overview.en")
     choose(v.page, "expressway noi bai", "Noi Bai - Lao Cai Expressway")
     assert "no position on the map" in v.page.locator(".gi-search li").first.inner_text()
@@ -128,8 +182,6 @@ def test_result_without_position_says_so(visit):  # noqa: F811
 
 # --- one language per page -------------------------------------------------------------------------
 
-PAGE_KINDS = ["index", "overview", "copper-value-chain", "energy", "statistics", "compare", f"zone-{SURVEYED_ZONE}",
-              f"zone-{APPROX_ZONE}"]
 PAGE_TEXT_JS = """() => {
   const page = document.documentElement.lang, texts = [];
   const own = el => { const l = el.closest('[lang]'); return !l || l === document.documentElement || l.lang === page; };
@@ -198,7 +250,7 @@ def test_foreign_strings_are_specific():
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("page", PAGE_KINDS)
-def test_page_shows_only_its_language(visit, page, lang):  # noqa: F811
+def test_page_shows_only_its_language(visit, page, lang):
     v = visit(f"{page}.{lang}")
     v.page.wait_for_function("() => document.readyState === 'complete'")
     text = v.page.evaluate(PAGE_TEXT_JS)
