@@ -176,7 +176,7 @@ def test_lines_are_paths_and_approximate_lines_are_dashed(line_map_data):
 
 def test_search_index_folds_diacritics(map_data):
     html = _overview(map_data, lang="vi")
-    assert '"s":"mo dong sin quyen sin quyen copper mine bat xat (ban vuoc, coc my communes)"' in html
+    assert '"n":"Mỏ đồng Sin Quyền (Sin Quyen copper mine)","s":"bat xat (ban vuoc, coc my communes)"' in html
     assert 'normalize("NFD")' in html
 
 

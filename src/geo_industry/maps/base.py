@@ -118,7 +118,7 @@ CONTROL_TITLES_JS = """(function(){
   // the layer switcher and Leaflet's credit are added after this script: name them once the page is built
   document.addEventListener("DOMContentLoaded", function () {
     title(map.getContainer().querySelector(".leaflet-control-layers-toggle"), t.layers);
-    var credit = map.getContainer().querySelector('.leaflet-control-attribution a[href="https://leafletjs.com"]');
+    var credit = map.getContainer().querySelector(".leaflet-control-attribution a[title]");  // Leaflet's own
     if (credit) { credit.title = t.leaflet; }
   });
 })();"""

@@ -280,7 +280,7 @@ def _line_search(frame: gpd.GeoDataFrame, layer: TransportLines, group: folium.F
         row = rows.iloc[0]
         primary, other = label_text(row, lang), label_text(row, "en" if lang == "vi" else "vi")
         label = f"{primary} ({other})" if other != primary else primary
-        text = fold(" ".join(str(row.get(c) or "") for c in ("name_vi", "name_en", "name_zh")))
+        text = fold(str(row.get("name_zh") or ""))  # the label's names are searched as they are shown
         entries.append(SearchEntry(label, text, layer.get_name(), group=group.get_name(),
                                    kinds=(f"line_kind.{kind}",), parts=tuple(str(i) for i in rows["id"])))
     return entries

@@ -116,31 +116,42 @@ class SearchEntry:
     parts: tuple[str, ...] = ()
 
 
-def _search_index(entries: list[SearchEntry], lang: str) -> tuple[list[dict[str, Any]], list[list[str]]]:
-    """The entries as compact JSON and the table of their kinds: [label in ``lang``, words in every language]."""
+def _search_index(entries: list[SearchEntry], lang: str) -> tuple[list[dict[str, Any]], list[list[str]], list[str]]:
+    """The entries as compact JSON, the table of their kinds ([label in ``lang``, words in every
+    language]) and the table of the groups and clusters they are in (entries hold positions in both)."""
     from geo_industry.maps.search import words_in_every_language
 
     keys = list(dict.fromkeys(k for e in entries for k in e.kinds))
-    table = [[translate(k, lang), words_in_every_language([k])] for k in keys]
+    kinds = [[translate(k, lang), words_in_every_language([k])] for k in keys]
     position = {k: i for i, k in enumerate(keys)}
+    groups = list(dict.fromkeys(g for e in entries for g in (e.cluster, e.group) if g))
+    group_position = {g: i for i, g in enumerate(groups)}
     index = []
     for e in entries:
         entry: dict[str, Any] = {"n": e.label, "s": e.search, "v": e.var}
-        optional = {"g": e.cluster, "o": e.group, "l": e.layer, "f": list(e.parts), "w": [position[k] for k in e.kinds]}
-        index.append(entry | {k: v for k, v in optional.items() if v})
-    return index, table
+        optional = {
+            "g": group_position.get(e.cluster),
+            "o": group_position.get(e.group),
+            "l": e.layer,
+            "f": list(e.parts),
+            "w": [position[k] for k in e.kinds],
+        }
+        index.append(entry | {k: v for k, v in optional.items() if v or v == 0})
+    return index, kinds, groups
 
 
 SEARCH_JS = """(function(){
-  var map = %(map)s, index = %(entries)s, kinds = %(kinds)s, text = %(text)s;
-  index.forEach(function (e) {
-    e.k = (e.w || []).map(function (i) { return kinds[i][0]; }).join(" · ");
-    e.s += " " + (e.w || []).map(function (i) { return kinds[i][1]; }).join(" ");
-  });
+  var map = %(map)s, index = %(entries)s, kinds = %(kinds)s, groups = %(groups)s, text = %(text)s;
   var found = L.layerGroup().addTo(map), shown = null, shownPopup = null;
   function fold(t) {
     return t.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/\u0111/g, "d");
   }
+  index.forEach(function (e) {
+    e.g = e.g === undefined ? "" : groups[e.g];
+    e.o = e.o === undefined ? "" : groups[e.o];
+    e.k = (e.w || []).map(function (i) { return kinds[i][0]; }).join(" · ");
+    e.s = [fold(e.n), e.s || ""].concat((e.w || []).map(function (i) { return kinds[i][1]; })).join(" ");
+  });
   function cjk(t) { return /[\u3400-\u9fff\uf900-\ufaff]/.test(t); }
   function matches(e, tokens) {
     return tokens.every(function (t) {
@@ -280,7 +291,7 @@ class SearchControl(MacroElement):
     def __init__(self, entries: list[SearchEntry], *, lang: str) -> None:
         super().__init__()
         self._name = "SearchControl"
-        self.entries, self.kinds = _search_index(entries, lang)
+        self.entries, self.kinds, self.groups = _search_index(entries, lang)
         self.text = {
             "placeholder": translate("search.placeholder", lang),
             "none": translate("search.none", lang),
@@ -296,6 +307,7 @@ class SearchControl(MacroElement):
             "map": self._parent.get_name(),
             "entries": script_json(self.entries),
             "kinds": script_json(self.kinds),
+            "groups": script_json(self.groups),
             "text": script_json(self.text),
         }
         return super().render(**kwargs)

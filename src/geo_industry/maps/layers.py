@@ -218,7 +218,7 @@ def site_layer(
                 var,
                 cluster=points.get_name() if site.is_point and cluster else "",
                 group=group.get_name(),
-                layer=layer_id,
+                layer=layer_id if remote is not None else "",  # a served page waits for its fetch
                 kinds=tuple(kind_keys(row)),
             )
         )

@@ -85,12 +85,12 @@ def _text(value: Any) -> str:
 
 
 def search_text(row: Mapping[str, Any], places: PlaceNames = ()) -> str:
-    """The site's names and district, folded, and the Chinese names of the places they mention.
+    """What the site is found by besides its label (the names the list shows, folded in the page):
+    its Chinese name, its district and the Chinese names of the places its names mention, folded.
 
     The words for its kind (:func:`kind_keys`) are added in the page, once per kind.
     """
-    texts = (_text(row.get(k)) for k in ("name_vi", "name_en", "name_zh", "district"))
-    names = " ".join(dict.fromkeys(t for t in texts if t))
-    folded = fold(names).strip()
-    chinese = [zh for name, zh in places if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded)]
-    return " ".join(dict.fromkeys((folded, *chinese)))
+    names = fold(" ".join(_text(row.get(k)) for k in ("name_vi", "name_en")))
+    chinese = [zh for name, zh in places if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", names)]
+    texts = (_text(row.get("name_zh")), fold(_text(row.get("district"))), *chinese)
+    return " ".join(dict.fromkeys(t for t in texts if t))
