@@ -111,6 +111,20 @@ def test_static_search_lands(visit, lang, query, result, feature_id, name):
     assert v.errors == []
 
 
+class ServedVisit(Visit):
+    """A served page opened with a longer load timeout: the app renders it on a busy machine."""
+
+    def __init__(self, browser: object, url: str) -> None:  # noqa: F811
+        self.context = browser.new_context(viewport={"width": 1200, "height": 800})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(url, wait_until="load", timeout=120_000)
+
+
 @pytest.fixture(scope="module")
 def warm_app(app_url: str) -> str:  # noqa: F811
     """The app once it has rendered the overview in every language (the first render builds the map data)."""
@@ -126,7 +140,7 @@ def served(browser: object, warm_app: str) -> Iterator[object]:  # noqa: F811
     opened: list[Visit] = []
 
     def _open(lang: str) -> Visit:
-        v = Visit(browser, f"{warm_app}/maps/overview?lang={lang}")
+        v = ServedVisit(browser, f"{warm_app}/maps/overview?lang={lang}")
         opened.append(v)
         return v
 
