@@ -13,7 +13,10 @@ Table files (CSV, UTF-8, one row per site unless said otherwise):
   ``border_gates.csv``, ``transport.csv``: layer-specific facts;
 * ``as_of.csv`` as-of dates chosen by hand (the others come from ``document_dates.csv``);
 * ``status.csv`` research status wording -> status vocabulary; ``commodities.csv`` commodity
-  slugs, the patterns that pick them (first match wins), mineral groups and names.
+  slugs, the patterns that pick them (first match wins), mineral groups and names;
+* ``layers.yaml`` titles, descriptions and keywords of the layers (``catalog``);
+* ``document_dates.csv`` (``sources``), ``seed_statistics.csv``, ``organisations.csv``,
+  ``admin_units.csv`` (``statistics``) and ``reference.yaml`` (``reference``).
 """
 
 from __future__ import annotations
@@ -39,6 +42,13 @@ def read_table(name: str) -> tuple[dict[str, str], ...]:
         return tuple(csv.DictReader(fh))
 
 
+def read_yaml(name: str) -> dict[str, Any]:
+    """The mapping in ``tables/<name>`` (YAML)."""
+    with open(TABLES_DIR / name, encoding="utf-8") as fh:
+        mapping: dict[str, Any] = yaml.safe_load(fh)
+    return mapping
+
+
 def _text(cell: str) -> str | None:
     return cell or None
 
@@ -60,17 +70,11 @@ def _alternatives(field: str) -> dict[str, list[Alternative]]:
     return out
 
 
-def _zone_facts() -> dict[str, dict[str, Any]]:
-    with open(TABLES_DIR / "zone_facts.yaml", encoding="utf-8") as fh:
-        facts: dict[str, dict[str, Any]] = yaml.safe_load(fh)
-    return facts
-
-
 AREA_ALTERNATIVES = _alternatives("area_ha")
 CAPACITY_ALTERNATIVES = _alternatives("capacity_value")
 START_YEAR_ALTERNATIVES = _alternatives("start_year")
 RESERVES_NOTES = _by_id("reserves.csv", "reserves_note")
-ZONE_FACTS = _zone_facts()
+ZONE_FACTS: dict[str, dict[str, Any]] = read_yaml("zone_facts.yaml")
 """Zone facts for the key zones: every key is a layer-specific field, except ``sources`` (URLs added
 to the feature's sources; an empty list: the facts come from pages the feature already cites)."""
 CLUSTER_FACTS: dict[str, tuple[Number | None, Number | None, str | None]] = {

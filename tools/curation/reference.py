@@ -18,14 +18,13 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-import yaml
 from shapely.geometry import MultiLineString, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from geo_industry.catalog import REFERENCE_LAYER_IDS
 
-from .facts import TABLES_DIR
+from .facts import read_yaml
 from .layers import Feature
 from .reference_catalog import build_catalog, readme_text
 from .text import geojson_text
@@ -34,13 +33,7 @@ OUT_DIR = "data/reference"
 Geometry = dict[str, Any]
 
 
-def _reference_tables() -> dict[str, Any]:
-    with open(TABLES_DIR / "reference.yaml", encoding="utf-8") as fh:
-        tables: dict[str, Any] = yaml.safe_load(fh)
-    return tables
-
-
-REFERENCE = _reference_tables()
+REFERENCE = read_yaml("reference.yaml")
 GEOBOUNDARIES: dict[str, str] = REFERENCE["geoboundaries"]
 NATURAL_EARTH: dict[str, str] = REFERENCE["natural_earth"]
 COUNTRY_NAMES: dict[str, list[str]] = REFERENCE["country_names"]
