@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import morecantile
+from morecantile.errors import PointOutsideTMSBounds
 
 from geo_industry.api.links import Urls, link
 from geo_industry.api.responses import JSON
@@ -48,15 +50,20 @@ def tilesets_list(layer: LayerMeta, urls: Urls, lang: str) -> dict[str, Any]:
 
 
 def _limits(tms: morecantile.TileMatrixSet, bbox: BBox) -> list[dict[str, Any]]:
-    """Per tile matrix, the rows and columns the layer's bbox covers (none when it lies outside the set)."""
-    west, south, east, north = tms.bbox
-    if bbox[0] < west or bbox[1] < south or bbox[2] > east or bbox[3] > north:
-        return []
+    """Per tile matrix, the rows and columns holding the corners of the layer's bbox (none when a
+    corner lies outside the set: the limits would not be true)."""
+    corners = [(bbox[0], bbox[1]), (bbox[0], bbox[3]), (bbox[2], bbox[1]), (bbox[2], bbox[3])]
     limits = []
-    for zoom in range(tms.minzoom, tms.maxzoom + 1):
-        first, last = tms.tile(bbox[0], bbox[3], zoom), tms.tile(bbox[2], bbox[1], zoom)
-        limits.append({"tileMatrix": str(zoom), "minTileRow": first.y, "maxTileRow": last.y,
-                       "minTileCol": first.x, "maxTileCol": last.x})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PointOutsideTMSBounds)
+        try:
+            for zoom in range(tms.minzoom, tms.maxzoom + 1):
+                tiles = [tms.tile(x, y, zoom) for x, y in corners]
+                limits.append({"tileMatrix": str(zoom), "minTileRow": min(t.y for t in tiles),
+                               "maxTileRow": max(t.y for t in tiles), "minTileCol": min(t.x for t in tiles),
+                               "maxTileCol": max(t.x for t in tiles)})
+        except PointOutsideTMSBounds:
+            return []
     return limits
 
 
