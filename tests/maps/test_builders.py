@@ -577,3 +577,17 @@ def test_popup_lists_an_undated_figure_with_its_period_not_as_a_year(map_data, l
         assert escape(f"{translate('stats.undated', lang)}, {row.period}") in html
     chart = re.search(r'<svg class="gi-chart".*?</svg>', html)
     assert chart is None or not any(f">{number(v, lang)}<" in chart.group(0) for v in rows["value"])
+
+
+def test_fact_sheet_names_the_nearest_transport_line(map_data, ctx):
+    """A former Yên Bái zone is measured to a railway line of the shipped transport_lines layer; its fact
+    sheet names the line (as the layer does), never shows the line's id."""
+    from geo_industry.maps.zones import zone_facts
+
+    zones = map_data.layer("industrial_zones")
+    row = dict(zones[zones["former_province"] == "yen_bai"].iloc[0])
+    label = translate("analysis.criterion.railway", ctx.lang)
+    railway = [name for criterion, name, _ in zone_facts(row, map_data, ctx).distances if criterion == label]
+    lines = next(r.frame for r in map_data.reference if r.kind == "transport_lines")
+    assert railway and railway[0] not in set(lines["id"])
+    assert railway[0] in {*lines["name_vi"], *lines["name_en"]}

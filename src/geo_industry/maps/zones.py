@@ -152,9 +152,18 @@ _CRITERION_LAYERS = {
 }
 
 
+def _site_frames(data: MapData, layers: tuple[str, ...]) -> list[gpd.GeoDataFrame]:
+    """The frames of ``layers``: industry layers from ``data.layers``, reference ones (transport lines) from
+    ``data.reference``."""
+    reference = {r.kind: r.frame for r in data.reference}
+    return [data.layers[layer] if layer in data.layers else reference.get(layer, data.layer(layer))
+            for layer in layers]
+
+
 def _site_name(data: MapData, layers: tuple[str, ...], site_id: str | None, ctx: PageContext) -> str:
-    for layer in layers:
-        frame = data.layer(layer)
+    for frame in _site_frames(data, layers):
+        if "id" not in frame:
+            continue
         found = frame[frame["id"].astype(str) == site_id] if site_id is not None and not frame.empty else frame.iloc[:0]
         if not found.empty:
             return names(dict(found.iloc[0]), ctx.lang)[0]
