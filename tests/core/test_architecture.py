@@ -89,3 +89,13 @@ def test_the_graph_is_read() -> None:
     assert f"{PACKAGE}.store.base" in IMPORTS[f"{PACKAGE}.store.sqlite"] or any(
         name.startswith(f"{PACKAGE}.") for name in IMPORTS[f"{PACKAGE}.store.sqlite"])
     assert "fastapi" in IMPORTS[f"{PACKAGE}.api.app"]
+
+
+def test_no_store_backend_imports_another() -> None:
+    """Backends share the contract (``store.base``) and the in-memory engine (``store.memory``), nothing else."""
+    from geo_industry.store.registry import BACKENDS
+
+    backends = {f"{PACKAGE}.store.{name}" for name in BACKENDS}
+    assert backends <= set(MODULES)
+    for backend in sorted(backends):
+        assert IMPORTS[backend] & backends == set(), f"{backend} imports another backend"

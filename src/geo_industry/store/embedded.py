@@ -1,65 +1,23 @@
-"""The embedded backend: the GeoJSON files of ``data/geo`` loaded once through pyogrio.
+"""The embedded backend: the GeoJSON files of ``data/geo`` (and ``data/reference``) loaded once through pyogrio.
 
-Each layer becomes a GeoDataFrame (joined with its latest actual statistics) and a shapely
-STRtree; queries select row positions with the tree and vectorised masks, then page. Zone and
-cluster layers get the computed analysis properties (``dist_*_km``, ``suitability_score`` …,
-:mod:`geo_industry.raster.properties`) as declared fields, computed when a zone layer is first read.
+The files are read and typed here; serving them is the in-memory engine's work
+(:class:`~geo_industry.store.memory.MemoryStore`). The files never change while the app
+runs, so the revision stays 0 and the store is its own snapshot.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
-import numpy as np
-import orjson
-import pandas as pd
-import shapely
 
 from geo_industry import statistics as stats_mod
-from geo_industry.catalog import Catalog, layer_file, load_data_catalog
-from geo_industry.cql import FilterEvaluator
-from geo_industry.crs import METRIC_CRS, transform_geometries
-from geo_industry.errors import DataError, FeatureNotFound
-from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
-from geo_industry.raster.properties import ZONE_LAYERS, with_analysis_fields, with_zone_analysis
-from geo_industry.selection import sort_positions, year_mask
+from geo_industry.catalog import layer_file, load_data_catalog
+from geo_industry.errors import DataError
+from geo_industry.models import LayerMeta
 from geo_industry.settings import Settings
-from geo_industry.store.base import Quarantined
+from geo_industry.store.memory import MemoryStore, typed_frame
 from geo_industry.vector_io import read_vector
-
-STORAGE_CRS = "OGC:CRS84"
-_JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
-LEGACY_PROVINCE = {"lao_cai": "admin:10:pre-2025-07-01", "yen_bai": "admin:15:pre-2025-07-01"}
-MERGED_PROVINCE = "admin:15:2025-07-01"
-
-
-@dataclass
-class _Layer:
-    meta: LayerMeta
-    frame: gpd.GeoDataFrame
-    tree: shapely.STRtree
-    positions_by_id: dict[str, int]
-    queryables: dict[str, str]
-    schema: dict[str, str]
-
-
-def typed_frame(frame: gpd.GeoDataFrame, meta: LayerMeta, *, source: str) -> gpd.GeoDataFrame:
-    """Give each declared field its type (lists as lists, integers as Int64); check ids."""
-    if frame.crs is None or not frame.crs.equals("EPSG:4326"):
-        frame = frame.set_crs("EPSG:4326", allow_override=True)
-    for spec in meta.fields:
-        if spec.name not in frame.columns:
-            frame[spec.name] = None
-            continue
-        frame[spec.name] = _typed_column(frame[spec.name], spec.type)
-    if "id" not in frame.columns or frame["id"].isna().any():
-        raise DataError(f"{source}: every feature needs an 'id' property")
-    frame["id"] = frame["id"].astype(str)
-    return frame
 
 
 def _read_layer(path: Path, meta: LayerMeta) -> gpd.GeoDataFrame:
@@ -70,79 +28,8 @@ def _read_layer(path: Path, meta: LayerMeta) -> gpd.GeoDataFrame:
     return typed_frame(frame, meta, source=str(path))
 
 
-def _typed_column(column: pd.Series, kind: str) -> pd.Series:
-    if kind == "integer":
-        return pd.to_numeric(column, errors="coerce").astype("Int64")
-    if kind == "number":
-        return pd.to_numeric(column, errors="coerce").astype(float)
-    if kind == "array":
-        return column.map(_as_list)
-    if kind == "object":
-        return column.map(lambda v: orjson.loads(v) if isinstance(v, str) else (None if _is_na(v) else v))
-    if kind == "boolean":
-        return column.astype("boolean")
-    return column.astype(object).where(column.notna(), None)
-
-
-def _as_list(value: Any) -> list[Any] | None:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, str):
-        return orjson.loads(value) if value.startswith("[") else [value]
-    if isinstance(value, list):
-        return value
-    return None
-
-
-def _is_na(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
-
-
-def _column_type(column: pd.Series) -> str:
-    dtype = column.dtype
-    return "integer" if str(dtype) == "Int64" else "number" if dtype.kind == "f" else "string"
-
-
-def _queryables(frame: gpd.GeoDataFrame, meta: LayerMeta) -> dict[str, str]:
-    out = {spec.name: _JSON_TYPES[spec.type] for spec in meta.fields if spec.type in _JSON_TYPES}
-    for column in frame.columns:
-        if column.startswith("latest_") and column not in out:
-            out[column] = _column_type(frame[column])
-    out["id"] = "string"
-    out["geometry"] = "geometry"
-    return out
-
-
-def _schema(frame: gpd.GeoDataFrame, meta: LayerMeta, queryables: dict[str, str]) -> dict[str, str]:
-    """Every property a feature carries: the declared fields, the joined statistics, any other column."""
-    declared = {spec.name: spec.type for spec in meta.fields}
-    out = {"id": "string"}
-    for column in frame.columns:
-        if column != frame.geometry.name:
-            out[str(column)] = declared.get(column) or queryables.get(column) or _column_type(frame[column])
-    return out
-
-
-class EmbeddedStore:
-    """The :class:`~geo_industry.store.base.FeatureStore` over files in ``data/`` (read-only)."""
-
-    #: files that load are served whole; nothing is left out
-    quarantined: tuple[Quarantined, ...] = ()
-
-    def __init__(self, catalog: Catalog, frames: dict[str, gpd.GeoDataFrame], statistics: pd.DataFrame,
-                 entities: pd.DataFrame) -> None:
-        catalog = Catalog([with_analysis_fields(meta) for meta in catalog])
-        self.catalog = catalog
-        self._statistics = statistics
-        self.entities = entities
-        self._derived = stats_mod.derived_indicators(statistics, province_of=self._province_of(frames))
-        self._latest = stats_mod.latest_actuals(statistics)
-        self._frames = frames
-        self._zone_lock = threading.Lock()
-        self._layers = {
-            layer_id: self._index(catalog.get(layer_id), frame, self._latest)
-            for layer_id, frame in frames.items() if layer_id not in ZONE_LAYERS
-        }
+class EmbeddedStore(MemoryStore):
+    """The :class:`~geo_industry.store.base.FeatureStore` over the files in ``data/`` (read-only)."""
 
     @classmethod
     def from_directory(cls, data_dir: Path) -> EmbeddedStore:
@@ -161,165 +48,3 @@ class EmbeddedStore:
         stats_mod.check_entities(statistics, feature_ids | set(entities["entity"]),
                                  source=str(settings.statistics_path))
         return cls(catalog, frames, statistics, entities)
-
-    @staticmethod
-    def _province_of(frames: dict[str, gpd.GeoDataFrame]) -> dict[str, tuple[str, ...]]:
-        out: dict[str, tuple[str, ...]] = {}
-        for frame in frames.values():
-            former = frame["former_province"] if "former_province" in frame else pd.Series(index=frame.index)
-            for feature_id, province in zip(frame["id"], former, strict=True):
-                legacy = LEGACY_PROVINCE.get(str(province))
-                out[feature_id] = (legacy, MERGED_PROVINCE) if legacy else (MERGED_PROVINCE,)
-        return out
-
-    @staticmethod
-    def _index(meta: LayerMeta, frame: gpd.GeoDataFrame, latest: pd.DataFrame) -> _Layer:
-        if not latest.empty:
-            joined = latest.reindex(frame["id"]).dropna(axis=1, how="all")
-            joined.index = frame.index
-            frame = frame.join(joined)
-        frame = frame.reset_index(drop=True)
-        positions = {feature_id: i for i, feature_id in enumerate(frame["id"])}
-        if len(positions) != len(frame):
-            raise DataError(f"layer {meta.id}: feature ids are not unique")
-        tree = shapely.STRtree(np.asarray(frame.geometry.array))
-        queryables = _queryables(frame, meta)
-        return _Layer(meta, frame, tree, positions, queryables, _schema(frame, meta, queryables))
-
-    # contract --------------------------------------------------------------------------
-    def collections(self) -> list[LayerMeta]:
-        """Every layer's metadata in catalog order."""
-        return [meta for meta in self.catalog if meta.id in self._frames]
-
-    def collection(self, layer_id: str) -> LayerMeta:
-        """One layer's metadata."""
-        return self.catalog.get(layer_id)
-
-    def _layer(self, layer_id: str) -> _Layer:
-        self.catalog.get(layer_id)
-        layer = self._layers.get(layer_id)
-        if layer is None and layer_id in ZONE_LAYERS and layer_id in self._frames:
-            self._analyse_zones()
-            layer = self._layers.get(layer_id)
-        if layer is None:
-            raise KeyError(layer_id)
-        return layer
-
-    def _analyse_zones(self) -> None:
-        """Index the zone layers with their analysis columns, once, when a zone layer is first read.
-
-        Writes that never touch a zone layer's reader (statistics, border gates …) then cost no
-        analysis: a snapshot of the editable store computes it only if a request needs it.
-        """
-        with self._zone_lock:
-            if all(layer_id in self._layers for layer_id in ZONE_LAYERS if layer_id in self._frames):
-                return
-            frames, _ = with_zone_analysis(self._frames, {meta.id: meta for meta in self.catalog})
-            for layer_id in ZONE_LAYERS:
-                if layer_id in self._frames:
-                    self._layers[layer_id] = self._index(self.catalog.get(layer_id), frames[layer_id], self._latest)
-
-    def queryables(self, layer_id: str) -> dict[str, str]:
-        """Property name → JSON type for filters and sortby."""
-        return dict(self._layer(layer_id).queryables)
-
-    def schema(self, layer_id: str) -> dict[str, str]:
-        """Property name → JSON type of every property a feature carries."""
-        return dict(self._layer(layer_id).schema)
-
-    def count(self, layer_id: str) -> int:
-        """How many features the layer holds."""
-        return len(self._layer(layer_id).frame)
-
-    def extent(self, layer_id: str) -> tuple[tuple[float, float, float, float] | None, tuple[int | None, int | None]]:
-        """Bbox of present geometries and the temporal field's year range."""
-        layer = self._layer(layer_id)
-        present = layer.frame.geometry[~layer.frame.geometry.isna()]
-        bbox = tuple(float(v) for v in present.total_bounds) if len(present) else None
-        years: tuple[int | None, int | None] = (None, None)
-        field = layer.meta.temporal_field
-        if field and field in layer.frame and layer.frame[field].notna().any():
-            column = layer.frame[field].dropna()
-            years = (int(column.min()), int(column.max()))
-        return bbox, years  # type: ignore[return-value]
-
-    def revision(self) -> int:
-        """The data revision: files loaded once never change, so always 0."""
-        return 0
-
-    def snapshot(self) -> EmbeddedStore:
-        """The store itself: its data never change."""
-        return self
-
-    def feature_etag(self, layer_id: str, feature_id: str) -> str | None:
-        """No ETag: the files take no writes, so there is nothing for ``If-Match`` to guard."""
-        self.get(layer_id, feature_id)
-        return None
-
-    def frame(self, layer_id: str) -> gpd.GeoDataFrame:
-        """The whole joined layer (do not modify it)."""
-        return self._layer(layer_id).frame
-
-    def get(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
-        """One feature as a one-row frame."""
-        layer = self._layer(layer_id)
-        position = layer.positions_by_id.get(feature_id)
-        if position is None:
-            raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
-        return layer.frame.iloc[[position]].reset_index(drop=True)
-
-    def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
-        """Select, sort and page features."""
-        layer = self._layer(layer_id)
-        positions = self._select(layer, query)
-        positions = self._sort(layer, positions, query)
-        page = positions[query.offset : query.offset + query.limit]
-        return FeaturePage(layer.meta, layer.frame.iloc[page].reset_index(drop=True), matched=len(positions),
-                           offset=query.offset, limit=query.limit)
-
-    @property
-    def statistics(self) -> pd.DataFrame:
-        """The stored statistics rows."""
-        return self._statistics
-
-    @property
-    def derived_statistics(self) -> pd.DataFrame:
-        """Derived indicators (growth, target attainment, share of province)."""
-        return self._derived
-
-    def series(self, entity: str) -> pd.DataFrame:
-        """Stored and derived rows of one entity."""
-        both = pd.concat([self._statistics, self._derived], ignore_index=True)
-        return stats_mod.series_for(both, entity)
-
-    # query steps -----------------------------------------------------------------------
-    def _select(self, layer: _Layer, query: FeatureQuery) -> np.ndarray:
-        frame = layer.frame
-        if query.bbox is not None:
-            box = shapely.box(*query.bbox)
-            mask = np.zeros(len(frame), dtype=bool)
-            mask[layer.tree.query(box, predicate="intersects")] = True
-        else:
-            mask = np.ones(len(frame), dtype=bool)
-        if query.datetime is not None:
-            mask &= self._temporal_mask(layer, query)
-        if query.filter is not None and mask.any():
-            evaluator = FilterEvaluator(frame, tree=layer.tree, queryables=layer.queryables,
-                                        metric=lambda g: transform_geometries(g, STORAGE_CRS, METRIC_CRS))
-            mask &= evaluator.mask(query.filter)
-        return np.flatnonzero(mask)
-
-    @staticmethod
-    def _temporal_mask(layer: _Layer, query: FeatureQuery) -> np.ndarray:
-        field = layer.meta.temporal_field
-        assert query.datetime is not None
-        if not field:
-            return np.ones(len(layer.frame), dtype=bool)
-        if field not in layer.frame:  # a temporal field the layer lacks: no feature has a year
-            return np.zeros(len(layer.frame), dtype=bool)
-        return year_mask(layer.frame[field], query.datetime)
-
-    @staticmethod
-    def _sort(layer: _Layer, positions: np.ndarray, query: FeatureQuery) -> np.ndarray:
-        return sort_positions(layer.frame, positions, query.sortby, layer.queryables,
-                              collection=f"collection '{layer.meta.id}'")

@@ -3,9 +3,9 @@
 SQLite is the durable truth. Every write runs in one ``BEGIN IMMEDIATE`` transaction with
 ``synchronous=FULL`` (durable when it returns), records an audit entry (who, when, what,
 before and after) and bumps a revision counter. Readers use an immutable in-memory snapshot
-(an :class:`EmbeddedStore` built from one read transaction); a reader that sees a newer
-revision builds a new snapshot and swaps it in whole, so no reader ever sees half a change,
-in this process or in another worker.
+(a :class:`~geo_industry.store.memory.MemoryStore` built from one read transaction); a reader
+that sees a newer revision builds a new snapshot and swaps it in whole, so no reader ever sees
+half a change, in this process or in another worker.
 
 Feature properties and geometries are kept as the JSON text they were given in, so
 ``export_data`` writes back files identical to the curated ones when nothing changed.
@@ -51,7 +51,7 @@ from geo_industry.errors import (
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 from geo_industry.private_files import create_private
 from geo_industry.store.base import AuditEntry, Quarantined
-from geo_industry.store.embedded import EmbeddedStore, typed_frame
+from geo_industry.store.memory import MemoryStore, typed_frame
 from geo_industry.validate import (
     MAX_DECIMALS,
     YEAR_RANGE,
@@ -137,7 +137,7 @@ def _entity_statistics(con: sqlite3.Connection, entity: str) -> str:
     return _statistics_digest([r[1:] for r in rows])
 
 
-class SnapshotView(EmbeddedStore):
+class SnapshotView(MemoryStore):
     """An immutable read view of one revision, with the entity tags of its features."""
 
     def __init__(self, catalog: Catalog, frames: dict[str, gpd.GeoDataFrame], statistics: pd.DataFrame,
