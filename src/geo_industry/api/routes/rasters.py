@@ -1,8 +1,9 @@
 """Raster products: listing, metadata, map tiles (XYZ and tile-matrix-set paths), legend, point, zonal.
 
 The tiles follow OGC API - Tiles' path shape (``.../tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}``)
-for every morecantile tile matrix set, but this API declares no OGC API - Tiles conformance class:
-the tilesets are not attached to collections and have no tileset metadata documents.
+for every morecantile tile matrix set, but they earn no OGC API - Tiles conformance class: the raster
+tilesets are not attached to collections and have no tileset metadata documents. The classes the API
+declares are earned by the collections' vector tiles (:mod:`geo_industry.api.routes.tiles`).
 """
 
 from typing import Annotated, Any
