@@ -19,14 +19,19 @@ class FeatureNotFound(NotFound):
     """No feature with that id in the layer."""
 
 
-class InvalidParameter(GeoIndustryError):
-    """A query parameter has a value we cannot use. Messages name parameter, value, expectation."""
+class InvalidParameter(GeoIndustryError, ValueError):
+    """A parameter (of a request or of a core function) has a value we cannot use.
 
-    def __init__(self, parameter: str, value: object, expected: str) -> None:
+    ``parameter``, ``value`` and ``expected`` say what was wrong; the message names all three,
+    as ``invalid {parameter}={value!r}: expected {expected}`` unless a fuller ``message`` is given.
+    A ``ValueError`` too, so pydantic validators that call the core report it as a validation error.
+    """
+
+    def __init__(self, parameter: str, value: object, expected: str, *, message: str | None = None) -> None:
         self.parameter = parameter
         self.value = value
         self.expected = expected
-        super().__init__(f"invalid {parameter}={value!r}: expected {expected}")
+        super().__init__(message or f"invalid {parameter}={value!r}: expected {expected}")
 
 
 class InvalidBBox(InvalidParameter):

@@ -14,9 +14,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, box
 
+from geo_industry.errors import InvalidParameter
 from geo_industry.raster import assess_zones, rank_zones
 from geo_industry.raster.distances import PRECISE_KM, district_reach_km, site_position, zone_distances
-from geo_industry.raster.errors import InvalidParameterError
 from geo_industry.raster.layers import target_layers
 from geo_industry.raster.properties import zone_frame
 from geo_industry.store import EmbeddedStore
@@ -113,7 +113,7 @@ def test_unknown_location_is_not_none_nearby() -> None:
 def test_weights_with_no_usable_criterion_are_refused() -> None:
     zones = _frame([{"id": "z"}], [HERE])
     assessments = assess_zones(zones=zones, targets={"border_gate": _frame([{"id": "g"}], [HERE])})
-    with pytest.raises(InvalidParameterError, match="weights: no weighted criterion has data"):
+    with pytest.raises(InvalidParameter, match="weights: no weighted criterion has data"):
         rank_zones(assessments, profile={"expressway": 1.0})
 
 

@@ -14,11 +14,11 @@ from rasterio.io import MemoryFile
 from shapely.geometry import Point, box
 from shapely.geometry.base import BaseGeometry
 
+from geo_industry.errors import InvalidParameter
 from geo_industry.raster import (
     BuildConfig,
     BuildResult,
     EmptyZoneError,
-    InvalidParameterError,
     PointOutsideRasterError,
     ProductReader,
     RasterGrid,
@@ -102,7 +102,7 @@ def test_tile_outside_bounds(built: BuildResult) -> None:
 
 def test_unknown_tms_and_product(built: BuildResult) -> None:
     """Unknown TileMatrixSet and product ids are domain errors."""
-    with pytest.raises(InvalidParameterError, match="tms 'Nope'"):
+    with pytest.raises(InvalidParameter, match="tms 'Nope'"):
         render_tile(built.path("slope"), x=0, y=0, z=0, tms="Nope")
     with pytest.raises(UnknownProductError, match="'aspect'"):
         built.path("aspect")

@@ -37,7 +37,6 @@ from geo_industry.errors import (
 )
 from geo_industry.raster.errors import (
     EmptyZoneError,
-    InvalidParameterError,
     PointOutsideRasterError,
     RasterError,
     TileOutsideBoundsError,
@@ -94,7 +93,6 @@ STATUS_CODES: dict[type[Exception], tuple[int, str]] = {
     TileOutsideBoundsError: (404, "NotFound"),
     PointOutsideRasterError: (400, "InvalidParameterValue"),
     UnknownProfileError: (400, "InvalidParameterValue"),
-    InvalidParameterError: (400, "InvalidParameterValue"),
     EmptyZoneError: (400, "InvalidParameterValue"),
     RasterError: (500, "NoApplicableCode"),
     DataError: (500, "NoApplicableCode"),

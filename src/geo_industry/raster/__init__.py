@@ -38,7 +38,6 @@ from geo_industry.raster.cog import is_valid_cog, write_cog
 from geo_industry.raster.errors import (
     EmptyTargetsError,
     EmptyZoneError,
-    InvalidParameterError,
     MissingCRSError,
     NoCoverageError,
     NotARasterError,
@@ -74,7 +73,7 @@ from geo_industry.raster.zonal import ZonalStatistics, zonal_statistics, zonal_s
 
 __all__ = [
     "BuildConfig", "BuildResult", "CapacityUtilisation", "Dem", "DistanceRaster",
-    "EmptyTargetsError", "EmptyZoneError", "InvalidParameterError", "InvestorProfile", "Legend",
+    "EmptyTargetsError", "EmptyZoneError", "InvestorProfile", "Legend",
     "LegendStop", "MissingCRSError", "NoCoverageError", "NotARasterError", "PRODUCTS",
     "PROFILES", "PointOutsideRasterError", "PointValue", "ProductInfo", "ProductReader",
     "RankedZone", "Ranking", "RasterError", "RasterGrid", "RasterService", "SuitabilityConfig",

@@ -22,7 +22,8 @@ import numpy as np
 from rasterio import features as rio_features
 from scipy import ndimage
 
-from geo_industry.raster.errors import EmptyTargetsError, InvalidParameterError, MissingCRSError
+from geo_industry.errors import InvalidParameter
+from geo_industry.raster.errors import EmptyTargetsError, MissingCRSError
 from geo_industry.raster.grid import RasterGrid
 
 __all__ = ["DistanceRaster", "distance_raster", "usable_geometries"]
@@ -55,8 +56,8 @@ class DistanceRaster:
 def usable_geometries(frame: gpd.GeoDataFrame, *, argument: str = "features") -> gpd.GeoSeries:
     """The non-null, non-empty geometries of a GeoDataFrame (its CRS must be set)."""
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise InvalidParameterError(
-            f"{argument} must be a GeoDataFrame, got {type(frame).__name__}")
+        raise InvalidParameter(argument, type(frame).__name__, "a GeoDataFrame",
+                               message=f"{argument} must be a GeoDataFrame, got {type(frame).__name__}")
     if frame.crs is None:
         raise MissingCRSError(f"{argument} has no CRS; set one (e.g. EPSG:4326)")
     geoms = frame.geometry
@@ -129,7 +130,8 @@ def distance_raster(
     >>> distance_raster(gates, grid=grid, name="border_gate").distance_km.max()  # doctest: +SKIP
     """
     if search_margin_km < 0:
-        raise InvalidParameterError(f"search_margin_km must be >= 0, got {search_margin_km!r}")
+        raise InvalidParameter("search_margin_km", search_margin_km, "a distance >= 0",
+                               message=f"search_margin_km must be >= 0, got {search_margin_km!r}")
     geoms = usable_geometries(features)
     skipped = len(features) - len(geoms)
     if geoms.empty:

@@ -26,9 +26,9 @@ from pydantic import BaseModel, Field
 from shapely.geometry.base import BaseGeometry
 
 from geo_industry.crs import METRIC_CRS
+from geo_industry.errors import InvalidParameter
 from geo_industry.raster.criteria import CRITERION_TITLES, SLOPE
 from geo_industry.raster.distances import UncertainDistance, zone_distances
-from geo_industry.raster.errors import InvalidParameterError
 from geo_industry.raster.profiles import InvestorProfile, profile_config
 from geo_industry.raster.suitability import (
     CriterionContribution,
@@ -303,9 +303,11 @@ def _check_usable(config: SuitabilityConfig, gaps: Mapping[str, str]) -> None:
     weighted = [k for k, w in config.weights.items() if w > 0]
     if weighted and all(k in gaps for k in weighted):
         reasons = "; ".join(f"{k}: {gaps[k]}" for k in weighted)
-        raise InvalidParameterError(
-            f"weights: no weighted criterion has data for any zone ({reasons}); give weight to "
-            f"at least one of {', '.join(k for k in CRITERION_TITLES if k not in gaps)}")
+        usable = ", ".join(k for k in CRITERION_TITLES if k not in gaps)
+        raise InvalidParameter(
+            "weights", dict(config.weights), f"weight on at least one of {usable}",
+            message=f"weights: no weighted criterion has data for any zone ({reasons}); give weight to "
+                    f"at least one of {usable}")
 
 
 def rank_zones(
@@ -323,7 +325,7 @@ def rank_zones(
 
     Raises
     ------
-    InvalidParameterError
+    InvalidParameter
         When no weighted criterion has a value for any zone (e.g. ``{"expressway": 1}``).
 
     Examples

@@ -19,12 +19,12 @@ from rasterio.warp import transform_bounds
 from shapely.geometry.base import BaseGeometry
 
 from geo_industry.crs import METRIC_CRS
+from geo_industry.errors import InvalidParameter
 from geo_industry.raster.accessibility import distance_raster
 from geo_industry.raster.cog import write_cog
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
 from geo_industry.raster.errors import (
     EmptyTargetsError,
-    InvalidParameterError,
     NotARasterError,
     UnknownProductError,
 )
@@ -200,8 +200,9 @@ def build_rasters(
     """
     unknown = set(targets) - set(DISTANCE_CRITERIA)
     if unknown:
-        raise InvalidParameterError(
-            f"targets keys {sorted(unknown)} are not distance criteria {DISTANCE_CRITERIA}")
+        raise InvalidParameter(
+            "targets", sorted(unknown), f"keys among the distance criteria {DISTANCE_CRITERIA}",
+            message=f"targets keys {sorted(unknown)} are not distance criteria {DISTANCE_CRITERIA}")
     config = config or BuildConfig()
     out = Path(out_dir)
     dem = Path(dem_path) if dem_path is not None else None

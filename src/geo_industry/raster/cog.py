@@ -10,7 +10,7 @@ from rasterio.io import MemoryFile
 from rio_cogeo.cogeo import RIOResampling, cog_translate, cog_validate
 from rio_cogeo.profiles import cog_profiles
 
-from geo_industry.raster.errors import InvalidParameterError
+from geo_industry.errors import InvalidParameter
 from geo_industry.raster.grid import RasterGrid
 
 __all__ = ["write_cog", "is_valid_cog"]
@@ -38,7 +38,8 @@ def write_cog(
     >>> write_cog(slope, grid=dem.grid, path="out/slope.tif", nodata=np.nan)  # doctest: +SKIP
     """
     if array.shape != grid.shape:
-        raise InvalidParameterError(f"array has shape {array.shape}, grid is {grid.shape}")
+        raise InvalidParameter("array", array.shape, f"the grid's shape {grid.shape}",
+                               message=f"array has shape {array.shape}, grid is {grid.shape}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     profile = {

@@ -12,7 +12,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import ArrayLike
 
-from geo_industry.raster.errors import InvalidParameterError
+from geo_industry.errors import InvalidParameter
 
 __all__ = [
     "DISTANCE_CRITERIA",
@@ -75,9 +75,10 @@ DEFAULT_MAX_SLOPE_DEG: Final = 20.0
 
 
 def check_criterion(name: str, *, argument: str = "criterion") -> str:
-    """Return ``name`` if it is a known criterion, else raise InvalidParameterError."""
+    """Return ``name`` if it is a known criterion, else raise InvalidParameter."""
     if name not in CRITERIA:
-        raise InvalidParameterError(f"{argument} {name!r} is not one of {', '.join(CRITERIA)}")
+        raise InvalidParameter(argument, name, "one of " + ", ".join(CRITERIA),
+                               message=f"{argument} {name!r} is not one of {', '.join(CRITERIA)}")
     return name
 
 
@@ -90,7 +91,8 @@ def score_distance(distance_km: ArrayLike, *, threshold_km: float) -> np.ndarray
     [1.0, 0.5, 0.0]
     """
     if threshold_km <= 0:
-        raise InvalidParameterError(f"threshold_km must be > 0, got {threshold_km!r}")
+        raise InvalidParameter("threshold_km", threshold_km, "a distance > 0",
+                               message=f"threshold_km must be > 0, got {threshold_km!r}")
     d = np.asarray(distance_km, dtype="float32")
     return np.clip(1.0 - d / np.float32(threshold_km), 0.0, 1.0)
 
@@ -104,6 +106,7 @@ def score_slope(slope_deg: ArrayLike, *, max_slope_deg: float) -> np.ndarray:
     [1.0, 0.5, 0.0]
     """
     if not 0 < max_slope_deg <= 90:
-        raise InvalidParameterError(f"max_slope_deg must be in (0, 90], got {max_slope_deg!r}")
+        raise InvalidParameter("max_slope_deg", max_slope_deg, "degrees in (0, 90]",
+                               message=f"max_slope_deg must be in (0, 90], got {max_slope_deg!r}")
     s = np.asarray(slope_deg, dtype="float32")
     return np.clip(1.0 - s / np.float32(max_slope_deg), 0.0, 1.0)

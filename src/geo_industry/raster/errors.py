@@ -1,7 +1,9 @@
 """Domain errors of the raster core.
 
-Every error raised on purpose by :mod:`geo_industry.raster` derives from :class:`RasterError`,
+Every raster fault raised on purpose by :mod:`geo_industry.raster` derives from :class:`RasterError`,
 so the web layer can map the whole family with one handler and each subclass to its own status.
+A parameter outside its documented domain is the core's
+:class:`~geo_industry.errors.InvalidParameter`, the same fault wherever it is raised.
 Messages name the argument, the value received and what was expected.
 """
 
@@ -15,7 +17,6 @@ __all__ = [
     "MissingCRSError",
     "NoCoverageError",
     "EmptyTargetsError",
-    "InvalidParameterError",
     "UnknownProductError",
     "TerrainNotConfiguredError",
     "UnknownProfileError",
@@ -43,10 +44,6 @@ class NoCoverageError(RasterError):
 
 class EmptyTargetsError(RasterError):
     """A distance was asked to a set of features that has no usable geometry."""
-
-
-class InvalidParameterError(RasterError, ValueError):
-    """A parameter has a value outside its documented domain."""
 
 
 class UnknownProductError(RasterError, KeyError):

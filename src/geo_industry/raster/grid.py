@@ -16,7 +16,7 @@ from rasterio.crs import CRS as RioCRS
 from shapely.geometry.base import BaseGeometry
 
 from geo_industry.crs import METRIC_CRS
-from geo_industry.raster.errors import InvalidParameterError
+from geo_industry.errors import InvalidParameter
 
 __all__ = [
     "RasterGrid",
@@ -136,12 +136,15 @@ def metric_grid(
     (1000.0, 1000.0)
     """
     if not resolution_m or resolution_m <= 0 or not math.isfinite(resolution_m):
-        raise InvalidParameterError(f"resolution_m must be a positive number, got {resolution_m!r}")
+        raise InvalidParameter("resolution_m", resolution_m, "a positive number",
+                               message=f"resolution_m must be a positive number, got {resolution_m!r}")
     target = CRS.from_user_input(crs)
     if not target.is_projected or target.axis_info[0].unit_name not in ("metre", "meter"):
-        raise InvalidParameterError(f"crs must be a projected CRS in metres, got {target.name!r}")
+        raise InvalidParameter("crs", target.name, "a projected CRS in metres",
+                               message=f"crs must be a projected CRS in metres, got {target.name!r}")
     if area_of_interest.is_empty:
-        raise InvalidParameterError("area_of_interest is empty")
+        raise InvalidParameter("area_of_interest", area_of_interest.wkt, "a non-empty geometry",
+                               message="area_of_interest is empty")
     projected = to_crs_geometry(area_of_interest.segmentize(_segment_length(aoi_crs)),
                                 src_crs=aoi_crs, dst_crs=target)
     left, bottom, right, top = projected.bounds

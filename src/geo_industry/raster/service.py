@@ -36,6 +36,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo_industry.catalog import REFERENCE_LAYER_IDS
 from geo_industry.crs import METRIC_CRS
+from geo_industry.errors import InvalidParameter
 from geo_industry.raster.analysis import Ranking, ZoneAssessment, assess_zones, rank_zones
 from geo_industry.raster.build import BuildConfig, BuildResult, ProgressCallback, build_rasters
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
@@ -199,7 +200,7 @@ class RasterService:
                 return build_rasters(**kwargs)  # type: ignore[arg-type]
             try:
                 result = build_rasters(dem_path=self.dem_path, **kwargs)  # type: ignore[arg-type]
-            except RasterError as exc:
+            except (RasterError, InvalidParameter) as exc:
                 logger.warning("DEM %s not used, terrain products left out: %s", self.dem_path, exc)
                 self.terrain_note = f"the configured DEM could not be used ({exc}); {_DEM_HELP}"
                 return build_rasters(**kwargs)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rasterio import features as rio_features
 
+from geo_industry.errors import InvalidParameter
 from geo_industry.raster.accessibility import usable_geometries
 from geo_industry.raster.criteria import (
     CRITERIA,
@@ -32,7 +33,6 @@ from geo_industry.raster.criteria import (
     score_distance,
     score_slope,
 )
-from geo_industry.raster.errors import InvalidParameterError
 from geo_industry.raster.grid import RasterGrid
 
 __all__ = [
@@ -113,9 +113,10 @@ class SuitabilityConfig(BaseModel):
         used = {k: w for k, w in self.weights.items() if w > 0 and k in available}
         total = sum(used.values())
         if total <= 0:
-            raise InvalidParameterError(
-                f"no weighted criterion has data: weights {sorted(self.weights)}, "
-                f"available {sorted(available)}")
+            raise InvalidParameter(
+                "weights", sorted(self.weights), f"a positive weight on one of {sorted(available)}",
+                message=f"no weighted criterion has data: weights {sorted(self.weights)}, "
+                        f"available {sorted(available)}")
         return {k: used[k] / total for k in CRITERIA if k in used}
 
 
@@ -219,9 +220,10 @@ class SuitabilitySurface:
     def explain(self, *, row: int, col: int) -> SuitabilityExplanation:
         """Explain the score of one pixel (row, col)."""
         if not (0 <= row < self.grid.height and 0 <= col < self.grid.width):
-            raise InvalidParameterError(
-                f"pixel (row={row}, col={col}) is outside the "
-                f"{self.grid.height}×{self.grid.width} grid")
+            raise InvalidParameter(
+                "pixel", (row, col), f"a (row, col) inside the {self.grid.height}×{self.grid.width} grid",
+                message=f"pixel (row={row}, col={col}) is outside the "
+                        f"{self.grid.height}×{self.grid.width} grid")
         values = {k: float(a[row, col]) for k, a in self.inputs.items()}
         result = explain_values(values, config=self.config, missing=self.missing)
         flags = int(self.exclusion[row, col])
@@ -251,7 +253,8 @@ def water_mask(water: gpd.GeoDataFrame, *, grid: RasterGrid, buffer_m: float) ->
 
 def _check_shape(name: str, array: np.ndarray, grid: RasterGrid) -> None:
     if array.shape != grid.shape:
-        raise InvalidParameterError(f"{name} has shape {array.shape}, grid is {grid.shape}")
+        raise InvalidParameter(name, array.shape, f"the grid's shape {grid.shape}",
+                               message=f"{name} has shape {array.shape}, grid is {grid.shape}")
 
 
 def suitability_surface(
@@ -287,8 +290,9 @@ def suitability_surface(
     inputs: dict[str, np.ndarray] = {}
     for name, array in distances_km.items():
         if name not in DISTANCE_CRITERIA:
-            raise InvalidParameterError(
-                f"distances_km key {name!r} is not one of {DISTANCE_CRITERIA}")
+            raise InvalidParameter(
+                "distances_km", name, f"a key among {DISTANCE_CRITERIA}",
+                message=f"distances_km key {name!r} is not one of {DISTANCE_CRITERIA}")
         _check_shape(name, array, grid)
         inputs[name] = array
     missing = dict(missing or {})

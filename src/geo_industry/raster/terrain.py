@@ -19,8 +19,8 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from geo_industry.crs import METRIC_CRS
+from geo_industry.errors import InvalidParameter
 from geo_industry.raster.errors import (
-    InvalidParameterError,
     MissingCRSError,
     NoCoverageError,
     NotARasterError,
@@ -115,7 +115,7 @@ def load_dem(
 
     Raises
     ------
-    NotARasterError, MissingCRSError, NoCoverageError, InvalidParameterError
+    NotARasterError, MissingCRSError, NoCoverageError, InvalidParameter
 
     Examples
     --------
@@ -124,7 +124,8 @@ def load_dem(
     (2137.2, 2137.2)
     """
     if not 0 < min_coverage <= 1:
-        raise InvalidParameterError(f"min_coverage must be in (0, 1], got {min_coverage!r}")
+        raise InvalidParameter("min_coverage", min_coverage, "a share in (0, 1]",
+                               message=f"min_coverage must be in (0, 1], got {min_coverage!r}")
     with _open(path) as src:
         if src.crs is None:
             raise MissingCRSError(f"dem {str(path)!r} has no CRS; assign one (e.g. EPSG:4326)")
@@ -176,7 +177,8 @@ def _horn_gradients(elevation: np.ndarray, *, pixel_size: tuple[float, float]
 def _pixel_size(grid_or_size: RasterGrid | tuple[float, float]) -> tuple[float, float]:
     size = grid_or_size.resolution if isinstance(grid_or_size, RasterGrid) else grid_or_size
     if min(size) <= 0:
-        raise InvalidParameterError(f"pixel_size must be positive metres, got {size!r}")
+        raise InvalidParameter("pixel_size", size, "positive metres",
+                               message=f"pixel_size must be positive metres, got {size!r}")
     return (float(size[0]), float(size[1]))
 
 

@@ -26,8 +26,8 @@ from rio_tiler.colormap import cmap as _colormaps
 from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import Reader
 
+from geo_industry.errors import InvalidParameter
 from geo_industry.raster.errors import (
-    InvalidParameterError,
     NotARasterError,
     PointOutsideRasterError,
     TileOutsideBoundsError,
@@ -96,8 +96,8 @@ def _tms(tms: str) -> morecantile.TileMatrixSet:
     try:
         return morecantile.tms.get(tms)
     except InvalidIdentifier:
-        raise InvalidParameterError(
-            f"tms {tms!r} is not one of {', '.join(TILE_MATRIX_SETS)}") from None
+        raise InvalidParameter("tms", tms, "one of " + ", ".join(TILE_MATRIX_SETS),
+                               message=f"tms {tms!r} is not one of {', '.join(TILE_MATRIX_SETS)}") from None
 
 
 class ProductReader:
@@ -192,7 +192,8 @@ class ProductReader:
         Leaflet ``ImageOverlay`` stretches onto those bounds without distortion.
         """
         if max_size < 1:
-            raise InvalidParameterError(f"max_size must be >= 1, got {max_size!r}")
+            raise InvalidParameter("max_size", max_size, "a size >= 1",
+                                   message=f"max_size must be >= 1, got {max_size!r}")
         with self._lock:
             image = self._reader("WebMercatorQuad").preview(max_size=max_size,
                                                             resampling_method="bilinear")
@@ -211,7 +212,8 @@ class ProductReader:
             try:
                 source = CRS.from_user_input(crs)
             except CRSError:
-                raise InvalidParameterError(f"crs {crs!r} is not a known CRS") from None
+                raise InvalidParameter("crs", crs, "a known CRS",
+                                       message=f"crs {crs!r} is not a known CRS") from None
             self._to_raster[crs] = Transformer.from_crs(source, self._dataset.crs.to_wkt(),
                                                         always_xy=True)
         rx, ry = self._to_raster[crs].transform(x, y)

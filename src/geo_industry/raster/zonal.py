@@ -13,7 +13,8 @@ from rasterio import features as rio_features
 from rasterio.windows import Window, from_bounds
 from shapely.geometry.base import BaseGeometry
 
-from geo_industry.raster.errors import EmptyZoneError, InvalidParameterError, NotARasterError
+from geo_industry.errors import InvalidParameter
+from geo_industry.raster.errors import EmptyZoneError, NotARasterError
 from geo_industry.raster.grid import RasterGrid, to_crs_geometry
 
 __all__ = ["ZonalStatistics", "zonal_statistics", "zonal_statistics_array"]
@@ -103,10 +104,12 @@ def _zones(zones: gpd.GeoDataFrame | BaseGeometry, *, crs: object, zones_crs: ob
             raise EmptyZoneError("zone geometry is empty")
         return [(None, to_crs_geometry(zones, src_crs=zones_crs, dst_crs=crs))]
     if not isinstance(zones, gpd.GeoDataFrame):
-        raise InvalidParameterError(
-            f"zones must be a GeoDataFrame or a shapely geometry, got {type(zones).__name__}")
+        raise InvalidParameter(
+            "zones", type(zones).__name__, "a GeoDataFrame or a shapely geometry",
+            message=f"zones must be a GeoDataFrame or a shapely geometry, got {type(zones).__name__}")
     if zones.crs is None:
-        raise InvalidParameterError("zones has no CRS; set one (e.g. EPSG:4326)")
+        raise InvalidParameter("zones", None, "a CRS (e.g. EPSG:4326)",
+                               message="zones has no CRS; set one (e.g. EPSG:4326)")
     projected = zones.geometry.to_crs(crs)
     ids = zones[id_column].astype(str).tolist() if id_column in zones else [
         str(i) for i in zones.index]
@@ -115,7 +118,8 @@ def _zones(zones: gpd.GeoDataFrame | BaseGeometry, *, crs: object, zones_crs: ob
 
 def _check_percentiles(percentiles: Sequence[float]) -> None:
     if any(not 0 <= p <= 100 for p in percentiles):
-        raise InvalidParameterError(f"percentiles must be within 0–100, got {list(percentiles)}")
+        raise InvalidParameter("percentiles", list(percentiles), "numbers within 0–100",
+                               message=f"percentiles must be within 0–100, got {list(percentiles)}")
 
 
 def zonal_statistics_array(
@@ -136,7 +140,8 @@ def zonal_statistics_array(
     """
     _check_percentiles(percentiles)
     if array.shape != grid.shape:
-        raise InvalidParameterError(f"array has shape {array.shape}, grid is {grid.shape}")
+        raise InvalidParameter("array", array.shape, f"the grid's shape {grid.shape}",
+                               message=f"array has shape {array.shape}, grid is {grid.shape}")
     reader = _Window(grid=grid, array=array)
     results = [_zone(reader, zid, geom, percentiles, all_touched)
                for zid, geom in _zones(zones, crs=grid.crs, zones_crs=zones_crs,
