@@ -143,7 +143,7 @@ def stage_labels(
 
 _LABEL_STYLE = (
     "background:rgba(255,255,255,.92);border:1px solid #8c2d04;border-radius:3px;padding:2px 5px;"
-    "font:11px/1.35 sans-serif;white-space:nowrap;width:max-content;box-shadow:0 1px 2px rgba(0,0,0,.3)"
+    "font:11px/1.35 sans-serif;width:max-content;max-width:min(380px,55vw);box-shadow:0 1px 2px rgba(0,0,0,.3)"
 )
 
 
