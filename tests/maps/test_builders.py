@@ -110,13 +110,16 @@ def test_legend_lists_present_classes(map_data, ctx):
 
 
 def test_zone_legend_has_the_occupancy_classes_of_the_clusters(map_data):
-    """Clusters publish occupancy_pct (11 of 34); zones publish none, so they are all 'unknown'."""
+    """Clusters publish occupancy_pct (11 of 34); zones publish none, so they are all 'unknown'.
+
+    Both have built and not yet built sites: filled and hollow symbols follow the occupancy classes."""
     ctx = PageContext(lang="en")
     clusters = [dict(r) for _, r in map_data.layer("industrial_clusters").iterrows()]
     zones = [dict(r) for _, r in map_data.layer("industrial_zones").iterrows()]
+    status = ["Filled: operating or under construction", "Hollow: planned or approved"]
     assert [label for _, label in legend_rows("industrial_clusters", clusters, ctx)] == [
-        "over 80 % occupied", "50–80 % occupied", "under 50 % occupied", "occupancy unknown"]
-    assert [label for _, label in legend_rows("industrial_zones", zones, ctx)] == ["occupancy unknown"]
+        "over 80 % occupied", "50–80 % occupied", "under 50 % occupied", "occupancy unknown", *status]
+    assert [label for _, label in legend_rows("industrial_zones", zones, ctx)] == ["occupancy unknown", *status]
 
 
 def test_transport_legend_follows_transport_type(map_data, line_map_data):

@@ -51,7 +51,7 @@ class Legend(MacroElement):
         {% endmacro %}
         {% macro script(this, kwargs) %}
         (function(){
-          var legend = L.control({position: "bottomright"});
+          var legend = L.control({position: {{ this.position|tojson }}});
           legend.onAdd = function () {
             var div = L.DomUtil.create("div", "gi-legend leaflet-control");
             div.innerHTML = {{ this.html|tojson }};
@@ -71,9 +71,10 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, sections: list[LegendSection], *, title: str) -> None:
+    def __init__(self, sections: list[LegendSection], *, title: str, position: str = "bottomright") -> None:
         super().__init__()
         self._name = "Legend"
+        self.position = position
         self.sections = sections
         self.html = _legend_html(sections, title)
 

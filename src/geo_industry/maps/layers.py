@@ -41,6 +41,10 @@ class Symbol:
     weight: float = 2
     offset: tuple[float, float] = (0.0, 0.0)
     """Pixels (right, down) the marker is drawn from its point, to set apart sites that share one."""
+    hollow: bool = False
+    """White inside a thick outline (see :func:`~geo_industry.maps.markers.symbol_svg`)."""
+    css_class: str = ""
+    """Extra CSS class of the marker and its uncertainty ring (e.g. ``gi-context``)."""
 
 
 SymbolFn = Callable[[dict[str, Any]], Symbol]
@@ -63,6 +67,8 @@ class SiteLayer:
     cluster: Any = None
     remote: RemoteLayer | None = None
     """Set when the browser fetches the sites' geometries (added to the map after the group)."""
+    variables: dict[str, str] = field(default_factory=dict)
+    """Feature id → the Leaflet variable of its marker or outline (set once drawn, when fetched)."""
 
 
 def _label(row: dict[str, Any], ctx: PageContext) -> str:
@@ -71,7 +77,8 @@ def _label(row: dict[str, Any], ctx: PageContext) -> str:
 
 
 def _icon(symbol: Symbol, approximate: bool) -> folium.DivIcon:
-    icon = symbol_icon(symbol.shape, symbol.color, symbol.size, approximate=approximate)
+    icon = symbol_icon(symbol.shape, symbol.color, symbol.size, approximate=approximate, hollow=symbol.hollow,
+                       css_class=symbol.css_class)
     if symbol.offset != (0.0, 0.0):
         icon.options["icon_anchor"] = (symbol.size / 2 - symbol.offset[0], symbol.size / 2 - symbol.offset[1])
     return icon
@@ -113,8 +120,12 @@ def _ring(row: dict[str, Any], clip: Any) -> dict[str, Any] | None:
     return shapely.geometry.mapping(round_geometry(area))  # type: ignore[no-any-return]
 
 
-def _uncertainty(ring: dict[str, Any], color: str) -> folium.GeoJson:
-    style = {**RING_STYLE, "color": color}
+def _ring_style(symbol: Symbol) -> dict[str, Any]:
+    return {**RING_STYLE, "color": symbol.color, "className": " ".join(("gi-ring", symbol.css_class)).strip()}
+
+
+def _uncertainty(ring: dict[str, Any], symbol: Symbol) -> folium.GeoJson:
+    style = _ring_style(symbol)
     return folium.GeoJson(ring, style_function=lambda _f, s=style: s, highlight_function=None, control=False)
 
 
@@ -144,7 +155,7 @@ def _embed(site: _Site, group: folium.FeatureGroup, points: Any) -> str:
     folium.Tooltip(js_template_html(site.tooltip)).add_to(item)
     item.add_to(points if site.is_point else group)
     if site.ring is not None:
-        _uncertainty(site.ring, sym.color).add_to(group)
+        _uncertainty(site.ring, sym).add_to(group)
     return str(item.get_name())
 
 
@@ -155,7 +166,7 @@ def _register(site: _Site, remote: RemoteLayer) -> str:
         draw: dict[str, Any] = {"icon": _icon_options(sym, approximate)}
         if site.ring is not None:
             draw["ring"] = site.ring
-            draw["ringStyle"] = {**RING_STYLE, "color": sym.color}
+            draw["ringStyle"] = _ring_style(sym)
     else:
         draw = {"style": _path_style(row, sym, approximate)}
     return remote.add(str(row.get("id")), popup=site.popup, tooltip=site.tooltip, draw=draw)
@@ -168,6 +179,8 @@ def site_layer(
     *,
     symbol: SymbolFn,
     cluster: bool = False,
+    cluster_icon: str | None = None,
+    cluster_radius: int = 40,
     show: bool = True,
     name: str | None = None,
     rows: list[dict[str, Any]] | None = None,
@@ -176,7 +189,9 @@ def site_layer(
     """Build the Folium layer of ``layer_id`` (or of the given ``rows``) with popups and search.
 
     With ``items_url`` (see :meth:`PageUrls.items`) the page carries each site's symbol, popup
-    and tooltip but no geometry: the browser fetches the features from that URL.
+    and tooltip but no geometry: the browser fetches the features from that URL. ``cluster_icon``
+    is a JavaScript ``iconCreateFunction`` for the clusters (MarkerCluster's default bubbles without),
+    ``cluster_radius`` how far (px) markers gather into one cluster.
     """
     # Leaflet's layer control shows the name as HTML
     group = folium.FeatureGroup(name=markup_escape(name or data.title(layer_id, ctx.lang)), show=show)
@@ -185,7 +200,8 @@ def site_layer(
     if cluster:
         points = plugins.MarkerCluster(
             control=False,
-            options={"maxClusterRadius": 40, "disableClusteringAtZoom": 11, "showCoverageOnHover": False},
+            options={"maxClusterRadius": cluster_radius, "disableClusteringAtZoom": 11, "showCoverageOnHover": False},
+            icon_create_function=cluster_icon,
         )
         points.add_to(group)
     remote = None
@@ -210,6 +226,7 @@ def site_layer(
         var = _embed(site, group, points) if remote is None else _register(site, remote)
         built.mapped += 1
         built.approximate += int(approximate)
+        built.variables[str(row.get("id"))] = var
         built.rings += int(ring is not None)
         built.search.append(
             SearchEntry(

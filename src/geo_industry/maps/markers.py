@@ -36,28 +36,32 @@ def _star(size: float) -> str:
     return " ".join(points)
 
 
-def symbol_svg(shape: str, color: str, size: float, *, approximate: bool = False) -> str:
-    """An SVG symbol of ``shape`` filled with ``color``; approximate ones are pale and dashed."""
+def symbol_svg(shape: str, color: str, size: float, *, approximate: bool = False, hollow: bool = False) -> str:
+    """An SVG symbol of ``shape`` filled with ``color``; approximate ones are pale and dashed.
+
+    ``hollow`` draws it white inside a thick ``color`` outline (e.g. a zone not built yet).
+    """
     if shape not in _SHAPES:
         raise ValueError(f"invalid shape={shape!r}: expected one of {', '.join(_SHAPES)}")
     opacity = "0.35" if approximate else "0.9"
     dash = f' stroke-dasharray="{APPROX_DASH.replace(" ", ",")}"' if approximate else ""
-    stroke = color if approximate else "#ffffff"
+    stroke = color if approximate or hollow else "#ffffff"
+    fill, width = ("#ffffff", "3") if hollow else (color, "1.6")
     body = _SHAPES[shape](size)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-        f'viewBox="0 0 {size} {size}">{body} fill="{color}" fill-opacity="{opacity}" '
-        f'stroke="{stroke}" stroke-width="1.6"{dash}/></svg>'
+        f'viewBox="0 0 {size} {size}">{body} fill="{fill}" fill-opacity="{opacity}" '
+        f'stroke="{stroke}" stroke-width="{width}"{dash}/></svg>'
     )
 
 
 def symbol_icon(
-    shape: str, color: str, size: float = 18, *, approximate: bool = False, css_class: str = ""
+    shape: str, color: str, size: float = 18, *, approximate: bool = False, css_class: str = "", hollow: bool = False
 ) -> folium.DivIcon:
     """A ``DivIcon`` carrying :func:`symbol_svg`, anchored at its centre."""
     classes = " ".join(c for c in ("gi-symbol", "gi-approx" if approximate else "", css_class) if c)
     return folium.DivIcon(
-        html=symbol_svg(shape, color, size, approximate=approximate),
+        html=symbol_svg(shape, color, size, approximate=approximate, hollow=hollow),
         # folium annotates icon sizes as int pixels; Leaflet takes any number (proportional symbols)
         icon_size=(size, size),  # type: ignore[arg-type]
         icon_anchor=(size / 2, size / 2),  # type: ignore[arg-type]

@@ -1,20 +1,97 @@
-"""The overview map: every layer, styled by meaning, with legends, search and tools."""
+"""The overview map, investor first: zones and clusters named and styled by status, border gates and
+transport lines prominent, mines and plants as subdued context, a "find a site" panel.
+
+The page works on a phone (390 px wide): legend and panels start collapsed, controls are at least
+40 px and none covers another (``static/maps/overview.css``); zone names never collide
+(``static/maps/overview.js``).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from importlib import resources
+from typing import Any
+
 import folium
+from branca.element import Element
 
 from geo_industry.catalog import LAYER_IDS
-from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map
+from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map, page_of
 from geo_industry.maps.basemap import transport_line_search
-from geo_industry.maps.controls import Legend, SearchControl
+from geo_industry.maps.controls import Legend, Script, SearchControl
 from geo_industry.maps.data import MapData
-from geo_industry.maps.layers import add_site_layer, site_layer
+from geo_industry.maps.findsite import ZONE_LAYERS, FindSitePanel, area_ha, profile_rankings, site_record
+from geo_industry.maps.layers import SiteLayer, SymbolFn, add_site_layer, site_layer
+from geo_industry.maps.popups import names
 from geo_industry.maps.rasters import add_raster_overlays
 from geo_industry.maps.symbols import LAYER_SYMBOLS, legend_section
+from geo_industry.web_safety import script_json
 
 UNSEARCHED_LAYERS = ("zone_outlines",)
 """Layers left out of the search box: an outline is found through its zone's point."""
+CONTEXT_LAYERS = ("mines", "processing_plants", "hydropower_plants")
+"""Drawn subdued (pale symbols, small grey clusters gathered widely): context, not sites to invest in."""
+LABEL_MIN_ZOOM = {"industrial_zones": 8, "industrial_clusters": 10}
+"""First zoom at which each layer's names are shown (a name hidden by a more important one waits)."""
+SHORT_NAMES = {
+    "vi": (("Khu công nghiệp ", "KCN "), ("Cụm công nghiệp ", "CCN "), ("Khu kinh tế ", "KKT ")),
+    "en": ((" Industrial Zone", " IZ"), (" Industrial Cluster", " IC"), (" Economic Zone", " EZ")),
+}
+"""Common abbreviations of the kind words in map labels (the popup gives the full name)."""
+
+_CLUSTER_ICON = """function (cluster) {
+  var n = cluster.getChildCount(), s = %(size)s;
+  return L.divIcon({html: "<div style='line-height:" + (s - 4) + "px'>" + n + "</div>",
+                    className: "marker-cluster %(css)s", iconSize: L.point(s, s)});
+}"""
+ZONE_CLUSTER_ICON = _CLUSTER_ICON % {"size": "n < 5 ? 28 : n < 15 ? 34 : 40", "css": "gi-cluster"}
+CONTEXT_CLUSTER_ICON = _CLUSTER_ICON % {"size": "n < 10 ? 22 : 28", "css": "gi-cluster-context"}
+
+
+_REMARK = re.compile(r"\s*[(（][^)）]*[)）]")
+
+
+def _asset(name: str) -> str:
+    return resources.files("geo_industry").joinpath("static", "maps", name).read_text(encoding="utf-8")
+
+
+def short_name(name: str, lang: str) -> str:
+    """``name`` with its kind word abbreviated and without remarks in brackets, for a map label
+    (``Khu công nghiệp Bản Qua (gia công…)`` → ``KCN Bản Qua``)."""
+    for long, short in SHORT_NAMES.get(lang, ()):
+        name = name.replace(long, short)
+    return _REMARK.sub("", name).strip() or name
+
+
+def _context(symbol: SymbolFn) -> SymbolFn:
+    return lambda row: replace(symbol(row), css_class="gi-context")
+
+
+def _build_layer(layer_id: str, data: MapData, ctx: PageContext, rows: list[dict[str, Any]]) -> SiteLayer:
+    symbol, cluster = LAYER_SYMBOLS[layer_id]
+    context = layer_id in CONTEXT_LAYERS
+    items_url = ctx.urls.items(layer_id, features=sum(1 for r in rows if r.get("geometry") is not None))
+    return site_layer(
+        layer_id, data, ctx,
+        symbol=_context(symbol) if context else symbol,
+        cluster=cluster,
+        cluster_icon=(CONTEXT_CLUSTER_ICON if context else ZONE_CLUSTER_ICON) if cluster else None,
+        cluster_radius=80 if context else 50,
+        rows=rows,
+        items_url=items_url,
+    )
+
+
+def _labels(layer_id: str, built: SiteLayer, rows: list[dict[str, Any]], ctx: PageContext) -> list[dict[str, Any]]:
+    """Label specs of a zone layer, largest zones first (they win a collision)."""
+    ranked = sorted(rows, key=lambda r: -(area_ha(r) or 0.0))
+    return [
+        {"v": built.variables[str(r.get("id"))], "n": short_name(names(r, ctx.lang)[0], ctx.lang),
+         "z": LABEL_MIN_ZOOM[layer_id]}
+        for r in ranked
+        if str(r.get("id")) in built.variables
+    ]
 
 
 def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
@@ -37,22 +114,31 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
     title = ctx.t("nav.overview")
     m = new_map(data, ctx)
     add_page_chrome(m, ctx, page="overview", title=title, lang_url=lang_urls(ctx, "overview"))
+    page = page_of(m)
+    page.header.add_child(Element(f"<style>{_asset('overview.css')}</style>"), name="gi_overview_css")
+    page.header.add_child(Element(f"<script>{_asset('overview.js')}</script>"), name="gi_overview_js")
     sections, search = [], []
+    labels: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
     for layer_id in LAYER_IDS:
         frame = data.layer(layer_id)
         if frame.empty:
             continue
-        symbol, cluster = LAYER_SYMBOLS[layer_id]
         rows = [dict(r) for _, r in frame.iterrows()]
-        items_url = ctx.urls.items(layer_id, features=int(frame.geometry.notna().sum()))
-        built = site_layer(layer_id, data, ctx, symbol=symbol, cluster=cluster, rows=rows, items_url=items_url)
+        built = _build_layer(layer_id, data, ctx, rows)
         add_site_layer(m, built)
         sections.append(legend_section(layer_id, built, rows, ctx))
         if layer_id not in UNSEARCHED_LAYERS:
             search.extend(built.search)
+        if layer_id in ZONE_LAYERS:
+            labels.extend(_labels(layer_id, built, rows, ctx))
+            records.extend(site_record(r, layer_id, ctx, built.variables.get(str(r.get("id")), "")) for r in rows)
     sections.extend(add_raster_overlays(m, data, ctx))  # hidden until ticked in the layer control
     search.extend(transport_line_search(m))
     SearchControl(sorted(search, key=lambda e: e.label), lang=ctx.lang).add_to(m)
-    Legend(sections, title=ctx.t("nav.overview")).add_to(m)
+    FindSitePanel(records, profile_rankings(data), ctx).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    Legend(sections, title=ctx.t("nav.overview"), position="topright").add_to(m)
+    name = m.get_name()
+    Script(f"window.giZoneLabels({name}, {script_json(labels)}); window.giFitLegend({name});").add_to(m)
     return m

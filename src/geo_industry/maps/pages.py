@@ -5,6 +5,7 @@ The router and the static build both render pages through :func:`render`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import folium
@@ -26,6 +27,17 @@ MAP_BUILDERS: dict[str, Callable[[MapData, PageContext], folium.Map]] = {
 }
 
 
+COMPACT_PAGES = frozenset({"overview"})
+"""Pages sent without the indentation of Folium's templates (keeps the overview under its 1 MB budget)."""
+_INDENT = re.compile(r"\n[ \t]+")
+
+
+def compact(html: str) -> str:
+    """``html`` without leading whitespace on its lines: the same page in HTML, CSS and JavaScript
+    as long as it has no ``<pre>`` or multi-line string whose indentation matters (Folium's have none)."""
+    return _INDENT.sub("\n", html)
+
+
 def render(name: str, data: MapData, ctx: PageContext) -> str:
     """Render the page ``name`` (``index``, ``compare`` or a key of :data:`MAP_BUILDERS`)."""
     if name == "index":
@@ -34,7 +46,8 @@ def render(name: str, data: MapData, ctx: PageContext) -> str:
         return build_compare_page(data, ctx)
     if name not in MAP_BUILDERS:
         raise KeyError(f"invalid page={name!r}: expected index, compare or one of {', '.join(MAP_BUILDERS)}")
-    return render_page(MAP_BUILDERS[name](data, ctx), ctx)
+    html = render_page(MAP_BUILDERS[name](data, ctx), ctx)
+    return compact(html) if name in COMPACT_PAGES else html
 
 
 def render_zone(zone_id: str, data: MapData, ctx: PageContext) -> str:

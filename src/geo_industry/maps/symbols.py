@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from geo_industry.maps.base import PageContext
@@ -38,9 +39,14 @@ def _from(table: dict[str, Style], cls: str, size: float = 16, weight: float = 2
     return Symbol(style.shape, style.color, size, weight)
 
 
+NOT_BUILT = frozenset({"planned", "approved"})
+"""Zone ``status`` values drawn hollow: land not yet developed."""
+
+
 def zone_symbol(row: dict[str, Any]) -> Symbol:
-    """Zones and clusters: coloured by occupancy."""
-    return _from(OCCUPANCY_STYLES, zone_class(row), 18)
+    """Zones and clusters: coloured by occupancy, hollow while planned or approved."""
+    symbol = _from(OCCUPANCY_STYLES, zone_class(row), 18)
+    return replace(symbol, hollow=str(row.get("status") or "") in NOT_BUILT)
 
 
 def mine_symbol(row: dict[str, Any]) -> Symbol:
@@ -116,17 +122,28 @@ def _ring_svg(color: str) -> str:
     )
 
 
+def _status_rows(rows: list[dict[str, Any]], ctx: PageContext) -> list[tuple[str, str]]:
+    """Filled (operating, under construction) and hollow (planned, approved) zone symbols, as present."""
+    hollow = {str(r.get("status") or "") in NOT_BUILT for r in rows}
+    grey = OCCUPANCY_STYLES["none"].color
+    return [(symbol_svg("square", grey, 14, hollow=h), ctx.t("legend.status_planned" if h else "legend.status_built"))
+            for h in (False, True) if h in hollow]
+
+
 def legend_rows(layer_id: str, rows: Iterable[dict[str, Any]], ctx: PageContext) -> list[tuple[str, str]]:
     """Legend rows (symbol, label) of the classes present in ``rows``, in table order."""
     rows = list(rows)
     if layer_id in _CLASSIFIERS:
         classify, table = _CLASSIFIERS[layer_id]
         present = {classify(r) for r in rows}
-        return [
+        legend = [
             (_line_svg(s.color) if s.shape == "line" else symbol_svg(s.shape, s.color, 14), ctx.t(s.key))
             for cls, s in table.items()
             if cls in present
         ]
+        if table is OCCUPANCY_STYLES:
+            legend.extend(_status_rows(rows, ctx))
+        return legend
     if layer_id == "hydropower_plants":
         mws = sorted({mw for r in rows if (mw := installed_mw(r))})
         picks = sorted({mws[0], mws[len(mws) // 2], mws[-1]}) if mws else []
