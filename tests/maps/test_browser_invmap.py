@@ -213,9 +213,9 @@ def test_zone_names_shown_without_collisions(open_page, device):
 def test_find_site_lists_explains_and_highlights(open_page, store, lang, tmp_path):
     page = open_page(lang, DESKTOP)
     page.click(".gi-find summary")
-    page.select_option(".gi-find select >> nth=0", "logistics_border_trade")
-    page.locator(".gi-find-row input >> nth=4").fill("20")  # border gate closer than 20 km
-    page.locator(".gi-find-row select >> nth=2").select_option("lao_cai")
+    page.select_option(".gi-find [name=profile]", "logistics_border_trade")
+    page.fill(".gi-find [name=border_gate]", "20")
+    page.select_option(".gi-find [name=province]", "lao_cai")
     page.wait_for_function("() => document.querySelectorAll('.gi-find-results li').length === "
                            "window.giFindSiteResults.length && window.giFindSiteResults.length > 0")
     ids = page.evaluate("() => window.giFindSiteResults")

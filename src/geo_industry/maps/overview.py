@@ -138,7 +138,7 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
     SearchControl(sorted(search, key=lambda e: e.label), lang=ctx.lang).add_to(m)
     FindSitePanel(records, profile_rankings(data), ctx).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
-    Legend(sections, title=ctx.t("nav.overview"), position="topright").add_to(m)
+    Legend(sections, title=ctx.t("legend.title"), position="topright").add_to(m)
     name = m.get_name()
     Script(f"window.giZoneLabels({name}, {script_json(labels)}); window.giFitLegend({name});").add_to(m)
     return m

@@ -135,6 +135,7 @@
       row.appendChild(el("span", {}, label));
       row.appendChild(control);
       box.appendChild(row);
+      control.setAttribute("name", key);
       inputs[key] = control;
       control.addEventListener(control.tagName === "SELECT" ? "change" : "input", function () { show(read()); });
     }
