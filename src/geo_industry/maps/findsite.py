@@ -17,13 +17,13 @@ from typing import Any
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from geo_industry.errors import InvalidParameter
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import is_missing
 from geo_industry.maps.popups import names
 from geo_industry.raster.analysis import rank_zones
 from geo_industry.raster.criteria import CRITERION_TITLES
-from geo_industry.raster.errors import InvalidParameterError
 from geo_industry.raster.profiles import PROFILES
 from geo_industry.web_safety import script_json
 
@@ -97,7 +97,7 @@ def profile_rankings(data: MapData) -> dict[str, dict[str, Any]]:
     for profile_id in PROFILES:
         try:
             ranking = rank_zones(assessments, profile=profile_id)
-        except InvalidParameterError:  # no weighted criterion has data (tiny test data)
+        except InvalidParameter:  # no weighted criterion has data (tiny test data)
             continue
         rankings[profile_id] = {
             z.zone_id: [z.rank, None if z.score is None else round(z.score, 1),
