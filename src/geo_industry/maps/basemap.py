@@ -236,20 +236,18 @@ def add_places(m: folium.Map | folium.FeatureGroup, data: MapData, lang: str) ->
 def _line_popup(row: Any, lang: str, t: Any) -> str:
     """Popup of one transport line section: its names, kind, length in the province and source."""
     primary = label_text(row, lang)
-    other = label_text(row, "en" if lang == "vi" else "vi")
+    other_lang = "en" if lang == "vi" else "vi"
+    other = label_text(row, other_lang)
     kind = t(f"line_kind.{row.get('kind')}")
     facts = [(t("popup.kind"), kind)]
     km = row.get("length_in_province_km")
     if isinstance(km, int | float) and km == km:
         facts.append((t("popup.length_in_province"), f"{number(km, lang)} km"))
-    attribution = row.get("attribution")
     table = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts)
-    return (
+    return (  # the source is credited in the map's corner
         f'<div class="gi-popup" data-id="{escape(str(row.get("id")))}"><h3>{escape(primary)}</h3>'
-        + (f'<div class="alt">{escape(other)}</div>' if other != primary else "")
-        + f"<table>{table}</table>"
-        + (f'<div class="alt">{escape(str(attribution))}</div>' if isinstance(attribution, str) and attribution else "")
-        + "</div>"
+        + (f'<div class="alt" lang="{html_lang(other_lang)}">{escape(other)}</div>' if other != primary else "")
+        + f"<table>{table}</table></div>"
     )
 
 

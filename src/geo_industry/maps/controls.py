@@ -130,6 +130,7 @@ def _search_index(entries: list[SearchEntry], lang: str) -> tuple[list[dict[str,
     index = []
     for e in entries:
         entry: dict[str, Any] = {"n": e.label, "s": e.search, "v": e.var}
+        entry = {k: v for k, v in entry.items() if v}
         optional = {
             "g": group_position.get(e.cluster),
             "o": group_position.get(e.group),
@@ -141,131 +142,8 @@ def _search_index(entries: list[SearchEntry], lang: str) -> tuple[list[dict[str,
     return index, kinds, groups
 
 
-SEARCH_JS = """(function(){
-  var map = %(map)s, index = %(entries)s, kinds = %(kinds)s, groups = %(groups)s, text = %(text)s;
-  var found = L.layerGroup().addTo(map), shown = null, shownPopup = null;
-  function fold(t) {
-    return t.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/\u0111/g, "d");
-  }
-  index.forEach(function (e) {
-    e.g = e.g === undefined ? "" : groups[e.g];
-    e.o = e.o === undefined ? "" : groups[e.o];
-    e.k = (e.w || []).map(function (i) { return kinds[i][0]; }).join(" · ");
-    e.s = [fold(e.n), e.s || ""].concat((e.w || []).map(function (i) { return kinds[i][1]; })).join(" ");
-  });
-  function cjk(t) { return /[\u3400-\u9fff\uf900-\ufaff]/.test(t); }
-  function matches(e, tokens) {
-    return tokens.every(function (t) {
-      return e.s.indexOf(t) >= 0 || (cjk(t) && t.split("").every(function (c) { return e.s.indexOf(c) >= 0; }));
-    });
-  }
-  function rank(e, q) { var n = fold(e.n); return n.indexOf(q) === 0 ? 0 : n.indexOf(q) >= 0 ? 1 : 2; }
-  function find(e) {
-    var layer = e.v ? window[e.v] : null, parts = [];
-    if (!layer) { return null; }
-    if (!e.f) { return [layer]; }
-    layer.eachLayer(function (l) { if (e.f.indexOf(l.feature.properties.id) >= 0) { parts.push(l); } });
-    return parts.length ? parts : null;
-  }
-  // a served page draws fetched layers after load: wait for the loader's event
-  function whenDrawn(e, then) {
-    var layers = find(e);
-    if (layers) { then(layers); return; }
-    document.addEventListener("gi-layer-drawn", function on(ev) {
-      var again = find(e);
-      if (again) { document.removeEventListener("gi-layer-drawn", on); then(again); }
-    });
-  }
-  function middle(layer) {
-    var ll = layer.getLatLngs ? layer.getLatLngs() : [];
-    while (ll.length && Array.isArray(ll[0])) {
-      ll = ll.reduce(function (a, b) { return b.length > a.length ? b : a; });
-    }
-    return ll.length ? ll[Math.floor(ll.length / 2)] : layer.getBounds().getCenter();
-  }
-  function highlight(layers) {
-    found.clearLayers();
-    layers.forEach(function (l) {
-      var halo = {interactive: false, className: "gi-found", color: "#ffd400", fill: false};
-      found.addLayer(l.getLatLng
-        ? L.circleMarker(l.getLatLng(), L.extend({radius: 17, weight: 4}, halo))
-        : L.geoJSON(l.toGeoJSON(), L.extend({style: function () { return {weight: 10, opacity: 0.5}; }}, halo)));
-    });
-  }
-  function show(e, layers, first, at) {
-    if (shown !== e) { return; }
-    if (e.f) {  // one feature of a GeoJSON layer whose popup is bound on the layer: open it as a click would
-      first.fire("click", {latlng: at}, true);
-      shownPopup = window[e.v].getPopup();
-    } else {
-      if (at) { first.openPopup(at); } else { first.openPopup(); }
-      shownPopup = first.getPopup();
-    }
-    highlight(layers);
-  }
-  function open(e, layers) {
-    var group = e.o ? window[e.o] : null, first = layers[0];
-    if (group && !map.hasLayer(group)) { map.addLayer(group); }
-    shown = e;
-    if (e.g) {
-      window[e.g].zoomToShowLayer(first, function () { show(e, layers, first); });
-    } else if (first.getLatLng) {
-      map.setView(first.getLatLng(), Math.max(map.getZoom(), 12), {animate: false});
-      show(e, layers, first);
-    } else {
-      map.fitBounds(L.featureGroup(layers).getBounds(), {maxZoom: 13, animate: false});
-      show(e, layers, first, middle(first.getLayers ? first.getLayers()[0] : first));
-    }
-  }
-  function choose(e, list) {
-    list.innerHTML = "";
-    if (!e.v) {
-      var li = document.createElement("li");
-      li.className = "gi-search-none";
-      li.textContent = e.n + " – " + text.unlocated;
-      list.appendChild(li);
-      return;
-    }
-    whenDrawn(e, function (layers) { open(e, layers); });
-  }
-  map.on("popupclose", function (ev) {
-    if (ev.popup === shownPopup) { found.clearLayers(); shownPopup = null; }
-  });
-  var control = L.control({position: "topleft"});
-  control.onAdd = function () {
-    var div = L.DomUtil.create("div", "gi-search leaflet-control");
-    var input = document.createElement("input"), list = document.createElement("ul");
-    input.type = "search"; input.placeholder = text.placeholder; input.setAttribute("aria-label", text.placeholder);
-    input.title = text.placeholder;
-    div.appendChild(input); div.appendChild(list);
-    L.DomEvent.disableClickPropagation(div);
-    L.DomEvent.disableScrollPropagation(div);
-    input.addEventListener("input", function () {
-      var q = fold(input.value.trim()), tokens = q.split(/\\s+/).filter(Boolean);
-      list.innerHTML = "";
-      if (!tokens.length) { return; }
-      var hits = index.filter(function (e) { return matches(e, tokens); });
-      hits.sort(function (a, b) { return rank(a, q) - rank(b, q) || (a.v ? 0 : 1) - (b.v ? 0 : 1); });
-      if (!hits.length) {
-        var none = document.createElement("li"); none.className = "gi-search-none"; none.textContent = text.none;
-        list.appendChild(none);
-      }
-      hits.slice(0, 15).forEach(function (e) {
-        var li = document.createElement("li"), kind = document.createElement("span");
-        li.textContent = e.n;
-        kind.className = "gi-search-kind"; kind.textContent = e.k + (e.v ? "" : " · " + text.unlocated);
-        li.appendChild(kind);
-        // the list is emptied before the click bubbles: stop it here, or the map takes it for a
-        // click on the map (the item is no longer inside the control) and closes the popup
-        li.addEventListener("click", function (ev) { L.DomEvent.stop(ev); choose(e, list); });
-        list.appendChild(li);
-      });
-    });
-    return div;
-  };
-  control.addTo(map);
-})();"""
-"""The search box; ``choose`` opens the result's popup and rings it, waiting for a fetched layer to be drawn."""
+SEARCH_SCRIPT = "search.js"
+"""The search box's code, in ``geo_industry/static/maps``."""
 
 
 class SearchControl(MacroElement):
@@ -289,9 +167,10 @@ class SearchControl(MacroElement):
         """
     )
 
-    def __init__(self, entries: list[SearchEntry], *, lang: str) -> None:
+    def __init__(self, entries: list[SearchEntry], *, lang: str, script_url: str) -> None:
         super().__init__()
         self._name = "SearchControl"
+        self.script_url = script_url  # of static/maps/search.js (PageUrls.script)
         self.entries, self.kinds, self.groups = _search_index(entries, lang)
         self.text = {
             "placeholder": translate("search.placeholder", lang),
@@ -300,17 +179,19 @@ class SearchControl(MacroElement):
         }
 
     def render(self, **kwargs: Any) -> Any:
-        """Write the script with the map's name and the index as JSON safe inside a script element."""
+        """Call the search script with the map and the index as JSON safe inside a script element."""
+        from branca.element import Figure, JavascriptLink
+
         from geo_industry.web_safety import script_json
 
         assert self._parent is not None, "SearchControl renders only on a map"
-        self.code = SEARCH_JS % {
-            "map": self._parent.get_name(),
-            "entries": script_json(self.entries),
-            "kinds": script_json(self.kinds),
-            "groups": script_json(self.groups),
-            "text": script_json(self.text),
-        }
+        self.code = (
+            f"window.giSearch({self._parent.get_name()}, {script_json(self.entries)}, {script_json(self.kinds)}, "
+            f"{script_json(self.groups)}, {script_json(self.text)});"
+        )
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "SearchControl renders only inside a map's figure"
+        figure.header.add_child(JavascriptLink(self.script_url), name="gi_search_js")
         return super().render(**kwargs)
 
 

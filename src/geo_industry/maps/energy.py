@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map
 from geo_industry.maps.charts import Bar, bar_chart_svg
-from geo_industry.maps.controls import Legend, LegendSection, Script, SearchControl
+from geo_industry.maps.controls import SEARCH_SCRIPT, Legend, LegendSection, Script, SearchControl
 from geo_industry.maps.data import MapData
 from geo_industry.maps.format import entity_name, is_missing, number
 from geo_industry.maps.language import free_text_html
@@ -177,7 +177,7 @@ def build_energy_map(data: MapData, ctx: PageContext) -> folium.Map:
     legend = tuple((symbol_svg("circle", s.color, 12), ctx.t(s.key)) for c, s in GWH_STYLES.items() if c in present)
     note = ctx.t("legend.size_mw") + (" · " + ctx.t("legend.unmapped", count=unmapped) if unmapped else "")
     Legend([LegendSection(data.title("hydropower_plants", ctx.lang), legend, note)], title=title).add_to(m)
-    SearchControl(search, lang=ctx.lang).add_to(m)
+    SearchControl(search, lang=ctx.lang, script_url=ctx.urls.script(SEARCH_SCRIPT)).add_to(m)
     _totals_panel(m, ctx, plants, data)
     folium.LayerControl(collapsed=False).add_to(m)
     return m

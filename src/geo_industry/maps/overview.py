@@ -19,7 +19,7 @@ from branca.element import Element
 from geo_industry.catalog import LAYER_IDS
 from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map, page_of
 from geo_industry.maps.basemap import transport_line_search
-from geo_industry.maps.controls import Legend, Script, SearchControl
+from geo_industry.maps.controls import SEARCH_SCRIPT, Legend, Script, SearchControl
 from geo_industry.maps.data import MapData
 from geo_industry.maps.findsite import ZONE_LAYERS, FindSitePanel, area_ha, profile_rankings, site_record
 from geo_industry.maps.layers import SiteLayer, SymbolFn, add_site_layer, site_layer
@@ -135,7 +135,8 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
             records.extend(site_record(r, layer_id, ctx, built.variables.get(str(r.get("id")), "")) for r in rows)
     sections.extend(add_raster_overlays(m, data, ctx))  # hidden until ticked in the layer control
     search.extend(transport_line_search(m))
-    SearchControl(sorted(search, key=lambda e: e.label), lang=ctx.lang).add_to(m)
+    entries = sorted(search, key=lambda e: e.label)
+    SearchControl(entries, lang=ctx.lang, script_url=ctx.urls.script(SEARCH_SCRIPT)).add_to(m)
     FindSitePanel(records, profile_rankings(data), ctx).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     Legend(sections, title=ctx.t("legend.title"), position="topright").add_to(m)

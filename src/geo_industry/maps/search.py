@@ -86,11 +86,11 @@ def _text(value: Any) -> str:
 
 def search_text(row: Mapping[str, Any], places: PlaceNames = ()) -> str:
     """What the site is found by besides its label (the names the list shows, folded in the page):
-    its Chinese name, its district and the Chinese names of the places its names mention, folded.
+    its Chinese name and the Chinese names of the places its names mention.
 
     The words for its kind (:func:`kind_keys`) are added in the page, once per kind.
     """
     names = fold(" ".join(_text(row.get(k)) for k in ("name_vi", "name_en")))
     chinese = [zh for name, zh in places if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", names)]
-    texts = (_text(row.get("name_zh")), fold(_text(row.get("district"))), *chinese)
+    texts = (_text(row.get("name_zh")), *chinese)
     return " ".join(dict.fromkeys(t for t in texts if t))
