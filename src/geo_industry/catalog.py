@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
@@ -85,6 +86,16 @@ def load_data_catalog(data_dir: Path) -> Catalog:
     catalog = load_catalog(data_dir / "geo" / "catalog.json")
     reference = data_dir / "reference" / "catalog.json"
     return catalog.merged(load_catalog(reference)) if reference.exists() else catalog
+
+
+def layer_kind(meta: LayerMeta) -> str:
+    """What a layer's features are: its declared ``kind``, else its id (the shipped layers are their own kind)."""
+    return meta.kind or meta.id
+
+
+def layer_kinds(metas: Iterable[LayerMeta]) -> dict[str, str]:
+    """Layer id → kind (:func:`layer_kind`), in the order given."""
+    return {meta.id: layer_kind(meta) for meta in metas}
 
 
 def layer_file(data_dir: Path, meta: LayerMeta) -> Path:

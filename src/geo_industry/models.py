@@ -54,6 +54,10 @@ class LayerMeta(BaseModel):
     description: Bilingual
     keywords: list[str] = Field(default_factory=list)
     geometry_type: str
+    kind: str | None = None
+    """What the features are, as a known layer id (``mines``, ``border_gates`` …): decides the map
+    symbol and the analysis criteria the layer joins. Unset: the layer's own id (see
+    :func:`geo_industry.catalog.layer_kind`); an uploaded layer of unknown kind is drawn by geometry type."""
     crs: str = "OGC:CRS84"
     as_of: str | None = None
     licence: str

@@ -16,6 +16,7 @@ from shapely.geometry import Point, Polygon, shape
 from tests.editing.conftest import bearer, unique_id
 
 from geo_industry.crs import transform_geometries
+from geo_industry.maps.symbols import CONTEXT_COLOR
 
 #: two sites inside Lào Cai (lon/lat) the uploads carry
 SITES = [Point(103.9701, 22.4856), Point(104.0482, 22.3921)]
@@ -189,3 +190,16 @@ def test_a_truncated_geopackage_is_refused_with_gdals_reason(client, uploader, t
     response = _upload(client, uploader, content, _metadata(unique_id("cut").replace("-", "_")))
     assert response.status_code == 422
     assert "malformed" in response.json()["description"]
+
+
+def test_an_uploaded_layer_shows_on_the_served_overview(client, uploader, tmp_path):
+    """The overview draws the catalog's layers, so an upload joins it: its name and a default symbol."""
+    layer_id = unique_id("context").replace("-", "_")
+    metadata = _metadata(layer_id, title={"vi": "Điểm bối cảnh", "en": "Uploaded context sites"})
+    response = _upload(client, uploader, _file(_frame(SITES, prefix=layer_id), tmp_path, ".geojson"), metadata)
+    assert response.status_code == 201, response.text
+    page = client.get("/maps/overview", params={"lang": "en"})
+    assert page.status_code == 200
+    assert "Uploaded context sites" in page.text  # its name in the layer control
+    assert f'window.giLayers["{layer_id}"]' in page.text  # drawn as a layer of its own
+    assert page.text.count(CONTEXT_COLOR) >= len(SITES)  # each site with the default point symbol

@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel
 from shapely.geometry.base import BaseGeometry
 
+from geo_industry.catalog import layer_kinds
 from geo_industry.i18n import catalog, data_language, translate
 from geo_industry.investor_facts import InvestorFact, load_investor_facts
 from geo_industry.raster.analysis import ZoneAssessment, assess_zones
@@ -91,6 +92,17 @@ class MapData:
     """Raster products to offer as overlays (a ``hillshade`` one is also the offline basemap's relief)."""
     investor_facts: tuple[InvestorFact, ...] = ()
     """Rows of ``investor_facts.csv``: boards, contacts, incentives, published occupancy, land and price."""
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    """Layer id → kind, from the catalog (:func:`geo_industry.catalog.layer_kind`); absent: the id itself."""
+
+    def kind(self, layer_id: str) -> str:
+        """What the layer's features are (decides its symbol); its id unless the catalog says otherwise."""
+        return self.kinds.get(layer_id, layer_id)
+
+    def geometry_type(self, layer_id: str) -> str:
+        """The geometry type of the layer's first located feature (``Point`` for a layer with none)."""
+        types = self.layer(layer_id).geometry.dropna().geom_type
+        return str(types.iloc[0]) if len(types) else "Point"
 
     def overlay(self, product: str) -> RasterOverlay | None:
         """The overlay of ``product``, if offered."""
@@ -242,6 +254,7 @@ def map_data_from_store(
     return MapData(
         layers=layers,
         titles={_meta_id(m): _title_of(m) for m in metas},
+        kinds=layer_kinds(metas),
         statistics=store.statistics,
         entities=store.entities,
         reference=reference,

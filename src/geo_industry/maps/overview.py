@@ -16,7 +16,6 @@ from typing import Any
 import folium
 from branca.element import Element
 
-from geo_industry.catalog import LAYER_IDS
 from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map, page_of
 from geo_industry.maps.basemap import transport_line_search
 from geo_industry.maps.controls import SEARCH_SCRIPT, Legend, Script, SearchControl
@@ -25,7 +24,7 @@ from geo_industry.maps.findsite import ZONE_LAYERS, FindSitePanel, area_ha, prof
 from geo_industry.maps.layers import SiteLayer, SymbolFn, add_site_layer, site_layer
 from geo_industry.maps.popups import names
 from geo_industry.maps.rasters import add_raster_overlays
-from geo_industry.maps.symbols import LAYER_SYMBOLS, legend_section
+from geo_industry.maps.symbols import LAYER_SYMBOLS, layer_symbol, legend_section
 from geo_industry.web_safety import script_json
 
 UNSEARCHED_LAYERS = ("zone_outlines",)
@@ -68,9 +67,12 @@ def _context(symbol: SymbolFn) -> SymbolFn:
     return lambda row: replace(symbol(row), css_class="gi-context")
 
 
-def _build_layer(layer_id: str, data: MapData, ctx: PageContext, rows: list[dict[str, Any]]) -> SiteLayer:
-    symbol, cluster = LAYER_SYMBOLS[layer_id]
-    context = layer_id in CONTEXT_LAYERS
+def _build_layer(layer_id: str, kind: str, data: MapData, ctx: PageContext, rows: list[dict[str, Any]]) -> SiteLayer:
+    """The layer's sites drawn by the symbol of its kind; a layer of no known kind (an upload) is context
+    with a default symbol, off until ticked in the layer control."""
+    symbol, cluster = layer_symbol(kind)
+    known = kind in LAYER_SYMBOLS
+    context = kind in CONTEXT_LAYERS or not known
     items_url = ctx.urls.items(layer_id, features=sum(1 for r in rows if r.get("geometry") is not None))
     return site_layer(
         layer_id, data, ctx,
@@ -80,6 +82,7 @@ def _build_layer(layer_id: str, data: MapData, ctx: PageContext, rows: list[dict
         cluster_radius=80 if context else 50,
         rows=rows,
         items_url=items_url,
+        show=known,
     )
 
 
@@ -120,14 +123,15 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
     sections, search = [], []
     labels: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
-    for layer_id in LAYER_IDS:
+    for layer_id in data.layers:  # the catalog's layers in its order, uploaded layers after the shipped ones
         frame = data.layer(layer_id)
         if frame.empty:
             continue
+        kind = data.kind(layer_id)
         rows = [dict(r) for _, r in frame.iterrows()]
-        built = _build_layer(layer_id, data, ctx, rows)
+        built = _build_layer(layer_id, kind, data, ctx, rows)
         add_site_layer(m, built)
-        sections.append(legend_section(layer_id, built, rows, ctx))
+        sections.append(legend_section(kind, built, rows, ctx, geometry_type=data.geometry_type(layer_id)))
         if layer_id not in UNSEARCHED_LAYERS:
             search.extend(built.search)
         if layer_id in ZONE_LAYERS:

@@ -90,7 +90,33 @@ LAYER_SYMBOLS: dict[str, tuple[SymbolFn, bool]] = {
     "border_gates": (border_gate_symbol, False),
     "transport": (transport_symbol, False),
 }
-"""Symbol function and whether to cluster, per layer id."""
+"""Symbol function and whether to cluster, per layer kind (the shipped layers are their own kind)."""
+
+CONTEXT_COLOR = "#e7298a"
+"""Colour of a layer of no known kind (an uploaded one): context, set apart from the classed layers."""
+DEFAULT_SYMBOLS: dict[str, Symbol] = {
+    "point": Symbol("circle", CONTEXT_COLOR, 12),
+    "line": Symbol("line", CONTEXT_COLOR, 12, 3),
+    "polygon": Symbol("polygon", CONTEXT_COLOR, 14, 2),
+}
+"""The symbol of a layer of no known kind, by geometry family."""
+
+
+def geometry_family(geometry_type: str) -> str:
+    """``point``, ``line`` or ``polygon`` for an OGC geometry type name (``MultiLineString`` → ``line``)."""
+    name = geometry_type.lower()
+    return "line" if "line" in name else "polygon" if "polygon" in name else "point"
+
+
+def default_symbol(row: dict[str, Any]) -> Symbol:
+    """A site of a layer of no known kind: the default symbol of its geometry's family."""
+    geometry = row.get("geometry")
+    return DEFAULT_SYMBOLS[geometry_family(getattr(geometry, "geom_type", "Point"))]
+
+
+def layer_symbol(kind: str) -> tuple[SymbolFn, bool]:
+    """Symbol function and clustering of a layer: its kind's, else :func:`default_symbol` unclustered."""
+    return LAYER_SYMBOLS.get(kind, (default_symbol, False))
 
 _CLASSIFIERS: dict[str, tuple[Any, dict[str, Style]]] = {
     "industrial_zones": (zone_class, OCCUPANCY_STYLES),
@@ -130,8 +156,21 @@ def _status_rows(rows: list[dict[str, Any]], ctx: PageContext) -> list[tuple[str
             for h in (False, True) if h in hollow]
 
 
-def legend_rows(layer_id: str, rows: Iterable[dict[str, Any]], ctx: PageContext) -> list[tuple[str, str]]:
-    """Legend rows (symbol, label) of the classes present in ``rows``, in table order."""
+def _default_legend(geometry_type: str) -> list[tuple[str, str]]:
+    symbol = DEFAULT_SYMBOLS[geometry_family(geometry_type)]
+    if symbol.shape == "line":
+        return [(_line_svg(symbol.color, symbol.weight), "")]
+    if symbol.shape == "polygon":
+        return [(_polygon_svg(symbol.color), "")]
+    return [(symbol_svg(symbol.shape, symbol.color, 14), "")]
+
+
+def legend_rows(layer_id: str, rows: Iterable[dict[str, Any]], ctx: PageContext,
+                geometry_type: str = "Point") -> list[tuple[str, str]]:
+    """Legend rows (symbol, label) of the classes present in ``rows``, in table order.
+
+    ``layer_id`` is the layer's kind; a kind with no symbol of its own gets its default symbol.
+    """
     rows = list(rows)
     if layer_id in _CLASSIFIERS:
         classify, table = _CLASSIFIERS[layer_id]
@@ -152,12 +191,15 @@ def legend_rows(layer_id: str, rows: Iterable[dict[str, Any]], ctx: PageContext)
         return [(symbol_svg("star", BORDER_GATE_STYLE.color, 16), "")]
     if layer_id == "zone_outlines":
         return [(_polygon_svg(ZONE_OUTLINE_STYLE.color), ctx.t(ZONE_OUTLINE_STYLE.key))]
+    if layer_id not in LAYER_SYMBOLS:
+        return _default_legend(geometry_type)
     return []
 
 
-def legend_section(layer_id: str, built: SiteLayer, rows: list[dict[str, Any]], ctx: PageContext) -> LegendSection:
-    """The legend section of a built layer, with its approximate and unmapped notes."""
-    legend = legend_rows(layer_id, rows, ctx)
+def legend_section(layer_id: str, built: SiteLayer, rows: list[dict[str, Any]], ctx: PageContext,
+                   geometry_type: str = "Point") -> LegendSection:
+    """The legend section of a built layer (``layer_id``: its kind), with its approximate and unmapped notes."""
+    legend = legend_rows(layer_id, rows, ctx, geometry_type)
     if built.approximate:
         legend.append((symbol_svg("circle", "#555555", 14, approximate=True), ctx.t("legend.approx")))
     if built.rings:
