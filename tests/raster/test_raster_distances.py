@@ -144,3 +144,14 @@ def test_former_yen_bai_zones_measure_the_railway_line(store: EmbeddedStore) -> 
         railway = distances[zone_id]["railway"]
         assert railway.nearest in lines and railway.upper_km is not None and railway.upper_km < 40
     assert yen_bai["dist_railway_km"].max() < 40
+
+
+def test_a_layer_joins_the_targets_of_its_kind() -> None:
+    """An uploaded layer the catalog calls ``border_gates`` is measured to; one of no known kind is not."""
+    gates = gpd.GeoDataFrame({"id": ["g1"]}, geometry=[Point(103.96, 22.50)], crs="EPSG:4326")
+    uploaded = gpd.GeoDataFrame({"id": ["u1"]}, geometry=[Point(104.10, 22.30)], crs="EPSG:4326")
+    layers = {"border_gates": gates, "new_gates": uploaded, "sites": uploaded}
+    targets = target_layers(layers, kinds={"new_gates": "border_gates", "sites": "sites"})
+    assert targets["border_gate"]["layer"].tolist() == ["border_gates", "new_gates"]
+    assert all("sites" not in frame["layer"].tolist() for frame in targets.values())
+    assert target_layers(layers)["border_gate"]["layer"].tolist() == ["border_gates"]  # no kinds: ids only

@@ -195,12 +195,13 @@ def read_reference(path: Path | None, *, key: str, kind: str, attribution: str) 
     return ReferenceLayer(key=key, frame=frame, kind=kind, attribution=attribution)
 
 
-def vector_assessments(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, ZoneAssessment]:
+def vector_assessments(layers: Mapping[str, gpd.GeoDataFrame], *,
+                       kinds: Mapping[str, str] | None = None) -> dict[str, ZoneAssessment]:
     """Zone id → assessment from the layers alone (uncertain distances and score, no slope)."""
     zones = measured_zone_frame(layers)
     if zones.empty:
         return {}
-    return {a.zone_id: a for a in assess_zones(zones=zones, targets=target_layers(layers))}
+    return {a.zone_id: a for a in assess_zones(zones=zones, targets=target_layers(layers, kinds=kinds))}
 
 
 def read_investor_facts(path: Path | None) -> tuple[InvestorFact, ...]:
@@ -233,7 +234,8 @@ def map_data_from_store(
     """
     all_metas = list(store.collections())
     if assessments is None:
-        assessments = vector_assessments({_meta_id(m): store.frame(_meta_id(m)) for m in all_metas})
+        assessments = vector_assessments({_meta_id(m): store.frame(_meta_id(m)) for m in all_metas},
+                                         kinds=layer_kinds(all_metas))
     metas = [m for m in all_metas if not _is_reference(m)]
     layers = {_meta_id(m): simplify_frame(store.frame(_meta_id(m)), simplify) for m in metas}
     configured = [

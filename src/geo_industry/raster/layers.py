@@ -67,7 +67,10 @@ TARGET_RULES: dict[str, tuple[TargetRule, ...]] = {
     "apatite_mine": (("mines", _commodity("apatite"),
                       "mines whose commodity starts with 'apatite'"),),
 }
-"""Criterion → the (layer id, row selector, description) rules whose rows are its targets."""
+"""Criterion → the (layer kind, row selector, description) rules whose rows are its targets.
+
+A rule names a kind: every layer of that kind (the shipped layer of that id, and any uploaded layer
+the catalog gives that ``kind``) contributes targets."""
 
 
 def _layer_targets(frame: gpd.GeoDataFrame, layer_id: str,
@@ -76,12 +79,14 @@ def _layer_targets(frame: gpd.GeoDataFrame, layer_id: str,
     return frame[select(frame) & active].assign(layer=layer_id)
 
 
-def target_layers(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+def target_layers(layers: Mapping[str, gpd.GeoDataFrame], *,
+                  kinds: Mapping[str, str] | None = None) -> dict[str, gpd.GeoDataFrame]:
     """Target features per distance criterion, following :data:`TARGET_RULES`.
 
-    ``layers`` maps layer ids to GeoDataFrames; a criterion none of whose layers is present is
-    left out. Rows with null geometry are kept (the distance functions skip and count them);
-    each row carries the ``layer`` it came from.
+    ``layers`` maps layer ids to GeoDataFrames, ``kinds`` layer ids to their kind
+    (:func:`geo_industry.catalog.layer_kinds`; a layer left out is its own kind). A criterion none
+    of whose layers is present is left out. Rows with null geometry are kept (the distance
+    functions skip and count them); each row carries the ``layer`` it came from.
 
     Examples
     --------
@@ -89,10 +94,12 @@ def target_layers(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDa
     >>> sorted(targets)  # doctest: +SKIP
     ['apatite_mine', 'border_gate', 'copper_mine', 'expressway', 'hydropower', 'national_road', ...]
     """
+    kind_of = dict(kinds or {})
     targets: dict[str, gpd.GeoDataFrame] = {}
     for criterion in DISTANCE_CRITERIA:
-        frames = [_layer_targets(layers[layer_id].to_crs("EPSG:4326"), layer_id, select)
-                  for layer_id, select, _ in TARGET_RULES[criterion] if layer_id in layers]
+        frames = [_layer_targets(frame.to_crs("EPSG:4326"), layer_id, select)
+                  for kind, select, _ in TARGET_RULES[criterion]
+                  for layer_id, frame in layers.items() if kind_of.get(layer_id, layer_id) == kind]
         if frames:
             targets[criterion] = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True),
                                                   geometry=frames[0].geometry.name, crs="EPSG:4326")

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 import geopandas as gpd
 import pandas as pd
 
+from geo_industry.catalog import layer_kinds
 from geo_industry.models import Bilingual, FieldSpec, LayerMeta
 from geo_industry.raster.analysis import ZoneAssessment, assess_zones
 from geo_industry.raster.layers import target_layers
@@ -140,7 +141,8 @@ def with_zone_analysis(frames: Mapping[str, gpd.GeoDataFrame], metas: Mapping[st
     present = [layer_id for layer_id in ZONE_LAYERS if layer_id in frames and layer_id in metas]
     if not present:
         return out, out_metas
-    assessments = assess_zones(zones=measured_zone_frame(frames), targets=target_layers(frames))
+    targets = target_layers(frames, kinds=layer_kinds(metas.values()))
+    assessments = assess_zones(zones=measured_zone_frame(frames), targets=targets)
     by_id = {a.zone_id: analysis_properties(a) for a in assessments}
     names = [f.name for f in ANALYSIS_FIELDS]
     for layer_id in present:

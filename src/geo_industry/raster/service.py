@@ -34,7 +34,7 @@ import shapely
 from shapely.geometry import LineString, box
 from shapely.geometry.base import BaseGeometry
 
-from geo_industry.catalog import REFERENCE_LAYER_IDS
+from geo_industry.catalog import REFERENCE_LAYER_IDS, layer_kinds
 from geo_industry.crs import METRIC_CRS
 from geo_industry.errors import InvalidParameter
 from geo_industry.raster.analysis import Ranking, ZoneAssessment, assess_zones, rank_zones
@@ -161,8 +161,9 @@ class RasterService:
         with self._lock:
             if revision == self.revision and self.result is not None:
                 return False
-            layers = {_meta_id(m): store.frame(_meta_id(m)) for m in store.collections()}
-            self._update(layers, store.statistics, progress=progress)
+            metas = store.collections()
+            layers = {_meta_id(m): store.frame(_meta_id(m)) for m in metas}
+            self._update(layers, store.statistics, progress=progress, kinds=layer_kinds(metas))
             self.revision = revision
         return True
 
@@ -175,12 +176,12 @@ class RasterService:
             return self.result
 
     def _update(self, layers: Mapping[str, gpd.GeoDataFrame], statistics: pd.DataFrame | None, *,
-                progress: ProgressCallback | None) -> None:
+                progress: ProgressCallback | None, kinds: Mapping[str, str] | None = None) -> None:
         boundary = gpd.read_file(self.boundary_path) if self.boundary_path else None
         water = gpd.read_file(self.rivers_path) if self.rivers_path else None
         sites = {k: v for k, v in layers.items() if k not in REFERENCE_LAYER_IDS}  # countries span Asia
         aoi = area_of_interest(sites, boundary=boundary)
-        targets = target_layers(layers)
+        targets = target_layers(layers, kinds=kinds)
         result = self._build(aoi, located_targets(targets), water, progress)
         self._open_readers(result)
         self.zones = zone_frame(layers)
