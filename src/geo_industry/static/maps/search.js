@@ -60,6 +60,8 @@
     }
     function show(e, layers, first, at) {
       if (shown !== e) { return; }
+      // one result at a time: the previous result's popup may not close by itself (autoClose off)
+      if (shownPopup && map.hasLayer(shownPopup)) { map.closePopup(shownPopup); }
       if (e.f) {  // one feature of a GeoJSON layer whose popup is bound on the layer: open it as a click would
         first.fire("click", {latlng: at}, true);
         shownPopup = window[e.v].getPopup();
