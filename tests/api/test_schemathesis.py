@@ -24,6 +24,8 @@ from geo_industry.settings import Settings
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES_PER_OPERATION = 15
 EXAMPLES_PER_MAP_PAGE = 3  # the maps' pages render whole Folium maps (seconds each)
+#: a hang guard for one call (a loaded CI machine renders a map page in well over the library's 10 s)
+CALL_TIMEOUT_S = 300
 OPERATION_IDS = sorted(
     operation["operationId"]
     for item in create_app(Settings(_env_file=None)).openapi()["paths"].values()  # type: ignore[call-arg]
@@ -48,6 +50,6 @@ def test_operation_conforms_to_the_openapi(api_schema: schemathesis.BaseSchema, 
     @hypothesis_settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                          suppress_health_check=list(HealthCheck))
     def check(case: schemathesis.Case) -> None:
-        case.call_and_validate(checks=CHECKS)
+        case.call_and_validate(checks=CHECKS, timeout=CALL_TIMEOUT_S)
 
     check()
