@@ -259,7 +259,7 @@ def _verdict(met: bool | None) -> str:
 
 
 def targets(rows: list[Row]) -> list[tuple[str, str, bool | None, str, bool | None]]:
-    """Each target of issue 3: (target, with cache, met, without cache, met); None: not measured."""
+    """Each target of the API benchmark: (target, with cache, met, without cache, met); None: not measured."""
     by_name = {row.scenario: row for row in rows}
     items_rows = [row for row in rows if row.scenario.startswith("items") or row.scenario == "bbox"]
     out: list[tuple[str, str, bool | None, str, bool | None]] = []

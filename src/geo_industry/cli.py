@@ -152,7 +152,7 @@ def export(
     console.print(f"wrote {len(frame)} features of {layer} to {output} ({fmt.name}, {target_crs.code})")
 
 
-# serve (the API engineer's block) ------------------------------------------------------------
+# serve (API) ------------------------------------------------------------
 maps_app = typer.Typer(help="Build the investor maps and zone fact sheets.", no_args_is_help=True)
 app.add_typer(maps_app, name="maps")
 
@@ -218,7 +218,7 @@ def openapi(
     target.write_bytes(orjson.dumps(api.openapi(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
 
 
-# editing: API keys, export of the editable store, audit trail (the editing engineer's block) ---------------
+# editing: API keys, export of the editable store, audit trail (editing) ---------------
 keys_app = typer.Typer(help="API keys for writes (stored hashed in the editable store's database).",
                        no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -312,7 +312,7 @@ def history(
     console.print(table)
 
 
-# analyse: rasters and the zone table (the raster engineer's block) -----------------------------
+# analyse: rasters and the zone table (rasters) -----------------------------
 @app.command()
 def analyse(
     data: DataOption = None,
