@@ -76,6 +76,9 @@
       if (group && !map.hasLayer(group)) { map.addLayer(group); }
       shown = e;
       if (e.g) {
+        // stop whatever the map is animating (the previous popup's auto-pan) and centre the marker,
+        // then let the cluster group zoom or spiderfy until the marker is drawn
+        map.setView(first.getLatLng(), map.getZoom(), {animate: false});
         window[e.g].zoomToShowLayer(first, function () { show(e, layers, first); });
       } else if (first.getLatLng) {
         map.setView(first.getLatLng(), Math.max(map.getZoom(), 12), {animate: false});
