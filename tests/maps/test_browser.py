@@ -241,7 +241,7 @@ def test_choropleth_switches_indicator_and_year(browser, store, tmp_path):
     """The statistics page on the pre-2025 provinces: picking an option recolours the units."""
     import dataclasses
 
-    from geo_industry.maps.assets import vendor_dir
+    from geo_industry.maps.assets import scripts_dir, vendor_dir
     from geo_industry.maps.base import PageContext
     from geo_industry.maps.data import read_reference
     from geo_industry.maps.pages import render
@@ -252,6 +252,7 @@ def test_choropleth_switches_indicator_and_year(browser, store, tmp_path):
     boundary = read_reference(VN_ADMIN1, key="layer.boundary", kind="boundary", attribution="geoBoundaries")
     data = dataclasses.replace(real_map_data(store), reference=(boundary,))
     shutil.copytree(vendor_dir(), tmp_path / "vendor")
+    shutil.copytree(scripts_dir(), tmp_path / "scripts")
     page = tmp_path / "statistics.en.html"
     page.write_text(render("statistics", data, PageContext(lang="en", urls=static_urls())), encoding="utf-8")
     v = Visit(browser, page.as_uri())

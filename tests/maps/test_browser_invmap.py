@@ -24,7 +24,7 @@ import pytest
 from tests.conftest import DATA_DIR
 from tests.live_server import clean_env, free_port, wait_until_up
 
-from geo_industry.maps.assets import vendor_dir
+from geo_industry.maps.assets import scripts_dir, vendor_dir
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.pages import render
 from geo_industry.maps.urls import static_urls
@@ -71,6 +71,7 @@ def overview_pages(store, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The static overview in English and Vietnamese, with the vendored assets, as the build writes it."""
     root = tmp_path_factory.mktemp("overview")
     shutil.copytree(vendor_dir(), root / "vendor")
+    shutil.copytree(scripts_dir(), root / "scripts")
     data = real_map_data(store)
     for lang in LANGS:
         html = render("overview", data, PageContext(lang=lang, urls=static_urls()))

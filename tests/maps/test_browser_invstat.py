@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from geo_industry.maps.assets import vendor_dir
+from geo_industry.maps.assets import scripts_dir, vendor_dir
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.copper import STAGES, chain_flows, chain_sites
 from geo_industry.maps.pages import render
@@ -37,6 +37,7 @@ def pages(data, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The copper and statistics pages in English and Vietnamese, as the static site has them."""
     root = tmp_path_factory.mktemp("invstat")
     shutil.copytree(vendor_dir(), root / "vendor")
+    shutil.copytree(scripts_dir(), root / "scripts")
     for page in ("copper-value-chain", "statistics"):
         for lang in ("en", "vi"):
             html = render(page, data, PageContext(lang=lang, urls=static_urls()))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from geo_industry.maps.assets import vendor_dir
+from geo_industry.maps.assets import scripts_dir, vendor_dir
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.data import map_data_from_store
 from geo_industry.maps.pages import render, render_zone
@@ -58,6 +58,7 @@ def default_site(store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     """The pages under test built with no settings at all: only what the store and data/reference ship."""
     root = tmp_path_factory.mktemp("default-site")
     shutil.copytree(vendor_dir(), root / "vendor")
+    shutil.copytree(scripts_dir(), root / "scripts")
     data = map_data_from_store(store)
     for name in PAGES:
         page, lang = name.rsplit(".", 1)
