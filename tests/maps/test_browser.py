@@ -152,7 +152,7 @@ def test_search_without_diacritics_opens_popup_with_statistics(visit):
     assert v.page.locator(".gi-search li").count() == 1
     v.page.click(".gi-search li")
     popup = v.page.locator(f".leaflet-popup-content .gi-popup[data-id={SMELTER}]")
-    popup.wait_for(timeout=5000)
+    popup.wait_for(timeout=30_000)
     assert "Nhà máy luyện đồng Lào Cai (Tằng Loỏng)" in popup.inner_text()
     assert "7.600 tấn" in popup.inner_text()
     assert "2011 Jan-Nov" in popup.inner_text()  # the actual is part-year and says so
@@ -351,7 +351,7 @@ def test_served_overview_popup_opens_on_click(served_overview):
     page.wait_for_function("() => window.giClicked._icon && !window.giLayers.mines.cluster._inZoomAnimation")
     page.evaluate_handle("() => window.giClicked._icon").as_element().click()
     popup = page.locator(".leaflet-popup-content .gi-popup[data-id=quy-xa-iron-mine]")
-    popup.wait_for(timeout=5000)
+    popup.wait_for(timeout=30_000)
     assert "Quy Xa iron ore mine" in popup.inner_text()
     page.locator(".leaflet-popup-close-button").click()
     popup.wait_for(state="detached")
@@ -382,7 +382,7 @@ def _search_opens_popup(page, query: str, feature_id: str, name: str) -> None:
     page.fill(".gi-search input", query)
     page.locator(".gi-search li", has_text=name).first.click()
     popup = page.locator(f".leaflet-popup-content .gi-popup[data-id={feature_id}]")
-    popup.wait_for(timeout=10_000)
+    popup.wait_for(timeout=60_000)
     assert name in popup.inner_text()
     # the popup stays: the map is not moved back and the marker is not re-drawn under it
     page.wait_for_function("() => !window.giLayers.mines.cluster._inZoomAnimation")

@@ -98,9 +98,9 @@ def choose(page: object, query: str, result: str) -> None:
 def expect_landed(page: object, feature_id: str, name: str) -> None:
     """The feature's popup is visible with its name, and the search ring is drawn."""
     popup = page.locator(f".leaflet-popup-content .gi-popup[data-id='{feature_id}']")
-    popup.wait_for(state="visible", timeout=10_000)
+    popup.wait_for(state="visible", timeout=60_000)  # served: waits for the fetched layer
     assert name in popup.locator("h3").inner_text()
-    page.locator("path.gi-found").first.wait_for(state="attached", timeout=5_000)
+    page.locator("path.gi-found").first.wait_for(state="attached", timeout=30_000)
 
 
 @pytest.mark.parametrize(("lang", "query", "result", "feature_id", "name"), LANDINGS, ids=LANDING_IDS)

@@ -102,9 +102,9 @@ def test_default_map_shows_province_china_and_place_labels(browser, default_site
     try:
         page.goto(f"{default_site}/{name}.html", wait_until="load")
         # labels show once the map has settled at its zoom (fitBounds may animate)
-        page.wait_for_function(LABEL_SHOWN_JS, arg=[".gi-label-place", lao_cai], timeout=15_000)
+        page.wait_for_function(LABEL_SHOWN_JS, arg=[".gi-label-place", lao_cai], timeout=60_000)
         page.wait_for_function(LABEL_SHOWN_JS, arg=[".gi-label-country", china],
-                               timeout=15_000)
+                               timeout=60_000)
         assert _in_view(page, "path.gi-province", label=False), "the province outline is not in view"
         assert _in_view(page, "path.gi-country-chn", label=False), "China is not drawn in view"
         assert china in _in_view(page, ".gi-label-country", label=True)
