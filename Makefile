@@ -28,13 +28,16 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-# Debian packages used by the tests: GDAL's ogrinfo/ogr2ogr (OAPIF driver), Chromium, and a CJK font
-# so that Chinese labels render in the browser screenshots.
+# Debian packages used by the tests: GDAL's ogrinfo/ogr2ogr (OAPIF driver), Chromium, a CJK font
+# so that Chinese labels render in the browser screenshots, and PostgreSQL 15 with PostGIS (the tests
+# start their own throwaway cluster on a free loopback port; nothing needs to be running).
 system-deps:
 	@missing=""; \
 	command -v ogrinfo >/dev/null 2>&1 || missing="$$missing gdal-bin"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	[ -e /usr/share/postgresql/15/extension/postgis.control ] || missing="$$missing postgresql-15-postgis-3"; \
+	command -v psql >/dev/null 2>&1 || missing="$$missing postgresql-client-15"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
