@@ -7,7 +7,7 @@ Exit codes: 0 success, 1 validation problems found, 2 bad usage or input (typer'
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -22,6 +22,9 @@ from geo_industry.settings import Settings
 from geo_industry.store import EmbeddedStore, FeatureStore, WritableStore, open_store
 from geo_industry.store.registry import open_writable_store
 from geo_industry.validate import Problem, validate_data_dir, validate_layer, validate_statistics
+
+if TYPE_CHECKING:
+    from geo_industry.store.postgis import Database
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -310,6 +313,33 @@ def history(
         table.add_row(str(entry.seq), entry.at, entry.actor, entry.action, entry.layer_id or "—",
                       entry.feature_id or "—")
     console.print(table)
+
+
+# db: the PostGIS backend's database -----------------------------------------
+db_app = typer.Typer(help="The PostGIS database: create the schema, load data/ into it, export it back.",
+                     no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _database() -> Database:
+    from geo_industry.store.postgis import Database
+
+    try:
+        return Database.from_settings(Settings())
+    except GeoIndustryError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@db_app.command("init")
+def db_init() -> None:
+    """Create the schema and apply missing migrations (GEO_INDUSTRY_DATABASE_URL); safe to run again."""
+    from geo_industry.store.postgis.schema import init_schema, latest_version
+
+    with _database() as database, database.connection() as conn:
+        applied = init_schema(conn)
+    done = f"applied migrations {', '.join(map(str, applied))}" if applied else "already up to date"
+    console.print(f"schema version {latest_version()}: {done}")
 
 
 # analyse: rasters and the zone table (rasters) -----------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -45,9 +45,17 @@ class Settings(BaseSettings):
         default_factory=lambda: list(LOOPBACK_HOSTS),
         description="Host header values served (comma-separated; '*' any); the public URL's host is always added")
 
-    store_backend: Literal["embedded", "sqlite"] = Field(
-        "embedded", description="embedded: read-only files of data/; sqlite: the editable store seeded from them")
+    store_backend: Literal["embedded", "sqlite", "postgis"] = Field(
+        "embedded", description="embedded: read-only files of data/; sqlite: the editable store seeded from them; "
+                                "postgis: a PostgreSQL/PostGIS database (load it with `geo-industry db load`)")
     store_path: Path = Field(Path("var/geo-industry.sqlite"), description="database of the sqlite backend")
+    database_url: SecretStr | None = Field(
+        None, description="postgresql:// URL of the postgis backend's primary (writes, and reads without a read URL)")
+    database_read_url: SecretStr | None = Field(
+        None, description="postgresql:// URL reads go to (a streaming replica); default: database_url")
+    database_pool_size: int = Field(8, ge=1, le=256, description="connections per pool of the postgis backend")
+    database_statement_timeout_s: float | None = Field(
+        None, gt=0, le=600, description="longest a postgis statement may run; default: request_budget_s")
     editing: bool = Field(False, description="enable writes (OGC API - Features Part 4); needs the sqlite backend")
     max_body_bytes: int = Field(5_000_000, ge=1, description="largest request body accepted")
     max_upload_bytes: int = Field(50_000_000, ge=1, description="largest layer upload accepted")
@@ -91,10 +99,22 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _check_database(self) -> Settings:
+        if self.store_backend == "postgis" and self.database_url is None:
+            raise ValueError("store_backend=postgis needs database_url "
+                             "(GEO_INDUSTRY_DATABASE_URL, a postgresql:// URL)")
+        return self
+
+    @model_validator(mode="after")
     def _check_editing(self) -> Settings:
         if self.editing and self.store_backend != "sqlite":
             raise ValueError("editing=true needs store_backend=sqlite (the file backend is read-only)")
         return self
+
+    @property
+    def statement_timeout_s(self) -> float:
+        """The postgis backend's statement timeout: its own setting, else the request budget."""
+        return self.database_statement_timeout_s or self.request_budget_s
 
     @property
     def allowed_hosts(self) -> frozenset[str]:

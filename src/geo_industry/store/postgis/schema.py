@@ -1,0 +1,187 @@
+"""The PostGIS backend's schema: system tables, one table per layer, ordered migrations.
+
+Everything lives in the database schema ``geo_industry``, in EPSG:4326 (CRS84 axis order
+lon/lat). :func:`init_schema` applies the migrations a database lacks, in order, under an
+advisory lock (two workers starting at once do it once); running it again changes nothing.
+
+A layer's table (:func:`create_layer_table`) has ``id``, ``geom``, one typed column per
+declared field of the catalog (what filters, sorts and tiles read), ``properties`` (the
+feature's properties exactly as stored: export and ETags come from it), ``version``, ``etag``
+(generated from the stored content) and ``position`` (file order). Columns derived from other
+data (``latest_*`` statistics, the zone analysis) are added by
+:func:`geo_industry.store.postgis.loading.refresh_derived` and listed in ``derived_columns``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from geo_industry.errors import DataError
+from geo_industry.investor_facts import COLUMNS as INVESTOR_FACT_COLUMNS
+from geo_industry.models import LayerMeta
+
+SCHEMA = "geo_industry"
+"""The database schema holding every table of the store."""
+SRID = 4326
+REVISION_CHANNEL = "geo_industry_revision"
+"""The channel every committed write notifies with the new revision."""
+FIELD_TYPES: dict[str, str] = {
+    "string": "text", "integer": "bigint", "number": "double precision", "boolean": "boolean",
+    "array": "jsonb", "object": "jsonb",
+}
+"""Catalog field type → column type."""
+SYSTEM_COLUMNS = ("id", "geom", "properties", "version", "etag", "position")
+"""Columns of every layer table that are not declared fields."""
+STATISTICS_COLUMNS: dict[str, str] = {
+    "indicator": "text NOT NULL", "entity": "text NOT NULL", "year": "integer", "period": "text NOT NULL",
+    "value": "double precision", "unit": "text NOT NULL", "basis": "text NOT NULL",
+    "price_basis": "text NOT NULL", "source": "text NOT NULL", "note": "text NOT NULL",
+    "derivation": "text NOT NULL DEFAULT ''", "variant": "integer NOT NULL DEFAULT 0",
+}
+"""The statistics table's columns (those of ``statistics.csv``), typed as the loaders type them."""
+ENTITY_COLUMNS = ("entity", "entity_type", "name_vi", "name_en", "admin_code", "admin_vintage", "note")
+"""The entities table's columns (those of ``entities.csv``, all text)."""
+_LAYER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,62}$")
+_SYSTEM_TABLES = frozenset({"schema_migrations", "catalog", "revision", "audit", "statistics", "entities",
+                            "investor_facts", "derived_columns"})
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema, applied once and recorded in ``schema_migrations``."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+def _statistics_ddl() -> str:
+    columns = ", ".join(f"{name} {kind}" for name, kind in STATISTICS_COLUMNS.items())
+    return (f"CREATE TABLE statistics (position integer PRIMARY KEY, {columns}, "
+            "UNIQUE NULLS NOT DISTINCT (indicator, entity, year, period, basis, variant))")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "catalog, revision, audit, statistics, entities, investor facts, derived columns", (
+        "CREATE TABLE catalog (layer_id text PRIMARY KEY, position integer NOT NULL, meta jsonb NOT NULL, "
+        "meta_text text, property_order text[] NOT NULL DEFAULT '{}')",
+        "CREATE TABLE revision (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), value bigint NOT NULL)",
+        "INSERT INTO revision (value) VALUES (0)",
+        "CREATE TABLE audit (seq bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), actor text NOT NULL, "
+        "action text NOT NULL, layer_id text, feature_id text, before jsonb, after jsonb)",
+        "CREATE INDEX audit_feature ON audit (layer_id, feature_id)",
+        _statistics_ddl(),
+        "CREATE INDEX statistics_entity ON statistics (entity)",
+        "CREATE TABLE entities (position integer PRIMARY KEY, "
+        + ", ".join(f"{c} text NOT NULL" + (" UNIQUE" if c == "entity" else " DEFAULT ''") for c in ENTITY_COLUMNS)
+        + ")",
+        "CREATE TABLE investor_facts (position integer PRIMARY KEY, "
+        + ", ".join(f"{c} text NOT NULL DEFAULT ''" for c in INVESTOR_FACT_COLUMNS) + ")",
+        "CREATE TABLE derived_columns (layer_id text NOT NULL REFERENCES catalog ON DELETE CASCADE, "
+        "name text NOT NULL, json_type text NOT NULL, position integer NOT NULL, PRIMARY KEY (layer_id, name))",
+    )),
+)
+"""Every schema version in order; a new one is appended, never edited once released."""
+
+
+def check_layer_id(layer_id: str) -> str:
+    """``layer_id`` if it can name a layer table; raises :class:`DataError` otherwise."""
+    if not _LAYER_ID.match(layer_id) or layer_id in _SYSTEM_TABLES:
+        raise DataError(f"layer id '{layer_id[:80]}' cannot name a table: expected 1-63 ascii letters, digits, "
+                        f"'.', '_', '~' or '-', not one of {', '.join(sorted(_SYSTEM_TABLES))}")
+    return layer_id
+
+
+def layer_table(layer_id: str) -> sql.Identifier:
+    """The quoted, schema-qualified table of a layer (``geo_industry."<layer_id>"``)."""
+    return sql.Identifier(SCHEMA, check_layer_id(layer_id))
+
+
+def table(name: str) -> sql.Identifier:
+    """A system table of the store, schema-qualified."""
+    assert name in _SYSTEM_TABLES, name
+    return sql.Identifier(SCHEMA, name)
+
+
+def field_columns(meta: LayerMeta) -> dict[str, str]:
+    """Declared field → column type of a layer's table (``id`` is the key, not a field column)."""
+    out = {}
+    for spec in meta.fields:
+        if spec.name == "id":
+            continue
+        if spec.name in SYSTEM_COLUMNS:
+            raise DataError(f"layer {meta.id}: field '{spec.name}' has the name of a column every layer table "
+                            f"keeps ({', '.join(SYSTEM_COLUMNS)}); rename it")
+        out[spec.name] = FIELD_TYPES[spec.type]
+    return out
+
+
+_ETAG = ("md5(id || ':' || version::text || ':' || properties::text || ':' "
+         "|| coalesce(encode(ST_AsEWKB(geom), 'hex'), ''))")
+
+
+def create_layer_table(conn: psycopg.Connection, meta: LayerMeta) -> None:
+    """Create the table of a layer (``meta`` as served, with every declared field) and its indexes."""
+    target = layer_table(meta.id)
+    columns = [sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
+               for name, kind in field_columns(meta).items()]
+    conn.execute(sql.SQL(
+        "CREATE TABLE {} (id text PRIMARY KEY, geom geometry(Geometry, {}), {}properties jsonb NOT NULL, "
+        "version integer NOT NULL DEFAULT 1, etag text NOT NULL GENERATED ALWAYS AS ({}) STORED, "
+        "position bigint NOT NULL)"
+    ).format(target, sql.Literal(SRID), sql.SQL("").join(c + sql.SQL(", ") for c in columns), sql.SQL(_ETAG)))
+    conn.execute(sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(target))
+    conn.execute(sql.SQL("CREATE INDEX ON {} (position)").format(target))
+    if meta.temporal_field and meta.temporal_field in field_columns(meta):
+        conn.execute(sql.SQL("CREATE INDEX ON {} ({})").format(target, sql.Identifier(meta.temporal_field)))
+
+
+def drop_layer_table(conn: psycopg.Connection, layer_id: str) -> None:
+    """Drop a layer's table if it exists."""
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(layer_table(layer_id)))
+
+
+def applied_versions(conn: psycopg.Connection) -> list[int]:
+    """Schema versions recorded in the database (empty before :func:`init_schema`)."""
+    exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{SCHEMA}.schema_migrations",)).fetchone()
+    if not exists or not exists[0]:
+        return []
+    rows = conn.execute(sql.SQL("SELECT version FROM {} ORDER BY version").format(
+        sql.Identifier(SCHEMA, "schema_migrations"))).fetchall()
+    return [row[0] for row in rows]
+
+
+def init_schema(conn: psycopg.Connection) -> list[int]:
+    """Create the schema and apply the migrations it lacks, in one transaction; returns those applied.
+
+    Idempotent: a database already at the latest version is left as it is.
+    """
+    applied: list[int] = []
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (SCHEMA,))
+        present = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone()
+        if not present:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))
+        conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (version integer PRIMARY KEY, "
+                             "applied_at timestamptz NOT NULL DEFAULT now())").format(
+            sql.Identifier(SCHEMA, "schema_migrations")))
+        done = set(applied_versions(conn))
+        conn.execute(sql.SQL("SET LOCAL search_path TO {}, public").format(sql.Identifier(SCHEMA)))
+        for migration in MIGRATIONS:
+            if migration.version in done:
+                continue
+            for statement in migration.statements:
+                conn.execute(statement)  # type: ignore[arg-type]  # constant DDL of this module
+            conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (migration.version,))
+            applied.append(migration.version)
+    return applied
+
+
+def latest_version() -> int:
+    """The schema version this code expects."""
+    return MIGRATIONS[-1].version

@@ -1,0 +1,83 @@
+"""``geo-industry db init``: the schema, its migrations table and a layer table's indexes; idempotent."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from tests.pgcluster import Cluster
+from tests.postgis.databases import new_database
+from typer.testing import CliRunner
+
+from geo_industry.cli import app
+from geo_industry.errors import DataError
+from geo_industry.models import LayerMeta
+from geo_industry.store.postgis.connections import Database, redact
+from geo_industry.store.postgis.schema import create_layer_table, latest_version, layer_table
+
+SYSTEM_TABLES = {"schema_migrations", "catalog", "revision", "audit", "statistics", "entities", "investor_facts",
+                 "derived_columns"}
+
+
+def _tables(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'geo_industry'").fetchall()
+    return {row[0] for row in rows}
+
+
+def test_db_init_twice_creates_the_schema_once(pg_cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = new_database(pg_cluster, "init")
+    monkeypatch.setenv("GEO_INDUSTRY_DATABASE_URL", url)
+    first = CliRunner().invoke(app, ["db", "init"])
+    assert first.exit_code == 0, first.output
+    assert "applied migrations 1" in first.output
+    second = CliRunner().invoke(app, ["db", "init"])
+    assert second.exit_code == 0, second.output
+    assert "already up to date" in second.output
+    assert _tables(url) == SYSTEM_TABLES
+    with psycopg.connect(url) as conn:
+        versions = [r[0] for r in conn.execute("SELECT version FROM geo_industry.schema_migrations").fetchall()]
+        revision = conn.execute("SELECT value FROM geo_industry.revision").fetchall()
+    assert versions == list(range(1, latest_version() + 1))
+    assert revision == [(0,)]
+
+
+def test_layer_table_has_typed_columns_a_gist_index_and_a_generated_etag(pg_cluster: Cluster) -> None:
+    url = new_database(pg_cluster, "layer")
+    meta = LayerMeta.model_validate({
+        "id": "mines", "title": {"vi": "Mỏ", "en": "Mines"}, "description": {"vi": "-", "en": "-"},
+        "geometry_type": "Point", "licence": "CC-BY-4.0", "attribution": "test", "temporal_field": "start_year",
+        "fields": [{"name": "id", "type": "string"}, {"name": "start_year", "type": "integer"},
+                   {"name": "area_ha", "type": "number"}, {"name": "sources", "type": "array"}],
+    })
+    with Database(url) as database, database.connection() as conn:
+        from geo_industry.store.postgis.schema import init_schema
+
+        init_schema(conn)
+        with conn.transaction():
+            create_layer_table(conn, meta)
+            conn.execute(psycopg.sql.SQL(
+                "INSERT INTO {} (id, geom, start_year, properties, position) "
+                "VALUES ('a', ST_SetSRID(ST_MakePoint(104, 22.5), 4326), 2006, '{{\"id\": \"a\"}}', 0)"
+            ).format(layer_table("mines")))
+        columns = dict(conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'geo_industry' AND table_name = 'mines'").fetchall())
+        indexes = [r[0] for r in conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'geo_industry' AND tablename = 'mines'").fetchall()]
+        etag = conn.execute("SELECT etag FROM geo_industry.mines").fetchone()
+    assert columns["start_year"] == "bigint" and columns["area_ha"] == "double precision"
+    assert columns["sources"] == "jsonb" and columns["properties"] == "jsonb"
+    assert any("USING gist (geom)" in index for index in indexes)
+    assert any("(start_year)" in index for index in indexes)
+    assert etag is not None and len(etag[0]) == 32
+
+
+def test_layer_ids_that_cannot_name_a_table_are_refused() -> None:
+    for bad in ("statistics", "catalog", 'x"; DROP TABLE catalog; --', "a" * 64, ""):
+        with pytest.raises(DataError, match="cannot name a table"):
+            layer_table(bad)
+
+
+def test_passwords_never_show_in_the_database_repr() -> None:
+    assert "s3cret" not in redact("postgresql://u:s3cret@127.0.0.1:1/db")
+    assert "********" in redact("postgresql://u:s3cret@127.0.0.1:1/db")
