@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SYSTEM_PACKAGES := gdal-bin chromium chromium-driver fonts-noto-cjk
 
-.PHONY: run test install install-dev system-deps lint bench openapi site clean
+.PHONY: run test install install-dev system-deps lint bench bench-postgis wrk openapi site clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
@@ -54,13 +54,21 @@ lint: install-dev
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy src tools
 
-# Load benchmark (wrk from Debian; pygeoapi in its own venv under bench/) and raster benchmark.
-bench: install-dev system-deps
+wrk:
 	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+
+# Load benchmark (wrk from Debian; pygeoapi in its own venv under bench/) and raster benchmark.
+bench: install-dev system-deps wrk
 	$(BIN)/python bench/run.py --write-docs
 	$(BIN)/python bench/bench_raster.py --write-docs
 	$(BIN)/python bench/bench_tiles.py --write-docs
+	$(BIN)/python bench/bench_postgis.py --write-docs
+
+# PostGIS benchmark alone: a throwaway cluster with a million synthetic points and 100,000 parcels,
+# geo-industry against tipg (its own venv under bench/), 1 and 2 workers.
+bench-postgis: install-dev system-deps wrk
+	$(BIN)/python bench/bench_postgis.py --write-docs
 
 # Regenerate the committed OpenAPI document (a test fails when it drifts from the app).
 openapi: install

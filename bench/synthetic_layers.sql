@@ -1,0 +1,95 @@
+-- Synthetic benchmark layers in PostGIS, generated in the database (no files, no client round trips).
+--
+--   psql -v points=1000000 -v parcels=100000 -v seed=0.42 -f bench/synthetic_layers.sql <database URL>
+--
+-- Two tables in the `geo_industry` schema, shaped like the PostGIS store's layer tables
+-- (docs: the PostGIS design, "Schema"): `id text primary key`, `geom geometry(Geometry, 4326)`,
+-- one typed column per declared field, `properties jsonb` (the feature's properties as stored),
+-- `version`, `etag`, `position` (file order), and a GiST index on `geom`:
+--
+-- - `synthetic_points`: :points points spread uniformly over Lào Cai province (lon 103.52–105.10,
+--   lat 21.40–22.86), fields name, status, capacity_value, year;
+-- - `synthetic_parcels`: :parcels rectangular parcels of 40–400 m a side, turned by a random angle,
+--   centred uniformly over the same extent, fields parcel_no, land_use, area_ha, district.
+--
+-- `setseed` makes every run produce the same rows. Existing tables of these names are replaced.
+
+\set ON_ERROR_STOP on
+SET client_min_messages = warning;
+SELECT setseed(:seed);
+
+CREATE SCHEMA IF NOT EXISTS geo_industry;
+
+DROP TABLE IF EXISTS geo_industry.synthetic_points;
+CREATE TABLE geo_industry.synthetic_points (
+    id text PRIMARY KEY,
+    geom geometry(Geometry, 4326),
+    name text,
+    status text,
+    capacity_value double precision,
+    year bigint,
+    properties jsonb NOT NULL,
+    version integer NOT NULL DEFAULT 1,
+    etag text NOT NULL,
+    position integer
+);
+
+INSERT INTO geo_industry.synthetic_points
+    (id, geom, name, status, capacity_value, year, properties, etag, position)
+SELECT id, ST_SetSRID(ST_MakePoint(lon, lat), 4326), name, status, capacity_value, year,
+       jsonb_build_object('id', id, 'name', name, 'status', status, 'capacity_value', capacity_value,
+                          'year', year),
+       md5(id || ':1:' || lon || ',' || lat), i
+FROM (
+    SELECT i, 'p' || i AS id, 'Point ' || i AS name,
+           103.52 + random() * 1.58 AS lon, 21.40 + random() * 1.46 AS lat,
+           (ARRAY['operating', 'planned', 'construction', 'closed'])[1 + floor(random() * 4)::int] AS status,
+           round((random() * 100)::numeric, 2)::double precision AS capacity_value,
+           (1990 + floor(random() * 36))::bigint AS year
+    FROM generate_series(0, :points - 1) AS i
+) AS generated;
+
+DROP TABLE IF EXISTS geo_industry.synthetic_parcels;
+CREATE TABLE geo_industry.synthetic_parcels (
+    id text PRIMARY KEY,
+    geom geometry(Geometry, 4326),
+    parcel_no text,
+    land_use text,
+    area_ha double precision,
+    district text,
+    properties jsonb NOT NULL,
+    version integer NOT NULL DEFAULT 1,
+    etag text NOT NULL,
+    position integer
+);
+
+-- Sides in metres become degrees at the parcel's latitude (1° lat ≈ 110.57 km, 1° lon ≈ 111.32 km · cos lat).
+INSERT INTO geo_industry.synthetic_parcels
+    (id, geom, parcel_no, land_use, area_ha, district, properties, etag, position)
+SELECT id, geom, parcel_no, land_use, area_ha, district,
+       jsonb_build_object('id', id, 'parcel_no', parcel_no, 'land_use', land_use, 'area_ha', area_ha,
+                          'district', district),
+       md5(id || ':1:' || ST_AsText(geom)), i
+FROM (
+    SELECT i, id, parcel_no, land_use, district,
+           round((width_m * height_m / 10000)::numeric, 3)::double precision AS area_ha,
+           ST_Rotate(ST_MakeEnvelope(lon - width_m / 2 / (111320 * cos(radians(lat))), lat - height_m / 2 / 110570,
+                                     lon + width_m / 2 / (111320 * cos(radians(lat))), lat + height_m / 2 / 110570,
+                                     4326),
+                     angle, lon, lat) AS geom
+    FROM (
+        SELECT i, 'q' || i AS id, 'LC-' || lpad(i::text, 6, '0') AS parcel_no,
+               103.53 + random() * 1.56 AS lon, 21.41 + random() * 1.44 AS lat,
+               40 + random() * 360 AS width_m, 40 + random() * 360 AS height_m, random() * pi() AS angle,
+               (ARRAY['industrial', 'agricultural', 'forest', 'residential', 'commercial'])
+                   [1 + floor(random() * 5)::int] AS land_use,
+               (ARRAY['Lào Cai', 'Bát Xát', 'Mường Khương', 'Bảo Thắng', 'Sa Pa', 'Văn Bàn', 'Yên Bái',
+                      'Lục Yên', 'Văn Yên', 'Trấn Yên'])[1 + floor(random() * 10)::int] AS district
+        FROM generate_series(0, :parcels - 1) AS i
+    ) AS centres
+) AS generated;
+
+CREATE INDEX synthetic_points_geom_idx ON geo_industry.synthetic_points USING gist (geom);
+CREATE INDEX synthetic_parcels_geom_idx ON geo_industry.synthetic_parcels USING gist (geom);
+ANALYZE geo_industry.synthetic_points;
+ANALYZE geo_industry.synthetic_parcels;
