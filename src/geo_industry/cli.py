@@ -20,7 +20,7 @@ from geo_industry.export import EXPORT_FORMATS, resolve_format, write_layer
 from geo_industry.keys import ApiKeys
 from geo_industry.settings import Settings
 from geo_industry.store import EmbeddedStore, FeatureStore, WritableStore, open_store
-from geo_industry.store.registry import open_writable_store
+from geo_industry.store.registry import MULTI_PROCESS_BACKENDS, open_writable_store, prepare_for_processes
 from geo_industry.validate import Problem, validate_data_dir, validate_layer, validate_statistics
 
 if TYPE_CHECKING:
@@ -194,7 +194,11 @@ def serve(
     data: DataOption = None,
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
 ) -> None:
-    """Serve the OGC API - Features (and HTML pages) with uvicorn."""
+    """Serve the OGC API - Features (and HTML pages) with uvicorn, from ``--workers`` processes.
+
+    Every worker builds the app from the same ``GEO_INDUSTRY_*`` settings (the app factory runs in
+    each process) and opens its own store; the backends in ``MULTI_PROCESS_BACKENDS`` share their data.
+    """
     import os
 
     import uvicorn
@@ -204,8 +208,24 @@ def serve(
             err_console.print(f"[red]error:[/red] {data}: no geo/catalog.json there")
             raise typer.Exit(EXIT_USAGE)
         os.environ["GEO_INDUSTRY_DATA_DIR"] = str(data.resolve())  # read by Settings() in every worker
+    if workers > 1:
+        _prepare_workers(_settings(data), workers)
     uvicorn.run("geo_industry.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info")
+
+
+def _prepare_workers(settings: Settings, workers: int) -> None:
+    """Refuse a backend that cannot be shared by processes; create the shared store once."""
+    if settings.store_backend not in MULTI_PROCESS_BACKENDS:
+        err_console.print(f"[red]error:[/red] --workers {workers}: the {settings.store_backend} backend is served "
+                          "by one process only; use --workers 1 or one of "
+                          + ", ".join(sorted(MULTI_PROCESS_BACKENDS)))
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        prepare_for_processes(settings)
+    except GeoIndustryError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_DATA) from None
 
 
 @app.command()

@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from geo_industry.cli import app
 from geo_industry.keys import ApiKeys
+from geo_industry.settings import Settings
+from geo_industry.store.registry import prepare_for_processes
 from geo_industry.store.sqlite import SQLiteStore
 from geo_industry.validate import validate_data_dir
 
@@ -78,3 +80,12 @@ def test_history(cli):
     assert table.exit_code == 0 and "planner-a" in table.stdout and "update" in table.stdout
     lines = run("history", "--layer", "border_gates", "--json").stdout.strip().splitlines()
     assert len(lines) == 1 and '"status_note": "edited"' in lines[0]
+
+
+def test_serving_from_several_processes_seeds_a_new_store_once_beforehand(tmp_path):
+    settings = Settings(_env_file=None, data_dir=DATA_DIR, store_backend="sqlite",  # type: ignore[call-arg]
+                        store_path=tmp_path / "store.sqlite")
+    prepare_for_processes(settings)  # what `serve --workers N` runs before the workers start
+    store = SQLiteStore(settings.store_path)
+    assert store.revision() == 0 and len(store.collections()) > 0
+    store.close()

@@ -4,6 +4,11 @@ Bodies follow the OGC exception schema, ``{"code": ..., "description": ...}``. I
 unknown query parameters get 400 (OGC API - Features ``/req/core/query-param-invalid``), so
 FastAPI's 422 for validation errors is remapped here. 5xx are logged with their traceback,
 4xx are not.
+
+A database that cannot answer (connection lost, server restarting, no pooled connection free in
+time, a statement past the request budget: psycopg's ``OperationalError`` and the pool's
+``PoolTimeout``, which is one) is a 503 with ``Retry-After``, logged as one line: the pool
+reconnects when the database is back, so the client's retry succeeds.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from psycopg import OperationalError
+from psycopg.errors import QueryCanceled
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -107,6 +114,11 @@ _CHALLENGES = {401: {"WWW-Authenticate": 'Bearer realm="geo-industry"'},
                503: {"Retry-After": "5"}}  # not a challenge: when to retry a request past its time budget
 
 
+#: what a client is told when the database cannot answer (never the driver's text: it names hosts)
+DATABASE_UNAVAILABLE = "the database is not reachable at the moment; retry in a few seconds"
+DATABASE_TOO_SLOW = "the database did not answer within this request's time budget; retry later or ask for less"
+
+
 def exception_response(status: int, code: str, description: str,
                        headers: dict[str, str] | None = None) -> Response:
     """An OGC exception document with ``status``."""
@@ -149,7 +161,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return exception_response(exc.status_code, code, description, dict(exc.headers or {}))
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    logger.warning("%s %s: database unavailable (%s: %s)", request.method, request.url.path, type(exc).__name__,
+                   str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+    description = DATABASE_TOO_SLOW if isinstance(exc, QueryCanceled) else DATABASE_UNAVAILABLE
+    return exception_response(503, "ServiceUnavailable", description, _CHALLENGES[503])
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, OperationalError):  # raised outside the routes (a middleware asking for the revision)
+        return await _database_unavailable(request, exc)
     logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
     return exception_response(500, "NoApplicableCode", "the server could not answer this request")
 
@@ -158,6 +179,7 @@ def add_exception_handlers(app: FastAPI) -> None:
     """Register the handlers: domain errors from :data:`STATUS_CODES`, validation, HTTP, the rest."""
     for cls in STATUS_CODES:
         app.add_exception_handler(cls, _domain_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -24,6 +24,20 @@ WRITABLE_BACKENDS: dict[str, Callable[[Settings], WritableStore]] = {"sqlite": _
 BACKENDS: dict[str, Callable[[Settings], FeatureStore]] = {"embedded": _open_embedded, **WRITABLE_BACKENDS}
 #: the writable backend the command line edits when the settings name a read-only one
 DEFAULT_WRITABLE_BACKEND = "sqlite"
+#: backends several server processes may serve at once, each process opening its own store: the embedded
+#: files are read-only; SQLite in WAL mode serialises writes on the file's lock and every process reads the
+#: revision on each request (tests/editing/test_editing_load.py runs two workers on one file)
+MULTI_PROCESS_BACKENDS = frozenset({"embedded", "sqlite"})
+
+
+def prepare_for_processes(settings: Settings) -> None:
+    """Create what the backend needs once, before several server processes open it.
+
+    A new SQLite store is seeded here, in one process, so that workers starting together do not
+    seed the same file at once.
+    """
+    if settings.store_backend == "sqlite":
+        SQLiteStore.open(settings.store_path, seed_dir=settings.data_dir).close()
 
 
 def open_store(settings: Settings) -> FeatureStore:

@@ -1,0 +1,166 @@
+"""Every worker's view of the data revision, kept in memory by ``LISTEN``/``NOTIFY``.
+
+Each committed write bumps the one row of ``geo_industry.revision`` and sends
+``pg_notify('geo_industry_revision', value)`` in the same transaction. A :class:`RevisionListener`
+thread per worker process listens on the primary (a standby cannot ``LISTEN``) and, on every
+notification and every ``poll_s`` without one (the fallback for a notification lost with a
+connection), reads the revision row from the database the worker reads from: the replica when
+there is one. So the revision it reports is always one the worker's reads can see, and a response
+cache keyed on it never keeps an answer older than its key; while a replica lags behind a notified
+revision, the row is read again every ``CATCH_UP_S``.
+
+:meth:`RevisionListener.revision` is a memory read. It answers ``None`` while the listener has no
+connection (starting, or the database is away): the caller then reads the row itself, which fails
+as the database is away. The thread reconnects with a growing pause, and reads the row again on
+reconnecting, so nothing committed meanwhile is missed. Notification payloads are only wake-ups:
+anyone may ``NOTIFY``, and the revision always comes from the row.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import sql
+
+logger = logging.getLogger(__name__)
+
+#: the notification channel every committed write notifies, with the new revision as payload
+CHANNEL = "geo_industry_revision"
+#: the database schema holding the revision row
+SCHEMA = "geo_industry"
+#: seconds between reads of the revision row when no notification came (the fallback poll)
+POLL_S = 0.5
+#: seconds between reads while the read database (a replica) is behind a notified revision
+CATCH_UP_S = 0.02
+#: pauses before reconnecting after a lost connection: the first, the longest
+RECONNECT_S = (0.1, 2.0)
+#: seconds a connection attempt may take
+CONNECT_TIMEOUT_S = 5
+#: how the listener's connections show in ``pg_stat_activity``
+APPLICATION_NAME = "geo-industry revision listener"
+
+
+def revision_query() -> sql.Composed:
+    """``SELECT`` of the revision counter."""
+    return sql.SQL("SELECT value FROM {}.revision").format(sql.Identifier(SCHEMA))
+
+
+def notify_statement(value: int) -> sql.Composed:
+    """The ``pg_notify`` a write runs in its transaction after bumping the revision to ``value``."""
+    return sql.SQL("SELECT pg_notify({}, {})").format(sql.Literal(CHANNEL), sql.Literal(str(value)))
+
+
+class RevisionListener:
+    """The latest revision readable from the read database, kept up to date by a background thread.
+
+    ``listen_url`` is the primary's connection string; ``read_url`` the database reads go to
+    (``None``: the primary). Start it once per process (:meth:`start`), after any fork.
+    """
+
+    def __init__(self, listen_url: str, read_url: str | None = None, *, poll_s: float = POLL_S) -> None:
+        self._listen_url, self._read_url, self.poll_s = listen_url, read_url, poll_s
+        self._value: int | None = None
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="revision-listener", daemon=True)
+
+    def __repr__(self) -> str:  # never the connection strings: they may hold a password
+        return f"RevisionListener(revision={self._value}, replica={self._read_url is not None})"
+
+    # what workers ask --------------------------------------------------------------------------------
+    def revision(self) -> int | None:
+        """The latest revision the read database shows; ``None`` while there is no connection."""
+        return self._value
+
+    def committed(self, value: int) -> None:
+        """A write in this process committed ``value``: reads on the primary see it at once.
+
+        With a replica, this waits for the write's notification: the row is read again until the
+        replica shows it.
+        """
+        if self._read_url is None:
+            self._advance(value)
+
+    def wait_for(self, predicate: Callable[[int | None], bool], timeout_s: float) -> bool:
+        """Block until ``predicate(revision)`` holds (True) or ``timeout_s`` passed (False)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: predicate(self._value), timeout=timeout_s)
+
+    # life --------------------------------------------------------------------------------------------
+    def start(self) -> RevisionListener:
+        """Start the thread (it connects in the background)."""
+        self._thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the thread and close its connections."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
+
+    # the thread --------------------------------------------------------------------------------------
+    def _set(self, value: int | None) -> None:
+        with self._changed:
+            self._value = value
+            self._changed.notify_all()
+
+    def _advance(self, value: int) -> None:
+        """Move forward only: a read that started before a commit must not take the revision back."""
+        with self._changed:
+            if self._value is not None and value > self._value:
+                self._value = value
+                self._changed.notify_all()
+
+    def _run(self) -> None:
+        pause = RECONNECT_S[0]
+        while not self._stop.is_set():
+            try:
+                with self._connections() as (listen, read):
+                    listen.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+                    self._set(_read_revision(read))  # after LISTEN: no commit falls between the two
+                    pause = RECONNECT_S[0]
+                    self._follow(listen, read)
+            except psycopg.Error as exc:
+                if not self._stop.is_set():
+                    logger.warning("revision listener: %s: %s; reconnecting in %.1f s",
+                                   type(exc).__name__, str(exc).strip().splitlines()[0] if str(exc) else "", pause)
+            self._set(None)
+            self._stop.wait(pause)
+            pause = min(pause * 2, RECONNECT_S[1])
+
+    @contextmanager
+    def _connections(self) -> Iterator[tuple[psycopg.Connection, psycopg.Connection]]:
+        with _connect(self._listen_url) as listen:
+            if self._read_url is None:
+                yield listen, listen
+                return
+            with _connect(self._read_url) as read:
+                yield listen, read
+
+    def _follow(self, listen: psycopg.Connection, read: psycopg.Connection) -> None:
+        """Read the row on each notification and each ``poll_s`` without one, until stopped or cut."""
+        behind_of: int | None = None  # a notified revision the read database did not show yet
+        while not self._stop.is_set():
+            timeout = CATCH_UP_S if behind_of is not None else self.poll_s
+            for note in listen.notifies(timeout=timeout, stop_after=1):
+                if note.payload.isdigit():
+                    behind_of = max(behind_of or 0, int(note.payload))
+            seen = _read_revision(read)
+            self._advance(seen)
+            if behind_of is not None and seen >= behind_of:
+                behind_of = None
+
+
+def _connect(url: str) -> psycopg.Connection:
+    return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, application_name=APPLICATION_NAME)
+
+
+def _read_revision(connection: psycopg.Connection) -> int:
+    row = connection.execute(revision_query()).fetchone()
+    if row is None:
+        raise psycopg.DataError("the revision table has no row: run `geo-industry db init`")
+    return int(row[0])
