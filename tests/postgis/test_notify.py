@@ -1,6 +1,6 @@
 """The revision listener against a real cluster, driven by plain SQL: ``UPDATE`` + ``pg_notify`` as a write does.
 
-A database of its own holds just the revision row, so these tests need nothing of the store.
+A database of its own holds the schema (``init_schema``) and nothing else: these tests need no loaded data.
 Waits are for the listener's observable state, bounded by a hang guard (not a timing target).
 """
 
@@ -11,28 +11,27 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from tests.pgcluster import Cluster
+from tests.postgis.databases import new_database
 
-from geo_industry.store.postgis.notify import APPLICATION_NAME, CHANNEL, SCHEMA, RevisionListener, notify_statement
+from geo_industry.store.postgis.notify import APPLICATION_NAME, RevisionListener, notify_statement
+from geo_industry.store.postgis.schema import REVISION_CHANNEL, SCHEMA, init_schema
 
-DATABASE = "notify_unit"
 #: a hang guard for the background thread, not a performance target
 HANG_GUARD_S = 30.0
 
 
-def database_url(cluster: Cluster, database: str) -> str:
-    """The URL of another database of ``cluster``."""
-    return cluster.url.rsplit("/", 1)[0] + "/" + database
+def on_cluster(url: str, cluster: Cluster) -> str:
+    """The URL of the same database on another cluster (a replica)."""
+    return cluster.url.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1]
 
 
 @pytest.fixture(scope="module")
 def revision_db(pg_cluster: Cluster) -> str:
-    """A database holding only ``geo_industry.revision`` at 0; its URL."""
-    pg_cluster.psql("postgres", f"DROP DATABASE IF EXISTS {DATABASE}")
-    pg_cluster.psql("postgres", f"CREATE DATABASE {DATABASE}")
-    pg_cluster.psql(DATABASE, f"CREATE SCHEMA {SCHEMA}; CREATE TABLE {SCHEMA}.revision (singleton boolean "
-                              "PRIMARY KEY DEFAULT true CHECK (singleton), value bigint NOT NULL); "
-                              f"INSERT INTO {SCHEMA}.revision (value) VALUES (0)")
-    return database_url(pg_cluster, DATABASE)
+    """A database with the store's schema and no data (revision 0); its URL."""
+    url = new_database(pg_cluster, "notify")
+    with psycopg.connect(url) as conn:
+        init_schema(conn)
+    return url
 
 
 @pytest.fixture
@@ -57,7 +56,7 @@ def commit_write(url: str, *, notify: bool = True) -> int:
 def listening_pids(url: str) -> set[int]:
     with psycopg.connect(url, autocommit=True) as conn:
         rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s AND datname = %s",
-                            (APPLICATION_NAME, DATABASE)).fetchall()
+                            (APPLICATION_NAME, url.rsplit("/", 1)[1])).fetchall()
     return {row[0] for row in rows}
 
 
@@ -82,7 +81,7 @@ def test_a_hostile_payload_changes_nothing(listener: RevisionListener, revision_
     current = listener.revision()
     with psycopg.connect(revision_db, autocommit=True) as conn:
         for payload in ("999999", "-1", "x'; DROP TABLE geo_industry.revision; --", ""):
-            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+            conn.execute("SELECT pg_notify(%s, %s)", (REVISION_CHANNEL, payload))
     value = commit_write(revision_db)  # the revision comes from the row, whatever the payloads said
     assert current is not None and value == current + 1
     assert listener.wait_for(lambda seen: seen == value, HANG_GUARD_S)
@@ -124,7 +123,7 @@ def test_no_connection_no_revision() -> None:
 
 def test_with_a_replica_the_revision_is_one_the_replica_shows(pg_cluster: Cluster, revision_db: str) -> None:
     replica = pg_cluster.start_replica()
-    replica_url = database_url(replica, DATABASE)
+    replica_url = on_cluster(revision_db, replica)
     follower = RevisionListener(revision_db, replica_url).start()
     try:
         assert follower.wait_for(lambda value: value is not None, HANG_GUARD_S)

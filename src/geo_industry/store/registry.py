@@ -26,8 +26,9 @@ BACKENDS: dict[str, Callable[[Settings], FeatureStore]] = {"embedded": _open_emb
 DEFAULT_WRITABLE_BACKEND = "sqlite"
 #: backends several server processes may serve at once, each process opening its own store: the embedded
 #: files are read-only; SQLite in WAL mode serialises writes on the file's lock and every process reads the
-#: revision on each request (tests/editing/test_editing_load.py runs two workers on one file)
-MULTI_PROCESS_BACKENDS = frozenset({"embedded", "sqlite"})
+#: revision on each request (tests/editing/test_editing_load.py runs two workers on one file); PostGIS
+#: notifies every worker's revision listener of each commit (geo_industry.store.postgis.notify)
+MULTI_PROCESS_BACKENDS = frozenset({"embedded", "sqlite", "postgis"})
 
 
 def prepare_for_processes(settings: Settings) -> None:

@@ -26,12 +26,10 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
+from geo_industry.store.postgis.schema import REVISION_CHANNEL, SCHEMA
+
 logger = logging.getLogger(__name__)
 
-#: the notification channel every committed write notifies, with the new revision as payload
-CHANNEL = "geo_industry_revision"
-#: the database schema holding the revision row
-SCHEMA = "geo_industry"
 #: seconds between reads of the revision row when no notification came (the fallback poll)
 POLL_S = 0.5
 #: seconds between reads while the read database (a replica) is behind a notified revision
@@ -46,12 +44,12 @@ APPLICATION_NAME = "geo-industry revision listener"
 
 def revision_query() -> sql.Composed:
     """``SELECT`` of the revision counter."""
-    return sql.SQL("SELECT value FROM {}.revision").format(sql.Identifier(SCHEMA))
+    return sql.SQL("SELECT value FROM {}").format(sql.Identifier(SCHEMA, "revision"))
 
 
 def notify_statement(value: int) -> sql.Composed:
     """The ``pg_notify`` a write runs in its transaction after bumping the revision to ``value``."""
-    return sql.SQL("SELECT pg_notify({}, {})").format(sql.Literal(CHANNEL), sql.Literal(str(value)))
+    return sql.SQL("SELECT pg_notify({}, {})").format(sql.Literal(REVISION_CHANNEL), sql.Literal(str(value)))
 
 
 class RevisionListener:
@@ -120,7 +118,7 @@ class RevisionListener:
         while not self._stop.is_set():
             try:
                 with self._connections() as (listen, read):
-                    listen.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+                    listen.execute(sql.SQL("LISTEN {}").format(sql.Identifier(REVISION_CHANNEL)))
                     self._set(_read_revision(read))  # after LISTEN: no commit falls between the two
                     pause = RECONNECT_S[0]
                     self._follow(listen, read)
