@@ -362,6 +362,47 @@ def db_init() -> None:
     console.print(f"schema version {latest_version()}: {done}")
 
 
+@db_app.command("load")
+def db_load(data: DataOption = None) -> None:
+    """Load the data folder (layers, catalog, statistics, entities, investor facts) into the database."""
+    import time
+
+    from rich.progress import Progress
+
+    from geo_industry.store.postgis.loading import load_data
+
+    data_dir = _settings(data).data_dir
+    started = time.perf_counter()
+    with _database() as database, Progress(console=console) as bar:
+        task = bar.add_task("loading", total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=step)
+
+        try:
+            report = load_data(database, data_dir, progress=progress)
+        except GeoIndustryError as exc:
+            err_console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(EXIT_DATA) from None
+    console.print(f"loaded {sum(report.features.values())} features in {len(report.features)} layers, "
+                  f"{report.statistics} statistics rows, {report.entities} entities, {report.investor_facts} "
+                  f"investor facts from {data_dir} in {time.perf_counter() - started:.1f} s "
+                  f"(revision {report.revision})")
+
+
+@db_app.command("export")
+def db_export(
+    output: Annotated[Path, typer.Option("-o", "--output", help="data folder to write")],
+) -> None:
+    """Write the database back in the data/ layout (geo/*.geojson, catalog.json, CSVs) for review in git."""
+    from geo_industry.store.postgis.loading import export_data as export_database
+
+    with _database() as database:
+        written = export_database(database, output)
+    console.print(f"wrote {len(written)} files to {output}; check with `geo-industry validate {output}` "
+                  "and review with `git diff`")
+
+
 # analyse: rasters and the zone table (rasters) -----------------------------
 @app.command()
 def analyse(

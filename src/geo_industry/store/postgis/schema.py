@@ -185,3 +185,11 @@ def init_schema(conn: psycopg.Connection) -> list[int]:
 def latest_version() -> int:
     """The schema version this code expects."""
     return MIGRATIONS[-1].version
+
+
+def bump_revision(conn: psycopg.Connection) -> int:
+    """Add one to the revision and notify listeners, in the caller's transaction; returns the new value."""
+    row = conn.execute(sql.SQL("UPDATE {} SET value = value + 1 RETURNING value").format(table("revision"))).fetchone()
+    assert row is not None, "the revision row is missing: run `geo-industry db init`"
+    conn.execute("SELECT pg_notify(%s, %s)", (REVISION_CHANNEL, str(row[0])))
+    return int(row[0])

@@ -1,0 +1,118 @@
+"""Stored rows of the PostGIS backend as the frames every backend serves, and the catalog as stored.
+
+A layer row is read as ``id``, ``ST_AsBinary(geom)``, ``properties`` and the derived columns
+(:data:`DerivedColumn`); :func:`layer_frame` turns such rows into the same typed GeoDataFrame
+the other backends build (:func:`geo_industry.store.memory.typed_frame`), properties in the
+order the layer's file had them, derived columns after the geometry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import psycopg
+import shapely
+from psycopg import sql
+from pydantic import ValidationError
+
+from geo_industry.catalog import Catalog
+from geo_industry.models import LayerMeta
+from geo_industry.raster.properties import with_analysis_fields
+from geo_industry.store.base import Quarantined
+from geo_industry.store.memory import typed_frame
+from geo_industry.store.postgis.schema import layer_table, table
+from geo_industry.validate import layer_meta_problems
+
+
+@dataclass(frozen=True)
+class DerivedColumn:
+    """A column computed from other data (``latest_*`` statistics, zone analysis), not stored in properties."""
+
+    name: str
+    json_type: str  # "number", "integer" or "string"
+
+
+@dataclass(frozen=True)
+class StoredLayer:
+    """A layer as the catalog table holds it: its served metadata, file property order, derived columns."""
+
+    meta: LayerMeta
+    property_order: tuple[str, ...]
+    derived: tuple[DerivedColumn, ...]
+
+
+def read_layers(conn: psycopg.Connection) -> tuple[list[StoredLayer], list[Quarantined]]:
+    """Every servable layer in catalog order, and those whose stored entry cannot be served."""
+    derived: dict[str, list[DerivedColumn]] = {}
+    for layer_id, name, json_type in conn.execute(sql.SQL(
+            "SELECT layer_id, name, json_type FROM {} ORDER BY layer_id, position").format(table("derived_columns"))):
+        derived.setdefault(layer_id, []).append(DerivedColumn(name, json_type))
+    layers, quarantined = [], []
+    for layer_id, meta, order in conn.execute(sql.SQL(
+            "SELECT layer_id, meta, property_order FROM {} ORDER BY position").format(table("catalog"))):
+        try:
+            parsed = LayerMeta.model_validate(meta)
+        except ValidationError as exc:
+            problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]]
+        else:
+            problems = layer_meta_problems(parsed)
+        if problems:
+            quarantined.append(Quarantined(layer_id, None, "; ".join(problems)[:500]))
+            continue
+        layers.append(StoredLayer(with_analysis_fields(parsed), tuple(order), tuple(derived.get(layer_id, ()))))
+    return layers, quarantined
+
+
+def served_catalog(layers: Iterable[StoredLayer]) -> Catalog:
+    """The catalog of the stored layers (served metadata, analysis fields declared)."""
+    return Catalog([layer.meta for layer in layers])
+
+
+def select_list(layer: StoredLayer) -> sql.Composable:
+    """The columns a frame is built from: id, WKB geometry, properties, then the derived columns."""
+    derived = [sql.Identifier(column.name) for column in layer.derived]
+    return sql.SQL(", ").join([sql.SQL("id, ST_AsBinary(geom), properties"), *derived])
+
+
+def select_layer(layer: StoredLayer) -> sql.Composed:
+    """``SELECT`` of every row of a layer in file order."""
+    return sql.SQL("SELECT {} FROM {} ORDER BY position").format(select_list(layer), layer_table(layer.meta.id))
+
+
+def _typed_derived(values: Sequence[Any], json_type: str) -> pd.Series:
+    series = pd.Series(list(values), dtype=object)
+    if json_type == "number":
+        return pd.to_numeric(series, errors="coerce").astype(float)
+    if json_type == "integer":
+        return pd.to_numeric(series, errors="coerce").astype("Int64")
+    return series.where(series.notna(), None)
+
+
+def layer_frame(layer: StoredLayer, rows: Sequence[Sequence[Any]]) -> gpd.GeoDataFrame:
+    """Rows of :func:`select_list` as the typed frame every backend serves."""
+    meta = layer.meta
+    if rows:
+        properties = pd.DataFrame([row[2] for row in rows])
+        ordered = [c for c in layer.property_order if c in properties.columns]
+        properties = properties[ordered + [c for c in properties.columns if c not in set(ordered)]]
+        geometries = shapely.from_wkb([row[1] for row in rows])
+    else:
+        properties, geometries = pd.DataFrame({"id": pd.Series(dtype=object)}), []
+    frame = gpd.GeoDataFrame(properties, geometry=list(geometries), crs="EPSG:4326")
+    frame["id"] = [row[0] for row in rows]
+    frame = typed_frame(frame, meta, source=f"layer {meta.id}")
+    for index, column in enumerate(layer.derived, start=3):
+        frame[column.name] = _typed_derived([row[index] for row in rows], column.json_type).to_numpy()
+    return frame
+
+
+def read_layer_frame(conn: psycopg.Connection, layer: StoredLayer) -> gpd.GeoDataFrame:
+    """The whole layer as a typed frame (one streaming read)."""
+    with conn.cursor(name=f"frame_{layer.meta.id}"[:60]) as cursor:
+        cursor.itersize = 5000
+        cursor.execute(select_layer(layer))
+        return layer_frame(layer, cursor.fetchall())

@@ -1,0 +1,97 @@
+"""``geo-industry db load`` and ``db export``: the repository's ``data/`` goes in and comes back out unchanged.
+
+Unchanged means: the same layer files with the same features in the same order, top-level
+properties equal and in file order (``jsonb`` keeps no key order inside nested objects, so
+those compare as values), geometries exactly equal; catalogs and CSVs byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import psycopg
+import pytest
+import shapely
+from tests.conftest import DATA_DIR
+from tests.pgcluster import Cluster
+from tests.postgis.databases import new_database
+from typer.testing import CliRunner
+
+from geo_industry.cli import app
+from geo_industry.errors import DataError
+from geo_industry.store.postgis.connections import Database
+from geo_industry.store.postgis.loading import load_data
+
+
+@pytest.fixture(scope="module")
+def loaded_url(pg_cluster: Cluster) -> Iterator[str]:
+    """A database loaded with ``data/`` by the command line, as an operator would."""
+    url = new_database(pg_cluster, "load")
+    runner = CliRunner()
+    result = runner.invoke(app, ["db", "load", "--data", str(DATA_DIR)], env={"GEO_INDUSTRY_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert "loaded" in result.output and "statistics rows" in result.output
+    yield url
+
+
+def _layer_files(folder: Path) -> list[Path]:
+    return sorted(p.relative_to(folder) for p in [*folder.glob("geo/*.geojson"), *folder.glob("reference/*.geojson")])
+
+
+def test_export_reproduces_the_committed_layers_catalogs_and_tables(loaded_url: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["db", "export", "-o", str(tmp_path)],
+                                env={"GEO_INDUSTRY_DATABASE_URL": loaded_url})
+    assert result.exit_code == 0, result.output
+    assert _layer_files(tmp_path) == _layer_files(DATA_DIR)
+    for relative in _layer_files(DATA_DIR):
+        committed = orjson.loads((DATA_DIR / relative).read_bytes())["features"]
+        exported = orjson.loads((tmp_path / relative).read_bytes())["features"]
+        assert [f["id"] for f in exported] == [f["id"] for f in committed], relative
+        for mine, theirs in zip(exported, committed, strict=True):
+            assert list(mine["properties"].items()) == list(theirs["properties"].items()), (relative, mine["id"])
+            if theirs["geometry"] is None:
+                assert mine["geometry"] is None
+            else:
+                assert shapely.from_geojson(orjson.dumps(mine["geometry"])).equals_exact(
+                    shapely.from_geojson(orjson.dumps(theirs["geometry"])), 0), (relative, mine["id"])
+    for name in ("geo/catalog.json", "reference/catalog.json", "statistics.csv", "entities.csv",
+                 "investor_facts.csv"):
+        assert (tmp_path / name).read_text(encoding="utf-8") == (DATA_DIR / name).read_text(encoding="utf-8"), name
+
+
+def test_derived_columns_are_materialised_and_listed(loaded_url: str) -> None:
+    with psycopg.connect(loaded_url) as conn:
+        listed = dict(conn.execute("SELECT name, json_type FROM geo_industry.derived_columns "
+                                   "WHERE layer_id = 'industrial_zones'").fetchall())
+        scores = conn.execute("SELECT count(suitability_score) FROM geo_industry.industrial_zones").fetchone()
+        revision = conn.execute("SELECT value FROM geo_industry.revision").fetchone()
+    assert listed["suitability_score"] == "number" and listed["placeholder_inputs"] == "string"
+    assert any(name.startswith("latest_") for name in listed)
+    assert scores is not None and scores[0] > 0
+    assert revision is not None and revision[0] >= 1
+
+
+def test_a_second_load_replaces_the_first(loaded_url: str) -> None:
+    with Database(loaded_url) as database:
+        report = load_data(database, DATA_DIR)
+        with database.connection() as conn:
+            count = conn.execute("SELECT count(*) FROM geo_industry.mines").fetchone()
+    assert count is not None and count[0] == report.features["mines"]
+
+
+def test_statistics_of_an_unknown_entity_are_refused_naming_the_row(pg_cluster: Cluster, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with Database(new_database(pg_cluster, "bad")) as database:
+        for folder in ("geo", "reference"):
+            (data / folder).mkdir(parents=True)
+            for path in (DATA_DIR / folder).iterdir():
+                (data / folder / path.name).write_bytes(path.read_bytes())
+        text = (DATA_DIR / "statistics.csv").read_text(encoding="utf-8")
+        (data / "statistics.csv").write_text(text.replace("admin:10:pre-2025-07-01", "nowhere", 1), encoding="utf-8")
+        with pytest.raises(DataError, match=r"row 2: entity 'nowhere' is unknown"):
+            load_data(database, data)
+        with database.connection() as conn:
+            rows = conn.execute("SELECT count(*) FROM geo_industry.statistics").fetchone()
+    assert rows == (0,)  # the statistics transaction never ran
