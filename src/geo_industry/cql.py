@@ -311,14 +311,7 @@ class FilterEvaluator:
         return np.full(self.size, value is None)
 
     def _dwithin(self, args: list[Any]) -> np.ndarray:
-        if len(args) != 4:
-            raise InvalidFilter("filter", "s_dwithin", "S_DWITHIN(geometry, literal, distance, units)")
-        literal = self._geometry_literal("s_dwithin", args[:2])
-        units = args[3]["property"] if isinstance(args[3], dict) else args[3]
-        factor = _UNIT_METRES.get(str(units).lower())
-        if factor is None or not isinstance(args[2], int | float):
-            raise InvalidFilter("filter", "s_dwithin", "a distance and units meters or kilometers")
-        metres = float(args[2]) * factor
+        literal, metres = dwithin_arguments(args)
         # prefilter in degrees (1° ≥ 100 km at these latitudes), then measure in a metric CRS
         candidates = self.tree.query(literal, predicate="dwithin", distance=metres / 100_000 * 1.5)
         result = np.zeros(self.size, dtype=bool)
@@ -327,24 +320,6 @@ class FilterEvaluator:
             near = shapely.dwithin(self.metric(geoms), self.metric(np.array([literal]))[0], metres)
             result[candidates[near]] = True
         return result
-
-    def _geometry_literal(self, op: str, args: list[Any]) -> shapely.Geometry:
-        lhs, rhs = args[0], args[1]
-        if _is_geometry(lhs) and isinstance(rhs, dict) and "property" in rhs:
-            if op in ("s_within", "s_contains"):
-                raise InvalidFilter("filter", op, f"the geometry property first in {op.upper()}")
-            lhs, rhs = rhs, lhs
-        if not (isinstance(lhs, dict) and lhs.get("property") in ("geometry", "geom")):
-            raise InvalidFilter("filter", op, "the geometry property 'geometry' as one argument")
-        if not _is_geometry(rhs):
-            raise InvalidFilter("filter", op, "a geometry literal (WKT, GeoJSON or BBOX) as the other argument")
-        try:
-            geom = _literal_geometry(rhs)
-        except Exception:  # shapely raises several kinds on malformed GeoJSON
-            raise InvalidFilter("filter", op, "a well-formed geometry literal") from None
-        if not shapely.is_valid(geom):
-            raise InvalidFilter("filter", op, f"a valid geometry ({shapely.is_valid_reason(geom)})")
-        return geom
 
     # values -----------------------------------------------------------------------------
     def _value(self, node: Any) -> Any:
@@ -384,6 +359,44 @@ class FilterEvaluator:
             return _ARITHMETIC[op](lhs, rhs)
         except (TypeError, ZeroDivisionError):
             raise InvalidFilter("filter", op, "numeric operands") from None
+
+
+def spatial_literal(op: str, args: list[Any]) -> shapely.Geometry:
+    """The geometry literal of spatial function ``op`` whose other argument is the geometry property.
+
+    Raises
+    ------
+    InvalidFilter
+        When the arguments are not the property and one well-formed, valid literal.
+    """
+    lhs, rhs = args[0], args[1]
+    if _is_geometry(lhs) and isinstance(rhs, dict) and "property" in rhs:
+        if op in ("s_within", "s_contains"):
+            raise InvalidFilter("filter", op, f"the geometry property first in {op.upper()}")
+        lhs, rhs = rhs, lhs
+    if not (isinstance(lhs, dict) and lhs.get("property") in ("geometry", "geom")):
+        raise InvalidFilter("filter", op, "the geometry property 'geometry' as one argument")
+    if not _is_geometry(rhs):
+        raise InvalidFilter("filter", op, "a geometry literal (WKT, GeoJSON or BBOX) as the other argument")
+    try:
+        geom = _literal_geometry(rhs)
+    except Exception:  # shapely raises several kinds on malformed GeoJSON
+        raise InvalidFilter("filter", op, "a well-formed geometry literal") from None
+    if not shapely.is_valid(geom):
+        raise InvalidFilter("filter", op, f"a valid geometry ({shapely.is_valid_reason(geom)})")
+    return geom
+
+
+def dwithin_arguments(args: list[Any]) -> tuple[shapely.Geometry, float]:
+    """The geometry literal and distance in metres of ``S_DWITHIN(geometry, literal, distance, units)``."""
+    if len(args) != 4:
+        raise InvalidFilter("filter", "s_dwithin", "S_DWITHIN(geometry, literal, distance, units)")
+    literal = spatial_literal("s_dwithin", args[:2])
+    units = args[3]["property"] if isinstance(args[3], dict) else args[3]
+    factor = _UNIT_METRES.get(str(units).lower())
+    if factor is None or not isinstance(args[2], int | float):
+        raise InvalidFilter("filter", "s_dwithin", "a distance and units meters or kilometers")
+    return literal, float(args[2]) * factor
 
 
 def match_enumerations(node: Any, enums: Mapping[str, list[Any]], parameter: str | None = None) -> Any:
@@ -596,7 +609,7 @@ def _spatial_predicate(op: str) -> Callable[[FilterEvaluator, list[Any]], np.nda
     """The handler of spatial function ``op`` (answered through the STRtree)."""
 
     def spatial(self: FilterEvaluator, args: list[Any]) -> np.ndarray:
-        literal = self._geometry_literal(op, args)
+        literal = spatial_literal(op, args)
         result = np.zeros(self.size, dtype=bool)
         if op in ("s_equals", "s_disjoint"):
             candidates = self.tree.query(literal, predicate="intersects")
