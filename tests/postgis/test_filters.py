@@ -1,7 +1,8 @@
 """CQL2 → SQL (:mod:`geo_industry.store.postgis.filters`) against a real PostGIS.
 
-Layers of the repository's ``data/`` are copied into a schema of the throwaway cluster (one table
-per layer, one typed column per queryable, a GiST index on ``geom``), and for every filter of the
+The repository's ``data/`` is loaded into a fresh database of the throwaway cluster by
+:func:`~geo_industry.store.postgis.loading.load_data` (``geo-industry db load``: one table per
+layer, a typed column per field and derived column, a GiST index on ``geom``), and for every filter of the
 corpus the ids PostGIS returns must equal the ids the in-memory evaluator returns over the same
 rows; the filters the evaluator refuses must be refused with the same message. Hostile values are
 bound as data: the tables are intact afterwards.
@@ -9,67 +10,40 @@ bound as data: the tables are intact afterwards.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import psycopg
 import pytest
-import shapely
 from psycopg import sql
+from tests.conftest import DATA_DIR
 from tests.pgcluster import Cluster
+from tests.postgis.databases import new_database
 
 from geo_industry.cql import MAX_FILTER_LENGTH, parse_filter, to_storage_crs
 from geo_industry.errors import InvalidFilter
 from geo_industry.models import FeatureQuery
 from geo_industry.store import EmbeddedStore
+from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.filters import CompiledFilter, compile_filter, like_pattern
+from geo_industry.store.postgis.loading import load_data
+from geo_industry.store.postgis.schema import layer_table
 
-SCHEMA = "cql_filters"
 LAYERS = ("mines", "hydropower_plants", "industrial_zones", "zone_outlines", "transport_lines", "boundaries")
-SQL_TYPES = {"string": "text", "number": "double precision", "integer": "bigint", "boolean": "boolean"}
-
-
-def _cell(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _load_layer(conn: psycopg.Connection, store: EmbeddedStore, layer_id: str) -> None:
-    """One table like the PostGIS store's: ``id``, ``geom``, a typed column per queryable."""
-    queryables = store.queryables(layer_id)
-    columns = [name for name, kind in queryables.items() if kind in SQL_TYPES and name != "id"]
-    frame = store.query(layer_id, FeatureQuery(limit=100_000)).features
-    table = sql.Identifier(SCHEMA, layer_id)
-    conn.execute(sql.SQL("CREATE TABLE {} (id text PRIMARY KEY, geom geometry(Geometry, 4326), {})").format(
-        table, sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(SQL_TYPES[queryables[name]]))
-                                  for name in columns)))
-    conn.execute(sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(table))
-    insert = sql.SQL("INSERT INTO {} (id, geom, {}) VALUES (%s, ST_GeomFromWKB(%s, 4326), {})").format(
-        table, sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(", ").join([sql.Placeholder()] * len(columns)))
-    geoms = shapely.to_wkb(np.asarray(frame.geometry.array))
-    rows = [(row["id"], geoms[i], *(_cell(row[name]) for name in columns))
-            for i, (_, row) in enumerate(frame.iterrows())]
-    with conn.cursor() as cursor:
-        cursor.executemany(insert, rows)
 
 
 @pytest.fixture(scope="module")
-def conn(pg_cluster: Cluster, store: EmbeddedStore) -> Iterator[psycopg.Connection]:
-    """A connection whose schema holds the test layers (dropped at the end)."""
-    with psycopg.connect(pg_cluster.url, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(SCHEMA)))
-        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(SCHEMA)))
-        for layer_id in LAYERS:
-            _load_layer(connection, store, layer_id)
+def conn(pg_cluster: Cluster) -> Iterator[psycopg.Connection]:
+    """A connection to a fresh database loaded with ``data/`` as ``geo-industry db load`` loads it."""
+    url = new_database(pg_cluster, "filters")
+    database = Database(url, pool_size=1)
+    try:
+        load_data(database, DATA_DIR)
+    finally:
+        database.close()
+    with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("ANALYZE")
-        try:
-            yield connection
-        finally:
-            connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(SCHEMA)))
+        yield connection
 
 
 def _memory_ids(store: EmbeddedStore, layer_id: str, node: Any) -> list[str]:
@@ -78,13 +52,13 @@ def _memory_ids(store: EmbeddedStore, layer_id: str, node: Any) -> list[str]:
 
 
 def _postgis_ids(conn: psycopg.Connection, layer_id: str, compiled: CompiledFilter) -> list[str]:
-    query = sql.SQL("SELECT id FROM {} WHERE {} ORDER BY id").format(sql.Identifier(SCHEMA, layer_id),
+    query = sql.SQL("SELECT id FROM {} WHERE {} ORDER BY id").format(layer_table(layer_id),
                                                                      compiled.where)
     return sorted(row[0] for row in conn.execute(query, compiled.params))
 
 
 def _table_sizes(conn: psycopg.Connection) -> dict[str, int]:
-    counts = [sql.SQL("(SELECT count(*) FROM {})").format(sql.Identifier(SCHEMA, layer_id)) for layer_id in LAYERS]
+    counts = [sql.SQL("(SELECT count(*) FROM {})").format(layer_table(layer_id)) for layer_id in LAYERS]
     row = conn.execute(sql.SQL("SELECT ") + sql.SQL(", ").join(counts)).fetchone()
     assert row is not None
     return dict(zip(LAYERS, row, strict=True))
@@ -306,7 +280,7 @@ def test_spatial_filters_use_the_gist_index(conn: psycopg.Connection, store: Emb
     with conn.transaction():
         conn.execute("SET LOCAL enable_seqscan = off")
         plan = "\n".join(row[0] for row in conn.execute(
-            sql.SQL("EXPLAIN SELECT id FROM {} WHERE {}").format(sql.Identifier(SCHEMA, "hydropower_plants"),
+            sql.SQL("EXPLAIN SELECT id FROM {} WHERE {}").format(layer_table("hydropower_plants"),
                                                                  compiled.where), compiled.params))
     assert "hydropower_plants_geom_idx" in plan, plan
 
