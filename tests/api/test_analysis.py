@@ -5,6 +5,9 @@ Distances are checked against pyproj geodesic distances; rankings against their 
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pyogrio
 import pytest
 import shapely
@@ -14,6 +17,7 @@ from pyproj import Geod
 from geo_industry.api.raster_documents import GeoJSONCollection
 from geo_industry.api.state import state_of
 from geo_industry.raster.profiles import PROFILES
+from geo_industry.raster.properties import ZONE_LAYERS
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -204,3 +208,65 @@ def test_surveyed_zone_slope_is_read_over_its_outline(dem_client: TestClient) ->
     assert features["tang-loong-iz"]["notes"] == ["slope over the surveyed outline"]
     seat = features["kim-thanh-trade-zone"]
     assert seat["mean_slope_deg"] is None and "placeholder" in seat["missing"]["slope"]
+
+
+def _zone_properties(client: TestClient, **params: str) -> dict[str, dict]:
+    """Id → properties of every zone and cluster feature, as the items lists serve them."""
+    out: dict[str, dict] = {}
+    for layer in ZONE_LAYERS:
+        body = client.get(f"/collections/{layer}/items", params={"limit": "1000", **params}).json()
+        out |= {f["id"]: f["properties"] for f in body["features"]}
+    return out
+
+
+def test_zone_properties_carry_the_rankings_slope_and_score(dem_client: TestClient) -> None:
+    """With a DEM the flat properties are the raster service's: its mean slope, the ranking's score."""
+    ranking = dem_client.get("/analysis/rankings", params={"profile": "balanced"}).json()["features"]
+    assessed = {f["id"]: f["properties"] for f in dem_client.get("/analysis/zones").json()["features"]}
+    served = _zone_properties(dem_client)
+    assert {f["properties"]["zone_id"] for f in ranking} == set(served)
+    for feature in ranking:
+        zone_id, score = feature["properties"]["zone_id"], feature["properties"]["score"]
+        props = served[zone_id]
+        assert props["suitability_score"] == (None if score is None else pytest.approx(score, abs=0.051)), zone_id
+        assert props["mean_slope_deg"] == assessed[zone_id]["mean_slope_deg"], zone_id
+    assert any(p["mean_slope_deg"] is not None for p in served.values())
+    zone_id = next(i for i, p in assessed.items() if p["mean_slope_deg"] is not None)
+    layer = assessed[zone_id]["layer"]
+    single = dem_client.get(f"/collections/{layer}/items/{zone_id}").json()["properties"]
+    assert (single["mean_slope_deg"], single["suitability_score"]) == (
+        served[zone_id]["mean_slope_deg"], served[zone_id]["suitability_score"])
+    rows = list(csv.DictReader(io.StringIO(dem_client.get(f"/collections/{layer}/download",
+                                                          params={"f": "csv"}).text)))
+    row = next(r for r in rows if r["id"] == zone_id)
+    assert float(row["mean_slope_deg"]) == pytest.approx(single["mean_slope_deg"])
+    assert float(row["suitability_score"]) == pytest.approx(single["suitability_score"])
+
+
+def test_filter_and_sortby_on_slope_and_score(dem_client: TestClient) -> None:
+    """`mean_slope_deg < 15 AND suitability_score > 50` selects what the served properties say."""
+    dem_client.get("/analysis/rankings")  # the raster build has assessed this revision
+    served = _zone_properties(dem_client)
+    expected = {i for i, p in served.items() if p["mean_slope_deg"] is not None and p["mean_slope_deg"] < 15
+                and p["suitability_score"] is not None and p["suitability_score"] > 50}
+    assert expected, "the filter selects no zone in the data"
+    assert set(_zone_properties(dem_client, filter="mean_slope_deg < 15 AND suitability_score > 50")) == expected
+    body = dem_client.get("/collections/industrial_zones/items",
+                          params={"sortby": "-mean_slope_deg", "limit": "1000"}).json()
+    slopes = [f["properties"]["mean_slope_deg"] for f in body["features"]]
+    located = [s for s in slopes if s is not None]
+    assert located == sorted(located, reverse=True) and slopes[: len(located)] == located
+
+
+def test_schema_says_whether_slope_is_in_the_score(client: TestClient, dem_client: TestClient) -> None:
+    """Without a DEM the score is documented as without slope; with one, as the rankings' score."""
+    dem_client.get("/analysis/rankings")
+    for test_client, says in ((client, "without slope"), (dem_client, "/analysis/rankings")):
+        queryables = test_client.get("/collections/industrial_zones/queryables",
+                                     headers={"Accept": "application/schema+json"}).json()["properties"]
+        assert says in queryables["suitability_score"]["description"]
+        schema = test_client.get("/collections/industrial_zones/schema",
+                                 headers={"Accept": "application/schema+json"}).json()
+        assert says in schema["properties"]["properties"]["properties"]["suitability_score"]["description"]
+    no_dem = _zone_properties(client)
+    assert all(p["mean_slope_deg"] is None for p in no_dem.values())

@@ -9,6 +9,7 @@ Expectations come from the server's own counts and from the core store over the 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -20,21 +21,23 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from tests.conftest import DATA_DIR, REPO_ROOT
+from tests.conftest import DATA_DIR, DEM_TIF, REPO_ROOT
 from tests.live_server import answers, clean_env, free_port
 
 from geo_industry.store import EmbeddedStore
 
 STARTUP_TIMEOUT_S = 60.0
 
-#: The child process: build settings explicitly (no .env) and serve the app factory's result.
+#: The child process: build settings explicitly (no .env; further settings as JSON in argv[3])
+#: and serve the app factory's result.
 _SERVE = """
+import json
 import sys
 import uvicorn
 from geo_industry.api import create_app
 from geo_industry.settings import Settings
 
-app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
+app = create_app(Settings(data_dir=sys.argv[1], _env_file=None, **json.loads(sys.argv[3])))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="info", access_log=True)
 """
 
@@ -75,12 +78,12 @@ class LiveServer:
         return lines
 
 
-def _start(data_dir: Path, log_path: Path) -> LiveServer:
+def _start(data_dir: Path, log_path: Path, settings: dict[str, str]) -> LiveServer:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, str(data_dir), str(port)],
+        [sys.executable, "-c", _SERVE, str(data_dir), str(port), json.dumps(settings)],
         stdout=log, stderr=subprocess.STDOUT, env=clean_env(), cwd=REPO_ROOT,
     )
     log.close()
@@ -104,16 +107,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The real app on the embedded data, served by uvicorn on a free 127.0.0.1 port.
+def _serve(log_dir: Path, settings: dict[str, str]) -> Iterator[LiveServer]:
+    """Start the app with ``settings``, yield it, stop it.
 
     A port taken between probing and binding makes the child exit; it is retried on a new port.
     """
-    log_dir = tmp_path_factory.mktemp("live_server")
     for attempt in range(3):
         try:
-            server = _start(DATA_DIR, log_dir / f"uvicorn-{attempt}.log")
+            server = _start(DATA_DIR, log_dir / f"uvicorn-{attempt}.log", settings)
             break
         except RuntimeError as exc:
             if "address already in use" not in str(exc).lower() or attempt == 2:
@@ -122,6 +123,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         yield server
     finally:
         _stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real app on the embedded data, served by uvicorn on a free 127.0.0.1 port."""
+    yield from _serve(tmp_path_factory.mktemp("live_server"), {})
+
+
+@pytest.fixture(scope="session")
+def dem_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The live server with the fixture DEM configured (terrain rasters built in a temporary folder)."""
+    settings = {"dem_path": str(DEM_TIF), "raster_dir": str(tmp_path_factory.mktemp("dem-rasters"))}
+    yield from _serve(tmp_path_factory.mktemp("dem_live_server"), settings)
 
 
 @pytest.fixture(scope="session")

@@ -115,6 +115,8 @@ def _property_schema(name: str, kind: str, meta: LayerMeta, lang: str) -> dict[s
         entry["enum"] = spec.enum
     if spec is not None and spec.unit:
         entry["x-ogc-unit"] = spec.unit
+    if spec is not None and spec.description:
+        entry["description"] = spec.description
     return entry
 
 
@@ -161,12 +163,7 @@ def queryables_document(meta: LayerMeta, queryables: dict[str, str], urls: Urls,
             geometry_format = _GEOMETRY_FORMATS.get(meta.geometry_type, "geometry-any")
             properties[name] = {"title": "geometry", "format": geometry_format, "x-ogc-role": "primary-geometry"}
             continue
-        spec = meta.field_spec(name)
-        entry: dict[str, Any] = {"type": kind, "title": bilingual(spec.title, lang) if spec and spec.title else name}
-        if spec is not None and spec.enum:
-            entry["enum"] = spec.enum
-        if spec is not None and spec.unit:
-            entry["x-ogc-unit"] = spec.unit
+        entry = _property_schema(name, kind, meta, lang)
         if name.startswith("latest_"):
             entry["description"] = "latest full-year actual value of the statistics series"
         properties[name] = entry

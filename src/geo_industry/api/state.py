@@ -11,12 +11,19 @@ fragment cache, the statistics records and when they were loaded) travels togeth
 bumps it on every committed write; the embedded files never change). A request resolves it once
 (``deps.get_prepared``) and reads everything from it, so it never mixes two versions of the
 data while writes land.
+
+The zones' analysis properties (``mean_slope_deg``, ``suitability_score`` …) follow the raster
+service: once it has assessed the prepared revision with a DEM's slope, the revision is prepared
+again over a view of the store holding the service's assessments, so every format, filter and
+sortby serves the score ``/analysis/rankings`` gives (until then, and without a DEM, the
+store's own assessment, without slope). The response cache's key says which of the two it is.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -26,10 +33,11 @@ from starlette.applications import Starlette
 from geo_industry.api.pools import WorkPools
 from geo_industry.geojson import FeatureEncoder
 from geo_industry.keys import ApiKeys
+from geo_industry.raster.analysis import ZoneAssessment
 from geo_industry.raster.service import RasterService
 from geo_industry.records import StatisticsRecords
 from geo_industry.settings import Settings
-from geo_industry.store import BulkReader, FeatureStore, WritableStore
+from geo_industry.store import BulkReader, FeatureStore, WritableStore, ZoneAssessable
 
 if TYPE_CHECKING:
     from geo_industry.maps.data import MapData
@@ -46,17 +54,29 @@ class Prepared:
     encoder: FeatureEncoder
     records: StatisticsRecords
     loaded_at: str
+    with_slope: bool = False
+    """Whether the zones' analysis properties are the raster service's, with the DEM's slope."""
 
     @classmethod
-    def of(cls, store: FeatureStore) -> Prepared:
-        """Pin the store's current snapshot and build the encoder and the records from it."""
+    def of(cls, store: FeatureStore, rasters: RasterState | None = None) -> Prepared:
+        """Pin the store's current snapshot and build the encoder and the records from it.
+
+        When ``rasters`` has assessed the snapshot's revision with a DEM's slope, the zone layers
+        carry those assessments (see the module's docstring).
+        """
         view = store.snapshot()
+        revision = view.revision()
+        assessments = None if rasters is None else rasters.sloped_assessments(revision)
+        if assessments is not None and isinstance(view, ZoneAssessable):
+            view = view.with_zone_assessments(assessments)
+        else:
+            assessments = None
         records = StatisticsRecords.from_tables(
             view.statistics, view.derived_statistics, entities=view.entities,
             features=[(meta.id, view.frame(meta.id)) for meta in view.collections()],
         )
-        return cls(view.revision(), view, FeatureEncoder(), records,
-                   datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return cls(revision, view, FeatureEncoder(), records,
+                   datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), with_slope=assessments is not None)
 
 
 class RasterState:
@@ -79,6 +99,10 @@ class RasterState:
 
         self._thread = threading.Thread(target=run, name="raster-build", daemon=True)
         self._thread.start()
+
+    def sloped_assessments(self, revision: int) -> Sequence[ZoneAssessment] | None:
+        """The service's zone assessments of ``revision`` if built with a DEM's slope (never waits)."""
+        return self.service.sloped_assessments(revision)
 
     def is_current(self, store: BulkReader) -> bool:
         """Whether the service is built for ``store``'s revision (no waiting, no building)."""
@@ -124,7 +148,7 @@ class AppState:
         """Serve ``store`` and prepare its current revision."""
         self.store = store
         self.writable = store if isinstance(store, WritableStore) else None
-        self._prepared = Prepared.of(store)
+        self._prepared = Prepared.of(store, self.rasters)
 
     def opened(self) -> FeatureStore:
         """The open store (the lifespan opens it before the first request)."""
@@ -133,16 +157,26 @@ class AppState:
         return self.store
 
     def current(self) -> Prepared:
-        """What is prepared for the store's current revision, preparing it again if the data changed."""
+        """What is prepared for the store's current revision, preparing it again if the data changed
+        or the raster service has since assessed it with a DEM's slope."""
         store = self.opened()
         prepared = self._prepared
-        if prepared is None or store.revision() != prepared.data_version:
-            prepared = self._prepared = Prepared.of(store)
+        revision = store.revision()
+        if (prepared is None or revision != prepared.data_version
+                or (not prepared.with_slope and self._sloped(revision))):
+            prepared = self._prepared = Prepared.of(store, self.rasters)
         return prepared
 
-    def data_version(self) -> int:
-        """The store's revision (0 before the store is open), for the response cache's keys."""
-        return 0 if self.store is None else self.store.revision()
+    def _sloped(self, revision: int) -> bool:
+        return self.rasters is not None and self.rasters.sloped_assessments(revision) is not None
+
+    def data_version(self) -> tuple[int, bool]:
+        """The store's revision (0 before the store is open) and whether the zones' analysis has the
+        DEM's slope, for the response cache's keys."""
+        if self.store is None:
+            return 0, False
+        revision = self.store.revision()
+        return revision, self._sloped(revision)
 
     def writable_store(self) -> WritableStore:
         """The store writes go to; only the write routes ask, and they exist only over a writable store."""

@@ -6,18 +6,24 @@ Every zone and cluster feature carries, in every format and in the queryables:
   national road, hydropower plant, copper mine and apatite mine: the interval the nearest target
   lies in, as its middle ± half its width (:mod:`geo_industry.raster.distances`); null when the
   zone's location is unknown or no target is located;
-- ``mean_slope_deg``: null here (the store knows no DEM; the slope is in ``/analysis/zones``);
-- ``suitability_score``: the balanced profile's score from those distances (slope left out);
+- ``mean_slope_deg``: the mean slope over the zone, from the raster service's zone statistics
+  when a DEM is configured; null otherwise;
+- ``suitability_score``: the balanced profile's score, the one ``/analysis/rankings`` gives
+  (with a DEM; without one, from the distances alone: "without slope");
 - ``placeholder_inputs``: comma-separated criteria a district-seat placeholder could decide
   (``zone_location`` when the zone itself is one), null when none.
 
-They are computed when a store loads (or snapshots) its layers, from the same layers, so a
-filter such as ``dist_border_gate_km < 20 AND suitability_score > 50`` works on every backend.
+A store computes them from its own layers when it loads (or snapshots) them, without slope
+(:func:`with_zone_analysis`); once the raster service has assessed the same revision with the
+DEM's slope, the API serves a view of the store holding the service's assessments instead
+(:func:`with_zone_analysis` given them, ``api.state.Prepared``). Either way they are columns
+of the store's frames, so a filter such as ``dist_border_gate_km < 20 AND suitability_score > 50``
+works on every backend.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -28,8 +34,8 @@ from geo_industry.raster.analysis import ZoneAssessment, assess_zones
 from geo_industry.raster.layers import target_layers
 
 __all__ = [
-    "ANALYSIS_CRITERIA", "ANALYSIS_FIELDS", "ZONE_LAYERS", "analysis_properties", "measured_zone_frame",
-    "with_analysis_fields",
+    "ANALYSIS_CRITERIA", "ANALYSIS_FIELDS", "ZONE_LAYERS", "analysis_fields", "analysis_properties",
+    "measured_zone_frame", "with_analysis_fields",
     "with_zone_analysis", "zone_frame",
 ]
 
@@ -57,20 +63,37 @@ def _distance_fields(criterion: str) -> list[FieldSpec]:
     ]
 
 
-ANALYSIS_FIELDS: list[FieldSpec] = [
-    *(f for c in ANALYSIS_CRITERIA for f in _distance_fields(c)),
-    FieldSpec(name="mean_slope_deg", type="number", unit="deg",
-              title=Bilingual(vi="Độ dốc trung bình", en="Mean slope"),
-              description="mean terrain slope in the zone (null unless a DEM-based value is known)"),
-    FieldSpec(name="suitability_score", type="number",
-              title=Bilingual(vi="Điểm phù hợp", en="Suitability score"),
-              description="0-100, balanced profile, from the distances (computed; see /analysis/rankings)"),
-    FieldSpec(name="placeholder_inputs", type="string",
-              title=Bilingual(vi="Đầu vào là vị trí thay thế", en="Placeholder inputs"),
-              description="comma-separated criteria a district-seat placeholder could decide "
-                          "(zone_location: the zone's own position); null when none"),
-]
-"""The computed, read-only fields added to the zone layers' schema."""
+def _slope_and_score_fields(with_slope: bool) -> list[FieldSpec]:
+    if with_slope:
+        slope = "mean terrain slope over the zone's outline (or a disc around its point), from the configured DEM"
+        score = "0-100, balanced profile, from the distances and the mean slope: the score of /analysis/rankings"
+    else:
+        slope = "null: no DEM-based slope is available (no DEM configured, or the terrain is still being built)"
+        score = ("0-100, balanced profile, from the distances, without slope (no DEM-based slope is "
+                 "available; /analysis/rankings says the same)")
+    return [
+        FieldSpec(name="mean_slope_deg", type="number", unit="deg",
+                  title=Bilingual(vi="Độ dốc trung bình", en="Mean slope"), description=f"{slope} (computed)"),
+        FieldSpec(name="suitability_score", type="number",
+                  title=Bilingual(vi="Điểm phù hợp", en="Suitability score"), description=f"{score} (computed)"),
+    ]
+
+
+def analysis_fields(*, with_slope: bool = False) -> list[FieldSpec]:
+    """The computed, read-only fields added to the zone layers' schema (descriptions say whether
+    slope is in the score)."""
+    return [
+        *(f for c in ANALYSIS_CRITERIA for f in _distance_fields(c)),
+        *_slope_and_score_fields(with_slope),
+        FieldSpec(name="placeholder_inputs", type="string",
+                  title=Bilingual(vi="Đầu vào là vị trí thay thế", en="Placeholder inputs"),
+                  description="comma-separated criteria a district-seat placeholder could decide "
+                              "(zone_location: the zone's own position); null when none"),
+    ]
+
+
+ANALYSIS_FIELDS: list[FieldSpec] = analysis_fields()
+"""The computed fields of a store without the raster service's slope (names and types never change)."""
 
 
 def analysis_properties(assessment: ZoneAssessment) -> dict[str, object]:
@@ -119,17 +142,22 @@ def measured_zone_frame(layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFr
     return zones.set_geometry(gpd.GeoSeries(shapes, index=zones.index, crs="EPSG:4326"))
 
 
-def with_analysis_fields(meta: LayerMeta) -> LayerMeta:
+def with_analysis_fields(meta: LayerMeta, *, with_slope: bool = False) -> LayerMeta:
     """A zone layer's metadata with the analysis fields declared (other layers unchanged)."""
     if meta.id not in ZONE_LAYERS:
         return meta
-    names = {f.name for f in ANALYSIS_FIELDS}
-    return meta.model_copy(update={"fields": [*(f for f in meta.fields if f.name not in names), *ANALYSIS_FIELDS]})
+    fields = analysis_fields(with_slope=with_slope)
+    names = {f.name for f in fields}
+    return meta.model_copy(update={"fields": [*(f for f in meta.fields if f.name not in names), *fields]})
 
 
-def with_zone_analysis(frames: Mapping[str, gpd.GeoDataFrame], metas: Mapping[str, LayerMeta]
+def with_zone_analysis(frames: Mapping[str, gpd.GeoDataFrame], metas: Mapping[str, LayerMeta],
+                       assessments: Sequence[ZoneAssessment] | None = None,
                        ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, LayerMeta]]:
     """Zone layers with the analysis columns and fields added (other layers unchanged).
+
+    ``assessments`` are the raster service's (with the DEM's slope) for these frames; without
+    them the zones are assessed here from the frames alone (distances, no slope).
 
     Examples
     --------
@@ -141,8 +169,10 @@ def with_zone_analysis(frames: Mapping[str, gpd.GeoDataFrame], metas: Mapping[st
     present = [layer_id for layer_id in ZONE_LAYERS if layer_id in frames and layer_id in metas]
     if not present:
         return out, out_metas
-    targets = target_layers(frames, kinds=layer_kinds(metas.values()))
-    assessments = assess_zones(zones=measured_zone_frame(frames), targets=targets)
+    with_slope = assessments is not None
+    if assessments is None:
+        targets = target_layers(frames, kinds=layer_kinds(metas.values()))
+        assessments = assess_zones(zones=measured_zone_frame(frames), targets=targets)
     by_id = {a.zone_id: analysis_properties(a) for a in assessments}
     names = [f.name for f in ANALYSIS_FIELDS]
     for layer_id in present:
@@ -152,5 +182,5 @@ def with_zone_analysis(frames: Mapping[str, gpd.GeoDataFrame], metas: Mapping[st
             kind = next(f.type for f in ANALYSIS_FIELDS if f.name == name)
             frame[name] = (pd.to_numeric(table[name], errors="coerce").astype(float) if kind == "number"
                            else table[name].astype(object).where(table[name].notna(), None))
-        out[layer_id], out_metas[layer_id] = frame, with_analysis_fields(metas[layer_id])
+        out[layer_id], out_metas[layer_id] = frame, with_analysis_fields(metas[layer_id], with_slope=with_slope)
     return out, out_metas

@@ -140,6 +140,7 @@ class RasterService:
         self._readers: dict[str, ProductReader] = {}
         self._retired: list[ProductReader] = []
         self._by_zone: dict[str, ZoneAssessment] = {}
+        self._sloped: tuple[object, list[ZoneAssessment]] | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -165,6 +166,7 @@ class RasterService:
             layers = {_meta_id(m): store.frame(_meta_id(m)) for m in metas}
             self._update(layers, store.statistics, progress=progress, kinds=layer_kinds(metas))
             self.revision = revision
+            self._sloped = (revision, self.assessments) if "slope" in self._readers else None
         return True
 
     def build_from_layers(self, layers: Mapping[str, gpd.GeoDataFrame], *, statistics: pd.DataFrame | None = None,
@@ -267,6 +269,15 @@ class RasterService:
         """The open reader of a built product (same errors as :meth:`product`)."""
         self.product(product)
         return self._readers[product]
+
+    def sloped_assessments(self, revision: object) -> list[ZoneAssessment] | None:
+        """The zone assessments of the store's ``revision`` when they include the DEM's slope.
+
+        None without a DEM, before the build of that revision has finished, or for another
+        revision; never waits. The API serves them as the zones' analysis properties.
+        """
+        sloped = self._sloped  # one read: the revision and its assessments always go together
+        return sloped[1] if sloped is not None and sloped[0] == revision else None
 
     def assessment(self, zone_id: str) -> ZoneAssessment | None:
         """The assessment of one zone or cluster, None for any other id."""

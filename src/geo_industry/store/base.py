@@ -9,6 +9,8 @@ One family of Protocols, by what a caller needs:
   rasters, statistics joins, analysis). A database backend implements ``frame`` with one
   streaming read of the table; the API's request path never calls it.
 - :class:`FeatureStore` — both, plus ``snapshot()``: a read view pinned at one revision.
+- :class:`ZoneAssessable` — optional: a read view that can serve the raster service's zone
+  assessments (with the DEM's slope) as its zone layers' analysis properties.
 - :class:`WritableStore` — a :class:`FeatureStore` with writes (create, replace, update,
   delete, statistics, layer uploads), history, ETags and revision, as pygeoapi's provider
   base holds reads and writes. The API and the CLI use it without knowing the class.
@@ -21,7 +23,7 @@ the same on every backend, so the API answers the same status for the same bad i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -154,6 +156,15 @@ class FeatureStore(FeatureReader, BulkReader, Protocol):
 
     def snapshot(self) -> FeatureStore:
         """A read view pinned at one revision (the store itself when its data never change)."""
+        ...
+
+
+@runtime_checkable
+class ZoneAssessable(Protocol):
+    """A read view that can take the raster service's zone assessments (the in-memory engine's)."""
+
+    def with_zone_assessments(self, assessments: Sequence[Any]) -> FeatureStore:
+        """A view whose zone and cluster layers carry ``assessments`` as their analysis properties."""
         ...
 
 

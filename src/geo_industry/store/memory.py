@@ -4,14 +4,17 @@ Each layer becomes a GeoDataFrame (joined with its latest actual statistics) and
 STRtree; queries select row positions with the tree and vectorised masks, then cut their page.
 Zone and cluster layers get the computed analysis properties (``dist_*_km``,
 ``suitability_score`` …, :mod:`geo_industry.raster.properties`) as declared fields, computed
-when a zone layer is first read. The backends only load the frames: the embedded one from the
-files of ``data/`` (:mod:`geo_industry.store.embedded`), the SQLite one from one read
-transaction per revision (:mod:`geo_industry.store.sqlite`); neither imports the other.
+when a zone layer is first read, or taken from the raster service's assessments (with the DEM's
+slope) in a view made by :meth:`MemoryStore.with_zone_assessments`. The backends only load
+the frames: the embedded one from the files of ``data/`` (:mod:`geo_industry.store.embedded`),
+the SQLite one from one read transaction per revision (:mod:`geo_industry.store.sqlite`); neither imports the other.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +30,7 @@ from geo_industry.cql import FilterEvaluator
 from geo_industry.crs import METRIC_CRS, transform_geometries
 from geo_industry.errors import DataError, FeatureNotFound
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
+from geo_industry.raster.analysis import ZoneAssessment
 from geo_industry.raster.properties import ZONE_LAYERS, with_analysis_fields, with_zone_analysis
 from geo_industry.selection import sort_positions, year_mask
 from geo_industry.store.base import Quarantined
@@ -131,6 +135,7 @@ class MemoryStore:
         self._latest = stats_mod.latest_actuals(statistics)
         self._frames = frames
         self._zone_lock = threading.Lock()
+        self._assessments: Sequence[ZoneAssessment] | None = None
         self._layers = {
             layer_id: self._index(catalog.get(layer_id), frame, self._latest)
             for layer_id, frame in frames.items() if layer_id not in ZONE_LAYERS
@@ -188,10 +193,21 @@ class MemoryStore:
         with self._zone_lock:
             if all(layer_id in self._layers for layer_id in ZONE_LAYERS if layer_id in self._frames):
                 return
-            frames, _ = with_zone_analysis(self._frames, {meta.id: meta for meta in self.catalog})
+            frames, _ = with_zone_analysis(self._frames, {meta.id: meta for meta in self.catalog},
+                                           assessments=self._assessments)
             for layer_id in ZONE_LAYERS:
                 if layer_id in self._frames:
                     self._layers[layer_id] = self._index(self.catalog.get(layer_id), frames[layer_id], self._latest)
+
+    def with_zone_assessments(self, assessments: Sequence[ZoneAssessment]) -> MemoryStore:
+        """A view of this store whose zone layers carry ``assessments`` (the raster service's, with
+        the DEM's slope, for this revision) as their analysis properties; other layers are shared."""
+        view = copy.copy(self)
+        view.catalog = Catalog([with_analysis_fields(meta, with_slope=True) for meta in self.catalog])
+        view._layers = {k: v for k, v in self._layers.items() if k not in ZONE_LAYERS}
+        view._zone_lock = threading.Lock()
+        view._assessments = list(assessments)
+        return view
 
     def queryables(self, layer_id: str) -> dict[str, str]:
         """Property name → JSON type for filters and sortby."""
