@@ -7,7 +7,8 @@ from collections.abc import Callable
 from geo_industry.settings import Settings
 from geo_industry.store.base import FeatureStore, WritableStore
 from geo_industry.store.embedded import EmbeddedStore
-from geo_industry.store.sqlite import SQLiteStore, WriteLimits
+from geo_industry.store.sqlite import SQLiteStore
+from geo_industry.store.writes import WriteLimits
 
 
 def _open_embedded(settings: Settings) -> FeatureStore:

@@ -14,28 +14,21 @@ Feature properties and geometries are kept as the JSON text they were given in, 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import logging
-import math
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import orjson
 import pandas as pd
 import shapely
 from pydantic import ValidationError
-from shapely.geometry import mapping, shape
 
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog, layer_file, load_data_catalog
@@ -46,20 +39,33 @@ from geo_industry.errors import (
     FeatureNotFound,
     InvalidFeature,
     LimitExceeded,
-    PreconditionFailed,
 )
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 from geo_industry.private_files import create_private
 from geo_industry.store.base import AuditEntry, Quarantined
 from geo_industry.store.memory import MemoryStore, typed_frame
-from geo_industry.validate import (
-    MAX_DECIMALS,
-    YEAR_RANGE,
-    check_frame,
-    layer_meta_problems,
-    property_problems,
-    statistics_problems,
+from geo_industry.store.writes import (
+    STAT_FIELDS,
+    STATISTICS_COLLECTION,
+    WriteLimits,
+    audit_json,
+    check_feature_count,
+    check_if_match,
+    check_layer_id,
+    check_statistics_entities,
+    dumps,
+    etag,
+    feature_id_of,
+    merge_patch,
+    now,
+    prepare_feature,
+    row_fault,
+    statistics_digest,
+    statistics_exists,
+    statistics_fault,
+    statistics_text,
 )
+from geo_industry.validate import layer_meta_problems
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -86,55 +92,15 @@ CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL, scopes TEXT NOT NULL,
     created_at TEXT NOT NULL, revoked_at TEXT);
 """
-STAT_FIELDS = (*stats_mod.STAT_COLUMNS, "variant", *stats_mod.OPTIONAL_COLUMNS)
-"""The statistics table's columns in table order (optional columns last, as a migration adds them)."""
-#: collection ids the API uses for something else
-RESERVED_LAYER_IDS = frozenset({"statistics"})
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$")
-STATISTICS_COLLECTION = "statistics"
 log = logging.getLogger("geo_industry.store")
-
-
-@dataclass(frozen=True)
-class WriteLimits:
-    """Bounds on what one write may contain."""
-
-    max_vertices: int = 100_000
-    max_features: int = 10_000
-    max_statistics_rows: int = 50_000
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-
-
-def _etag(layer_id: str, feature_id: str, version: int, properties: str, geometry: str | None,
-          statistics: str = "") -> str:
-    """The strong tag of a feature's representation: its stored version and the statistics it carries.
-
-    A feature's GeoJSON includes its statistics series, so ``statistics`` (a digest of the
-    entity's stored rows) is part of the tag: writing a feature's statistics changes its tag,
-    writing other entities' statistics does not.
-    """
-    parts = [layer_id, feature_id, str(version), properties, geometry or "", statistics]
-    digest = hashlib.sha256("\x1f".join(parts).encode())
-    return f'"{digest.hexdigest()[:32]}"'
 
 
 _STATISTICS_TEXT = f"SELECT entity, {', '.join(STAT_FIELDS)} FROM statistics"
 
 
-def _statistics_digest(rows: list[tuple[Any, ...]]) -> str:
-    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16] if rows else ""
-
-
 def _entity_statistics(con: sqlite3.Connection, entity: str) -> str:
     rows = con.execute(_STATISTICS_TEXT + " WHERE entity = ? ORDER BY position", (entity,)).fetchall()
-    return _statistics_digest([r[1:] for r in rows])
+    return statistics_digest([r[1:] for r in rows])
 
 
 class SnapshotView(MemoryStore):
@@ -158,15 +124,6 @@ class SnapshotView(MemoryStore):
             return self._etags[(layer_id, feature_id)]
         except KeyError:
             raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'") from None
-
-
-def _round_coordinates(geometry: Mapping[str, Any]) -> dict[str, Any]:
-    rounded = shapely.transform(shape(geometry), lambda coords: np.round(coords, MAX_DECIMALS))
-    return dict(mapping(rounded))
-
-
-def _vertex_count(geometry: shapely.Geometry) -> int:
-    return int(shapely.get_num_coordinates(geometry))
 
 
 class SQLiteStore:
@@ -328,7 +285,7 @@ class SQLiteStore:
         """The strong entity tag of a feature's stored version."""
         with self._transaction(immediate=False) as con:
             row = self._feature_row(con, layer_id, feature_id)
-            return _etag(layer_id, feature_id, row["version"], row["properties"], row["geometry"],
+            return etag(layer_id, feature_id, row["version"], row["properties"], row["geometry"],
                          _entity_statistics(con, feature_id))
 
     def create_feature(self, layer_id: str, feature: Mapping[str, Any], *, actor: str, repair: bool = False) -> str:
@@ -338,20 +295,19 @@ class SQLiteStore:
     def create_features(self, layer_id: str, features: list[Mapping[str, Any]], *, actor: str,
                         repair: bool = False) -> list[str]:
         """Add several features in one transaction: all of them or, on any fault, none. Returns the ids."""
-        if len(features) > self.limits.max_features:
-            raise LimitExceeded("the number of features", len(features), self.limits.max_features)
+        check_feature_count(len(features), self.limits)
         ids = []
         with self._transaction(immediate=True) as con:
             meta = self._layer_meta(con, layer_id)
             for feature in features:
-                feature_id = _feature_id(feature, None)
-                properties, geometry = self._prepare(meta, feature, feature_id, repair=repair)
+                feature_id = feature_id_of(feature)
+                properties, geometry = prepare_feature(meta, feature, feature_id, self.limits, repair=repair)
                 if con.execute("SELECT layer_id FROM features WHERE id = ?", (feature_id,)).fetchone():
                     raise Conflict(f"feature id '{feature_id}' is already taken; use PUT to replace it")
                 position = con.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM features WHERE layer_id = ?",
                                        (layer_id,)).fetchone()[0]
                 con.execute("INSERT INTO features VALUES (?, ?, ?, ?, ?, 1, ?)",
-                            (layer_id, feature_id, position, properties, geometry, _now()))
+                            (layer_id, feature_id, position, properties, geometry, now()))
                 self._audit(con, actor, "create", layer_id, feature_id, None, (properties, geometry))
                 ids.append(feature_id)
         return ids
@@ -362,7 +318,7 @@ class SQLiteStore:
         with self._transaction(immediate=True) as con:
             meta = self._layer_meta(con, layer_id)
             current = self._checked_row(con, layer_id, feature_id, if_match)
-            properties, geometry = self._prepare(meta, feature, feature_id, repair=repair)
+            properties, geometry = prepare_feature(meta, feature, feature_id, self.limits, repair=repair)
             return self._store_version(con, actor, "replace", layer_id, feature_id, current, properties, geometry)
 
     def update_feature(self, layer_id: str, feature_id: str, patch: Mapping[str, Any], *, actor: str,
@@ -373,22 +329,8 @@ class SQLiteStore:
         with self._transaction(immediate=True) as con:
             meta = self._layer_meta(con, layer_id)
             current = self._checked_row(con, layer_id, feature_id, if_match)
-            properties = _stored_json(current["properties"], feature_id, "properties")
-            if not isinstance(properties, dict):
-                raise InvalidFeature(f"the stored properties of feature '{feature_id}' are damaged; "
-                                     "replace the feature whole (PUT)")
-            patch_properties = patch.get("properties", {})
-            if not isinstance(patch_properties, Mapping):
-                raise InvalidFeature("'properties' in the patch must be a JSON object")
-            for key, value in patch_properties.items():
-                if value is None:
-                    properties.pop(key, None)
-                else:
-                    properties[key] = value
-            geometry = patch["geometry"] if "geometry" in patch else (
-                _stored_json(current["geometry"], feature_id, "geometry") if current["geometry"] else None)
-            merged = {"type": "Feature", "id": feature_id, "properties": properties, "geometry": geometry}
-            new_properties, new_geometry = self._prepare(meta, merged, feature_id, repair=repair)
+            merged = merge_patch(feature_id, current["properties"], current["geometry"], patch)
+            new_properties, new_geometry = prepare_feature(meta, merged, feature_id, self.limits, repair=repair)
             return self._store_version(con, actor, "update", layer_id, feature_id, current, new_properties,
                                        new_geometry)
 
@@ -405,23 +347,19 @@ class SQLiteStore:
     def _store_version(self, con: sqlite3.Connection, actor: str, action: str, layer_id: str, feature_id: str,
                        current: sqlite3.Row, properties: str, geometry: str | None) -> str:
         con.execute("UPDATE features SET properties = ?, geometry = ?, version = version + 1, updated_at = ? "
-                    "WHERE layer_id = ? AND id = ?", (properties, geometry, _now(), layer_id, feature_id))
+                    "WHERE layer_id = ? AND id = ?", (properties, geometry, now(), layer_id, feature_id))
         self._audit(con, actor, action, layer_id, feature_id, (current["properties"], current["geometry"]),
                     (properties, geometry))
-        return _etag(layer_id, feature_id, current["version"] + 1, properties, geometry,
+        return etag(layer_id, feature_id, current["version"] + 1, properties, geometry,
                      _entity_statistics(con, feature_id))
 
     def _checked_row(self, con: sqlite3.Connection, layer_id: str, feature_id: str,
                      if_match: str | None) -> sqlite3.Row:
         current = self._feature_row(con, layer_id, feature_id)
         if if_match is not None:
-            etag = _etag(layer_id, feature_id, current["version"], current["properties"], current["geometry"],
-                         _entity_statistics(con, feature_id))
-            candidates = {tag.strip() for tag in if_match.split(",")}
-            if "*" not in candidates and etag not in candidates:
-                raise PreconditionFailed(
-                    f"If-Match {if_match} does not match the current version {etag} of feature '{feature_id}': "
-                    "someone changed it since you read it; fetch it again and reapply your edit")
+            tag = etag(layer_id, feature_id, current["version"], current["properties"], current["geometry"],
+                       _entity_statistics(con, feature_id))
+            check_if_match(if_match, tag, feature_id)
         return current
 
     @staticmethod
@@ -446,77 +384,17 @@ class SQLiteStore:
             raise InvalidFeature(f"the stored catalog entry of collection '{layer_id}' is damaged; "
                                  "it takes no writes until an operator repairs it") from None
 
-    def _prepare(self, meta: LayerMeta, feature: Mapping[str, Any], feature_id: str, *,
-                 repair: bool) -> tuple[str, str | None]:
-        """Check a GeoJSON feature with the same rules as ``geo-industry validate``; return its JSON texts."""
-        if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
-            raise InvalidFeature("the body must be a GeoJSON Feature object")
-        body_id = feature.get("id")
-        if body_id is not None and str(body_id) != feature_id:
-            raise InvalidFeature(f"the feature's id '{body_id}' differs from '{feature_id}'")
-        properties = feature.get("properties") or {}
-        if not isinstance(properties, Mapping):
-            raise InvalidFeature("'properties' must be a JSON object")
-        unknown = sorted(set(properties) - {spec.name for spec in meta.fields} - {"id"})
-        if unknown:
-            raise InvalidFeature(f"unknown properties for layer {meta.id}", [f"{name}: not a field of the layer"
-                                                                              for name in unknown[:20]])
-        invalid = property_problems(meta, properties)
-        if invalid:
-            raise InvalidFeature(f"feature '{feature_id}' does not fit the fields of layer {meta.id}", invalid)
-        geometry = self._prepare_geometry(feature.get("geometry"), repair=repair)
-        properties = {"id": feature_id, **{k: v for k, v in properties.items() if k != "id"}}
-        frame = gpd.GeoDataFrame(pd.DataFrame([properties]),
-                                 geometry=[None if geometry is None else shape(geometry)], crs="EPSG:4326")
-        problems = [p for p in check_frame("request", frame, meta) if p.severity == "error"]
-        if problems:
-            raise InvalidFeature(f"feature '{feature_id}' breaks the rules of layer {meta.id}",
-                                 [f"field {p.field}: {p.message}" for p in problems])
-        return _dumps(properties), None if geometry is None else _dumps(geometry)
-
-    def _prepare_geometry(self, geometry: Any, *, repair: bool) -> dict[str, Any] | None:
-        if geometry is None:
-            return None
-        try:
-            geom = shape(geometry)
-        except Exception as exc:  # shapely raises several kinds on malformed GeoJSON
-            raise InvalidFeature("the geometry is not valid GeoJSON", [str(exc)]) from None
-        vertices = _vertex_count(geom)
-        if vertices > self.limits.max_vertices:
-            raise LimitExceeded("the number of vertices in the geometry", vertices, self.limits.max_vertices)
-        if not geom.is_valid:
-            if not repair:
-                raise InvalidFeature("invalid geometry (send repair=true to have it repaired)",
-                                     [shapely.is_valid_reason(geom)])
-            geom = shapely.make_valid(geom)
-        return _round_coordinates(mapping(geom))
-
     # statistics writes ------------------------------------------------------------------
     def write_statistics(self, rows: pd.DataFrame, *, actor: str, mode: str = "add") -> int:
         """Add rows, or replace existing ones with the same key (``mode='replace'``). Returns the count.
 
         The rows pass the same checks as ``geo-industry validate``; any problem rejects all of them.
         """
-        if len(rows) > self.limits.max_statistics_rows:
-            raise LimitExceeded("the number of statistics rows", len(rows), self.limits.max_statistics_rows)
-        if mode not in ("add", "replace"):
-            raise InvalidFeature(f"mode '{mode}' is not one of add, replace")
-        text = rows.astype(str).copy()
-        if "variant" not in text.columns:
-            text["variant"] = "0"
-        text = text.reindex(columns=list(STAT_FIELDS), fill_value="")
-        faults = [f"row {number}: {fault}" for number, row in enumerate(text.itertuples(index=False), start=1)
-                  if (fault := _statistics_fault(row.year, row.value, row.variant))]
-        if faults:
-            raise InvalidFeature("statistics rows rejected", faults)
+        text = statistics_text(rows, self.limits, mode)
         with self._transaction(immediate=True) as con:
             known = {r[0] for r in con.execute("SELECT id FROM features")} | {
                 r[0] for r in con.execute("SELECT entity FROM entities")}
-            problems = statistics_problems(stats_mod.typed_statistics(text, source="request"), known, file="request",
-                                          year_text=text["year"])
-            errors = [str(p) for p in problems if p.severity == "error"]
-            if errors:
-                raise InvalidFeature("statistics rows rejected", errors)
+            check_statistics_entities(text, known)
             next_position = con.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM statistics").fetchone()[0]
             for values in text.itertuples(index=False, name=None):
                 key = dict(zip(STAT_FIELDS, values, strict=True))
@@ -526,9 +404,7 @@ class SQLiteStore:
                     (key["indicator"], key["entity"], key["year"], key["period"], key["basis"], key["variant"]),
                 ).fetchone()
                 if existing and mode == "add":
-                    raise Conflict(f"statistics row ({key['indicator']}, {key['entity']}, {key['year']}, "
-                                   f"{key['period']}, {key['basis']}, variant {key['variant']}) exists; "
-                                   "use mode=replace")
+                    raise statistics_exists(key)
                 if existing:
                     con.execute("UPDATE statistics SET value = ?, unit = ?, price_basis = ?, source = ?, note = ?, "
                                 "derivation = ? WHERE position = ?",
@@ -550,12 +426,8 @@ class SQLiteStore:
         Invalid geometries are rejected with the reason, or repaired (``shapely.make_valid``)
         when ``repair`` is true.
         """
-        if len(features) > self.limits.max_features:
-            raise LimitExceeded("the number of features", len(features), self.limits.max_features)
-        if not _SAFE_ID.match(meta.id):
-            raise InvalidFeature(f"layer id '{meta.id}' must be ascii letters, digits, '.', '_', '~' or '-'")
-        if meta.id in RESERVED_LAYER_IDS:
-            raise Conflict(f"collection id '{meta.id}' is reserved (the statistics records collection)")
+        check_feature_count(len(features), self.limits)
+        check_layer_id(meta.id)
         with self._transaction(immediate=True) as con:
             if con.execute("SELECT 1 FROM layers WHERE id = ?", (meta.id,)).fetchone():
                 raise Conflict(f"collection '{meta.id}' exists already")
@@ -564,8 +436,8 @@ class SQLiteStore:
             problems: list[str] = []
             for index, feature in enumerate(features):
                 try:
-                    feature_id = _feature_id(feature, None)
-                    properties, geometry = self._prepare(meta, feature, feature_id, repair=repair)
+                    feature_id = feature_id_of(feature)
+                    properties, geometry = prepare_feature(meta, feature, feature_id, self.limits, repair=repair)
                 except (InvalidFeature, LimitExceeded) as exc:
                     problems.append(f"feature #{index}: {exc}")
                     continue
@@ -573,7 +445,7 @@ class SQLiteStore:
                     problems.append(f"feature #{index}: id '{feature_id}' is already taken")
                     continue
                 con.execute("INSERT INTO features VALUES (?, ?, ?, ?, ?, 1, ?)",
-                            (meta.id, feature_id, index, properties, geometry, _now()))
+                            (meta.id, feature_id, index, properties, geometry, now()))
             if problems:
                 raise InvalidFeature(f"layer '{meta.id}' rejected", problems)
             self._audit(con, actor, "layer.create", meta.id, None, None, {"features": len(features)})
@@ -583,7 +455,7 @@ class SQLiteStore:
                feature_id: str | None, before: Any, after: Any) -> None:
         con.execute("INSERT INTO audit (at, actor, action, layer_id, feature_id, before, after) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (_now(), actor, action, layer_id, feature_id, _audit_json(before), _audit_json(after)))
+                    (now(), actor, action, layer_id, feature_id, audit_json(before), audit_json(after)))
         con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
 
     def history(self, *, layer_id: str | None = None, feature_id: str | None = None,
@@ -634,55 +506,16 @@ class SQLiteStore:
         return written
 
 
-def _audit_json(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, tuple):
-        properties, geometry = value
-        value = {"properties": _json_or_text(properties), "geometry": _json_or_text(geometry) if geometry else None}
-    return _dumps(value)
-
-
-def _json_or_text(text: str) -> Any:
-    """Stored JSON text parsed, or the text itself when it is damaged (the audit keeps what was there)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return text
-
-
-def _stored_json(text: str, feature_id: str, part: str) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        raise InvalidFeature(f"the stored {part} of feature '{feature_id}' are damaged; replace the feature "
-                             "whole (PUT)") from None
-
-
 def _loads(text: str | None) -> Any:
     return None if text is None else orjson.loads(text)
-
-
-def _feature_id(feature: Mapping[str, Any], fallback: str | None) -> str:
-    if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
-        raise InvalidFeature("the body must be a GeoJSON Feature object")
-    properties = feature.get("properties") if isinstance(feature.get("properties"), Mapping) else {}
-    feature_id = feature.get("id") or (properties or {}).get("id") or fallback
-    if feature_id is None:
-        raise InvalidFeature("the feature needs an 'id' (top-level or in properties)")
-    feature_id = str(feature_id)
-    if not _SAFE_ID.match(feature_id):
-        raise InvalidFeature(f"feature id '{feature_id[:80]}' must be 1–128 ascii letters, digits, '.', '_', '~' "
-                             "or '-' (it goes in URLs)")
-    return feature_id
 
 
 def _layer_text(con: sqlite3.Connection, layer_id: str) -> str:
     rows = con.execute("SELECT id, properties, geometry FROM features WHERE layer_id = ? ORDER BY position",
                        (layer_id,)).fetchall()
-    lines = ['{"type": "FeatureCollection", "name": ' + _dumps(layer_id) + ', "features": [']
+    lines = ['{"type": "FeatureCollection", "name": ' + dumps(layer_id) + ', "features": [']
     for index, (feature_id, properties, geometry) in enumerate(rows):
-        text = (f'{{"type": "Feature", "id": {_dumps(feature_id)}, "properties": {properties}, '
+        text = (f'{{"type": "Feature", "id": {dumps(feature_id)}, "properties": {properties}, '
                 f'"geometry": {geometry or "null"}}}')
         lines.append(text + ("," if index < len(rows) - 1 else ""))
     lines.append("]}")
@@ -715,33 +548,12 @@ def _catalog_from(con: sqlite3.Connection, quarantine: list[Quarantined]) -> Cat
     return Catalog(layers)
 
 
-def _row_fault(meta: LayerMeta, feature_id: str, properties_text: str, geometry_text: str | None) -> str | None:
-    """Why a stored feature cannot be served, or ``None`` when it can."""
-    try:
-        properties = orjson.loads(properties_text)
-    except orjson.JSONDecodeError as exc:
-        return f"properties are not JSON ({exc})"
-    if not isinstance(properties, dict):
-        return "properties are not a JSON object"
-    if str(properties.get("id")) != feature_id:
-        return "properties.id differs from the stored id"
-    problems = property_problems(meta, properties)
-    if problems:
-        return "; ".join(problems[:5])
-    if geometry_text:
-        try:
-            shapely.from_geojson(geometry_text)
-        except Exception as exc:  # shapely.errors.GEOSException and friends
-            return f"geometry is not GeoJSON ({str(exc)[:120]})"
-    return None
-
-
 def _frame_from(con: sqlite3.Connection, meta: LayerMeta, quarantine: list[Quarantined]) -> gpd.GeoDataFrame:
     """A layer's servable features as a typed frame; rows that cannot be served go to ``quarantine``."""
     rows = []
     for feature_id, properties, geometry in con.execute(
             "SELECT id, properties, geometry FROM features WHERE layer_id = ? ORDER BY position", (meta.id,)):
-        fault = _row_fault(meta, feature_id, properties, geometry)
+        fault = row_fault(meta, feature_id, properties, geometry)
         if fault:
             quarantine.append(Quarantined(meta.id, feature_id, fault[:500]))
         else:
@@ -772,7 +584,7 @@ def _etags_from(con: sqlite3.Connection) -> dict[tuple[str, str], str]:
     for row in con.execute(_STATISTICS_TEXT + " ORDER BY position"):
         by_entity.setdefault(row[0], []).append(row[1:])
     rows = con.execute("SELECT layer_id, id, version, properties, geometry FROM features").fetchall()
-    return {(r[0], r[1]): _etag(r[0], r[1], r[2], r[3], r[4], _statistics_digest(by_entity.get(r[1], [])))
+    return {(r[0], r[1]): etag(r[0], r[1], r[2], r[3], r[4], statistics_digest(by_entity.get(r[1], [])))
             for r in rows}
 
 
@@ -784,36 +596,12 @@ def _add_missing_statistics_columns(con: sqlite3.Connection) -> None:
             con.execute(f"ALTER TABLE statistics ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
 
 
-def _statistics_fault(year: str, value: str, variant: str) -> str | None:
-    """Why a stored statistics row cannot be served (year, value, variant), or ``None``.
-
-    An empty year or value reads as missing, as from the CSV (the validator reports it).
-    """
-    if str(year).strip() == "":
-        year = str(YEAR_RANGE[0])
-    try:
-        year_number = int(str(year))
-    except ValueError:
-        return f"year {str(year)[:20]!r} is not an integer"
-    if not YEAR_RANGE[0] <= year_number <= YEAR_RANGE[1]:
-        return f"year {year_number} is not between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}"
-    try:
-        number = float(str(value).replace(",", ""))
-    except ValueError:
-        number = math.nan  # an unparsable value reads as missing, as from the CSV
-    if math.isinf(number) or (math.isfinite(number) and abs(number) > 1e18):
-        return f"value {str(value)[:20]!r} is out of range"
-    if str(variant) not in ("", "nan") and not str(variant).lstrip("-").isdigit():
-        return f"variant {str(variant)[:20]!r} is not an integer"
-    return None
-
-
 def _statistics_from(con: sqlite3.Connection, quarantine: list[Quarantined]) -> pd.DataFrame:
     rows = []
     for position, *values in con.execute(f"SELECT position, {', '.join(STAT_FIELDS)} FROM statistics "
                                          "ORDER BY position"):
         record = dict(zip(STAT_FIELDS, values, strict=True))
-        fault = _statistics_fault(record["year"], record["value"], record["variant"])
+        fault = statistics_fault(record["year"], record["value"], record["variant"])
         if fault:
             quarantine.append(Quarantined(STATISTICS_COLLECTION, f"row {position} ({record['entity']})", fault))
         else:
@@ -834,16 +622,16 @@ def _seed(con: sqlite3.Connection, data_dir: Path) -> None:
                    for raw in orjson.loads((data_dir / folder / "catalog.json").read_bytes())["layers"]]
     con.execute("BEGIN IMMEDIATE")
     try:
-        now = _now()
+        seeded_at = now()
         for position, (meta, raw) in enumerate(zip(catalog, raw_catalog, strict=True)):
-            con.execute("INSERT INTO layers VALUES (?, ?, ?)", (meta.id, position, _dumps(raw)))
+            con.execute("INSERT INTO layers VALUES (?, ?, ?)", (meta.id, position, dumps(raw)))
             layer = orjson.loads(layer_file(data_dir, meta).read_bytes())
             for index, feature in enumerate(layer["features"]):
                 properties = feature["properties"]
                 geometry = feature.get("geometry")
                 con.execute("INSERT INTO features VALUES (?, ?, ?, ?, ?, 1, ?)",
-                            (meta.id, str(properties["id"]), index, _dumps(properties),
-                             None if geometry is None else _dumps(geometry), now))
+                            (meta.id, str(properties["id"]), index, dumps(properties),
+                             None if geometry is None else dumps(geometry), seeded_at))
         with (data_dir / "statistics.csv").open(encoding="utf-8", newline="") as handle:
             for position, row in enumerate(csv.DictReader(handle)):
                 row.setdefault("variant", "0")
@@ -853,10 +641,10 @@ def _seed(con: sqlite3.Connection, data_dir: Path) -> None:
         if entities_path.exists():
             with entities_path.open(encoding="utf-8", newline="") as handle:
                 for position, row in enumerate(csv.DictReader(handle)):
-                    con.execute("INSERT INTO entities VALUES (?, ?, ?)", (position, row["entity"], _dumps(row)))
+                    con.execute("INSERT INTO entities VALUES (?, ?, ?)", (position, row["entity"], dumps(row)))
         con.execute("INSERT INTO meta VALUES ('revision', '0')")
         con.execute("INSERT INTO meta VALUES ('seeded_from', ?)", (str(data_dir),))
-        con.execute("INSERT INTO meta VALUES ('seeded_at', ?)", (now,))
+        con.execute("INSERT INTO meta VALUES ('seeded_at', ?)", (seeded_at,))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
