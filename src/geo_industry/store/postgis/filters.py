@@ -16,17 +16,20 @@ The clause answers what :class:`~geo_industry.cql.FilterEvaluator` answers on th
   CASEI/ACCENTI result (pandas' nullable types);
 - arithmetic in ``numeric`` (no overflow error; ``x / 0`` is ±Infinity, ``0 / 0`` missing);
   integer ``/`` is true division;
-- LIKE with the CQL2 escapes (``\\``) as ``LIKE … ESCAPE '\\'``; CASEI as ``lower()``; ACCENTI as
+- LIKE with the CQL2 escapes (``\\``) as ``LIKE … ESCAPE '\\'``; CASEI as ``lower()`` (Python's
+  ``casefold`` differs from it on a handful of letters none of the data holds: ``ß``/``ẞ`` → ``ss``,
+  final sigma, ligatures); ACCENTI as
   :func:`geo_industry.cql._strip_accents` does it (``đ`` → ``d``, NFD, drop combining marks, NFC);
 - spatial functions on the ``geom`` column against ``ST_GeomFromWKB(%s, 4326)``, so the GiST index
   answers them; S_DWITHIN in metres on the spheroid (``geography``) after a ``&&`` prefilter on
-  the index (the in-memory evaluator measures in the province's metric CRS, EPSG:9208: the two
-  agree except within centimetres of the distance);
+  the index (the in-memory evaluator measures in the province's metric CRS, EPSG:9208, whose
+  scale differs from the spheroid's by at most about 1/10,000 in the province: the two agree
+  except for a feature within a few metres of a 20 km limit);
 - the same :class:`~geo_industry.errors.InvalidFilter` as the evaluator for an unknown property,
   an operator we do not implement, operands of incomparable types or a bad geometry literal.
 
 A text literal holding a NUL character (which PostgreSQL text cannot hold, so no stored value
-equals it) binds as a missing value.
+equals it) is not bound: ``=``, LIKE and IN with it are false, ``<>`` true.
 """
 
 from __future__ import annotations
@@ -174,7 +177,7 @@ class _Compiler:
             raise InvalidFilter("filter", _describe({"op": op, "args": args}),
                                 "operands of comparable types (number with number, text with text)")
         left, right = _aligned(lhs, rhs)
-        if op == "<>" and (lhs.unequal_when_missing or rhs.unequal_when_missing):
+        if op == "<>" and _unequal_when_missing(lhs, rhs):
             return _join("(NOT COALESCE({} = {}, false))", left, right)
         return _two_valued(_join("{} " + _COMPARISONS[op] + " {}", left, right), lhs, rhs)
 
@@ -217,7 +220,7 @@ class _Compiler:
         if wanted:
             parts.append(_join("{} = ANY({})", *self.array_of(value, wanted)))
         found = _two_valued(_join("(" + " OR ".join(["{}"] * len(parts)) + ")", *parts), value) if parts else _FALSE
-        if any(option.kind == _NULL for option in values):  # isin([None]) finds the missing values
+        if value.kind == _TEXT and any(option.kind == _NULL for option in values):  # isin([None]) on text
             return _join("({} OR {} IS NULL)", found, value.fragment)
         return found
 
@@ -320,10 +323,8 @@ class _Compiler:
         else:
             expression = _join("({} " + op + " {})", left, right)
         # 0/0, Infinity - Infinity: missing, as NaN compares in pandas (and not as numeric NaN does)
-        # pandas: float64 with float64 or a literal stays float64 (NaN); with an Int64 column it is Float64 (NA)
-        unequal_when_missing = all(side.unequal_when_missing for side in (lhs, rhs) if side.row_valued)
         return _Value(_join("NULLIF({}, 'NaN'::numeric)", expression), _NUMBER, row_valued=True,
-                      unequal_when_missing=unequal_when_missing, exact=True)
+                      unequal_when_missing=_unequal_when_missing(lhs, rhs), exact=True)
 
 
 def like_pattern(pattern: str) -> str:
@@ -407,6 +408,12 @@ def _as_text(value: _Value) -> Fragment:
     if value.kind == _TEXT:
         return value.fragment
     return _join("({})::text", value.fragment)
+
+
+def _unequal_when_missing(lhs: _Value, rhs: _Value) -> bool:
+    """pandas: float64/object with float64/object or a literal stays NaN-valued (``NaN != x``); with a
+    nullable column (Int64, string) the result is NA, which the evaluator reads as false."""
+    return all(side.unequal_when_missing for side in (lhs, rhs) if side.row_valued)
 
 
 def _two_valued(predicate: Fragment, *operands: _Value) -> Fragment:
