@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from tests.live_server import answers, clean_env, free_port
 from geo_industry.store import EmbeddedStore
 
 STARTUP_TIMEOUT_S = 60.0
+_MARKER_PATH = "/log-marker-"
 
 #: The child process: build settings explicitly (no .env; further settings as JSON in argv[3])
 #: and serve the app factory's result.
@@ -54,22 +56,30 @@ class LiveServer:
         """Current size of the log; pass it to :meth:`requests_since`."""
         return self.log_path.stat().st_size
 
-    def _wait_for_quiet_log(self, quiet_s: float = 0.2, timeout_s: float = 3.0) -> None:
-        """Uvicorn logs a request after sending its response: wait until the log stops growing."""
+    def log_since(self, offset: int, timeout_s: float = 30.0) -> str:
+        """The log after ``offset`` up to a marker request sent now, once the marker is in it
+        (earlier markers left out).
+
+        Uvicorn logs each request as its response starts, in the order it answers them: the
+        marker, sent after the client's last response arrived, is logged after all of them.
+        """
+        marker = f"{_MARKER_PATH}{uuid.uuid4().hex}"
+        httpx.get(f"{self.url}{marker}", timeout=timeout_s)  # a 404, logged like any request
         deadline = time.monotonic() + timeout_s
-        size = self.log_offset()
-        while time.monotonic() < deadline:
-            time.sleep(quiet_s)
-            if (now := self.log_offset()) == size:
-                return
-            size = now
+        while True:
+            with self.log_path.open("rb") as handle:
+                handle.seek(offset)
+                text = handle.read().decode("utf-8", "replace")
+            if marker in text:
+                before = text[: text.rfind("\n", 0, text.index(marker)) + 1]
+                return "".join(line for line in before.splitlines(keepends=True) if _MARKER_PATH not in line)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the marker request {marker} was not logged within {timeout_s} s")
+            time.sleep(0.05)  # polling the log for the marker line, not waiting a fixed time
 
     def requests_since(self, offset: int) -> list[str]:
         """Request lines (``GET /path?query``, URL-decoded) logged after ``offset``."""
-        self._wait_for_quiet_log()
-        with self.log_path.open("rb") as handle:
-            handle.seek(offset)
-            text = handle.read().decode("utf-8", "replace")
+        text = self.log_since(offset)
         lines = []
         for line in text.splitlines():
             if '"GET ' in line or '"POST ' in line:
