@@ -1,11 +1,13 @@
-"""Shared test constants and fixtures: the embedded data and the shared fixtures folder."""
+"""Shared test constants and fixtures: the embedded data, the shared fixtures folder, a PostGIS cluster."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.pgcluster import Cluster, binaries_present
 
 from geo_industry.settings import Settings
 from geo_industry.store import EmbeddedStore
@@ -35,3 +37,16 @@ def settings() -> Settings:
 def store(settings: Settings) -> EmbeddedStore:
     """The embedded store, loaded once per test session."""
     return EmbeddedStore.from_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL/PostGIS cluster (:mod:`tests.pgcluster`) shared by every folder's tests,
+    started on first use and removed at the end; skipped only when PostGIS is not installed."""
+    if not binaries_present():
+        pytest.skip("PostgreSQL 15 with PostGIS is not installed (make test installs postgresql-15-postgis-3)")
+    cluster = Cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

@@ -134,8 +134,16 @@ class Cluster:
 
     def restart(self) -> None:
         """Stop and start the server on the same port (connections are cut)."""
+        self.pause()
+        self.resume()
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data (connections are cut; :meth:`resume` starts it again)."""
         subprocess.run(_as_owner([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]),
                        check=True, capture_output=True)
+
+    def resume(self) -> None:
+        """Start the paused server on the same port."""
         self._launch()
 
     def start_replica(self) -> Cluster:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from geo_industry.errors import DataError
 from geo_industry.settings import Settings
 from geo_industry.store.base import FeatureStore, WritableStore
 from geo_industry.store.embedded import EmbeddedStore
@@ -36,10 +37,34 @@ def prepare_for_processes(settings: Settings) -> None:
     """Create what the backend needs once, before several server processes open it.
 
     A new SQLite store is seeded here, in one process, so that workers starting together do not
-    seed the same file at once.
+    seed the same file at once; a PostGIS database is checked (reachable, schema current), so a
+    mistake is one clear message, not every worker failing.
     """
     if settings.store_backend == "sqlite":
         SQLiteStore.open(settings.store_path, seed_dir=settings.data_dir).close()
+    elif settings.store_backend == "postgis":
+        _check_postgis(settings)
+
+
+def _check_postgis(settings: Settings) -> None:
+    import psycopg
+
+    from geo_industry.store.postgis.connections import redact
+    from geo_industry.store.postgis.schema import applied_versions, latest_version
+
+    for secret in (settings.database_url, settings.database_read_url):
+        if secret is None:
+            continue
+        url = secret.get_secret_value()
+        try:
+            with psycopg.connect(url, connect_timeout=10) as conn:
+                versions = applied_versions(conn)
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DataError(f"cannot use the database {redact(url)}: {reason}") from None
+        if max(versions, default=0) < latest_version():
+            raise DataError(f"the database {redact(url)} is at schema version {max(versions, default=0)}, "
+                            f"not {latest_version()}: run `geo-industry db init` and `geo-industry db load`")
 
 
 def open_store(settings: Settings) -> FeatureStore:
