@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     cors_write_origins: Annotated[list[str], NoDecode] = Field(default_factory=list,
                                                                description="allowed CORS origins for writes")
     basemap: Literal["offline", "osm", "carto"] = "offline"
+    vector_tile_threshold: int = Field(
+        5_000, ge=1, description="served map pages draw a layer from its vector tiles (not its GeoJSON) once it "
+        "has at least this many located features; the shipped layers, far smaller, stay GeoJSON")
     dem_path: Path | None = Field(None, description="a DEM GeoTIFF for the terrain rasters")
     boundary_path: Path | None = Field(None, description="a boundary layer (GeoJSON/GPKG) for maps")
     rivers_path: Path | None = Field(None, description="a rivers layer for maps and exclusions")

@@ -25,6 +25,7 @@ from geo_industry.maps.layers import SiteLayer, SymbolFn, add_site_layer, site_l
 from geo_industry.maps.popups import names
 from geo_industry.maps.rasters import add_raster_overlays
 from geo_industry.maps.symbols import LAYER_SYMBOLS, layer_symbol, legend_section
+from geo_industry.maps.tiled import TILED_KIND, tiled_site_layer
 from geo_industry.web_safety import script_json
 
 UNSEARCHED_LAYERS = ("zone_outlines",)
@@ -86,6 +87,18 @@ def _build_layer(layer_id: str, kind: str, data: MapData, ctx: PageContext, rows
     )
 
 
+def _tiled_layer(layer_id: str, kind: str, data: MapData, ctx: PageContext) -> SiteLayer | None:
+    """The layer drawn from vector tiles when it has at least ``ctx.urls.tile_threshold`` located
+    features on a served page (see :mod:`geo_industry.maps.tiled`); None to build it site by site."""
+    frame = data.layer(layer_id)
+    located = int((frame.geometry.notna() & ~frame.geometry.is_empty).sum())
+    url = ctx.urls.tiles(layer_id, features=located)
+    if url is None:
+        return None
+    return tiled_site_layer(layer_id, frame, ctx, url=url, name=data.title(layer_id, ctx.lang),
+                            geometry_type=data.geometry_type(layer_id), show=kind in LAYER_SYMBOLS)
+
+
 def _labels(layer_id: str, built: SiteLayer, rows: list[dict[str, Any]], ctx: PageContext) -> list[dict[str, Any]]:
     """Label specs of a zone layer, largest zones first (they win a collision)."""
     ranked = sorted(rows, key=lambda r: -(area_ha(r) or 0.0))
@@ -128,6 +141,11 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
         if frame.empty:
             continue
         kind = data.kind(layer_id)
+        tiled = _tiled_layer(layer_id, kind, data, ctx)
+        if tiled is not None:  # too large for the page: drawn from the API's vector tiles
+            add_site_layer(m, tiled)
+            sections.append(legend_section(TILED_KIND, tiled, [], ctx, geometry_type=data.geometry_type(layer_id)))
+            continue
         rows = [dict(r) for _, r in frame.iterrows()]
         built = _build_layer(layer_id, kind, data, ctx, rows)
         add_site_layer(m, built)

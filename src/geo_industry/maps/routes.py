@@ -82,6 +82,7 @@ def _ctx(request: Request, lang: str | None, basemap: str | None) -> PageContext
         script_base=f"{public}/static/maps/",
         basemap=chosen,
         api_base=public,
+        tile_threshold=settings.vector_tile_threshold,
     )
     return PageContext(lang=lang or DEFAULT_LANGUAGE, basemap=chosen, urls=urls)
 

@@ -17,6 +17,8 @@ few markers. On the real data every zone, cluster, mine, plant and hydropower la
 """
 ITEMS_LIMIT = 10_000
 """``limit`` of the items URL: large enough for any layer to come in one page."""
+TILE_MATRIX_SET = "WebMercatorQuad"
+"""The tile matrix set the maps draw vector tiles in (Leaflet's own)."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,8 @@ class PageUrls:
 
     ``api_base`` is where the OGC API answers (``""`` for the same host's root) when the page
     is served by it: large layers then load from ``{api_base}/collections/{id}/items`` instead
-    of being embedded. ``None`` (the static build) embeds every layer.
+    of being embedded, and a layer of at least ``tile_threshold`` located features (when set)
+    from its vector tiles. ``None`` (the static build) embeds every layer.
     """
 
     static: bool = False
@@ -37,6 +40,7 @@ class PageUrls:
     basemap: str | None = None
     api_base: str | None = None
     script_base: str = "/static/maps/"
+    tile_threshold: int | None = None
 
     def page(self, name: str, lang: str, **params: str) -> str:
         """URL of the page ``name`` (one of :data:`~geo_industry.maps.registry.PAGE_NAMES`) in ``lang``."""
@@ -69,9 +73,16 @@ class PageUrls:
 
     def items(self, layer_id: str, *, features: int) -> str | None:
         """Items URL of a layer of ``features`` located features to fetch, or None to embed it."""
-        if self.api_base is None or features < REMOTE_MIN_FEATURES:
+        if self.api_base is None or features < REMOTE_MIN_FEATURES or self.tiles(layer_id, features=features):
             return None
         return f"{self.api_base}/collections/{layer_id}/items?{urlencode({'limit': ITEMS_LIMIT})}"
+
+    def tiles(self, layer_id: str, *, features: int) -> str | None:
+        """Vector tile URL template (``{z}/{y}/{x}``) of a layer of ``features`` located features to draw
+        from tiles, or None (no API, no threshold, or fewer features: embedded or fetched as GeoJSON)."""
+        if self.api_base is None or self.tile_threshold is None or features < self.tile_threshold:
+            return None
+        return f"{self.api_base}/collections/{layer_id}/tiles/{TILE_MATRIX_SET}/{{z}}/{{y}}/{{x}}"
 
 
 def static_urls() -> PageUrls:

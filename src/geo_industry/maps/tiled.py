@@ -1,0 +1,117 @@
+"""Layers too large to send as GeoJSON: the browser draws them from the API's vector tiles.
+
+Past :attr:`~geo_industry.maps.urls.PageUrls.tile_threshold` located features, a served page
+carries nothing per site: no geometry, popup or search entry, so its size does not grow with
+the layer. ``static/maps/tiled-layers.js`` draws the layer's Mapbox Vector Tiles
+(``/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}``) with the vendored Leaflet.VectorGrid
+and builds each popup and hover label in the browser from the tile's properties, as text nodes
+(never HTML), so a stored string cannot inject markup. The sites are drawn with the default
+symbol of the layer's geometry family (one style: the per-site classes of the small layers would
+need every site's data in the page).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import folium
+import geopandas as gpd
+from branca.element import Figure, JavascriptLink, MacroElement
+from jinja2 import Template
+from markupsafe import escape as markup_escape
+
+from geo_industry.i18n import data_language
+from geo_industry.maps.base import PageContext
+from geo_industry.maps.layers import SiteLayer
+from geo_industry.maps.styles import path_style
+from geo_industry.maps.symbols import DEFAULT_SYMBOLS, geometry_family
+from geo_industry.web_safety import script_json
+
+SCRIPT = "tiled-layers.js"
+"""The drawing code, in ``geo_industry/static/maps``."""
+VECTORGRID = "vectorgrid/Leaflet.VectorGrid.bundled.min.js"
+"""Leaflet.VectorGrid in the vendor folder (see its README)."""
+TILED_KIND = "tiled"
+"""The kind a tiled layer's legend is drawn for: no symbol of its own, so the default symbol it is drawn with."""
+
+
+def tile_style(geometry_type: str) -> dict[str, Any]:
+    """Leaflet path options of a tiled layer's sites: the default symbol of its geometry family
+    (``radius`` sizes points; VectorGrid never fills lines)."""
+    family = geometry_family(geometry_type)
+    symbol = DEFAULT_SYMBOLS[family]
+    if family == "point":
+        return {"radius": symbol.size / 2, "weight": 1.5, "color": "#ffffff", "opacity": 1, "fill": True,
+                "fillColor": symbol.color, "fillOpacity": 0.9}
+    return {**path_style(symbol.color, approximate=False, fill=family == "polygon", weight=symbol.weight),
+            "fill": family == "polygon"}
+
+
+def popup_spec(layer_id: str, frame: gpd.GeoDataFrame, ctx: PageContext) -> dict[str, Any]:
+    """What the browser needs to write a site's popup and label: name properties in the page's data
+    language order, the status words present in the layer, and the link to the feature's page."""
+    first, second = ("name_vi", "name_en") if data_language(ctx.lang) == "vi" else ("name_en", "name_vi")
+    statuses = sorted({str(s) for s in frame["status"].dropna()}) if "status" in frame else []
+    base = ctx.urls.api_base or ""
+    return {
+        "names": [first, second, "id"],
+        "statusLabel": ctx.t("popup.status"),
+        "statuses": {s: ctx.t(f"status.{s}") for s in statuses},
+        "featureUrl": f"{base}/collections/{layer_id}/items/",
+        "featureQuery": "?" + urlencode({"f": "html", "lang": ctx.lang}),
+        "featureLabel": ctx.t("api.properties"),
+    }
+
+
+class TiledLayer(MacroElement):
+    """One layer drawn from vector tiles into a Folium group (shown and hidden with it).
+
+    Parameters
+    ----------
+    url
+        Tile URL template with ``{z}/{y}/{x}`` (:meth:`~geo_industry.maps.urls.PageUrls.tiles`).
+    layer_id
+        The collection id: the MVT layer's name and the key in ``window.giLayers``.
+    group
+        Folium variable name of the layer's group.
+    spec
+        The sites' style (:func:`tile_style`) and popup texts (:func:`popup_spec`).
+    scripts
+        URLs of Leaflet.VectorGrid and of the drawing code, put in the page header once.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.giTiledLayer({{ this.call_args }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, url: str, layer_id: str, group: str, spec: dict[str, Any], scripts: tuple[str, str]) -> None:
+        super().__init__()
+        self._name = "TiledLayer"
+        self.call_args = f"{script_json(url)}, {script_json(layer_id)}, {group}, {script_json(spec)}"
+        self.scripts = scripts
+
+    def render(self, **kwargs: Any) -> Any:
+        """Render the call and put VectorGrid and the drawing code in the page header once."""
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "TiledLayer renders only inside a map's figure"
+        figure.header.add_child(JavascriptLink(self.scripts[0]), name="gi_vectorgrid_js")
+        figure.header.add_child(JavascriptLink(self.scripts[1]), name="gi_tiled_layers_js")
+        return super().render(**kwargs)
+
+
+def tiled_site_layer(layer_id: str, frame: gpd.GeoDataFrame, ctx: PageContext, *, url: str, name: str,
+                     geometry_type: str, show: bool = True) -> SiteLayer:
+    """The layer ``layer_id`` drawn from the vector tiles at ``url``: a group holding a :class:`TiledLayer`,
+    with the counts of located and unlocated sites (no per-site search entries: the page stays small)."""
+    group = folium.FeatureGroup(name=markup_escape(name), show=show)  # the layer control shows it as HTML
+    located = frame.geometry.notna() & ~frame.geometry.is_empty
+    spec = {"style": tile_style(geometry_type), "popup": popup_spec(layer_id, frame, ctx)}
+    scripts = (ctx.urls.asset(VECTORGRID), ctx.urls.script(SCRIPT))
+    TiledLayer(url=url, layer_id=layer_id, group=group.get_name(), spec=spec, scripts=scripts).add_to(group)
+    return SiteLayer(group=group, mapped=int(located.sum()), unmapped=[str(i) for i in frame.loc[~located, "id"]],
+                     layer_id=layer_id)

@@ -1,0 +1,115 @@
+/* Draw a large layer from the API's vector tiles (geo_industry.maps.tiled.TiledLayer).
+ *
+ * url: tile URL template with {z}/{y}/{x}; layerId: the collection (the tiles' MVT layer);
+ * group: the layer's Folium group; spec: {style: Leaflet path options, popup: {names: property
+ * names tried in order, statusLabel, statuses: {value: word}, featureUrl, featureQuery, featureLabel}}.
+ * Popups (on click) and labels (on hover) are built from each feature's tile properties as text
+ * nodes, never as HTML. window.giLayers[layerId] gets `tiles` (tiles loaded) and `drawn` (sites
+ * in the loaded tiles), or `failed` when a tile could not be fetched.
+ */
+(function () {
+  "use strict";
+
+  function record(layerId, key, value) {
+    window.giLayers = window.giLayers || {};
+    window.giLayers[layerId] = window.giLayers[layerId] || {};
+    window.giLayers[layerId][key] = value;
+  }
+
+  function present(value) {
+    return value !== undefined && value !== null && value !== "";
+  }
+
+  function names(properties, spec) {
+    var found = [];
+    spec.names.forEach(function (key) {
+      var value = properties[key];
+      if (present(value) && found.indexOf(String(value)) < 0) { found.push(String(value)); }
+    });
+    return found;
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function popupContent(properties, spec) {
+    var root = element("div", "gi-popup gi-tiled-popup"), found = names(properties, spec);
+    root.setAttribute("data-id", present(properties.id) ? String(properties.id) : "");
+    root.appendChild(element("strong", "", found[0] || ""));
+    if (found.length > 2) { root.appendChild(element("div", "gi-other-name", found[1])); }
+    if (present(properties.status)) {
+      var status = spec.statuses[properties.status] || String(properties.status);
+      root.appendChild(element("div", "", spec.statusLabel + ": " + status));
+    }
+    if (present(properties.id)) {
+      var link = element("a", "", spec.featureLabel);
+      link.href = spec.featureUrl + encodeURIComponent(String(properties.id)) + spec.featureQuery;
+      root.appendChild(element("div")).appendChild(link);
+    }
+    return root;
+  }
+
+  function countDrawn(grid) {
+    var ids = {}, count = 0;
+    Object.keys(grid._vectorTiles).forEach(function (key) {
+      Object.keys(grid._vectorTiles[key]._features).forEach(function (id) {
+        if (!ids[id]) { ids[id] = true; count += 1; }
+      });
+    });
+    return count;
+  }
+
+  // Leaflet >= 1.7 places a small circle marker's events at getLatLng(), which VectorGrid 1.3's
+  // points lack (they know only their pixel in the tile): give each point of a loaded tile its LatLng.
+  function locatePoints(grid, coords) {
+    var renderer = grid._vectorTiles[grid._tileCoordsToKey(coords)], size = grid.getTileSize();
+    if (!renderer) { return; }
+    Object.keys(renderer._features).forEach(function (id) {
+      var feature = renderer._features[id].feature;
+      if (feature._point && !feature._latlng) {
+        feature._latlng = grid._map.unproject(coords.scaleBy(size).add(feature._point), coords.z);
+      }
+    });
+  }
+
+  window.giTiledLayer = function (url, layerId, group, spec) {
+    var styles = {}, tiles = 0, label = null;
+    styles[layerId] = spec.style;
+    var grid = L.vectorGrid.protobuf(url, {
+      rendererFactory: L.svg.tile,
+      vectorTileLayerStyles: styles,
+      interactive: true,
+      pane: "overlayPane",
+      getFeatureId: function (feature) { return feature.properties.id; },
+      fetchOptions: {headers: {Accept: "application/vnd.mapbox-vector-tile"}}
+    });
+    grid.on("click", function (e) {
+      L.DomEvent.stopPropagation(e);
+      L.popup({maxWidth: 340}).setLatLng(e.latlng)
+        .setContent(popupContent(e.layer.properties || {}, spec.popup)).openOn(grid._map);
+    });
+    grid.on("mouseover", function (e) {
+      var text = names(e.layer.properties || {}, spec.popup)[0] || "";
+      label = L.tooltip({sticky: true, direction: "top"}).setLatLng(e.latlng).setContent(element("div", "", text));
+      grid._map.openTooltip(label);
+    });
+    grid.on("mouseout", function () {
+      if (label) { grid._map.closeTooltip(label); label = null; }
+    });
+    grid.on("tileload", function (e) {
+      locatePoints(grid, e.coords);
+      tiles += 1;
+      record(layerId, "tiles", tiles);
+      record(layerId, "drawn", countDrawn(grid));
+    });
+    grid.on("tileerror", function (e) {
+      record(layerId, "failed", "tile " + JSON.stringify(e.coords) + " did not load");
+    });
+    group.addLayer(grid);
+  };
+  window.giTiledLayer.popupContent = popupContent;  // for tests of the escaping
+})();
