@@ -13,10 +13,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import DATA_DIR
+from tests.pgcluster import Cluster
+from tests.postgis.databases import loaded_database
 
 from geo_industry.api import create_app
 from geo_industry.settings import Settings
-from geo_industry.store import EmbeddedStore, FeatureStore, WritableStore
+from geo_industry.store import EmbeddedStore, FeatureStore, WritableStore, open_store
 from geo_industry.store.sqlite import SQLiteStore
 
 
@@ -32,8 +34,19 @@ def sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> FeatureStore:
     return SQLiteStore.open(tmp_path_factory.mktemp("sqlite") / "store.sqlite", seed_dir=DATA_DIR)
 
 
+@pytest.fixture(scope="module")
+def postgis_backend(pg_cluster: Cluster) -> Iterator[FeatureStore]:
+    """The PostGIS store over ``data/`` as ``db init`` + ``db load`` leave it, in a database of its own."""
+    store = open_store(Settings(data_dir=DATA_DIR, store_backend="postgis",  # type: ignore[call-arg]
+                                database_url=loaded_database(pg_cluster, DATA_DIR, "contract"), _env_file=None))
+    try:
+        yield store
+    finally:
+        store.close()  # type: ignore[attr-defined]
+
+
 #: the fixtures above, one per backend
-BACKEND_FIXTURES = ["embedded_backend", "sqlite_backend"]
+BACKEND_FIXTURES = ["embedded_backend", "sqlite_backend", "postgis_backend"]
 
 
 @pytest.fixture(scope="module", params=BACKEND_FIXTURES)

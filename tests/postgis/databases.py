@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from pathlib import Path
 
 from tests.pgcluster import Cluster
 
@@ -15,4 +16,29 @@ def new_database(cluster: Cluster, prefix: str = "test") -> str:
     name = f"{prefix}_{os.getpid()}_{next(_numbers)}"
     cluster.psql("postgres", f'CREATE DATABASE "{name}"')
     cluster.psql(name, "CREATE EXTENSION IF NOT EXISTS postgis")
+    return cluster.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+_loaded_templates: dict[tuple[int, str], str] = {}
+
+
+def loaded_database(cluster: Cluster, data_dir: Path, prefix: str = "loaded") -> str:
+    """A new database holding ``data_dir`` as ``db load`` loads it; return its URL.
+
+    The first call per cluster and folder loads a template database; later calls copy it
+    (``CREATE DATABASE … TEMPLATE``, a file copy), so each test module gets its own database
+    without loading again.
+    """
+    from geo_industry.store.postgis.connections import Database
+    from geo_industry.store.postgis.loading import load_data
+
+    key = (cluster.port, str(data_dir))
+    template = _loaded_templates.get(key)
+    if template is None:
+        url = new_database(cluster, "template")
+        with Database(url, pool_size=1) as database:
+            load_data(database, data_dir)
+        template = _loaded_templates[key] = url.rsplit("/", 1)[1]
+    name = f"{prefix}_{os.getpid()}_{next(_numbers)}"
+    cluster.psql("postgres", f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return cluster.url.rsplit("/", 1)[0] + f"/{name}"

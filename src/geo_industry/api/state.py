@@ -62,7 +62,9 @@ class Prepared:
         """Pin the store's current snapshot and build the encoder and the records from it.
 
         When ``rasters`` has assessed the snapshot's revision with a DEM's slope, the zone layers
-        carry those assessments (see the module's docstring).
+        carry those assessments (see the module's docstring). Only the features that are
+        statistics entities are read (for their names), never whole layers: a database backend
+        may hold layers of millions of features.
         """
         view = store.snapshot()
         revision = view.revision()
@@ -71,9 +73,10 @@ class Prepared:
             view = view.with_zone_assessments(assessments)
         else:
             assessments = None
+        statistics = view.statistics
         records = StatisticsRecords.from_tables(
-            view.statistics, view.derived_statistics, entities=view.entities,
-            features=[(meta.id, view.frame(meta.id)) for meta in view.collections()],
+            statistics, view.derived_statistics, entities=view.entities,
+            features=view.entity_features(set(statistics["entity"])),
         )
         return cls(revision, view, FeatureEncoder(), records,
                    datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), with_slope=assessments is not None)

@@ -23,7 +23,7 @@ the same on every backend, so the API answers the same status for the same bad i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -147,6 +147,10 @@ class BulkReader(Protocol):
     @property
     def derived_statistics(self) -> pd.DataFrame:
         """Derived indicators: year-on-year growth, target attainment, share of province."""
+        ...
+
+    def entity_features(self, entities: Collection[str]) -> list[tuple[str, gpd.GeoDataFrame]]:
+        """``(layer id, rows)`` of every layer: its features among ``entities`` (never a whole large layer)."""
         ...
 
 

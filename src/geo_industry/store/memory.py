@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -281,6 +281,15 @@ class MemoryStore:
         """Stored and derived rows of one entity."""
         both = pd.concat([self._statistics, self._derived], ignore_index=True)
         return stats_mod.series_for(both, entity)
+
+    def entity_features(self, entities: Collection[str]) -> list[tuple[str, gpd.GeoDataFrame]]:
+        """Each layer's features among ``entities``."""
+        wanted = set(entities)
+        out = []
+        for meta in self.collections():
+            frame = self.frame(meta.id)
+            out.append((meta.id, frame[frame["id"].isin(wanted)]))
+        return out
 
     # query steps -----------------------------------------------------------------------
     def _select(self, layer: _Layer, query: FeatureQuery) -> np.ndarray:

@@ -19,7 +19,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -279,6 +279,10 @@ class SQLiteStore:
     def series(self, entity: str) -> pd.DataFrame:
         """Stored and derived rows of one entity."""
         return self.snapshot().series(entity)
+
+    def entity_features(self, entities: Collection[str]) -> list[tuple[str, gpd.GeoDataFrame]]:
+        """Each layer's features among ``entities``, from the current snapshot."""
+        return self.snapshot().entity_features(entities)
 
     # feature writes ---------------------------------------------------------------------
     def feature_etag(self, layer_id: str, feature_id: str) -> str:

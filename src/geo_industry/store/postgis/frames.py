@@ -19,12 +19,13 @@ import shapely
 from psycopg import sql
 from pydantic import ValidationError
 
+from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog
 from geo_industry.models import LayerMeta
 from geo_industry.raster.properties import with_analysis_fields
 from geo_industry.store.base import Quarantined
 from geo_industry.store.memory import typed_frame
-from geo_industry.store.postgis.schema import layer_table, table
+from geo_industry.store.postgis.schema import ENTITY_COLUMNS, STATISTICS_COLUMNS, layer_table, table
 from geo_industry.validate import layer_meta_problems
 
 
@@ -106,7 +107,7 @@ def layer_frame(layer: StoredLayer, rows: Sequence[Sequence[Any]]) -> gpd.GeoDat
     frame["id"] = [row[0] for row in rows]
     frame = typed_frame(frame, meta, source=f"layer {meta.id}")
     for index, column in enumerate(layer.derived, start=3):
-        frame[column.name] = _typed_derived([row[index] for row in rows], column.json_type).to_numpy()
+        frame[column.name] = _typed_derived([row[index] for row in rows], column.json_type).array
     return frame
 
 
@@ -116,3 +117,22 @@ def read_layer_frame(conn: psycopg.Connection, layer: StoredLayer) -> gpd.GeoDat
         cursor.itersize = 5000
         cursor.execute(select_layer(layer))
         return layer_frame(layer, cursor.fetchall())
+
+
+def read_statistics(conn: psycopg.Connection) -> pd.DataFrame:
+    """The stored statistics rows, typed as :func:`geo_industry.statistics.typed_statistics` types them."""
+    columns = list(STATISTICS_COLUMNS)
+    rows = conn.execute(sql.SQL("SELECT {} FROM {} ORDER BY position").format(
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns), table("statistics"))).fetchall()
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    frame["year"] = pd.array(frame["year"], dtype="Int64")
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
+    frame["variant"] = pd.to_numeric(frame["variant"]).fillna(0).astype(int)
+    return frame[[*stats_mod.STAT_COLUMNS, "variant", *stats_mod.OPTIONAL_COLUMNS]]
+
+
+def read_entities(conn: psycopg.Connection) -> pd.DataFrame:
+    """The statistics entities that are not features, as ``entities.csv`` holds them (text)."""
+    rows = conn.execute(sql.SQL("SELECT {} FROM {} ORDER BY position").format(
+        sql.SQL(", ").join(sql.Identifier(c) for c in ENTITY_COLUMNS), table("entities"))).fetchall()
+    return pd.DataFrame(rows, columns=list(ENTITY_COLUMNS), dtype=object)

@@ -52,7 +52,7 @@ from geo_industry.raster.properties import (
 )
 from geo_industry.store.memory import typed_frame
 from geo_industry.store.postgis.connections import Database
-from geo_industry.store.postgis.frames import StoredLayer, read_layer_frame, read_layers
+from geo_industry.store.postgis.frames import StoredLayer, read_layer_frame, read_layers, read_statistics
 from geo_industry.store.postgis.schema import (
     ENTITY_COLUMNS,
     SRID,
@@ -281,18 +281,6 @@ def _feature_ids(conn: psycopg.Connection, layer_ids: list[str], entities: set[s
 
 
 # derived columns --------------------------------------------------------------------------
-def read_statistics(conn: psycopg.Connection) -> pd.DataFrame:
-    """The stored statistics rows, typed as :func:`geo_industry.statistics.typed_statistics` types them."""
-    columns = list(STATISTICS_COLUMNS)
-    rows = conn.execute(sql.SQL("SELECT {} FROM {} ORDER BY position").format(
-        sql.SQL(", ").join(sql.Identifier(c) for c in columns), table("statistics"))).fetchall()
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)
-    frame["year"] = pd.array(frame["year"], dtype="Int64")
-    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
-    frame["variant"] = pd.to_numeric(frame["variant"]).fillna(0).astype(int)
-    return frame[[*stats_mod.STAT_COLUMNS, "variant", *stats_mod.OPTIONAL_COLUMNS]]
-
-
 def _json_type(series: pd.Series) -> str:
     dtype = series.dtype
     return "integer" if str(dtype) == "Int64" else "number" if dtype.kind == "f" else "string"
@@ -497,4 +485,4 @@ def export_data(database: Database, out_dir: Path) -> list[Path]:
     return written
 
 
-__all__ = ["LoadReport", "export_data", "load_data", "read_statistics", "refresh_derived"]
+__all__ = ["LoadReport", "export_data", "load_data", "refresh_derived"]

@@ -1,0 +1,415 @@
+"""The PostGIS backend's reads: the :class:`~geo_industry.store.base.FeatureStore` contract in SQL.
+
+Per-request reads are single bounded statements, never a whole layer: a page is
+``SELECT … WHERE … ORDER BY <sortby>, position, id LIMIT … OFFSET …`` with the bbox as
+``geom && envelope AND ST_Intersects`` (the GiST index answers it), the datetime on the temporal
+field, the CQL2 filter compiled to parameterised SQL (:mod:`geo_industry.store.postgis.filters`);
+``numberMatched`` comes from a ``count(*)`` in the same read-only snapshot (skipped when the page
+itself shows it). Rows become the same typed frames as on the other backends
+(:mod:`geo_industry.store.postgis.frames`).
+
+What changes only with the revision — the catalog, queryables, schemas, the statistics tables,
+whole small layers for the bulk consumers — is read once per revision and kept. A layer over
+:data:`CACHE_MAX_ROWS` rows is never kept: :meth:`PostGISReader.frame` streams it on each call.
+The store is its own snapshot: each read is one statement (or one read-only transaction).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import psycopg
+from psycopg import sql
+
+from geo_industry import statistics as stats_mod
+from geo_industry.catalog import Catalog
+from geo_industry.errors import FeatureNotFound, InvalidFilter, InvalidSortBy
+from geo_industry.models import DateInterval, FeaturePage, FeatureQuery, LayerMeta, SortKey
+from geo_industry.settings import Settings
+from geo_industry.store.base import Extent, Quarantined
+from geo_industry.store.memory import LEGACY_PROVINCE, MERGED_PROVINCE
+from geo_industry.store.postgis.connections import Database
+from geo_industry.store.postgis.frames import (
+    StoredLayer,
+    layer_frame,
+    read_entities,
+    read_layer_frame,
+    read_layers,
+    read_statistics,
+    select_list,
+    served_catalog,
+)
+from geo_industry.store.postgis.schema import SRID, field_columns, layer_table, table
+
+CACHE_MAX_ROWS = 50_000
+"""Layers with more rows than this are streamed by every :meth:`PostGISReader.frame`, never kept."""
+_JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
+_NUMERIC_TEXT = r"^\s*[-+]?[0-9]+(\.[0-9]*)?\s*$"
+_STATISTICS_DIGEST = sql.SQL(
+    "(SELECT md5(string_agg(concat_ws(chr(31), indicator, year, period, value, unit, basis, price_basis, source, "
+    "note, variant, derivation), chr(30) ORDER BY position)) FROM {} AS s WHERE s.entity = t.id)"
+).format(table("statistics"))
+
+
+def entity_tag(row_etag: str, statistics_digest: str | None) -> str:
+    """The strong ETag of a feature: its stored content (``etag`` column) and its statistics rows.
+
+    A feature's GeoJSON carries its statistics series, so writing its statistics changes its
+    tag; writing other entities' statistics does not.
+    """
+    digest = hashlib.sha256(f"{row_etag}:{statistics_digest or ''}".encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+@dataclass(frozen=True)
+class _Metadata:
+    """What changes only with the revision: the layers as stored, their catalog, queryables, schemas."""
+
+    revision: int
+    layers: dict[str, StoredLayer]
+    catalog: Catalog
+    quarantined: tuple[Quarantined, ...]
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """The statistics tables of one revision."""
+
+    revision: int
+    statistics: pd.DataFrame
+    entities: pd.DataFrame
+    derived: pd.DataFrame
+
+
+def _queryables(layer: StoredLayer) -> dict[str, str]:
+    out = {spec.name: _JSON_TYPES[spec.type] for spec in layer.meta.fields if spec.type in _JSON_TYPES}
+    for column in layer.derived:
+        if column.name.startswith("latest_") and column.name not in out:
+            out[column.name] = column.json_type
+    out["id"] = "string"
+    out["geometry"] = "geometry"
+    return out
+
+
+def _schema(layer: StoredLayer, queryables: dict[str, str]) -> dict[str, str]:
+    """Every property a feature carries, in frame order: file properties, other declared fields, derived."""
+    declared = {spec.name: spec.type for spec in layer.meta.fields}
+    names = [*layer.property_order, *declared, *(c.name for c in layer.derived)]
+    derived = {c.name: c.json_type for c in layer.derived}
+    out = {"id": "string"}
+    for name in dict.fromkeys(names):
+        out[name] = declared.get(name) or queryables.get(name) or derived.get(name) or "string"
+    return out
+
+
+def _sort_key(layer: StoredLayer, key: SortKey, queryables: dict[str, str]) -> sql.Composable:
+    if key.name not in queryables or queryables[key.name] == "geometry":
+        raise InvalidSortBy("sortby", key.name, f"a queryable property of collection '{layer.meta.id}'")
+    column: sql.Composable = sql.Identifier(key.name)
+    if queryables[key.name] == "string":
+        column = sql.SQL('{} COLLATE "C"').format(column)  # code-point order, as Python sorts text
+    return sql.SQL("{} {} NULLS LAST").format(column, sql.SQL("ASC" if key.ascending else "DESC"))
+
+
+def _year_expression(layer: StoredLayer) -> sql.Composable | None:
+    """The temporal field as a number (``None``: the layer has no temporal field)."""
+    field = layer.meta.temporal_field
+    if not field:
+        return None
+    spec = layer.meta.field_spec(field)
+    if spec is not None and field in field_columns(layer.meta) and spec.type in ("integer", "number"):
+        return sql.Identifier(field)
+    if spec is not None and field in field_columns(layer.meta) and spec.type == "string":
+        text: sql.Composable = sql.Identifier(field)
+    elif field in layer.property_order:
+        text = sql.SQL("(properties ->> {})").format(sql.Literal(field))
+    else:
+        return sql.SQL("NULL::numeric")  # a temporal field no feature carries: no feature has a year
+    return sql.SQL("(CASE WHEN {} ~ {} THEN ({})::numeric END)").format(text, sql.Literal(_NUMERIC_TEXT), text)
+
+
+def _interval_condition(year: sql.Composable, interval: DateInterval) -> tuple[sql.Composable, list[Any]]:
+    parts: list[sql.Composable] = [sql.SQL("{} IS NOT NULL").format(year)]
+    params: list[Any] = []
+    if interval.start is not None:
+        parts.append(sql.SQL("{} >= %s").format(year))
+        params.append(interval.start.year)
+    if interval.end is not None:
+        parts.append(sql.SQL("{} <= %s").format(year))
+        params.append(interval.end.year)
+    return sql.SQL(" AND ").join(parts), params
+
+
+def _compile_filter(node: Any, queryables: dict[str, str]) -> tuple[sql.Composable, tuple[Any, ...]]:
+    try:
+        filters = importlib.import_module("geo_industry.store.postgis.filters")
+    except ImportError:
+        raise InvalidFilter("filter", "(CQL2)", "no filter: filters are not available on the PostGIS backend "
+                                               "of this version") from None
+    compiled = filters.compile_filter(node, queryables)
+    return compiled.where, tuple(compiled.params)
+
+
+def _province_of(conn: psycopg.Connection, layers: Iterable[StoredLayer], entities: set[str]
+                 ) -> dict[str, tuple[str, ...]]:
+    """Province entities of the features among ``entities`` (their former province and the merged one)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for layer in layers:
+        statement = sql.SQL("SELECT id, properties ->> 'former_province' FROM {} WHERE id = ANY(%s)").format(
+            layer_table(layer.meta.id))
+        for feature_id, province in conn.execute(statement, (list(entities),)):
+            legacy = LEGACY_PROVINCE.get(str(province))
+            out[feature_id] = (legacy, MERGED_PROVINCE) if legacy else (MERGED_PROVINCE,)
+    return out
+
+
+class PostGISReader:
+    """The :class:`~geo_industry.store.base.FeatureStore` over a PostGIS database loaded by ``db load``."""
+
+    def __init__(self, database: Database, *, revision_source: Callable[[], int | None] | None = None,
+                 cache_max_rows: int = CACHE_MAX_ROWS) -> None:
+        self.database = database
+        self._revision_source = revision_source
+        self.cache_max_rows = cache_max_rows
+        self._lock = threading.Lock()
+        self._metadata_cache: _Metadata | None = None
+        self._tables_cache: _Tables | None = None
+        self._frames: dict[str, tuple[int, gpd.GeoDataFrame]] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PostGISReader:
+        """Open the database the settings name."""
+        return cls(Database.from_settings(settings))
+
+    def close(self) -> None:
+        """Close the connection pools."""
+        self.database.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.database!r})"
+
+    # connections --------------------------------------------------------------------------
+    @contextmanager
+    def _reading(self) -> Iterator[psycopg.Connection]:
+        """A read-only snapshot transaction on the read database."""
+        with self.database.read_connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield conn
+
+    @staticmethod
+    def _read_revision(conn: psycopg.Connection) -> int:
+        row = conn.execute(sql.SQL("SELECT value FROM {}").format(table("revision"))).fetchone()
+        return 0 if row is None else int(row[0])
+
+    # revision-scoped metadata -------------------------------------------------------------
+    def revision(self) -> int:
+        """The revision counter of the read database (from the listener when one is set)."""
+        known = self._revision_source() if self._revision_source is not None else None
+        if known is not None:
+            return known
+        with self.database.read_connection() as conn:
+            return self._read_revision(conn)
+
+    def _metadata(self) -> _Metadata:
+        revision = self.revision()
+        cached = self._metadata_cache
+        if cached is not None and cached.revision == revision:
+            return cached
+        with self._reading() as conn:
+            revision = self._read_revision(conn)
+            layers, quarantined = read_layers(conn)
+        metadata = _Metadata(revision, {layer.meta.id: layer for layer in layers}, served_catalog(layers),
+                             tuple(quarantined))
+        self._metadata_cache = metadata
+        return metadata
+
+    def _layer(self, layer_id: str, metadata: _Metadata | None = None) -> StoredLayer:
+        metadata = metadata or self._metadata()
+        metadata.catalog.get(layer_id)  # CollectionNotFound naming the known ones
+        return metadata.layers[layer_id]
+
+    def snapshot(self) -> PostGISReader:
+        """The store itself: every read is one statement (or one read-only transaction)."""
+        return self
+
+    @property
+    def quarantined(self) -> tuple[Quarantined, ...]:
+        """Layers whose stored catalog entry cannot be served (the typed tables hold no bad rows)."""
+        return self._metadata().quarantined
+
+    def collections(self) -> list[LayerMeta]:
+        """Every layer's metadata in catalog order."""
+        return list(self._metadata().catalog)
+
+    def collection(self, layer_id: str) -> LayerMeta:
+        """One layer's metadata."""
+        return self._metadata().catalog.get(layer_id)
+
+    def queryables(self, layer_id: str) -> dict[str, str]:
+        """Property name → JSON type for filters and sortby."""
+        return _queryables(self._layer(layer_id))
+
+    def schema(self, layer_id: str) -> dict[str, str]:
+        """Property name → JSON type of every property a feature carries."""
+        layer = self._layer(layer_id)
+        return _schema(layer, _queryables(layer))
+
+    # per-request reads --------------------------------------------------------------------
+    def count(self, layer_id: str) -> int:
+        """How many features the layer holds."""
+        target = layer_table(self._layer(layer_id).meta.id)
+        with self.database.read_connection() as conn:
+            row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(target)).fetchone()
+        return int(row[0]) if row else 0
+
+    def extent(self, layer_id: str) -> Extent:
+        """Bbox of present geometries (``ST_Extent``) and the temporal field's year range."""
+        layer = self._layer(layer_id)
+        year = _year_expression(layer) or sql.SQL("NULL::numeric")
+        statement = sql.SQL("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), y0, y1 FROM "
+                            "(SELECT ST_Extent(geom) AS e, min({}) AS y0, max({}) AS y1 FROM {}) AS x").format(
+            year, year, layer_table(layer.meta.id))
+        with self.database.read_connection() as conn:
+            row = conn.execute(statement).fetchone()
+        assert row is not None
+        bbox = None if row[0] is None else (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+        years = (None if row[4] is None else int(row[4]), None if row[5] is None else int(row[5]))
+        return bbox, years
+
+    def _where(self, layer: StoredLayer, query: FeatureQuery) -> tuple[sql.Composable, list[Any]]:
+        parts: list[sql.Composable] = []
+        params: list[Any] = []
+        if query.bbox is not None:
+            parts.append(sql.SQL("geom && ST_MakeEnvelope(%s, %s, %s, %s, {srid}) AND "
+                                 "ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, {srid}))").format(
+                srid=sql.Literal(SRID)))
+            params.extend([*query.bbox, *query.bbox])
+        year = _year_expression(layer)
+        if query.datetime is not None and year is not None:
+            condition, values = _interval_condition(year, query.datetime)
+            parts.append(condition)
+            params.extend(values)
+        if query.filter is not None:
+            where, filter_params = _compile_filter(query.filter, _queryables(layer))
+            parts.append(sql.SQL("({})").format(where))
+            params.extend(filter_params)
+        return (sql.SQL(" AND ").join(parts) if parts else sql.SQL("true")), params
+
+    def page_statement(self, layer_id: str, query: FeatureQuery) -> tuple[sql.Composed, list[Any]]:
+        """The ``SELECT`` of one page of ``query`` and its parameters (what :meth:`query` runs; ``EXPLAIN`` it)."""
+        layer = self._layer(layer_id)
+        queryables = _queryables(layer)
+        order = [_sort_key(layer, key, queryables) for key in query.sortby]
+        where, params = self._where(layer, query)
+        order_by = sql.SQL(", ").join([*order, sql.SQL("position, id")])
+        statement = sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT %s OFFSET %s").format(
+            select_list(layer), layer_table(layer.meta.id), where, order_by)
+        return statement, [*params, query.limit, query.offset]
+
+    def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
+        """One page of features matching ``query`` and how many match in all."""
+        layer = self._layer(layer_id)
+        statement, params = self.page_statement(layer_id, query)
+        with self._reading() as conn:
+            rows = conn.execute(statement, params).fetchall()
+            if (rows and len(rows) < query.limit) or (not rows and query.offset == 0):
+                matched = query.offset + len(rows)  # the page itself shows how many match
+            else:
+                where, where_params = self._where(layer, query)
+                count = conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(
+                    layer_table(layer.meta.id), where), where_params).fetchone()
+                matched = int(count[0]) if count else 0
+        return FeaturePage(layer.meta, layer_frame(layer, rows), matched=matched, offset=query.offset,
+                           limit=query.limit)
+
+    def get(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
+        """One feature as a one-row frame."""
+        layer = self._layer(layer_id)
+        statement = sql.SQL("SELECT {} FROM {} WHERE id = %s").format(select_list(layer), layer_table(layer.meta.id))
+        with self.database.read_connection() as conn:
+            rows = conn.execute(statement, (feature_id,)).fetchall()
+        if not rows:
+            raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
+        return layer_frame(layer, rows)
+
+    def feature_etag(self, layer_id: str, feature_id: str) -> str:
+        """The strong entity tag of the feature's stored version and statistics (what ``If-Match`` compares)."""
+        layer = self._layer(layer_id)
+        statement = sql.SQL("SELECT t.etag, {} FROM {} AS t WHERE t.id = %s").format(
+            _STATISTICS_DIGEST, layer_table(layer.meta.id))
+        with self.database.read_connection() as conn:
+            row = conn.execute(statement, (feature_id,)).fetchone()
+        if row is None:
+            raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
+        return entity_tag(row[0], row[1])
+
+    def series(self, entity: str) -> pd.DataFrame:
+        """Stored and derived statistics rows of one entity."""
+        tables = self._tables()
+        both = pd.concat([tables.statistics, tables.derived], ignore_index=True)
+        return stats_mod.series_for(both, entity)
+
+    # bulk reads ---------------------------------------------------------------------------
+    def frame(self, layer_id: str) -> gpd.GeoDataFrame:
+        """The whole layer with its derived columns (kept per revision unless it is large; do not modify it)."""
+        metadata = self._metadata()
+        layer = self._layer(layer_id, metadata)
+        cached = self._frames.get(layer_id)
+        if cached is not None and cached[0] == metadata.revision:
+            return cached[1]
+        with self._reading() as conn:
+            frame = read_layer_frame(conn, layer)
+        if len(frame) <= self.cache_max_rows:
+            self._frames[layer_id] = (metadata.revision, frame)
+        else:
+            self._frames.pop(layer_id, None)
+        return frame
+
+    def entity_features(self, entities: Collection[str]) -> list[tuple[str, gpd.GeoDataFrame]]:
+        """The features among ``entities``, per layer (only their rows: a large layer is never read whole)."""
+        wanted = list(entities)
+        layers = self._metadata().layers.values()  # before taking a connection: never two at once
+        out = []
+        with self._reading() as conn:
+            for layer in layers:
+                statement = sql.SQL("SELECT {} FROM {} WHERE id = ANY(%s) ORDER BY position").format(
+                    select_list(layer), layer_table(layer.meta.id))
+                out.append((layer.meta.id, layer_frame(layer, conn.execute(statement, (wanted,)).fetchall())))
+        return out
+
+    def _tables(self) -> _Tables:
+        metadata = self._metadata()
+        cached = self._tables_cache
+        if cached is not None and cached.revision == metadata.revision:
+            return cached
+        with self._lock, self._reading() as conn:
+            statistics = read_statistics(conn)
+            entities = read_entities(conn)
+            province_of = _province_of(conn, metadata.layers.values(), set(statistics["entity"]))
+        derived = stats_mod.derived_indicators(statistics, province_of=province_of)
+        tables = _Tables(metadata.revision, statistics, entities, derived)
+        self._tables_cache = tables
+        return tables
+
+    @property
+    def statistics(self) -> pd.DataFrame:
+        """The stored statistics rows."""
+        return self._tables().statistics
+
+    @property
+    def entities(self) -> pd.DataFrame:
+        """Statistics entities that are not features."""
+        return self._tables().entities
+
+    @property
+    def derived_statistics(self) -> pd.DataFrame:
+        """Derived indicators (growth, target attainment, share of province)."""
+        return self._tables().derived

@@ -1,0 +1,119 @@
+"""The PostGIS reader serves what the embedded files serve, reads pages with the GiST index, and never
+keeps or reads a large layer whole for a request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import psycopg
+import pytest
+from tests.conftest import DATA_DIR
+from tests.pgcluster import Cluster
+from tests.postgis.databases import loaded_database
+
+from geo_industry.api.state import Prepared
+from geo_industry.catalog import LAYER_IDS, REFERENCE_LAYER_IDS
+from geo_industry.errors import CollectionNotFound, FeatureNotFound, InvalidSortBy
+from geo_industry.models import FeatureQuery, SortKey
+from geo_industry.store import EmbeddedStore
+from geo_industry.store.postgis import Database, PostGISReader
+
+
+@pytest.fixture(scope="module")
+def url(pg_cluster: Cluster) -> str:
+    return loaded_database(pg_cluster, DATA_DIR, "reader")
+
+
+@pytest.fixture(scope="module")
+def reader(url: str) -> Iterator[PostGISReader]:
+    store = PostGISReader(Database(url, pool_size=2))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def embedded() -> EmbeddedStore:
+    return EmbeddedStore.from_directory(DATA_DIR)
+
+
+def _values(column: pd.Series) -> list[object]:
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+@pytest.mark.parametrize("layer_id", [*LAYER_IDS, *REFERENCE_LAYER_IDS])
+def test_frames_schemas_and_extents_are_those_of_the_embedded_files(reader, embedded, layer_id):
+    mine, theirs = reader.frame(layer_id), embedded.frame(layer_id)
+    assert list(mine.columns) == list(theirs.columns)
+    for column in theirs.columns:
+        assert str(mine[column].dtype) == str(theirs[column].dtype), column
+        if column == theirs.geometry.name:
+            assert all((a is None and b is None) or a.equals_exact(b, 0) for a, b in
+                       zip(_values(mine[column]), _values(theirs[column]), strict=True))
+        else:
+            assert _values(mine[column]) == _values(theirs[column]), column
+    assert list(reader.schema(layer_id).items()) == list(embedded.schema(layer_id).items())
+    assert reader.queryables(layer_id) == embedded.queryables(layer_id)
+    assert reader.extent(layer_id) == embedded.extent(layer_id)
+
+
+def test_statistics_tables_are_those_of_the_files(reader, embedded):
+    pd.testing.assert_frame_equal(reader.statistics[list(embedded.statistics.columns)], embedded.statistics)
+    pd.testing.assert_frame_equal(reader.derived_statistics, embedded.derived_statistics)
+    pd.testing.assert_frame_equal(reader.entities, embedded.entities)
+
+
+def test_a_bbox_page_uses_the_gist_index(reader, url):
+    """The tables are small, so the planner would rightly scan them: ``enable_seqscan = off`` asks it
+    whether it can use the index at all, which is what the plan of a large layer relies on."""
+    statement, params = reader.page_statement("mines", FeatureQuery(bbox=(103.9, 22.2, 104.3, 22.7), limit=10))
+    with psycopg.connect(url) as conn:
+        conn.execute("SET enable_seqscan = off")
+        plan = "\n".join(r[0] for r in conn.execute(psycopg.sql.SQL("EXPLAIN ") + statement, params).fetchall())
+    assert "mines_geom_idx" in plan, plan
+    assert "Seq Scan" not in plan, plan
+
+
+def test_bad_input_raises_what_the_other_backends_raise(reader):
+    with pytest.raises(CollectionNotFound, match="no collection 'nope'"):
+        reader.query("nope", FeatureQuery())
+    with pytest.raises(FeatureNotFound, match="no feature 'nope' in collection 'mines'"):
+        reader.get("mines", "nope")
+    with pytest.raises(FeatureNotFound):
+        reader.feature_etag("mines", "nope")
+    with pytest.raises(InvalidSortBy, match="sortby"):
+        reader.query("mines", FeatureQuery(sortby=(SortKey("geometry"),)))
+    with pytest.raises(InvalidSortBy, match="sortby"):
+        reader.query("mines", FeatureQuery(sortby=(SortKey('x" ; DROP TABLE geo_industry.mines; --'),)))
+    assert reader.count("mines") == 46  # the hostile name never reached the database
+
+
+def test_feature_etags_are_strong_and_stable(reader):
+    first = reader.feature_etag("mines", "sin-quyen-copper-mine")
+    assert first.startswith('"') and first.endswith('"') and len(first) == 34
+    assert reader.feature_etag("mines", "sin-quyen-copper-mine") == first
+    assert reader.feature_etag("mines", "ta-phoi-copper-mine") != first
+
+
+def test_a_large_layer_is_never_kept_and_the_app_never_reads_layers_whole(url):
+    class CountingReader(PostGISReader):
+        frames = 0
+
+        def frame(self, layer_id):
+            CountingReader.frames += 1
+            return super().frame(layer_id)
+
+    store = CountingReader(Database(url, pool_size=1), cache_max_rows=20)
+    try:
+        hydropower = store.frame("hydropower_plants")
+        assert len(hydropower) > 20 and store.frame("hydropower_plants") is not hydropower  # streamed each time
+        assert store.frame("border_gates") is store.frame("border_gates")  # small: kept for the revision
+        CountingReader.frames = 0
+        prepared = Prepared.of(store)
+        assert CountingReader.frames == 0
+        records = prepared.records.frame
+        assert set(records.loc[records["entity"] == "sin-quyen-copper-mine", "entity_collection"]) == {"mines"}
+    finally:
+        store.close()
