@@ -69,6 +69,19 @@ def entity_tag(row_etag: str, statistics_digest: str | None) -> str:
     return f'"{digest[:32]}"'
 
 
+def feature_tag(conn: psycopg.Connection, layer_id: str, feature_id: str) -> str:
+    """The strong ETag of a stored feature as ``conn`` sees it (in a write's transaction: after the write).
+
+    Raises :class:`FeatureNotFound`.
+    """
+    statement = sql.SQL("SELECT t.etag, {} FROM {} AS t WHERE t.id = %s").format(
+        _STATISTICS_DIGEST, layer_table(layer_id))
+    row = conn.execute(statement, (feature_id,)).fetchone()
+    if row is None:
+        raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
+    return entity_tag(row[0], row[1])
+
+
 @dataclass(frozen=True)
 class _Metadata:
     """What changes only with the revision: the layers as stored, their catalog, queryables, schemas."""
@@ -343,13 +356,8 @@ class PostGISReader:
     def feature_etag(self, layer_id: str, feature_id: str) -> str:
         """The strong entity tag of the feature's stored version and statistics (what ``If-Match`` compares)."""
         layer = self._layer(layer_id)
-        statement = sql.SQL("SELECT t.etag, {} FROM {} AS t WHERE t.id = %s").format(
-            _STATISTICS_DIGEST, layer_table(layer.meta.id))
         with self.database.read_connection() as conn:
-            row = conn.execute(statement, (feature_id,)).fetchone()
-        if row is None:
-            raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
-        return entity_tag(row[0], row[1])
+            return feature_tag(conn, layer.meta.id, feature_id)
 
     def series(self, entity: str) -> pd.DataFrame:
         """Stored and derived statistics rows of one entity."""
