@@ -5,22 +5,41 @@ of ``tests/conftest.py``) with the shared reference layers (``../shared/fixtures
 place). Where a behaviour needs a case the real data lacks, a fixture builds a tiny frame
 whose names say it is synthetic (``Test line A``) and whose docstring says why; no real
 place is given invented facts or coordinates.
+
+The browser tests (``test_browser*.py``) share what is here: Debian's Chromium under Playwright
+(``browser``), a page opened with its errors and requests recorded (:class:`Visit`), static pages
+served from a folder on 127.0.0.1 (:func:`serve_folder`, :func:`static_folder`), the real app
+under uvicorn (``app_url``) and screenshots kept for the README (:func:`keep_screenshot`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import LineString
 from tests.conftest import DATA_DIR, DEM_TIF, FIXTURES_DIR, MERGED_BOUNDARY, RIVERS
+from tests.live_server import clean_env, free_port, wait_until_up
 
+from geo_industry.maps.assets import scripts_dir, vendor_dir
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.data import MapData, map_data_from_store
 from geo_industry.store import EmbeddedStore
 
-__all__ = ["DEM_TIF", "FIXTURES_DIR", "MERGED_BOUNDARY", "RIVERS", "VN_ADMIN1", "located", "unlocated"]
+__all__ = ["ARGS", "CHROMIUM", "DEM_TIF", "FIXTURES_DIR", "MERGED_BOUNDARY", "RIVERS", "VN_ADMIN1", "Visit",
+           "keep_screenshot", "located", "serve_folder", "static_folder", "unlocated"]
 
 VN_ADMIN1 = FIXTURES_DIR / "vn_admin1.geojson"
 """geoBoundaries ADM1 polygons of the pre-2025 provinces (former Lào Cai VN-02, former Yên Bái VN-06)."""
@@ -89,3 +108,112 @@ def line_map_data(map_data: MapData) -> MapData:
 def ctx(request: pytest.FixtureRequest) -> PageContext:
     """A server-mode page context in each data language, offline basemap."""
     return PageContext(lang=request.param)
+
+
+# --- browser tests --------------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+"""Chromium's switches: headless, and nothing that reaches the network on its own."""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium (apt-get install chromium)")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page opened in a fresh context, with its console messages and requests recorded.
+
+    ``timeout_ms`` bounds the load (Playwright's default, 30 s, unless given: a page the app
+    renders on a busy machine may need more).
+    """
+
+    def __init__(self, browser: object, url: str, *, timeout_ms: float | None = None) -> None:
+        self.context = browser.new_context(viewport={"width": 1200, "height": 800})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        started = time.perf_counter()
+        self.page.goto(url, wait_until="load", **({} if timeout_ms is None else {"timeout": timeout_ms}))
+        self.load_seconds = time.perf_counter() - started
+
+    def next_frame(self) -> None:
+        """Return once the browser has rendered one more frame."""
+        self.page.evaluate("() => new Promise(done => requestAnimationFrame(() => done()))")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def static_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A new folder holding the vendored scripts and the pages' own scripts, as the static build writes them."""
+    root = tmp_path_factory.mktemp(name)
+    shutil.copytree(vendor_dir(), root / "vendor")
+    shutil.copytree(scripts_dir(), root / "scripts")
+    return root
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve_folder(root: Path) -> Iterator[str]:
+    """``root`` served by ``http.server`` on a free 127.0.0.1 port; yields the base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def keep_screenshot(shot: Path, name: str) -> None:
+    """Check a screenshot has content; copy it as ``name`` into ``GEO_INDUSTRY_SCREENSHOT_DIR`` when set
+    (``docs/img`` refreshes the README's)."""
+    assert shot.stat().st_size > 10_000
+    keep = os.environ.get("GEO_INDUSTRY_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, Path(keep) / name)
+
+
+#: The app as ``geo-industry serve`` runs it: explicit settings (no .env), uvicorn on loopback.
+_SERVE = """
+import sys
+import uvicorn
+from geo_industry.api import create_app
+from geo_industry.settings import Settings
+
+app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """The real app on the embedded data under uvicorn on a free 127.0.0.1 port."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)], env=clean_env(),
+                               stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

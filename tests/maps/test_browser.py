@@ -8,37 +8,30 @@ Screenshots go to pytest's tmp dir; set ``GEO_INDUSTRY_SCREENSHOT_DIR`` to keep 
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from tests.conftest import DATA_DIR
-from tests.live_server import clean_env, free_port, wait_until_up
 
 from geo_industry.catalog import LAYER_IDS
 from geo_industry.maps.site import build_site_from_data
 
-from .conftest import APPROX_ZONE, COPPER_MINE, REMOTE, SMELTER, SURVEYED_ZONE, located, real_map_data, unlocated
+from .conftest import (
+    APPROX_ZONE,
+    COPPER_MINE,
+    REMOTE,
+    SMELTER,
+    SURVEYED_ZONE,
+    Visit,
+    keep_screenshot,
+    located,
+    real_map_data,
+    serve_folder,
+    static_folder,
+    unlocated,
+)
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = [
     "index.en",
     "overview.vi",
@@ -52,57 +45,13 @@ PAGES = [
 ]
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def site_url(store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The static build of the real data served on 127.0.0.1."""
     root = tmp_path_factory.mktemp("site")
     build_site_from_data(real_map_data(store), root, languages=("vi", "en", "zh-CN"))
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium (apt-get install chromium)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-class Visit:
-    """A page opened in a fresh context, with its console messages and requests recorded."""
-
-    def __init__(self, browser: object, url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1200, "height": 800})
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        started = time.perf_counter()
-        self.page.goto(url, wait_until="load")
-        self.load_seconds = time.perf_counter() - started
-
-    def next_frame(self) -> None:
-        """Return once the browser has rendered one more frame."""
-        self.page.evaluate("() => new Promise(done => requestAnimationFrame(() => done()))")
-
-    def close(self) -> None:
-        self.context.close()
+    with serve_folder(root) as url:
+        yield url
 
 
 @pytest.fixture
@@ -230,18 +179,13 @@ def test_overview_screenshot(visit, tmp_path):
     v.page.locator(".leaflet-marker-icon.gi-symbol").first.wait_for()
     shot = tmp_path / "overview.png"
     v.page.screenshot(path=str(shot))
-    assert shot.stat().st_size > 10_000
-    keep = os.environ.get("GEO_INDUSTRY_SCREENSHOT_DIR")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, Path(keep) / "overview.png")
+    keep_screenshot(shot, "overview.png")
 
 
-def test_choropleth_switches_indicator_and_year(browser, store, tmp_path):
+def test_choropleth_switches_indicator_and_year(browser, store, tmp_path_factory):
     """The statistics page on the pre-2025 provinces: picking an option recolours the units."""
     import dataclasses
 
-    from geo_industry.maps.assets import scripts_dir, vendor_dir
     from geo_industry.maps.base import PageContext
     from geo_industry.maps.data import read_reference
     from geo_industry.maps.pages import render
@@ -251,9 +195,8 @@ def test_choropleth_switches_indicator_and_year(browser, store, tmp_path):
 
     boundary = read_reference(VN_ADMIN1, key="layer.boundary", kind="boundary", attribution="geoBoundaries")
     data = dataclasses.replace(real_map_data(store), reference=(boundary,))
-    shutil.copytree(vendor_dir(), tmp_path / "vendor")
-    shutil.copytree(scripts_dir(), tmp_path / "scripts")
-    page = tmp_path / "statistics.en.html"
+    root = static_folder(tmp_path_factory, "choropleth")
+    page = root / "statistics.en.html"
     page.write_text(render("statistics", data, PageContext(lang="en", urls=static_urls())), encoding="utf-8")
     v = Visit(browser, page.as_uri())
     try:
@@ -271,35 +214,6 @@ def test_choropleth_switches_indicator_and_year(browser, store, tmp_path):
         assert v.errors == []
     finally:
         v.close()
-
-
-#: The app as ``geo-industry serve`` runs it: explicit settings (no .env), uvicorn on loopback.
-_SERVE = """
-import sys
-import uvicorn
-from geo_industry.api import create_app
-from geo_industry.settings import Settings
-
-app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
-"""
-
-
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """The real app on the embedded data under uvicorn on a free 127.0.0.1 port."""
-    env = clean_env()
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)], env=env, stdout=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

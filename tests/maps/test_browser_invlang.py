@@ -7,25 +7,19 @@ build and on the served overview, where the search may be used before the fetche
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import shutil
-import threading
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
 from geo_industry.i18n import LANGUAGES, catalog
-from geo_industry.maps.assets import scripts_dir, vendor_dir
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.pages import render, render_zone
 from geo_industry.maps.urls import static_urls
 from geo_industry.web_safety import with_meta_policy
 
-from .conftest import APPROX_ZONE, SURVEYED_ZONE, real_map_data
-from .test_browser import Visit, app_url, browser  # noqa: F401 (fixtures)
+from .conftest import APPROX_ZONE, SURVEYED_ZONE, Visit, real_map_data, serve_folder, static_folder
 
 pytestmark = pytest.mark.browser
 
@@ -34,17 +28,10 @@ PAGE_KINDS = ["index", "overview", "copper-value-chain", "energy", "statistics",
 """Every kind of page, fact sheets of a surveyed and of an estimated zone."""
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def site_url(store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One page of each kind in every language, built as the static site builds them, on 127.0.0.1."""
-    root = tmp_path_factory.mktemp("pages")
-    shutil.copytree(vendor_dir(), root / "vendor")
-    shutil.copytree(scripts_dir(), root / "scripts")
+    root = static_folder(tmp_path_factory, "pages")
     data, urls = real_map_data(store), static_urls()
     for lang in LANGUAGES:
         ctx = PageContext(lang=lang, urls=urls)
@@ -52,15 +39,12 @@ def site_url(store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             zone = page.removeprefix("zone-") if page.startswith("zone-") else None
             html = render_zone(zone, data, ctx) if zone else render(page, data, ctx)
             (root / f"{page}.{lang}.html").write_text(with_meta_policy(html), encoding="utf-8")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_folder(root) as url:
+        yield url
 
 
 @pytest.fixture
-def visit(browser: object, site_url: str) -> Iterator[object]:  # noqa: F811
+def visit(browser: object, site_url: str) -> Iterator[object]:
     """Open ``<page>.<lang>`` of the served pages."""
     opened: list[Visit] = []
 
@@ -111,22 +95,8 @@ def test_static_search_lands(visit, lang, query, result, feature_id, name):
     assert v.errors == []
 
 
-class ServedVisit(Visit):
-    """A served page opened with a longer load timeout: the app renders it on a busy machine."""
-
-    def __init__(self, browser: object, url: str) -> None:  # noqa: F811
-        self.context = browser.new_context(viewport={"width": 1200, "height": 800})
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.goto(url, wait_until="load", timeout=120_000)
-
-
 @pytest.fixture(scope="module")
-def warm_app(app_url: str) -> str:  # noqa: F811
+def warm_app(app_url: str) -> str:
     """The app once it has rendered the overview in every language (the first render builds the map data)."""
     for lang in LANGUAGES:
         with urllib.request.urlopen(f"{app_url}/maps/overview?lang={lang}", timeout=300) as response:
@@ -135,12 +105,13 @@ def warm_app(app_url: str) -> str:  # noqa: F811
 
 
 @pytest.fixture
-def served(browser: object, warm_app: str) -> Iterator[object]:  # noqa: F811
-    """Open the served overview in a language; the test starts before its layers are fetched."""
+def served(browser: object, warm_app: str) -> Iterator[object]:
+    """Open the served overview in a language (the app renders it: a long load bound); the test starts
+    before its layers are fetched."""
     opened: list[Visit] = []
 
     def _open(lang: str) -> Visit:
-        v = ServedVisit(browser, f"{warm_app}/maps/overview?lang={lang}")
+        v = Visit(browser, f"{warm_app}/maps/overview?lang={lang}", timeout_ms=120_000)
         opened.append(v)
         return v
 

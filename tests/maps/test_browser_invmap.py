@@ -8,36 +8,23 @@ set ``GEO_INDUSTRY_SCREENSHOT_DIR=docs/img`` to refresh the README's.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import itertools
-import os
-import shutil
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from tests.conftest import DATA_DIR
-from tests.live_server import clean_env, free_port, wait_until_up
 
-from geo_industry.maps.assets import scripts_dir, vendor_dir
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.pages import render
 from geo_industry.maps.urls import static_urls
 from geo_industry.raster.analysis import rank_zones
 from geo_industry.web_safety import with_meta_policy
 
-from .conftest import real_map_data
+from .conftest import keep_screenshot, real_map_data, serve_folder, static_folder
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 LANGS = ("en", "vi")
 DESKTOP = {"viewport": {"width": 1440, "height": 900}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
@@ -61,17 +48,10 @@ def _overlapping(boxes: list[dict[str, float]]) -> list[tuple[str, str]]:
     return [(a["name"], b["name"]) for a, b in itertools.combinations(boxes, 2) if _overlap(a, b)]
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def overview_pages(store, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The static overview in English and Vietnamese, with the vendored assets, as the build writes it."""
-    root = tmp_path_factory.mktemp("overview")
-    shutil.copytree(vendor_dir(), root / "vendor")
-    shutil.copytree(scripts_dir(), root / "scripts")
+    root = static_folder(tmp_path_factory, "overview")
     data = real_map_data(store)
     for lang in LANGS:
         html = render("overview", data, PageContext(lang=lang, urls=static_urls()))
@@ -81,23 +61,8 @@ def overview_pages(store, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def pages_url(overview_pages: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(overview_pages))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium (apt-get install chromium)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    with serve_folder(overview_pages) as url:
+        yield url
 
 
 @pytest.fixture
@@ -124,11 +89,7 @@ def open_page(browser, pages_url) -> Iterator[object]:
 def _screenshot(page: object, name: str, tmp_path: Path) -> None:
     shot = tmp_path / name
     page.screenshot(path=str(shot))
-    assert shot.stat().st_size > 10_000
-    keep = os.environ.get("GEO_INDUSTRY_SCREENSHOT_DIR")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, Path(keep) / name)
+    keep_screenshot(shot, name)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -235,32 +196,6 @@ def test_find_site_lists_explains_and_highlights(open_page, store, lang, tmp_pat
     assert 0 < halos <= located
     assert page.errors == []
     _screenshot(page, f"find-a-site.{lang}.png", tmp_path)
-
-
-_SERVE = """
-import sys
-import uvicorn
-from geo_industry.api import create_app
-from geo_industry.settings import Settings
-
-app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
-"""
-
-
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """The real app on the embedded data under uvicorn on a free 127.0.0.1 port."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)], env=clean_env(),
-                               stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _cql2(app_url: str, expression: str) -> set[str]:

@@ -7,31 +7,21 @@ the PDF); the index table sorts by a click without any network. Set
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import DATA_DIR
-from tests.live_server import clean_env, free_port, wait_until_up
 
-from geo_industry.maps.assets import scripts_dir, vendor_dir
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.pages import render, render_zone
 from geo_industry.maps.urls import static_urls
 from geo_industry.web_safety import with_meta_policy
 
-from .conftest import SURVEYED_ZONE, real_map_data
+from .conftest import SURVEYED_ZONE, keep_screenshot, real_map_data, static_folder
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 BGEZ = "lao-cai-bgez"
 SHEETS = (SURVEYED_ZONE, BGEZ, "yb-ccn-au-lau")
 """A surveyed zone with published occupancy, the border-gate economic zone, a cluster."""
@@ -42,9 +32,7 @@ _PDF_PAGE = re.compile(rb"/Type\s*/Page(?!s)")
 @pytest.fixture(scope="module")
 def site(store, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The index and a few fact sheets written as the static build writes them (policy in a meta tag)."""
-    root = tmp_path_factory.mktemp("invsheet-site")
-    shutil.copytree(vendor_dir(), root / "vendor")
-    shutil.copytree(scripts_dir(), root / "scripts")
+    root = static_folder(tmp_path_factory, "invsheet-site")
     data = real_map_data(store)
     urls = static_urls()
     for lang in LANGS:
@@ -54,17 +42,6 @@ def site(store, tmp_path_factory: pytest.TempPathFactory) -> Path:
             html = with_meta_policy(render_zone(zone, data, ctx))
             (root / urls.zone(zone, lang)).write_text(html, encoding="utf-8")
     return root
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium (apt-get install chromium)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -141,38 +118,7 @@ def test_fact_sheet_screenshot(open_page, tmp_path, lang):
     page.evaluate("() => new Promise(done => requestAnimationFrame(() => done()))")
     shot = tmp_path / f"factsheet.{lang}.png"
     page.screenshot(path=str(shot), full_page=True, clip={"x": 0, "y": 0, "width": 1200, "height": 1750})
-    assert shot.stat().st_size > 10_000
-    keep = os.environ.get("GEO_INDUSTRY_SCREENSHOT_DIR")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, Path(keep) / f"factsheet-investor.{lang}.png")
-
-
-#: The app as ``geo-industry serve`` runs it: explicit settings (no .env), uvicorn on loopback.
-_SERVE = """
-import sys
-import uvicorn
-from geo_industry.api import create_app
-from geo_industry.settings import Settings
-
-app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
-"""
-
-
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """The real app on the embedded data under uvicorn on a free 127.0.0.1 port."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)], env=clean_env(),
-                               stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    keep_screenshot(shot, f"factsheet-investor.{lang}.png")
 
 
 def test_served_index_sorts_and_served_sheet_has_the_investor_facts(browser, app_url):

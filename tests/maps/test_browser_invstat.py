@@ -6,22 +6,17 @@ Pages are rendered for the static site (``file://``, vendored scripts beside the
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from geo_industry.maps.assets import scripts_dir, vendor_dir
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.copper import STAGES, chain_flows, chain_sites
 from geo_industry.maps.pages import render
 from geo_industry.maps.popups import names
 from geo_industry.maps.urls import static_urls
 
-from .conftest import COPPER_MINE, real_map_data
-from .test_browser import ARGS, CHROMIUM, Visit
+from .conftest import COPPER_MINE, Visit, keep_screenshot, real_map_data, static_folder
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -35,24 +30,12 @@ def data(store):
 @pytest.fixture(scope="module")
 def pages(data, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The copper and statistics pages in English and Vietnamese, as the static site has them."""
-    root = tmp_path_factory.mktemp("invstat")
-    shutil.copytree(vendor_dir(), root / "vendor")
-    shutil.copytree(scripts_dir(), root / "scripts")
+    root = static_folder(tmp_path_factory, "invstat")
     for page in ("copper-value-chain", "statistics"):
         for lang in ("en", "vi"):
             html = render(page, data, PageContext(lang=lang, urls=static_urls()))
             (root / f"{page}.{lang}.html").write_text(html, encoding="utf-8")
     return root
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium (apt-get install chromium)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser: object, pages: Path, name: str, viewport: dict[str, int] | None = None) -> Visit:
@@ -68,11 +51,7 @@ def _open(browser: object, pages: Path, name: str, viewport: dict[str, int] | No
 def _keep(v: Visit, name: str, tmp_path: Path, *, full_page: bool = False) -> None:
     shot = tmp_path / f"{name}.png"
     v.page.screenshot(path=str(shot), full_page=full_page)
-    assert shot.stat().st_size > 10_000
-    keep = os.environ.get("GEO_INDUSTRY_SCREENSHOT_DIR")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, Path(keep) / f"{name}.png")
+    keep_screenshot(shot, f"{name}.png")
 
 
 def _drawn_sites(data) -> list[dict]:
