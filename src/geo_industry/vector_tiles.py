@@ -3,7 +3,8 @@
 A tile's features are selected through the store (on the embedded store: the layer's STRtree,
 as a ``bbox`` query) for the tile's bounds grown by a buffer, projected into the tile matrix
 set's CRS, clipped to the buffered tile, simplified for the zoom (a fraction of a pixel) and
-encoded with ``mapbox-vector-tile``. Properties keep their type where MVT has one (string,
+encoded with ``mapbox-vector-tile`` (a store that builds tiles itself, PostGIS with ``ST_AsMVT``,
+is asked first: :func:`layer_tile`). Properties keep their type where MVT has one (string,
 integer, number, boolean); lists and objects become JSON text; missing values are left out
 (MVT has no null). Nothing here knows HTTP: :mod:`geo_industry.api.routes.tiles` adapts it.
 """
@@ -27,7 +28,7 @@ from pyproj import CRS, Transformer
 from geo_industry.budget import check_deadline
 from geo_industry.errors import InvalidParameter, NotFound
 from geo_industry.models import FeatureQuery
-from geo_industry.store.base import FeatureStore
+from geo_industry.store.base import FeatureStore, TileSource
 
 MVT = "application/vnd.mapbox-vector-tile"
 EXTENT = 4096
@@ -171,8 +172,16 @@ def encode_tile(rows: gpd.GeoDataFrame, tile: TileAddress, *, layer_name: str) -
 
 
 def layer_tile(store: FeatureStore, layer_id: str, tile: TileAddress) -> bytes:
-    """The MVT of layer ``layer_id`` in ``tile`` (one MVT layer named after it); ``b""`` when empty."""
+    """The MVT of layer ``layer_id`` in ``tile`` (one MVT layer named after it); ``b""`` when empty.
+
+    A store that builds tiles itself (:class:`~geo_industry.store.base.TileSource`, e.g. PostGIS
+    with ``ST_AsMVT``) is asked first; otherwise the tile is encoded here from a ``bbox`` query.
+    """
     check_tile(tile)
+    if isinstance(store, TileSource):
+        built = store.vector_tile(layer_id, tile)
+        if built is not None:
+            return built
     page = store.query(layer_id, FeatureQuery(bbox=selection_bbox(tile), limit=_ALL))
     check_deadline()
     return encode_tile(page.features, tile, layer_name=layer_id)

@@ -11,6 +11,8 @@ One family of Protocols, by what a caller needs:
 - :class:`FeatureStore` — both, plus ``snapshot()``: a read view pinned at one revision.
 - :class:`ZoneAssessable` — optional: a read view that can serve the raster service's zone
   assessments (with the DEM's slope) as its zone layers' analysis properties.
+- :class:`TileSource` — optional: a read view that builds a layer's vector tiles itself (PostGIS's
+  ``ST_AsMVT``); the others' tiles are encoded from a ``query`` by :mod:`geo_industry.vector_tiles`.
 - :class:`WritableStore` — a :class:`FeatureStore` with writes (create, replace, update,
   delete, statistics, layer uploads), history, ETags and revision, as pygeoapi's provider
   base holds reads and writes. The API and the CLI use it without knowing the class.
@@ -26,12 +28,15 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import geopandas as gpd
 import pandas as pd
 
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
+
+if TYPE_CHECKING:  # the tile address lives with the encoder, which imports this module
+    from geo_industry.vector_tiles import TileAddress
 
 BBox = tuple[float, float, float, float]
 Extent = tuple[BBox | None, tuple[int | None, int | None]]
@@ -169,6 +174,16 @@ class ZoneAssessable(Protocol):
 
     def with_zone_assessments(self, assessments: Sequence[Any]) -> FeatureStore:
         """A view whose zone and cluster layers carry ``assessments`` as their analysis properties."""
+        ...
+
+
+@runtime_checkable
+class TileSource(Protocol):
+    """A store that builds a layer's Mapbox Vector Tiles itself, equal to the in-memory encoder's."""
+
+    def vector_tile(self, layer_id: str, tile: TileAddress) -> bytes | None:
+        """The MVT of the layer in ``tile`` (``b""``: no feature reaches it), or None to let the
+        caller encode it from a query (e.g. a tile matrix set the store cannot project into)."""
         ...
 
 

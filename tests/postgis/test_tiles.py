@@ -1,0 +1,121 @@
+"""Vector tiles built by PostGIS (``ST_AsMVT``, :mod:`geo_industry.store.postgis.tiles`) against the
+embedded encoder's tiles of the same layer and tile.
+
+The repository's ``data/`` is loaded into a fresh database of the throwaway cluster as
+``geo-industry db load`` loads it. For points, lines and polygons, in Web Mercator and in other
+tile matrix sets, both tiles are decoded: the same features with the same properties (lists and
+objects compared as the JSON they carry), points at the same tile coordinates, lines and
+polygons covering the same tile area within the simplification's few units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import mapbox_vector_tile
+import morecantile
+import orjson
+import psycopg
+import pytest
+import shapely
+from shapely.geometry import shape
+from tests.conftest import DATA_DIR
+from tests.pgcluster import Cluster
+from tests.postgis.databases import new_database
+
+from geo_industry.store import EmbeddedStore
+from geo_industry.store.postgis.connections import Database
+from geo_industry.store.postgis.frames import StoredLayer, read_layers
+from geo_industry.store.postgis.loading import load_data
+from geo_industry.store.postgis.tiles import postgis_tile, tile_statement
+from geo_industry.vector_tiles import TileAddress, layer_tile, tile_matrix_set
+
+CASES = [
+    ("mines", "WebMercatorQuad", 8), ("mines", "WebMercatorQuad", 12), ("industrial_zones", "WebMercatorQuad", 10),
+    ("hydropower_plants", "WorldCRS84Quad", 7), ("mines", "WGS1984Quad", 9), ("mines", "UTM31WGS84Quad", 3),
+    ("zone_outlines", "WebMercatorQuad", 13), ("zone_outlines", "UTM31WGS84Quad", 5),
+    ("boundaries", "WebMercatorQuad", 8), ("transport_lines", "WebMercatorQuad", 9),
+    ("transport_lines", "WorldMercatorWGS84Quad", 11),
+]
+"""(layer, tile matrix set, tile matrix): the tile holding the layer's first located feature is compared."""
+
+
+@pytest.fixture(scope="module")
+def conn(pg_cluster: Cluster) -> Iterator[psycopg.Connection]:
+    """A connection to a fresh database loaded with ``data/`` as ``geo-industry db load`` loads it."""
+    url = new_database(pg_cluster, "tiles")
+    database = Database(url, pool_size=1)
+    try:
+        load_data(database, DATA_DIR)
+    finally:
+        database.close()
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("ANALYZE")
+        yield connection
+
+
+@pytest.fixture(scope="module")
+def stored(conn: psycopg.Connection) -> dict[str, StoredLayer]:
+    layers, quarantined = read_layers(conn)
+    assert quarantined == []
+    return {layer.meta.id: layer for layer in layers}
+
+
+def _tile_of(store: EmbeddedStore, layer_id: str, tms_id: str, zoom: int) -> TileAddress:
+    frame = store.frame(layer_id)
+    geometry = frame.geometry.dropna().iloc[0]
+    point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
+    found = tile_matrix_set(tms_id).tile(point.x, point.y, zoom)
+    return TileAddress(tms_id, zoom, found.y, found.x)
+
+
+def _plain(value: Any) -> Any:
+    """A property value as compared: JSON text of a list or object parsed back."""
+    if isinstance(value, str) and value[:1] in ("[", "{"):
+        return orjson.loads(value)
+    return value
+
+
+def _features(body: bytes, layer_id: str) -> dict[str, tuple[dict[str, Any], Any]]:
+    decoded = mapbox_vector_tile.decode(body, default_options={"y_coord_down": True}) if body else {}
+    features = decoded.get(layer_id, {}).get("features", [])
+    return {f["properties"]["id"]: ({k: _plain(v) for k, v in f["properties"].items()}, shape(f["geometry"]))
+            for f in features}
+
+
+def _same_geometry(ours: Any, theirs: Any) -> bool:
+    if ours.geom_type.endswith("Point"):
+        return bool(shapely.hausdorff_distance(ours, theirs) <= 1.5)
+    if ours.geom_type.endswith("Polygon"):
+        return bool(ours.symmetric_difference(theirs).area <= 0.02 * ours.area + 64)
+    return bool(shapely.hausdorff_distance(ours, theirs) <= 8)
+
+
+@pytest.mark.parametrize(("layer_id", "tms_id", "zoom"), CASES)
+def test_postgis_tile_has_the_embedded_tiles_features(conn, stored, store, layer_id, tms_id, zoom):
+    tile = _tile_of(store, layer_id, tms_id, zoom)
+    memory = _features(layer_tile(store, layer_id, tile), layer_id)
+    body = postgis_tile(conn, stored[layer_id], tile)
+    assert body is not None
+    database = _features(body, layer_id)
+    assert memory, "the tile holds the layer's first feature"
+    assert sorted(database) == sorted(memory)
+    for feature_id, (properties, geometry) in memory.items():
+        assert database[feature_id][0] == properties, feature_id
+        assert _same_geometry(geometry, database[feature_id][1]), feature_id
+
+
+def test_a_tile_no_feature_reaches_is_empty(conn, stored):
+    far = morecantile.tms.get("WebMercatorQuad").tile(-70.0, -40.0, 9)  # Patagonia
+    assert postgis_tile(conn, stored["mines"], TileAddress("WebMercatorQuad", 9, far.y, far.x)) == b""
+
+
+def test_tile_query_selects_through_the_gist_index(conn, stored):
+    conn.execute("SET enable_seqscan = off")  # the tables are small: make the planner show it can use the index
+    try:
+        statement, params = tile_statement(stored["mines"], TileAddress("WebMercatorQuad", 8, 113, 202)) or ((), [])
+        plan = "\n".join(row[0] for row in conn.execute(psycopg.sql.SQL("EXPLAIN ") + statement, params))
+    finally:
+        conn.execute("RESET enable_seqscan")
+    assert "geom_idx" in plan or "Index Scan" in plan or "Bitmap Index Scan" in plan, plan
