@@ -101,6 +101,16 @@ class FeatureQuery:
 
 
 @dataclass(frozen=True)
+class TileAddress:
+    """One tile: tile matrix set id, tile matrix (zoom), row and column."""
+
+    tms: str
+    matrix: int
+    row: int
+    col: int
+
+
+@dataclass(frozen=True)
 class FeaturePage:
     """A page of features: the page's own rows and how many features matched before paging.
 

@@ -12,7 +12,6 @@ integer, number, boolean); lists and objects become JSON text; missing values ar
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -27,7 +26,7 @@ from pyproj import CRS, Transformer
 
 from geo_industry.budget import check_deadline
 from geo_industry.errors import InvalidParameter, NotFound
-from geo_industry.models import FeatureQuery
+from geo_industry.models import FeatureQuery, TileAddress
 from geo_industry.store.base import FeatureStore, TileSource
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -47,16 +46,6 @@ class TileMatrixSetNotFound(NotFound):
 
 class TileOutOfRange(InvalidParameter):
     """A tile matrix, row or column outside the tile matrix set."""
-
-
-@dataclass(frozen=True)
-class TileAddress:
-    """One tile: tile matrix set id, tile matrix (zoom), row and column."""
-
-    tms: str
-    matrix: int
-    row: int
-    col: int
 
 
 def tile_matrix_set(tms_id: str) -> morecantile.TileMatrixSet:

@@ -28,15 +28,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import geopandas as gpd
 import pandas as pd
 
-from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
-
-if TYPE_CHECKING:  # the tile address lives with the encoder, which imports this module
-    from geo_industry.vector_tiles import TileAddress
+from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta, TileAddress
 
 BBox = tuple[float, float, float, float]
 Extent = tuple[BBox | None, tuple[int | None, int | None]]

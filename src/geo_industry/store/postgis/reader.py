@@ -32,7 +32,7 @@ from psycopg import sql
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog
 from geo_industry.errors import FeatureNotFound, InvalidFilter, InvalidSortBy
-from geo_industry.models import DateInterval, FeaturePage, FeatureQuery, LayerMeta, SortKey
+from geo_industry.models import DateInterval, FeaturePage, FeatureQuery, LayerMeta, SortKey, TileAddress
 from geo_industry.settings import Settings
 from geo_industry.store.base import Extent, Quarantined
 from geo_industry.store.memory import LEGACY_PROVINCE, MERGED_PROVINCE
@@ -48,6 +48,7 @@ from geo_industry.store.postgis.frames import (
     served_catalog,
 )
 from geo_industry.store.postgis.schema import SRID, field_columns, layer_table, table
+from geo_industry.store.postgis.tiles import postgis_tile
 
 CACHE_MAX_ROWS = 50_000
 """Layers with more rows than this are streamed by every :meth:`PostGISReader.frame`, never kept."""
@@ -342,6 +343,12 @@ class PostGISReader:
                 matched = int(count[0]) if count else 0
         return FeaturePage(layer.meta, layer_frame(layer, rows), matched=matched, offset=query.offset,
                            limit=query.limit)
+
+    def vector_tile(self, layer_id: str, tile: TileAddress) -> bytes | None:
+        """The layer's Mapbox Vector Tile built by ``ST_AsMVT`` (:mod:`geo_industry.store.postgis.tiles`)."""
+        layer = self._layer(layer_id)
+        with self.database.read_connection() as conn:
+            return postgis_tile(conn, layer, tile)
 
     def get(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
         """One feature as a one-row frame."""

@@ -22,17 +22,10 @@ import psycopg
 from psycopg import sql
 from pyproj import CRS
 
+from geo_industry.models import TileAddress
 from geo_industry.store.postgis.frames import StoredLayer
 from geo_industry.store.postgis.schema import SRID, layer_table
-from geo_industry.vector_tiles import (
-    BUFFER,
-    EXTENT,
-    SIMPLIFY_PIXELS,
-    TileAddress,
-    selection_bbox,
-    tile_bounds,
-    tile_matrix_set,
-)
+from geo_industry.vector_tiles import BUFFER, EXTENT, SIMPLIFY_PIXELS, selection_bbox, tile_bounds, tile_matrix_set
 
 WEB_MERCATOR = "WebMercatorQuad"
 _PAIRS_PER_CALL = 40

@@ -5,14 +5,18 @@ The repository's ``data/`` is loaded into a fresh database of the throwaway clus
 ``geo-industry db load`` loads it. For points, lines and polygons, in Web Mercator and in other
 tile matrix sets, both tiles are decoded: the same features with the same properties (lists and
 objects compared as the JSON they carry), points at the same tile coordinates, lines and
-polygons covering the same tile area within the simplification's few units.
+polygons covering the same tile area within the simplification's few units. The tile route of
+the real app on the PostGIS backend (uvicorn on loopback) serves the database's tiles with ETags.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import mapbox_vector_tile
 import morecantile
 import orjson
@@ -21,15 +25,17 @@ import pytest
 import shapely
 from shapely.geometry import shape
 from tests.conftest import DATA_DIR
+from tests.live_server import clean_env, free_port, wait_until_up
 from tests.pgcluster import Cluster
-from tests.postgis.databases import new_database
+from tests.postgis.databases import loaded_database
 
 from geo_industry.store import EmbeddedStore
+from geo_industry.store.base import TileSource
 from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.frames import StoredLayer, read_layers
-from geo_industry.store.postgis.loading import load_data
+from geo_industry.store.postgis.reader import PostGISReader
 from geo_industry.store.postgis.tiles import postgis_tile, tile_statement
-from geo_industry.vector_tiles import TileAddress, layer_tile, tile_matrix_set
+from geo_industry.vector_tiles import MVT, TileAddress, layer_tile, tile_matrix_set
 
 CASES = [
     ("mines", "WebMercatorQuad", 8), ("mines", "WebMercatorQuad", 12), ("industrial_zones", "WebMercatorQuad", 10),
@@ -42,14 +48,13 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def conn(pg_cluster: Cluster) -> Iterator[psycopg.Connection]:
-    """A connection to a fresh database loaded with ``data/`` as ``geo-industry db load`` loads it."""
-    url = new_database(pg_cluster, "tiles")
-    database = Database(url, pool_size=1)
-    try:
-        load_data(database, DATA_DIR)
-    finally:
-        database.close()
+def url(pg_cluster: Cluster) -> str:
+    """A database of its own holding ``data/`` as ``geo-industry db load`` loads it."""
+    return loaded_database(pg_cluster, DATA_DIR, "tiles")
+
+
+@pytest.fixture(scope="module")
+def conn(url: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("ANALYZE")
         yield connection
@@ -119,3 +124,56 @@ def test_tile_query_selects_through_the_gist_index(conn, stored):
     finally:
         conn.execute("RESET enable_seqscan")
     assert "geom_idx" in plan or "Index Scan" in plan or "Bitmap Index Scan" in plan, plan
+
+
+def test_the_reader_is_a_tile_source_and_layer_tile_asks_it(url, conn, stored, store):
+    tile = _tile_of(store, "mines", "WebMercatorQuad", 9)
+    reader = PostGISReader(Database(url, pool_size=1))
+    try:
+        assert isinstance(reader, TileSource)
+        assert layer_tile(reader, "mines", tile) == postgis_tile(conn, stored["mines"], tile)
+    finally:
+        reader.close()
+
+
+_SERVE = """
+import sys
+import uvicorn
+from geo_industry.api import create_app
+from geo_industry.settings import Settings
+
+app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+@pytest.fixture(scope="module")
+def app_url(url: str) -> Iterator[str]:
+    """The real app on the PostGIS backend under uvicorn on a free 127.0.0.1 port."""
+    env = {**clean_env(), "GEO_INDUSTRY_STORE_BACKEND": "postgis", "GEO_INDUSTRY_DATABASE_URL": url}
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)], env=env,
+                               stdout=subprocess.DEVNULL)
+    served = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(served, process)
+        yield served
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_tile_route_serves_the_database_tile_with_an_etag(app_url, conn, stored, store):
+    tile = _tile_of(store, "hydropower_plants", "WebMercatorQuad", 10)
+    path = f"/collections/hydropower_plants/tiles/WebMercatorQuad/{tile.matrix}/{tile.row}/{tile.col}"
+    response = httpx.get(app_url + path, timeout=60)
+    assert response.status_code == 200 and response.headers["content-type"] == MVT
+    assert response.content == postgis_tile(conn, stored["hydropower_plants"], tile)
+    assert _features(response.content, "hydropower_plants").keys() == _features(
+        layer_tile(store, "hydropower_plants", tile), "hydropower_plants").keys()
+    etag = response.headers["etag"]
+    again = httpx.get(app_url + path, headers={"If-None-Match": etag}, timeout=60)
+    assert again.status_code == 304 and again.headers["etag"] == etag
+    far = morecantile.tms.get("WebMercatorQuad").tile(-70.0, -40.0, 9)
+    empty = httpx.get(f"{app_url}/collections/hydropower_plants/tiles/WebMercatorQuad/9/{far.y}/{far.x}", timeout=60)
+    assert empty.status_code == 204
