@@ -75,14 +75,19 @@ def _write_files(files: dict[str, str], out: Path) -> None:
             fh.write(text)
 
 
+def _changelog(out: Path) -> str:
+    path = out / CHANGES_FILE
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
 def write(files: dict[str, str], out: Path, *, previous: Path, date: str) -> None:
-    """Write the files under ``out`` with a changelog section for what changed against ``previous``."""
+    """Write the files under ``out`` with a changelog section for what changed against ``previous``
+    (and the changelog's header as :data:`~curation.changes.HEADER` says)."""
     old_files = {rel: (previous / rel).read_text(encoding="utf-8") if (previous / rel).exists() else ""
                  for rel in files}
     section = changes_section(old_files, files, date=date)
-    if section:
-        changelog = out / CHANGES_FILE
-        old_log = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
+    old_log = _changelog(out)
+    if section or old_log:  # a new section, or the header brought up to date
         files = {**files, CHANGES_FILE: with_section(old_log, section)}
     _write_files(files, out)
     print(f"wrote {len(files)} files under {out}" + (f"; changes in {CHANGES_FILE}" if section else ""))
@@ -102,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="date of the changelog section (default: today, UTC)")
     args = ap.parse_args(argv)
     files = generate(args.research)
-    if args.check:
-        return check(files, args.out)
+    if args.check:  # the committed changelog must carry the current header too
+        changelog = _changelog(args.out)
+        return check({**files, CHANGES_FILE: with_section(changelog)} if changelog else files, args.out)
     write(files, args.out, previous=args.compare_with or args.out, date=args.date)
     return 0
 
