@@ -204,12 +204,13 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
 
 
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """The real app on the embedded data under uvicorn on a free 127.0.0.1 port."""
+@contextmanager
+def running_app(settings: dict[str, str] | None = None) -> Iterator[str]:
+    """The real app on the embedded data under uvicorn on a free 127.0.0.1 port, with ``settings``
+    (``GEO_INDUSTRY_*`` environment variables) on top of the defaults; yields its base URL."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)], env=clean_env(),
-                               stdout=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)],
+                               env={**clean_env(), **(settings or {})}, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, process)
@@ -217,3 +218,10 @@ def app_url() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """The real app on the embedded data under uvicorn on a free 127.0.0.1 port."""
+    with running_app() as url:
+        yield url

@@ -8,22 +8,13 @@ app's Content-Security-Policy; the smaller layers keep their GeoJSON.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from tests.conftest import DATA_DIR
-from tests.live_server import clean_env, free_port, wait_until_up
 
-from .conftest import located
+from .conftest import Visit, located, running_app
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 THRESHOLD = 35
 TILED = ("mines", "hydropower_plants")
 """The real layers with at least THRESHOLD located sites."""
@@ -31,56 +22,26 @@ QUY_XA = "quy-xa-iron-mine"
 """A mine no other site shares a location with."""
 HOSTILE = '<img src=x onerror="window.giInjected=1">Mỏ "thử" & <b>co</b>'
 
-_SERVE = """
-import sys
-import uvicorn
-from geo_industry.api import create_app
-from geo_industry.settings import Settings
-
-app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
-"""
-
 
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
     """The real app on the embedded data, vector tiles from THRESHOLD located features."""
-    env = {**clean_env(), "GEO_INDUSTRY_VECTOR_TILE_THRESHOLD": str(THRESHOLD)}
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)], env=env,
-                               stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process)
+    with running_app({"GEO_INDUSTRY_VECTOR_TILE_THRESHOLD": str(THRESHOLD)}) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
-def overview(app_url) -> Iterator[tuple[object, list[str], list[str]]]:
-    """The served overview in Debian's Chromium once every tiled layer has drawn its first tiles:
-    (page, requested URLs, console errors)."""
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium (apt-get install chromium)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 800})
-        requests: list[str] = []
-        errors: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{app_url}/maps/overview?lang=en", wait_until="load")
-        page.wait_for_function(f"() => {list(TILED)}.every(k => window.giLayers[k] && "
-                               "(window.giLayers[k].drawn > 0 || window.giLayers[k].failed))", timeout=60_000)
-        yield page, requests, errors
-        browser.close()
+def overview(browser, app_url) -> Iterator[Visit]:
+    """The served overview once every tiled layer has drawn its first tiles."""
+    visit = Visit(browser, f"{app_url}/maps/overview?lang=en", timeout_ms=120_000)
+    visit.page.wait_for_function(f"() => {list(TILED)}.every(k => window.giLayers[k] && "
+                                 "(window.giLayers[k].drawn > 0 || window.giLayers[k].failed))", timeout=60_000)
+    yield visit
+    visit.close()
 
 
 def test_large_layers_come_from_vector_tiles(overview, app_url, store):
-    page, requests, errors = overview
+    page, requests, errors = overview.page, overview.requests, overview.errors
     for layer_id in TILED:
         tiles = [u for u in requests if u.startswith(f"{app_url}/collections/{layer_id}/tiles/WebMercatorQuad/")]
         assert tiles, layer_id
@@ -97,7 +58,7 @@ def test_large_layers_come_from_vector_tiles(overview, app_url, store):
 
 
 def test_smaller_layers_keep_their_geojson(overview, app_url):
-    page, requests, _ = overview
+    page, requests = overview.page, overview.requests
     assert f"{app_url}/collections/processing_plants/items?limit=10000" in requests
     assert not [u for u in requests if "/tiles/" in u and "/processing_plants/" in u]
     assert page.evaluate("() => window.giLayers.processing_plants.loaded") > 0
@@ -112,7 +73,7 @@ SITE_PATH = """(id) => { const grid = window.giLayers.mines.group.getLayers()[0]
 
 
 def test_click_on_a_tiled_site_opens_its_popup_and_hover_shows_its_name(overview):
-    page, _, errors = overview
+    page, errors = overview.page, overview.errors
     page.evaluate("""() => window.giLayers.mines.group.getLayers()[0]._map
                              .setView([22.13427, 104.26793], 14, {animate: false})""")  # Quy Xa mine
     path = page.wait_for_function(SITE_PATH, arg=QUY_XA, timeout=60_000).as_element()
@@ -128,7 +89,7 @@ def test_click_on_a_tiled_site_opens_its_popup_and_hover_shows_its_name(overview
 
 
 def test_popup_text_from_tiles_is_never_html(overview):
-    page, _, _ = overview
+    page = overview.page
     shown = page.evaluate(
         """(name) => { const spec = {names: ['name_en', 'name_vi', 'id'], statusLabel: 'Status', statuses: {},
                                      featureUrl: '/collections/mines/items/', featureQuery: '?f=html',
