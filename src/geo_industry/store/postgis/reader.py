@@ -17,7 +17,6 @@ The store is its own snapshot: each read is one statement (or one read-only tran
 from __future__ import annotations
 
 import hashlib
-import importlib
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
@@ -31,12 +30,13 @@ from psycopg import sql
 
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog
-from geo_industry.errors import FeatureNotFound, InvalidFilter, InvalidSortBy
+from geo_industry.errors import FeatureNotFound, InvalidSortBy
 from geo_industry.models import DateInterval, FeaturePage, FeatureQuery, LayerMeta, SortKey, TileAddress
 from geo_industry.settings import Settings
 from geo_industry.store.base import Extent, Quarantined
 from geo_industry.store.memory import LEGACY_PROVINCE, MERGED_PROVINCE
 from geo_industry.store.postgis.connections import Database
+from geo_industry.store.postgis.filters import compile_filter
 from geo_industry.store.postgis.frames import (
     StoredLayer,
     layer_frame,
@@ -52,6 +52,8 @@ from geo_industry.store.postgis.tiles import postgis_tile
 
 CACHE_MAX_ROWS = 50_000
 """Layers with more rows than this are streamed by every :meth:`PostGISReader.frame`, never kept."""
+BIGINT_MAX = 2**63 - 1
+"""The largest OFFSET PostgreSQL takes."""
 _JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
 _NUMERIC_TEXT = r"^\s*[-+]?[0-9]+(\.[0-9]*)?\s*$"
 _STATISTICS_DIGEST = sql.SQL(
@@ -160,16 +162,6 @@ def _interval_condition(year: sql.Composable, interval: DateInterval) -> tuple[s
         parts.append(sql.SQL("{} <= %s").format(year))
         params.append(interval.end.year)
     return sql.SQL(" AND ").join(parts), params
-
-
-def _compile_filter(node: Any, queryables: dict[str, str]) -> tuple[sql.Composable, tuple[Any, ...]]:
-    try:
-        filters = importlib.import_module("geo_industry.store.postgis.filters")
-    except ImportError:
-        raise InvalidFilter("filter", "(CQL2)", "no filter: filters are not available on the PostGIS backend "
-                                               "of this version") from None
-    compiled = filters.compile_filter(node, queryables)
-    return compiled.where, tuple(compiled.params)
 
 
 def _province_of(conn: psycopg.Connection, layers: Iterable[StoredLayer], entities: set[str]
@@ -312,9 +304,9 @@ class PostGISReader:
             parts.append(condition)
             params.extend(values)
         if query.filter is not None:
-            where, filter_params = _compile_filter(query.filter, _queryables(layer))
-            parts.append(sql.SQL("({})").format(where))
-            params.extend(filter_params)
+            compiled = compile_filter(query.filter, _queryables(layer))
+            parts.append(sql.SQL("({})").format(compiled.where))
+            params.extend(compiled.params)
         return (sql.SQL(" AND ").join(parts) if parts else sql.SQL("true")), params
 
     def page_statement(self, layer_id: str, query: FeatureQuery) -> tuple[sql.Composed, list[Any]]:
@@ -326,7 +318,8 @@ class PostGISReader:
         order_by = sql.SQL(", ").join([*order, sql.SQL("position, id")])
         statement = sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT %s OFFSET %s").format(
             select_list(layer), layer_table(layer.meta.id), where, order_by)
-        return statement, [*params, query.limit, query.offset]
+        # OFFSET is a bigint: an offset past it (a client may send 10**30) skips every row all the same
+        return statement, [*params, query.limit, min(query.offset, BIGINT_MAX)]
 
     def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
         """One page of features matching ``query`` and how many match in all."""
