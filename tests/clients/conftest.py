@@ -2,7 +2,9 @@
 
 GDAL and OWSLib talk HTTP, so these tests cannot use ``TestClient``: a session fixture starts
 the app in a subprocess (``create_app(Settings(...))`` served by uvicorn, 127.0.0.1 only),
-waits until it answers, yields its base URL and stops it. The server's access log goes to a
+waits until it answers, yields its base URL and stops it. It does so once per store backend:
+the embedded files, and PostGIS (the repository's ``data/`` loaded by ``db load`` into a database
+of the session cluster), so every client test runs over both. The server's access log goes to a
 file so a test can check what a client actually requested (paging, ``bbox``, ``filter``).
 Expectations come from the server's own counts and from the core store over the same data.
 """
@@ -135,10 +137,21 @@ def _serve(log_dir: Path, settings: dict[str, str]) -> Iterator[LiveServer]:
         _stop(server.process)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The real app on the embedded data, served by uvicorn on a free 127.0.0.1 port."""
-    yield from _serve(tmp_path_factory.mktemp("live_server"), {})
+def _backend_settings(backend: str, request: pytest.FixtureRequest) -> dict[str, str]:
+    """The settings selecting ``backend`` (PostGIS: a database of the session cluster, loaded once)."""
+    if backend == "embedded":
+        return {}
+    from tests.postgis.databases import loaded_database
+
+    url = loaded_database(request.getfixturevalue("pg_cluster"), DATA_DIR, "clients")
+    return {"store_backend": "postgis", "database_url": url}
+
+
+@pytest.fixture(scope="session", params=["embedded", "postgis"])
+def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real app on the embedded data, then on PostGIS, served by uvicorn on a free 127.0.0.1 port."""
+    settings = _backend_settings(request.param, request)
+    yield from _serve(tmp_path_factory.mktemp(f"live_server_{request.param}"), settings)
 
 
 @pytest.fixture(scope="session")

@@ -149,7 +149,11 @@ class ConditionalGetMiddleware:
             scope = {**scope, "method": "GET"}
             send = _without_body(send)
         request_headers = Headers(scope=scope)
-        key = self._key(scope)
+        try:
+            key = self._key(scope)
+        except Exception:  # the data version is unknown (a database away): the route answers, uncached,
+            await self.app(scope, receive, send)  # with the status the error handlers give that error
+            return
         if "no-cache" not in request_headers.get("cache-control", ""):
             entry = self.cache.get(key)
             if entry is not None:

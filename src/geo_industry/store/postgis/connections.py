@@ -3,7 +3,8 @@
 :class:`Database` holds a :class:`psycopg_pool.ConnectionPool` for the write URL and, when a
 read URL is set, one for it (else reads share the write pool). Every connection gets the
 statement timeout (the request budget by default). URLs are kept as secrets: ``repr`` and
-error messages show them with the password replaced.
+error messages show them with the password replaced. :meth:`Database.revisions` starts the
+revision listener of :mod:`geo_industry.store.postgis.notify` on the same URLs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from psycopg_pool import ConnectionPool
 
 from geo_industry.errors import DataError
 from geo_industry.settings import Settings
+from geo_industry.store.postgis.notify import CONNECT_TIMEOUT_S, RevisionListener
 
 REDACTED = "********"
 
@@ -53,11 +55,13 @@ class Database:
             "options": f"-c statement_timeout={int(statement_timeout_s * 1000)}",
             "application_name": application_name,
         }
+        # a request waits for a pooled connection no longer than a statement may run (then: 503)
         self.write_pool = ConnectionPool(self._url, min_size=1, max_size=pool_size, kwargs=kwargs,
-                                         name="geo-industry-write", open=True)
+                                         timeout=statement_timeout_s, name="geo-industry-write", open=True)
         self.read_pool = (ConnectionPool(self._read_url, min_size=1, max_size=pool_size, kwargs=kwargs,
-                                         name="geo-industry-read", open=True)
+                                         timeout=statement_timeout_s, name="geo-industry-read", open=True)
                           if self._read_url else self.write_pool)
+        self._listener: RevisionListener | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -85,8 +89,17 @@ class Database:
         with self.read_pool.connection() as conn:
             yield conn
 
+    def revisions(self) -> RevisionListener:
+        """The revision listener of this database (started on the first call, which waits for its first
+        connection a few seconds at most; stopped by :meth:`close`)."""
+        if self._listener is None:
+            self._listener = RevisionListener(self._url, self._read_url).start(wait_s=CONNECT_TIMEOUT_S)
+        return self._listener
+
     def close(self) -> None:
-        """Close the pools."""
+        """Stop the revision listener and close the pools."""
+        if self._listener is not None:
+            self._listener.stop()
         self.write_pool.close()
         if self.has_replica:
             self.read_pool.close()

@@ -9,10 +9,12 @@ there is one. So the revision it reports is always one the worker's reads can se
 cache keyed on it never keeps an answer older than its key; while a replica lags behind a notified
 revision, the row is read again every ``CATCH_UP_S``.
 
-:meth:`RevisionListener.revision` is a memory read. It answers ``None`` while the listener has no
-connection (starting, or the database is away): the caller then reads the row itself, which fails
-as the database is away. The thread reconnects with a growing pause, and reads the row again on
-reconnecting, so nothing committed meanwhile is missed. Notification payloads are only wake-ups:
+:meth:`RevisionListener.revision` is a memory read, ``None`` while the listener has no connection
+(starting, or the database is away); :meth:`RevisionListener.current` raises
+:class:`RevisionUnknown` then, at once: the response cache asks for the revision on the event loop,
+which must never wait for a database that is away. The API answers that error, an
+``OperationalError``, with a 503. The thread reconnects with a growing pause, and reads the row
+again on reconnecting, so nothing committed meanwhile is missed. Notification payloads are only wake-ups:
 anyone may ``NOTIFY``, and the revision always comes from the row.
 """
 
@@ -52,6 +54,10 @@ def notify_statement(value: int) -> sql.Composed:
     return sql.SQL("SELECT pg_notify({}, {})").format(sql.Literal(REVISION_CHANNEL), sql.Literal(str(value)))
 
 
+class RevisionUnknown(psycopg.OperationalError):
+    """The listener has no connection to the database, so the current revision is not known."""
+
+
 class RevisionListener:
     """The latest revision readable from the read database, kept up to date by a background thread.
 
@@ -74,6 +80,13 @@ class RevisionListener:
         """The latest revision the read database shows; ``None`` while there is no connection."""
         return self._value
 
+    def current(self) -> int:
+        """The latest revision the read database shows; raises :class:`RevisionUnknown` without a connection."""
+        value = self._value
+        if value is None:
+            raise RevisionUnknown("no connection to the database: the data revision is not known")
+        return value
+
     def committed(self, value: int) -> None:
         """A write in this process committed ``value``: reads on the primary see it at once.
 
@@ -89,9 +102,11 @@ class RevisionListener:
             return self._changed.wait_for(lambda: predicate(self._value), timeout=timeout_s)
 
     # life --------------------------------------------------------------------------------------------
-    def start(self) -> RevisionListener:
-        """Start the thread (it connects in the background)."""
+    def start(self, *, wait_s: float = 0.0) -> RevisionListener:
+        """Start the thread (it connects in the background); wait up to ``wait_s`` for its first connection."""
         self._thread.start()
+        if wait_s > 0:
+            self.wait_for(lambda value: value is not None, wait_s)
         return self
 
     def stop(self, timeout_s: float = 5.0) -> None:

@@ -192,8 +192,10 @@ class PostGISReader:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PostGISReader:
-        """Open the database the settings name."""
-        return cls(Database.from_settings(settings))
+        """Open the database the settings name, its revision kept in memory by a listener (no connection
+        to the database: the revision is unknown at once, an ``OperationalError``)."""
+        database = Database.from_settings(settings)
+        return cls(database, revision_source=database.revisions().current)
 
     def close(self) -> None:
         """Close the connection pools."""
