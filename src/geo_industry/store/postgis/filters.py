@@ -39,6 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import shapely
 from psycopg import sql
 
@@ -154,7 +155,8 @@ class _Compiler:
         if op in ("and", "or"):
             if not args:
                 return _TRUE if op == "and" else _FALSE
-            return _join("(" + f" {op.upper()} ".join(["{}"] * len(args)) + ")", *map(self.condition, args))
+            parts = self.disjuncts(args) if op == "or" else [self.condition(arg) for arg in args]
+            return _join("(" + f" {op.upper()} ".join(["{}"] * len(parts)) + ")", *parts)
         if op == "not":
             return _join("(NOT {})", self.condition(args[0]))
         if op in _COMPARISONS:
@@ -198,14 +200,45 @@ class _Compiler:
         left2, upper = _aligned(value, high)
         return _two_valued(_join("{} >= {} AND {} <= {}", left, lower, left2, upper), value, low, high)
 
+    def disjuncts(self, args: list[Any]) -> list[Fragment]:
+        """The terms of an OR; LIKEs of one value become one ``LIKE ANY``, which folds the value once per row."""
+        parts: list[Fragment | None] = []
+        groups: dict[bytes, tuple[int, _Value, list[str]]] = {}
+        for arg in args:
+            key = _like_key(arg)
+            if key is None:
+                parts.append(self.condition(arg))
+            elif key in groups:
+                groups[key][2].append(arg["args"][1])
+            else:
+                groups[key] = (len(parts), self.like_operand(arg["args"][0]), [arg["args"][1]])
+                parts.append(None)
+        for index, value, patterns in groups.values():
+            parts[index] = self.like_any(value, patterns)
+        return [part for part in parts if part is not None]
+
     def like(self, args: list[Any]) -> Fragment:
-        value, pattern = self.value(args[0]), args[1]
-        if not value.row_valued or not isinstance(pattern, str):
+        value, pattern = self.like_operand(args[0]), args[1]
+        if not isinstance(pattern, str):
             raise InvalidFilter("filter", "like", "a property (or CASEI/ACCENTI of one) LIKE a text pattern")
-        if "\x00" in pattern:  # matches only text holding NUL, which PostgreSQL text cannot hold
+        return self.like_any(value, [pattern])
+
+    def like_operand(self, node: Any) -> _Value:
+        value = self.value(node)
+        if not value.row_valued:
+            raise InvalidFilter("filter", "like", "a property (or CASEI/ACCENTI of one) LIKE a text pattern")
+        return value
+
+    @staticmethod
+    def like_any(value: _Value, patterns: list[str]) -> Fragment:
+        """``value`` matches one of the CQL2 ``patterns`` (backslash escapes, PostgreSQL's default and ours)."""
+        # a pattern holding NUL matches only text holding NUL, which PostgreSQL text cannot hold
+        kept = [like_pattern(pattern) for pattern in patterns if "\x00" not in pattern]
+        if not kept:
             return _FALSE
-        return _two_valued(_join("{} LIKE {} ESCAPE '\\'", _as_text(value), _param(like_pattern(pattern), "text")),
-                           value)
+        if len(kept) == 1:
+            return _two_valued(_join("{} LIKE {} ESCAPE '\\'", _as_text(value), _param(kept[0], "text")), value)
+        return _two_valued(_join("{} LIKE ANY({})", _as_text(value), _param(kept, "text[]")), value)
 
     def in_list(self, args: list[Any]) -> Fragment:
         value, options = self.value(args[0]), args[1]
@@ -408,6 +441,19 @@ def _as_text(value: _Value) -> Fragment:
     if value.kind == _TEXT:
         return value.fragment
     return _join("({})::text", value.fragment)
+
+
+def _like_key(node: Any) -> bytes | None:
+    """What groups the LIKEs of an OR: their value's JSON (``None`` for any other term)."""
+    if not (isinstance(node, dict) and str(node.get("op", "")).lower() == "like"):
+        return None
+    args = node.get("args")
+    if not (isinstance(args, list) and len(args) == 2 and isinstance(args[1], str)):
+        return None
+    try:
+        return orjson.dumps(args[0], option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # an integer beyond 64 bits: not grouped
+        return None
 
 
 def _unequal_when_missing(lhs: _Value, rhs: _Value) -> bool:
