@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import psycopg
 import shapely
@@ -24,8 +25,7 @@ from geo_industry.catalog import Catalog
 from geo_industry.models import LayerMeta
 from geo_industry.raster.properties import with_analysis_fields
 from geo_industry.store.base import Quarantined
-from geo_industry.store.memory import typed_frame
-from geo_industry.store.postgis.schema import ENTITY_COLUMNS, STATISTICS_COLUMNS, layer_table, table
+from geo_industry.store.postgis.schema import ENTITY_COLUMNS, STATISTICS_COLUMNS, field_columns, layer_table, table
 from geo_industry.validate import layer_meta_problems
 
 
@@ -73,10 +73,29 @@ def served_catalog(layers: Iterable[StoredLayer]) -> Catalog:
     return Catalog([layer.meta for layer in layers])
 
 
+def _declared(layer: StoredLayer) -> dict[str, str]:
+    """Declared field → catalog type, for the fields that have a column (all but ``id``)."""
+    columns = field_columns(layer.meta)
+    return {spec.name: spec.type for spec in layer.meta.fields if spec.name in columns}
+
+
+def _derived_only(layer: StoredLayer) -> list[DerivedColumn]:
+    """Derived columns that are not declared fields (``latest_*``; the zone analysis is declared)."""
+    declared = _declared(layer)
+    return [column for column in layer.derived if column.name not in declared]
+
+
 def select_list(layer: StoredLayer) -> sql.Composable:
-    """The columns a frame is built from: id, WKB geometry, properties, then the derived columns."""
-    derived = [sql.Identifier(column.name) for column in layer.derived]
-    return sql.SQL(", ").join([sql.SQL("id, ST_AsBinary(geom), properties"), *derived])
+    """The columns a frame is built from.
+
+    ``id``, the WKB geometry, the properties no column holds (``properties`` less ``id`` and the
+    declared fields: usually ``{}``), the declared fields' typed columns, the derived columns.
+    """
+    declared = list(_declared(layer))
+    keys = sql.SQL(", ").join(sql.Literal(name) for name in ["id", *declared])
+    columns = [sql.Identifier(name) for name in declared] + [sql.Identifier(c.name) for c in _derived_only(layer)]
+    return sql.SQL(", ").join([sql.SQL("id, ST_AsBinary(geom), properties - ARRAY[{}]::text[]").format(keys),
+                               *columns])
 
 
 def select_layer(layer: StoredLayer) -> sql.Composed:
@@ -84,31 +103,48 @@ def select_layer(layer: StoredLayer) -> sql.Composed:
     return sql.SQL("SELECT {} FROM {} ORDER BY position").format(select_list(layer), layer_table(layer.meta.id))
 
 
-def _typed_derived(values: Sequence[Any], json_type: str) -> pd.Series:
-    series = pd.Series(list(values), dtype=object)
-    if json_type == "number":
-        return pd.to_numeric(series, errors="coerce").astype(float)
-    if json_type == "integer":
-        return pd.to_numeric(series, errors="coerce").astype("Int64")
-    return series.where(series.notna(), None)
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out
+
+
+def _typed(values: Sequence[Any], kind: str) -> Any:
+    """A column's values typed as :func:`geo_industry.store.memory.typed_frame` types a field of ``kind``."""
+    if kind == "integer":
+        return pd.array(list(values), dtype="Int64")
+    if kind == "number":
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+    if kind == "boolean":
+        return pd.array(list(values), dtype="boolean")
+    return _objects(values)
 
 
 def layer_frame(layer: StoredLayer, rows: Sequence[Sequence[Any]]) -> gpd.GeoDataFrame:
-    """Rows of :func:`select_list` as the typed frame every backend serves."""
-    meta = layer.meta
-    if rows:
-        properties = pd.DataFrame([row[2] for row in rows])
-        ordered = [c for c in layer.property_order if c in properties.columns]
-        properties = properties[ordered + [c for c in properties.columns if c not in set(ordered)]]
-        geometries = shapely.from_wkb([row[1] for row in rows])
-    else:
-        properties, geometries = pd.DataFrame({"id": pd.Series(dtype=object)}), []
-    frame = gpd.GeoDataFrame(properties, geometry=list(geometries), crs="EPSG:4326")
-    frame["id"] = [row[0] for row in rows]
-    frame = typed_frame(frame, meta, source=f"layer {meta.id}")
-    for index, column in enumerate(layer.derived, start=3):
-        frame[column.name] = _typed_derived([row[index] for row in rows], column.json_type).array
-    return frame
+    """Rows of :func:`select_list` as the typed frame every backend serves.
+
+    Columns in the order of the other backends' frames: the properties in file order, the
+    geometry, declared fields no file property holds, the derived columns.
+    """
+    declared = _declared(layer)
+    extras = [row[2] or {} for row in rows]
+    extra_keys = list(dict.fromkeys(key for extra in extras for key in extra))
+    values: dict[str, Any] = {"id": _objects([row[0] for row in rows])}
+    for offset, (name, kind) in enumerate(declared.items(), start=3):
+        values[name] = _typed([row[offset] for row in rows], kind)
+    for name in extra_keys:
+        values[name] = pd.Series([extra.get(name) for extra in extras]).to_numpy() if rows else _objects([])
+    offset = 3 + len(declared)
+    for index, column in enumerate(_derived_only(layer), start=offset):
+        values[column.name] = _typed([row[index] for row in rows], column.json_type)
+    in_file = [name for name in layer.property_order if name in values]
+    first = [*in_file, *(name for name in extra_keys if name not in set(in_file))]
+    if "id" not in first:
+        first.insert(0, "id")
+    rest = [name for name in values if name not in set(first)]
+    geometry = shapely.from_wkb([row[1] for row in rows]) if rows else np.empty(0, dtype=object)
+    ordered = {**{name: values[name] for name in first}, "geometry": geometry, **{name: values[name] for name in rest}}
+    return gpd.GeoDataFrame(ordered, geometry="geometry", crs="EPSG:4326")
 
 
 def read_layer_frame(conn: psycopg.Connection, layer: StoredLayer) -> gpd.GeoDataFrame:

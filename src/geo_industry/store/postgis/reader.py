@@ -189,6 +189,7 @@ class PostGISReader:
         self._metadata_cache: _Metadata | None = None
         self._tables_cache: _Tables | None = None
         self._frames: dict[str, tuple[int, gpd.GeoDataFrame]] = {}
+        self._counts: dict[str, tuple[int, int]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PostGISReader:
@@ -272,11 +273,17 @@ class PostGISReader:
 
     # per-request reads --------------------------------------------------------------------
     def count(self, layer_id: str) -> int:
-        """How many features the layer holds."""
-        target = layer_table(self._layer(layer_id).meta.id)
+        """How many features the layer holds (counted once per revision)."""
+        metadata = self._metadata()
+        layer = self._layer(layer_id, metadata)
+        cached = self._counts.get(layer_id)
+        if cached is not None and cached[0] == metadata.revision:
+            return cached[1]
         with self.database.read_connection() as conn:
-            row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(target)).fetchone()
-        return int(row[0]) if row else 0
+            row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(layer_table(layer.meta.id))).fetchone()
+        count = int(row[0]) if row else 0
+        self._counts[layer_id] = (metadata.revision, count)
+        return count
 
     def extent(self, layer_id: str) -> Extent:
         """Bbox of present geometries (``ST_Extent``) and the temporal field's year range."""
@@ -313,7 +320,9 @@ class PostGISReader:
 
     def page_statement(self, layer_id: str, query: FeatureQuery) -> tuple[sql.Composed, list[Any]]:
         """The ``SELECT`` of one page of ``query`` and its parameters (what :meth:`query` runs; ``EXPLAIN`` it)."""
-        layer = self._layer(layer_id)
+        return self._page_statement(self._layer(layer_id), query)
+
+    def _page_statement(self, layer: StoredLayer, query: FeatureQuery) -> tuple[sql.Composed, list[Any]]:
         queryables = _queryables(layer)
         order = [_sort_key(layer, key, queryables) for key in query.sortby]
         where, params = self._where(layer, query)
@@ -326,16 +335,20 @@ class PostGISReader:
     def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
         """One page of features matching ``query`` and how many match in all."""
         layer = self._layer(layer_id)
-        statement, params = self.page_statement(layer_id, query)
+        statement, params = self._page_statement(layer, query)
         with self._reading() as conn:
             rows = conn.execute(statement, params).fetchall()
             if (rows and len(rows) < query.limit) or (not rows and query.offset == 0):
                 matched = query.offset + len(rows)  # the page itself shows how many match
+            elif query.bbox is None and query.datetime is None and query.filter is None:
+                matched = -1  # every feature: the layer's count of this revision, read below
             else:
                 where, where_params = self._where(layer, query)
                 count = conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(
                     layer_table(layer.meta.id), where), where_params).fetchone()
                 matched = int(count[0]) if count else 0
+        if matched < 0:
+            matched = self.count(layer_id)
         return FeaturePage(layer.meta, layer_frame(layer, rows), matched=matched, offset=query.offset,
                            limit=query.limit)
 
