@@ -16,7 +16,8 @@ The zones' analysis properties (``mean_slope_deg``, ``suitability_score`` …) f
 service: once it has assessed the prepared revision with a DEM's slope, the revision is prepared
 again over a view of the store holding the service's assessments, so every format, filter and
 sortby serves the score ``/analysis/rankings`` gives (until then, and without a DEM, the
-store's own assessment, without slope). The response cache's key says which of the two it is.
+store's own assessment, without slope). After an edit, a DEM-reading service is updated in the
+background (:meth:`RasterState.refresh`). The response cache's key says which of the two it is.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ class Prepared:
     encoder: FeatureEncoder
     records: StatisticsRecords
     loaded_at: str
-    with_slope: bool = False
-    """Whether the zones' analysis properties are the raster service's, with the DEM's slope."""
+    rasters_assessed: bool = False
+    """Whether the raster service had assessed this revision with a DEM's slope when it was prepared
+    (then the zones carry its assessments, on every store that takes them: the in-memory ones)."""
 
     @classmethod
     def of(cls, store: FeatureStore, rasters: RasterState | None = None) -> Prepared:
@@ -71,15 +73,14 @@ class Prepared:
         assessments = None if rasters is None else rasters.sloped_assessments(revision)
         if assessments is not None and isinstance(view, ZoneAssessable):
             view = view.with_zone_assessments(assessments)
-        else:
-            assessments = None
         statistics = view.statistics
         records = StatisticsRecords.from_tables(
             statistics, view.derived_statistics, entities=view.entities,
             features=view.entity_features(set(statistics["entity"])),
         )
         return cls(revision, view, FeatureEncoder(), records,
-                   datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), with_slope=assessments is not None)
+                   datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                   rasters_assessed=assessments is not None)
 
 
 class RasterState:
@@ -90,6 +91,7 @@ class RasterState:
         self.service = service
         self.error: BaseException | None = None
         self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
 
     def start(self, store: BulkReader) -> None:
         """Build the products and analysis for ``store`` in a background thread."""
@@ -102,6 +104,16 @@ class RasterState:
 
         self._thread = threading.Thread(target=run, name="raster-build", daemon=True)
         self._thread.start()
+
+    def refresh(self, store: BulkReader) -> None:
+        """Update a DEM-reading service in the background when ``store`` has moved past it (an edit),
+        so the zones' slope follows without waiting for a raster request; no-op while a build runs
+        and after a failed one (the raster routes report it)."""
+        if self.service.dem_path is None or self.error is not None or self.is_current(store):
+            return
+        with self._starting:
+            if self._thread is None or not self._thread.is_alive():
+                self.start(store)
 
     def sloped_assessments(self, revision: int) -> Sequence[ZoneAssessment] | None:
         """The service's zone assessments of ``revision`` if built with a DEM's slope (never waits)."""
@@ -166,8 +178,10 @@ class AppState:
         prepared = self._prepared
         revision = store.revision()
         if (prepared is None or revision != prepared.data_version
-                or (not prepared.with_slope and self._sloped(revision))):
+                or (not prepared.rasters_assessed and self._sloped(revision))):
             prepared = self._prepared = Prepared.of(store, self.rasters)
+        if not prepared.rasters_assessed and self.rasters is not None:
+            self.rasters.refresh(store)
         return prepared
 
     def _sloped(self, revision: int) -> bool:
