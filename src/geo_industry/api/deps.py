@@ -7,6 +7,7 @@ does not declare (OGC API - Features ``/req/core/query-param-unknown``).
 
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Path, Query, Request
 from fastapi.dependencies.models import Dependant
 
@@ -33,8 +34,13 @@ AppStateDep = Annotated[AppState, Depends(get_app_state)]
 
 
 async def get_prepared(state: AppStateDep) -> Prepared:
-    """What is prepared for the current data version, resolved once per request (one revision)."""
-    return state.current()
+    """What is prepared for the current data version, resolved once per request (one revision).
+
+    Preparing a new revision reads the database and builds the statistics records (a second on
+    PostGIS): it runs in a worker thread, so the event loop keeps answering other requests.
+    """
+    prepared = state.prepared_if_current()
+    return prepared if prepared is not None else await anyio.to_thread.run_sync(state.current)
 
 
 PreparedDep = Annotated[Prepared, Depends(get_prepared)]

@@ -158,6 +158,7 @@ class AppState:
     api_keys: ApiKeys | None = None
     map_data: tuple[object, MapData] | None = None
     _prepared: Prepared | None = field(default=None, repr=False)
+    _preparing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def open(self, store: FeatureStore) -> None:
         """Serve ``store`` and prepare its current revision."""
@@ -173,15 +174,31 @@ class AppState:
 
     def current(self) -> Prepared:
         """What is prepared for the store's current revision, preparing it again if the data changed
-        or the raster service has since assessed it with a DEM's slope."""
-        store = self.opened()
+        or the raster service has since assessed it with a DEM's slope (blocking: a worker thread
+        runs it; threads asking at once wait for one preparation)."""
+        prepared = self.prepared_if_current()
+        if prepared is not None:
+            return prepared
+        with self._preparing:
+            prepared = self.prepared_if_current()
+            if prepared is None:
+                prepared = self._prepared = Prepared.of(self.opened(), self.rasters)
+                self._refresh_rasters(prepared)
+        return prepared
+
+    def _refresh_rasters(self, prepared: Prepared) -> None:
+        """Start updating a DEM-reading raster service past an edit (in the background; never waits)."""
+        if not prepared.rasters_assessed and self.rasters is not None:
+            self.rasters.refresh(self.opened())
+
+    def prepared_if_current(self) -> Prepared | None:
+        """What is prepared, if it is for the store's current revision (else ``None``: :meth:`current`); never waits."""
         prepared = self._prepared
-        revision = store.revision()
+        revision = self.opened().revision()
         if (prepared is None or revision != prepared.data_version
                 or (not prepared.rasters_assessed and self._sloped(revision))):
-            prepared = self._prepared = Prepared.of(store, self.rasters)
-        if not prepared.rasters_assessed and self.rasters is not None:
-            self.rasters.refresh(store)
+            return None
+        self._refresh_rasters(prepared)
         return prepared
 
     def _sloped(self, revision: int) -> bool:
