@@ -26,7 +26,9 @@ The clause answers what :class:`~geo_industry.cql.FilterEvaluator` answers on th
   scale differs from the spheroid's by at most about 1/10,000 in the province: the two agree
   except for a feature within a few metres of a 20 km limit);
 - the same :class:`~geo_industry.errors.InvalidFilter` as the evaluator for an unknown property,
-  an operator we do not implement, operands of incomparable types or a bad geometry literal.
+  an operator we do not implement, operands of incomparable types or a bad geometry literal
+  (text ordered against a number is refused here even where the evaluator, finding no row that
+  holds both, answers an empty page).
 
 A text literal holding a NUL character (which PostgreSQL text cannot hold, so no stored value
 equals it) is not bound: ``=``, LIKE and IN with it are false, ``<>`` true.
@@ -185,9 +187,11 @@ class _Compiler:
 
     @staticmethod
     def unequal_everywhere(lhs: _Value, rhs: _Value) -> Fragment:
-        """``<>`` between values of different kinds: true, except on missing nullable-typed values."""
-        present = [_join("{} IS NOT NULL", side.fragment) for side in (lhs, rhs)
-                   if side.row_valued and not side.unequal_when_missing]
+        """``<>`` between values of different kinds (or with a missing literal): true, except where
+        a value is missing and either side has a nullable type (pandas answers NA there)."""
+        if _unequal_when_missing(lhs, rhs):
+            return _TRUE
+        present = [_join("{} IS NOT NULL", side.fragment) for side in (lhs, rhs) if side.row_valued]
         return _join("(" + " AND ".join(["{}"] * len(present)) + ")", *present) if present else _TRUE
 
     def between(self, args: list[Any]) -> Fragment:
