@@ -50,7 +50,6 @@ from geo_industry.errors import InvalidFilter
 
 #: the geometry column of every layer table
 GEOMETRY_COLUMN = "geom"
-INT64 = 2**63
 
 #: combining marks (Unicode category Mn) of the Latin, Greek and Cyrillic scripts, as a regex class
 _COMBINING_MARKS = "[\\u0300-\\u036f\\u1ab0-\\u1aff\\u1dc0-\\u1dff\\u20d0-\\u20ff\\ufe20-\\ufe2f]"
