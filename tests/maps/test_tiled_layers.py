@@ -3,15 +3,19 @@ nothing per site; below it (and in the static build) nothing changes."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
+import geopandas as gpd
+import morecantile
+import numpy as np
 import pytest
 
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.data import MapData
 from geo_industry.maps.pages import render
-from geo_industry.maps.tiled import VECTORGRID
+from geo_industry.maps.tiled import VECTORGRID, min_zoom
 from geo_industry.maps.urls import PageUrls, static_urls
 from geo_industry.settings import Settings
 
@@ -75,3 +79,38 @@ def test_static_build_never_tiles(map_data):
     urls = static_urls()
     assert urls.tile_threshold is None
     assert "giTiledLayer" not in render("overview", map_data, PageContext(lang="en", urls=urls))
+
+
+def _synthetic_points(count: int) -> gpd.GeoDataFrame:
+    """``count`` obviously synthetic points (ids ``synthetic-…``) spread evenly over the province's extent."""
+    rng = np.random.default_rng(42)
+    lon, lat = rng.uniform(103.52, 105.10, count), rng.uniform(21.40, 22.86, count)
+    return gpd.GeoDataFrame({"id": [f"synthetic-{i}" for i in range(count)],
+                             "name_en": [f"Synthetic point {i}" for i in range(count)], "status": "operating"},
+                            geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+def test_min_zoom_keeps_tiles_within_the_budget(map_data):
+    assert min_zoom(map_data.layer("mines")) == 0
+    frame = _synthetic_points(200_000)
+    zoom = min_zoom(frame, budget=2_000)
+    tms = morecantile.tms.get("WebMercatorQuad")
+
+    def per_tile(z: int) -> float:
+        tiles = list(tms.tiles(103.52, 21.40, 105.10, 22.86, [z]))
+        return len(frame) / len(tiles)
+
+    assert per_tile(zoom) <= 2_000 < per_tile(zoom - 1)
+
+
+def test_a_dense_layer_adds_a_constant_to_the_page_and_says_from_which_zoom(map_data):
+    frame = _synthetic_points(50_000)
+    dense = dataclasses.replace(map_data, layers={**map_data.layers, "synthetic_points": frame},
+                                titles={**map_data.titles, "synthetic_points": {"en": "Synthetic points"}})
+    urls = PageUrls(api_base="", tile_threshold=10_000)
+    without = render("overview", map_data, PageContext(lang="en", urls=urls))
+    html = render("overview", dense, PageContext(lang="en", urls=urls))
+    assert len(html.encode()) - len(without.encode()) < 5_000
+    spec = json.loads({json.loads(i): s for _u, i, _g, s in _CALL.findall(html)}["synthetic_points"])
+    assert spec["minZoom"] == min_zoom(frame) > 0
+    assert f"shown from zoom {spec['minZoom']}" in html

@@ -18,14 +18,14 @@ from branca.element import Element
 
 from geo_industry.maps.base import PageContext, add_page_chrome, lang_urls, new_map, page_of
 from geo_industry.maps.basemap import transport_line_search
-from geo_industry.maps.controls import SEARCH_SCRIPT, Legend, Script, SearchControl
+from geo_industry.maps.controls import SEARCH_SCRIPT, Legend, LegendSection, Script, SearchControl
 from geo_industry.maps.data import MapData
 from geo_industry.maps.findsite import ZONE_LAYERS, FindSitePanel, area_ha, profile_rankings, site_record
 from geo_industry.maps.layers import SiteLayer, SymbolFn, add_site_layer, site_layer
 from geo_industry.maps.popups import names
 from geo_industry.maps.rasters import add_raster_overlays
 from geo_industry.maps.symbols import LAYER_SYMBOLS, layer_symbol, legend_section
-from geo_industry.maps.tiled import TILED_KIND, tiled_site_layer
+from geo_industry.maps.tiled import TILED_KIND, min_zoom, tiled_site_layer
 from geo_industry.web_safety import script_json
 
 UNSEARCHED_LAYERS = ("zone_outlines",)
@@ -99,6 +99,15 @@ def _tiled_layer(layer_id: str, kind: str, data: MapData, ctx: PageContext) -> S
                             geometry_type=data.geometry_type(layer_id), show=kind in LAYER_SYMBOLS)
 
 
+def _tiled_legend(built: SiteLayer, frame: Any, ctx: PageContext, geometry_type: str) -> LegendSection:
+    """The legend of a tiled layer: its default symbol, and from which zoom it is drawn when not from the start."""
+    section = legend_section(TILED_KIND, built, [], ctx, geometry_type=geometry_type)
+    zoom = min_zoom(frame)
+    if not zoom:
+        return section
+    return replace(section, note=" · ".join(n for n in (section.note, ctx.t("legend.tiled_from_zoom", zoom=zoom)) if n))
+
+
 def _labels(layer_id: str, built: SiteLayer, rows: list[dict[str, Any]], ctx: PageContext) -> list[dict[str, Any]]:
     """Label specs of a zone layer, largest zones first (they win a collision)."""
     ranked = sorted(rows, key=lambda r: -(area_ha(r) or 0.0))
@@ -144,7 +153,7 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
         tiled = _tiled_layer(layer_id, kind, data, ctx)
         if tiled is not None:  # too large for the page: drawn from the API's vector tiles
             add_site_layer(m, tiled)
-            sections.append(legend_section(TILED_KIND, tiled, [], ctx, geometry_type=data.geometry_type(layer_id)))
+            sections.append(_tiled_legend(tiled, data.layer(layer_id), ctx, data.geometry_type(layer_id)))
             continue
         rows = [dict(r) for _, r in frame.iterrows()]
         built = _build_layer(layer_id, kind, data, ctx, rows)

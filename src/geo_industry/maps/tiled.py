@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import folium
 import geopandas as gpd
+import morecantile
 from branca.element import Figure, JavascriptLink, MacroElement
 from jinja2 import Template
 from markupsafe import escape as markup_escape
@@ -32,6 +33,8 @@ SCRIPT = "tiled-layers.js"
 """The drawing code, in ``geo_industry/static/maps``."""
 VECTORGRID = "vectorgrid/Leaflet.VectorGrid.bundled.min.js"
 """Leaflet.VectorGrid in the vendor folder (see its README)."""
+TILE_FEATURE_BUDGET = 5_000
+"""Sites a tile may hold on average over the layer's extent for the browser to draw it at that zoom."""
 TILED_KIND = "tiled"
 """The kind a tiled layer's legend is drawn for: no symbol of its own, so the default symbol it is drawn with."""
 
@@ -46,6 +49,21 @@ def tile_style(geometry_type: str) -> dict[str, Any]:
                 "fillColor": symbol.color, "fillOpacity": 0.9}
     return {**path_style(symbol.color, approximate=False, fill=family == "polygon", weight=symbol.weight),
             "fill": family == "polygon"}
+
+
+def min_zoom(frame: gpd.GeoDataFrame, *, budget: int = TILE_FEATURE_BUDGET) -> int:
+    """The first zoom at which the layer's located sites spread over its extent's tiles average at most
+    ``budget`` per tile (a million points in the province: zoom 12); lower zooms draw nothing."""
+    located = frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
+    if len(located) <= budget:
+        return 0
+    west, south, east, north = located.total_bounds
+    tms = morecantile.tms.get("WebMercatorQuad")
+    for zoom in range(tms.maxzoom + 1):
+        corner, other = tms.tile(west, north, zoom), tms.tile(east, south, zoom)
+        if len(located) <= budget * (other.x - corner.x + 1) * (other.y - corner.y + 1):
+            return zoom
+    return int(tms.maxzoom)
 
 
 def popup_spec(layer_id: str, frame: gpd.GeoDataFrame, ctx: PageContext) -> dict[str, Any]:
@@ -76,7 +94,8 @@ class TiledLayer(MacroElement):
     group
         Folium variable name of the layer's group.
     spec
-        The sites' style (:func:`tile_style`) and popup texts (:func:`popup_spec`).
+        The sites' style (:func:`tile_style`), popup texts (:func:`popup_spec`) and the first zoom
+        drawn (:func:`min_zoom`).
     scripts
         URLs of Leaflet.VectorGrid and of the drawing code, put in the page header once.
     """
@@ -110,7 +129,7 @@ def tiled_site_layer(layer_id: str, frame: gpd.GeoDataFrame, ctx: PageContext, *
     with the counts of located and unlocated sites (no per-site search entries: the page stays small)."""
     group = folium.FeatureGroup(name=markup_escape(name), show=show)  # the layer control shows it as HTML
     located = frame.geometry.notna() & ~frame.geometry.is_empty
-    spec = {"style": tile_style(geometry_type), "popup": popup_spec(layer_id, frame, ctx)}
+    spec = {"style": tile_style(geometry_type), "popup": popup_spec(layer_id, frame, ctx), "minZoom": min_zoom(frame)}
     scripts = (ctx.urls.asset(VECTORGRID), ctx.urls.script(SCRIPT))
     TiledLayer(url=url, layer_id=layer_id, group=group.get_name(), spec=spec, scripts=scripts).add_to(group)
     return SiteLayer(group=group, mapped=int(located.sum()), unmapped=[str(i) for i in frame.loc[~located, "id"]],

@@ -2,7 +2,8 @@
  *
  * url: tile URL template with {z}/{y}/{x}; layerId: the collection (the tiles' MVT layer);
  * group: the layer's Folium group; spec: {style: Leaflet path options, popup: {names: property
- * names tried in order, statusLabel, statuses: {value: word}, featureUrl, featureQuery, featureLabel}}.
+ * names tried in order, statusLabel, statuses: {value: word}, featureUrl, featureQuery, featureLabel},
+ * minZoom: the first zoom drawn (a dense layer's lower zooms would ask for huge tiles)}.
  * Popups (on click) and labels (on hover) are built from each feature's tile properties as text
  * nodes, never as HTML. window.giLayers[layerId] gets `tiles` (tiles loaded) and `drawn` (sites
  * in the loaded tiles), or `failed` when a tile could not be fetched.
@@ -84,6 +85,7 @@
       vectorTileLayerStyles: styles,
       interactive: true,
       pane: "overlayPane",
+      minZoom: spec.minZoom,
       getFeatureId: function (feature) { return feature.properties.id; },
       fetchOptions: {headers: {Accept: "application/vnd.mapbox-vector-tile"}}
     });
