@@ -110,8 +110,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_editing(self) -> Settings:
-        if self.editing and self.store_backend != "sqlite":
-            raise ValueError("editing=true needs store_backend=sqlite (the file backend is read-only)")
+        if self.editing and self.store_backend not in ("sqlite", "postgis"):
+            raise ValueError("editing=true needs a writable store_backend: sqlite or postgis "
+                             "(the embedded files are read-only)")
         return self
 
     @property

@@ -21,16 +21,16 @@ def _open_sqlite(settings: Settings) -> WritableStore:
     return SQLiteStore.open(settings.store_path, seed_dir=settings.data_dir, limits=limits)
 
 
-def _open_postgis(settings: Settings) -> FeatureStore:
-    from geo_industry.store.postgis import PostGISReader
+def _open_postgis(settings: Settings) -> WritableStore:
+    from geo_industry.store.postgis import PostGISStore
 
-    return PostGISReader.from_settings(settings)
+    return PostGISStore.from_settings(settings)
 
 
 # settings.store_backend -> opener; a new backend adds one entry here (and one to the Settings Literal)
-WRITABLE_BACKENDS: dict[str, Callable[[Settings], WritableStore]] = {"sqlite": _open_sqlite}
-BACKENDS: dict[str, Callable[[Settings], FeatureStore]] = {"embedded": _open_embedded, **WRITABLE_BACKENDS,
-                                                          "postgis": _open_postgis}
+WRITABLE_BACKENDS: dict[str, Callable[[Settings], WritableStore]] = {"sqlite": _open_sqlite,
+                                                                    "postgis": _open_postgis}
+BACKENDS: dict[str, Callable[[Settings], FeatureStore]] = {"embedded": _open_embedded, **WRITABLE_BACKENDS}
 #: the writable backend the command line edits when the settings name a read-only one
 DEFAULT_WRITABLE_BACKEND = "sqlite"
 #: backends several server processes may serve at once, each process opening its own store: the embedded
