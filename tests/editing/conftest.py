@@ -145,15 +145,18 @@ def server_env(store_path: Path) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(store_path: Path, *, workers: int = 1, startup_timeout: float = 60) -> Iterator[
-        tuple[str, subprocess.Popen[bytes]]]:
-    """A uvicorn process serving the app over ``store_path``; yields its base URL and the process."""
+def running_server(store_path: Path, *, workers: int = 1, startup_timeout: float = 60,
+                   env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A uvicorn process serving the app over ``store_path``; yields its base URL and the process.
+
+    ``env`` adds to (or overrides) :func:`server_env`, e.g. another store backend.
+    """
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "geo_industry.api.app:create_app", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     log = (store_path.parent / f"server-{port}.log").open("wb")
-    process = subprocess.Popen(command, env=server_env(store_path), cwd=store_path.parent, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(command, env={**server_env(store_path), **(env or {})}, cwd=store_path.parent,
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, process, timeout_s=startup_timeout)
