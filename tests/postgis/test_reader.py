@@ -117,3 +117,14 @@ def test_a_large_layer_is_never_kept_and_the_app_never_reads_layers_whole(url):
         assert set(records.loc[records["entity"] == "sin-quyen-copper-mine", "entity_collection"]) == {"mines"}
     finally:
         store.close()
+
+
+def test_number_matched_of_a_selection_on_every_page_and_past_its_end(reader, embedded):
+    query = FeatureQuery(bbox=(103.5, 21.5, 104.5, 22.9), limit=7)
+    expected = embedded.query("hydropower_plants", FeatureQuery(bbox=query.bbox, limit=1000)).matched
+    assert expected > 14
+    for offset in (0, 7, expected - 3, expected + 5):
+        page = reader.query("hydropower_plants", FeatureQuery(bbox=query.bbox, limit=7, offset=offset))
+        assert page.matched == expected, offset
+        assert list(page.features["id"]) == list(embedded.query(
+            "hydropower_plants", FeatureQuery(bbox=query.bbox, limit=7, offset=offset)).features["id"])

@@ -177,6 +177,11 @@ def _province_of(conn: psycopg.Connection, layers: Iterable[StoredLayer], entiti
     return out
 
 
+def _is_selective(query: FeatureQuery) -> bool:
+    """Whether the query selects some features (bbox, datetime or filter), not all."""
+    return query.bbox is not None or query.datetime is not None or query.filter is not None
+
+
 class PostGISReader:
     """The :class:`~geo_industry.store.base.FeatureStore` over a PostGIS database loaded by ``db load``."""
 
@@ -323,12 +328,20 @@ class PostGISReader:
         return self._page_statement(self._layer(layer_id), query)
 
     def _page_statement(self, layer: StoredLayer, query: FeatureQuery) -> tuple[sql.Composed, list[Any]]:
+        """The page's ``SELECT``; a selection also counts its matches (last column) in the same scan.
+
+        Ordering a selection by file position reads every match anyway, so ``count(*) OVER ()``
+        costs no second scan; an unfiltered page reads only its rows and takes the layer's count.
+        """
         queryables = _queryables(layer)
         order = [_sort_key(layer, key, queryables) for key in query.sortby]
         where, params = self._where(layer, query)
         order_by = sql.SQL(", ").join([*order, sql.SQL("position, id")])
+        columns = select_list(layer)
+        if _is_selective(query):
+            columns = sql.SQL("{}, count(*) OVER ()").format(columns)
         statement = sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT %s OFFSET %s").format(
-            select_list(layer), layer_table(layer.meta.id), where, order_by)
+            columns, layer_table(layer.meta.id), where, order_by)
         # OFFSET is a bigint: an offset past it (a client may send 10**30) skips every row all the same
         return statement, [*params, query.limit, min(query.offset, BIGINT_MAX)]
 
@@ -338,11 +351,13 @@ class PostGISReader:
         statement, params = self._page_statement(layer, query)
         with self._reading() as conn:
             rows = conn.execute(statement, params).fetchall()
-            if (rows and len(rows) < query.limit) or (not rows and query.offset == 0):
+            if rows and _is_selective(query):
+                matched = int(rows[0][-1])
+            elif (rows and len(rows) < query.limit) or (not rows and query.offset == 0):
                 matched = query.offset + len(rows)  # the page itself shows how many match
-            elif query.bbox is None and query.datetime is None and query.filter is None:
+            elif not _is_selective(query):
                 matched = -1  # every feature: the layer's count of this revision, read below
-            else:
+            else:  # a page past the end of a selection
                 where, where_params = self._where(layer, query)
                 count = conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(
                     layer_table(layer.meta.id), where), where_params).fetchone()
