@@ -81,3 +81,12 @@ def test_layer_ids_that_cannot_name_a_table_are_refused() -> None:
 def test_passwords_never_show_in_the_database_repr() -> None:
     assert "s3cret" not in redact("postgresql://u:s3cret@127.0.0.1:1/db")
     assert "********" in redact("postgresql://u:s3cret@127.0.0.1:1/db")
+
+
+def test_connections_carry_the_statement_timeout(pg_cluster: Cluster) -> None:
+    with Database(pg_cluster.url, pool_size=1, statement_timeout_s=1.5) as database:
+        with database.connection() as conn:
+            row = conn.execute("SHOW statement_timeout").fetchone()
+        with database.read_connection() as conn, pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("SELECT pg_sleep(5)")
+    assert row == ("1500ms",)
