@@ -1,5 +1,8 @@
-"""Serving the PostGIS backend for real: ``geo-industry serve`` over HTTP.
+"""Serving the PostGIS backend for real: ``geo-industry serve`` over HTTP, several workers, a replica, an outage.
 
+- Two workers: a write acknowledged through one worker is read through the other (each connection
+  pinned to a known worker process), while a reader racing the writes never sees one undone.
+- A streaming replica: the API reading from it shows a write made through the API (to the primary).
 - The database lost mid-run: requests answer 503 with ``Retry-After`` (never a 500), and the same
   server answers 200 again once the database is back.
 
@@ -10,6 +13,7 @@ are printed (benchmarks live in bench/).
 from __future__ import annotations
 
 import itertools
+import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,17 +21,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from tests.conftest import DATA_DIR
+from tests.editing.conftest import GATE_URL, MERGE_PATCH, bearer, create_tokens
 from tests.pgcluster import Cluster, binaries_present
 from tests.postgis.databases import loaded_database
-from tests.postgis.servers import server_env, serving
+from tests.postgis.servers import Pinned, Reply, on_cluster, pinned_to_distinct_workers, server_env, serving
 
 from geo_industry.api.errors import DATABASE_UNAVAILABLE
 
 #: a hang guard for state to show, not a performance target
 HANG_GUARD_S = 60.0
 ITEMS = "/collections/mines/items"
+ROUNDS = 8
 NO_CACHE = {"Cache-Control": "no-cache"}  # past the response cache, to the database
 
 
@@ -40,6 +47,80 @@ def wait_for(ask: Callable[[], Any], done: Callable[[Any], bool], *, guard_s: fl
             return answer
         assert time.monotonic() < deadline, f"still not there after {guard_s} s: {answer!r}"
         time.sleep(0.02)  # a poll interval between requests, not a wait for state
+
+
+def note_of(reply: Reply) -> str | None:
+    assert reply.status == 200, (reply.status, reply.body[:300])
+    return reply.json()["properties"].get("status_note")
+
+
+def patch_note(pinned: Pinned, token: str, etag: str, note: str) -> str:
+    """Set the gate's ``status_note`` through ``pinned``'s worker; the new ETag."""
+    reply = pinned.request("PATCH", GATE_URL, body={"properties": {"status_note": note}},
+                           headers={**MERGE_PATCH, **bearer(token), "If-Match": etag})
+    assert reply.status == 204, (reply.status, reply.body[:300])
+    return reply.headers["etag"]
+
+
+# two workers ---------------------------------------------------------------------------------------------
+def test_a_write_through_one_worker_is_read_through_the_other(pg_cluster: Cluster, tmp_path: Path) -> None:
+    url = loaded_database(pg_cluster, DATA_DIR, "workers")
+    token = create_tokens(tmp_path / "keys.sqlite")["all"]
+    with serving(server_env(url, tmp_path, editing="true"), tmp_path, workers=2) as server:
+        writer, reader = pinned_to_distinct_workers(server, 2)
+        racer = Pinned(server)
+        racer.get("/health")
+        etag = writer.get(GATE_URL).headers["etag"]
+        note_of(reader.get(GATE_URL))  # the reader's worker has the gate cached at this revision
+        seen_by_racer: list[int] = []
+        stop = threading.Event()
+
+        def race() -> None:  # reads as fast as it can while the writes land: never a round undone
+            while not stop.is_set():
+                note = note_of(racer.get(GATE_URL)) or ""
+                seen_by_racer.append(int(note.split()[-1]) if note.startswith("round ") else 0)
+
+        racing = threading.Thread(target=race)
+        racing.start()
+        delays = []
+        try:
+            for number in range(1, ROUNDS + 1):
+                etag = patch_note(writer, token, etag, f"round {number}")
+                acknowledged = time.monotonic()
+                wait_for(lambda: note_of(reader.get(GATE_URL)), lambda note, n=number: note == f"round {n}")
+                delays.append(time.monotonic() - acknowledged)
+                assert note_of(writer.get(GATE_URL)) == f"round {number}"  # the writer's own worker too
+        finally:
+            stop.set()
+            racing.join()
+    assert seen_by_racer == sorted(seen_by_racer), "a read went back to an older write"
+    print(f"write on one worker readable on the other after {statistics.median(delays) * 1000:.0f} ms median, "
+          f"{max(delays) * 1000:.0f} ms at most ({ROUNDS} writes); the racing reader made {len(seen_by_racer)} reads")
+
+
+# a read replica ------------------------------------------------------------------------------------------
+def test_the_replica_backed_api_shows_a_write_made_through_it(pg_cluster: Cluster, tmp_path: Path) -> None:
+    url = loaded_database(pg_cluster, DATA_DIR, "replicated")
+    replica = pg_cluster.start_replica()
+    read_url = on_cluster(url, replica)
+    token = create_tokens(tmp_path / "keys.sqlite")["all"]
+    try:
+        env = server_env(url, tmp_path, read_url=read_url, editing="true")
+        with serving(env, tmp_path) as server:
+            pinned = Pinned(server)
+            etag = pinned.get(GATE_URL).headers["etag"]
+            patch_note(pinned, token, etag, "written to the primary")
+            wait_for(lambda: note_of(pinned.get(GATE_URL)), lambda note: note == "written to the primary")
+            with psycopg.connect(read_url, autocommit=True) as conn:
+                in_recovery = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+                readers = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND application_name LIKE 'geo-industry%%' AND pid <> pg_backend_pid()"
+                                       ).fetchone()
+            assert in_recovery == (True,)  # a standby: the write cannot have been made there
+            assert readers is not None and readers[0] >= 1  # and the server reads from it
+    finally:
+        replica.stop()
+        pg_cluster.replicas.remove(replica)
 
 
 # the database lost mid-run ---------------------------------------------------------------------------
