@@ -50,6 +50,11 @@ _SYSTEM_TABLES = frozenset({"schema_migrations", "catalog", "revision", "audit",
                             "investor_facts", "derived_columns"})
 
 
+_PROPERTIES_OBJECT = "CHECK (jsonb_typeof(properties) = 'object')"
+"""A layer row's properties are a JSON object: a row written otherwise (by hand, in SQL) is refused, since
+every read of its layer would fail on it."""
+
+
 @dataclass(frozen=True)
 class Migration:
     """One step of the schema, applied once and recorded in ``schema_migrations``."""
@@ -83,6 +88,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         + ", ".join(f"{c} text NOT NULL DEFAULT ''" for c in INVESTOR_FACT_COLUMNS) + ")",
         "CREATE TABLE derived_columns (layer_id text NOT NULL REFERENCES catalog ON DELETE CASCADE, "
         "name text NOT NULL, json_type text NOT NULL, position integer NOT NULL, PRIMARY KEY (layer_id, name))",
+    )),
+    Migration(2, "layer tables refuse properties that are not a JSON object (rows every read would fail on)", (
+        "DO $$ DECLARE layer record; BEGIN FOR layer IN SELECT layer_id FROM catalog LOOP "
+        "IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'properties_object' "
+        "AND conrelid = format('%I.%I', 'geo_industry', layer.layer_id)::regclass) THEN "
+        "EXECUTE format('ALTER TABLE %I.%I ADD CONSTRAINT properties_object " + _PROPERTIES_OBJECT.replace("'", "''")
+        + " NOT VALID', 'geo_industry', layer.layer_id); END IF; END LOOP; END $$",
     )),
 )
 """Every schema version in order; a new one is appended, never edited once released."""
@@ -130,7 +142,8 @@ def create_layer_table(conn: psycopg.Connection, meta: LayerMeta) -> None:
     columns = [sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
                for name, kind in field_columns(meta).items()]
     conn.execute(sql.SQL(
-        "CREATE TABLE {} (id text PRIMARY KEY, geom geometry(Geometry, {}), {}properties jsonb NOT NULL, "
+        "CREATE TABLE {} (id text PRIMARY KEY, geom geometry(Geometry, {}), {}"
+        "properties jsonb NOT NULL CONSTRAINT properties_object " + _PROPERTIES_OBJECT + ", "
         "version integer NOT NULL DEFAULT 1, etag text NOT NULL GENERATED ALWAYS AS ({}) STORED, "
         "position bigint NOT NULL)"
     ).format(target, sql.Literal(SRID), sql.SQL("").join(c + sql.SQL(", ") for c in columns), sql.SQL(_ETAG)))
