@@ -50,6 +50,7 @@ from geo_industry.store.postgis.schema import (
     SRID,
     STATISTICS_COLUMNS,
     bump_revision,
+    create_layer_indexes,
     create_layer_table,
     drop_layer_table,
     field_columns,
@@ -97,7 +98,7 @@ def _column_value(value: Any, kind: str) -> Any:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     if kind in ("array", "object"):
-        return Jsonb(value.tolist() if isinstance(value, np.ndarray) else value)
+        return Jsonb(value.tolist() if isinstance(value, np.ndarray) else value, dumps=_json_text)
     if kind == "integer":
         return int(value)
     if kind == "number":
@@ -107,10 +108,23 @@ def _column_value(value: Any, kind: str) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
+_SRID_HEX = SRID.to_bytes(4, "little").hex().upper()
+
+
+def _with_srid(wkb: str) -> str:
+    """Little-endian hex WKB as EWKB carrying :data:`SRID` (the type's SRID flag set, the SRID after it)."""
+    kind = int.from_bytes(bytes.fromhex(wkb[2:10]), "little") | 0x20000000
+    return wkb[:2] + kind.to_bytes(4, "little").hex().upper() + _SRID_HEX + wkb[10:]
+
+
 def _ewkb(geometries: Sequence[dict[str, Any] | None]) -> list[str | None]:
     texts = [orjson.dumps(g).decode() if g else None for g in geometries]
-    shapes = shapely.set_srid(shapely.from_geojson(texts), SRID)
-    return [None if g is None else str(g) for g in shapely.to_wkb(shapes, hex=True, include_srid=True)]
+    wkbs = shapely.to_wkb(shapely.from_geojson(texts), hex=True, byte_order=1)
+    return [None if wkb is None else _with_srid(str(wkb)) for wkb in wkbs]
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def layer_rows(meta: LayerMeta, features: Sequence[dict[str, Any]], *, source: str) -> Iterator[tuple[Any, ...]]:
@@ -135,7 +149,7 @@ def layer_rows(meta: LayerMeta, features: Sequence[dict[str, Any]], *, source: s
     geometries = _ewkb([f.get("geometry") for f in features])
     for position, feature_id in enumerate(frame["id"]):
         yield (feature_id, geometries[position], *(column[position] for column in values),
-               Jsonb(properties[position]), position)
+               Jsonb(properties[position], dumps=_json_text), position)
 
 
 def _load_layer(conn: psycopg.Connection, meta: LayerMeta, raw: dict[str, Any], position: int,
@@ -151,7 +165,7 @@ def _load_layer(conn: psycopg.Connection, meta: LayerMeta, raw: dict[str, Any], 
     names = [sql.Identifier(n) for n in ("id", "geom", *field_columns(served), "properties", "position")]
     with conn.transaction():
         drop_layer_table(conn, meta.id)
-        create_layer_table(conn, served)
+        create_layer_table(conn, served, indexes=False)
         conn.execute(sql.SQL("DELETE FROM {} WHERE layer_id = %s").format(table("derived_columns")), (meta.id,))
         conn.execute(sql.SQL(
             "INSERT INTO {} (layer_id, position, meta, meta_text, property_order) VALUES (%s, %s, %s, %s, %s) "
@@ -164,6 +178,7 @@ def _load_layer(conn: psycopg.Connection, meta: LayerMeta, raw: dict[str, Any], 
                 copy.write_row(row)
                 if done % _COPY_CHUNK == 0:
                     progress(meta.id, done, len(features))
+        create_layer_indexes(conn, served)  # built once over the filled table: faster than row by row
         conn.execute(sql.SQL("ANALYZE {}").format(layer_table(meta.id)))
     progress(meta.id, len(features), len(features))
     return len(features)

@@ -136,8 +136,9 @@ _ETAG = ("md5(id || ':' || version::text || ':' || properties::text || ':' "
          "|| coalesce(encode(ST_AsEWKB(geom), 'hex'), ''))")
 
 
-def create_layer_table(conn: psycopg.Connection, meta: LayerMeta) -> None:
-    """Create the table of a layer (``meta`` as served, with every declared field) and its indexes."""
+def create_layer_table(conn: psycopg.Connection, meta: LayerMeta, *, indexes: bool = True) -> None:
+    """Create the table of a layer (``meta`` as served, with every declared field) and, unless told not
+    to (a bulk load builds them after filling the table), its indexes."""
     target = layer_table(meta.id)
     columns = [sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
                for name, kind in field_columns(meta).items()]
@@ -147,6 +148,13 @@ def create_layer_table(conn: psycopg.Connection, meta: LayerMeta) -> None:
         "version integer NOT NULL DEFAULT 1, etag text NOT NULL GENERATED ALWAYS AS ({}) STORED, "
         "position bigint NOT NULL)"
     ).format(target, sql.Literal(SRID), sql.SQL("").join(c + sql.SQL(", ") for c in columns), sql.SQL(_ETAG)))
+    if indexes:
+        create_layer_indexes(conn, meta)
+
+
+def create_layer_indexes(conn: psycopg.Connection, meta: LayerMeta) -> None:
+    """The GiST index on ``geom``, a btree on ``position`` (file order) and one on the temporal field."""
+    target = layer_table(meta.id)
     conn.execute(sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(target))
     conn.execute(sql.SQL("CREATE INDEX ON {} (position)").format(target))
     if meta.temporal_field and meta.temporal_field in field_columns(meta):
