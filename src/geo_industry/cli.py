@@ -192,7 +192,8 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     data: DataOption = None,
-    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes (every backend: the embedded "
+                                                     "files, SQLite, PostGIS)")] = 1,
 ) -> None:
     """Serve the OGC API - Features (and HTML pages) with uvicorn, from ``--workers`` processes.
 
