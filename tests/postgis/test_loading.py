@@ -7,6 +7,7 @@ those compare as values), geometries exactly equal; catalogs and CSVs byte for b
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +22,10 @@ from typer.testing import CliRunner
 
 from geo_industry.cli import app
 from geo_industry.errors import DataError
+from geo_industry.store.postgis import PostGISReader
 from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.loading import load_data
+from geo_industry.store.sqlite import SQLiteStore
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +98,57 @@ def test_statistics_of_an_unknown_entity_are_refused_naming_the_row(pg_cluster: 
         with database.connection() as conn:
             rows = conn.execute("SELECT count(*) FROM geo_industry.statistics").fetchone()
     assert rows == (0,)  # the statistics transaction never ran
+
+
+def _data_with_layer(folder: Path, features: list[dict]) -> Path:
+    """A copy of ``data/`` with one more layer, ``odd_sites``, of every field type."""
+    data = folder / "data"
+    shutil.copytree(DATA_DIR, data)
+    catalog = orjson.loads((data / "geo" / "catalog.json").read_bytes())
+    catalog["layers"].append({
+        "id": "odd_sites", "title": {"vi": "Điểm thử", "en": "Test sites"}, "description": {"vi": "-", "en": "-"},
+        "geometry_type": "Point", "licence": "CC0-1.0", "attribution": "test",
+        "fields": [{"name": "id", "type": "string"}, {"name": "open", "type": "boolean"},
+                   {"name": "info", "type": "object"}, {"name": "tags", "type": "array"},
+                   {"name": "n", "type": "integer"}, {"name": "x", "type": "number"},
+                   {"name": "never_given", "type": "string"}]})
+    (data / "geo" / "catalog.json").write_bytes(orjson.dumps(catalog))
+    (data / "geo" / "odd_sites.geojson").write_bytes(orjson.dumps(
+        {"type": "FeatureCollection", "name": "odd_sites", "features": features}))
+    return data
+
+
+ODD_SITES = [
+    {"type": "Feature", "id": "a", "properties": {"id": "a", "open": True, "info": {"k": 1, "a": [1, 2]},
+                                                 "tags": ["x", "y"], "n": 3, "x": 1.5},
+     "geometry": {"type": "Point", "coordinates": [104.0, 22.0]}},
+    {"type": "Feature", "id": "b", "properties": {"id": "b", "open": None, "info": None, "tags": None, "n": None,
+                                                 "x": None}, "geometry": None},
+    {"type": "Feature", "id": "c", "properties": {"id": "c", "open": False, "info": {}, "tags": [], "n": 0, "x": 0},
+     "geometry": {"type": "Point", "coordinates": [104.5, 22.5]}},
+]
+
+
+def test_every_field_type_reads_back_as_the_sqlite_backend_types_it(pg_cluster: Cluster, tmp_path: Path) -> None:
+    data = _data_with_layer(tmp_path, ODD_SITES)
+    reader = PostGISReader(Database(new_database(pg_cluster, "types"), pool_size=1))
+    try:
+        load_data(reader.database, data)
+        sqlite = SQLiteStore.open(tmp_path / "store.sqlite", seed_dir=data)
+        mine, theirs = reader.frame("odd_sites"), sqlite.frame("odd_sites")
+        assert list(mine.columns) == list(theirs.columns)
+        for column in theirs.columns.drop("geometry"):
+            assert str(mine[column].dtype) == str(theirs[column].dtype), column
+            assert (mine[column].astype(object).where(mine[column].notna(), None).tolist()
+                    == theirs[column].astype(object).where(theirs[column].notna(), None).tolist()), column
+        assert reader.schema("odd_sites") == sqlite.schema("odd_sites")
+    finally:
+        reader.close()
+
+
+def test_a_property_no_field_declares_is_refused_naming_the_feature(pg_cluster: Cluster, tmp_path: Path) -> None:
+    sites = [dict(ODD_SITES[0], properties={**ODD_SITES[0]["properties"], "colour": "red"})]
+    data = _data_with_layer(tmp_path, sites)
+    with Database(new_database(pg_cluster, "undeclared"), pool_size=1) as database:
+        with pytest.raises(DataError, match="feature a: colour: not a field of layer odd_sites"):
+            load_data(database, data)

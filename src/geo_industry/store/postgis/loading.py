@@ -58,6 +58,7 @@ from geo_industry.store.postgis.schema import (
     layer_table,
     table,
 )
+from geo_industry.validate import property_problems
 
 Progress = Callable[[str, int, int], None]
 """``progress(step, done, total)``: called as a load advances."""
@@ -152,6 +153,19 @@ def layer_rows(meta: LayerMeta, features: Sequence[dict[str, Any]], *, source: s
                Jsonb(properties[position], dumps=_json_text), position)
 
 
+def _check_properties(meta: LayerMeta, features: Sequence[dict[str, Any]], path: Path) -> None:
+    """Refuse a layer whose features the other backends could not serve (undeclared or mistyped properties)."""
+    faults = []
+    for feature in features:
+        properties = feature.get("properties") or {}
+        for problem in property_problems(meta, properties):
+            faults.append(f"{path}: feature {properties.get('id', feature.get('id'))}: {problem}")
+        if len(faults) >= 20:
+            break
+    if faults:
+        raise DataError("\n".join(faults) + "\n(check the folder with `geo-industry validate`)")
+
+
 def _load_layer(conn: psycopg.Connection, meta: LayerMeta, raw: dict[str, Any], position: int,
                 path: Path, progress: Progress) -> int:
     """Replace one layer (table, catalog entry) in one transaction; returns its feature count."""
@@ -160,6 +174,7 @@ def _load_layer(conn: psycopg.Connection, meta: LayerMeta, raw: dict[str, Any], 
     except (OSError, orjson.JSONDecodeError) as exc:
         raise DataError(f"{path}: cannot read layer {meta.id} ({exc})") from None
     features = document.get("features") or []
+    _check_properties(meta, features, path)
     served = with_analysis_fields(meta)
     rows = layer_rows(served, features, source=str(path))
     names = [sql.Identifier(n) for n in ("id", "geom", *field_columns(served), "properties", "position")]
