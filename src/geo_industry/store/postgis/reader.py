@@ -195,6 +195,7 @@ class PostGISReader:
         self._tables_cache: _Tables | None = None
         self._frames: dict[str, tuple[int, gpd.GeoDataFrame]] = {}
         self._counts: dict[str, tuple[int, int]] = {}
+        self._extents: dict[str, tuple[int, Extent]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PostGISReader:
@@ -291,8 +292,12 @@ class PostGISReader:
         return count
 
     def extent(self, layer_id: str) -> Extent:
-        """Bbox of present geometries (``ST_Extent``) and the temporal field's year range."""
-        layer = self._layer(layer_id)
+        """Bbox of present geometries (``ST_Extent``) and the temporal field's year range (once per revision)."""
+        metadata = self._metadata()
+        layer = self._layer(layer_id, metadata)
+        cached = self._extents.get(layer_id)
+        if cached is not None and cached[0] == metadata.revision:
+            return cached[1]
         year = _year_expression(layer) or sql.SQL("NULL::numeric")
         statement = sql.SQL("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), y0, y1 FROM "
                             "(SELECT ST_Extent(geom) AS e, min({}) AS y0, max({}) AS y1 FROM {}) AS x").format(
@@ -302,6 +307,7 @@ class PostGISReader:
         assert row is not None
         bbox = None if row[0] is None else (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
         years = (None if row[4] is None else int(row[4]), None if row[5] is None else int(row[5]))
+        self._extents[layer_id] = (metadata.revision, (bbox, years))
         return bbox, years
 
     def _where(self, layer: StoredLayer, query: FeatureQuery) -> tuple[sql.Composable, list[Any]]:
