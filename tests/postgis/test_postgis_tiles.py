@@ -11,6 +11,7 @@ the real app on the PostGIS backend (uvicorn on loopback) serves the database's 
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -177,3 +178,21 @@ def test_tile_route_serves_the_database_tile_with_an_etag(app_url, conn, stored,
     far = morecantile.tms.get("WebMercatorQuad").tile(-70.0, -40.0, 9)
     empty = httpx.get(f"{app_url}/collections/hydropower_plants/tiles/WebMercatorQuad/9/{far.y}/{far.x}", timeout=60)
     assert empty.status_code == 204
+
+
+def test_the_same_rows_give_the_same_bytes_in_any_order(conn, stored, store):
+    """A tile's ETag is its bytes' hash: the order the rows are read in (table order, index order, a
+    parallel scan's any order) must not change them. A copy of the layer stored in reverse order gives
+    the same tile."""
+    layer, tile = stored["hydropower_plants"], _tile_of(store, "hydropower_plants", "WebMercatorQuad", 8)
+    conn.execute('CREATE TABLE geo_industry."hydropower_plants_reversed" AS '
+                 'SELECT * FROM geo_industry."hydropower_plants" ORDER BY position DESC')
+    try:
+        reversed_layer = dataclasses.replace(layer, meta=layer.meta.model_copy(update={"id": "hydropower_plants"}))
+        statement, params = tile_statement(reversed_layer, tile) or ((), [])
+        reversed_text = statement.as_string(conn).replace('"hydropower_plants"', '"hydropower_plants_reversed"', 1)
+        from_reversed = bytes(conn.execute(reversed_text, params).fetchone()[0])
+    finally:
+        conn.execute('DROP TABLE geo_industry."hydropower_plants_reversed"')
+    assert len(_features(from_reversed, "hydropower_plants")) > 10
+    assert from_reversed == postgis_tile(conn, layer, tile)

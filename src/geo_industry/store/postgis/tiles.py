@@ -9,8 +9,9 @@ simplified by the same fraction of a pixel, then clipped to the tile grown by
 ``ST_TileEnvelope`` for WebMercatorQuad and ``ST_MakeEnvelope`` in the set's CRS for the others.
 Properties are the feature's stored properties plus ``id`` and the derived columns, with lists
 and objects as JSON text (``ST_AsMVT`` would drop them) and missing values left out, as the
-in-memory encoder does; a set whose CRS has no EPSG code answers ``None`` (the caller encodes in
-memory).
+in-memory encoder does. Features are ordered by id, so the same rows give the same bytes (and
+ETag) whatever order a plan reads them in (a parallel scan returns rows in any order). A set whose
+CRS has no EPSG code answers ``None`` (the caller encodes in memory).
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def tile_statement(layer: StoredLayer, tile: TileAddress) -> tuple[sql.Composed,
     tolerance = (right - left) / 256 * SIMPLIFY_PIXELS
     statement = sql.SQL(
         "WITH bounds AS (SELECT {envelope} AS box) "
-        "SELECT ST_AsMVT(tile, %s, %s, 'geom') FROM ("
+        "SELECT ST_AsMVT(tile, %s, %s, 'geom' ORDER BY tile.properties ->> 'id') FROM ("
         "SELECT ST_AsMVTGeom(ST_SimplifyPreserveTopology(ST_Transform(t.geom, %s), %s), bounds.box, %s, %s, true) "
         "AS geom, {properties} AS properties "
         "FROM {table} AS t, bounds "
