@@ -4,7 +4,8 @@
   pinned to a known worker process), while a reader racing the writes never sees one undone.
 - A streaming replica: the API reading from it shows a write made through the API (to the primary).
 - The database lost mid-run: requests answer 503 with ``Retry-After`` (never a 500), and the same
-  server answers 200 again once the database is back.
+  server answers 200 again once the database is back; after a restart no request gets a pooled
+  connection the restart cut.
 
 Waits are for observable state, bounded by hang guards (not timing targets); the measured delays
 are printed (benchmarks live in bench/).
@@ -17,6 +18,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +174,16 @@ def test_a_lost_database_is_503_and_the_pool_recovers(outage_cluster: Cluster, t
     assert 503 in statuses and statuses[-1] == 200
     print(f"through the outage the hammering client got {statuses.count(200)} x 200 and {statuses.count(503)} x 503")
 
+
+
+def test_after_a_restart_the_pool_hands_out_no_cut_connection(outage_cluster: Cluster, tmp_path: Path) -> None:
+    url = loaded_database(outage_cluster, DATA_DIR, "restart")
+    with serving(server_env(url, tmp_path), tmp_path) as server, \
+            httpx.Client(base_url=server.url, timeout=60) as http, ThreadPoolExecutor(8) as clients:
+        def items(offset: int) -> int:
+            return http.get(ITEMS, params={"limit": 1, "offset": offset % 5}, headers=NO_CACHE).status_code
+
+        assert set(clients.map(items, range(64))) == {200}  # several requests at once: several pooled connections
+        outage_cluster.restart()  # cuts every one of them
+        wait_for(lambda: http.get("/health", headers=NO_CACHE).status_code, lambda status: status == 200)
+        assert list(clients.map(items, range(64))) == [200] * 64

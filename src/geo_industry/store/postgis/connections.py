@@ -55,11 +55,12 @@ class Database:
             "options": f"-c statement_timeout={int(statement_timeout_s * 1000)}",
             "application_name": application_name,
         }
-        # a request waits for a pooled connection no longer than a statement may run (then: 503)
-        self.write_pool = ConnectionPool(self._url, min_size=1, max_size=pool_size, kwargs=kwargs,
-                                         timeout=statement_timeout_s, name="geo-industry-write", open=True)
-        self.read_pool = (ConnectionPool(self._read_url, min_size=1, max_size=pool_size, kwargs=kwargs,
-                                         timeout=statement_timeout_s, name="geo-industry-read", open=True)
+        # a request waits for a pooled connection no longer than a statement may run (then: 503), and gets
+        # one checked alive (one round trip), so the connections a database restart cut are replaced, not used
+        pooled: dict[str, Any] = {"min_size": 1, "max_size": pool_size, "kwargs": kwargs, "open": True,
+                                  "timeout": statement_timeout_s, "check": ConnectionPool.check_connection}
+        self.write_pool = ConnectionPool(self._url, name="geo-industry-write", **pooled)
+        self.read_pool = (ConnectionPool(self._read_url, name="geo-industry-read", **pooled)
                           if self._read_url else self.write_pool)
         self._listener: RevisionListener | None = None
 
