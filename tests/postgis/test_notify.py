@@ -13,7 +13,7 @@ import pytest
 from tests.pgcluster import Cluster
 from tests.postgis.databases import new_database
 
-from geo_industry.store.postgis.notify import APPLICATION_NAME, RevisionListener, notify_statement
+from geo_industry.store.postgis.notify import APPLICATION_NAME, RevisionListener, RevisionUnknown, notify_statement
 from geo_industry.store.postgis.schema import REVISION_CHANNEL, SCHEMA, init_schema
 
 #: a hang guard for the background thread, not a performance target
@@ -97,25 +97,13 @@ def test_the_listener_reconnects_after_its_connection_is_cut(listener: RevisionL
     assert listening_pids(revision_db).isdisjoint(old)
 
 
-def test_committed_moves_the_revision_at_once_and_never_back(listener: RevisionListener, revision_db: str) -> None:
-    current = listener.revision()
-    assert current is not None
-    listener.committed(current + 5)  # as a write of this process reports it, before its notification arrives
-    assert listener.revision() == current + 5
-    listener.committed(current)
-    assert listener.revision() == current + 5
-    # the row catches up (a real write would have made it so); the listener follows it from there
-    with psycopg.connect(revision_db) as conn:
-        conn.execute(f"UPDATE {SCHEMA}.revision SET value = %s", (current + 6,))
-        conn.execute(notify_statement(current + 6))
-    assert listener.wait_for(lambda seen: seen == current + 6, HANG_GUARD_S)
-
-
 def test_no_connection_no_revision() -> None:
     cluster_free = "postgresql://nobody@127.0.0.1:1/none"  # port 1: refused at once
     lonely = RevisionListener(cluster_free).start()
     try:
         assert lonely.revision() is None
+        with pytest.raises(RevisionUnknown):  # at once: the response cache asks on the event loop
+            lonely.current()
         assert "nobody" not in repr(lonely)
     finally:
         lonely.stop()

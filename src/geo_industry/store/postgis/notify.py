@@ -87,15 +87,6 @@ class RevisionListener:
             raise RevisionUnknown("no connection to the database: the data revision is not known")
         return value
 
-    def committed(self, value: int) -> None:
-        """A write in this process committed ``value``: reads on the primary see it at once.
-
-        With a replica, this waits for the write's notification: the row is read again until the
-        replica shows it.
-        """
-        if self._read_url is None:
-            self._advance(value)
-
     def wait_for(self, predicate: Callable[[int | None], bool], timeout_s: float) -> bool:
         """Block until ``predicate(revision)`` holds (True) or ``timeout_s`` passed (False)."""
         with self._changed:
