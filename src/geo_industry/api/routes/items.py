@@ -65,6 +65,9 @@ async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, sto
                   analysis: ZoneAnalysisDep) -> Response:
     """One feature with its full statistics series (member `statistics`), sources and, for zones, `analysis`
     (a convenience duplicate of `/analysis/zones` for the zone; the flat `dist_*` properties carry the same figures)."""
+    # the tag before the row: should a write land between the two reads, the row is the newer one and an If-Match
+    # with this tag is refused (412), never an edit of the older row applied over the write (a lost update)
+    etag = store.feature_etag(layer.id, feature_id)  # what a write's If-Match compares with (editable stores)
     row = store.get(layer.id, feature_id)
     path = f"/collections/{layer.id}/items/{feature_id}"
     links = [link(urls.current(f=None), "self", GEOJSON, "this feature"),
@@ -79,7 +82,6 @@ async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, sto
                       statistics=statistics_view(store.series(feature_id), lang))
     body = feature_body(encoder, layer.id, row, crs, links=links, statistics=records.series(feature_id), **analysis)
     headers = content_crs(crs)
-    etag = store.feature_etag(layer.id, feature_id)  # what a write's If-Match compares with (editable stores)
     if etag is not None and crs == CRS84:
         headers["ETag"] = etag
     return GeoJSONResponse(body, headers=headers)
