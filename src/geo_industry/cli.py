@@ -6,6 +6,8 @@ Exit codes: 0 success, 1 validation problems found, 2 bad usage or input (typer'
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -342,14 +344,33 @@ db_app = typer.Typer(help="The PostGIS database: create the schema, load data/ i
 app.add_typer(db_app, name="db")
 
 
-def _database() -> Database:
+@contextmanager
+def _database() -> Iterator[Database]:
+    """The database the settings name; a bad URL or an unreachable database is one clear message, no traceback."""
+    import logging
+
+    import psycopg
+    from psycopg_pool import PoolTimeout
+    from pydantic import ValidationError
+
     from geo_industry.store.postgis import Database
+    from geo_industry.store.postgis.connections import redact
 
     try:
-        return Database.from_settings(Settings())
-    except GeoIndustryError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        database = Database.from_settings(Settings())
+    except (GeoIndustryError, ValidationError) as exc:
+        message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        err_console.print(f"error: {message}", highlight=False, markup=False)
         raise typer.Exit(EXIT_USAGE) from None
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)  # each failed attempt: the one message below says it
+    try:
+        with database:
+            yield database
+    except (psycopg.OperationalError, PoolTimeout) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        url = redact(Settings().database_url.get_secret_value())  # type: ignore[union-attr]
+        err_console.print(f"error: cannot use the database {url}: {reason}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_DATA) from None
 
 
 @db_app.command("init")
@@ -372,9 +393,9 @@ def db_load(data: DataOption = None) -> None:
 
     from geo_industry.store.postgis.loading import load_data
 
-    data_dir = _settings(data).data_dir
     started = time.perf_counter()
     with _database() as database, Progress(console=console) as bar:
+        data_dir = _settings(data).data_dir  # the settings are valid: _database read them
         task = bar.add_task("loading", total=None)
 
         def progress(step: str, done: int, total: int) -> None:

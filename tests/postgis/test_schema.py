@@ -90,3 +90,21 @@ def test_connections_carry_the_statement_timeout(pg_cluster: Cluster) -> None:
         with database.read_connection() as conn, pytest.raises(psycopg.errors.QueryCanceled):
             conn.execute("SELECT pg_sleep(5)")
     assert row == ("1500ms",)
+
+
+def test_db_commands_answer_an_unreachable_database_with_one_line_and_no_password() -> None:
+    from tests.live_server import free_port
+
+    url = f"postgresql://editor:s3cret@127.0.0.1:{free_port()}/geo_industry"  # nothing listens there
+    result = CliRunner().invoke(app, ["db", "init"], env={"GEO_INDUSTRY_DATABASE_URL": url,
+                                                          "GEO_INDUSTRY_DATABASE_STATEMENT_TIMEOUT_S": "1"})
+    assert result.exit_code == 3, result.output
+    assert "cannot use the database" in result.output and "s3cret" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_db_commands_without_a_url_say_what_to_set() -> None:
+    result = CliRunner().invoke(app, ["db", "load"], env={"GEO_INDUSTRY_STORE_BACKEND": "postgis",
+                                                          "GEO_INDUSTRY_DATABASE_URL": ""})
+    assert result.exit_code == 2, result.output
+    assert "GEO_INDUSTRY_DATABASE_URL" in result.output
