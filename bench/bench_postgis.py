@@ -55,6 +55,8 @@ POOL_SIZE = 10  # connections per worker, both servers
 NO_CACHE = {"Cache-Control": "no-cache"}
 OURS, TIPG = "geo-industry", "tipg"
 CLUSTER_SETTINGS = {"shared_buffers": "512MB", "max_connections": "100"}
+#: ``db load`` of a million features: one COPY outlasts the default statement timeout (the request budget).
+LOAD_SETTINGS = {"DATABASE_STATEMENT_TIMEOUT_S": "600"}
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class Measured:
     features: int | None = None
     bytes: int | None = None
     result: load.LoadResult | None = None
+    cpu: CpuUse | None = None
     note: str = ""
 
 
@@ -130,6 +133,47 @@ class Report:
 
 
 # --- database -----------------------------------------------------------------------------------
+
+def _cli(*args: str, database_url: str, settings: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``geo-industry <args>`` on the postgis backend at ``database_url`` (plus ``GEO_INDUSTRY_`` settings)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEO_INDUSTRY_")}
+    env |= {"GEO_INDUSTRY_STORE_BACKEND": "postgis", "GEO_INDUSTRY_DATABASE_URL": database_url, "COLUMNS": "120"}
+    env |= {f"GEO_INDUSTRY_{name}": value for name, value in (settings or {}).items()}
+    done = subprocess.run([sys.executable, "-m", "geo_industry", *args], capture_output=True, text=True, env=env,
+                          timeout=3600)
+    if done.returncode != 0:
+        raise RuntimeError(f"geo-industry {' '.join(args)} exited {done.returncode}: {done.stderr[-3000:]}"
+                           f"{done.stdout[-1000:]}")
+    return done
+
+
+def load_real_data(cluster: Cluster) -> float:
+    """``geo-industry db load`` of the repository's ``data/`` (schema, real layers, statistics); seconds."""
+    start = time.perf_counter()
+    _cli("db", "load", "--data", str(ROOT / "data"), database_url=cluster.url)
+    return time.perf_counter() - start
+
+
+def time_layer_load(cluster: Cluster, points: int) -> dict[str, float]:
+    """Seconds to write ``points`` synthetic points as a data folder and ``db load`` them into a new database."""
+    from scale import write_data_dir
+
+    database = "geo_industry_load"
+    cluster.psql("postgres", f"CREATE DATABASE {database}")
+    cluster.psql(database, "CREATE EXTENSION postgis")
+    url = cluster.url.rsplit("/", 1)[0] + "/" + database
+    try:
+        with tempfile.TemporaryDirectory(prefix="geo-industry-pgload-") as tmp:
+            start = time.perf_counter()
+            data_dir = write_data_dir(Path(tmp), points)
+            written = time.perf_counter() - start
+            start = time.perf_counter()
+            _cli("db", "load", "--data", str(data_dir), database_url=url, settings=LOAD_SETTINGS)
+            loaded = time.perf_counter() - start
+    finally:
+        cluster.psql("postgres", f"DROP DATABASE {database}")
+    return {"geojson_written_s": round(written, 1), "db_load_s": round(loaded, 1)}
+
 
 def generate(cluster: Cluster, *, points: int, parcels: int) -> float:
     """Run the SQL generator; return its wall time in seconds."""
@@ -178,6 +222,64 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int, *, with_reaped: bool) -> float:
+    """CPU seconds of a process (and of its children it has reaped, if asked)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    user, system, children_user, children_system = (int(v) for v in fields[11:15])
+    return (user + system + ((children_user + children_system) if with_reaped else 0)) / TICKS
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a process tree: the root with what it reaped, its live children and grandchildren."""
+    total = _cpu_s(pid, with_reaped=True)
+    for child in _children(pid):
+        total += _cpu_s(child, with_reaped=True) + sum(_cpu_s(g, with_reaped=False) for g in _children(child))
+    return total
+
+
+def machine_busy_s() -> float:
+    """CPU seconds all cores spent outside idle and iowait since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / TICKS
+
+
+@dataclass
+class CpuUse:
+    """Cores used during the measured runs of one round on one server (CPU seconds / wall seconds)."""
+
+    database: float
+    server: float
+    load_generator: float
+    machine: float
+
+
+class CpuMeter:
+    """CPU seconds of the database, one server, wrk (our children) and the whole machine over a run."""
+
+    def __init__(self, postmaster: int, server: int) -> None:
+        self.postmaster, self.server = postmaster, server
+
+    def sample(self) -> tuple[float, ...]:
+        children = os.times()
+        return (time.perf_counter(), tree_cpu_s(self.postmaster), tree_cpu_s(self.server),
+                children.children_user + children.children_system, machine_busy_s())
+
+    @staticmethod
+    def use(before: tuple[float, ...], after: tuple[float, ...]) -> CpuUse:
+        wall = after[0] - before[0]
+        return CpuUse(*(round((a - b) / wall, 2) for a, b in zip(after[1:], before[1:], strict=True)))
+
+
+def postmaster_pid(cluster: Cluster) -> int:
+    return int((cluster.data / "postmaster.pid").read_text().split("\n", 1)[0])
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -218,8 +320,8 @@ def _combine(results: list[load.LoadResult]) -> load.LoadResult:
     )
 
 
-def measure_round(spec: Round, index: int, urls: dict[str, str], *, workers: int, duration_s: float,
-                  repeats: int, connections: int) -> list[Measured]:
+def measure_round(spec: Round, index: int, urls: dict[str, str], meters: dict[str, CpuMeter], *, workers: int,
+                  duration_s: float, repeats: int, connections: int) -> list[Measured]:
     """One round on every server: a probe, a warm-up, then ``repeats`` runs alternating the servers."""
     print(f"  [{workers} worker(s)] {spec.name} ...", flush=True)
     measured = {server: Measured(spec.name, server, workers) for server in urls}
@@ -233,20 +335,25 @@ def measure_round(spec: Round, index: int, urls: dict[str, str], *, workers: int
         load.run(url + ("" if spec.paths(server, 0) else spec.example(server)), duration_s=1, connections=connections,
                  headers=NO_CACHE, random_paths=spec.paths(server, seed=999_999))
     results: dict[str, list[load.LoadResult]] = {s: [] for s in runnable}
+    cpu: dict[str, list[CpuUse]] = {s: [] for s in runnable}
     for repeat in range(repeats):
         seed = 1000 * (repeat + 1) + index
         for server, url in runnable.items():
             random_paths = spec.paths(server, seed)
             target = url if random_paths else url + spec.example(server)
+            before = meters[server].sample()
             results[server].append(load.run(target, duration_s=duration_s, connections=connections, headers=NO_CACHE,
                                             random_paths=random_paths))
+            cpu[server].append(CpuMeter.use(before, meters[server].sample()))
     for server, runs in results.items():
         measured[server].result = _combine(runs)
+        measured[server].cpu = CpuUse(*(round(statistics.fmean(getattr(c, f) for c in cpu[server]), 2)
+                                        for f in ("database", "server", "load_generator", "machine")))
     return list(measured.values())
 
 
 def run(*, points: int, parcels: int, duration_s: float, repeats: int, workers_list: list[int],
-        connections: int, with_ours: bool) -> Report:
+        connections: int, with_ours: bool, with_load: bool = True) -> Report:
     per_run = max(1, round(duration_s / repeats))
     report = Report(meta={
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": platform.machine(),
@@ -260,6 +367,9 @@ def run(*, points: int, parcels: int, duration_s: float, repeats: int, workers_l
     try:
         report.meta["postgres"] = cluster.psql("geo_industry", "SELECT split_part(version(), ' ', 2)")
         report.meta["postgis"] = cluster.psql("geo_industry", "SELECT postgis_lib_version()")
+        if with_ours:
+            print("db load of data/ ...", flush=True)
+            report.meta["real_data_load_s"] = round(load_real_data(cluster), 1)
         print(f"generating {points:,} points and {parcels:,} parcels ...", flush=True)
         report.meta["generate_s"] = round(generate(cluster, points=points, parcels=parcels), 1)
         report.meta["tables"] = table_sizes(cluster)
@@ -267,6 +377,9 @@ def run(*, points: int, parcels: int, duration_s: float, repeats: int, workers_l
             for workers in workers_list:
                 _measure_workers(report, cluster, Path(tmp), workers=workers, per_run=per_run, repeats=repeats,
                                  connections=connections, with_ours=with_ours, points=points)
+        if with_ours and with_load:
+            print(f"db load of {points:,} points from GeoJSON ...", flush=True)
+            report.meta["layer_load"] = time_layer_load(cluster, points)
     finally:
         cluster.stop()
     report.meta["loadavg_after"] = os.getloadavg()
@@ -286,8 +399,9 @@ def _measure_workers(report: Report, cluster: Cluster, work: Path, *, workers: i
             started[name] = starter(cluster, work, workers)
             report.startup_s.setdefault(name, {})[workers] = round(time.perf_counter() - began, 1)
         urls = {name: server.url for name, server in started.items()}
+        meters = {name: CpuMeter(postmaster_pid(cluster), server.process.pid) for name, server in started.items()}
         for index, spec in enumerate(rounds(points)):
-            report.measured.extend(measure_round(spec, index, urls, workers=workers, duration_s=per_run,
+            report.measured.extend(measure_round(spec, index, urls, meters, workers=workers, duration_s=per_run,
                                                  repeats=repeats, connections=connections))
         for name, server in started.items():
             report.memory_mb.setdefault(name, {})[workers] = worker_rss_mb(server)
@@ -353,6 +467,48 @@ def _scale_table(report: Report, workers_list: list[int]) -> list[str]:
     return lines
 
 
+#: Rounds with the issue's latency goal (p99 < 50 ms at 10 connections).
+P99_GOAL_MS = 50.0
+P99_ROUNDS = ("items limit=100, points", "bbox limit=100, points (random box)", "z12 tile, points (random tile)")
+
+
+def _verdict(met: bool | None) -> str:
+    return "not measured" if met is None else "**yes**" if met else "**no**"
+
+
+def _goals(report: Report, workers: int) -> list[str]:
+    lines = ["| goal | measured | met |", "| --- | --- | --- |"]
+    ratios = []
+    for name in dict.fromkeys(m.round for m in report.measured):
+        ours, tipg = report.get(name, OURS, workers), report.get(name, TIPG, workers)
+        if ours and tipg and ours.result and tipg.result and tipg.result.rps:
+            ratios.append((name, ours.result.rps / tipg.result.rps))
+    below = [f"{name} {ratio:.2f}×" for name, ratio in ratios if ratio < 1.0]
+    lines.append(f"| ≥ tipg's throughput on every round | {len(ratios) - len(below)} of {len(ratios)} rounds; "
+                 f"below: {', '.join(below) or 'none'} | {_verdict(not below if ratios else None)} |")
+    for name in P99_ROUNDS:
+        ours = report.get(name, OURS, workers)
+        p99 = ours.result.p99_ms if ours and ours.result else None
+        lines.append(f"| p99 < {P99_GOAL_MS:.0f} ms, {name} | {f'{p99:.1f} ms' if p99 is not None else '–'} | "
+                     f"{_verdict(p99 < P99_GOAL_MS if p99 is not None else None)} |")
+    return lines
+
+
+def _cpu_table(report: Report, workers: int) -> list[str]:
+    lines = ["| round | server | database | server | wrk | others | machine (of 2.00) |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name in dict.fromkeys(m.round for m in report.measured):
+        for server in (OURS, TIPG):
+            m = report.get(name, server, workers)
+            if m is None or m.cpu is None:
+                continue
+            c = m.cpu
+            others = max(0.0, c.machine - c.database - c.server - c.load_generator)
+            lines.append(f"| {name} | {server} | {c.database:.2f} | {c.server:.2f} | {c.load_generator:.2f} | "
+                         f"{others:.2f} | {c.machine:.2f} |")
+    return lines
+
+
 def markdown(report: Report, workers_list: list[int]) -> str:
     meta = report.meta
     before, after = (f"{v[0]:.1f}" for v in (meta["loadavg_before"], meta["loadavg_after"]))  # type: ignore[index]
@@ -387,9 +543,24 @@ def markdown(report: Report, workers_list: list[int]) -> str:
     ]
     for workers in workers_list:
         out += ["", f"### {workers} worker(s)", "", *_round_table(report, workers)]
+    out += ["", f"### Goals ({workers_list[0]} worker(s), {meta['connections']} connections)", "",
+            *_goals(report, workers_list[0])]
     scale = _scale_table(report, workers_list)
     if scale:
         out += ["", "### Scale-out", "", *scale]
+    busiest = workers_list[-1]
+    out += ["", f"### Where the CPU goes ({busiest} worker(s))", "",
+            "Cores in use during the measured runs (CPU seconds per wall second, from `/proc`): the "
+            "database (postmaster and every backend), the server's processes, wrk, and everything else "
+            "on the machine (other users' jobs).", "", *_cpu_table(report, busiest)]
+    if "layer_load" in meta:
+        layer_load = meta["layer_load"]
+        out += ["", f"Load time: `geo-industry db load` of the repository's `data/` took {meta['real_data_load_s']} s; "
+                f"of {meta['points']:,} synthetic points from GeoJSON (the data folder of `bench/scale.py`, written "
+                f"in {layer_load['geojson_written_s']} s) into a new database {layer_load['db_load_s']} s "  # type: ignore[index]
+                f"(read, COPY, GiST index, ANALYZE; with `GEO_INDUSTRY_DATABASE_STATEMENT_TIMEOUT_S=600`: under the "
+                f"default, the request budget of 10 s, the layer's COPY is cancelled), once for all workers; the "
+                f"embedded store reads such a layer into every worker's memory instead (\"Scale\" under \"API\")."]
     out += ["", f"Resident memory per worker after the runs: {memory}.", "",
             f"Start-up until the first answer: {startup}.", ""]
     return "\n".join(out)

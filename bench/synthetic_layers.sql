@@ -3,9 +3,10 @@
 --   psql -v points=1000000 -v parcels=100000 -v seed=0.42 -f bench/synthetic_layers.sql <database URL>
 --
 -- Two tables in the `geo_industry` schema, shaped like the PostGIS store's layer tables
--- (docs: the PostGIS design, "Schema"): `id text primary key`, `geom geometry(Geometry, 4326)`,
--- one typed column per declared field, `properties jsonb` (the feature's properties as stored),
--- `version`, `etag`, `position` (file order), and a GiST index on `geom`:
+-- (`geo_industry.store.postgis.schema.create_layer_table`): `id text primary key`,
+-- `geom geometry(Geometry, 4326)`, one typed column per declared field, `properties jsonb` (the
+-- feature's properties as stored), `version`, `etag` (generated from the stored content),
+-- `position` (file order), a GiST index on `geom` and a btree on `position`:
 --
 -- - `synthetic_points`: :points points spread uniformly over Lào Cai province (lon 103.52–105.10,
 --   lat 21.40–22.86), fields name, status, capacity_value, year;
@@ -30,16 +31,17 @@ CREATE TABLE geo_industry.synthetic_points (
     year bigint,
     properties jsonb NOT NULL,
     version integer NOT NULL DEFAULT 1,
-    etag text NOT NULL,
-    position integer
+    etag text NOT NULL GENERATED ALWAYS AS (md5(id || ':' || version::text || ':' || properties::text || ':'
+                                                || coalesce(encode(ST_AsEWKB(geom), 'hex'), ''))) STORED,
+    position bigint NOT NULL
 );
 
 INSERT INTO geo_industry.synthetic_points
-    (id, geom, name, status, capacity_value, year, properties, etag, position)
+    (id, geom, name, status, capacity_value, year, properties, position)
 SELECT id, ST_SetSRID(ST_MakePoint(lon, lat), 4326), name, status, capacity_value, year,
        jsonb_build_object('id', id, 'name', name, 'status', status, 'capacity_value', capacity_value,
                           'year', year),
-       md5(id || ':1:' || lon || ',' || lat), i
+       i
 FROM (
     SELECT i, 'p' || i AS id, 'Point ' || i AS name,
            103.52 + random() * 1.58 AS lon, 21.40 + random() * 1.46 AS lat,
@@ -59,17 +61,18 @@ CREATE TABLE geo_industry.synthetic_parcels (
     district text,
     properties jsonb NOT NULL,
     version integer NOT NULL DEFAULT 1,
-    etag text NOT NULL,
-    position integer
+    etag text NOT NULL GENERATED ALWAYS AS (md5(id || ':' || version::text || ':' || properties::text || ':'
+                                                || coalesce(encode(ST_AsEWKB(geom), 'hex'), ''))) STORED,
+    position bigint NOT NULL
 );
 
 -- Sides in metres become degrees at the parcel's latitude (1° lat ≈ 110.57 km, 1° lon ≈ 111.32 km · cos lat).
 INSERT INTO geo_industry.synthetic_parcels
-    (id, geom, parcel_no, land_use, area_ha, district, properties, etag, position)
+    (id, geom, parcel_no, land_use, area_ha, district, properties, position)
 SELECT id, geom, parcel_no, land_use, area_ha, district,
        jsonb_build_object('id', id, 'parcel_no', parcel_no, 'land_use', land_use, 'area_ha', area_ha,
                           'district', district),
-       md5(id || ':1:' || ST_AsText(geom)), i
+       i
 FROM (
     SELECT i, id, parcel_no, land_use, district,
            round((width_m * height_m / 10000)::numeric, 3)::double precision AS area_ha,
@@ -91,5 +94,43 @@ FROM (
 
 CREATE INDEX synthetic_points_geom_idx ON geo_industry.synthetic_points USING gist (geom);
 CREATE INDEX synthetic_parcels_geom_idx ON geo_industry.synthetic_parcels USING gist (geom);
+CREATE INDEX synthetic_points_position_idx ON geo_industry.synthetic_points (position);
+CREATE INDEX synthetic_parcels_position_idx ON geo_industry.synthetic_parcels (position);
 ANALYZE geo_industry.synthetic_points;
 ANALYZE geo_industry.synthetic_parcels;
+
+-- Catalog entries, when the database holds the store's schema (`geo-industry db init`): the
+-- layers are then served by geo-industry like loaded ones. Run again, they are replaced.
+SELECT to_regclass('geo_industry.catalog') IS NOT NULL AS has_catalog \gset
+\if :has_catalog
+WITH entries (layer_id, meta, property_order) AS (VALUES
+    ('synthetic_points', jsonb_build_object(
+        'id', 'synthetic_points', 'title', jsonb_build_object('vi', 'Điểm tổng hợp', 'en', 'Synthetic points'),
+        'description', jsonb_build_object('vi', 'Dữ liệu thử hiệu năng', 'en', 'Benchmark data'),
+        'geometry_type', 'Point', 'crs', 'OGC:CRS84', 'licence', 'CC0-1.0', 'attribution', 'bench',
+        'fields', jsonb_build_array(
+            jsonb_build_object('name', 'id', 'type', 'string'), jsonb_build_object('name', 'name', 'type', 'string'),
+            jsonb_build_object('name', 'status', 'type', 'string'),
+            jsonb_build_object('name', 'capacity_value', 'type', 'number'),
+            jsonb_build_object('name', 'year', 'type', 'integer'))),
+     ARRAY['id', 'name', 'status', 'capacity_value', 'year']),
+    ('synthetic_parcels', jsonb_build_object(
+        'id', 'synthetic_parcels', 'title', jsonb_build_object('vi', 'Thửa đất tổng hợp', 'en', 'Synthetic parcels'),
+        'description', jsonb_build_object('vi', 'Dữ liệu thử hiệu năng', 'en', 'Benchmark data'),
+        'geometry_type', 'Polygon', 'crs', 'OGC:CRS84', 'licence', 'CC0-1.0', 'attribution', 'bench',
+        'fields', jsonb_build_array(
+            jsonb_build_object('name', 'id', 'type', 'string'),
+            jsonb_build_object('name', 'parcel_no', 'type', 'string'),
+            jsonb_build_object('name', 'land_use', 'type', 'string'),
+            jsonb_build_object('name', 'area_ha', 'type', 'number'),
+            jsonb_build_object('name', 'district', 'type', 'string'))),
+     ARRAY['id', 'parcel_no', 'land_use', 'area_ha', 'district'])
+)
+INSERT INTO geo_industry.catalog (layer_id, position, meta, meta_text, property_order)
+SELECT layer_id, (SELECT coalesce(max(position), -1) FROM geo_industry.catalog) + row_number() OVER (),
+       meta, meta::text, property_order
+FROM entries
+ON CONFLICT (layer_id) DO UPDATE SET meta = EXCLUDED.meta, meta_text = EXCLUDED.meta_text,
+                                     property_order = EXCLUDED.property_order;
+DELETE FROM geo_industry.derived_columns WHERE layer_id IN ('synthetic_points', 'synthetic_parcels');
+\endif
