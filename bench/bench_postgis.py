@@ -12,8 +12,9 @@ a warm-up, then ``rounds`` runs alternating the servers. Random rounds (bbox, fe
 ask a new path on every request, the same sequence on both servers. Every request carries
 ``Cache-Control: no-cache`` so our response cache never answers. Reported per round: req/s,
 p50, p99, ours/tipg; req/s at 1 and 2 workers; resident memory per worker after the runs.
-With --write-docs the results replace the "## PostGIS" section of docs/benchmarks.md; raw
-results go to bench/results/postgis-*.raw.
+With --write-docs the results replace the "## PostGIS" section of docs/benchmarks.md (its
+hand-written findings too: write them again for the new run); raw results go to
+bench/results/postgis-*.raw.
 """
 
 from __future__ import annotations
@@ -215,11 +216,32 @@ def start_ours(cluster: Cluster, work: Path, workers: int) -> servers.Server:
 
 
 def _children(pid: int) -> list[int]:
+    """Live children of ``pid`` (none when it has exited meanwhile)."""
     out = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children = (task / "children").read_text().split()
-        out.extend(int(c) for c in children)
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            out.extend(int(c) for c in (task / "children").read_text().split())
+    except (FileNotFoundError, ProcessLookupError):
+        pass
     return out
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -280,17 +302,9 @@ def postmaster_pid(cluster: Cluster) -> int:
     return int((cluster.data / "postmaster.pid").read_text().split("\n", 1)[0])
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def worker_rss_mb(server: servers.Server) -> list[float]:
     """Resident memory of each worker process (the process itself when uvicorn runs one worker)."""
-    workers = [c for c in _children(server.process.pid)
-               if "spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace")]
+    workers = [c for c in _children(server.process.pid) if "spawn_main" in _cmdline(c)]
     return [round(_rss_mb(pid), 1) for pid in workers or [server.process.pid]]
 
 
