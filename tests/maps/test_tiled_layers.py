@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from geo_industry.maps.base import PageContext
-from geo_industry.maps.data import MapData
+from geo_industry.maps.data import MapData, map_data_from_store
 from geo_industry.maps.pages import render
-from geo_industry.maps.tiled import VECTORGRID, min_zoom
+from geo_industry.maps.tiled import VECTORGRID, located_extent, min_zoom
 from geo_industry.maps.urls import PageUrls, static_urls
 from geo_industry.settings import Settings
 
@@ -91,9 +91,9 @@ def _synthetic_points(count: int) -> gpd.GeoDataFrame:
 
 
 def test_min_zoom_keeps_tiles_within_the_budget(map_data):
-    assert min_zoom(map_data.layer("mines")) == 0
+    assert min_zoom(*located_extent(map_data.layer("mines"))) == 0
     frame = _synthetic_points(200_000)
-    zoom = min_zoom(frame, budget=2_000)
+    zoom = min_zoom(*located_extent(frame), budget=2_000)
     tms = morecantile.tms.get("WebMercatorQuad")
 
     def per_tile(z: int) -> float:
@@ -112,5 +112,19 @@ def test_a_dense_layer_adds_a_constant_to_the_page_and_says_from_which_zoom(map_
     html = render("overview", dense, PageContext(lang="en", urls=urls))
     assert len(html.encode()) - len(without.encode()) < 5_000
     spec = json.loads({json.loads(i): s for _u, i, _g, s in _CALL.findall(html)}["synthetic_points"])
-    assert spec["minZoom"] == min_zoom(frame) > 0
+    assert spec["minZoom"] == min_zoom(*located_extent(frame)) > 0
     assert f"shown from zoom {spec['minZoom']}" in html
+
+
+def test_layers_past_the_threshold_are_summarised_not_read(store):
+    data = map_data_from_store(store, read_below=35)
+    assert sorted(data.summaries) == sorted(TILED)
+    assert not set(TILED) & set(data.layers) and "processing_plants" in data.layers
+    mines = store.frame("mines")
+    summary = data.summaries["mines"]
+    assert (summary.features, summary.located, summary.geometry_type) == (len(mines), located(mines), "Point")
+    assert summary.bbox == pytest.approx(tuple(mines.geometry.dropna().total_bounds))
+    html = render("overview", data, PageContext(lang="en", urls=TILED_SERVED))
+    calls = {json.loads(layer_id) for _url, layer_id, _group, _spec in _CALL.findall(html)}
+    assert calls == set(TILED)
+    assert f"{len(mines) - located(mines)} without a known location" in html

@@ -150,8 +150,10 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 
 @pytest.fixture(scope="module")
 def app_url(url: str) -> Iterator[str]:
-    """The real app on the PostGIS backend under uvicorn on a free 127.0.0.1 port."""
-    env = {**clean_env(), "GEO_INDUSTRY_STORE_BACKEND": "postgis", "GEO_INDUSTRY_DATABASE_URL": url}
+    """The real app on the PostGIS backend under uvicorn on a free 127.0.0.1 port; the maps draw
+    layers of 35 features or more (mines, hydropower plants) from vector tiles."""
+    env = {**clean_env(), "GEO_INDUSTRY_STORE_BACKEND": "postgis", "GEO_INDUSTRY_DATABASE_URL": url,
+           "GEO_INDUSTRY_VECTOR_TILE_THRESHOLD": "35"}
     port = free_port()
     process = subprocess.Popen([sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)], env=env,
                                stdout=subprocess.DEVNULL)
@@ -196,3 +198,11 @@ def test_the_same_rows_give_the_same_bytes_in_any_order(conn, stored, store):
         conn.execute('DROP TABLE geo_industry."hydropower_plants_reversed"')
     assert len(_features(from_reversed, "hydropower_plants")) > 10
     assert from_reversed == postgis_tile(conn, layer, tile)
+
+
+def test_overview_on_postgis_draws_the_large_layers_from_tiles(app_url):
+    page = httpx.get(f"{app_url}/maps/overview?lang=en", timeout=300)
+    assert page.status_code == 200
+    for layer_id in ("mines", "hydropower_plants"):
+        assert f'giTiledLayer("/collections/{layer_id}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"' in page.text
+    assert '"/collections/processing_plants/items?limit=10000"' in page.text

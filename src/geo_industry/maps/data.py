@@ -21,10 +21,11 @@ from shapely.geometry.base import BaseGeometry
 from geo_industry.catalog import layer_kinds
 from geo_industry.i18n import catalog, data_language, translate
 from geo_industry.investor_facts import InvestorFact, load_investor_facts
+from geo_industry.models import FeatureQuery
 from geo_industry.raster.analysis import ZoneAssessment, assess_zones
 from geo_industry.raster.layers import target_layers
 from geo_industry.raster.properties import measured_zone_frame
-from geo_industry.store.base import BulkReader
+from geo_industry.store.base import BulkReader, FeatureReader
 from geo_industry.uncertainty import clip_outline
 
 SHIPPED_BOUNDARIES = "boundaries"
@@ -77,6 +78,17 @@ class RasterOverlay:
 
 
 @dataclass(frozen=True)
+class LayerSummary:
+    """A layer too large for the maps to read whole: served pages draw it from its vector tiles."""
+
+    features: int
+    located: int
+    """Features with a geometry (those a whole-world ``bbox`` query matches)."""
+    bbox: tuple[float, float, float, float] | None
+    geometry_type: str
+
+
+@dataclass(frozen=True)
 class MapData:
     """Everything the map builders read."""
 
@@ -94,6 +106,8 @@ class MapData:
     """Rows of ``investor_facts.csv``: boards, contacts, incentives, published occupancy, land and price."""
     kinds: Mapping[str, str] = field(default_factory=dict)
     """Layer id → kind, from the catalog (:func:`geo_industry.catalog.layer_kind`); absent: the id itself."""
+    summaries: Mapping[str, LayerSummary] = field(default_factory=dict)
+    """Layers left out of ``layers`` for their size (see :func:`map_data_from_store`'s ``read_below``)."""
 
     def kind(self, layer_id: str) -> str:
         """What the layer's features are (decides its symbol); its id unless the catalog says otherwise."""
@@ -211,6 +225,15 @@ def read_investor_facts(path: Path | None) -> tuple[InvestorFact, ...]:
     return tuple(load_investor_facts(path))
 
 
+def _summary(store: FeatureReader, meta: Any) -> LayerSummary:
+    """Size, located features, extent and geometry type of a layer, without reading its rows."""
+    layer_id = _meta_id(meta)
+    located = store.query(layer_id, FeatureQuery(bbox=(-180.0, -90.0, 180.0, 90.0), limit=1)).matched
+    geometry_type = meta.get("geometry_type") if isinstance(meta, Mapping) else getattr(meta, "geometry_type", "")
+    return LayerSummary(features=store.count(layer_id), located=int(located or 0), bbox=store.extent(layer_id)[0],
+                        geometry_type=str(geometry_type or "Point"))
+
+
 def map_data_from_store(
     store: BulkReader,
     *,
@@ -220,6 +243,7 @@ def map_data_from_store(
     assessments: Mapping[str, Any] | None = None,
     overlays: tuple[RasterOverlay, ...] = (),
     investor_facts_path: Path | None = None,
+    read_below: int | None = None,
 ) -> MapData:
     """Gather the layers, titles and statistics from the store, plus the reference layers.
 
@@ -231,12 +255,21 @@ def map_data_from_store(
     it the zones are assessed from the store's layers (distances with their uncertainty, no slope).
     ``investor_facts_path`` is the data folder's ``investor_facts.csv`` (none: the fact sheets
     show no investor facts; a missing file is the same as none, the file being optional).
+    ``read_below`` (served pages: the vector tile threshold) leaves every non-reference layer of
+    at least that many features out of the frames read, and out of the zone analysis: it is
+    summarised (:class:`LayerSummary`) through the store's reads (``count``, ``extent``, a
+    ``bbox`` query's ``matched``), never read whole.
     """
     all_metas = list(store.collections())
+    reader = store if read_below is not None and isinstance(store, FeatureReader) else None
+    summaries = {_meta_id(m): _summary(reader, m) for m in all_metas
+                 if reader is not None and read_below is not None and not _is_reference(m)
+                 and reader.count(_meta_id(m)) >= read_below}
+    readable = [m for m in all_metas if _meta_id(m) not in summaries]
     if assessments is None:
-        assessments = vector_assessments({_meta_id(m): store.frame(_meta_id(m)) for m in all_metas},
-                                         kinds=layer_kinds(all_metas))
-    metas = [m for m in all_metas if not _is_reference(m)]
+        assessments = vector_assessments({_meta_id(m): store.frame(_meta_id(m)) for m in readable},
+                                         kinds=layer_kinds(readable))
+    metas = [m for m in readable if not _is_reference(m)]
     layers = {_meta_id(m): simplify_frame(store.frame(_meta_id(m)), simplify) for m in metas}
     configured = [
         r
@@ -255,8 +288,8 @@ def map_data_from_store(
     as_of = max((str(getattr(m, "as_of", "") or "") for m in metas), default="")
     return MapData(
         layers=layers,
-        titles={_meta_id(m): _title_of(m) for m in metas},
-        kinds=layer_kinds(metas),
+        titles={_meta_id(m): _title_of(m) for m in all_metas if not _is_reference(m)},
+        kinds=layer_kinds([m for m in all_metas if not _is_reference(m)]),
         statistics=store.statistics,
         entities=store.entities,
         reference=reference,
@@ -264,4 +297,5 @@ def map_data_from_store(
         assessments=dict(assessments or {}),
         overlays=overlays,
         investor_facts=read_investor_facts(investor_facts_path),
+        summaries=summaries,
     )

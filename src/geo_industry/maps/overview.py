@@ -25,7 +25,7 @@ from geo_industry.maps.layers import SiteLayer, SymbolFn, add_site_layer, site_l
 from geo_industry.maps.popups import names
 from geo_industry.maps.rasters import add_raster_overlays
 from geo_industry.maps.symbols import LAYER_SYMBOLS, layer_symbol, legend_section
-from geo_industry.maps.tiled import TILED_KIND, min_zoom, tiled_site_layer
+from geo_industry.maps.tiled import TILED_KIND, BBox, located_extent, min_zoom, tiled_site_layer
 from geo_industry.web_safety import script_json
 
 UNSEARCHED_LAYERS = ("zone_outlines",)
@@ -87,25 +87,41 @@ def _build_layer(layer_id: str, kind: str, data: MapData, ctx: PageContext, rows
     )
 
 
-def _tiled_layer(layer_id: str, kind: str, data: MapData, ctx: PageContext) -> SiteLayer | None:
-    """The layer drawn from vector tiles when it has at least ``ctx.urls.tile_threshold`` located
-    features on a served page (see :mod:`geo_industry.maps.tiled`); None to build it site by site."""
-    frame = data.layer(layer_id)
-    located = int((frame.geometry.notna() & ~frame.geometry.is_empty).sum())
+def _tiled(layer_id: str, data: MapData, ctx: PageContext, *, located: int, bbox: BBox | None, geometry_type: str,
+           unmapped: list[str], unlocated: int) -> tuple[SiteLayer, LegendSection] | None:
+    """The layer drawn from vector tiles, with its legend, when it has at least ``ctx.urls.tile_threshold``
+    located sites on a served page (see :mod:`geo_industry.maps.tiled`); None to build it site by site.
+    ``unmapped``: the ids of its sites without geometry when known, ``unlocated`` how many there are."""
     url = ctx.urls.tiles(layer_id, features=located)
     if url is None:
         return None
-    return tiled_site_layer(layer_id, frame, ctx, url=url, name=data.title(layer_id, ctx.lang),
-                            geometry_type=data.geometry_type(layer_id), show=kind in LAYER_SYMBOLS)
-
-
-def _tiled_legend(built: SiteLayer, frame: Any, ctx: PageContext, geometry_type: str) -> LegendSection:
-    """The legend of a tiled layer: its default symbol, and from which zoom it is drawn when not from the start."""
+    built = tiled_site_layer(layer_id, ctx, url=url, name=data.title(layer_id, ctx.lang), geometry_type=geometry_type,
+                             located=located, bbox=bbox, unmapped=unmapped, show=data.kind(layer_id) in LAYER_SYMBOLS)
     section = legend_section(TILED_KIND, built, [], ctx, geometry_type=geometry_type)
-    zoom = min_zoom(frame)
-    if not zoom:
-        return section
-    return replace(section, note=" · ".join(n for n in (section.note, ctx.t("legend.tiled_from_zoom", zoom=zoom)) if n))
+    zoom = min_zoom(located, bbox)
+    notes = [section.note, ctx.t("legend.unmapped", count=unlocated) if unlocated and not unmapped else "",
+             ctx.t("legend.tiled_from_zoom", zoom=zoom) if zoom else ""]
+    return built, replace(section, note=" · ".join(n for n in notes if n))
+
+
+def _tiled_frame(layer_id: str, data: MapData, ctx: PageContext) -> tuple[SiteLayer, LegendSection] | None:
+    frame = data.layer(layer_id)
+    located, bbox = located_extent(frame)
+    unmapped = [str(i) for i in frame.loc[frame.geometry.isna() | frame.geometry.is_empty, "id"]]
+    return _tiled(layer_id, data, ctx, located=located, bbox=bbox, geometry_type=data.geometry_type(layer_id),
+                  unmapped=unmapped, unlocated=len(unmapped))
+
+
+def _tiled_summaries(m: folium.Map, data: MapData, ctx: PageContext) -> list[LegendSection]:
+    """The layers too large for the maps to read (:attr:`MapData.summaries`), drawn from their tiles."""
+    sections = []
+    for layer_id, summary in data.summaries.items():
+        tiled = _tiled(layer_id, data, ctx, located=summary.located, bbox=summary.bbox,
+                       geometry_type=summary.geometry_type, unmapped=[], unlocated=summary.features - summary.located)
+        if tiled is not None:
+            add_site_layer(m, tiled[0])
+            sections.append(tiled[1])
+    return sections
 
 
 def _labels(layer_id: str, built: SiteLayer, rows: list[dict[str, Any]], ctx: PageContext) -> list[dict[str, Any]]:
@@ -150,10 +166,10 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
         if frame.empty:
             continue
         kind = data.kind(layer_id)
-        tiled = _tiled_layer(layer_id, kind, data, ctx)
+        tiled = _tiled_frame(layer_id, data, ctx)
         if tiled is not None:  # too large for the page: drawn from the API's vector tiles
-            add_site_layer(m, tiled)
-            sections.append(_tiled_legend(tiled, data.layer(layer_id), ctx, data.geometry_type(layer_id)))
+            add_site_layer(m, tiled[0])
+            sections.append(tiled[1])
             continue
         rows = [dict(r) for _, r in frame.iterrows()]
         built = _build_layer(layer_id, kind, data, ctx, rows)
@@ -164,6 +180,7 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
         if layer_id in ZONE_LAYERS:
             labels.extend(_labels(layer_id, built, rows, ctx))
             records.extend(site_record(r, layer_id, ctx, built.variables.get(str(r.get("id")), "")) for r in rows)
+    sections.extend(_tiled_summaries(m, data, ctx))  # too large for the maps to read: tiles only
     sections.extend(add_raster_overlays(m, data, ctx))  # hidden until ticked in the layer control
     search.extend(transport_line_search(m))
     entries = sorted(search, key=lambda e: e.label)

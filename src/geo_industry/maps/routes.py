@@ -67,6 +67,7 @@ def _data(request: Request) -> MapData:
         assessments=None if service is None else {a.zone_id: a for a in service.assessments},
         overlays=() if service is None else server_overlays(service, base_url=public),
         investor_facts_path=settings.investor_facts_path,
+        read_below=settings.vector_tile_threshold,
     )
     state.map_data = (key, data)
     return data

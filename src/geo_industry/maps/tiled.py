@@ -22,13 +22,14 @@ from branca.element import Figure, JavascriptLink, MacroElement
 from jinja2 import Template
 from markupsafe import escape as markup_escape
 
-from geo_industry.i18n import data_language
+from geo_industry.i18n import catalog, data_language
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.layers import SiteLayer
 from geo_industry.maps.styles import path_style
 from geo_industry.maps.symbols import DEFAULT_SYMBOLS, geometry_family
 from geo_industry.web_safety import script_json
 
+BBox = tuple[float, float, float, float]
 SCRIPT = "tiled-layers.js"
 """The drawing code, in ``geo_industry/static/maps``."""
 VECTORGRID = "vectorgrid/Leaflet.VectorGrid.bundled.min.js"
@@ -51,26 +52,34 @@ def tile_style(geometry_type: str) -> dict[str, Any]:
             "fill": family == "polygon"}
 
 
-def min_zoom(frame: gpd.GeoDataFrame, *, budget: int = TILE_FEATURE_BUDGET) -> int:
-    """The first zoom at which the layer's located sites spread over its extent's tiles average at most
-    ``budget`` per tile (a million points in the province: zoom 12); lower zooms draw nothing."""
+def located_extent(frame: gpd.GeoDataFrame) -> tuple[int, BBox | None]:
+    """How many sites of ``frame`` have a geometry, and their bounds (lon/lat)."""
     located = frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
-    if len(located) <= budget:
+    if located.empty:
+        return 0, None
+    west, south, east, north = (float(v) for v in located.total_bounds)
+    return len(located), (west, south, east, north)
+
+
+def min_zoom(located: int, bbox: BBox | None, *, budget: int = TILE_FEATURE_BUDGET) -> int:
+    """The first zoom at which ``located`` sites spread over ``bbox``'s tiles average at most ``budget``
+    per tile (a million points over the province: zoom 12); lower zooms draw nothing."""
+    if located <= budget or bbox is None:
         return 0
-    west, south, east, north = located.total_bounds
+    west, south, east, north = bbox
     tms = morecantile.tms.get("WebMercatorQuad")
     for zoom in range(tms.maxzoom + 1):
         corner, other = tms.tile(west, north, zoom), tms.tile(east, south, zoom)
-        if len(located) <= budget * (other.x - corner.x + 1) * (other.y - corner.y + 1):
+        if located <= budget * (other.x - corner.x + 1) * (other.y - corner.y + 1):
             return zoom
     return int(tms.maxzoom)
 
 
-def popup_spec(layer_id: str, frame: gpd.GeoDataFrame, ctx: PageContext) -> dict[str, Any]:
+def popup_spec(layer_id: str, ctx: PageContext) -> dict[str, Any]:
     """What the browser needs to write a site's popup and label: name properties in the page's data
-    language order, the status words present in the layer, and the link to the feature's page."""
+    language order, the words of every status, and the link to the feature's page."""
     first, second = ("name_vi", "name_en") if data_language(ctx.lang) == "vi" else ("name_en", "name_vi")
-    statuses = sorted({str(s) for s in frame["status"].dropna()}) if "status" in frame else []
+    statuses = sorted(key.removeprefix("status.") for key in catalog(ctx.lang) if key.startswith("status."))
     base = ctx.urls.api_base or ""
     return {
         "names": [first, second, "id"],
@@ -123,14 +132,13 @@ class TiledLayer(MacroElement):
         return super().render(**kwargs)
 
 
-def tiled_site_layer(layer_id: str, frame: gpd.GeoDataFrame, ctx: PageContext, *, url: str, name: str,
-                     geometry_type: str, show: bool = True) -> SiteLayer:
+def tiled_site_layer(layer_id: str, ctx: PageContext, *, url: str, name: str, geometry_type: str, located: int,
+                     bbox: BBox | None, unmapped: list[str], show: bool = True) -> SiteLayer:
     """The layer ``layer_id`` drawn from the vector tiles at ``url``: a group holding a :class:`TiledLayer`,
-    with the counts of located and unlocated sites (no per-site search entries: the page stays small)."""
+    with its ``located`` sites counted and the ids of its ``unmapped`` ones when known (no per-site
+    search entries: the page stays small)."""
     group = folium.FeatureGroup(name=markup_escape(name), show=show)  # the layer control shows it as HTML
-    located = frame.geometry.notna() & ~frame.geometry.is_empty
-    spec = {"style": tile_style(geometry_type), "popup": popup_spec(layer_id, frame, ctx), "minZoom": min_zoom(frame)}
+    spec = {"style": tile_style(geometry_type), "popup": popup_spec(layer_id, ctx), "minZoom": min_zoom(located, bbox)}
     scripts = (ctx.urls.asset(VECTORGRID), ctx.urls.script(SCRIPT))
     TiledLayer(url=url, layer_id=layer_id, group=group.get_name(), spec=spec, scripts=scripts).add_to(group)
-    return SiteLayer(group=group, mapped=int(located.sum()), unmapped=[str(i) for i in frame.loc[~located, "id"]],
-                     layer_id=layer_id)
+    return SiteLayer(group=group, mapped=located, unmapped=unmapped, layer_id=layer_id)
