@@ -80,7 +80,11 @@ async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, sto
                       collection_title=bilingual(layer.title, lang), feature_id=feature_id,
                       properties=properties, located=row.geometry.iloc[0] is not None,
                       statistics=statistics_view(store.series(feature_id), lang))
-    body = feature_body(encoder, layer.id, row, crs, links=links, statistics=records.series(feature_id), **analysis)
+    # an editable store's row is encoded afresh: the encoder keeps fragments per revision the worker knows of,
+    # and a row read from a database may be newer (another worker's write not yet heard of), so a kept fragment
+    # would pair an older body with this row's tag
+    fresh = FeatureEncoder() if etag is not None else encoder
+    body = feature_body(fresh, layer.id, row, crs, links=links, statistics=records.series(feature_id), **analysis)
     headers = content_crs(crs)
     if etag is not None and crs == CRS84:
         headers["ETag"] = etag
