@@ -7,15 +7,17 @@ simplified by the same fraction of a pixel, then clipped to the tile grown by
 :data:`~geo_industry.vector_tiles.BUFFER` units and snapped to its
 :data:`~geo_industry.vector_tiles.EXTENT` grid by ``ST_AsMVTGeom``. The tile envelope is
 ``ST_TileEnvelope`` for WebMercatorQuad and ``ST_MakeEnvelope`` in the set's CRS for the others.
-Properties are the feature's stored properties plus ``id`` and the derived columns, with lists
-and objects as JSON text (``ST_AsMVT`` would drop them) and missing values left out, as the
-in-memory encoder does. Features are ordered by id, so the same rows give the same bytes (and
+Properties are ``id``, the feature's stored properties and the derived columns, with the declared
+list and object fields as JSON text (``ST_AsMVT`` drops nested values, so an undeclared list or
+object is left out) and missing values left out, as the in-memory encoder does; points are not
+simplified (nothing to simplify). Features are ordered by id, so the same rows give the same bytes (and
 ETag) whatever order a plan reads them in (a parallel scan returns rows in any order). A set whose
 CRS has no EPSG code answers ``None`` (the caller encodes in memory).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -32,12 +34,8 @@ WEB_MERCATOR = "WebMercatorQuad"
 _PAIRS_PER_CALL = 40
 """Derived columns per ``jsonb_build_object`` call (a function takes at most 100 arguments)."""
 
-# the stored properties with lists and objects as their JSON text (ST_AsMVT skips nested values)
-_STORED_PROPERTIES = sql.SQL(
-    "(SELECT coalesce(jsonb_object_agg(p.key, CASE WHEN jsonb_typeof(p.value) IN ('array', 'object') "
-    "THEN to_jsonb(p.value::text) ELSE p.value END), '{}'::jsonb) "
-    "FROM jsonb_each(t.properties) AS p WHERE jsonb_typeof(p.value) <> 'null')"
-)
+_NESTED_TYPES = ("array", "object")
+_POINT_TYPES = ("Point", "MultiPoint")
 
 
 @cache
@@ -49,14 +47,27 @@ def tile_srid(tms_id: str) -> int | None:
     return crs.to_epsg()
 
 
+def _json_pairs(pairs: Sequence[tuple[str, sql.Composable]]) -> list[sql.Composable]:
+    """``jsonb_strip_nulls(jsonb_build_object(name, value, …))`` calls, 40 pairs each (a function takes 100
+    arguments at most)."""
+    calls: list[sql.Composable] = []
+    for start in range(0, len(pairs), _PAIRS_PER_CALL):
+        arguments = sql.SQL(", ").join(sql.SQL("{}, {}").format(sql.Literal(name), value)
+                                       for name, value in pairs[start:start + _PAIRS_PER_CALL])
+        calls.append(sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(arguments))
+    return calls
+
+
 def _properties(layer: StoredLayer) -> sql.Composable:
-    """The jsonb of a row's tile properties: stored properties, ``id``, derived columns (nulls left out)."""
-    parts: list[sql.Composable] = [_STORED_PROPERTIES, sql.SQL("jsonb_build_object('id', t.id)")]
-    names = [column.name for column in layer.derived]
-    for start in range(0, len(names), _PAIRS_PER_CALL):
-        pairs = sql.SQL(", ").join(sql.SQL("{}, t.{}").format(sql.Literal(name), sql.Identifier(name))
-                                   for name in names[start:start + _PAIRS_PER_CALL])
-        parts.append(sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(pairs))
+    """The jsonb of a row's tile properties besides ``id``: the stored properties with the declared list
+    and object fields as their JSON text (``ST_AsMVT`` would drop them), then the derived columns."""
+    nested = [spec.name for spec in layer.meta.fields if spec.type in _NESTED_TYPES]
+    removed = sql.SQL(", ").join(sql.Literal(name) for name in ["id", *nested])
+    texts = [(name, sql.SQL("CASE WHEN jsonb_typeof(t.properties -> {0}) IN ('array', 'object') "
+                            "THEN (t.properties -> {0})::text END").format(sql.Literal(name))) for name in nested]
+    derived = [(column.name, sql.SQL("t.{}").format(sql.Identifier(column.name))) for column in layer.derived]
+    pairs: list[tuple[str, sql.Composable]] = [*texts, *derived]
+    parts: list[sql.Composable] = [sql.SQL("(t.properties - ARRAY[{}]::text[])").format(removed), *_json_pairs(pairs)]
     return sql.SQL(" || ").join(parts)
 
 
@@ -68,6 +79,15 @@ def _envelope(tile: TileAddress, srid: int) -> tuple[sql.Composable, list[Any]]:
     return sql.SQL("ST_MakeEnvelope(%s, %s, %s, %s, %s)"), [left, bottom, right, top, srid]
 
 
+def _geometry(layer: StoredLayer, tile: TileAddress, srid: int) -> tuple[sql.Composable, list[Any]]:
+    """A row's geometry in the set's CRS, simplified by a fraction of the zoom's pixel (points as they are)."""
+    if layer.meta.geometry_type in _POINT_TYPES:
+        return sql.SQL("ST_Transform(t.geom, %s)"), [srid]
+    left, _, right, _ = tile_bounds(tile, buffer=0)
+    tolerance = (right - left) / 256 * SIMPLIFY_PIXELS
+    return sql.SQL("ST_SimplifyPreserveTopology(ST_Transform(t.geom, %s), %s)"), [srid, tolerance]
+
+
 def tile_statement(layer: StoredLayer, tile: TileAddress) -> tuple[sql.Composed, list[Any]] | None:
     """The ``ST_AsMVT`` statement of ``layer`` in ``tile`` and its parameters; None when the set's CRS
     has no EPSG code."""
@@ -75,18 +95,16 @@ def tile_statement(layer: StoredLayer, tile: TileAddress) -> tuple[sql.Composed,
     if srid is None:
         return None
     envelope, envelope_params = _envelope(tile, srid)
-    left, _, right, _ = tile_bounds(tile, buffer=0)
-    tolerance = (right - left) / 256 * SIMPLIFY_PIXELS
+    geometry, geometry_params = _geometry(layer, tile, srid)
     statement = sql.SQL(
         "WITH bounds AS (SELECT {envelope} AS box) "
-        "SELECT ST_AsMVT(tile, %s, %s, 'geom' ORDER BY tile.properties ->> 'id') FROM ("
-        "SELECT ST_AsMVTGeom(ST_SimplifyPreserveTopology(ST_Transform(t.geom, %s), %s), bounds.box, %s, %s, true) "
-        "AS geom, {properties} AS properties "
+        "SELECT ST_AsMVT(tile, %s, %s, 'geom' ORDER BY tile.id) FROM ("
+        "SELECT ST_AsMVTGeom({geometry}, bounds.box, %s, %s, true) AS geom, t.id AS id, {properties} AS properties "
         "FROM {table} AS t, bounds "
         "WHERE t.geom && ST_MakeEnvelope(%s, %s, %s, %s, %s) AND NOT ST_IsEmpty(t.geom)"
         ") AS tile WHERE tile.geom IS NOT NULL"
-    ).format(envelope=envelope, properties=_properties(layer), table=layer_table(layer.meta.id))
-    params = [*envelope_params, layer.meta.id, EXTENT, srid, tolerance, EXTENT, BUFFER, *selection_bbox(tile), SRID]
+    ).format(envelope=envelope, geometry=geometry, properties=_properties(layer), table=layer_table(layer.meta.id))
+    params = [*envelope_params, layer.meta.id, EXTENT, *geometry_params, EXTENT, BUFFER, *selection_bbox(tile), SRID]
     return statement, params
 
 
