@@ -161,7 +161,13 @@ class FeatureStore(FeatureReader, BulkReader, Protocol):
     """A backend's reads, per request and in bulk."""
 
     def snapshot(self) -> FeatureStore:
-        """A read view pinned at one revision (the store itself when its data never change)."""
+        """A read view pinned at one revision (the store itself when its data never change).
+
+        A database backend whose every read is one statement on its own consistent snapshot
+        (PostGIS) returns the store itself too: each read is consistent, but two reads may see
+        two revisions, so a caller that pairs reads (a feature's body and its ETag) orders them
+        so that a write landing between them is refused by ``If-Match`` rather than lost.
+        """
         ...
 
 
