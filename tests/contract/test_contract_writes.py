@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from tests.conftest import DATA_DIR
 
+from geo_industry.api.state import Prepared
 from geo_industry.errors import CollectionNotFound, Conflict, FeatureNotFound, InvalidFeature, PreconditionFailed
 from geo_industry.models import Bilingual, FeatureQuery, LayerMeta
 from geo_industry.store import WritableStore
@@ -136,6 +137,34 @@ def test_statistics_add_then_replace_change_the_feature_etag(writable):
     series = writable.series("tang-loong-copper-smelter")
     assert list(series[(series["year"] == 2026) & (series["period"] == "Q3")]["value"]) == [4700.0]
     assert writable.feature_etag("processing_plants", "tang-loong-copper-smelter") != tag
+
+
+def test_the_statistics_revision_moves_with_statistics_and_their_entities_only(writable):
+    start = writable.statistics_revision()
+    writable.create_features("border_gates", [_gate("contract-plain")], actor="a")
+    writable.update_feature("border_gates", "contract-plain", {"properties": {"status_note": "x"}}, actor="a")
+    writable.delete_feature("border_gates", "contract-plain", actor="a")
+    assert writable.statistics_revision() == start < writable.revision()
+    writable.update_feature("mines", "sin-quyen-copper-mine", {"properties": {"status_note": "x"}}, actor="a")
+    entity_written = writable.statistics_revision()
+    assert entity_written == writable.revision() > start
+    writable.write_statistics(pd.DataFrame([{**STAT_ROW, "period": "Q4"}]), actor="a")
+    assert writable.statistics_revision() == writable.revision() > entity_written
+
+
+def test_a_new_revision_is_prepared_around_the_last_records_unless_statistics_changed(writable):
+    writable.create_features("border_gates", [_gate("contract-prepared")], actor="a")
+    first = Prepared.of(writable)
+    writable.update_feature("border_gates", "contract-prepared", {"properties": {"status_note": "x"}}, actor="a")
+    second = Prepared.of(writable, previous=first)
+    assert second.data_version > first.data_version
+    assert second.records is first.records
+    assert second.store.get("border_gates", "contract-prepared").iloc[0]["status_note"] == "x"
+    writable.write_statistics(pd.DataFrame([{**STAT_ROW, "period": "Q2", "value": "4321"}]), actor="a")
+    third = Prepared.of(writable, previous=second)
+    assert third.records is not second.records
+    records = third.records.frame
+    assert list(records.loc[(records["entity"] == STAT_ROW["entity"]) & (records["period"] == "Q2"), "value"]) == [4321]
 
 
 def test_an_uploaded_layer_is_listed_counted_and_queryable(writable):

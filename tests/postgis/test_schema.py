@@ -108,3 +108,25 @@ def test_db_commands_without_a_url_say_what_to_set() -> None:
                                                           "GEO_INDUSTRY_DATABASE_URL": ""})
     assert result.exit_code == 2, result.output
     assert "GEO_INDUSTRY_DATABASE_URL" in result.output
+
+
+def test_the_statistics_revision_migration_starts_it_at_the_revision(pg_cluster: Cluster,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from geo_industry.store.postgis import schema
+
+    url = new_database(pg_cluster, "migrate")
+    with Database(url) as database, database.connection() as conn:
+        monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])  # a database made before version 3
+        schema.init_schema(conn)
+        conn.execute("UPDATE geo_industry.revision SET value = 7")
+        monkeypatch.undo()
+        assert schema.init_schema(conn) == [3]
+        assert conn.execute("SELECT value, statistics_revision FROM geo_industry.revision").fetchall() == [(7, 7)]
+        with conn.transaction():
+            assert schema.bump_revision(conn, statistics=False) == 8
+        with conn.transaction():
+            assert schema.bump_revision(conn) == 9
+        assert conn.execute("SELECT value, statistics_revision FROM geo_industry.revision").fetchall() == [(9, 9)]
+        with conn.transaction():
+            schema.bump_revision(conn, statistics=False)
+        assert conn.execute("SELECT value, statistics_revision FROM geo_industry.revision").fetchall() == [(10, 9)]

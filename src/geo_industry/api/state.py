@@ -10,7 +10,10 @@ fragment cache, the statistics records and when they were loaded) travels togeth
 :class:`Prepared`, swapped in whole when the store's revision changes (an editable backend
 bumps it on every committed write; the embedded files never change). A request resolves it once
 (``deps.get_prepared``) and reads everything from it, so it never mixes two versions of the
-data while writes land.
+data while writes land. Preparing a revision costs what the write changed: the statistics
+records are built again only when the store's statistics revision moved (statistics written, or
+a feature that is a statistics entity), else the previous revision's are kept, so a feature write
+to any other layer is served by every worker within milliseconds.
 
 The zones' analysis properties (``mean_slope_deg``, ``suitability_score`` …) follow the raster
 service: once it has assessed the prepared revision with a DEM's slope, the revision is prepared
@@ -58,29 +61,42 @@ class Prepared:
     rasters_assessed: bool = False
     """Whether the raster service had assessed this revision with a DEM's slope when it was prepared
     (then the zones carry its assessments, on every store that takes them: the in-memory ones)."""
+    statistics_revision: int = 0
+    """The store's statistics revision the records were built at (:meth:`BulkReader.statistics_revision`)."""
 
     @classmethod
-    def of(cls, store: FeatureStore, rasters: RasterState | None = None) -> Prepared:
+    def of(cls, store: FeatureStore, rasters: RasterState | None = None, *,
+           previous: Prepared | None = None) -> Prepared:
         """Pin the store's current snapshot and build the encoder and the records from it.
 
         When ``rasters`` has assessed the snapshot's revision with a DEM's slope, the zone layers
-        carry those assessments (see the module's docstring). Only the features that are
-        statistics entities are read (for their names), never whole layers: a database backend
-        may hold layers of millions of features.
+        carry those assessments (see the module's docstring). The records of ``previous`` (what
+        was prepared before, from the same store) are kept when the statistics revision has not
+        moved since. Only the features that are statistics entities are read (for their names),
+        never whole layers: a database backend may hold layers of millions of features.
         """
         view = store.snapshot()
         revision = view.revision()
         assessments = None if rasters is None else rasters.sloped_assessments(revision)
         if assessments is not None and isinstance(view, ZoneAssessable):
             view = view.with_zone_assessments(assessments)
-        statistics = view.statistics
-        records = StatisticsRecords.from_tables(
-            statistics, view.derived_statistics, entities=view.entities,
-            features=view.entity_features(set(statistics["entity"])),
-        )
+        statistics_revision = view.statistics_revision()
+        if previous is not None and previous.statistics_revision == statistics_revision:
+            records = previous.records
+        else:
+            records = statistics_records(view)
         return cls(revision, view, FeatureEncoder(), records,
                    datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                   rasters_assessed=assessments is not None)
+                   rasters_assessed=assessments is not None, statistics_revision=statistics_revision)
+
+
+def statistics_records(view: BulkReader) -> StatisticsRecords:
+    """The statistics records of ``view``: its stored and derived statistics, named after its entities."""
+    statistics = view.statistics
+    return StatisticsRecords.from_tables(
+        statistics, view.derived_statistics, entities=view.entities,
+        features=view.entity_features(set(statistics["entity"])),
+    )
 
 
 class RasterState:
@@ -182,7 +198,7 @@ class AppState:
         with self._preparing:
             prepared = self.prepared_if_current()
             if prepared is None:
-                prepared = self._prepared = Prepared.of(self.opened(), self.rasters)
+                prepared = self._prepared = Prepared.of(self.opened(), self.rasters, previous=self._prepared)
                 self._refresh_rasters(prepared)
         return prepared
 

@@ -132,6 +132,18 @@ class BulkReader(Protocol):
         """The data revision the frames belong to."""
         ...
 
+    def statistics_revision(self) -> int:
+        """The revision at which what the statistics records are built from last changed (cheap to ask).
+
+        Those inputs are :attr:`statistics`, :attr:`entities` (and so :attr:`derived_statistics`)
+        and the features that are statistics entities (their id is an ``entity`` of the statistics:
+        their names and province). A committed write moves it to the new :meth:`revision` when it
+        writes statistics or a feature whose id is a statistics entity; any other write may leave
+        it, so what is built from those inputs alone (the statistics records of
+        :class:`geo_industry.api.state.Prepared`) is kept across it. Constant for read-only backends.
+        """
+        ...
+
     def frame(self, layer_id: str) -> gpd.GeoDataFrame:
         """The whole layer joined with its latest actual statistics (read-only; a database streams it)."""
         ...

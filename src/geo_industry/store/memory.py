@@ -237,6 +237,10 @@ class MemoryStore:
         """The data revision: files loaded once never change, so always 0."""
         return 0
 
+    def statistics_revision(self) -> int:
+        """The revision the statistics inputs last changed at: files loaded once never change, so always 0."""
+        return 0
+
     def snapshot(self) -> MemoryStore:
         """The store itself: its data never change."""
         return self

@@ -108,15 +108,20 @@ class SnapshotView(MemoryStore):
 
     def __init__(self, catalog: Catalog, frames: dict[str, gpd.GeoDataFrame], statistics: pd.DataFrame,
                  entities: pd.DataFrame, *, revision: int, etags: dict[tuple[str, str], str],
-                 quarantined: tuple[Quarantined, ...] = ()) -> None:
+                 quarantined: tuple[Quarantined, ...] = (), statistics_revision: int = 0) -> None:
         super().__init__(catalog, frames, statistics, entities)
         self._revision = revision
+        self._statistics_revision = statistics_revision
         self._etags = etags
         self.quarantined = quarantined
 
     def revision(self) -> int:
         """The revision this view was read at."""
         return self._revision
+
+    def statistics_revision(self) -> int:
+        """The revision the statistics inputs last changed at, as of this view."""
+        return self._statistics_revision
 
     def feature_etag(self, layer_id: str, feature_id: str) -> str:
         """The entity tag of the feature as this view holds it (what a client echoes in If-Match)."""
@@ -207,6 +212,7 @@ class SQLiteStore:
         quarantine: list[Quarantined] = []
         with self._transaction(immediate=False) as con:
             revision = int(con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+            statistics_row = con.execute("SELECT value FROM meta WHERE key = 'statistics_revision'").fetchone()
             catalog = _catalog_from(con, quarantine)
             frames = {meta.id: _frame_from(con, meta, quarantine) for meta in catalog}
             statistics = _statistics_from(con, quarantine)
@@ -216,7 +222,8 @@ class SQLiteStore:
             log.warning("quarantined (left out of reads until repaired): collection %s, %s: %s", row.collection,
                         row.feature_id or "the whole layer", row.reason)
         view = SnapshotView(catalog, frames, statistics, entities, revision=revision, etags=etags,
-                            quarantined=tuple(quarantine))
+                            quarantined=tuple(quarantine),
+                            statistics_revision=0 if statistics_row is None else int(statistics_row[0]))
         return view, revision
 
     # the read contract: delegated to the snapshot ----------------------------------------
@@ -260,6 +267,10 @@ class SQLiteStore:
     def frame(self, layer_id: str) -> gpd.GeoDataFrame:
         """The whole joined layer of the current snapshot."""
         return self.snapshot().frame(layer_id)
+
+    def statistics_revision(self) -> int:
+        """The revision the statistics inputs last changed at (of the current snapshot)."""
+        return self.snapshot().statistics_revision()
 
     @property
     def statistics(self) -> pd.DataFrame:
@@ -461,6 +472,9 @@ class SQLiteStore:
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (now(), actor, action, layer_id, feature_id, audit_json(before), audit_json(after)))
         con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+        if _changes_statistics_inputs(con, layer_id, feature_id):
+            con.execute("INSERT OR REPLACE INTO meta SELECT 'statistics_revision', value FROM meta "
+                        "WHERE key = 'revision'")
 
     def history(self, *, layer_id: str | None = None, feature_id: str | None = None,
                 limit: int = 100) -> list[AuditEntry]:
@@ -508,6 +522,14 @@ class SQLiteStore:
                 written.append(_write_csv(out_dir / "entities.csv", header, ([r[h] for h in header]
                                                                              for r in entity_rows)))
         return written
+
+
+def _changes_statistics_inputs(con: sqlite3.Connection, layer_id: str | None, feature_id: str | None) -> bool:
+    """Whether an audited change moves the statistics revision (:meth:`SQLiteStore.statistics_revision`):
+    a statistics row (no layer), a new layer (no one feature) or a feature that is a statistics entity."""
+    if layer_id is None or feature_id is None:
+        return True
+    return con.execute("SELECT 1 FROM statistics WHERE entity = ? LIMIT 1", (feature_id,)).fetchone() is not None
 
 
 def _loads(text: str | None) -> Any:

@@ -20,7 +20,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -97,9 +97,10 @@ class _Metadata:
 
 @dataclass(frozen=True)
 class _Tables:
-    """The statistics tables of one revision."""
+    """The statistics tables as of ``statistics_revision``, known to be current at ``revision`` (or later)."""
 
     revision: int
+    statistics_revision: int
     statistics: pd.DataFrame
     entities: pd.DataFrame
     derived: pd.DataFrame
@@ -221,8 +222,13 @@ class PostGISReader:
 
     @staticmethod
     def _read_revision(conn: psycopg.Connection) -> int:
-        row = conn.execute(sql.SQL("SELECT value FROM {}").format(table("revision"))).fetchone()
-        return 0 if row is None else int(row[0])
+        return PostGISReader._read_revisions(conn)[0]
+
+    @staticmethod
+    def _read_revisions(conn: psycopg.Connection) -> tuple[int, int]:
+        """The revision and the statistics revision (:meth:`statistics_revision`) as ``conn`` sees them."""
+        row = conn.execute(sql.SQL("SELECT value, statistics_revision FROM {}").format(table("revision"))).fetchone()
+        return (0, 0) if row is None else (int(row[0]), int(row[1]))
 
     # revision-scoped metadata -------------------------------------------------------------
     def revision(self) -> int:
@@ -429,18 +435,30 @@ class PostGISReader:
                 out.append((layer.meta.id, layer_frame(layer, conn.execute(statement, (wanted,)).fetchall())))
         return out
 
+    def statistics_revision(self) -> int:
+        """The revision the statistics, the entities or a statistics entity's feature last changed at
+        (one read of the revision row when the revision moved; nothing else is read unless it moved)."""
+        return self._tables().statistics_revision
+
     def _tables(self) -> _Tables:
-        metadata = self._metadata()
+        """The statistics tables, read again only when the statistics revision moved (a write of
+        statistics or of a statistics entity's feature), not on every revision."""
         cached = self._tables_cache
-        if cached is not None and cached.revision == metadata.revision:
+        if cached is not None and cached.revision >= self.revision():
             return cached
+        layers = self._metadata().layers.values()  # before taking a connection: never two at once
         with self._lock, self._reading() as conn:
-            statistics = read_statistics(conn)
-            entities = read_entities(conn)
-            province_of = _province_of(conn, metadata.layers.values(), set(statistics["entity"]))
-        derived = stats_mod.derived_indicators(statistics, province_of=province_of)
-        tables = _Tables(metadata.revision, statistics, entities, derived)
-        self._tables_cache = tables
+            revision, statistics_revision = self._read_revisions(conn)
+            cached = self._tables_cache
+            if cached is not None and cached.statistics_revision == statistics_revision:
+                tables = replace(cached, revision=max(revision, cached.revision))
+            else:
+                statistics = read_statistics(conn)
+                entities = read_entities(conn)
+                province_of = _province_of(conn, layers, set(statistics["entity"]))
+                derived = stats_mod.derived_indicators(statistics, province_of=province_of)
+                tables = _Tables(revision, statistics_revision, statistics, entities, derived)
+            self._tables_cache = tables
         return tables
 
     @property

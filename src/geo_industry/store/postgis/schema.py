@@ -96,6 +96,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "EXECUTE format('ALTER TABLE %I.%I ADD CONSTRAINT properties_object " + _PROPERTIES_OBJECT.replace("'", "''")
         + " NOT VALID', 'geo_industry', layer.layer_id); END IF; END LOOP; END $$",
     )),
+    Migration(3, "the revision the statistics records' inputs last changed at (statistics_revision)", (
+        "ALTER TABLE revision ADD COLUMN statistics_revision bigint",
+        "UPDATE revision SET statistics_revision = value",
+        "ALTER TABLE revision ALTER COLUMN statistics_revision SET NOT NULL",
+    )),
 )
 """Every schema version in order; a new one is appended, never edited once released."""
 
@@ -208,9 +213,17 @@ def latest_version() -> int:
     return MIGRATIONS[-1].version
 
 
-def bump_revision(conn: psycopg.Connection) -> int:
-    """Add one to the revision and notify listeners, in the caller's transaction; returns the new value."""
-    row = conn.execute(sql.SQL("UPDATE {} SET value = value + 1 RETURNING value").format(table("revision"))).fetchone()
+def bump_revision(conn: psycopg.Connection, *, statistics: bool = True) -> int:
+    """Add one to the revision and notify listeners, in the caller's transaction; returns the new value.
+
+    ``statistics``: whether the write changed what the statistics records are built from (see
+    :meth:`geo_industry.store.base.BulkReader.statistics_revision`); then ``statistics_revision``
+    moves to the new revision too.
+    """
+    row = conn.execute(sql.SQL(
+        "UPDATE {} SET value = value + 1, "
+        "statistics_revision = CASE WHEN %s THEN value + 1 ELSE statistics_revision END RETURNING value"
+    ).format(table("revision")), (statistics,)).fetchone()
     assert row is not None, "the revision row is missing: run `geo-industry db init`"
     conn.execute("SELECT pg_notify(%s, %s)", (REVISION_CHANNEL, str(row[0])))
     return int(row[0])

@@ -86,10 +86,14 @@ class PostGISStore(PostGISReader):
             conn.execute(sql.SQL("SELECT value FROM {} FOR UPDATE").format(table("revision")))
             yield conn
 
-    def _commit(self, conn: psycopg.Connection, changed: Sequence[str] | None) -> None:
-        """Refresh the derived columns of ``changed`` layers (every layer: ``None``) and bump the revision."""
+    def _commit(self, conn: psycopg.Connection, changed: Sequence[str] | None, *,
+                features: Sequence[str] = ()) -> None:
+        """Refresh the derived columns of ``changed`` layers (every layer: ``None``, a statistics write) and
+        bump the revision; the statistics revision too when statistics were written or one of the written
+        ``features`` is a statistics entity (:meth:`statistics_revision`)."""
         refresh_derived(conn, changed)
-        self._committed = bump_revision(conn)
+        statistics = changed is None or _are_statistics_entities(conn, features)
+        self._committed = bump_revision(conn, statistics=statistics)
 
     def revision(self) -> int:
         """The revision counter; without a replica it is at least the last one this process committed.
@@ -101,9 +105,9 @@ class PostGISStore(PostGISReader):
         return seen if self.database.has_replica else max(seen, self._committed)
 
     def _forget_cached(self) -> None:
-        """Drop what the reader keeps per revision (the next read sees this process's write)."""
+        """Drop what the reader keeps per revision (the next read sees this process's write; the statistics
+        tables are checked against the statistics revision)."""
         self._metadata_cache = None
-        self._tables_cache = None
 
     def _audit(self, conn: psycopg.Connection, actor: str, action: str, layer_id: str | None,
                feature_id: str | None, before: Any, after: Any) -> None:
@@ -204,7 +208,7 @@ class PostGISStore(PostGISReader):
             for feature_id, properties, geometry in prepared:
                 self._insert(conn, meta, feature_id, properties, geometry)
                 self._audit(conn, actor, "create", layer_id, feature_id, None, (properties, geometry))
-            self._commit(conn, [layer_id])
+            self._commit(conn, [layer_id], features=ids)
         self._forget_cached()
         return ids
 
@@ -237,7 +241,7 @@ class PostGISStore(PostGISReader):
                        before: tuple[str, str | None], properties: str, geometry: str | None) -> str:
         self._update(conn, meta, feature_id, properties, geometry)
         self._audit(conn, actor, action, meta.id, feature_id, before, (properties, geometry))
-        self._commit(conn, [meta.id])
+        self._commit(conn, [meta.id], features=[feature_id])
         return feature_tag(conn, meta.id, feature_id)
 
     def delete_feature(self, layer_id: str, feature_id: str, *, actor: str, if_match: str | None = None) -> None:
@@ -251,7 +255,7 @@ class PostGISStore(PostGISReader):
                 raise Conflict(f"feature '{feature_id}' has {used[0]} statistics rows; replace or remove them first")
             conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(layer_table(layer_id)), (feature_id,))
             self._audit(conn, actor, "delete", layer_id, feature_id, before, None)
-            self._commit(conn, [layer_id])
+            self._commit(conn, [layer_id], features=[feature_id])
         self._forget_cached()
 
     # statistics ---------------------------------------------------------------------------------
@@ -336,7 +340,7 @@ class PostGISStore(PostGISReader):
             for feature_id, properties, geometry in prepared:
                 self._insert(conn, meta, feature_id, properties, geometry)
             self._audit(conn, actor, "layer.create", meta.id, None, None, {"features": len(features)})
-            self._commit(conn, [meta.id])
+            self._commit(conn, [meta.id], features=ids)
         self._forget_cached()
 
     @staticmethod
@@ -370,6 +374,15 @@ class PostGISStore(PostGISReader):
     def export_data(self, out_dir: Path) -> list[Path]:
         """Write the store in the ``data/`` layout (as ``geo-industry db export`` does)."""
         return export_data(self.database, out_dir)
+
+
+def _are_statistics_entities(conn: psycopg.Connection, feature_ids: Sequence[str]) -> bool:
+    """Whether any of ``feature_ids`` is an entity of the statistics (its features feed the statistics records)."""
+    if not feature_ids:
+        return False
+    row = conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE entity = ANY(%s))").format(table("statistics")),
+                       (list(feature_ids),)).fetchone()
+    return bool(row and row[0])
 
 
 def _timestamp(at: Any) -> str:
