@@ -25,7 +25,8 @@ from geo_industry.models import FeatureQuery
 from geo_industry.raster.analysis import ZoneAssessment, assess_zones
 from geo_industry.raster.layers import target_layers
 from geo_industry.raster.properties import measured_zone_frame
-from geo_industry.store.base import BulkReader, FeatureReader
+from geo_industry.raster.whole_layers import analysed_frames, drawn_from_tiles
+from geo_industry.store.base import BulkReader
 from geo_industry.uncertainty import clip_outline
 
 SHIPPED_BOUNDARIES = "boundaries"
@@ -225,7 +226,7 @@ def read_investor_facts(path: Path | None) -> tuple[InvestorFact, ...]:
     return tuple(load_investor_facts(path))
 
 
-def _summary(store: FeatureReader, meta: Any) -> LayerSummary:
+def _summary(store: Any, meta: Any) -> LayerSummary:
     """Size, located features, extent and geometry type of a layer, without reading its rows."""
     layer_id = _meta_id(meta)
     located = store.query(layer_id, FeatureQuery(bbox=(-180.0, -90.0, 180.0, 90.0), limit=1)).matched
@@ -256,19 +257,17 @@ def map_data_from_store(
     ``investor_facts_path`` is the data folder's ``investor_facts.csv`` (none: the fact sheets
     show no investor facts; a missing file is the same as none, the file being optional).
     ``read_below`` (served pages: the vector tile threshold) leaves every non-reference layer of
-    at least that many features out of the frames read, and out of the zone analysis: it is
-    summarised (:class:`LayerSummary`) through the store's reads (``count``, ``extent``, a
-    ``bbox`` query's ``matched``), never read whole.
+    at least that many features out of the frames read (the rule of
+    :func:`geo_industry.raster.whole_layers.needs_whole_frame`): it is summarised
+    (:class:`LayerSummary`) through the store's reads (``count``, ``extent``, a ``bbox`` query's
+    ``matched``), never read whole. The zone analysis reads the layers it needs, whatever their size
+    (:func:`~geo_industry.raster.whole_layers.analysed_frames`).
     """
     all_metas = list(store.collections())
-    reader = store if read_below is not None and isinstance(store, FeatureReader) else None
-    summaries = {_meta_id(m): _summary(reader, m) for m in all_metas
-                 if reader is not None and read_below is not None and not _is_reference(m)
-                 and reader.count(_meta_id(m)) >= read_below}
+    summaries = {m.id: _summary(store, m) for m in drawn_from_tiles(store, all_metas, threshold=read_below)}
     readable = [m for m in all_metas if _meta_id(m) not in summaries]
-    if assessments is None:
-        assessments = vector_assessments({_meta_id(m): store.frame(_meta_id(m)) for m in readable},
-                                         kinds=layer_kinds(readable))
+    if assessments is None:  # the analysis reads its own layers (geo_industry.raster.whole_layers)
+        assessments = vector_assessments(analysed_frames(store, all_metas), kinds=layer_kinds(all_metas))
     metas = [m for m in readable if not _is_reference(m)]
     layers = {_meta_id(m): simplify_frame(store.frame(_meta_id(m)), simplify) for m in metas}
     configured = [

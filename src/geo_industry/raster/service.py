@@ -5,14 +5,16 @@ COG products (reusing them through the manifest when nothing changed), keeps one
 :class:`~geo_industry.raster.tiles.ProductReader` open per product, and computes the zone
 assessments and value-chain links once per data revision. It knows no web framework.
 
-Inputs, all optional except the layers:
+Inputs, all optional except the layers (:meth:`RasterService.update` reads only the layers the
+analysis needs, :func:`geo_industry.raster.whole_layers.analysed_frames`: never a large layer of
+another kind):
 
 - the DEM (``dem_path``): terrain, slope and hillshade, and slope as a criterion. A DEM that
   cannot be used (not a raster, no CRS, not covering the area) does not stop the service: the
   other products are built and :attr:`RasterService.terrain_note` says why terrain is missing.
 - the rivers (``rivers_path``): water excluded from suitability (buffered 200 m).
 - the boundary (``boundary_path``): the area of interest. Without it the area is the extent of
-  every located feature grown by :data:`AREA_MARGIN_M` (10 km).
+  every located feature of those layers grown by :data:`AREA_MARGIN_M` (10 km).
 
 Without a DEM, distance and suitability rasters use a metric grid (EPSG:9208) of
 :data:`DEFAULT_RESOLUTION_WITHOUT_DEM_M` (250 m) over the area; with a DEM, the DEM's own
@@ -48,6 +50,7 @@ from geo_industry.raster.profiles import InvestorProfile
 from geo_industry.raster.properties import ZONE_LAYERS, analysis_properties, measured_zone_frame, zone_frame
 from geo_industry.raster.tiles import ProductReader
 from geo_industry.raster.valuechain import ValueChainLink, link_value_chain
+from geo_industry.raster.whole_layers import VALUE_CHAIN_LAYERS, analysed_frames
 from geo_industry.raster.zonal import ZonalStatistics, zonal_statistics
 from geo_industry.store.base import BulkReader
 
@@ -163,7 +166,7 @@ class RasterService:
             if revision == self.revision and self.result is not None:
                 return False
             metas = store.collections()
-            layers = {_meta_id(m): store.frame(_meta_id(m)) for m in metas}
+            layers = analysed_frames(store, metas)  # never a layer the analysis does not read
             self._update(layers, store.statistics, progress=progress, kinds=layer_kinds(metas))
             self.revision = revision
             self._sloped = (revision, self.assessments) if "slope" in self._readers else None
@@ -217,7 +220,7 @@ class RasterService:
         self.result = result
 
     def _link_value_chain(self, layers: Mapping[str, gpd.GeoDataFrame], statistics: pd.DataFrame | None) -> None:
-        mines, plants = layers.get("mines"), layers.get("processing_plants")
+        mines, plants = (layers.get(layer_id) for layer_id in VALUE_CHAIN_LAYERS)
         if mines is None or plants is None or mines.empty or plants.empty:
             self.value_chain, self.value_chain_geometry = [], {}
             return
@@ -332,10 +335,6 @@ def zone_record(assessment: ZoneAssessment, layer: str | None) -> dict[str, Any]
     record.update({"excluded_by": "; ".join(assessment.suitability.excluded_by) or None,
                    "missing": "; ".join(f"{k}: {v}" for k, v in assessment.suitability.missing.items()) or None})
     return record
-
-
-def _meta_id(meta: Any) -> str:
-    return str(meta["id"] if isinstance(meta, Mapping) else meta.id)
 
 
 def _line(start: object, end: object) -> LineString | None:

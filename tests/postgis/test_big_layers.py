@@ -1,0 +1,131 @@
+"""A worker never reads a large layer whole: the real app over HTTP on PostGIS with 200,000 synthetic points.
+
+The repository's ``data/`` is loaded, then ``bench/synthetic_layers.sql`` generates the points in the
+database and registers them in the catalog. The app runs under uvicorn (in this process, on a loopback
+port) over a recording subclass of the real store: the overview, the maps index, a fact sheet, the
+rasters and items are requested, and the synthetic layer's ``frame()`` is never called (it is past the
+vector tile threshold and of no analysed kind). The process's resident memory before and after is printed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import httpx
+import pytest
+import uvicorn
+from tests.conftest import DATA_DIR, REPO_ROOT
+from tests.live_server import free_port
+from tests.pgcluster import Cluster
+from tests.postgis.databases import loaded_database
+
+from geo_industry.api.app import create_app
+from geo_industry.raster.whole_layers import drawn_from_tiles, needs_whole_frame
+from geo_industry.settings import Settings
+from geo_industry.store.postgis import PostGISStore
+
+POINTS = 200_000
+BIG = "synthetic_points"
+GENERATOR_SQL = REPO_ROOT / "bench" / "synthetic_layers.sql"
+#: a hang guard for the server to start, not a performance target
+STARTUP_GUARD_S = 120.0
+
+
+class RecordingStore(PostGISStore):
+    """The real PostGIS store, noting every layer read whole."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.frames_read: list[str] = []
+
+    def frame(self, layer_id: str) -> gpd.GeoDataFrame:
+        self.frames_read.append(layer_id)
+        return super().frame(layer_id)
+
+
+def rss_mib() -> float:
+    """This process's resident memory (MiB)."""
+    status = Path("/proc/self/status").read_text()
+    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+    return kib / 1024
+
+
+@pytest.fixture(scope="module")
+def big_database(pg_cluster: Cluster) -> str:
+    """``data/`` plus :data:`POINTS` synthetic points in the catalog."""
+    url = loaded_database(pg_cluster, DATA_DIR, "big")
+    subprocess.run(["psql", "-X", "-q", "-v", f"points={POINTS}", "-v", "parcels=0", "-v", "seed=0.42",
+                    "-f", str(GENERATOR_SQL), url], check=True, capture_output=True, text=True)
+    return url
+
+
+@pytest.fixture(scope="module")
+def settings(big_database: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    work = tmp_path_factory.mktemp("big")
+    return Settings(_env_file=None, store_backend="postgis", database_url=big_database, data_dir=DATA_DIR,
+                    raster_dir=work / "rasters", store_path=work / "keys.sqlite")
+
+
+@pytest.fixture(scope="module")
+def served(settings: Settings) -> Iterator[tuple[str, RecordingStore]]:
+    """The app over a :class:`RecordingStore` under uvicorn in a thread; its URL and the store."""
+    store = RecordingStore.from_settings(settings)
+    assert isinstance(store, RecordingStore)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_GUARD_S
+    while not server.started:  # observable state: uvicorn has bound the socket
+        assert thread.is_alive(), "the server stopped while starting"
+        assert time.monotonic() < deadline, f"the server did not start within {STARTUP_GUARD_S} s"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}", store
+    finally:
+        server.should_exit = True
+        thread.join()
+        store.close()
+
+
+def test_the_rule_reads_the_big_layer_for_no_purpose(settings: Settings) -> None:
+    store = PostGISStore.from_settings(settings)
+    try:
+        meta = store.collection(BIG)
+        assert store.count(BIG) == POINTS
+        assert not needs_whole_frame(meta, purpose="analysis")
+        assert not needs_whole_frame(meta, purpose="maps", features=POINTS, threshold=settings.vector_tile_threshold)
+        assert needs_whole_frame(store.collection("mines"), purpose="analysis")
+        tiled = drawn_from_tiles(store, store.collections(), threshold=settings.vector_tile_threshold)
+        assert [m.id for m in tiled] == [BIG]
+    finally:
+        store.close()
+
+
+def test_pages_rasters_and_items_never_read_the_big_layer(served: tuple[str, RecordingStore]) -> None:
+    url, store = served
+    before = rss_mib()
+    with httpx.Client(base_url=url, timeout=300.0) as client:
+        zone = client.get("/collections/industrial_zones/items", params={"limit": 1}).json()["features"][0]["id"]
+        paths = ["/maps/overview?lang=en", "/maps/", f"/maps/zones/{zone}?lang=en", "/rasters",
+                 "/rasters/suitability/legend", f"/collections/{BIG}/items?limit=100",
+                 f"/collections/{BIG}/items?bbox=104.0,22.0,104.1,22.1&limit=10", "/collections/mines/items"]
+        replies = {path: client.get(path) for path in paths}
+    after = rss_mib()
+    assert {p: r.status_code for p, r in replies.items()} == dict.fromkeys(paths, 200)
+    overview = replies["/maps/overview?lang=en"].text
+    assert f'"/collections/{BIG}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"' in overview
+    assert BIG not in store.frames_read
+    assert {"mines", "industrial_zones"} <= set(store.frames_read)
+    frame_start = rss_mib()
+    whole = store.frame(BIG)
+    print(f"\nworker RSS: {before:.0f} MiB after start-up, {after:.0f} MiB after the requests "
+          f"({after - before:+.0f} MiB); reading the {len(whole):,}-point layer whole would add "
+          f"{rss_mib() - frame_start:+.0f} MiB")
