@@ -3,8 +3,9 @@
 The repository's ``data/`` is loaded, then ``bench/synthetic_layers.sql`` generates the points in the
 database and registers them in the catalog. The app runs under uvicorn (in this process, on a loopback
 port) over a recording subclass of the real store: the overview, the maps index, a fact sheet, the
-rasters and items are requested, and the synthetic layer's ``frame()`` is never called (it is past the
-vector tile threshold and of no analysed kind). The process's resident memory before and after is printed.
+rasters (zonal statistics over the big layer: a 400) and items are requested, and the synthetic
+layer's ``frame()`` is never called (it is past the vector tile threshold and of no analysed kind).
+The process's resident memory before and after is printed.
 """
 
 from __future__ import annotations
@@ -115,11 +116,14 @@ def test_pages_rasters_and_items_never_read_the_big_layer(served: tuple[str, Rec
     with httpx.Client(base_url=url, timeout=300.0) as client:
         zone = client.get("/collections/industrial_zones/items", params={"limit": 1}).json()["features"][0]["id"]
         paths = ["/maps/overview?lang=en", "/maps/", f"/maps/zones/{zone}?lang=en", "/rasters",
-                 "/rasters/suitability/legend", f"/collections/{BIG}/items?limit=100",
+                 "/rasters/suitability/legend", "/rasters/suitability/zonal?zones=zone_outlines",
+                 f"/collections/{BIG}/items?limit=100",
                  f"/collections/{BIG}/items?bbox=104.0,22.0,104.1,22.1&limit=10", "/collections/mines/items"]
         replies = {path: client.get(path) for path in paths}
+        refused = client.get("/rasters/suitability/zonal", params={"zones": BIG})
     after = rss_mib()
     assert {p: r.status_code for p, r in replies.items()} == dict.fromkeys(paths, 200)
+    assert refused.status_code == 400 and "zones" in refused.text and f"not {POINTS}" in refused.text
     overview = replies["/maps/overview?lang=en"].text
     assert f'"/collections/{BIG}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"' in overview
     assert BIG not in store.frames_read

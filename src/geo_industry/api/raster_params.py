@@ -20,6 +20,7 @@ from geo_industry.errors import InvalidParameter
 from geo_industry.raster.criteria import CRITERIA
 from geo_industry.raster.profiles import PROFILES, profile_config
 from geo_industry.raster.suitability import SuitabilityConfig
+from geo_industry.raster.whole_layers import is_large
 
 _CRS_ENUM = [c.uri for c in SUPPORTED_CRS]
 _GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
@@ -137,11 +138,17 @@ ZonalBodyParamsDep = Annotated[ZonalBodyParams, Depends(as_dependency(ZonalBodyP
 RankingParamsDep = Annotated[RankingParams, Depends(as_dependency(RankingParams))]
 
 
-async def zones_collection_id(params: ZonalParamsDep, store: StoreDep) -> str:
-    """The ``zones`` collection id, checked against the store's collections."""
+async def zones_collection_id(params: ZonalParamsDep, store: StoreDep, settings: SettingsDep) -> str:
+    """The ``zones`` collection id, checked against the store's collections; a collection past the
+    vector tile threshold is refused (a request never reads a large layer whole)."""
     known = [meta.id for meta in store.collections()]
     if params.zones not in known:
         raise InvalidParameter("zones", params.zones, f"a collection id: {', '.join(known)}")
+    features = store.count(params.zones)
+    if is_large(features, settings.vector_tile_threshold):
+        raise InvalidParameter("zones", params.zones,
+                               f"a collection of fewer than {settings.vector_tile_threshold} features, not "
+                               f"{features} (or POST your polygons to this URL)")
     return params.zones
 
 

@@ -7,6 +7,8 @@ rasters, the zone analysis and the maps' data for itself. A layer is read whole
 - ``analysis`` (raster products, zone assessments, value chain): the layers whose kind is the
   target of a distance criterion (:data:`~geo_industry.raster.layers.TARGET_RULES`), the zones and
   their outlines, and the layers of the value chain; whatever their size. No other layer counts.
+- a request (zonal statistics over a collection's features): a layer under the threshold only; a
+  larger one answers a clear 400 (:func:`is_large`).
 - ``maps``: a layer under the vector tile threshold (``store.count``), and the reference layers (the
   basemap). A layer past it is drawn on served pages from its vector tiles and needs only its count
   and extent (:class:`geo_industry.maps.data.LayerSummary`); without a threshold (the static build
@@ -30,7 +32,7 @@ from geo_industry.store.base import BulkReader, FeatureReader
 
 __all__ = [
     "ANALYSED_KINDS", "ANALYSED_LAYERS", "VALUE_CHAIN_LAYERS", "Purpose", "analysed_frames", "drawn_from_tiles",
-    "needs_whole_frame",
+    "is_large", "needs_whole_frame",
 ]
 
 Purpose = Literal["analysis", "maps"]
@@ -40,6 +42,12 @@ ANALYSED_KINDS = frozenset(kind for rules in TARGET_RULES.values() for kind, _se
 """Kinds whose features are targets of a distance criterion (border gates, mines, transport …)."""
 ANALYSED_LAYERS = frozenset({*ZONE_LAYERS, OUTLINE_LAYER, *VALUE_CHAIN_LAYERS})
 """Layers the analysis reads by id: the assessed zones, their outlines, the value chain."""
+
+
+def is_large(features: int, threshold: int) -> bool:
+    """Whether a layer of ``features`` features is past the vector tile threshold: never read whole
+    on a request or for the served maps."""
+    return features >= threshold
 
 
 def needs_whole_frame(meta: LayerMeta, *, purpose: Purpose, features: int | None = None,
@@ -52,7 +60,7 @@ def needs_whole_frame(meta: LayerMeta, *, purpose: Purpose, features: int | None
     """
     if purpose == "analysis":
         return meta.id in ANALYSED_LAYERS or layer_kind(meta) in ANALYSED_KINDS
-    return meta.group == "reference" or threshold is None or features is None or features < threshold
+    return meta.group == "reference" or threshold is None or features is None or not is_large(features, threshold)
 
 
 def analysed_frames(store: BulkReader, metas: Iterable[LayerMeta]) -> dict[str, gpd.GeoDataFrame]:
