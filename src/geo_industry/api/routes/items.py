@@ -1,6 +1,6 @@
 """Features of a spatial collection: pages (`/items`) and single features."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
@@ -18,9 +18,10 @@ from geo_industry.api.responses import GEOJSON, HTML, JSON, GeoJSONResponse
 from geo_industry.api.stamping import PLACEHOLDER, STAMPED_HEADERS
 from geo_industry.api.statistics_view import statistics_view
 from geo_industry.cql import CQL2_CONFORMANCE
-from geo_industry.crs import CRS84
+from geo_industry.crs import CRS84, SupportedCRS
 from geo_industry.geojson import FeatureEncoder
 from geo_industry.models import LayerMeta
+from geo_industry.records import StatisticsRecords
 from geo_industry.store import FeatureReader
 
 CONFORMS_TO = (
@@ -60,11 +61,19 @@ def _items_page(layer: LayerMeta, query: ItemsQuery, store: FeatureReader, encod
 
 @router.get("/collections/{collectionId}/items/{featureId}", operation_id="getFeature", summary="Feature",
             response_class=GeoJSONResponse, responses={200: {"model": Feature, "content": {HTML: {}}}})
-async def feature(layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, store: StoreDep, records: RecordsDep,
-                  encoder: EncoderDep, urls: UrlsDep, lang: LangDep, out: ItemsFormat,
+async def feature(request: Request, layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, store: StoreDep,
+                  records: RecordsDep, encoder: EncoderDep, urls: UrlsDep, lang: LangDep, out: ItemsFormat,
                   analysis: ZoneAnalysisDep) -> Response:
     """One feature with its full statistics series (member `statistics`), sources and, for zones, `analysis`
     (a convenience duplicate of `/analysis/zones` for the zone; the flat `dist_*` properties carry the same figures)."""
+    return await run_bounded(request, _feature_response, layer, feature_id, crs, store, records, encoder, urls, lang,
+                             out, analysis)
+
+
+def _feature_response(layer: LayerMeta, feature_id: str, crs: SupportedCRS, store: FeatureReader,
+                      records: StatisticsRecords, encoder: FeatureEncoder, urls: Urls, lang: str, out: Offer,
+                      analysis: dict[str, Any]) -> Response:
+    """Read and encode one feature (in a worker thread: a database store's reads wait on the network)."""
     # the tag before the row: should a write land between the two reads, the row is the newer one and an If-Match
     # with this tag is refused (412), never an edit of the older row applied over the write (a lost update)
     etag = store.feature_etag(layer.id, feature_id)  # what a write's If-Match compares with (editable stores)
