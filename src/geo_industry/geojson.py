@@ -6,7 +6,9 @@ it; a request that selects properties or skips geometries is encoded on the fly.
 
 from __future__ import annotations
 
+import itertools
 import math
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -78,15 +80,23 @@ def feature_bytes(
     return out
 
 
+MAX_CACHED_FRAGMENTS = 100_000
+"""Encoded features an encoder keeps (≈ 30–70 MB of typical fragments); past it the oldest are dropped."""
+
+
 class FeatureEncoder:
     """Caches full-feature fragments per (layer, CRS, feature id) for one revision of the data.
 
     A page is encoded from its own rows: fragments already encoded are reused, the others are
-    encoded once and kept. Nothing here depends on a row's position in its layer.
+    encoded once and kept. Nothing here depends on a row's position in its layer. At most
+    ``max_fragments`` are kept, the oldest dropped first, so a worker serving random pages of a
+    layer of millions of features does not grow with every page it serves.
     """
 
-    def __init__(self) -> None:
-        self._cache: dict[tuple[str, str], dict[str, bytes]] = {}
+    def __init__(self, max_fragments: int = MAX_CACHED_FRAGMENTS) -> None:
+        self.max_fragments = max_fragments
+        self._cache: dict[tuple[str, str, str], bytes] = {}
+        self._lock = threading.Lock()  # pages are encoded in worker threads
 
     def page(
         self,
@@ -100,13 +110,27 @@ class FeatureEncoder:
         """The encoded features of ``rows`` (a page), from the cache where possible."""
         if properties is not None or skip_geometry:
             return feature_bytes(rows, crs=crs, properties=properties, skip_geometry=skip_geometry)
-        cached = self._cache.setdefault((layer_id, crs.code), {})
-        ids = [str(feature_id) for feature_id in rows["id"]]
-        missing = [i for i, feature_id in enumerate(ids) if feature_id not in cached]
+        keys = [(layer_id, crs.code, str(feature_id)) for feature_id in rows["id"]]
+        found = [self._cache.get(key) for key in keys]
+        missing = [i for i, fragment in enumerate(found) if fragment is None]
         if missing:
             encoded = feature_bytes(rows.iloc[missing], crs=crs)
-            cached.update(zip((ids[i] for i in missing), encoded, strict=True))
-        return [cached[feature_id] for feature_id in ids]
+            for i, fragment in zip(missing, encoded, strict=True):
+                found[i] = fragment
+            self._keep(dict(zip((keys[i] for i in missing), encoded, strict=True)))
+        return [fragment for fragment in found if fragment is not None]
+
+    def _keep(self, fragments: dict[tuple[str, str, str], bytes]) -> None:
+        """Add ``fragments``, dropping the oldest kept ones past :attr:`max_fragments`."""
+        with self._lock:
+            self._cache.update(fragments)
+            excess = len(self._cache) - self.max_fragments
+            for key in list(itertools.islice(self._cache, max(excess, 0))):
+                del self._cache[key]
+
+    def __len__(self) -> int:
+        """How many fragments are kept."""
+        return len(self._cache)
 
     def clear(self) -> None:
         """Forget every cached fragment (after the data changed)."""
