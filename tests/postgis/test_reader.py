@@ -14,6 +14,7 @@ from tests.postgis.databases import loaded_database
 
 from geo_industry.api.state import Prepared
 from geo_industry.catalog import LAYER_IDS, REFERENCE_LAYER_IDS
+from geo_industry.cql import parse_filter
 from geo_industry.errors import CollectionNotFound, FeatureNotFound, InvalidSortBy
 from geo_industry.models import FeatureQuery, SortKey
 from geo_industry.store import EmbeddedStore
@@ -128,3 +129,23 @@ def test_number_matched_of_a_selection_on_every_page_and_past_its_end(reader, em
         assert page.matched == expected, offset
         assert list(page.features["id"]) == list(embedded.query(
             "hydropower_plants", FeatureQuery(bbox=query.bbox, limit=7, offset=offset)).features["id"])
+
+
+def test_number_matched_of_a_filter_on_every_page_and_past_its_end_counted_once_per_revision(reader, embedded):
+    node = parse_filter("river IS NOT NULL")
+    expected = embedded.query("hydropower_plants", FeatureQuery(filter=node, limit=1000)).matched
+    assert expected > 14
+    kept_before = len(reader.selection_counts)
+    for offset in (0, 7, expected - 3, expected + 5, 7):
+        page = reader.query("hydropower_plants", FeatureQuery(filter=node, limit=7, offset=offset))
+        assert page.matched == expected, offset
+        assert list(page.features["id"]) == list(embedded.query(
+            "hydropower_plants", FeatureQuery(filter=node, limit=7, offset=offset)).features["id"])
+    assert len(reader.selection_counts) == kept_before + 1  # one count for every page of the selection
+
+
+def test_a_filter_page_reads_no_window_over_every_match(reader):
+    statement, _ = reader.page_statement("mines", FeatureQuery(filter=parse_filter("status IS NOT NULL"), limit=10))
+    assert "OVER" not in statement.as_string(None)
+    statement, _ = reader.page_statement("mines", FeatureQuery(bbox=(103.9, 22.2, 104.3, 22.7), limit=10))
+    assert "count(*) OVER ()" in statement.as_string(None)
