@@ -8,12 +8,14 @@ order the layer's file had them, derived columns after the geometry.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import orjson
 import pandas as pd
 import psycopg
 import shapely
@@ -52,20 +54,32 @@ def read_layers(conn: psycopg.Connection) -> tuple[list[StoredLayer], list[Quara
     for layer_id, name, json_type in conn.execute(sql.SQL(
             "SELECT layer_id, name, json_type FROM {} ORDER BY layer_id, position").format(table("derived_columns"))):
         derived.setdefault(layer_id, []).append(DerivedColumn(name, json_type))
-    layers, quarantined = [], []
+    layers: list[StoredLayer] = []
+    quarantined: list[Quarantined] = []
     for layer_id, meta, order in conn.execute(sql.SQL(
-            "SELECT layer_id, meta, property_order FROM {} ORDER BY position").format(table("catalog"))):
-        try:
-            parsed = LayerMeta.model_validate(meta)
-        except ValidationError as exc:
-            problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]]
+            "SELECT layer_id, meta::text, property_order FROM {} ORDER BY position").format(table("catalog"))):
+        layer = _stored_layer(layer_id, meta, tuple(order), tuple(derived.get(layer_id, ())))
+        if isinstance(layer, Quarantined):
+            quarantined.append(layer)
         else:
-            problems = layer_meta_problems(parsed)
-        if problems:
-            quarantined.append(Quarantined(layer_id, None, "; ".join(problems)[:500]))
-            continue
-        layers.append(StoredLayer(with_analysis_fields(parsed), tuple(order), tuple(derived.get(layer_id, ()))))
+            layers.append(layer)
     return layers, quarantined
+
+
+@functools.lru_cache(maxsize=1024)
+def _stored_layer(layer_id: str, meta: str, order: tuple[str, ...], derived: tuple[DerivedColumn, ...]
+                  ) -> StoredLayer | Quarantined:
+    """A catalog row checked and parsed, once per distinct row (every revision reads the catalog again;
+    a write seldom changes it). Do not modify the result: later reads share it."""
+    try:
+        parsed = LayerMeta.model_validate(orjson.loads(meta))
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]]
+    else:
+        problems = layer_meta_problems(parsed)
+    if problems:
+        return Quarantined(layer_id, None, "; ".join(problems)[:500])
+    return StoredLayer(with_analysis_fields(parsed), order, derived)
 
 
 def served_catalog(layers: Iterable[StoredLayer]) -> Catalog:
