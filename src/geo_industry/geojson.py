@@ -17,6 +17,7 @@ import numpy as np
 import orjson
 import pandas as pd
 import shapely
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from geo_industry.crs import CRS84, SupportedCRS, swap_axes, transform_geometries
 
@@ -47,16 +48,22 @@ def output_geometries(geoms: np.ndarray, crs: SupportedCRS) -> np.ndarray:
     return shapely.transform(out, lambda coords: np.round(coords, decimals))
 
 
+def _column_values(column: pd.Series) -> list[Any]:
+    """A column's values as JSON-ready Python values (missing: ``None``); numbers and booleans converted
+    column-wise, other values one by one (:func:`_json_value`)."""
+    if is_numeric_dtype(column.dtype) or is_bool_dtype(column.dtype):
+        missing = column.isna().to_numpy()
+        return [None if gone else value for value, gone in zip(column.tolist(), missing, strict=True)]
+    return [_json_value(value) for value in column.tolist()]
+
+
 def properties_of(frame: pd.DataFrame, names: Sequence[str] | None) -> list[dict[str, Any]]:
     """Row properties as JSON-ready dicts (all non-geometry columns, or ``names``)."""
     columns = [c for c in frame.columns if c != frame.geometry.name] if names is None else list(names)
     if not columns:
         return [{} for _ in range(len(frame))]
-    data = frame[columns]
-    rows = []
-    for values in data.itertuples(index=False, name=None):
-        rows.append({name: _json_value(v) for name, v in zip(columns, values, strict=True)})
-    return rows
+    values = [_column_values(frame[name]) for name in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def feature_bytes(
@@ -124,7 +131,8 @@ class FeatureEncoder:
         found = [self._cache.get(key) for key in keys]
         missing = [i for i, fragment in enumerate(found) if fragment is None]
         if missing:
-            encoded = [_compact(fragment) for fragment in feature_bytes(rows.iloc[missing], crs=crs)]
+            unseen = rows if len(missing) == len(rows) else rows.iloc[missing]
+            encoded = [_compact(fragment) for fragment in feature_bytes(unseen, crs=crs)]
             for i, fragment in zip(missing, encoded, strict=True):
                 found[i] = fragment
             self._keep(dict(zip((keys[i] for i in missing), encoded, strict=True)))
