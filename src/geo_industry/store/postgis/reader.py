@@ -27,7 +27,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import psycopg
-from psycopg import sql
+from psycopg import IsolationLevel, sql
+from psycopg.pq import TransactionStatus
 
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog
@@ -260,10 +261,18 @@ class PostGISReader:
     # connections --------------------------------------------------------------------------
     @contextmanager
     def _reading(self) -> Iterator[psycopg.Connection]:
-        """A read-only snapshot transaction on the read database."""
-        with self.database.read_connection() as conn, conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield conn
+        """A read-only snapshot transaction on the read database, begun by one statement
+        (``BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY``: no ``SET TRANSACTION`` round trip)."""
+        with self.database.read_connection() as conn:
+            conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
+            try:
+                with conn.transaction():
+                    yield conn
+            finally:
+                if conn.info.transaction_status == TransactionStatus.IDLE:
+                    conn.isolation_level, conn.read_only = None, None  # the pool's default for the next user
+                else:  # cannot be reset: never handed out again read-only (the pool drops a closed connection)
+                    conn.close()
 
     @staticmethod
     def _read_revision(conn: psycopg.Connection) -> int:
