@@ -551,7 +551,9 @@ def markdown(report: Report, workers_list: list[int]) -> str:
         f"then {meta['rounds']} runs of {meta['duration_s'] // meta['rounds']} s per round, alternating "  # type: ignore[operator]
         f"the servers. Random rounds ask a new box, id or tile on every request (the same sequence on "
         f"both servers); every request carries `Cache-Control: no-cache`. Reported: mean req/s, median "
-        f"p50, worst p99; both servers count `numberMatched` on every items request.",
+        f"p50, worst p99. Both return `numberMatched`: tipg runs a `count(*)` with every items request, "
+        f"geo-industry keeps a layer's count (and a filter's) per data revision and counts a bbox in the "
+        f"page's own scan.",
         "",
         f"geo-industry: {meta['ours']}.",
     ]
