@@ -274,6 +274,20 @@ class PostGISReader:
                 else:  # cannot be reset: never handed out again read-only (the pool drops a closed connection)
                     conn.close()
 
+    @contextmanager
+    def _one_statement(self) -> Iterator[psycopg.Connection]:
+        """A read connection in autocommit, for a read that is one statement (its own snapshot): no
+        ``BEGIN`` and ``COMMIT`` round trips around it."""
+        with self.database.read_connection() as conn:
+            conn.autocommit = True
+            try:
+                yield conn
+            finally:
+                if conn.info.transaction_status == TransactionStatus.IDLE:
+                    conn.autocommit = False  # the pool's default for the next user
+                else:  # cannot be reset: never handed out again in autocommit (the pool drops a closed connection)
+                    conn.close()
+
     @staticmethod
     def _read_revision(conn: psycopg.Connection) -> int:
         return PostGISReader._read_revisions(conn)[0]
@@ -453,7 +467,7 @@ class PostGISReader:
         """One feature as a one-row frame."""
         layer = self._layer(layer_id)
         statement = sql.SQL("SELECT {} FROM {} WHERE id = %s").format(select_list(layer), layer_table(layer.meta.id))
-        with self.database.read_connection() as conn:
+        with self._one_statement() as conn:
             rows = conn.execute(statement, (feature_id,)).fetchall()
         if not rows:
             raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
@@ -462,7 +476,7 @@ class PostGISReader:
     def feature_etag(self, layer_id: str, feature_id: str) -> str:
         """The strong entity tag of the feature's stored version and statistics (what ``If-Match`` compares)."""
         layer = self._layer(layer_id)
-        with self.database.read_connection() as conn:
+        with self._one_statement() as conn:
             return feature_tag(conn, layer.meta.id, feature_id)
 
     def series(self, entity: str) -> pd.DataFrame:
