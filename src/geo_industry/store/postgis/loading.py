@@ -20,6 +20,7 @@ import io
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -265,6 +266,28 @@ def _check_statistics_entities(rows: list[tuple[Any, ...]], known: set[str], sou
         raise DataError("\n".join(unknown[:20]))
 
 
+@contextmanager
+def _without_statement_timeout(conn: psycopg.Connection) -> Iterator[None]:
+    """A bulk load is not a request: its COPYs and index builds may outlast the request budget.
+
+    The pool's connections carry the request budget as ``statement_timeout``; it is lifted for the
+    load and restored (``RESET`` goes back to the connection's start-up value) before the
+    connection returns to the pool.
+    """
+    conn.execute("SET statement_timeout = 0")
+    conn.commit()  # a session setting; commit the implicit transaction so the load's own ones are real
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    else:
+        conn.commit()  # reads between the load's transactions leave one open; what they wrote is kept
+    finally:
+        conn.execute("RESET statement_timeout")
+        conn.commit()
+
+
 def load_data(database: Database, data_dir: Path, *, progress: Progress = _no_progress) -> LoadReport:
     """Make the database hold the ``data/`` folder: layers, catalog, statistics, entities, investor facts."""
     catalog = load_data_catalog(data_dir)
@@ -273,7 +296,7 @@ def load_data(database: Database, data_dir: Path, *, progress: Progress = _no_pr
     entities = _text_rows(data_dir / "entities.csv", ENTITY_COLUMNS)
     facts = _text_rows(data_dir / "investor_facts.csv", INVESTOR_FACT_COLUMNS)
     report = LoadReport()
-    with database.connection() as conn:
+    with database.connection() as conn, _without_statement_timeout(conn):
         init_schema(conn)
         for position, (meta, entry) in enumerate(zip(catalog, raw, strict=True)):
             report.features[meta.id] = _load_layer(conn, meta, entry, position, layer_file(data_dir, meta), progress)
