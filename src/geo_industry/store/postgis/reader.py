@@ -241,6 +241,7 @@ class PostGISReader:
         self._tables_cache: _Tables | None = None
         self._frames: dict[str, tuple[int, gpd.GeoDataFrame]] = {}
         self._counts: dict[str, tuple[int, int]] = {}
+        self._counting: dict[str, threading.Lock] = {}
         self._extents: dict[str, tuple[int, Extent]] = {}
         self.selection_counts = SelectionCounts()
 
@@ -359,10 +360,16 @@ class PostGISReader:
         cached = self._counts.get(layer_id)
         if cached is not None and cached[0] == metadata.revision:
             return cached[1]
-        with self.database.read_connection() as conn:
-            row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(layer_table(layer.meta.id))).fetchone()
-        count = int(row[0]) if row else 0
-        self._counts[layer_id] = (metadata.revision, count)
+        # one count per layer at a time: requests arriving together wait for it instead of each scanning
+        # the table (ten concurrent first pages of a million rows made ten parallel full scans)
+        with self._counting.setdefault(layer_id, threading.Lock()):
+            cached = self._counts.get(layer_id)
+            if cached is not None and cached[0] == metadata.revision:
+                return cached[1]
+            with self._one_statement() as conn:
+                row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(layer_table(layer.meta.id))).fetchone()
+            count = int(row[0]) if row else 0
+            self._counts[layer_id] = (metadata.revision, count)
         return count
 
     def extent(self, layer_id: str) -> Extent:
