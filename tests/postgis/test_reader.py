@@ -149,3 +149,18 @@ def test_a_filter_page_reads_no_window_over_every_match(reader):
     assert "OVER" not in statement.as_string(None)
     statement, _ = reader.page_statement("mines", FeatureQuery(bbox=(103.9, 22.2, 104.3, 22.7), limit=10))
     assert "count(*) OVER ()" in statement.as_string(None)
+
+
+def test_reads_hand_their_connection_back_as_the_pool_gave_it(url):
+    """Snapshots begin read-only and single reads run in autocommit; the next user (a write) gets neither."""
+    store = PostGISReader(Database(url, pool_size=1))
+    try:
+        store.query("mines", FeatureQuery(limit=2))
+        store.query("mines", FeatureQuery(filter=parse_filter("status IS NOT NULL"), limit=2))
+        store.get("mines", store.query("mines", FeatureQuery(limit=1)).features["id"].iloc[0])
+        store.count("mines")
+        with store.database.connection() as conn:
+            assert (conn.read_only, conn.isolation_level, conn.autocommit) == (None, None, False)
+            assert conn.execute("SHOW transaction_read_only").fetchone() == ("off",)
+    finally:
+        store.close()
