@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -158,17 +159,26 @@ def worker_of(pinned: Pinned) -> int:
     raise AssertionError(f"no worker of {pinned.server.process.pid} holds socket {inode}")
 
 
-def pinned_to_distinct_workers(server: Server, count: int, *, attempts: int = 40) -> list[Pinned]:
-    """``count`` connections, each held by a different worker (new connections until each worker has one)."""
+def pinned_to_distinct_workers(server: Server, count: int, *, timeout_s: float = 180.0) -> list[Pinned]:
+    """``count`` connections, each held by a different worker (new connections until each worker has one).
+
+    A worker accepts connections only once its start-up (store, prepared data) is done; on a loaded
+    machine one worker may answer long before the other, so this keeps opening connections until
+    every worker holds one, or the hang guard ends it.
+    """
     by_worker: dict[int, Pinned] = {}
-    for _ in range(attempts):
+    deadline = time.monotonic() + timeout_s
+    attempts = 0
+    while time.monotonic() < deadline:
+        attempts += 1
         pinned = Pinned(server)
         assert pinned.get("/health").status == 200
         worker = worker_of(pinned)
         if worker in by_worker:
             pinned.close()
+            time.sleep(0.05)  # poll interval: the other worker may still be starting
         else:
             by_worker[worker] = pinned
         if len(by_worker) == count:
             return list(by_worker.values())
-    raise AssertionError(f"{attempts} connections reached only {len(by_worker)} distinct workers")
+    raise AssertionError(f"{attempts} connections in {timeout_s} s reached only {len(by_worker)} distinct workers")

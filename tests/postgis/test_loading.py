@@ -157,13 +157,14 @@ def test_a_property_no_field_declares_is_refused_naming_the_feature(pg_cluster: 
 def test_a_load_is_not_bound_by_the_request_budget(pg_cluster: Cluster) -> None:
     """A bulk load outlasts a request's statement timeout; the pooled connection keeps its timeout after it."""
     url = new_database(pg_cluster, "budget")
-    with Database(url, pool_size=1, statement_timeout_s=0.001) as database:
+    with Database(url, pool_size=1, statement_timeout_s=0.05) as database:
+        database.write_pool.wait(timeout=60)  # the pool's own wait is the (tiny) budget: let it fill first
         report = load_data(database, DATA_DIR)
         assert sum(report.features.values()) > 0
         with database.connection() as conn:
-            assert conn.execute("SHOW statement_timeout").fetchone() == ("1ms",)
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("50ms",)
             with pytest.raises(psycopg.errors.QueryCanceled):
-                conn.execute("SELECT pg_sleep(0.05)")
+                conn.execute("SELECT pg_sleep(1)")
             conn.rollback()
     with Database(url, pool_size=1) as database:
         assert PostGISReader(database).count("industrial_zones") > 0
