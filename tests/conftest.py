@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,10 +40,9 @@ def store(settings: Settings) -> EmbeddedStore:
     return EmbeddedStore.from_settings(settings)
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
-    """A throwaway PostgreSQL/PostGIS cluster (:mod:`tests.pgcluster`) shared by every folder's tests,
-    started on first use and removed at the end; skipped only when PostGIS is not installed."""
+@contextmanager
+def throwaway_cluster() -> Iterator[Cluster]:
+    """A new cluster, stopped and removed on exit; the test is skipped only when PostGIS is not installed."""
     if not binaries_present():
         pytest.skip("PostgreSQL 15 with PostGIS is not installed (make test installs postgresql-15-postgis-3)")
     cluster = Cluster.start()
@@ -50,3 +50,11 @@ def pg_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL/PostGIS cluster (:mod:`tests.pgcluster`) shared by every folder's tests,
+    started on first use and removed at the end; skipped only when PostGIS is not installed."""
+    with throwaway_cluster() as cluster:
+        yield cluster

@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -42,3 +46,31 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], *, timeout_s: floa
             return
         time.sleep(0.1)
     raise RuntimeError(f"the server at {url} did not answer within {timeout_s} s")
+
+
+#: The app as ``geo-industry serve`` runs it: explicit settings (no .env), uvicorn on loopback.
+_SERVE = """
+import sys
+import uvicorn
+from geo_industry.api import create_app
+from geo_industry.settings import Settings
+
+app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+@contextmanager
+def running_app(data_dir: Path, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """The real app on ``data_dir`` under uvicorn on a free 127.0.0.1 port, with ``settings``
+    (``GEO_INDUSTRY_*`` environment variables) on top of the defaults; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(data_dir), str(port)],
+                               env={**clean_env(), **(settings or {})}, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -19,8 +19,6 @@ import functools
 import http.server
 import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -30,8 +28,8 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from shapely.geometry import LineString
+from tests import live_server
 from tests.conftest import DATA_DIR, DEM_TIF, FIXTURES_DIR, MERGED_BOUNDARY, RIVERS
-from tests.live_server import clean_env, free_port, wait_until_up
 
 from geo_industry.maps.assets import scripts_dir, vendor_dir
 from geo_industry.maps.base import PageContext
@@ -192,32 +190,11 @@ def keep_screenshot(shot: Path, name: str) -> None:
         shutil.copyfile(shot, Path(keep) / name)
 
 
-#: The app as ``geo-industry serve`` runs it: explicit settings (no .env), uvicorn on loopback.
-_SERVE = """
-import sys
-import uvicorn
-from geo_industry.api import create_app
-from geo_industry.settings import Settings
-
-app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
-"""
-
-
 @contextmanager
 def running_app(settings: dict[str, str] | None = None) -> Iterator[str]:
-    """The real app on the embedded data under uvicorn on a free 127.0.0.1 port, with ``settings``
-    (``GEO_INDUSTRY_*`` environment variables) on top of the defaults; yields its base URL."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)],
-                               env={**clean_env(), **(settings or {})}, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process)
+    """The real app on the embedded data under uvicorn (:func:`tests.live_server.running_app`)."""
+    with live_server.running_app(DATA_DIR, settings) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -19,15 +19,13 @@ import pytest
 from psycopg import sql
 from tests.conftest import DATA_DIR
 from tests.pgcluster import Cluster
-from tests.postgis.databases import new_database
+from tests.postgis.databases import loaded_database
 
 from geo_industry.cql import MAX_FILTER_LENGTH, parse_filter, to_storage_crs
 from geo_industry.errors import InvalidFilter
 from geo_industry.models import FeatureQuery
 from geo_industry.store import EmbeddedStore
-from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.filters import CompiledFilter, compile_filter, like_pattern
-from geo_industry.store.postgis.loading import load_data
 from geo_industry.store.postgis.schema import layer_table
 
 LAYERS = ("mines", "hydropower_plants", "industrial_zones", "zone_outlines", "transport_lines", "boundaries")
@@ -36,12 +34,7 @@ LAYERS = ("mines", "hydropower_plants", "industrial_zones", "zone_outlines", "tr
 @pytest.fixture(scope="module")
 def conn(pg_cluster: Cluster) -> Iterator[psycopg.Connection]:
     """A connection to a fresh database loaded with ``data/`` as ``geo-industry db load`` loads it."""
-    url = new_database(pg_cluster, "filters")
-    database = Database(url, pool_size=1)
-    try:
-        load_data(database, DATA_DIR)
-    finally:
-        database.close()
+    url = loaded_database(pg_cluster, DATA_DIR, "filters")
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("ANALYZE")
         yield connection

@@ -21,26 +21,18 @@ from psycopg import sql
 from tests.conftest import DATA_DIR
 from tests.live_server import clean_env, free_port, wait_until_up
 from tests.pgcluster import Cluster
-from tests.postgis.databases import new_database
+from tests.postgis.databases import loaded_database
 from tests.security.test_hostile_filters import ANSWER_BOUND_S, BUDGET_S, CASES, EPSG4326, Case
 
 from geo_industry.api import create_app
 from geo_industry.settings import Settings
 from geo_industry.store import EmbeddedStore
-from geo_industry.store.postgis.connections import Database
-from geo_industry.store.postgis.loading import load_data
 from geo_industry.store.postgis.schema import layer_table
 
 
 @pytest.fixture(scope="module")
 def database_url(pg_cluster: Cluster) -> str:
-    url = new_database(pg_cluster, "filters_http")
-    database = Database(url, pool_size=1)
-    try:
-        load_data(database, DATA_DIR)
-    finally:
-        database.close()
-    return url
+    return loaded_database(pg_cluster, DATA_DIR, "filters_http")
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,6 @@ the real app on the PostGIS backend (uvicorn on loopback) serves the database's 
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +24,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 from tests.conftest import DATA_DIR
-from tests.live_server import clean_env, free_port, wait_until_up
+from tests.live_server import running_app
 from tests.pgcluster import Cluster
 from tests.postgis.databases import loaded_database
 
@@ -137,33 +135,13 @@ def test_the_reader_is_a_tile_source_and_layer_tile_asks_it(url, conn, stored, s
         reader.close()
 
 
-_SERVE = """
-import sys
-import uvicorn
-from geo_industry.api import create_app
-from geo_industry.settings import Settings
-
-app = create_app(Settings(data_dir=sys.argv[1], _env_file=None))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
-"""
-
-
 @pytest.fixture(scope="module")
 def app_url(url: str) -> Iterator[str]:
     """The real app on the PostGIS backend under uvicorn on a free 127.0.0.1 port; the maps draw
     layers of 35 features or more (mines, hydropower plants) from vector tiles."""
-    env = {**clean_env(), "GEO_INDUSTRY_STORE_BACKEND": "postgis", "GEO_INDUSTRY_DATABASE_URL": url,
-           "GEO_INDUSTRY_VECTOR_TILE_THRESHOLD": "35"}
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(DATA_DIR), str(port)], env=env,
-                               stdout=subprocess.DEVNULL)
-    served = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(served, process)
+    with running_app(DATA_DIR, {"GEO_INDUSTRY_STORE_BACKEND": "postgis", "GEO_INDUSTRY_DATABASE_URL": url,
+                                "GEO_INDUSTRY_VECTOR_TILE_THRESHOLD": "35"}) as served:
         yield served
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_tile_route_serves_the_database_tile_with_an_etag(app_url, conn, stored, store):

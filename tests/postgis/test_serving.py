@@ -25,9 +25,9 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, throwaway_cluster
 from tests.editing.conftest import GATE_URL, MERGE_PATCH, bearer, create_tokens
-from tests.pgcluster import Cluster, binaries_present
+from tests.pgcluster import Cluster
 from tests.postgis.databases import loaded_database
 from tests.postgis.servers import Pinned, Reply, on_cluster, pinned_to_distinct_workers, server_env, serving
 
@@ -129,13 +129,8 @@ def test_the_replica_backed_api_shows_a_write_made_through_it(pg_cluster: Cluste
 @pytest.fixture(scope="module")
 def outage_cluster() -> Iterator[Cluster]:
     """A cluster of its own: stopping it cuts no other test's connections."""
-    if not binaries_present():
-        pytest.skip("PostgreSQL 15 with PostGIS is not installed (make test installs postgresql-15-postgis-3)")
-    cluster = Cluster.start()
-    try:
+    with throwaway_cluster() as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 def test_a_lost_database_is_503_and_the_pool_recovers(outage_cluster: Cluster, tmp_path: Path) -> None:
