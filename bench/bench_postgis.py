@@ -365,7 +365,7 @@ def measure_round(spec: Round, index: int, urls: dict[str, str], meters: dict[st
 
 
 def run(*, points: int, parcels: int, duration_s: float, repeats: int, workers_list: list[int],
-        connections: int, with_ours: bool, with_load: bool = True) -> Report:
+        connections: int, with_ours: bool, with_load: bool = True, only: tuple[str, ...] = ()) -> Report:
     per_run = max(1, round(duration_s / repeats))
     report = Report(meta={
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": platform.machine(),
@@ -388,7 +388,7 @@ def run(*, points: int, parcels: int, duration_s: float, repeats: int, workers_l
         with tempfile.TemporaryDirectory(prefix="geo-industry-pgbench-") as tmp:
             for workers in workers_list:
                 _measure_workers(report, cluster, Path(tmp), workers=workers, per_run=per_run, repeats=repeats,
-                                 connections=connections, with_ours=with_ours, points=points)
+                                 connections=connections, with_ours=with_ours, points=points, only=only)
         if with_ours and with_load:
             print(f"db load of {points:,} points from GeoJSON ...", flush=True)
             report.meta["layer_load"] = time_layer_load(cluster, points)
@@ -402,7 +402,7 @@ def run(*, points: int, parcels: int, duration_s: float, repeats: int, workers_l
 
 
 def _measure_workers(report: Report, cluster: Cluster, work: Path, *, workers: int, per_run: float, repeats: int,
-                     connections: int, with_ours: bool, points: int) -> None:
+                     connections: int, with_ours: bool, points: int, only: tuple[str, ...] = ()) -> None:
     starters = {TIPG: start_tipg} | ({OURS: start_ours} if with_ours else {})
     started: dict[str, servers.Server] = {}
     try:
@@ -413,6 +413,8 @@ def _measure_workers(report: Report, cluster: Cluster, work: Path, *, workers: i
         urls = {name: server.url for name, server in started.items()}
         meters = {name: CpuMeter(postmaster_pid(cluster), server.process.pid) for name, server in started.items()}
         for index, spec in enumerate(rounds(points)):
+            if only and not any(part in spec.name for part in only):
+                continue
             report.measured.extend(measure_round(spec, index, urls, meters, workers=workers, duration_s=per_run,
                                                  repeats=repeats, connections=connections))
         for name, server in started.items():
@@ -589,14 +591,18 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--no-ours", action="store_true", help="measure tipg alone")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="measure only the rounds whose name contains TEXT (repeatable); for A/B runs")
+    parser.add_argument("--no-layer-load", action="store_true", help="skip timing the GeoJSON load of the points")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     with_ours = ours_available() and not args.no_ours
     report = run(points=args.points, parcels=args.parcels, duration_s=args.duration, repeats=args.rounds,
-                 workers_list=args.workers, connections=args.connections, with_ours=with_ours)
+                 workers_list=args.workers, connections=args.connections, with_ours=with_ours,
+                 with_load=not args.no_layer_load, only=tuple(args.only))
     text = markdown(report, args.workers)
     print(text)
-    if args.write_docs:
+    if args.write_docs and not args.only:
         print(f"wrote {write_section('PostGIS', text)}")
 
 
