@@ -14,6 +14,7 @@ are printed (benchmarks live in bench/).
 from __future__ import annotations
 
 import itertools
+import re
 import statistics
 import threading
 import time
@@ -136,10 +137,17 @@ def outage_cluster() -> Iterator[Cluster]:
 def test_a_lost_database_is_503_and_the_pool_recovers(outage_cluster: Cluster, tmp_path: Path) -> None:
     url = loaded_database(outage_cluster, DATA_DIR, "outage")
     offsets = itertools.count()
+    unavailable: list[str] = []  # the description of every 503 either client got
+
+    def noted(response: httpx.Response) -> httpx.Response:
+        if response.status_code == 503:
+            unavailable.append(response.json()["description"])
+        return response
+
     with serving(server_env(url, tmp_path, request_budget_s="3"), tmp_path) as server, \
             httpx.Client(base_url=server.url, timeout=60) as http:
         def items() -> httpx.Response:
-            return http.get(ITEMS, params={"limit": 1, "offset": next(offsets) % 5}, headers=NO_CACHE)
+            return noted(http.get(ITEMS, params={"limit": 1, "offset": next(offsets) % 5}, headers=NO_CACHE))
 
         assert items().status_code == 200
         statuses: list[int] = []
@@ -148,7 +156,7 @@ def test_a_lost_database_is_503_and_the_pool_recovers(outage_cluster: Cluster, t
         def hammer() -> None:  # a client that keeps asking through the outage
             with httpx.Client(base_url=server.url, timeout=60) as own:
                 while not stop.is_set():
-                    statuses.append(own.get(ITEMS, params={"limit": 2}, headers=NO_CACHE).status_code)
+                    statuses.append(noted(own.get(ITEMS, params={"limit": 2}, headers=NO_CACHE)).status_code)
 
         hammering = threading.Thread(target=hammer)
         hammering.start()
@@ -165,10 +173,22 @@ def test_a_lost_database_is_503_and_the_pool_recovers(outage_cluster: Cluster, t
             hammering.join()
             if not (outage_cluster.data / "postmaster.pid").exists():
                 outage_cluster.resume()
+        failed = sum(1 for description in unavailable if description == DATABASE_UNAVAILABLE)
+        # the outage's log: one line when it started, then one line per interval counting the rest
+        starts, counted = wait_for(lambda: outage_lines(server.log()), lambda lines: 1 + sum(lines[1]) >= failed)
     assert set(statuses) <= {200, 503}, statuses
     assert 503 in statuses and statuses[-1] == 200
-    print(f"through the outage the hammering client got {statuses.count(200)} x 200 and {statuses.count(503)} x 503")
+    assert len(starts) == 1 and 1 + sum(counted) == failed, (starts, counted, failed)
+    assert len(counted) < failed - 1  # far fewer lines than failed requests
+    print(f"through the outage the hammering client got {statuses.count(200)} x 200 and {statuses.count(503)} x 503; "
+          f"{failed} requests answered 503 were logged in {len(starts) + len(counted)} lines")
 
+
+def outage_lines(log: str) -> tuple[list[str], list[int]]:
+    """The lines starting an outage in a server's log, and the counts of the lines that followed them."""
+    starts = [line for line in log.splitlines() if ": database unavailable (" in line]
+    counted = [int(found.group(1)) for found in re.finditer(r"database unavailable: (\d+) more requests", log)]
+    return starts, counted
 
 
 def test_after_a_restart_the_pool_hands_out_no_cut_connection(outage_cluster: Cluster, tmp_path: Path) -> None:

@@ -7,8 +7,10 @@ FastAPI's 422 for validation errors is remapped here. 5xx are logged with their 
 
 A database that cannot answer (connection lost, server restarting, no pooled connection free in
 time, a statement past the request budget: psycopg's ``OperationalError`` and the pool's
-``PoolTimeout``, which is one) is a 503 with ``Retry-After``, logged as one line: the pool
-reconnects when the database is back, so the client's retry succeeds.
+``PoolTimeout``, which is one) is a 503 with ``Retry-After``: the pool reconnects when the
+database is back, so the client's retry succeeds. An outage is logged as one line when it starts
+and one line per interval with the count of requests it failed (:mod:`geo_industry.api.outage_log`),
+not one line per request.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from psycopg.errors import QueryCanceled
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from geo_industry.api.outage_log import OutageLog
 from geo_industry.api.responses import JSONResponse
 from geo_industry.errors import (
     BudgetExceeded,
@@ -52,6 +55,7 @@ from geo_industry.raster.errors import (
 )
 
 logger = logging.getLogger(__name__)
+_outages = OutageLog(logger)
 
 
 class NotAcceptable(GeoIndustryError):
@@ -162,8 +166,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
-    logger.warning("%s %s: database unavailable (%s: %s)", request.method, request.url.path, type(exc).__name__,
-                   str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    _outages.failed(f"{request.method} {request.url.path}", f"{type(exc).__name__}: {first_line}")
     description = DATABASE_TOO_SLOW if isinstance(exc, QueryCanceled) else DATABASE_UNAVAILABLE
     return exception_response(503, "ServiceUnavailable", description, _CHALLENGES[503])
 

@@ -121,17 +121,22 @@ class RevisionListener:
 
     def _run(self) -> None:
         pause = RECONNECT_S[0]
+        failures = 0  # failed attempts since the connection was lost: the first is logged, the rest counted
         while not self._stop.is_set():
             try:
                 with self._connections() as (listen, read):
                     listen.execute(sql.SQL("LISTEN {}").format(sql.Identifier(REVISION_CHANNEL)))
                     self._set(_read_revision(read))  # after LISTEN: no commit falls between the two
-                    pause = RECONNECT_S[0]
+                    if failures:
+                        logger.warning("revision listener: connected again after %d failed attempts", failures)
+                    pause, failures = RECONNECT_S[0], 0
                     self._follow(listen, read)
             except psycopg.Error as exc:
                 if not self._stop.is_set():
-                    logger.warning("revision listener: %s: %s; reconnecting in %.1f s",
-                                   type(exc).__name__, str(exc).strip().splitlines()[0] if str(exc) else "", pause)
+                    failures += 1
+                    logger.log(logging.WARNING if failures == 1 else logging.DEBUG,
+                               "revision listener: %s: %s; reconnecting (every %.1f s at most)", type(exc).__name__,
+                               str(exc).strip().splitlines()[0] if str(exc) else "", RECONNECT_S[1])
             self._set(None)
             self._stop.wait(pause)
             pause = min(pause * 2, RECONNECT_S[1])
