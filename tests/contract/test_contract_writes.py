@@ -16,7 +16,7 @@ from tests.conftest import DATA_DIR
 from geo_industry.api.state import Prepared
 from geo_industry.errors import CollectionNotFound, Conflict, FeatureNotFound, InvalidFeature, PreconditionFailed
 from geo_industry.models import Bilingual, FeatureQuery, LayerMeta
-from geo_industry.store import WritableStore
+from geo_industry.store import WritableStore, pinned
 
 GATE_FILE = DATA_DIR / "geo" / "border_gates.geojson"
 STAT_ROW = {"indicator": "copper_cathode_output", "entity": "tang-loong-copper-smelter", "year": "2026",
@@ -91,17 +91,16 @@ def test_replace_update_delete_and_the_history_newest_first(writable):
 
 
 def test_a_snapshot_keeps_its_revision_while_writes_land(writable):
-    before = writable.snapshot()
-    if before is writable:  # PostGIS: each read is one statement on its own consistent snapshot of the database
-        pytest.skip(f"{type(writable).__name__} serves reads from the database itself, not from a pinned view")
-    writable.create_features("border_gates", [_gate("contract-later")], actor="a")
-    after = writable.snapshot()
-    assert after.revision() == before.revision() + 1
-    with pytest.raises(FeatureNotFound):
-        before.get("border_gates", "contract-later")
-    assert after.get("border_gates", "contract-later").iloc[0]["id"] == "contract-later"
-    ids = set(after.query("border_gates", FeatureQuery(limit=1000)).features["id"])
-    assert "contract-later" in ids and before.count("border_gates") == after.count("border_gates") - 1
+    with pinned(writable) as before:
+        writable.create_features("border_gates", [_gate("contract-later")], actor="a")
+        with pinned(writable) as after:
+            assert after.revision() == before.revision() + 1
+            with pytest.raises(FeatureNotFound):
+                before.get("border_gates", "contract-later")
+            assert after.get("border_gates", "contract-later").iloc[0]["id"] == "contract-later"
+            ids = set(after.query("border_gates", FeatureQuery(limit=1000)).features["id"])
+            assert "contract-later" in ids and before.count("border_gates") == after.count("border_gates") - 1
+            assert "contract-later" not in set(before.query("border_gates", FeatureQuery(limit=1000)).features["id"])
 
 
 @pytest.mark.parametrize(

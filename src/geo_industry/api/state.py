@@ -41,7 +41,7 @@ from geo_industry.raster.analysis import ZoneAssessment
 from geo_industry.raster.service import RasterService
 from geo_industry.records import StatisticsRecords
 from geo_industry.settings import Settings
-from geo_industry.store import BulkReader, FeatureStore, WritableStore, ZoneAssessable
+from geo_industry.store import BulkReader, FeatureStore, HeldView, WritableStore, ZoneAssessable, pinned
 
 if TYPE_CHECKING:
     from geo_industry.maps.data import MapData
@@ -55,6 +55,8 @@ class Prepared:
 
     data_version: int
     store: FeatureStore
+    """What requests read: the snapshot of ``data_version`` when it holds nothing (in-memory data), else the
+    store itself (a database; its reads may see a later revision, and requests pin a view where it matters)."""
     encoder: FeatureEncoder
     records: StatisticsRecords
     loaded_at: str
@@ -67,7 +69,7 @@ class Prepared:
     @classmethod
     def of(cls, store: FeatureStore, rasters: RasterState | None = None, *,
            previous: Prepared | None = None) -> Prepared:
-        """Pin the store's current snapshot and build the encoder and the records from it.
+        """Pin the store's current snapshot and build the encoder and the records from it (one revision's).
 
         When ``rasters`` has assessed the snapshot's revision with a DEM's slope, the zone layers
         carry those assessments (see the module's docstring). The records of ``previous`` (what
@@ -75,17 +77,20 @@ class Prepared:
         moved since. Only the features that are statistics entities are read (for their names),
         never whole layers: a database backend may hold layers of millions of features.
         """
-        view = store.snapshot()
-        revision = view.revision()
-        assessments = None if rasters is None else rasters.sloped_assessments(revision)
-        if assessments is not None and isinstance(view, ZoneAssessable):
-            view = view.with_zone_assessments(assessments)
-        statistics_revision = view.statistics_revision()
-        if previous is not None and previous.statistics_revision == statistics_revision:
-            records = previous.records
-        else:
-            records = statistics_records(view)
-        return cls(revision, view, FeatureEncoder(), records,
+        with pinned(store) as view:
+            revision = view.revision()
+            assessments = None if rasters is None else rasters.sloped_assessments(revision)
+            if assessments is not None and isinstance(view, ZoneAssessable):
+                view = view.with_zone_assessments(assessments)
+            statistics_revision = view.statistics_revision()
+            if previous is not None and previous.statistics_revision == statistics_revision:
+                records = previous.records
+            else:
+                records = statistics_records(view)
+        # a view holding a database transaction served this preparation only: requests read the store itself,
+        # each pinning its own view where its reads must agree (store.pinned)
+        served = store if isinstance(view, HeldView) else view
+        return cls(revision, served, FeatureEncoder(), records,
                    datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                    rasters_assessed=assessments is not None, statistics_revision=statistics_revision)
 

@@ -1,8 +1,16 @@
 """Store backends behind one contract (:mod:`geo_industry.store.base`), opened by :func:`open_store`."""
 
-from geo_industry.store.base import BulkReader, FeatureReader, FeatureStore, WritableStore, ZoneAssessable
+from geo_industry.store.base import (
+    BulkReader,
+    FeatureReader,
+    FeatureStore,
+    HeldView,
+    WritableStore,
+    ZoneAssessable,
+    pinned,
+)
 from geo_industry.store.embedded import EmbeddedStore
 from geo_industry.store.registry import open_store
 
-__all__ = ["BulkReader", "EmbeddedStore", "FeatureReader", "FeatureStore", "WritableStore", "ZoneAssessable",
-           "open_store"]
+__all__ = ["BulkReader", "EmbeddedStore", "FeatureReader", "FeatureStore", "HeldView", "WritableStore",
+           "ZoneAssessable", "open_store", "pinned"]

@@ -8,7 +8,9 @@ One family of Protocols, by what a caller needs:
 - :class:`BulkReader` — whole layers and statistics tables for the whole-layer consumers (maps,
   rasters, statistics joins, analysis). A database backend implements ``frame`` with one
   streaming read of the table; the API's request path never calls it.
-- :class:`FeatureStore` — both, plus ``snapshot()``: a read view pinned at one revision.
+- :class:`FeatureStore` — both, plus ``snapshot()``: a read view pinned at one revision. A view that
+  holds a database transaction (:class:`HeldView`, PostGIS's) is released when done; :func:`pinned`
+  gives any store's view for the reads of one ``with`` block and releases it.
 - :class:`ZoneAssessable` — optional: a read view that can serve the raster service's zone
   assessments (with the DEM's slope) as its zone layers' analysis properties.
 - :class:`TileSource` — optional: a read view that builds a layer's vector tiles itself (PostGIS's
@@ -25,7 +27,8 @@ the same on every backend, so the API answers the same status for the same bad i
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -175,12 +178,35 @@ class FeatureStore(FeatureReader, BulkReader, Protocol):
     def snapshot(self) -> FeatureStore:
         """A read view pinned at one revision (the store itself when its data never change).
 
-        A database backend whose every read is one statement on its own consistent snapshot
-        (PostGIS) returns the store itself too: each read is consistent, but two reads may see
-        two revisions, so a caller that pairs reads (a feature's body and its ETag) orders them
-        so that a write landing between them is refused by ``If-Match`` rather than lost.
+        An in-memory view holds nothing and may be kept for as long as its revision is served.
+        A database backend's view (PostGIS) holds a read-only transaction on a pooled connection: it
+        is a :class:`HeldView`, used for the reads of one request or task and released (see
+        :func:`pinned`). Reads of the store itself are each consistent, but two of them may see two
+        revisions.
         """
         ...
+
+
+@runtime_checkable
+class HeldView(Protocol):
+    """A snapshot holding a database resource (a transaction on a pooled connection) until released."""
+
+    def release(self) -> None:
+        """Let go of what the view holds (idempotent); its reads then fail."""
+        ...
+
+
+@contextmanager
+def pinned(store: FeatureStore) -> Iterator[FeatureStore]:
+    """A view of ``store`` pinned at one revision, for reads that must agree (a page and its count, a
+    download's count and rows, a fact sheet's layers); a view holding a transaction is released on
+    leaving the block (a view that ``store`` already is stays as it was)."""
+    view = store.snapshot()
+    try:
+        yield view
+    finally:
+        if view is not store and isinstance(view, HeldView):
+            view.release()
 
 
 @runtime_checkable

@@ -2,7 +2,8 @@
 
 :class:`Database` holds a :class:`psycopg_pool.ConnectionPool` for the write URL and, when a
 read URL is set, one for it (else reads share the write pool). Every connection gets the
-statement timeout (the request budget by default). URLs are kept as secrets: ``repr`` and
+statement timeout (the request budget by default); a snapshot's transaction may sit idle no longer than
+:attr:`Database.snapshot_idle_s`. URLs are kept as secrets: ``repr`` and
 error messages show them with the password replaced. :meth:`Database.revisions` starts the
 revision listener of :mod:`geo_industry.store.postgis.notify` on the same URLs.
 """
@@ -48,8 +49,12 @@ class Database:
     """The pools of one PostGIS database: writes to the primary, reads to ``read_url`` when set."""
 
     def __init__(self, url: str, *, read_url: str | None = None, pool_size: int = 8,
-                 statement_timeout_s: float = 10.0, application_name: str = "geo-industry") -> None:
+                 statement_timeout_s: float = 10.0, snapshot_idle_s: float | None = None,
+                 application_name: str = "geo-industry") -> None:
         self._url = _check_url(url, "database_url")
+        self.snapshot_idle_s = snapshot_idle_s or statement_timeout_s
+        """The longest a snapshot's transaction may sit idle before the database ends it (its session
+        with it), so a snapshot nobody releases cannot hold back vacuum; by default the statement timeout."""
         self._read_url = _check_url(read_url, "database_read_url") if read_url else None
         kwargs: dict[str, Any] = {
             "options": f"-c statement_timeout={int(statement_timeout_s * 1000)}",

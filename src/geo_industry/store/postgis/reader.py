@@ -11,7 +11,8 @@ itself shows it). Rows become the same typed frames as on the other backends
 What changes only with the revision — the catalog, queryables, schemas, the statistics tables,
 whole small layers for the bulk consumers — is read once per revision and kept. A layer over
 :data:`CACHE_MAX_ROWS` rows is never kept: :meth:`PostGISReader.frame` streams it on each call.
-The store is its own snapshot: each read is one statement (or one read-only transaction).
+Each read of the store is one statement (or one read-only transaction); reads that must agree with each
+other go through :meth:`PostGISReader.snapshot` (:mod:`geo_industry.store.postgis.snapshot`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -51,6 +52,9 @@ from geo_industry.store.postgis.frames import (
 )
 from geo_industry.store.postgis.schema import SRID, field_columns, layer_table, table
 from geo_industry.store.postgis.tiles import postgis_tile
+
+if TYPE_CHECKING:
+    from geo_industry.store.postgis.snapshot import PostGISSnapshot
 
 CACHE_MAX_ROWS = 50_000
 """Layers with more rows than this are streamed by every :meth:`PostGISReader.frame`, never kept."""
@@ -276,6 +280,12 @@ class PostGISReader:
                     conn.close()
 
     @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        """A read connection as the pool hands it out (a snapshot hands out its own)."""
+        with self.database.read_connection() as conn:
+            yield conn
+
+    @contextmanager
     def _one_statement(self) -> Iterator[psycopg.Connection]:
         """A read connection in autocommit, for a read that is one statement (its own snapshot): no
         ``BEGIN`` and ``COMMIT`` round trips around it."""
@@ -305,7 +315,7 @@ class PostGISReader:
         known = self._revision_source() if self._revision_source is not None else None
         if known is not None:
             return known
-        with self.database.read_connection() as conn:
+        with self._connection() as conn:
             return self._read_revision(conn)
 
     def _metadata(self) -> _Metadata:
@@ -326,9 +336,12 @@ class PostGISReader:
         metadata.catalog.get(layer_id)  # CollectionNotFound naming the known ones
         return metadata.layers[layer_id]
 
-    def snapshot(self) -> PostGISReader:
-        """The store itself: every read is one statement (or one read-only transaction)."""
-        return self
+    def snapshot(self) -> PostGISSnapshot:
+        """A read view pinned at the current revision: one read-only transaction on one pooled connection,
+        held until the view is released (:class:`~geo_industry.store.postgis.snapshot.PostGISSnapshot`)."""
+        from geo_industry.store.postgis.snapshot import PostGISSnapshot
+
+        return PostGISSnapshot(self)
 
     @property
     def quarantined(self) -> tuple[Quarantined, ...]:
@@ -383,7 +396,7 @@ class PostGISReader:
         statement = sql.SQL("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), y0, y1 FROM "
                             "(SELECT ST_Extent(geom) AS e, min({}) AS y0, max({}) AS y1 FROM {}) AS x").format(
             year, year, layer_table(layer.meta.id))
-        with self.database.read_connection() as conn:
+        with self._connection() as conn:
             row = conn.execute(statement).fetchone()
         assert row is not None
         bbox = None if row[0] is None else (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
@@ -467,7 +480,7 @@ class PostGISReader:
     def vector_tile(self, layer_id: str, tile: TileAddress) -> bytes | None:
         """The layer's Mapbox Vector Tile built by ``ST_AsMVT`` (:mod:`geo_industry.store.postgis.tiles`)."""
         layer = self._layer(layer_id)
-        with self.database.read_connection() as conn:
+        with self._connection() as conn:
             return postgis_tile(conn, layer, tile)
 
     def get(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
