@@ -4,14 +4,18 @@ A tile's features are selected through the store (on the embedded store: the lay
 as a ``bbox`` query) for the tile's bounds grown by a buffer, projected into the tile matrix
 set's CRS, clipped to the buffered tile, simplified for the zoom (a fraction of a pixel) and
 encoded with ``mapbox-vector-tile`` (a store that builds tiles itself, PostGIS with ``ST_AsMVT``,
-is asked first: :func:`layer_tile`). Properties keep their type where MVT has one (string,
-integer, number, boolean); lists and objects become JSON text; missing values are left out
-(MVT has no null). Nothing here knows HTTP: :mod:`geo_industry.api.routes.tiles` adapts it.
+is asked first: :func:`layer_tile`). A tile carries what a map draws and labels with: ``id``,
+the layer's declared fields and the statistics joined to its features (``latest_*``), not
+undeclared stored properties (:func:`tile_properties`; the feature's page has everything).
+Properties keep their type where MVT has one (string, integer, number, boolean); lists and
+objects become JSON text; missing values are left out (MVT has no null). Nothing here knows
+HTTP: :mod:`geo_industry.api.routes.tiles` adapts it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -26,7 +30,7 @@ from pyproj import CRS, Transformer
 
 from geo_industry.budget import check_deadline
 from geo_industry.errors import InvalidParameter, NotFound
-from geo_industry.models import FeatureQuery, TileAddress
+from geo_industry.models import FeatureQuery, LayerMeta, TileAddress
 from geo_industry.store.base import FeatureStore, TileSource
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -96,6 +100,15 @@ def selection_bbox(tile: TileAddress) -> tuple[float, float, float, float]:
     if not all(math.isfinite(v) for v in (west, south, east, north)):  # a polar set's corner: take everything
         return -180.0, -90.0, 180.0, 90.0
     return max(west, -180.0), max(south, -90.0), min(east, 180.0), min(north, 90.0)
+
+
+def tile_properties(meta: LayerMeta, columns: Iterable[str]) -> list[str]:
+    """The properties a tile of the layer carries besides ``id``, of the ``columns`` a store has: the
+    declared fields in catalog order, then the joined statistics (``latest_*``) in the store's order."""
+    present = list(columns)
+    declared = [spec.name for spec in meta.fields if spec.name != "id" and spec.name in present]
+    joined = [name for name in present if name.startswith("latest_") and name not in declared]
+    return [*declared, *joined]
 
 
 def mvt_value(value: Any) -> str | int | float | bool | None:
@@ -171,6 +184,7 @@ def layer_tile(store: FeatureStore, layer_id: str, tile: TileAddress) -> bytes:
         built = store.vector_tile(layer_id, tile)
         if built is not None:
             return built
-    page = store.query(layer_id, FeatureQuery(bbox=selection_bbox(tile), limit=_ALL))
+    rows = store.query(layer_id, FeatureQuery(bbox=selection_bbox(tile), limit=_ALL)).features
     check_deadline()
-    return encode_tile(page.features, tile, layer_name=layer_id)
+    carried = ["id", *tile_properties(store.collection(layer_id), rows.columns), rows.geometry.name]
+    return encode_tile(rows[carried], tile, layer_name=layer_id)

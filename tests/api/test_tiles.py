@@ -20,7 +20,16 @@ from geo_industry.api.tile_documents import TILESETS_VECTOR, TILING_SCHEME
 from geo_industry.budget import deadline
 from geo_industry.errors import BudgetExceeded
 from geo_industry.store import EmbeddedStore
-from geo_industry.vector_tiles import BUFFER, EXTENT, MVT, TILE_MATRIX_SETS, TileAddress, layer_tile, mvt_value
+from geo_industry.vector_tiles import (
+    BUFFER,
+    EXTENT,
+    MVT,
+    TILE_MATRIX_SETS,
+    TileAddress,
+    layer_tile,
+    mvt_value,
+    tile_properties,
+)
 
 WEB_MERCATOR = "WebMercatorQuad"
 
@@ -141,6 +150,26 @@ def test_properties_keep_their_types(client: TestClient, store: EmbeddedStore) -
             assert properties[name] == pytest.approx(value), name
         else:
             assert properties[name] == value, name
+
+
+def test_tiles_carry_the_id_declared_fields_and_joined_statistics(client: TestClient, store: EmbeddedStore) -> None:
+    meta = store.collection("mines")
+    carried = {"id", *(spec.name for spec in meta.fields)}
+    joined = [name for name in store.frame("mines").columns if name.startswith("latest_")]
+    assert joined, "mines have statistics joined to them"
+    row = store.frame("mines").dropna(subset=[joined[0]]).iloc[0]
+    col, tile_row, _, _ = _mercator_pixel(row.geometry.x, row.geometry.y, 12)
+    features = _decode(client.get(_tile_url("mines", 12, tile_row, col)).content)["mines"]["features"]
+    properties = next(f for f in features if f["properties"]["id"] == row["id"])["properties"]
+    assert set(properties) <= carried | set(joined)
+    assert properties[joined[0]] == pytest.approx(row[joined[0]])
+
+
+def test_tile_properties_leave_undeclared_stored_properties_out(store: EmbeddedStore) -> None:
+    meta = store.collection("mines")
+    declared = [spec.name for spec in meta.fields if spec.name != "id"]
+    columns = ["id", "note_from_upload", *reversed(declared), "latest_ree_reserve_ore", "geometry"]
+    assert tile_properties(meta, columns) == [*declared, "latest_ree_reserve_ore"]
 
 
 @pytest.mark.parametrize("zoom", [6, 9, 12])

@@ -110,6 +110,26 @@ def test_postgis_tile_has_the_embedded_tiles_features(conn, stored, store, layer
         assert _same_geometry(geometry, database[feature_id][1]), feature_id
 
 
+def test_tiles_read_the_typed_columns_not_the_stored_json(conn, stored, store):
+    """An undeclared property stored with a feature (the ``properties`` JSON) stays out of the tile, as on
+    the embedded store; the declared fields come from their typed columns."""
+    layer, tile = stored["mines"], _tile_of(store, "mines", "WebMercatorQuad", 12)
+    statement, _ = tile_statement(layer, tile) or ((), [])
+    assert "properties" not in statement.as_string(conn)
+    first = next(iter(_features(postgis_tile(conn, layer, tile) or b"", "mines")))
+    try:
+        with conn.transaction():
+            conn.execute('UPDATE geo_industry."mines" SET properties = properties || %s WHERE id = %s',
+                         ('{"note_from_upload": "not declared"}', first))
+            properties = _features(postgis_tile(conn, layer, tile) or b"", "mines")[first][0]
+            raise psycopg.Rollback
+    finally:
+        assert "note_from_upload" not in conn.execute('SELECT properties FROM geo_industry."mines" WHERE id = %s',
+                                                      (first,)).fetchone()[0]
+    assert "note_from_upload" not in properties and properties["id"] == first
+    assert properties.keys() == _features(layer_tile(store, "mines", tile), "mines")[first][0].keys()
+
+
 def test_a_tile_no_feature_reaches_is_empty(conn, stored):
     far = morecantile.tms.get("WebMercatorQuad").tile(-70.0, -40.0, 9)  # Patagonia
     assert postgis_tile(conn, stored["mines"], TileAddress("WebMercatorQuad", 9, far.y, far.x)) == b""

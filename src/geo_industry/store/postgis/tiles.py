@@ -3,21 +3,25 @@
 The same tile as the in-memory encoder (:mod:`geo_industry.vector_tiles`) makes from the same
 rows: rows are selected by the GiST index with the CRS84 bbox of the buffered tile
 (:func:`~geo_industry.vector_tiles.selection_bbox`), projected into the tile matrix set's CRS,
-simplified by the same fraction of a pixel, then clipped to the tile grown by
-:data:`~geo_industry.vector_tiles.BUFFER` units and snapped to its
-:data:`~geo_industry.vector_tiles.EXTENT` grid by ``ST_AsMVTGeom``. The tile envelope is
-``ST_TileEnvelope`` for WebMercatorQuad and ``ST_MakeEnvelope`` in the set's CRS for the others.
-Properties are ``id``, the feature's stored properties and the derived columns, with the declared
-list and object fields as JSON text (``ST_AsMVT`` drops nested values, so an undeclared list or
-object is left out) and missing values left out, as the in-memory encoder does; points are not
-simplified (nothing to simplify). Features are ordered by id, so the same rows give the same bytes (and
-ETag) whatever order a plan reads them in (a parallel scan returns rows in any order). A set whose
-CRS has no EPSG code answers ``None`` (the caller encodes in memory).
+simplified by the same fraction of a pixel (Douglas-Peucker, ``ST_Simplify`` keeping what would
+collapse), then clipped to the tile grown by :data:`~geo_industry.vector_tiles.BUFFER` units
+and snapped to its :data:`~geo_industry.vector_tiles.EXTENT` grid by ``ST_AsMVTGeom``; points
+are not simplified (nothing to simplify). The tile envelope is ``ST_TileEnvelope`` for
+WebMercatorQuad and ``ST_MakeEnvelope`` in the set's CRS for the others.
+
+Properties are :func:`~geo_industry.vector_tiles.tile_properties`, read from the table's typed
+columns (never the ``properties`` JSON): ``id``, the declared fields (lists and objects as JSON
+text, since ``ST_AsMVT`` drops nested values) and the joined statistics (``latest_*``); NULLs are
+left out, as the in-memory encoder leaves missing values out. A row whose geometry
+``ST_AsMVTGeom`` reduces to nothing is skipped by ``ST_AsMVT`` itself (filtering it in the
+query made the planner run ``ST_AsMVTGeom`` twice per row). Features are ordered by id in code-
+point order, so the same rows give the same bytes (and ETag) whatever order a plan reads them in.
+The statement runs without parallel workers and without JIT compilation (:data:`TILE_PLAN`). A
+set whose CRS has no EPSG code answers ``None`` (the caller encodes in memory).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -27,16 +31,24 @@ from pyproj import CRS
 
 from geo_industry.models import TileAddress
 from geo_industry.store.postgis.frames import StoredLayer
-from geo_industry.store.postgis.schema import SRID, layer_table
-from geo_industry.vector_tiles import BUFFER, EXTENT, SIMPLIFY_PIXELS, selection_bbox, tile_bounds, tile_matrix_set
+from geo_industry.store.postgis.schema import SRID, field_columns, layer_table
+from geo_industry.vector_tiles import (
+    BUFFER,
+    EXTENT,
+    SIMPLIFY_PIXELS,
+    selection_bbox,
+    tile_bounds,
+    tile_matrix_set,
+    tile_properties,
+)
 
 WEB_MERCATOR = "WebMercatorQuad"
-SERIAL_PLAN = "SET LOCAL max_parallel_workers_per_gather = 0"
-"""A tile is built without parallel workers: its rows are few (one tile's) and every one would pass through
-the Gather node to the leader's ST_AsMVT; a z12 tile of 3,200 points took 82-157 ms with two workers and
-23-47 ms without on the benchmark's machine."""
-_PAIRS_PER_CALL = 40
-"""Derived columns per ``jsonb_build_object`` call (a function takes at most 100 arguments)."""
+TILE_PLAN = ("SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+             "set_config('jit', 'off', true)")
+"""How a tile's statement is planned, for its transaction: without parallel workers (its rows are few, one
+tile's, and every one would pass through the Gather node to the leader's ST_AsMVT: a z12 tile of 3,200 points
+took 82-157 ms with two workers and 23-47 ms without on the benchmark's machine) and without JIT (a tile of
+a million-row table is costed above ``jit_above_cost``; compiling took 4 ms of a 43 ms tile)."""
 
 _NESTED_TYPES = ("array", "object")
 _POINT_TYPES = ("Point", "MultiPoint")
@@ -51,28 +63,18 @@ def tile_srid(tms_id: str) -> int | None:
     return crs.to_epsg()
 
 
-def _json_pairs(pairs: Sequence[tuple[str, sql.Composable]]) -> list[sql.Composable]:
-    """``jsonb_strip_nulls(jsonb_build_object(name, value, …))`` calls, 40 pairs each (a function takes 100
-    arguments at most)."""
-    calls: list[sql.Composable] = []
-    for start in range(0, len(pairs), _PAIRS_PER_CALL):
-        arguments = sql.SQL(", ").join(sql.SQL("{}, {}").format(sql.Literal(name), value)
-                                       for name, value in pairs[start:start + _PAIRS_PER_CALL])
-        calls.append(sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(arguments))
-    return calls
-
-
-def _properties(layer: StoredLayer) -> sql.Composable:
-    """The jsonb of a row's tile properties besides ``id``: the stored properties with the declared list
-    and object fields as their JSON text (``ST_AsMVT`` would drop them), then the derived columns."""
-    nested = [spec.name for spec in layer.meta.fields if spec.type in _NESTED_TYPES]
-    removed = sql.SQL(", ").join(sql.Literal(name) for name in ["id", *nested])
-    texts = [(name, sql.SQL("CASE WHEN jsonb_typeof(t.properties -> {0}) IN ('array', 'object') "
-                            "THEN (t.properties -> {0})::text END").format(sql.Literal(name))) for name in nested]
-    derived = [(column.name, sql.SQL("t.{}").format(sql.Identifier(column.name))) for column in layer.derived]
-    pairs: list[tuple[str, sql.Composable]] = [*texts, *derived]
-    parts: list[sql.Composable] = [sql.SQL("(t.properties - ARRAY[{}]::text[])").format(removed), *_json_pairs(pairs)]
-    return sql.SQL(" || ").join(parts)
+def _columns(layer: StoredLayer) -> sql.Composable:
+    """The tile's properties after ``id`` from the typed columns: declared lists and objects as their JSON
+    text (``ST_AsMVT`` would drop them), the other declared fields and joined statistics as they are."""
+    nested = {spec.name for spec in layer.meta.fields if spec.type in _NESTED_TYPES}
+    names = tile_properties(layer.meta, [*field_columns(layer.meta), *(column.name for column in layer.derived)])
+    columns: list[sql.Composable] = []
+    for name in names:
+        column = sql.SQL("t.{}").format(sql.Identifier(name))
+        if name in nested:
+            column = sql.SQL("CASE WHEN jsonb_typeof({0}) IN ('array', 'object') THEN {0}::text END").format(column)
+        columns.append(sql.SQL("{} AS {}").format(column, sql.Identifier(name)))
+    return sql.SQL("").join(sql.SQL(", ") + column for column in columns)
 
 
 def _envelope(tile: TileAddress, srid: int) -> tuple[sql.Composable, list[Any]]:
@@ -89,7 +91,7 @@ def _geometry(layer: StoredLayer, tile: TileAddress, srid: int) -> tuple[sql.Com
         return sql.SQL("ST_Transform(t.geom, %s)"), [srid]
     left, _, right, _ = tile_bounds(tile, buffer=0)
     tolerance = (right - left) / 256 * SIMPLIFY_PIXELS
-    return sql.SQL("ST_SimplifyPreserveTopology(ST_Transform(t.geom, %s), %s)"), [srid, tolerance]
+    return sql.SQL("ST_Simplify(ST_Transform(t.geom, %s), %s, true)"), [srid, tolerance]
 
 
 def tile_statement(layer: StoredLayer, tile: TileAddress) -> tuple[sql.Composed, list[Any]] | None:
@@ -101,14 +103,12 @@ def tile_statement(layer: StoredLayer, tile: TileAddress) -> tuple[sql.Composed,
     envelope, envelope_params = _envelope(tile, srid)
     geometry, geometry_params = _geometry(layer, tile, srid)
     statement = sql.SQL(
-        "WITH bounds AS (SELECT {envelope} AS box) "
-        "SELECT ST_AsMVT(tile, %s, %s, 'geom' ORDER BY tile.id) FROM ("
-        "SELECT ST_AsMVTGeom({geometry}, bounds.box, %s, %s, true) AS geom, t.id AS id, {properties} AS properties "
-        "FROM {table} AS t, bounds "
-        "WHERE t.geom && ST_MakeEnvelope(%s, %s, %s, %s, %s) AND NOT ST_IsEmpty(t.geom)"
-        ") AS tile WHERE tile.geom IS NOT NULL"
-    ).format(envelope=envelope, geometry=geometry, properties=_properties(layer), table=layer_table(layer.meta.id))
-    params = [*envelope_params, layer.meta.id, EXTENT, *geometry_params, EXTENT, BUFFER, *selection_bbox(tile), SRID]
+        "SELECT ST_AsMVT(tile, %s, %s, 'geom' ORDER BY tile.id COLLATE \"C\") FROM ("
+        "SELECT ST_AsMVTGeom({geometry}, {envelope}, %s, %s, true) AS geom, t.id AS id{columns} "
+        "FROM {table} AS t WHERE t.geom && ST_MakeEnvelope(%s, %s, %s, %s, %s) AND NOT ST_IsEmpty(t.geom)"
+        ") AS tile"
+    ).format(envelope=envelope, geometry=geometry, columns=_columns(layer), table=layer_table(layer.meta.id))
+    params = [layer.meta.id, EXTENT, *geometry_params, *envelope_params, EXTENT, BUFFER, *selection_bbox(tile), SRID]
     return statement, params
 
 
@@ -119,6 +119,6 @@ def postgis_tile(conn: psycopg.Connection, layer: StoredLayer, tile: TileAddress
     if statement is None:
         return None
     with conn.transaction():
-        conn.execute(SERIAL_PLAN)
+        conn.execute(TILE_PLAN)
         row = conn.execute(*statement).fetchone()
     return bytes(row[0]) if row is not None and row[0] is not None else b""
