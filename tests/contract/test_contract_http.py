@@ -70,3 +70,21 @@ def test_health_and_collection_counts_come_from_the_store(client, backend):
     health = client.get("/health").json()
     assert health["status"] == "ok"
     assert health["features"] == sum(backend.count(meta.id) for meta in backend.collections())
+
+
+def test_a_download_holds_every_feature_the_filters_select(client, backend):
+    # the layer's count and the rows are read from one pinned view of the store (no feature cut off the end)
+    whole = client.get("/collections/mines/download", params={"f": "geojson"})
+    assert whole.status_code == 200, whole.text[:300]
+    assert len(whole.json()["features"]) == backend.count("mines")
+    boxed = client.get("/collections/mines/download", params={"f": "geojson", "bbox": "103.5,22.0,104.5,23.0"})
+    assert boxed.status_code == 200, boxed.text[:300]
+    assert boxed.json()["features"] and {f["properties"]["id"] for f in boxed.json()["features"]} == {
+        f["id"] for f in client.get("/collections/mines/items",
+                                    params={"bbox": "103.5,22.0,104.5,23.0", "limit": 1000}).json()["features"]}
+
+
+def test_a_zone_fact_sheet_is_served_from_the_store(client):
+    response = client.get("/maps/zones/tang-loong-iz", params={"lang": "en"})
+    assert response.status_code == 200, response.text[:300]
+    assert "Tang Loong" in response.text

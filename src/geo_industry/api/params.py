@@ -234,13 +234,14 @@ async def features_query(request: Request, layer: LayerDep, store: StoreDep, set
 
 async def download_query(request: Request, layer: LayerDep, store: StoreDep,
                          params: DownloadParamsDep) -> ItemsQuery:
-    """The whole selection of a spatial collection (no paging), for downloads."""
+    """The whole selection of a spatial collection (no paging), for downloads (the download sets the limit to the
+    layer's count in the view it reads)."""
     _check_temporal(layer, params)
     queryables = store.queryables(layer.id)
     bbox, filter_crs, crs = _spatial(params)
     query = await run_bounded(request, build_query, params, queryables=queryables,
                               available=set(store.schema(layer.id)), extra=queryable_filter(request, queryables),
-                              limit=max(store.count(layer.id), 1), offset=0, bbox=bbox, filter_crs=filter_crs,
+                              limit=1, offset=0, bbox=bbox, filter_crs=filter_crs,
                               enums=enumerations(layer, queryables))
     return ItemsQuery(query, crs, params.skip_geometry)
 

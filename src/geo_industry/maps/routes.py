@@ -23,6 +23,7 @@ from geo_industry.maps.registry import MAP_PAGES
 from geo_industry.maps.urls import PageUrls
 from geo_industry.maps.zones import build_compare_page, parse_zone_ids
 from geo_industry.raster.service import RasterService
+from geo_industry.store import pinned
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 logger = logging.getLogger(__name__)
@@ -46,9 +47,9 @@ def _raster_service(state: AppState) -> RasterService | None:
 
 
 def _data(request: Request) -> MapData:
-    """Map data built from the request's snapshot, the reference layers and the rasters, once per data revision.
+    """Map data built from one pinned view of the store, the reference layers and the rasters, once per data revision.
 
-    The cache is keyed on the data revision the snapshot holds (and on whether the rasters are
+    The cache is keyed on the data revision the view holds (and on whether the rasters are
     there), not on the raster service's revision: after an edit the maps follow the data even
     when the raster build failed.
     """
@@ -60,15 +61,17 @@ def _data(request: Request) -> MapData:
         return state.map_data[1]
     settings = state.settings
     public = (settings.public_url or "").rstrip("/")
-    data = map_data_from_store(
-        prepared.store,
-        boundary_path=settings.boundary_path,
-        rivers_path=settings.rivers_path,
-        assessments=None if service is None else {a.zone_id: a for a in service.assessments},
-        overlays=() if service is None else server_overlays(service, base_url=public),
-        investor_facts_path=settings.investor_facts_path,
-        read_below=settings.vector_tile_threshold,
-    )
+    with pinned(prepared.store) as view:  # every layer, summary and table of one revision
+        data = map_data_from_store(
+            view,
+            boundary_path=settings.boundary_path,
+            rivers_path=settings.rivers_path,
+            assessments=None if service is None else {a.zone_id: a for a in service.assessments},
+            overlays=() if service is None else server_overlays(service, base_url=public),
+            investor_facts_path=settings.investor_facts_path,
+            read_below=settings.vector_tile_threshold,
+        )
+        key = (view.revision(), service is not None)
     state.map_data = (key, data)
     return data
 

@@ -1,5 +1,6 @@
 """Downloads of a selection (the items' filters, no paging) as GIS files, in the requested CRS."""
 
+from dataclasses import replace
 from typing import Annotated
 
 import geopandas as gpd
@@ -13,7 +14,7 @@ from geo_industry.api.limits import run_bounded
 from geo_industry.api.params import DownloadQueryDep, ItemsQuery
 from geo_industry.export import EXPORT_FORMATS, ExportFormat, export_bytes
 from geo_industry.models import LayerMeta
-from geo_industry.store import FeatureReader
+from geo_industry.store import FeatureStore, pinned
 
 router = APIRouter(tags=["Data"])
 _FORMATS = tuple(EXPORT_FORMATS)
@@ -42,9 +43,14 @@ async def download(
     return await run_bounded(request, _download_file, layer, query, store, fmt)
 
 
-def _download_file(layer: LayerMeta, query: ItemsQuery, store: FeatureReader, fmt: ExportFormat) -> Response:
-    """Select and write the file (in a worker thread, within the request budget: GDAL takes time)."""
-    page = store.query(layer.id, query.query)
+def _download_file(layer: LayerMeta, query: ItemsQuery, store: FeatureStore, fmt: ExportFormat) -> Response:
+    """Select and write the file (in a worker thread, within the request budget: GDAL takes time).
+
+    The layer's count and the selection are read from one pinned view, so a feature written between the two
+    reads is never cut off the end of the file.
+    """
+    with pinned(store) as view:
+        page = view.query(layer.id, replace(query.query, limit=max(view.count(layer.id), 1)))
     frame = page.features
     if query.query.properties is not None:
         frame = frame[["id", *[p for p in query.query.properties if p != "id"], frame.geometry.name]]
