@@ -80,11 +80,22 @@ def feature_bytes(
     else:
         geoms = output_geometries(np.asarray(frame.geometry.array), crs)
         geometries = [None if g is None else orjson.Fragment(shapely.to_geojson(g)) for g in geoms]
-    out = []
-    for feature_id, geometry, prop in zip(frame["id"], geometries, props, strict=True):
-        document = {"type": "Feature", "id": feature_id, "geometry": geometry, "properties": prop}
-        out.append(orjson.dumps(document))
-    return out
+    return [_feature(feature_id, geometry, prop) for feature_id, geometry, prop in
+            zip(frame["id"], geometries, props, strict=True)]
+
+
+def _feature(feature_id: Any, geometry: orjson.Fragment | None, properties: dict[str, Any]) -> bytes:
+    return orjson.dumps({"type": "Feature", "id": feature_id, "geometry": geometry, "properties": properties})
+
+
+def record_bytes(feature_id: str, geometry: shapely.Geometry | None, properties: dict[str, Any], *,
+                 crs: SupportedCRS = CRS84) -> bytes:
+    """One feature read as a record (JSON-ready ``properties``, storage-CRS ``geometry``), encoded as
+    :func:`feature_bytes` encodes the same feature's row of a frame, without building a frame."""
+    encoded = None
+    if geometry is not None:
+        encoded = orjson.Fragment(shapely.to_geojson(output_geometries(np.array([geometry], dtype=object), crs)[0]))
+    return _feature(feature_id, encoded, properties)
 
 
 def _compact(fragment: bytes) -> bytes:

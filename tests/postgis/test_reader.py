@@ -15,7 +15,9 @@ from tests.postgis.databases import loaded_database
 from geo_industry.api.state import Prepared
 from geo_industry.catalog import LAYER_IDS, REFERENCE_LAYER_IDS
 from geo_industry.cql import parse_filter
+from geo_industry.crs import CRS84, SUPPORTED_CRS
 from geo_industry.errors import CollectionNotFound, FeatureNotFound, InvalidSortBy
+from geo_industry.geojson import feature_bytes, record_bytes
 from geo_industry.models import FeatureQuery, SortKey
 from geo_industry.store import EmbeddedStore
 from geo_industry.store.postgis import Database, PostGISReader
@@ -89,6 +91,20 @@ def test_bad_input_raises_what_the_other_backends_raise(reader):
     with pytest.raises(InvalidSortBy, match="sortby"):
         reader.query("mines", FeatureQuery(sortby=(SortKey('x" ; DROP TABLE geo_industry.mines; --'),)))
     assert reader.count("mines") == 46  # the hostile name never reached the database
+
+
+@pytest.mark.parametrize("layer_id", [*LAYER_IDS, *REFERENCE_LAYER_IDS])
+def test_a_feature_record_encodes_as_its_frame_row_with_its_tag(reader, layer_id):
+    """The single-feature read without a frame gives the bytes the frame's row gives, in every CRS, and the tag."""
+    for feature_id in reader.frame(layer_id)["id"][:40]:
+        record = reader.feature_record(layer_id, feature_id)
+        assert record.etag == reader.feature_etag(layer_id, feature_id)
+        row = reader.get(layer_id, feature_id)
+        for crs in (CRS84, SUPPORTED_CRS[-1]):
+            encoded = record_bytes(record.id, record.geometry, record.properties, crs=crs)
+            assert encoded == feature_bytes(row, crs=crs)[0]
+    with pytest.raises(FeatureNotFound, match=f"no feature 'nope' in collection '{layer_id}'"):
+        reader.feature_record(layer_id, "nope")
 
 
 def test_feature_etags_are_strong_and_stable(reader):

@@ -62,8 +62,12 @@ def page_body(encoder: FeatureEncoder, page: FeaturePage, items: ItemsQuery, *,
 def feature_body(encoder: FeatureEncoder, collection_id: str, row: gpd.GeoDataFrame, crs: SupportedCRS,
                  **members: Any) -> bytes:
     """One feature (``row``, the one-row frame the store returned) with extra top-level ``members``."""
-    fragment = encoder.page(collection_id, row, crs=crs)[0]
-    return fragment[:-1] + b"," + orjson.dumps(members, option=orjson.OPT_SERIALIZE_NUMPY)[1:]
+    return with_members(encoder.page(collection_id, row, crs=crs)[0], members)
+
+
+def with_members(feature: bytes, members: dict[str, Any]) -> bytes:
+    """An encoded feature with extra top-level ``members`` (after its own)."""
+    return feature[:-1] + b"," + orjson.dumps(members, option=orjson.OPT_SERIALIZE_NUMPY)[1:]
 
 
 def table_columns(frame: gpd.GeoDataFrame, lang: str, selected: tuple[str, ...] | None) -> list[str]:

@@ -13,6 +13,8 @@ One family of Protocols, by what a caller needs:
   gives any store's view for the reads of one ``with`` block and releases it.
 - :class:`ZoneAssessable` — optional: a read view that can serve the raster service's zone
   assessments (with the DEM's slope) as its zone layers' analysis properties.
+- :class:`FeatureRecordSource` — optional: a store that reads one feature and its ETag in one
+  statement, as a :class:`FeatureRecord` (no frame: a database's single-feature reads).
 - :class:`TileSource` — optional: a read view that builds a layer's vector tiles itself (PostGIS's
   ``ST_AsMVT``); the others' tiles are encoded from a ``query`` by :mod:`geo_industry.vector_tiles`.
 - :class:`WritableStore` — a :class:`FeatureStore` with writes (create, replace, update,
@@ -215,6 +217,27 @@ class ZoneAssessable(Protocol):
 
     def with_zone_assessments(self, assessments: Sequence[Any]) -> FeatureStore:
         """A view whose zone and cluster layers carry ``assessments`` as their analysis properties."""
+        ...
+
+
+@dataclass(frozen=True)
+class FeatureRecord:
+    """One feature as read, without a frame: its id, geometry (storage CRS), JSON-ready properties
+    (in the order and with the values the feature's frame row encodes to) and entity tag."""
+
+    id: str
+    geometry: Any
+    properties: dict[str, Any]
+    etag: str
+
+
+@runtime_checkable
+class FeatureRecordSource(Protocol):
+    """A store that reads one feature and its entity tag together, in one statement (a database's)."""
+
+    def feature_record(self, layer_id: str, feature_id: str) -> FeatureRecord:
+        """The feature and the tag of that same version (no write can land between the two);
+        raises :class:`~geo_industry.errors.FeatureNotFound`."""
         ...
 
 

@@ -6,7 +6,15 @@ from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
 from geo_industry.api.deps import EncoderDep, LangDep, LayerDep, RecordsDep, StoreDep, UrlsDep
-from geo_industry.api.features import content_crs, feature_body, html_paging, page_body, paging_links, table_columns
+from geo_industry.api.features import (
+    content_crs,
+    feature_body,
+    html_paging,
+    page_body,
+    paging_links,
+    table_columns,
+    with_members,
+)
 from geo_industry.api.html import bilingual, render
 from geo_industry.api.limits import run_bounded
 from geo_industry.api.links import Urls, link
@@ -19,10 +27,11 @@ from geo_industry.api.stamping import PLACEHOLDER, STAMPED_HEADERS
 from geo_industry.api.statistics_view import statistics_view
 from geo_industry.cql import CQL2_CONFORMANCE
 from geo_industry.crs import CRS84, SupportedCRS
-from geo_industry.geojson import FeatureEncoder
+from geo_industry.geojson import FeatureEncoder, record_bytes
 from geo_industry.models import LayerMeta
 from geo_industry.records import StatisticsRecords
 from geo_industry.store import FeatureReader
+from geo_industry.store.base import FeatureRecordSource
 
 CONFORMS_TO = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -74,14 +83,19 @@ def _feature_response(layer: LayerMeta, feature_id: str, crs: SupportedCRS, stor
                       records: StatisticsRecords, encoder: FeatureEncoder, urls: Urls, lang: str, out: Offer,
                       analysis: dict[str, Any]) -> Response:
     """Read and encode one feature (in a worker thread: a database store's reads wait on the network)."""
-    # the tag before the row: should a write land between the two reads, the row is the newer one and an If-Match
-    # with this tag is refused (412), never an edit of the older row applied over the write (a lost update)
-    etag = store.feature_etag(layer.id, feature_id)  # what a write's If-Match compares with (editable stores)
-    row = store.get(layer.id, feature_id)
     path = f"/collections/{layer.id}/items/{feature_id}"
     links = [link(urls.current(f=None), "self", GEOJSON, "this feature"),
              link(urls.url(path, f="html"), "alternate", HTML, "this feature as HTML"),
              link(urls.url(f"/collections/{layer.id}"), "collection", JSON, "the collection")]
+    members = {"links": links, "statistics": records.series(feature_id), **analysis}
+    if not out.is_html and isinstance(store, FeatureRecordSource):  # one statement, no frame (a database's)
+        record = store.feature_record(layer.id, feature_id)
+        fragment = record_bytes(record.id, record.geometry, record.properties, crs=crs)
+        return _feature_json(with_members(fragment, members), crs, record.etag)
+    # the tag before the row: should a write land between the two reads, the row is the newer one and an If-Match
+    # with this tag is refused (412), never an edit of the older row applied over the write (a lost update)
+    etag = store.feature_etag(layer.id, feature_id)  # what a write's If-Match compares with (editable stores)
+    row = store.get(layer.id, feature_id)
     if out.is_html:
         properties = row.drop(columns=row.geometry.name).iloc[0].to_dict()
         name = properties.get(f"name_{lang}") or properties.get("name_en") or feature_id
@@ -93,7 +107,11 @@ def _feature_response(layer: LayerMeta, feature_id: str, crs: SupportedCRS, stor
     # and a row read from a database may be newer (another worker's write not yet heard of), so a kept fragment
     # would pair an older body with this row's tag
     fresh = FeatureEncoder() if etag is not None else encoder
-    body = feature_body(fresh, layer.id, row, crs, links=links, statistics=records.series(feature_id), **analysis)
+    return _feature_json(feature_body(fresh, layer.id, row, crs, **members), crs, etag)
+
+
+def _feature_json(body: bytes, crs: SupportedCRS, etag: str | None) -> Response:
+    """The GeoJSON response of one feature; its entity tag is the ETag in the storage CRS (what If-Match compares)."""
     headers = content_crs(crs)
     if etag is not None and crs == CRS84:
         headers["ETag"] = etag

@@ -9,6 +9,7 @@ order the layer's file had them, derived columns after the geometry.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -134,6 +135,19 @@ def _typed(values: Sequence[Any], kind: str) -> Any:
     return _objects(values)
 
 
+def _column_order(layer: StoredLayer, names: Iterable[str], extra_keys: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The property columns before the geometry and after it, as the other backends' frames order them:
+    the properties in file order (``id`` first when the file has none), then declared fields no file
+    property holds and the derived columns (``names``: every column there is)."""
+    names = list(names)
+    present = set(names)
+    in_file = [name for name in layer.property_order if name in present]
+    first = [*in_file, *(name for name in extra_keys if name not in set(in_file))]
+    if "id" not in first:
+        first.insert(0, "id")
+    return first, [name for name in names if name not in set(first)]
+
+
 def layer_frame(layer: StoredLayer, rows: Sequence[Sequence[Any]]) -> gpd.GeoDataFrame:
     """Rows of :func:`select_list` as the typed frame every backend serves.
 
@@ -151,14 +165,41 @@ def layer_frame(layer: StoredLayer, rows: Sequence[Sequence[Any]]) -> gpd.GeoDat
     offset = 3 + len(declared)
     for index, column in enumerate(_derived_only(layer), start=offset):
         values[column.name] = _typed([row[index] for row in rows], column.json_type)
-    in_file = [name for name in layer.property_order if name in values]
-    first = [*in_file, *(name for name in extra_keys if name not in set(in_file))]
-    if "id" not in first:
-        first.insert(0, "id")
-    rest = [name for name in values if name not in set(first)]
+    first, rest = _column_order(layer, values, extra_keys)
     geometry = shapely.from_wkb([row[1] for row in rows]) if rows else np.empty(0, dtype=object)
     ordered = {**{name: values[name] for name in first}, "geometry": geometry, **{name: values[name] for name in rest}}
     return gpd.GeoDataFrame(ordered, geometry="geometry", crs="EPSG:4326")
+
+
+def _json_value(value: Any, kind: str) -> Any:
+    """One value of a column of ``kind`` as the frame's GeoJSON encoding gives it (missing: ``None``)."""
+    if value is None:
+        return None
+    if kind == "integer":
+        return int(value)
+    if kind == "number":
+        number = float(value)
+        return None if math.isnan(number) else number
+    return value
+
+
+def layer_record(layer: StoredLayer, row: Sequence[Any]) -> tuple[str, shapely.Geometry | None, dict[str, Any]]:
+    """One row of :func:`select_list` as its id, geometry and JSON-ready properties, without a frame.
+
+    The properties are those of the row's one-row :func:`layer_frame`, in its column order, with
+    the values its GeoJSON encoding (:func:`geo_industry.geojson.feature_bytes`) gives them.
+    """
+    declared = _declared(layer)
+    extra = row[2] or {}
+    values: dict[str, Any] = {"id": row[0]}
+    for offset, (name, kind) in enumerate(declared.items(), start=3):
+        values[name] = _json_value(row[offset], kind)
+    values.update(extra)
+    for index, column in enumerate(_derived_only(layer), start=3 + len(declared)):
+        values[column.name] = _json_value(row[index], column.json_type)
+    first, rest = _column_order(layer, values, list(extra))
+    geometry = None if row[1] is None else shapely.from_wkb(row[1])
+    return row[0], geometry, {name: values[name] for name in [*first, *rest]}
 
 
 def read_layer_frame(conn: psycopg.Connection, layer: StoredLayer) -> gpd.GeoDataFrame:

@@ -36,13 +36,14 @@ from geo_industry.catalog import Catalog
 from geo_industry.errors import FeatureNotFound, InvalidSortBy
 from geo_industry.models import DateInterval, FeaturePage, FeatureQuery, LayerMeta, SortKey, TileAddress
 from geo_industry.settings import Settings
-from geo_industry.store.base import Extent, Quarantined
+from geo_industry.store.base import Extent, FeatureRecord, Quarantined
 from geo_industry.store.memory import LEGACY_PROVINCE, MERGED_PROVINCE
 from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.filters import compile_filter
 from geo_industry.store.postgis.frames import (
     StoredLayer,
     layer_frame,
+    layer_record,
     read_entities,
     read_layer_frame,
     read_layers,
@@ -492,6 +493,18 @@ class PostGISReader:
         if not rows:
             raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
         return layer_frame(layer, rows)
+
+    def feature_record(self, layer_id: str, feature_id: str) -> FeatureRecord:
+        """One feature and its entity tag, read by one statement (one snapshot), without a frame."""
+        layer = self._layer(layer_id)
+        statement = sql.SQL("SELECT {}, t.etag, {} FROM {} AS t WHERE t.id = %s").format(
+            select_list(layer), _STATISTICS_DIGEST, layer_table(layer.meta.id))
+        with self._one_statement() as conn:
+            row = conn.execute(statement, (feature_id,)).fetchone()
+        if row is None:
+            raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
+        record_id, geometry, properties = layer_record(layer, row[:-2])
+        return FeatureRecord(record_id, geometry, properties, entity_tag(row[-2], row[-1]))
 
     def feature_etag(self, layer_id: str, feature_id: str) -> str:
         """The strong entity tag of the feature's stored version and statistics (what ``If-Match`` compares)."""
