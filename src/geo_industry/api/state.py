@@ -19,8 +19,11 @@ The zones' analysis properties (``mean_slope_deg``, ``suitability_score`` …) f
 service: once it has assessed the prepared revision with a DEM's slope, the revision is prepared
 again over a view of the store holding the service's assessments, so every format, filter and
 sortby serves the score ``/analysis/rankings`` gives (until then, and without a DEM, the
-store's own assessment, without slope). After an edit, a DEM-reading service is updated in the
-background (:meth:`RasterState.refresh`). The response cache's key says which of the two it is.
+store's own assessment, without slope). A store that keeps the slopes itself (PostGIS, whose
+columns every worker and client reads: :class:`~geo_industry.store.SlopeKeeper`) is given them
+once the service has measured them, and serves the analysis from its own columns. After an edit,
+a DEM-reading service is updated in the background (:meth:`RasterState.refresh`). The response
+cache's key says which of the two it is.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from geo_industry.raster.analysis import ZoneAssessment
 from geo_industry.raster.service import RasterService
 from geo_industry.records import StatisticsRecords
 from geo_industry.settings import Settings
-from geo_industry.store import BulkReader, FeatureStore, HeldView, WritableStore, ZoneAssessable, pinned
+from geo_industry.store import BulkReader, FeatureStore, HeldView, SlopeKeeper, WritableStore, ZoneAssessable, pinned
 
 if TYPE_CHECKING:
     from geo_industry.maps.data import MapData
@@ -118,7 +121,7 @@ class RasterState:
         """Build the products and analysis for ``store`` in a background thread."""
         def run() -> None:
             try:
-                self.service.update(store)
+                self._update(store)
             except Exception as exc:  # reported to every raster request, logged once here
                 logger.exception("raster build failed")
                 self.error = exc
@@ -151,8 +154,20 @@ class RasterState:
         if self.error is not None:
             raise self.error
         if store.revision() != self.service.revision:
-            self.service.update(store)
+            self._update(store)
         return self.service
+
+    def _update(self, store: BulkReader) -> None:
+        """Update the service for ``store``, and give a store that keeps the zones' slopes the new ones."""
+        if self.service.update(store) and isinstance(store, SlopeKeeper):
+            revision = self.service.revision
+            slopes = self.service.measured_slopes(revision)
+            if slopes is None or not isinstance(revision, int):
+                return
+            try:
+                store.keep_zone_slopes(revision, slopes)
+            except Exception:  # the rasters and rankings stand without it; the next update tries again
+                logger.exception("the zones' slopes could not be kept in the store")
 
     def close(self) -> None:
         """Wait for a running build and close the readers."""

@@ -16,8 +16,10 @@ that is certain, never at the seat; the explanation names the placeholder and
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -39,12 +41,14 @@ from geo_industry.raster.suitability import (
 from geo_industry.raster.zonal import zonal_statistics
 
 __all__ = [
+    "MeasuredSlope",
     "ZoneAssessment",
     "RankedZone",
     "Ranking",
     "assess_zones",
     "rank_zones",
     "ranking_to_geodataframe",
+    "slope_inputs",
 ]
 
 
@@ -128,6 +132,53 @@ def _slope_zones(zones: gpd.GeoDataFrame, *, point_zone_radius_m: float,
     return gpd.GeoDataFrame({"id": ids}, geometry=shapes, crs=metric_crs), notes
 
 
+@dataclass(frozen=True)
+class MeasuredSlope:
+    """A zone's mean slope as measured once, with what it was read over (:func:`slope_inputs`), so it can
+    be used again while that is unchanged (a database keeps it: ``store.postgis``)."""
+
+    layer_id: str
+    zone_id: str
+    inputs: str
+    mean_slope_deg: float | None
+
+
+_SLOPE_INPUT_COLUMNS = ("coord_precision", "coord_radius_km")
+"""The columns besides the geometry that decide what a zone's slope is read over (:func:`_slope_zone`)."""
+
+
+def _input_text(value: object) -> str:
+    """A slope input as text, numbers in one spelling whatever their column's type (``3``, ``3.0``, ``"3"``)
+    and every kind of missing value empty."""
+    if value is None or value is pd.NA:
+        return ""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    return "" if math.isnan(number) else repr(number)
+
+
+def slope_inputs(zones: gpd.GeoDataFrame) -> dict[str, str]:
+    """Zone id → digest of what its mean slope is read over: the geometry (its surveyed outline, from
+    :func:`~geo_industry.raster.properties.measured_zone_frame`), ``coord_precision`` and ``coord_radius_km``.
+
+    Two equal digests mean the same zone shape, so a slope measured for one holds for the other.
+    """
+    out = {}
+    for (_, row), geom in zip(zones.iterrows(), zones.geometry, strict=True):
+        shape = geom.wkb if isinstance(geom, BaseGeometry) and not geom.is_empty else b""
+        text = "\x1f".join(_input_text(row.get(column)) for column in _SLOPE_INPUT_COLUMNS)
+        out[str(row["id"])] = hashlib.sha256(shape + b"\x1e" + text.encode()).hexdigest()
+    return out
+
+
+def _measured_slopes(zones: gpd.GeoDataFrame, measured: Mapping[str, MeasuredSlope]) -> dict[str, float | None]:
+    """The measured slopes of the zones whose slope inputs are those they were measured over."""
+    return {zone_id: measured[zone_id].mean_slope_deg for zone_id, inputs in slope_inputs(zones).items()
+            if zone_id in measured and measured[zone_id].inputs == inputs}
+
+
 def _mean_slopes(zones: gpd.GeoDataFrame, slope_path: str | Path | None, *,
                  point_zone_radius_m: float, metric_crs: object
                  ) -> tuple[dict[str, float | None], dict[str, str]]:
@@ -158,6 +209,7 @@ def assess_zones(
     zones: gpd.GeoDataFrame,
     targets: Mapping[str, gpd.GeoDataFrame],
     slope_path: str | Path | None = None,
+    measured_slopes: Mapping[str, MeasuredSlope] | None = None,
     config: SuitabilityConfig | None = None,
     point_zone_radius_m: float = 500.0,
     metric_crs: object = METRIC_CRS,
@@ -173,7 +225,10 @@ def assess_zones(
     targets : mapping
         Criterion → target GeoDataFrame (see :func:`geo_industry.raster.layers.target_layers`).
     slope_path : path, optional
-        The built ``slope`` COG; without it slope is left out of the scores.
+        The built ``slope`` COG; without it (and without ``measured_slopes``) slope is left out of the scores.
+    measured_slopes : mapping, optional
+        Zone id → a slope measured before (by a service reading ``slope_path``), used for the
+        zones whose slope inputs (:func:`slope_inputs`) are unchanged since; instead of ``slope_path``.
     config : SuitabilityConfig, optional
         Weights and thresholds (default: balanced).
 
@@ -188,6 +243,8 @@ def assess_zones(
         zones = zones.assign(id=[str(i) for i in zones.index])
     slopes, slope_notes = _mean_slopes(zones, slope_path, point_zone_radius_m=point_zone_radius_m,
                                        metric_crs=metric_crs)
+    if measured_slopes is not None:
+        slopes = _measured_slopes(zones, measured_slopes)
     all_distances = zone_distances(zones=zones, targets=targets, metric_crs=metric_crs)
     results = []
     for _, row in zones.iterrows():
@@ -195,10 +252,11 @@ def assess_zones(
         distances = all_distances[zone_id]
         missing = _missing_reasons(distances)
         mean_slope = slopes.get(zone_id)
-        if slope_path is None:
+        if slope_path is None and measured_slopes is None:
             missing[SLOPE] = "no DEM configured"
         elif mean_slope is None:
-            missing[SLOPE] = slope_notes.get(zone_id, "no slope pixel in the zone")
+            missing[SLOPE] = slope_notes.get(zone_id, "no slope pixel in the zone" if measured_slopes is None
+                                             else "no slope measured over the zone's current shape")
         notes = [slope_notes[zone_id]] if zone_id in slope_notes else []
         assessment = ZoneAssessment(
             zone_id=zone_id, name_vi=_text(row, "name_vi"), name_en=_text(row, "name_en"),

@@ -30,7 +30,7 @@ import pandas as pd
 
 from geo_industry.catalog import layer_kinds
 from geo_industry.models import Bilingual, FieldSpec, LayerMeta
-from geo_industry.raster.analysis import ZoneAssessment, assess_zones
+from geo_industry.raster.analysis import MeasuredSlope, ZoneAssessment, assess_zones
 from geo_industry.raster.layers import target_layers
 
 __all__ = [
@@ -152,12 +152,15 @@ def with_analysis_fields(meta: LayerMeta, *, with_slope: bool = False) -> LayerM
 
 
 def with_zone_analysis(frames: Mapping[str, gpd.GeoDataFrame], metas: Mapping[str, LayerMeta],
-                       assessments: Sequence[ZoneAssessment] | None = None,
+                       assessments: Sequence[ZoneAssessment] | None = None, *,
+                       measured_slopes: Mapping[str, MeasuredSlope] | None = None,
                        ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, LayerMeta]]:
     """Zone layers with the analysis columns and fields added (other layers unchanged).
 
     ``assessments`` are the raster service's (with the DEM's slope) for these frames; without
-    them the zones are assessed here from the frames alone (distances, no slope).
+    them the zones are assessed here from the frames alone: distances, and the slopes of
+    ``measured_slopes`` (the raster service's, kept by a database) for the zones whose shape is
+    the one they were measured over (:func:`~geo_industry.raster.analysis.slope_inputs`), else no slope.
 
     Examples
     --------
@@ -169,10 +172,11 @@ def with_zone_analysis(frames: Mapping[str, gpd.GeoDataFrame], metas: Mapping[st
     present = [layer_id for layer_id in ZONE_LAYERS if layer_id in frames and layer_id in metas]
     if not present:
         return out, out_metas
-    with_slope = assessments is not None
+    with_slope = assessments is not None or measured_slopes is not None
     if assessments is None:
         targets = target_layers(frames, kinds=layer_kinds(metas.values()))
-        assessments = assess_zones(zones=measured_zone_frame(frames), targets=targets)
+        assessments = assess_zones(zones=measured_zone_frame(frames), targets=targets,
+                                   measured_slopes=measured_slopes)
     by_id = {a.zone_id: analysis_properties(a) for a in assessments}
     names = [f.name for f in ANALYSIS_FIELDS]
     for layer_id in present:

@@ -39,7 +39,7 @@ from shapely.geometry.base import BaseGeometry
 from geo_industry.catalog import REFERENCE_LAYER_IDS, layer_kinds
 from geo_industry.crs import METRIC_CRS
 from geo_industry.errors import InvalidParameter
-from geo_industry.raster.analysis import Ranking, ZoneAssessment, assess_zones, rank_zones
+from geo_industry.raster.analysis import MeasuredSlope, Ranking, ZoneAssessment, assess_zones, rank_zones, slope_inputs
 from geo_industry.raster.build import BuildConfig, BuildResult, ProgressCallback, build_rasters
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
 from geo_industry.raster.errors import RasterError, TerrainNotConfiguredError, UnknownProductError
@@ -143,7 +143,8 @@ class RasterService:
         self._readers: dict[str, ProductReader] = {}
         self._retired: list[ProductReader] = []
         self._by_zone: dict[str, ZoneAssessment] = {}
-        self._sloped: tuple[object, list[ZoneAssessment]] | None = None
+        self._measured: list[MeasuredSlope] = []
+        self._sloped: tuple[object, list[ZoneAssessment], list[MeasuredSlope]] | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -169,7 +170,7 @@ class RasterService:
             layers = analysed_frames(store, metas)  # never a layer the analysis does not read
             self._update(layers, store.statistics, progress=progress, kinds=layer_kinds(metas))
             self.revision = revision
-            self._sloped = (revision, self.assessments) if "slope" in self._readers else None
+            self._sloped = (revision, self.assessments, self._measured) if "slope" in self._readers else None
         return True
 
     def build_from_layers(self, layers: Mapping[str, gpd.GeoDataFrame], *, statistics: pd.DataFrame | None = None,
@@ -191,9 +192,11 @@ class RasterService:
         self._open_readers(result)
         self.zones = zone_frame(layers)
         slope = result.path("slope") if "slope" in self._readers else None
-        self.assessments = assess_zones(zones=measured_zone_frame(layers), targets=targets, slope_path=slope,
+        measured = measured_zone_frame(layers)
+        self.assessments = assess_zones(zones=measured, targets=targets, slope_path=slope,
                                         config=self.config.suitability)
         self._by_zone = {a.zone_id: a for a in self.assessments}
+        self._measured = _measured_slopes(measured, self.assessments)
         self._link_value_chain(layers, statistics)
 
     def _build(self, aoi: BaseGeometry, targets: Mapping[str, gpd.GeoDataFrame], water: gpd.GeoDataFrame | None,
@@ -282,6 +285,12 @@ class RasterService:
         sloped = self._sloped  # one read: the revision and its assessments always go together
         return sloped[1] if sloped is not None and sloped[0] == revision else None
 
+    def measured_slopes(self, revision: object) -> list[MeasuredSlope] | None:
+        """Each zone's mean slope in the assessments of the store's ``revision``, with what it was read
+        over, when they include the DEM's slope (as :meth:`sloped_assessments`), for a store to keep."""
+        sloped = self._sloped
+        return sloped[2] if sloped is not None and sloped[0] == revision else None
+
     def assessment(self, zone_id: str) -> ZoneAssessment | None:
         """The assessment of one zone or cluster, None for any other id."""
         return self._by_zone.get(zone_id)
@@ -335,6 +344,15 @@ def zone_record(assessment: ZoneAssessment, layer: str | None) -> dict[str, Any]
     record.update({"excluded_by": "; ".join(assessment.suitability.excluded_by) or None,
                    "missing": "; ".join(f"{k}: {v}" for k, v in assessment.suitability.missing.items()) or None})
     return record
+
+
+def _measured_slopes(zones: gpd.GeoDataFrame, assessments: Sequence[ZoneAssessment]) -> list[MeasuredSlope]:
+    """The mean slope of each assessed zone of ``zones`` (:func:`measured_zone_frame`), with its layer and
+    what it was read over."""
+    inputs = slope_inputs(zones)
+    layers = dict(zip(zones["id"].astype(str), zones["layer"], strict=True))
+    return [MeasuredSlope(str(layers[a.zone_id]), a.zone_id, inputs[a.zone_id], a.mean_slope_deg)
+            for a in assessments if a.zone_id in inputs]
 
 
 def _line(start: object, end: object) -> LineString | None:

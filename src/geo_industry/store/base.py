@@ -242,6 +242,17 @@ class FeatureRecordSource(Protocol):
 
 
 @runtime_checkable
+class SlopeKeeper(Protocol):
+    """A store that keeps the raster service's zone slopes itself and serves the zone analysis with them
+    (a database every worker and every client reads: PostGIS)."""
+
+    def keep_zone_slopes(self, revision: int, slopes: Sequence[Any]) -> bool:
+        """Keep the zones' slopes (:class:`~geo_industry.raster.analysis.MeasuredSlope`) measured at
+        ``revision`` and serve the analysis with them; whether anything changed (then the revision moved)."""
+        ...
+
+
+@runtime_checkable
 class TileSource(Protocol):
     """A store that builds a layer's Mapbox Vector Tiles itself, equal to the in-memory encoder's."""
 

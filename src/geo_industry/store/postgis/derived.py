@@ -3,9 +3,13 @@
 :func:`refresh_derived` materialises, as typed columns of the layer tables listed in
 ``derived_columns``, the latest actual statistics (``latest_<indicator>``, ``_year``, ``_unit``)
 of features that are statistics entities, and the zone analysis (``dist_*_km``,
-``suitability_score`` …) of zones and clusters, so reads, filters, sorts and tiles see them as
-ordinary columns. ``db load`` runs it, and so does every write transaction that changes features
-or statistics. Export leaves these columns out (it writes ``properties``).
+``mean_slope_deg``, ``suitability_score`` …) of zones and clusters, so reads, filters, sorts and
+tiles see them as ordinary columns. ``db load`` runs it, and so does every write transaction that
+changes features or statistics. The zone analysis is the Python one of every backend
+(:func:`~geo_industry.raster.properties.with_zone_analysis`), with the slopes the raster service
+measured (:mod:`geo_industry.store.postgis.slopes`) where they hold for the zone's current shape;
+:func:`refresh_zone_analysis` recomputes it when those slopes change. Export leaves these columns
+out (it writes ``properties``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from geo_industry.raster.layers import TARGET_RULES
 from geo_industry.raster.properties import ANALYSIS_FIELDS, OUTLINE_LAYER, ZONE_LAYERS, with_zone_analysis
 from geo_industry.store.postgis.frames import StoredLayer, read_layer_frame, read_layers, read_statistics
 from geo_industry.store.postgis.schema import layer_table, table
+from geo_industry.store.postgis.slopes import read_zone_slopes
 
 _ANALYSIS_NAMES = tuple(f.name for f in ANALYSIS_FIELDS)
 _ANALYSIS_TYPES: dict[str, str] = {f.name: f.type for f in ANALYSIS_FIELDS}
@@ -110,11 +115,16 @@ def _refresh_analysis(conn: psycopg.Connection, layers: Sequence[StoredLayer]) -
     inputs = _analysis_inputs(layers)
     frames: dict[str, gpd.GeoDataFrame] = {layer.meta.id: read_layer_frame(conn, layer) for layer in inputs}
     metas = {layer.meta.id: layer.meta for layer in inputs}
-    analysed, _ = with_zone_analysis(frames, metas)
+    analysed, _ = with_zone_analysis(frames, metas, measured_slopes=read_zone_slopes(conn))
     for layer_id in ZONE_LAYERS:
         if layer_id in frames:
             frame = analysed[layer_id].set_index("id")[list(_ANALYSIS_NAMES)]
             _set_columns(conn, layer_id, frame, _ANALYSIS_TYPES)
+
+
+def refresh_zone_analysis(conn: psycopg.Connection) -> None:
+    """Recompute the zone analysis columns (after the kept slopes changed), in the caller's transaction."""
+    _refresh_analysis(conn, read_layers(conn)[0])
 
 
 def refresh_derived(conn: psycopg.Connection, layer_ids: Iterable[str] | None = None) -> None:

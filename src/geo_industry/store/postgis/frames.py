@@ -55,11 +55,13 @@ def read_layers(conn: psycopg.Connection) -> tuple[list[StoredLayer], list[Quara
     for layer_id, name, json_type in conn.execute(sql.SQL(
             "SELECT layer_id, name, json_type FROM {} ORDER BY layer_id, position").format(table("derived_columns"))):
         derived.setdefault(layer_id, []).append(DerivedColumn(name, json_type))
+    sloped = conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(table("zone_slopes"))).fetchone()
+    with_slope = bool(sloped and sloped[0])
     layers: list[StoredLayer] = []
     quarantined: list[Quarantined] = []
     for layer_id, meta, order in conn.execute(sql.SQL(
             "SELECT layer_id, meta::text, property_order FROM {} ORDER BY position").format(table("catalog"))):
-        layer = _stored_layer(layer_id, meta, tuple(order), tuple(derived.get(layer_id, ())))
+        layer = _stored_layer(layer_id, meta, tuple(order), tuple(derived.get(layer_id, ())), with_slope)
         if isinstance(layer, Quarantined):
             quarantined.append(layer)
         else:
@@ -68,10 +70,13 @@ def read_layers(conn: psycopg.Connection) -> tuple[list[StoredLayer], list[Quara
 
 
 @functools.lru_cache(maxsize=1024)
-def _stored_layer(layer_id: str, meta: str, order: tuple[str, ...], derived: tuple[DerivedColumn, ...]
-                  ) -> StoredLayer | Quarantined:
+def _stored_layer(layer_id: str, meta: str, order: tuple[str, ...], derived: tuple[DerivedColumn, ...],
+                  with_slope: bool) -> StoredLayer | Quarantined:
     """A catalog row checked and parsed, once per distinct row (every revision reads the catalog again;
-    a write seldom changes it). Do not modify the result: later reads share it."""
+    a write seldom changes it). Do not modify the result: later reads share it.
+
+    ``with_slope``: whether the database keeps the raster service's slopes (the zone layers' schema
+    then says their score includes the slope)."""
     try:
         parsed = LayerMeta.model_validate(orjson.loads(meta))
     except ValidationError as exc:
@@ -80,7 +85,7 @@ def _stored_layer(layer_id: str, meta: str, order: tuple[str, ...], derived: tup
         problems = layer_meta_problems(parsed)
     if problems:
         return Quarantined(layer_id, None, "; ".join(problems)[:500])
-    return StoredLayer(with_analysis_fields(parsed), order, derived)
+    return StoredLayer(with_analysis_fields(parsed, with_slope=with_slope), order, derived)
 
 
 def served_catalog(layers: Iterable[StoredLayer]) -> Catalog:

@@ -9,7 +9,9 @@ declared field of the catalog (what filters, sorts and tiles read), ``properties
 feature's properties exactly as stored: export and ETags come from it), ``version``, ``etag``
 (generated from the stored content) and ``position`` (file order). Columns derived from other
 data (``latest_*`` statistics, the zone analysis) are added by
-:func:`geo_industry.store.postgis.loading.refresh_derived` and listed in ``derived_columns``.
+:func:`geo_industry.store.postgis.loading.refresh_derived` and listed in ``derived_columns``;
+``zone_slopes`` keeps the zones' slopes the raster service measured
+(:mod:`geo_industry.store.postgis.slopes`).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ ENTITY_COLUMNS = ("entity", "entity_type", "name_vi", "name_en", "admin_code", "
 """The entities table's columns (those of ``entities.csv``, all text)."""
 _LAYER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,62}$")
 _SYSTEM_TABLES = frozenset({"schema_migrations", "catalog", "revision", "audit", "statistics", "entities",
-                            "investor_facts", "derived_columns"})
+                            "investor_facts", "derived_columns", "zone_slopes"})
 
 
 _PROPERTIES_OBJECT = "CHECK (jsonb_typeof(properties) = 'object')"
@@ -100,6 +102,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         "ALTER TABLE revision ADD COLUMN statistics_revision bigint",
         "UPDATE revision SET statistics_revision = value",
         "ALTER TABLE revision ALTER COLUMN statistics_revision SET NOT NULL",
+    )),
+    Migration(4, "the zones' mean slopes as the raster service measured them (zone_slopes)", (
+        "CREATE TABLE zone_slopes (layer_id text NOT NULL, feature_id text NOT NULL, revision bigint NOT NULL, "
+        "inputs text NOT NULL, mean_slope_deg double precision, PRIMARY KEY (layer_id, feature_id))",
     )),
 )
 """Every schema version in order; a new one is appended, never edited once released."""

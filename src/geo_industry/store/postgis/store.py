@@ -26,11 +26,12 @@ from psycopg.types.json import Jsonb
 
 from geo_industry.errors import CollectionNotFound, Conflict, DataError, FeatureNotFound, InvalidFeature, LimitExceeded
 from geo_industry.models import LayerMeta
+from geo_industry.raster.analysis import MeasuredSlope
 from geo_industry.raster.properties import with_analysis_fields
 from geo_industry.settings import Settings
 from geo_industry.store.base import AuditEntry
 from geo_industry.store.postgis.connections import Database
-from geo_industry.store.postgis.derived import refresh_derived
+from geo_industry.store.postgis.derived import refresh_derived, refresh_zone_analysis
 from geo_industry.store.postgis.loading import export_data, layer_rows
 from geo_industry.store.postgis.reader import PostGISReader, feature_tag
 from geo_industry.store.postgis.schema import (
@@ -42,6 +43,7 @@ from geo_industry.store.postgis.schema import (
     table,
 )
 from geo_industry.store.postgis.schema import check_layer_id as check_table_name
+from geo_industry.store.postgis.slopes import write_zone_slopes
 from geo_industry.store.writes import (
     STAT_FIELDS,
     WriteLimits,
@@ -353,6 +355,25 @@ class PostGISStore(PostGISReader):
         conn.execute(sql.SQL("INSERT INTO {} (layer_id, position, meta, meta_text, property_order) VALUES "
                              "(%s, (SELECT coalesce(max(position) + 1, 0) FROM {}), %s, %s, %s)").format(
             table("catalog"), table("catalog")), (meta.id, Jsonb(entry), dumps(entry), list(order)))
+
+    # the raster service's slopes ----------------------------------------------------------------
+    def keep_zone_slopes(self, revision: int, slopes: Sequence[MeasuredSlope]) -> bool:
+        """Keep the zones' mean slopes the raster service measured at ``revision`` and recompute the zone
+        analysis with them (``mean_slope_deg``, the score with slope), in one write transaction; returns
+        whether anything changed (then the revision moved and every worker hears of it).
+
+        A slope measured at an older revision than the one kept for its zone never replaces it, and a
+        kept slope counts only while the zone's shape is the one it was measured over, so a measurement
+        that lost a race with an edit changes nothing the edit made. Workers measuring the same revision
+        queue on the revision row: the first writes, the others find nothing new and write nothing.
+        """
+        with self._writing() as conn:
+            if not write_zone_slopes(conn, revision, slopes):
+                return False
+            refresh_zone_analysis(conn)
+            self._committed = bump_revision(conn, statistics=False)
+        self._forget_cached()
+        return True
 
     # history and export -------------------------------------------------------------------------
     def history(self, *, layer_id: str | None = None, feature_id: str | None = None,
