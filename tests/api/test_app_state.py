@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,3 +72,18 @@ def test_health_reports_the_load_time_of_the_request_snapshot(failed_rasters_cli
                          actor="test", if_match=store.feature_etag("border_gates", "lao-cai-intl-road-gate"))
     health = client.get("/health").json()
     assert state.current().data_version == revision + 1 and health["loadedAt"] == state.current().loaded_at
+
+
+def test_start_up_objects_are_kept_out_of_the_cycle_collector(tmp_path: Path) -> None:
+    """What start-up built (the state, the prepared store, the raster service once built) is frozen
+    (``gc.freeze``): a full collection under load no longer walks it (geo_industry.api.heap)."""
+    gc.unfreeze()  # other tests' apps froze theirs
+    settings = Settings(data_dir=DATA_DIR, raster_dir=tmp_path / "rasters", _env_file=None)  # type: ignore[call-arg]
+    with TestClient(create_app(settings)) as client:
+        state = state_of(client.app)
+        assert gc.get_freeze_count() > 0
+        assert not any(tracked is state for tracked in gc.get_objects())  # frozen: no generation holds it
+        assert state.rasters is not None and state.rasters._thread is not None
+        state.rasters._thread.join()
+        assert state.rasters.error is None
+        assert not any(tracked is state.rasters.service.result for tracked in gc.get_objects())

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import Depends, Path, Request
 
+from geo_industry.api.heap import freeze_long_lived
 from geo_industry.api.state import AppState, RasterState, state_of
 from geo_industry.raster.service import ZONE_LAYERS, RasterService
 
@@ -27,7 +28,7 @@ __all__ = ["RasterState", "RastersDep", "ZoneAnalysisDep", "ready_service", "sta
 def start_rasters(state: AppState) -> None:
     """Create the raster service from the settings and start building it from the open store."""
     state.rasters = RasterState(RasterService.from_settings(state.settings))
-    state.rasters.start(state.opened())
+    state.rasters.start(state.opened(), then=freeze_long_lived)  # what it built is kept (geo_industry.api.heap)
 
 
 def stop_rasters(state: AppState) -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -117,14 +117,18 @@ class RasterState:
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
 
-    def start(self, store: BulkReader) -> None:
-        """Build the products and analysis for ``store`` in a background thread."""
+    def start(self, store: BulkReader, *, then: Callable[[], None] | None = None) -> None:
+        """Build the products and analysis for ``store`` in a background thread, then call ``then``
+        (if the build succeeded)."""
         def run() -> None:
             try:
                 self._update(store)
             except Exception as exc:  # reported to every raster request, logged once here
                 logger.exception("raster build failed")
                 self.error = exc
+                return
+            if then is not None:
+                then()
 
         self._thread = threading.Thread(target=run, name="raster-build", daemon=True)
         self._thread.start()
