@@ -17,7 +17,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import orjson
-import pyogrio
 
 from geo_industry.crs import CRS84, SupportedCRS, transform_geometries
 from geo_industry.errors import ExportError, InvalidParameter
@@ -104,6 +103,8 @@ def write_layer(frame: gpd.GeoDataFrame, path: Path, *, fmt: ExportFormat, crs: 
         return path
     if path.exists():
         path.unlink()
+    import pyogrio  # GDAL is loaded by the first export, not by every worker that never writes one
+
     try:
         pyogrio.write_dataframe(data, path, driver=fmt.driver, layer=layer_name,
                                 layer_options=dict(fmt.layer_options) or None,
@@ -174,6 +175,8 @@ def _zipped_shapefile(data: gpd.GeoDataFrame, fmt: ExportFormat, layer_name: str
     for column in names.values():
         if short[column].dtype == object or str(short[column].dtype).startswith(("str", "string")):
             short[column] = short[column].map(_fit_dbase)
+    import pyogrio  # GDAL is loaded by the first export, not by every worker that never writes one
+
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="geo-industry-shp-") as tmp, \
             zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

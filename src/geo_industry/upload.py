@@ -26,7 +26,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import orjson
-import pyogrio
 import shapely
 from pydantic import ValidationError
 from pyproj.exceptions import CRSError
@@ -224,6 +223,8 @@ def _read_frame(content: bytes, kind: str, folder: Path, limits: UploadLimits) -
         where = _measure_geopackage(path, limits) if kind == "GeoPackage" else _check_geojson_crs(content)
     try:
         if kind == "GeoPackage":
+            import pyogrio  # GDAL is loaded by the first upload, not by every worker that never takes one
+
             layers = pyogrio.list_layers(path)
             if len(layers) != 1:
                 raise InvalidFeature(f"the GeoPackage must hold exactly one layer; it holds {len(layers)}: "
