@@ -4,7 +4,8 @@
 run as root, since PostgreSQL refuses to run as root), starts ``postgres`` on a free loopback
 port, waits for ``pg_isready``, and creates a database with the ``postgis`` extension.
 ``stop()`` shuts it down and removes the directory. ``start_replica()`` makes a streaming
-replica of it with ``pg_basebackup -R`` on another port. Nothing is shared with a system
+replica of it with ``pg_basebackup -R`` on another port; ``pause_replay()`` and ``resume_replay()``
+hold and release a replica's replay (it keeps receiving WAL, so it lags on demand). Nothing is shared with a system
 cluster; no network but loopback is used.
 """
 
@@ -145,6 +146,18 @@ class Cluster:
     def resume(self) -> None:
         """Start the paused server on the same port."""
         self._launch()
+
+    def pause_replay(self) -> None:
+        """Pause a replica's WAL replay (it shows no later commit until :meth:`resume_replay`); returns once
+        the replay is paused."""
+        assert self.replica_of is not None, "only a replica replays"
+        self.psql("postgres", "SELECT pg_wal_replay_pause()")
+        while self.psql("postgres", "SELECT pg_get_wal_replay_pause_state()") != "paused":
+            time.sleep(0.01)  # poll interval for the state to show (a pause takes effect between records)
+
+    def resume_replay(self) -> None:
+        """Resume a paused replica's WAL replay."""
+        self.psql("postgres", "SELECT pg_wal_replay_resume()")
 
     def start_replica(self) -> Cluster:
         """A streaming replica of this cluster (``pg_basebackup -R``) on another port, ready for reads."""

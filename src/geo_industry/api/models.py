@@ -128,6 +128,14 @@ class QuarantinedRow(_Open):
     reason: str
 
 
+class ReplicaRoutes(_Open):
+    """Where a worker's reads went, with a read replica."""
+
+    revision: int | None
+    replayedRevision: int | None  # noqa: N815
+    readsFromPrimary: int  # noqa: N815
+
+
 class Health(_Open):
     """The health probe."""
 
@@ -136,6 +144,7 @@ class Health(_Open):
     features: int
     loadedAt: str  # noqa: N815
     quarantined: list[QuarantinedRow] | None = None
+    replica: ReplicaRoutes | None = None
 
 
 class OGCException(_Open):

@@ -17,6 +17,8 @@ One family of Protocols, by what a caller needs:
   statement, as a :class:`FeatureRecord` (no frame: a database's single-feature reads).
 - :class:`TileSource` — optional: a read view that builds a layer's vector tiles itself (PostGIS's
   ``ST_AsMVT``); the others' tiles are encoded from a ``query`` by :mod:`geo_industry.vector_tiles`.
+- :class:`Replicated` — optional: a store reading from a replica tells where its reads went
+  (:class:`ReadRoutes`, shown by the health probe).
 - :class:`WritableStore` — a :class:`FeatureStore` with writes (create, replace, update,
   delete, statistics, layer uploads), history, ETags and revision, as pygeoapi's provider
   base holds reads and writes. The API and the CLI use it without knowing the class.
@@ -55,6 +57,18 @@ class Quarantined:
     collection: str
     feature_id: str | None
     reason: str
+
+
+@dataclass(frozen=True)
+class ReadRoutes:
+    """Where a replicated store's reads went: the revisions it knows, the reads it sent to the primary."""
+
+    revision: int | None
+    """The newest revision this process knows committed (``None``: not known, no connection)."""
+    replayed: int | None
+    """The revision the replica shows (``None``: not known, no connection)."""
+    from_primary: int
+    """Reads sent to the primary since start because the replica had not replayed a known revision yet."""
 
 
 @dataclass(frozen=True)
@@ -259,6 +273,15 @@ class TileSource(Protocol):
     def vector_tile(self, layer_id: str, tile: TileAddress) -> bytes | None:
         """The MVT of the layer in ``tile`` (``b""``: no feature reaches it), or None to let the
         caller encode it from a query (e.g. a tile matrix set the store cannot project into)."""
+        ...
+
+
+@runtime_checkable
+class Replicated(Protocol):
+    """A store that reads from a replica (and from the primary while the replica lags)."""
+
+    def read_routes(self) -> ReadRoutes | None:
+        """Where reads go; ``None`` when no replica is set."""
         ...
 
 

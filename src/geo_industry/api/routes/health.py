@@ -6,6 +6,7 @@ from starlette.responses import Response
 from geo_industry.api.deps import PreparedDep, reject_unknown_params
 from geo_industry.api.models import Health
 from geo_industry.api.responses import JSONResponse
+from geo_industry.store.base import Replicated
 
 router = APIRouter(tags=["Service"], dependencies=[Depends(reject_unknown_params)])
 
@@ -14,7 +15,9 @@ router = APIRouter(tags=["Service"], dependencies=[Depends(reject_unknown_params
             responses={200: {"model": Health}})
 async def health(prepared: PreparedDep) -> Response:
     """`ok` with the number of collections and features loaded; `degraded` when stored rows that cannot
-    be served were quarantined at load (listed with the reason; a write can repair them); never cached."""
+    be served were quarantined at load (listed with the reason; a write can repair them); with a read
+    replica, the revisions the worker knows and how many reads it sent to the primary while the replica
+    lagged (`replica`); never cached."""
     store = prepared.store
     layers = store.collections()
     quarantined = store.quarantined
@@ -27,4 +30,8 @@ async def health(prepared: PreparedDep) -> Response:
     if quarantined:
         body["quarantined"] = [{"collection": row.collection, "featureId": row.feature_id, "reason": row.reason}
                                for row in quarantined]
+    routes = store.read_routes() if isinstance(store, Replicated) else None
+    if routes is not None:
+        body["replica"] = {"revision": routes.revision, "replayedRevision": routes.replayed,
+                           "readsFromPrimary": routes.from_primary}
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

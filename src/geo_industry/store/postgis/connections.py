@@ -6,10 +6,18 @@ statement timeout (the request budget by default); a snapshot's transaction may 
 :attr:`Database.snapshot_idle_s`. URLs are kept as secrets: ``repr`` and
 error messages show them with the password replaced. :meth:`Database.revisions` starts the
 revision listener of :mod:`geo_industry.store.postgis.notify` on the same URLs.
+
+Reads read their writes: while the replica has not replayed the newest revision this process
+knows of (a write it committed, :meth:`Database.committed`, or one the listener heard of), reads
+go to the primary (:attr:`ReadRoutes.from_primary` counts them); the first read to find the replica
+behind a revision waits for it up to :data:`REPLICA_WAIT_S` first (a replica on the same network
+usually replays within it). So whatever revision the listener reports, the
+connection a read gets shows it.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,9 +28,14 @@ from psycopg_pool import ConnectionPool
 
 from geo_industry.errors import DataError
 from geo_industry.settings import Settings
+from geo_industry.store.base import ReadRoutes
 from geo_industry.store.postgis.notify import CONNECT_TIMEOUT_S, RevisionListener
 
 REDACTED = "********"
+#: seconds a read waits for the replica to replay a revision it lacks before going to the primary
+REPLICA_WAIT_S = 0.05
+
+
 
 
 def redact(url: str) -> str:
@@ -68,6 +81,9 @@ class Database:
         self.read_pool = (ConnectionPool(self._read_url, name="geo-industry-read", **pooled)
                           if self._read_url else self.write_pool)
         self._listener: RevisionListener | None = None
+        self._from_primary = 0
+        self._waited_for = 0  # the newest revision a read waited for the replica to show
+        self._counting = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -91,9 +107,43 @@ class Database:
 
     @contextmanager
     def read_connection(self) -> Iterator[psycopg.Connection]:
-        """A connection for reads (the replica when one is set)."""
-        with self.read_pool.connection() as conn:
+        """A connection for reads, from :meth:`pool_for_reads`."""
+        with self.pool_for_reads().connection() as conn:
             yield conn
+
+    def pool_for_reads(self) -> ConnectionPool:
+        """The pool a read takes its connection from now: the replica's when one is set and it shows the
+        newest revision known (waiting for it :data:`REPLICA_WAIT_S` at most), else the primary's."""
+        return self.read_pool if self._replica_is_current() else self.write_pool
+
+    def _replica_is_current(self) -> bool:
+        """Whether the replica shows every revision this process knows of (no replica: trivially)."""
+        listener = self._listener
+        if not self.has_replica or listener is None:
+            return True
+        newest = listener.behind()
+        if newest is None:
+            return True
+        if newest > self._waited_for:  # the first read to miss this revision waits; the others do not wait again
+            self._waited_for = newest
+            if listener.wait_for(lambda replayed: replayed is None or replayed >= newest, REPLICA_WAIT_S):
+                return True
+        with self._counting:
+            self._from_primary += 1
+        return False
+
+    def committed(self, revision: int) -> None:
+        """This process committed ``revision`` (after the commit): reads wait for the replica to show it."""
+        if self._listener is not None:
+            self._listener.saw_commit(revision)
+
+    def read_routes(self) -> ReadRoutes | None:
+        """Where reads go (``None`` without a replica)."""
+        if not self.has_replica:
+            return None
+        listener = self._listener
+        return ReadRoutes(listener.revision() if listener else None, listener.replayed() if listener else None,
+                          self._from_primary)
 
     def revisions(self) -> RevisionListener:
         """The revision listener of this database (started on the first call, which waits for its first

@@ -4,10 +4,16 @@ Each committed write bumps the one row of ``geo_industry.revision`` and sends
 ``pg_notify('geo_industry_revision', value)`` in the same transaction. A :class:`RevisionListener`
 thread per worker process listens on the primary (a standby cannot ``LISTEN``) and, on every
 notification and every ``poll_s`` without one (the fallback for a notification lost with a
-connection), reads the revision row from the database the worker reads from: the replica when
-there is one. So the revision it reports is always one the worker's reads can see, and a response
-cache keyed on it never keeps an answer older than its key; while a replica lags behind a notified
-revision, the row is read again every ``CATCH_UP_S``.
+connection), reads the revision row.
+
+With a replica it knows two revisions: the **primary's** (the row read on the primary, and the
+writes this process committed, :meth:`RevisionListener.saw_commit`, known before any
+notification) and the **replayed** one (the row read on the replica: what the replica's reads
+can see). While the replica is behind the primary's revision, the row is read again every
+``CATCH_UP_S``, and :class:`~geo_industry.store.postgis.connections.Database` sends reads to the
+primary (after waiting a little for the replica): so :meth:`RevisionListener.revision`, the
+newest of the two, is always one the worker's reads can see, and a response cache keyed on it
+never keeps an answer older than its key, yet a write is readable at once, replayed or not.
 
 :meth:`RevisionListener.revision` is a memory read, ``None`` while the listener has no connection
 (starting, or the database is away); :meth:`RevisionListener.current` raises
@@ -59,7 +65,7 @@ class RevisionUnknown(psycopg.OperationalError):
 
 
 class RevisionListener:
-    """The latest revision readable from the read database, kept up to date by a background thread.
+    """The primary's latest revision and the one the read database shows, kept up to date by a thread.
 
     ``listen_url`` is the primary's connection string; ``read_url`` the database reads go to
     (``None``: the primary). Start it once per process (:meth:`start`), after any fork.
@@ -67,7 +73,8 @@ class RevisionListener:
 
     def __init__(self, listen_url: str, read_url: str | None = None, *, poll_s: float = POLL_S) -> None:
         self._listen_url, self._read_url, self.poll_s = listen_url, read_url, poll_s
-        self._value: int | None = None
+        self._value: int | None = None  # what the read database shows (the replica's replayed revision)
+        self._primary = 0  # the newest revision known committed on the primary
         self._changed = threading.Condition()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="revision-listener", daemon=True)
@@ -77,18 +84,33 @@ class RevisionListener:
 
     # what workers ask --------------------------------------------------------------------------------
     def revision(self) -> int | None:
-        """The latest revision the read database shows; ``None`` while there is no connection."""
-        return self._value
+        """The newest revision known (the primary's, or the replica's if newer); ``None`` without a connection."""
+        value = self._value
+        return None if value is None else max(value, self._primary)
 
     def current(self) -> int:
-        """The latest revision the read database shows; raises :class:`RevisionUnknown` without a connection."""
-        value = self._value
+        """:meth:`revision`; raises :class:`RevisionUnknown` without a connection."""
+        value = self.revision()
         if value is None:
             raise RevisionUnknown("no connection to the database: the data revision is not known")
         return value
 
+    def replayed(self) -> int | None:
+        """The latest revision the read database shows (the replica's replayed one); ``None`` without a connection."""
+        return self._value
+
+    def behind(self) -> int | None:
+        """The primary's revision when the read database does not show it yet, else ``None``."""
+        value, primary = self._value, self._primary
+        return primary if value is not None and value < primary else None
+
+    def saw_commit(self, revision: int) -> None:
+        """This process committed ``revision`` on the primary (call after the commit, not before)."""
+        with self._changed:
+            self._primary = max(self._primary, revision)
+
     def wait_for(self, predicate: Callable[[int | None], bool], timeout_s: float) -> bool:
-        """Block until ``predicate(revision)`` holds (True) or ``timeout_s`` passed (False)."""
+        """Block until ``predicate(replayed revision)`` holds (True) or ``timeout_s`` passed (False)."""
         with self._changed:
             return self._changed.wait_for(lambda: predicate(self._value), timeout=timeout_s)
 
@@ -107,14 +129,17 @@ class RevisionListener:
             self._thread.join(timeout_s)
 
     # the thread --------------------------------------------------------------------------------------
-    def _set(self, value: int | None) -> None:
+    def _set(self, value: int | None, primary: int | None = None) -> None:
         with self._changed:
             self._value = value
+            if primary is not None:
+                self._primary = max(self._primary, primary)  # revisions never go back (a load bumps them too)
             self._changed.notify_all()
 
-    def _advance(self, value: int) -> None:
+    def _advance(self, value: int, primary: int) -> None:
         """Move forward only: a read that started before a commit must not take the revision back."""
         with self._changed:
+            self._primary = max(self._primary, primary)
             if self._value is not None and value > self._value:
                 self._value = value
                 self._changed.notify_all()
@@ -126,7 +151,8 @@ class RevisionListener:
             try:
                 with self._connections() as (listen, read):
                     listen.execute(sql.SQL("LISTEN {}").format(sql.Identifier(REVISION_CHANNEL)))
-                    self._set(_read_revision(read))  # after LISTEN: no commit falls between the two
+                    # after LISTEN: no commit falls between the two
+                    self._set(_read_revision(read), _read_revision(listen) if listen is not read else None)
                     if failures:
                         logger.warning("revision listener: connected again after %d failed attempts", failures)
                     pause, failures = RECONNECT_S[0], 0
@@ -151,17 +177,15 @@ class RevisionListener:
                 yield listen, read
 
     def _follow(self, listen: psycopg.Connection, read: psycopg.Connection) -> None:
-        """Read the row on each notification and each ``poll_s`` without one, until stopped or cut."""
-        behind_of: int | None = None  # a notified revision the read database did not show yet
+        """Read the rows on each notification and each ``poll_s`` without one (each ``CATCH_UP_S`` while the
+        read database is behind the primary), until stopped or cut."""
+        replica = listen is not read
         while not self._stop.is_set():
-            timeout = CATCH_UP_S if behind_of is not None else self.poll_s
-            for note in listen.notifies(timeout=timeout, stop_after=1):
-                if note.payload.isdigit():
-                    behind_of = max(behind_of or 0, int(note.payload))
+            timeout = CATCH_UP_S if self.behind() is not None else self.poll_s
+            notified = any(True for _ in listen.notifies(timeout=timeout, stop_after=1))
+            primary = _read_revision(listen) if replica and (notified or self.behind() is None) else self._primary
             seen = _read_revision(read)
-            self._advance(seen)
-            if behind_of is not None and seen >= behind_of:
-                behind_of = None
+            self._advance(seen, primary if replica else seen)
 
 
 def _connect(url: str) -> psycopg.Connection:

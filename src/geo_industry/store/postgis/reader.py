@@ -36,7 +36,7 @@ from geo_industry.catalog import Catalog
 from geo_industry.errors import FeatureNotFound, InvalidSortBy
 from geo_industry.models import DateInterval, FeaturePage, FeatureQuery, LayerMeta, SortKey, TileAddress
 from geo_industry.settings import Settings
-from geo_industry.store.base import Extent, FeatureRecord, Quarantined
+from geo_industry.store.base import Extent, FeatureRecord, Quarantined, ReadRoutes
 from geo_industry.store.memory import LEGACY_PROVINCE, MERGED_PROVINCE
 from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.filters import compile_filter
@@ -256,6 +256,10 @@ class PostGISReader:
         to the database: the revision is unknown at once, an ``OperationalError``)."""
         database = Database.from_settings(settings)
         return cls(database, revision_source=database.revisions().current)
+
+    def read_routes(self) -> ReadRoutes | None:
+        """Where reads go (``None`` without a replica): see :class:`~geo_industry.store.base.Replicated`."""
+        return self.database.read_routes()
 
     def close(self) -> None:
         """Close the connection pools."""

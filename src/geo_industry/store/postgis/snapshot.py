@@ -104,7 +104,7 @@ class PostGISSnapshot(PostGISReader):
 
     def __init__(self, store: PostGISReader) -> None:
         super().__init__(store.database, cache_max_rows=store.cache_max_rows)
-        self._lease = _Lease(store.database.read_pool, store.database.snapshot_idle_s)
+        self._lease = _Lease(store.database.pool_for_reads(), store.database.snapshot_idle_s)
         self._revision, statistics_revision = self._lease.revisions
         self._share_caches(store, statistics_revision)
         self._finalizer = weakref.finalize(self, self._lease.give_back)

@@ -12,6 +12,7 @@ not at all. Reads are the reader's (:class:`~geo_industry.store.postgis.reader.P
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC
@@ -70,7 +71,7 @@ class PostGISStore(PostGISReader):
     def __init__(self, database: Database, *, limits: WriteLimits | None = None, **reader: Any) -> None:
         super().__init__(database, **reader)
         self.limits = limits or WriteLimits()
-        self._committed = 0
+        self._local = threading.local()  # the revision of the write this thread is committing
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PostGISStore:
@@ -83,10 +84,15 @@ class PostGISStore(PostGISReader):
     # transactions ---------------------------------------------------------------------------
     @contextmanager
     def _writing(self) -> Iterator[psycopg.Connection]:
-        """One write transaction on the primary, holding the revision row (one writer at a time)."""
-        with self.database.connection() as conn, conn.transaction():
-            conn.execute(sql.SQL("SELECT value FROM {} FOR UPDATE").format(table("revision")))
-            yield conn
+        """One write transaction on the primary, holding the revision row (one writer at a time); once it
+        committed, the database hears of its revision (this process's reads see it at once, replica or not)."""
+        self._local.committed = None
+        with self.database.connection() as conn:
+            with conn.transaction():
+                conn.execute(sql.SQL("SELECT value FROM {} FOR UPDATE").format(table("revision")))
+                yield conn
+            if self._local.committed is not None:
+                self.database.committed(self._local.committed)
 
     def _commit(self, conn: psycopg.Connection, changed: Sequence[str] | None, *,
                 features: Sequence[str] = ()) -> None:
@@ -95,16 +101,7 @@ class PostGISStore(PostGISReader):
         ``features`` is a statistics entity (:meth:`statistics_revision`)."""
         refresh_derived(conn, changed)
         statistics = changed is None or _are_statistics_entities(conn, features)
-        self._committed = bump_revision(conn, statistics=statistics)
-
-    def revision(self) -> int:
-        """The revision counter; without a replica it is at least the last one this process committed.
-
-        (A process reads its own writes at once even before its revision listener hears of them;
-        with a replica, reads follow the replica's revision, which catches up.)
-        """
-        seen = super().revision()
-        return seen if self.database.has_replica else max(seen, self._committed)
+        self._local.committed = bump_revision(conn, statistics=statistics)  # told to the database once committed
 
     def _forget_cached(self) -> None:
         """Drop what the reader keeps per revision (the next read sees this process's write; the statistics
