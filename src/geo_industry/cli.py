@@ -6,7 +6,7 @@ Exit codes: 0 success, 1 validation problems found, 2 bad usage or input (typer'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,16 +18,19 @@ from rich.table import Table
 from geo_industry.catalog import load_catalog
 from geo_industry.crs import resolve_crs
 from geo_industry.errors import GeoIndustryError
-from geo_industry.export import EXPORT_FORMATS, resolve_format, write_layer
+from geo_industry.export import EXPORT_FORMATS, resolve_format, write_layer_batches
 from geo_industry.keys import ApiKeys
+from geo_industry.models import FeatureQuery
 from geo_industry.settings import Settings
-from geo_industry.store import EmbeddedStore, FeatureStore, WritableStore, open_store
+from geo_industry.store import FeatureStore, WritableStore, open_store
 from geo_industry.store.registry import MULTI_PROCESS_BACKENDS, open_writable_store, prepare_for_processes
 from geo_industry.validate import Problem, validate_data_dir, validate_layer, validate_statistics
 
 if TYPE_CHECKING:
     from geo_industry.store.postgis import Database
 
+WORLD = (-180.0, -90.0, 180.0, 90.0)
+"""The CRS84 domain: a bbox selecting every feature that has a geometry."""
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_DATA = 3
@@ -60,13 +63,17 @@ def layers(data: DataOption = None) -> None:
     for column in ("id", "title", "geometry", "features", "located", "extent (lon/lat)", "CRS", "as of"):
         table.add_column(column)
     for meta in store.collections():
-        frame = store.frame(meta.id)
         bbox, _ = store.extent(meta.id)
         extent = "—" if bbox is None else ", ".join(f"{v:.3f}" for v in bbox)
-        located = int((~frame.geometry.isna()).sum())
-        table.add_row(meta.id, meta.title.en, meta.geometry_type, str(len(frame)), str(located), extent,
-                      meta.crs, meta.as_of or "—")
+        table.add_row(meta.id, meta.title.en, meta.geometry_type, str(store.count(meta.id)),
+                      str(_located(store, meta.id)), extent, meta.crs, meta.as_of or "—")
     console.print(table)
+
+
+def _located(store: FeatureStore, layer_id: str) -> int:
+    """How many features of the layer have a geometry: those the whole CRS84 domain selects (counted by the
+    store, never read)."""
+    return store.query(layer_id, FeatureQuery(bbox=WORLD, limit=1)).matched
 
 
 @app.command()
@@ -128,12 +135,21 @@ def _validate_path(path: Path, settings: Settings) -> list[Problem]:
     if path.is_dir():
         return validate_data_dir(path if (path / "geo").is_dir() else path.parent)
     if path.suffix.lower() == ".csv":
-        store = EmbeddedStore.from_settings(settings)
-        known = {fid for meta in store.collections() for fid in store.frame(meta.id)["id"]}
-        return validate_statistics(path, known | set(store.entities["entity"]))
+        return validate_statistics(path, _existing_entities(_store(settings.data_dir)))
     catalog = load_catalog(settings.geo_dir / "catalog.json")
     meta = catalog.get(path.stem) if path.stem in catalog else None
     return validate_layer(path, meta)
+
+
+def _existing_entities(store: FeatureStore) -> Callable[[Collection[str]], set[str]]:
+    """Which of some entity ids the store knows: statistics entities or features of any layer (looked up by
+    id, no layer read whole)."""
+
+    def existing(candidates: Collection[str]) -> set[str]:
+        features = {fid for _, rows in store.entity_features(candidates) for fid in rows["id"]}
+        return features | (set(store.entities["entity"]) & set(candidates))
+
+    return existing
 
 
 @app.command()
@@ -144,17 +160,27 @@ def export(
     crs: Annotated[str, typer.Option(help="output CRS, e.g. EPSG:9208 or an OGC URI")] = "OGC:CRS84",
     data: DataOption = None,
 ) -> None:
-    """Export a layer to GeoPackage, GeoJSON, FlatGeobuf, CSV (WKT), KML or zipped Shapefile."""
+    """Export a layer to GeoPackage, GeoJSON, FlatGeobuf, CSV (WKT), KML or zipped Shapefile.
+
+    The layer is read in batches and streamed into the file (memory holds one batch, whatever the
+    layer's size; a zipped Shapefile is built whole); progress is shown on stderr.
+    """
+    from rich.progress import Progress
+
     store = _store(data)
     try:
         fmt = resolve_format(format, parameter="--format")
         target_crs = resolve_crs(crs, parameter="--crs")
-        frame = store.frame(layer)
-        write_layer(frame, output, fmt=fmt, crs=target_crs, layer_name=layer)
+        total = store.count(layer)
+        with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+            task = bar.add_task(f"exporting {layer}", total=total)
+            written = write_layer_batches(store.frame_batches(layer), output, fmt=fmt, crs=target_crs,
+                                          geometry_types=store.geometry_types(layer), layer_name=layer,
+                                          progress=lambda done: bar.update(task, completed=done))
     except GeoIndustryError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    console.print(f"wrote {len(frame)} features of {layer} to {output} ({fmt.name}, {target_crs.code})")
+    console.print(f"wrote {written} features of {layer} to {output} ({fmt.name}, {target_crs.code})")
 
 
 # serve (API) ------------------------------------------------------------

@@ -1,5 +1,10 @@
 """Export a layer (or a query's result) to the formats GIS users open, through pyogrio/GDAL.
 
+A whole frame is written by :func:`write_layer`; a layer too large to hold is written from its
+batches (:meth:`~geo_industry.store.base.BulkReader.frame_batches`) by :func:`write_layer_batches`,
+appended to a GeoPackage that GDAL streams into the format asked for: the same file, one batch
+in memory.
+
 Lists and objects (``sources``, ``area_ha_alternatives``) become JSON text, since most of
 these formats have no list type. Coordinates are written in the requested CRS, with the
 explicit VN-2000 transformation, and the CRS is recorded in the file (``.prj`` for
@@ -11,15 +16,17 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import orjson
+import pandas as pd
 
 from geo_industry.crs import CRS84, SupportedCRS, transform_geometries
-from geo_industry.errors import ExportError, InvalidParameter
+from geo_industry.errors import ExportError, GeoIndustryError, InvalidParameter
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,121 @@ def write_layer(frame: gpd.GeoDataFrame, path: Path, *, fmt: ExportFormat, crs: 
     except Exception as exc:  # GDAL errors come in many classes
         raise ExportError(f"{path}: could not write {fmt.name}: {exc}") from None
     return path
+
+
+_MULTI = {"Point": "MultiPoint", "LineString": "MultiLineString", "Polygon": "MultiPolygon"}
+
+
+def _layer_geometry_type(geometry_types: Collection[str], driver: str) -> tuple[str, bool]:
+    """The file layer's geometry type for a layer of ``geometry_types``, and whether single geometries are
+    made multi: what pyogrio's ``write_dataframe`` chooses from a whole frame."""
+    from pyogrio.raw import DRIVERS_NO_MIXED_SINGLE_MULTI  # GDAL is loaded by the first export
+
+    kinds = {kind.removesuffix(" Z") for kind in geometry_types}
+    promote = False
+    if len(kinds) == 1:
+        kind = next(iter(kinds))
+    elif len(kinds) == 2 and driver in DRIVERS_NO_MIXED_SINGLE_MULTI and any(
+            kinds == {single, multi} for single, multi in _MULTI.items()):
+        kind, promote = next(k for k in kinds if k.startswith("Multi")), True
+    else:
+        kind = "Unknown"
+    has_z = any(kind.endswith(" Z") for kind in geometry_types)
+    return (f"{kind} Z" if has_z and kind != "Unknown" else kind), promote
+
+
+def _check_fields(batch: gpd.GeoDataFrame, first: gpd.GeoDataFrame, path: Path) -> None:
+    """Refuse a batch whose columns or types differ from the first's (the file's fields): never cut a value."""
+    if list(batch.columns) != list(first.columns):
+        raise ExportError(f"{path}: a batch of the layer has the columns {list(batch.columns)}, "
+                          f"the file {list(first.columns)}")
+    for column in batch.columns:
+        if batch[column].dtype != first[column].dtype and batch[column].notna().any() and first[column].notna().any():
+            raise ExportError(f"{path}: field {column} holds {batch[column].dtype} in a batch of the layer, "
+                              f"{first[column].dtype} in the file's field types")
+
+
+def _append_batches(batches: Iterator[gpd.GeoDataFrame], gpkg: Path, *, fmt: ExportFormat, crs: SupportedCRS,
+                    layer_type: str, promote: bool, layer_name: str,
+                    progress: Callable[[int], None] | None) -> int:
+    """Write ``batches`` one after the other into the GeoPackage ``gpkg``; return the features written."""
+    import pyogrio  # GDAL is loaded by the first export, not by every worker that never writes one
+
+    first: gpd.GeoDataFrame | None = None
+    written = 0
+    for batch in batches:
+        data = _prepare(batch, fmt, crs)
+        if first is None:
+            first = data
+        _check_fields(data, first, gpkg)
+        pyogrio.write_dataframe(data, gpkg, driver="GPKG", layer=layer_name, append=written > 0,
+                                geometry_type=layer_type, promote_to_multi=promote)
+        written += len(data)
+        if progress is not None:
+            progress(written)
+    return written
+
+
+def _translate(gpkg: Path, path: Path, *, fmt: ExportFormat, layer_type: str, layer_name: str) -> None:
+    """Copy the GeoPackage's layer into ``path`` in ``fmt``: GDAL reads and writes it as a stream of Arrow batches."""
+    from pyogrio.raw import open_arrow, write_arrow
+
+    with open_arrow(gpkg, layer=layer_name, use_pyarrow=False, batch_size=BATCH_FEATURES) as (meta, stream):
+        write_arrow(stream, path, driver=fmt.driver, layer=layer_name, geometry_name=meta["geometry_name"] or "geom",
+                    geometry_type=layer_type, crs=meta["crs"], layer_options=dict(fmt.layer_options) or None,
+                    dataset_options=dict(fmt.dataset_options) or None)
+
+
+BATCH_FEATURES = 10_000
+"""Features per Arrow batch when GDAL copies a layer from one format into another."""
+
+
+def write_layer_batches(batches: Iterable[gpd.GeoDataFrame], path: Path, *, fmt: ExportFormat,
+                        geometry_types: Collection[str], crs: SupportedCRS = CRS84, layer_name: str = "layer",
+                        progress: Callable[[int], None] | None = None) -> int:
+    """Write a layer given as ``batches`` (storage CRS, the same columns in each) to ``path``; return the count.
+
+    The file is the one :func:`write_layer` writes of the whole layer, and memory holds one batch:
+    ``geometry_types`` (the layer's, :meth:`~geo_industry.store.base.BulkReader.geometry_types`)
+    choose its layer type as pyogrio chooses it from a whole frame; each batch is reprojected and
+    appended to a GeoPackage (the file itself, or a temporary one that GDAL then streams into the
+    format asked for: GeoJSON, FlatGeobuf, CSV and KML take no appends). ``progress`` is told the
+    features written so far. Shapefiles (a zip built in memory) are written whole.
+    """
+    remaining = iter(batches)
+    try:
+        if fmt.name == "shp":
+            frames = list(remaining)
+            write_layer(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], path, fmt=fmt,
+                        crs=crs, layer_name=layer_name)
+            return sum(len(frame) for frame in frames)
+        return _write_batches(remaining, path, fmt=fmt, geometry_types=geometry_types, crs=crs,
+                              layer_name=layer_name, progress=progress)
+    finally:
+        if isinstance(remaining, Generator):
+            remaining.close()  # a database's cursor and connection are given back at once, even on failure
+
+
+def _write_batches(batches: Iterator[gpd.GeoDataFrame], path: Path, *, fmt: ExportFormat,
+                   geometry_types: Collection[str], crs: SupportedCRS, layer_name: str,
+                   progress: Callable[[int], None] | None) -> int:
+    layer_type, promote = _layer_geometry_type(geometry_types, fmt.driver)
+    if path.exists():
+        path.unlink()
+    try:
+        if fmt.name == "gpkg":
+            return _append_batches(batches, path, fmt=fmt, crs=crs, layer_type=layer_type, promote=promote,
+                                   layer_name=layer_name, progress=progress)
+        with tempfile.TemporaryDirectory(prefix="geo-industry-export-") as tmp:
+            gpkg = Path(tmp) / "layer.gpkg"
+            written = _append_batches(batches, gpkg, fmt=fmt, crs=crs, layer_type=layer_type, promote=promote,
+                                      layer_name=layer_name, progress=progress)
+            _translate(gpkg, path, fmt=fmt, layer_type=layer_type, layer_name=layer_name)
+            return written
+    except GeoIndustryError:
+        raise
+    except Exception as exc:  # GDAL errors come in many classes
+        raise ExportError(f"{path}: could not write {fmt.name}: {exc}") from None
 
 
 def export_bytes(frame: gpd.GeoDataFrame, *, fmt: ExportFormat, crs: SupportedCRS = CRS84,

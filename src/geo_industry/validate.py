@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -167,14 +167,21 @@ def check_frame(file: str, frame: gpd.GeoDataFrame, meta: LayerMeta | None) -> l
     return problems
 
 
-def validate_statistics(path: Path, known_entities: Iterable[str]) -> list[Problem]:
-    """Check the statistics table: columns, enumerations, units, integrity and duplicates."""
+def validate_statistics(path: Path, known_entities: Iterable[str] | Callable[[set[str]], Iterable[str]]
+                        ) -> list[Problem]:
+    """Check the statistics table: columns, enumerations, units, integrity and duplicates.
+
+    ``known_entities`` are the entity ids that exist, or a function telling which of the file's
+    entities exist (a store asked by id rather than listing every feature).
+    """
     file = str(path)
     try:
         frame = stats_mod.read_statistics(path)
         year_text = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["year"])["year"]
     except DataError as exc:
         return [Problem(file, "*", "*", str(exc))]
+    if callable(known_entities):
+        known_entities = known_entities(set(frame["entity"].dropna().astype(str)))
     return statistics_problems(frame, known_entities, file=file, year_text=year_text)
 
 

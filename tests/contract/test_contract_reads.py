@@ -204,3 +204,16 @@ def test_revision_is_an_integer_and_the_snapshot_is_pinned_to_it(backend):
     view = backend.snapshot()
     assert isinstance(backend.revision(), int) and view.revision() == backend.revision()
 
+
+
+@pytest.mark.parametrize("layer", ["hydropower_plants", "zone_outlines", "rivers", "industrial_zones"])
+def test_frame_batches_are_the_frame_in_order_and_geometry_types_its_types(backend, layer):
+    whole = backend.frame(layer)
+    batches = list(backend.frame_batches(layer, size=16))
+    assert [len(b) for b in batches[:-1]] == [16] * (len(batches) - 1) and 0 < len(batches[-1]) <= 16
+    assert all(list(b.columns) == list(whole.columns) for b in batches)
+    pd.testing.assert_frame_equal(pd.concat(batches, ignore_index=True), whole.reset_index(drop=True))
+    present = whole.geometry[whole.geometry.notna()]
+    assert backend.geometry_types(layer) == frozenset(present.geom_type)
+    with pytest.raises(CollectionNotFound):
+        backend.frame_batches("nope")

@@ -7,10 +7,13 @@ import zipfile
 import numpy as np
 import pyogrio
 import pytest
+import shapely
+from geopandas.testing import assert_geodataframe_equal
 
+from geo_industry.catalog import LAYER_IDS
 from geo_industry.crs import resolve_crs, transform_geometries
-from geo_industry.errors import InvalidParameter
-from geo_industry.export import EXPORT_FORMATS, export_bytes, resolve_format, write_layer
+from geo_industry.errors import ExportError, InvalidParameter
+from geo_industry.export import EXPORT_FORMATS, export_bytes, resolve_format, write_layer, write_layer_batches
 from geo_industry.vector_io import read_vector
 
 
@@ -85,3 +88,47 @@ def test_shapefile_zip_keeps_what_dbase_cannot_hold(store, tmp_path):
     assert "geometry_n,geometry_note" in fields
     longest = max((v for v in frame["geometry_note"] if isinstance(v, str)), key=len)
     assert len(longest.encode()) > 254 and longest in attributes
+
+
+@pytest.mark.parametrize("name", sorted(set(EXPORT_FORMATS) - {"shp"}))
+@pytest.mark.parametrize("layer", LAYER_IDS)
+def test_a_layer_written_in_batches_is_the_file_written_whole(store, tmp_path, name, layer):
+    """Streamed in batches of 7 features, every data/ layer gives the file a whole write gives: the same bytes
+    for the text formats and FlatGeobuf, the same features for GeoPackage (whose header holds the time)."""
+    fmt = EXPORT_FORMATS[name]
+    crs = resolve_crs("OGC:CRS84" if fmt.wgs84_only else "EPSG:9208", parameter="crs")
+    whole = write_layer(store.frame(layer), tmp_path / f"whole{fmt.suffix}", fmt=fmt, crs=crs, layer_name=layer)
+    seen: list[int] = []
+    written = write_layer_batches(store.frame_batches(layer, size=7), tmp_path / f"batches{fmt.suffix}", fmt=fmt,
+                                  crs=crs, geometry_types=store.geometry_types(layer), layer_name=layer,
+                                  progress=seen.append)
+    assert written == len(store.frame(layer)) == seen[-1]
+    assert seen == sorted(seen) and len(seen) == -(-written // 7)
+    streamed = tmp_path / f"batches{fmt.suffix}"
+    if name == "gpkg":
+        assert pyogrio.read_info(streamed)["geometry_type"] == pyogrio.read_info(whole)["geometry_type"]
+        assert_geodataframe_equal(read_vector(streamed), read_vector(whole))
+    else:
+        assert streamed.read_bytes() == whole.read_bytes()
+
+
+def test_mixed_single_and_multi_polygons_are_written_as_multi(store, tmp_path):
+    """A layer of polygons and multipolygons is a MultiPolygon layer in formats that hold one type, as pyogrio
+    makes it from a whole frame."""
+    frame = store.frame("zone_outlines").copy()
+    frame.loc[0, "geometry"] = shapely.MultiPolygon([frame.geometry.iloc[0]])
+    fmt = EXPORT_FORMATS["gpkg"]
+    whole = write_layer(frame, tmp_path / "whole.gpkg", fmt=fmt, layer_name="zones")
+    batches = [frame.iloc[:3], frame.iloc[3:]]
+    write_layer_batches(batches, tmp_path / "batches.gpkg", fmt=fmt, geometry_types={"Polygon", "MultiPolygon"},
+                        layer_name="zones")
+    assert pyogrio.read_info(tmp_path / "batches.gpkg")["geometry_type"] == "MultiPolygon"
+    assert_geodataframe_equal(read_vector(tmp_path / "batches.gpkg"), read_vector(whole))
+
+
+def test_a_batch_that_does_not_fit_the_first_is_refused_not_cut(store, tmp_path):
+    frame = store.frame("border_gates")
+    first = frame.iloc[:3].assign(status=1.5)  # numbers in the first batch, text in the next
+    with pytest.raises(ExportError, match="field types"):
+        write_layer_batches([first, frame.iloc[3:]], tmp_path / "gates.gpkg", fmt=EXPORT_FORMATS["gpkg"],
+                            geometry_types={"Point"}, layer_name="border_gates")

@@ -15,8 +15,6 @@ One family of Protocols, by what a caller needs:
   assessments (with the DEM's slope) as its zone layers' analysis properties.
 - :class:`FeatureRecordSource` — optional: a store that reads one feature and its ETag in one
   statement, as a :class:`FeatureRecord` (no frame: a database's single-feature reads).
-- :class:`InvestorFactSource` — optional: a store holding the investor facts (PostGIS) instead of the
-  data folder's file.
 - :class:`TileSource` — optional: a read view that builds a layer's vector tiles itself (PostGIS's
   ``ST_AsMVT``); the others' tiles are encoded from a ``query`` by :mod:`geo_industry.vector_tiles`.
 - :class:`Replicated` — optional: a store reading from a replica tells where its reads went
@@ -42,11 +40,12 @@ from typing import Any, Protocol, runtime_checkable
 import geopandas as gpd
 import pandas as pd
 
-from geo_industry.investor_facts import InvestorFact
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta, TileAddress
 
 BBox = tuple[float, float, float, float]
 Extent = tuple[BBox | None, tuple[int | None, int | None]]
+BATCH_ROWS = 10_000
+"""Rows per batch of :meth:`BulkReader.frame_batches` unless the caller asks for another size."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +169,17 @@ class BulkReader(Protocol):
         """The whole layer joined with its latest actual statistics (read-only; a database streams it)."""
         ...
 
+    def frame_batches(self, layer_id: str, *, size: int = BATCH_ROWS) -> Iterator[gpd.GeoDataFrame]:
+        """The rows of :meth:`frame` in file order, ``size`` at a time, for consumers that need every row
+        but not all at once (exports): a database reads one consistent snapshot through a cursor and holds
+        one batch in memory. Every batch has the same columns; an empty layer yields one empty batch."""
+        ...
+
+    def geometry_types(self, layer_id: str) -> frozenset[str]:
+        """The geometry types the layer's features have (``Point``, ``MultiPolygon`` …, with `` Z`` for
+        3D ones; null geometries left out): what a file format's layer type is chosen from."""
+        ...
+
     @property
     def statistics(self) -> pd.DataFrame:
         """The long statistics table (stored rows only)."""
@@ -285,16 +295,6 @@ class Replicated(Protocol):
 
     def read_routes(self) -> ReadRoutes | None:
         """Where reads go; ``None`` when no replica is set."""
-        ...
-
-
-@runtime_checkable
-class InvestorFactSource(Protocol):
-    """A store that holds the investor facts itself (PostGIS: ``db load`` stores them), so edits of them
-    follow its revision; the others' come from the data folder's ``investor_facts.csv``."""
-
-    def investor_facts(self) -> tuple[InvestorFact, ...]:
-        """The investor facts, in file order."""
         ...
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 from geo_industry.raster.analysis import ZoneAssessment
 from geo_industry.raster.properties import ZONE_LAYERS, with_analysis_fields, with_zone_analysis
 from geo_industry.selection import sort_positions, year_mask
-from geo_industry.store.base import Quarantined
+from geo_industry.store.base import BATCH_ROWS, Quarantined
 
 STORAGE_CRS = "OGC:CRS84"
 _JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
@@ -49,6 +49,13 @@ class _Layer:
     positions_by_id: dict[str, int]
     queryables: dict[str, str]
     schema: dict[str, str]
+
+
+def geometry_types_of(geometries: gpd.GeoSeries) -> frozenset[str]:
+    """The types of the present geometries of ``geometries``, `` Z`` appended for 3D ones (empty ones are 2D)."""
+    present = geometries[geometries.notna()]
+    solid = ~present.is_empty & present.has_z
+    return frozenset(f"{kind} Z" if z else kind for kind, z in zip(present.geom_type, solid, strict=True))
 
 
 def typed_frame(frame: gpd.GeoDataFrame, meta: LayerMeta, *, source: str) -> gpd.GeoDataFrame:
@@ -253,6 +260,15 @@ class MemoryStore:
     def frame(self, layer_id: str) -> gpd.GeoDataFrame:
         """The whole joined layer (do not modify it)."""
         return self._layer(layer_id).frame
+
+    def frame_batches(self, layer_id: str, *, size: int = BATCH_ROWS) -> Iterator[gpd.GeoDataFrame]:
+        """Slices of the frame held in memory (an empty layer: one empty slice; a bad id raises at once)."""
+        frame = self.frame(layer_id)
+        return (frame.iloc[start : start + size] for start in range(0, max(len(frame), 1), size))
+
+    def geometry_types(self, layer_id: str) -> frozenset[str]:
+        """The geometry types of the layer's present geometries (`` Z`` appended for 3D ones)."""
+        return geometry_types_of(self.frame(layer_id).geometry)
 
     def get(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
         """One feature as a one-row frame."""

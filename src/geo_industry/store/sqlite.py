@@ -42,7 +42,7 @@ from geo_industry.errors import (
 )
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 from geo_industry.private_files import create_private
-from geo_industry.store.base import AuditEntry, Quarantined
+from geo_industry.store.base import BATCH_ROWS, AuditEntry, Quarantined
 from geo_industry.store.memory import MemoryStore, typed_frame
 from geo_industry.store.writes import (
     STAT_FIELDS,
@@ -267,6 +267,14 @@ class SQLiteStore:
     def frame(self, layer_id: str) -> gpd.GeoDataFrame:
         """The whole joined layer of the current snapshot."""
         return self.snapshot().frame(layer_id)
+
+    def frame_batches(self, layer_id: str, *, size: int = BATCH_ROWS) -> Iterator[gpd.GeoDataFrame]:
+        """The current snapshot's layer in batches (it is held in memory)."""
+        return self.snapshot().frame_batches(layer_id, size=size)
+
+    def geometry_types(self, layer_id: str) -> frozenset[str]:
+        """The geometry types of the current snapshot's layer."""
+        return self.snapshot().geometry_types(layer_id)
 
     def statistics_revision(self) -> int:
         """The revision the statistics inputs last changed at (of the current snapshot)."""

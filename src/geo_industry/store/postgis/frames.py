@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +25,6 @@ from pydantic import ValidationError
 
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog
-from geo_industry.investor_facts import COLUMNS as INVESTOR_FACT_COLUMNS
-from geo_industry.investor_facts import InvestorFact, facts_from_rows
 from geo_industry.models import LayerMeta
 from geo_industry.raster.properties import with_analysis_fields
 from geo_industry.store.base import Quarantined
@@ -155,15 +153,19 @@ def _column_order(layer: StoredLayer, names: Iterable[str], extra_keys: Sequence
     return first, [name for name in names if name not in set(first)]
 
 
-def layer_frame(layer: StoredLayer, rows: Sequence[Sequence[Any]]) -> gpd.GeoDataFrame:
+def layer_frame(layer: StoredLayer, rows: Sequence[Sequence[Any]], *,
+                extra_keys: Sequence[str] | None = None) -> gpd.GeoDataFrame:
     """Rows of :func:`select_list` as the typed frame every backend serves.
 
     Columns in the order of the other backends' frames: the properties in file order, the
-    geometry, declared fields no file property holds, the derived columns.
+    geometry, declared fields no file property holds, the derived columns. ``extra_keys`` are the
+    properties no column holds (default: those the rows carry; a batch of a layer is given the
+    layer's, so that every batch has the same columns).
     """
     declared = _declared(layer)
     extras = [row[2] or {} for row in rows]
-    extra_keys = list(dict.fromkeys(key for extra in extras for key in extra))
+    if extra_keys is None:
+        extra_keys = list(dict.fromkeys(key for extra in extras for key in extra))
     values: dict[str, Any] = {"id": _objects([row[0] for row in rows])}
     for offset, (name, kind) in enumerate(declared.items(), start=3):
         values[name] = _typed([row[offset] for row in rows], kind)
@@ -217,6 +219,37 @@ def read_layer_frame(conn: psycopg.Connection, layer: StoredLayer) -> gpd.GeoDat
         return layer_frame(layer, cursor.fetchall())
 
 
+def _extra_keys(conn: psycopg.Connection, layer: StoredLayer) -> list[str]:
+    """The properties no column holds, over the whole layer (one scan; usually none): in file order, then by name."""
+    keys = sql.SQL(", ").join(sql.Literal(name) for name in ["id", *_declared(layer)])
+    found = {row[0] for row in conn.execute(sql.SQL(
+        "SELECT DISTINCT jsonb_object_keys(properties - ARRAY[{}]::text[]) FROM {}").format(
+        keys, layer_table(layer.meta.id)))}
+    return [name for name in layer.property_order if name in found] + sorted(found - set(layer.property_order))
+
+
+def read_layer_batches(conn: psycopg.Connection, layer: StoredLayer, size: int) -> Iterator[gpd.GeoDataFrame]:
+    """The whole layer in typed frames of at most ``size`` rows, in file order, through one server-side
+    cursor (one batch in memory at a time); every batch has the same columns, an empty layer yields one."""
+    extra_keys = _extra_keys(conn, layer)
+    with conn.cursor(name=f"batches_{layer.meta.id}"[:60]) as cursor:
+        cursor.itersize = size
+        cursor.execute(select_layer(layer))
+        rows = cursor.fetchmany(size)
+        yield layer_frame(layer, rows, extra_keys=extra_keys)
+        while len(rows) == size:
+            rows = cursor.fetchmany(size)
+            if rows:
+                yield layer_frame(layer, rows, extra_keys=extra_keys)
+
+
+def read_geometry_types(conn: psycopg.Connection, layer: StoredLayer) -> frozenset[str]:
+    """The types of the layer's present geometries (shapely's names), `` Z`` appended for 3D ones (one scan)."""
+    statement = sql.SQL("SELECT DISTINCT substr(ST_GeometryType(geom), 4), ST_Zmflag(geom) IN (2, 3) "
+                        "AND NOT ST_IsEmpty(geom) FROM {} WHERE geom IS NOT NULL").format(layer_table(layer.meta.id))
+    return frozenset(f"{kind} Z" if z else kind for kind, z in conn.execute(statement))
+
+
 def read_statistics(conn: psycopg.Connection) -> pd.DataFrame:
     """The stored statistics rows, typed as :func:`geo_industry.statistics.typed_statistics` types them."""
     columns = list(STATISTICS_COLUMNS)
@@ -234,11 +267,3 @@ def read_entities(conn: psycopg.Connection) -> pd.DataFrame:
     rows = conn.execute(sql.SQL("SELECT {} FROM {} ORDER BY position").format(
         sql.SQL(", ").join(sql.Identifier(c) for c in ENTITY_COLUMNS), table("entities"))).fetchall()
     return pd.DataFrame(rows, columns=list(ENTITY_COLUMNS), dtype=object)
-
-
-def read_investor_facts(conn: psycopg.Connection) -> list[InvestorFact]:
-    """The investor facts as ``investor_facts.csv`` holds them, in file order."""
-    columns = list(INVESTOR_FACT_COLUMNS)
-    rows = conn.execute(sql.SQL("SELECT {} FROM {} ORDER BY position").format(
-        sql.SQL(", ").join(sql.Identifier(c) for c in columns), table("investor_facts"))).fetchall()
-    return facts_from_rows(dict(zip(columns, row, strict=True)) for row in rows)

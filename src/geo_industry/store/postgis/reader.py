@@ -34,10 +34,9 @@ from psycopg.pq import TransactionStatus
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog
 from geo_industry.errors import FeatureNotFound, InvalidSortBy
-from geo_industry.investor_facts import InvestorFact
 from geo_industry.models import DateInterval, FeaturePage, FeatureQuery, LayerMeta, SortKey, TileAddress
 from geo_industry.settings import Settings
-from geo_industry.store.base import Extent, FeatureRecord, Quarantined, ReadRoutes
+from geo_industry.store.base import BATCH_ROWS, Extent, FeatureRecord, Quarantined, ReadRoutes
 from geo_industry.store.memory import LEGACY_PROVINCE, MERGED_PROVINCE
 from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.filters import compile_filter
@@ -46,7 +45,8 @@ from geo_industry.store.postgis.frames import (
     layer_frame,
     layer_record,
     read_entities,
-    read_investor_facts,
+    read_geometry_types,
+    read_layer_batches,
     read_layer_frame,
     read_layers,
     read_statistics,
@@ -250,7 +250,6 @@ class PostGISReader:
         self._counts: dict[str, tuple[int, int]] = {}
         self._counting: dict[str, threading.Lock] = {}
         self._extents: dict[str, tuple[int, Extent]] = {}
-        self._investor_facts: tuple[int, tuple[InvestorFact, ...]] | None = None
         self.selection_counts = SelectionCounts()
 
     @classmethod
@@ -541,6 +540,23 @@ class PostGISReader:
             self._frames.pop(layer_id, None)
         return frame
 
+    def frame_batches(self, layer_id: str, *, size: int = BATCH_ROWS) -> Iterator[gpd.GeoDataFrame]:
+        """The layer in batches of ``size`` rows from one read-only snapshot, one batch in memory at a time
+        (a pooled connection is held until the batches are consumed or closed). A bad id raises at once."""
+        layer = self._layer(layer_id)
+
+        def batches() -> Iterator[gpd.GeoDataFrame]:
+            with self._reading() as conn:
+                yield from read_layer_batches(conn, layer, size)
+
+        return batches()
+
+    def geometry_types(self, layer_id: str) -> frozenset[str]:
+        """The geometry types of the layer's present geometries (one scan of the table)."""
+        layer = self._layer(layer_id)
+        with self._one_statement() as conn:
+            return read_geometry_types(conn, layer)
+
     def entity_features(self, entities: Collection[str]) -> list[tuple[str, gpd.GeoDataFrame]]:
         """The features among ``entities``, per layer (only their rows: a large layer is never read whole)."""
         wanted = list(entities)
@@ -578,18 +594,6 @@ class PostGISReader:
                 tables = _Tables(revision, statistics_revision, statistics, entities, derived)
             self._tables_cache = tables
         return tables
-
-    def investor_facts(self) -> tuple[InvestorFact, ...]:
-        """The investor facts ``db load`` stored (read once per revision: any edit of them bumps it)."""
-        revision = self.revision()
-        cached = self._investor_facts
-        if cached is not None and cached[0] == revision:
-            return cached[1]
-        with self._reading() as conn:
-            revision = self._read_revision(conn)
-            facts = tuple(read_investor_facts(conn))
-        self._investor_facts = (revision, facts)
-        return facts
 
     @property
     def statistics(self) -> pd.DataFrame:

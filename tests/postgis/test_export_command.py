@@ -1,0 +1,172 @@
+"""``geo-industry export`` on PostGIS streams a layer: 50,000 generated points are written without one
+whole-layer read, and the data/ layers give the same files as on the embedded backend.
+
+The command runs in-process (typer's runner) over the real store of a real database, through a
+subclass that refuses :meth:`frame` (a whole-layer read): the export can only have read batches.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+from geopandas.testing import assert_geodataframe_equal
+from tests.conftest import DATA_DIR, REPO_ROOT
+from tests.pgcluster import Cluster
+from tests.postgis.databases import loaded_database
+from typer.testing import CliRunner
+
+import geo_industry.cli as cli
+from geo_industry.catalog import LAYER_IDS
+from geo_industry.settings import Settings
+from geo_industry.store import EmbeddedStore
+from geo_industry.store.postgis import PostGISStore
+from geo_industry.vector_io import read_vector
+
+POINTS = 50_000
+BIG = "synthetic_points"
+GENERATOR_SQL = REPO_ROOT / "bench" / "synthetic_layers.sql"
+
+
+class WholeLayerRead(AssertionError):
+    """A layer was read whole."""
+
+
+class BatchesOnlyStore(PostGISStore):
+    """The real PostGIS store, refusing to read a layer whole; it counts the batches it hands out."""
+
+    batches = 0
+
+    def frame(self, layer_id: str):  # type: ignore[no-untyped-def]
+        raise WholeLayerRead(f"frame({layer_id!r}) read the layer whole")
+
+    def frame_batches(self, layer_id: str, *, size: int = 10_000):  # type: ignore[no-untyped-def]
+        for batch in super().frame_batches(layer_id, size=size):
+            type(self).batches += 1
+            yield batch
+
+
+@pytest.fixture(scope="module")
+def big_database(pg_cluster: Cluster) -> str:
+    """``data/`` plus :data:`POINTS` synthetic points in the catalog."""
+    url = loaded_database(pg_cluster, DATA_DIR, "export")
+    subprocess.run(["psql", "-X", "-q", "-v", f"points={POINTS}", "-v", "parcels=0", "-v", "seed=0.42",
+                    "-f", str(GENERATOR_SQL), url], check=True, capture_output=True, text=True)
+    return url
+
+
+@pytest.fixture
+def batches_only(big_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[BatchesOnlyStore]]:
+    """The CLI configured for the database, its store a :class:`BatchesOnlyStore`; the stores it opened."""
+    monkeypatch.setenv("GEO_INDUSTRY_STORE_BACKEND", "postgis")
+    monkeypatch.setenv("GEO_INDUSTRY_DATABASE_URL", big_database)
+    monkeypatch.setenv("GEO_INDUSTRY_DATA_DIR", str(DATA_DIR))
+    opened: list[BatchesOnlyStore] = []
+
+    def open_store(settings: Settings) -> BatchesOnlyStore:
+        store = BatchesOnlyStore.from_settings(settings)
+        assert isinstance(store, BatchesOnlyStore)
+        opened.append(store)
+        return store
+
+    monkeypatch.setattr(cli, "open_store", open_store)
+    BatchesOnlyStore.batches = 0
+    yield opened
+    for store in opened:
+        store.close()
+
+
+def _export(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli.app, ["export", *args])
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson"])
+def test_a_big_layer_is_exported_in_batches_never_whole(batches_only: list[BatchesOnlyStore], tmp_path: Path,
+                                                        fmt: str) -> None:
+    output = tmp_path / f"points.{fmt}"
+    result = _export(BIG, "-o", str(output), "-f", fmt)
+    assert result.exit_code == 0, result.output
+    assert f"wrote {POINTS} features of {BIG}" in result.stdout
+    assert BatchesOnlyStore.batches == POINTS // 10_000
+    assert pyogrio.read_info(output)["features"] == POINTS
+    back = read_vector(output)
+    assert sorted(back["id"]) == sorted(f"p{i}" for i in range(POINTS))
+    store = batches_only[0]
+    stored = store.get(BIG, "p12345").iloc[0]
+    row = back[back["id"] == "p12345"].iloc[0]
+    assert (row["name"], row["status"], row["capacity_value"]) == (stored["name"], stored["status"],
+                                                                     stored["capacity_value"])
+    assert row.geometry.equals_exact(stored.geometry, 1e-9)
+
+
+def test_the_data_layers_export_the_same_features_as_on_the_embedded_backend(
+        batches_only: list[BatchesOnlyStore], tmp_path: Path) -> None:
+    embedded = EmbeddedStore.from_settings(Settings(_env_file=None, data_dir=DATA_DIR))  # type: ignore[call-arg]
+    for layer in LAYER_IDS:
+        on_postgis, on_files = tmp_path / f"{layer}.gpkg", tmp_path / f"{layer}-files.gpkg"
+        result = _export(layer, "-o", str(on_postgis), "--crs", "EPSG:9208")
+        assert result.exit_code == 0, result.output
+        cli.write_layer_batches(embedded.frame_batches(layer), on_files, fmt=cli.EXPORT_FORMATS["gpkg"],
+                                crs=cli.resolve_crs("EPSG:9208"), geometry_types=embedded.geometry_types(layer),
+                                layer_name=layer)
+        assert pyogrio.read_info(on_postgis)["geometry_type"] == pyogrio.read_info(on_files)["geometry_type"]
+        assert_geodataframe_equal(_canonical(read_vector(on_postgis)), _canonical(read_vector(on_files)),
+                                  check_less_precise=True)
+
+
+def _canonical(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with its JSON text (lists of objects) in one key order: jsonb keeps no key order."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object and column != out.geometry.name:
+            out[column] = out[column].map(_sorted_json)
+    return out
+
+
+def _sorted_json(value: object) -> object:
+    if isinstance(value, str) and value.startswith(("[", "{")):
+        return json.dumps(json.loads(value), sort_keys=True)
+    return value
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["nope", "-o", "{tmp}/x.gpkg"], "no collection 'nope'"),
+     ([BIG, "--crs", "EPSG:2154", "-o", "{tmp}/x.gpkg"], "--crs"),
+     ([BIG, "--format", "xlsx", "-o", "{tmp}/x.xlsx"], "--format"),
+     ([BIG, "-o", "{tmp}/no-such-folder/x.gpkg"], "no-such-folder/x.gpkg: could not write gpkg")],
+)
+def test_bad_input_exits_two_naming_what_is_wrong(batches_only: list[BatchesOnlyStore], tmp_path: Path,
+                                                 args: list[str], message: str) -> None:
+    result = _export(*(arg.replace("{tmp}", str(tmp_path)) for arg in args))
+    assert result.exit_code == 2
+    assert message in result.stderr.replace("\n", "")  # rich wraps long lines
+    assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_layers_counts_in_the_database(batches_only: list[BatchesOnlyStore]) -> None:
+    result = CliRunner().invoke(cli.app, ["layers"], env={"COLUMNS": "240"})
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if f" {BIG} " in line)
+    assert [cell.strip() for cell in row.split("│")][4:6] == [str(POINTS), str(POINTS)]  # features, located
+    assert BatchesOnlyStore.batches == 0
+
+
+def test_validate_a_statistics_csv_asks_the_database_for_its_entities(batches_only: list[BatchesOnlyStore],
+                                                                       tmp_path: Path) -> None:
+    lines = (DATA_DIR / "statistics.csv").read_text(encoding="utf-8").splitlines()
+    header, row = lines[0], lines[1]
+    entity = row.split(",")[1]
+    csv = tmp_path / "statistics.csv"
+    csv.write_text("\n".join([header, row.replace(entity, "p42", 1), row.replace(entity, "nope-x", 1)]) + "\n",
+                   encoding="utf-8")
+    result = CliRunner().invoke(cli.app, ["validate", str(csv)], env={"COLUMNS": "240"})
+    assert result.exit_code == 1
+    assert "unknown entity 'nope-x'" in result.stderr
+    assert "'p42'" not in result.output  # a feature of the 50,000-point layer, found by its id
+    assert BatchesOnlyStore.batches == 0
