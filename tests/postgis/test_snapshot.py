@@ -25,7 +25,7 @@ from tests.postgis.databases import loaded_database
 
 from geo_industry.models import FeatureQuery
 from geo_industry.store import pinned
-from geo_industry.store.postgis import Database, PostGISStore
+from geo_industry.store.postgis import Database, PostGISReader, PostGISStore
 from geo_industry.store.postgis.snapshot import PostGISSnapshot, SnapshotEnded, SnapshotReleased
 
 #: a hang guard for the database ending an idle snapshot (it does so 0.2 s after the snapshot's last read)
@@ -47,10 +47,10 @@ def store(url: str) -> Iterator[PostGISStore]:
         opened.close()
 
 
-def _gate(feature_id: str) -> dict[str, Any]:
+def _gate(feature_id: str, at: tuple[float, float] = (103.96, 22.51)) -> dict[str, Any]:
     feature = copy.deepcopy(orjson.loads((DATA_DIR / "geo" / "border_gates.geojson").read_bytes())["features"][0])
     feature["id"] = feature["properties"]["id"] = feature_id
-    feature["geometry"] = {"type": "Point", "coordinates": [103.96, 22.51]}
+    feature["geometry"] = {"type": "Point", "coordinates": list(at)}
     return feature
 
 
@@ -118,3 +118,23 @@ def test_the_database_ends_a_snapshot_left_idle_past_its_bound(store, url):
         view.count("border_gates")
     view.release()
     assert store.count("border_gates") > 0  # the pool replaced the connection the database ended
+
+
+def test_what_a_lagging_store_counts_is_kept_under_the_revision_the_count_saw(url):
+    # a snapshot shares its store's caches, whose entries must hold the revision they are kept under: a store
+    # whose listener has not yet heard of a write counts the newer rows, and keeps that count under the newer one
+    writer = PostGISStore(Database(url, pool_size=3))
+    try:
+        heard = writer.revision()
+        lagging = PostGISReader(writer.database, revision_source=lambda: heard)
+        with lagging.snapshot() as view:
+            with psycopg.connect(url) as conn:
+                row = conn.execute("SELECT count(*) FROM geo_industry.border_gates").fetchone()
+            assert row is not None and view.revision() == heard
+            assert lagging.collection("border_gates")  # its catalog of `heard` is kept
+            writer.create_features("border_gates", [_gate("counted-by-a-lagging-store", at=(104.3, 22.9))], actor="t")
+            assert lagging.count("border_gates") == row[0] + 1  # it believes the revision is still `heard`
+            assert view.count("border_gates") == row[0]
+            assert lagging.extent("border_gates") != view.extent("border_gates")
+    finally:
+        writer.close()

@@ -71,6 +71,9 @@ _STATISTICS_DIGEST = sql.SQL(
     "(SELECT md5(string_agg(concat_ws(chr(31), indicator, year, period, value, unit, basis, price_basis, source, "
     "note, variant, derivation), chr(30) ORDER BY position)) FROM {} AS s WHERE s.entity = t.id)"
 ).format(table("statistics"))
+_REVISION_SEEN = sql.SQL("(SELECT value FROM {})").format(table("revision"))
+"""The revision a statement sees, read in the statement itself: what it computed is kept under that revision
+(the listener's may be older or newer), so a snapshot sharing the store's caches finds only entries of its own."""
 
 
 def entity_tag(row_etag: str, statistics_digest: str | None) -> str:
@@ -387,9 +390,11 @@ class PostGISReader:
             if cached is not None and cached[0] == metadata.revision:
                 return cached[1]
             with self._one_statement() as conn:
-                row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(layer_table(layer.meta.id))).fetchone()
-            count = int(row[0]) if row else 0
-            self._counts[layer_id] = (metadata.revision, count)
+                row = conn.execute(sql.SQL("SELECT count(*), {} FROM {}").format(
+                    _REVISION_SEEN, layer_table(layer.meta.id))).fetchone()
+            assert row is not None
+            count = int(row[0])
+            self._counts[layer_id] = (int(row[1]), count)
         return count
 
     def extent(self, layer_id: str) -> Extent:
@@ -400,15 +405,15 @@ class PostGISReader:
         if cached is not None and cached[0] == metadata.revision:
             return cached[1]
         year = _year_expression(layer) or sql.SQL("NULL::numeric")
-        statement = sql.SQL("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), y0, y1 FROM "
+        statement = sql.SQL("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), y0, y1, {} FROM "
                             "(SELECT ST_Extent(geom) AS e, min({}) AS y0, max({}) AS y1 FROM {}) AS x").format(
-            year, year, layer_table(layer.meta.id))
+            _REVISION_SEEN, year, year, layer_table(layer.meta.id))
         with self._connection() as conn:
             row = conn.execute(statement).fetchone()
         assert row is not None
         bbox = None if row[0] is None else (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
         years = (None if row[4] is None else int(row[4]), None if row[5] is None else int(row[5]))
-        self._extents[layer_id] = (metadata.revision, (bbox, years))
+        self._extents[layer_id] = (int(row[6]), (bbox, years))
         return bbox, years
 
     def _where(self, layer: StoredLayer, query: FeatureQuery) -> tuple[sql.Composable, list[Any]]:
@@ -478,10 +483,11 @@ class PostGISReader:
         key = (revision, layer.meta.id, where.as_string(conn), repr(params))
         count = self.selection_counts.get(key)
         if count is None:
-            row = conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE {}").format(
-                layer_table(layer.meta.id), where), params).fetchone()
-            count = int(row[0]) if row else 0
-            self.selection_counts.put(key, count)
+            row = conn.execute(sql.SQL("SELECT count(*), {} FROM {} WHERE {}").format(
+                _REVISION_SEEN, layer_table(layer.meta.id), where), params).fetchone()
+            assert row is not None
+            count = int(row[0])
+            self.selection_counts.put((int(row[1]), *key[1:]), count)
         return count
 
     def vector_tile(self, layer_id: str, tile: TileAddress) -> bytes | None:
@@ -533,9 +539,10 @@ class PostGISReader:
         if cached is not None and cached[0] == metadata.revision:
             return cached[1]
         with self._reading() as conn:
+            seen = self._read_revision(conn)
             frame = read_layer_frame(conn, layer)
         if len(frame) <= self.cache_max_rows:
-            self._frames[layer_id] = (metadata.revision, frame)
+            self._frames[layer_id] = (seen, frame)
         else:
             self._frames.pop(layer_id, None)
         return frame
