@@ -83,7 +83,7 @@ def synthetic_rows(size: int, zooms: tuple[int, ...] = (12, 10), repeats: int = 
             for _ in range(repeats):
                 tile = WEB_MERCATOR.tile(rng.uniform(EXTENT[0], EXTENT[2]), rng.uniform(EXTENT[1], EXTENT[3]), zoom)
                 start = time.perf_counter()
-                body = layer_tile(store, LAYER, TileAddress("WebMercatorQuad", zoom, tile.y, tile.x))
+                body = layer_tile(store, LAYER, TileAddress("WebMercatorQuad", zoom, tile.y, tile.x)).body
                 timings.append((time.perf_counter() - start) * 1e3)
                 sizes.append(len(body))
             rows.append(_summary(f"{size:,} synthetic points, core", zoom, timings, sizes))

@@ -111,6 +111,15 @@ class TileAddress:
 
 
 @dataclass(frozen=True)
+class VectorTile:
+    """A Mapbox Vector Tile (``b""``: no feature reaches the tile) and whether features were left out of
+    it at the per-tile limit (:data:`geo_industry.vector_tiles.TILE_FEATURE_LIMIT`)."""
+
+    body: bytes
+    limited: bool = False
+
+
+@dataclass(frozen=True)
 class FeaturePage:
     """A page of features: the page's own rows and how many features matched before paging.
 

@@ -30,7 +30,7 @@ from pyproj import CRS, Transformer
 
 from geo_industry.budget import check_deadline
 from geo_industry.errors import InvalidParameter, NotFound
-from geo_industry.models import FeatureQuery, LayerMeta, TileAddress
+from geo_industry.models import FeatureQuery, LayerMeta, TileAddress, VectorTile
 from geo_industry.store.base import FeatureStore, TileSource
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -41,7 +41,14 @@ BUFFER = 64
 SIMPLIFY_PIXELS = 0.25
 """Simplification tolerance as a fraction of a 256-pixel tile's pixel (invisible at the zoom)."""
 TILE_MATRIX_SETS: tuple[str, ...] = tuple(morecantile.tms.list())
-_ALL = 2**31 - 1
+TILE_FEATURE_LIMIT = 10_000
+"""Features a tile holds at most, as tipg's ``max_features_per_tile``: a low-zoom tile of a dense layer
+asked for directly (a million points in one z6 tile) costs the database and the encoder no more than this
+many; which features it keeps is not specified (the first the store finds) and the response says it was
+cut (:data:`LIMITED_HEADER`). The overview map asks a dense layer's tiles only from the zoom where they
+average 5,000 sites (:func:`geo_industry.maps.tiled.min_zoom`)."""
+LIMITED_HEADER = "Tile-Feature-Limit"
+"""Response header of a tile cut at :data:`TILE_FEATURE_LIMIT`, whose value is the limit."""
 
 
 class TileMatrixSetNotFound(NotFound):
@@ -173,18 +180,22 @@ def encode_tile(rows: gpd.GeoDataFrame, tile: TileAddress, *, layer_name: str) -
                                      default_options=options)
 
 
-def layer_tile(store: FeatureStore, layer_id: str, tile: TileAddress) -> bytes:
-    """The MVT of layer ``layer_id`` in ``tile`` (one MVT layer named after it); ``b""`` when empty.
+def layer_tile(store: FeatureStore, layer_id: str, tile: TileAddress, *, limit: int = TILE_FEATURE_LIMIT
+               ) -> VectorTile:
+    """The MVT of layer ``layer_id`` in ``tile`` (one MVT layer named after it; ``b""`` when empty),
+    holding at most ``limit`` features.
 
     A store that builds tiles itself (:class:`~geo_industry.store.base.TileSource`, e.g. PostGIS
-    with ``ST_AsMVT``) is asked first; otherwise the tile is encoded here from a ``bbox`` query.
+    with ``ST_AsMVT``) is asked first; otherwise the tile is encoded here from a ``bbox`` query
+    (of the first features in the layer's order, when more than the limit reach the tile).
     """
     check_tile(tile)
     if isinstance(store, TileSource):
-        built = store.vector_tile(layer_id, tile)
+        built = store.vector_tile(layer_id, tile, limit=limit)
         if built is not None:
             return built
-    rows = store.query(layer_id, FeatureQuery(bbox=selection_bbox(tile), limit=_ALL)).features
+    page = store.query(layer_id, FeatureQuery(bbox=selection_bbox(tile), limit=limit))
     check_deadline()
+    rows = page.features
     carried = ["id", *tile_properties(store.collection(layer_id), rows.columns), rows.geometry.name]
-    return encode_tile(rows[carried], tile, layer_name=layer_id)
+    return VectorTile(encode_tile(rows[carried], tile, layer_name=layer_id), limited=page.matched > len(rows))

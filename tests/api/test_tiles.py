@@ -23,7 +23,9 @@ from geo_industry.store import EmbeddedStore
 from geo_industry.vector_tiles import (
     BUFFER,
     EXTENT,
+    LIMITED_HEADER,
     MVT,
+    TILE_FEATURE_LIMIT,
     TILE_MATRIX_SETS,
     TileAddress,
     layer_tile,
@@ -108,6 +110,30 @@ def test_tileset_metadata_limits_hold_a_feature(client: TestClient, store: Embed
     col, row, _, _ = _mercator_pixel(point.x, point.y, 12)
     assert limits["12"]["minTileCol"] <= col <= limits["12"]["maxTileCol"]
     assert limits["12"]["minTileRow"] <= row <= limits["12"]["maxTileRow"]
+
+
+def test_tileset_metadata_names_the_tile_properties_and_the_feature_limit(client: TestClient,
+                                                                          store: EmbeddedStore) -> None:
+    layer = client.get(f"/collections/mines/tiles/{WEB_MERCATOR}").json()["layers"][0]
+    assert layer["featureLimit"] == TILE_FEATURE_LIMIT and LIMITED_HEADER in layer["description"]
+    schema = layer["propertiesSchema"]["properties"]
+    fields = client.get(f"/collections/mines/tiles/{WEB_MERCATOR}/tilejson.json").json()["vector_layers"][0]["fields"]
+    assert schema.keys() == fields.keys()
+    assert schema["id"] == {"type": "string"} and schema["sources"] == {"type": "string"}  # a list, as JSON text
+    assert schema["start_year"] == {"type": "integer"}
+    assert {name for name in schema if name.startswith("latest_")} == {
+        name for name in store.frame("mines").columns if name.startswith("latest_")}
+
+
+def test_a_tile_holds_at_most_the_limit_and_says_it_was_cut(client: TestClient, store: EmbeddedStore) -> None:
+    everything = TileAddress(WEB_MERCATOR, 0, 0, 0)
+    located = int(store.frame("mines").geometry.notna().sum())
+    whole = layer_tile(store, "mines", everything)
+    assert not whole.limited and len(_decode(whole.body)["mines"]["features"]) == located
+    cut = layer_tile(store, "mines", everything, limit=located - 1)
+    assert cut.limited and len(_decode(cut.body)["mines"]["features"]) == located - 1
+    response = client.get(_tile_url("mines", 0, 0, 0))
+    assert response.status_code == 200 and LIMITED_HEADER not in response.headers
 
 
 def test_tilejson(client: TestClient) -> None:

@@ -12,6 +12,7 @@ the real app on the PostGIS backend (uvicorn on loopback) serves the database's 
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,18 +24,19 @@ import psycopg
 import pytest
 import shapely
 from shapely.geometry import shape
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, REPO_ROOT
 from tests.live_server import running_app
 from tests.pgcluster import Cluster
 from tests.postgis.databases import loaded_database
 
+from geo_industry.models import VectorTile
 from geo_industry.store import EmbeddedStore
 from geo_industry.store.base import TileSource
 from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.frames import StoredLayer, read_layers
 from geo_industry.store.postgis.reader import PostGISReader
 from geo_industry.store.postgis.tiles import postgis_tile, tile_statement
-from geo_industry.vector_tiles import MVT, TileAddress, layer_tile, tile_matrix_set
+from geo_industry.vector_tiles import LIMITED_HEADER, MVT, TILE_FEATURE_LIMIT, TileAddress, layer_tile, tile_matrix_set
 
 CASES = [
     ("mines", "WebMercatorQuad", 8), ("mines", "WebMercatorQuad", 12), ("industrial_zones", "WebMercatorQuad", 10),
@@ -44,6 +46,7 @@ CASES = [
     ("transport_lines", "WorldMercatorWGS84Quad", 11),
 ]
 """(layer, tile matrix set, tile matrix): the tile holding the layer's first located feature is compared."""
+GENERATOR_SQL = REPO_ROOT / "bench" / "synthetic_layers.sql"
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +91,12 @@ def _features(body: bytes, layer_id: str) -> dict[str, tuple[dict[str, Any], Any
             for f in features}
 
 
+def _body(conn: psycopg.Connection, layer: StoredLayer, tile: TileAddress) -> bytes:
+    built = postgis_tile(conn, layer, tile)
+    assert built is not None
+    return built.body
+
+
 def _same_geometry(ours: Any, theirs: Any) -> bool:
     if ours.geom_type.endswith("Point"):
         return bool(shapely.hausdorff_distance(ours, theirs) <= 1.5)
@@ -99,10 +108,10 @@ def _same_geometry(ours: Any, theirs: Any) -> bool:
 @pytest.mark.parametrize(("layer_id", "tms_id", "zoom"), CASES)
 def test_postgis_tile_has_the_embedded_tiles_features(conn, stored, store, layer_id, tms_id, zoom):
     tile = _tile_of(store, layer_id, tms_id, zoom)
-    memory = _features(layer_tile(store, layer_id, tile), layer_id)
-    body = postgis_tile(conn, stored[layer_id], tile)
-    assert body is not None
-    database = _features(body, layer_id)
+    memory = _features(layer_tile(store, layer_id, tile).body, layer_id)
+    built = postgis_tile(conn, stored[layer_id], tile)
+    assert built is not None and not built.limited
+    database = _features(built.body, layer_id)
     assert memory, "the tile holds the layer's first feature"
     assert sorted(database) == sorted(memory)
     for feature_id, (properties, geometry) in memory.items():
@@ -116,23 +125,23 @@ def test_tiles_read_the_typed_columns_not_the_stored_json(conn, stored, store):
     layer, tile = stored["mines"], _tile_of(store, "mines", "WebMercatorQuad", 12)
     statement, _ = tile_statement(layer, tile) or ((), [])
     assert "properties" not in statement.as_string(conn)
-    first = next(iter(_features(postgis_tile(conn, layer, tile) or b"", "mines")))
+    first = next(iter(_features(_body(conn, layer, tile), "mines")))
     try:
         with conn.transaction():
             conn.execute('UPDATE geo_industry."mines" SET properties = properties || %s WHERE id = %s',
                          ('{"note_from_upload": "not declared"}', first))
-            properties = _features(postgis_tile(conn, layer, tile) or b"", "mines")[first][0]
+            properties = _features(_body(conn, layer, tile), "mines")[first][0]
             raise psycopg.Rollback
     finally:
         assert "note_from_upload" not in conn.execute('SELECT properties FROM geo_industry."mines" WHERE id = %s',
                                                       (first,)).fetchone()[0]
     assert "note_from_upload" not in properties and properties["id"] == first
-    assert properties.keys() == _features(layer_tile(store, "mines", tile), "mines")[first][0].keys()
+    assert properties.keys() == _features(layer_tile(store, "mines", tile).body, "mines")[first][0].keys()
 
 
 def test_a_tile_no_feature_reaches_is_empty(conn, stored):
     far = morecantile.tms.get("WebMercatorQuad").tile(-70.0, -40.0, 9)  # Patagonia
-    assert postgis_tile(conn, stored["mines"], TileAddress("WebMercatorQuad", 9, far.y, far.x)) == b""
+    assert postgis_tile(conn, stored["mines"], TileAddress("WebMercatorQuad", 9, far.y, far.x)) == VectorTile(b"")
 
 
 def test_tile_query_selects_through_the_gist_index(conn, stored):
@@ -169,9 +178,10 @@ def test_tile_route_serves_the_database_tile_with_an_etag(app_url, conn, stored,
     path = f"/collections/hydropower_plants/tiles/WebMercatorQuad/{tile.matrix}/{tile.row}/{tile.col}"
     response = httpx.get(app_url + path, timeout=60)
     assert response.status_code == 200 and response.headers["content-type"] == MVT
-    assert response.content == postgis_tile(conn, stored["hydropower_plants"], tile)
+    assert response.content == _body(conn, stored["hydropower_plants"], tile)
+    assert "tile-feature-limit" not in response.headers
     assert _features(response.content, "hydropower_plants").keys() == _features(
-        layer_tile(store, "hydropower_plants", tile), "hydropower_plants").keys()
+        layer_tile(store, "hydropower_plants", tile).body, "hydropower_plants").keys()
     etag = response.headers["etag"]
     again = httpx.get(app_url + path, headers={"If-None-Match": etag}, timeout=60)
     assert again.status_code == 304 and again.headers["etag"] == etag
@@ -195,7 +205,50 @@ def test_the_same_rows_give_the_same_bytes_in_any_order(conn, stored, store):
     finally:
         conn.execute('DROP TABLE geo_industry."hydropower_plants_reversed"')
     assert len(_features(from_reversed, "hydropower_plants")) > 10
-    assert from_reversed == postgis_tile(conn, layer, tile)
+    assert from_reversed == _body(conn, layer, tile)
+
+
+DENSE_POINTS = TILE_FEATURE_LIMIT + 2_000
+PROVINCE_Z3 = TileAddress("WebMercatorQuad", 3, 3, 6)
+"""The z3 tile holding all of Lào Cai province (lon 90–135°, lat 0–41°)."""
+
+
+@pytest.fixture(scope="module")
+def dense_url(pg_cluster: Cluster) -> str:
+    """A database of ``data/`` and the benchmark's generated ``synthetic_points`` layer with more points
+    than a tile may hold, all in the province (``bench/synthetic_layers.sql``)."""
+    url = loaded_database(pg_cluster, DATA_DIR, "tiles_dense")
+    subprocess.run(["psql", "-X", "-q", "-v", f"points={DENSE_POINTS}", "-v", "parcels=10", "-v", "seed=0.42",
+                    "-f", str(GENERATOR_SQL), url], check=True, capture_output=True)
+    return url
+
+
+def test_a_low_zoom_tile_of_a_dense_layer_is_bounded_and_says_so(dense_url):
+    with psycopg.connect(dense_url, autocommit=True) as connection:
+        layer = next(layer for layer in read_layers(connection)[0] if layer.meta.id == "synthetic_points")
+        province = postgis_tile(connection, layer, PROVINCE_Z3)
+        small = postgis_tile(connection, layer, PROVINCE_Z3, limit=100)
+        z12 = postgis_tile(connection, layer, _z12_of_the_first_point(connection))
+    assert province is not None and province.limited
+    assert len(_features(province.body, "synthetic_points")) == TILE_FEATURE_LIMIT
+    assert small is not None and small.limited and len(_features(small.body, "synthetic_points")) == 100
+    assert z12 is not None and not z12.limited and z12.body
+    with running_app(DATA_DIR, {"GEO_INDUSTRY_STORE_BACKEND": "postgis",
+                                "GEO_INDUSTRY_DATABASE_URL": dense_url}) as served:
+        response = httpx.get(f"{served}/collections/synthetic_points/tiles/WebMercatorQuad/3/3/6", timeout=120)
+        tileset = httpx.get(f"{served}/collections/synthetic_points/tiles/WebMercatorQuad", timeout=60).json()
+    assert response.status_code == 200 and response.headers[LIMITED_HEADER] == str(TILE_FEATURE_LIMIT)
+    assert response.content == province.body
+    assert tileset["layers"][0]["featureLimit"] == TILE_FEATURE_LIMIT
+    assert set(tileset["layers"][0]["propertiesSchema"]["properties"]) == {"id", "name", "status", "capacity_value",
+                                                                            "year"}
+
+
+def _z12_of_the_first_point(conn: psycopg.Connection) -> TileAddress:
+    lon, lat = conn.execute("SELECT ST_X(geom), ST_Y(geom) FROM geo_industry.synthetic_points "
+                            "ORDER BY position LIMIT 1").fetchone()
+    found = tile_matrix_set("WebMercatorQuad").tile(lon, lat, 12)
+    return TileAddress("WebMercatorQuad", 12, found.y, found.x)
 
 
 def test_overview_on_postgis_draws_the_large_layers_from_tiles(app_url):

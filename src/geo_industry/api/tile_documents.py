@@ -12,7 +12,7 @@ from geo_industry.api.links import Urls, link
 from geo_industry.api.responses import JSON
 from geo_industry.crs import CRS84_URI
 from geo_industry.models import LayerMeta
-from geo_industry.vector_tiles import MVT, TILE_MATRIX_SETS, tile_matrix_set
+from geo_industry.vector_tiles import LIMITED_HEADER, MVT, TILE_FEATURE_LIMIT, TILE_MATRIX_SETS, tile_matrix_set
 
 TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
 TILESETS_VECTOR = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
@@ -67,29 +67,49 @@ def _limits(tms: morecantile.TileMatrixSet, bbox: BBox) -> list[dict[str, Any]]:
     return limits
 
 
-def tileset(layer: LayerMeta, tms_id: str, bbox: BBox | None, urls: Urls, lang: str) -> dict[str, Any]:
-    """``/collections/{id}/tiles/{tileMatrixSetId}``: the tileset metadata (OGC API - Tiles ``TileSet``)."""
+def tile_fields(layer: LayerMeta, queryables: dict[str, str]) -> dict[str, str]:
+    """Each property a tile's features carry (:func:`geo_industry.vector_tiles.tile_properties`) and its JSON
+    type: ``id``, the declared fields (lists and objects travel as JSON text) and the joined statistics."""
+    declared = {spec.name: "string" if spec.type in ("array", "object") else spec.type for spec in layer.fields}
+    names = ["id", *declared, *(name for name in queryables if name != "geometry")]
+    return {name: declared.get(name) or queryables.get(name) or "string" for name in dict.fromkeys(names)}
+
+
+def _tile_layer(layer: LayerMeta, fields: dict[str, str], lang: str) -> dict[str, Any]:
+    """The tileset's one layer: its properties as a JSON schema and the per-tile feature limit."""
+    entry: dict[str, Any] = {
+        "id": layer.id, "title": layer.title.in_language(lang), "dataType": "vector",
+        "description": f"At most {TILE_FEATURE_LIMIT} features per tile (which ones is not specified); a tile "
+                       f"cut at the limit carries the response header {LIMITED_HEADER}.",
+        "featureLimit": TILE_FEATURE_LIMIT,
+        "propertiesSchema": {"type": "object", "required": ["id"],
+                             "properties": {name: {"type": kind} for name, kind in fields.items()}},
+    }
+    if layer.geometry_type in _DIMENSION:
+        entry["geometryDimension"] = _DIMENSION[layer.geometry_type]
+    return entry
+
+
+def tileset(layer: LayerMeta, tms_id: str, bbox: BBox | None, fields: dict[str, str], urls: Urls,
+            lang: str) -> dict[str, Any]:
+    """``/collections/{id}/tiles/{tileMatrixSetId}``: the tileset metadata (OGC API - Tiles ``TileSet``), with
+    the tile properties (:func:`tile_fields`) and the per-tile feature limit in its layer."""
     document = _base(layer, tms_id, urls, lang)
     path = f"/collections/{layer.id}/tiles/{tms_id}"
     if tms_id == "WebMercatorQuad":
         document["links"].append(link(urls.url(f"{path}/tilejson.json"), "describedby", TILEJSON, "TileJSON"))
     document["links"].append(link(urls.url(f"/collections/{layer.id}"), "collection", JSON, "the collection"))
-    layer_entry: dict[str, Any] = {"id": layer.id, "title": layer.title.in_language(lang), "dataType": "vector"}
-    if layer.geometry_type in _DIMENSION:
-        layer_entry["geometryDimension"] = _DIMENSION[layer.geometry_type]
-    document["layers"] = [layer_entry]
+    document["layers"] = [_tile_layer(layer, fields, lang)]
     if bbox is not None:
         document["boundingBox"] = {"lowerLeft": list(bbox[:2]), "upperRight": list(bbox[2:]), "crs": CRS84_URI}
         document["tileMatrixSetLimits"] = _limits(tile_matrix_set(tms_id), bbox)
     return document
 
 
-def tilejson_fields(layer: LayerMeta, queryables: dict[str, str]) -> dict[str, str]:
-    """TileJSON's ``fields``: each tile property and its MVT type (lists and objects travel as JSON text)."""
+def tilejson_fields(fields: dict[str, str]) -> dict[str, str]:
+    """TileJSON's ``fields``: each tile property (:func:`tile_fields`) and its MVT type."""
     kinds = {"integer": "Number", "number": "Number", "boolean": "Boolean"}
-    names = [spec.name for spec in layer.fields] + [name for name in queryables if name != "geometry"]
-    declared = {spec.name: spec.type for spec in layer.fields}
-    return {name: kinds.get(declared.get(name) or queryables.get(name, ""), "String") for name in dict.fromkeys(names)}
+    return {name: kinds.get(kind, "String") for name, kind in fields.items()}
 
 
 def tilejson(layer: LayerMeta, bbox: BBox | None, fields: dict[str, str], urls: Urls, lang: str) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from typing import Any, Protocol, runtime_checkable
 import geopandas as gpd
 import pandas as pd
 
-from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta, TileAddress
+from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta, TileAddress, VectorTile
 
 BBox = tuple[float, float, float, float]
 Extent = tuple[BBox | None, tuple[int | None, int | None]]
@@ -283,9 +283,9 @@ class SlopeKeeper(Protocol):
 class TileSource(Protocol):
     """A store that builds a layer's Mapbox Vector Tiles itself, equal to the in-memory encoder's."""
 
-    def vector_tile(self, layer_id: str, tile: TileAddress) -> bytes | None:
-        """The MVT of the layer in ``tile`` (``b""``: no feature reaches it), or None to let the
-        caller encode it from a query (e.g. a tile matrix set the store cannot project into)."""
+    def vector_tile(self, layer_id: str, tile: TileAddress, *, limit: int) -> VectorTile | None:
+        """The MVT of the layer in ``tile`` holding at most ``limit`` features, or None to let the caller
+        encode it from a query (e.g. a tile matrix set the store cannot project into)."""
         ...
 
 

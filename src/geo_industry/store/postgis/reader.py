@@ -34,7 +34,7 @@ from psycopg.pq import TransactionStatus
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog
 from geo_industry.errors import FeatureNotFound, InvalidSortBy
-from geo_industry.models import DateInterval, FeaturePage, FeatureQuery, LayerMeta, SortKey, TileAddress
+from geo_industry.models import DateInterval, FeaturePage, FeatureQuery, LayerMeta, SortKey, TileAddress, VectorTile
 from geo_industry.settings import Settings
 from geo_industry.store.base import BATCH_ROWS, Extent, FeatureRecord, Quarantined, ReadRoutes
 from geo_industry.store.memory import LEGACY_PROVINCE, MERGED_PROVINCE
@@ -490,11 +490,11 @@ class PostGISReader:
             self.selection_counts.put((int(row[1]), *key[1:]), count)
         return count
 
-    def vector_tile(self, layer_id: str, tile: TileAddress) -> bytes | None:
+    def vector_tile(self, layer_id: str, tile: TileAddress, *, limit: int) -> VectorTile | None:
         """The layer's Mapbox Vector Tile built by ``ST_AsMVT`` (:mod:`geo_industry.store.postgis.tiles`)."""
         layer = self._layer(layer_id)
         with self._connection() as conn:
-            return postgis_tile(conn, layer, tile)
+            return postgis_tile(conn, layer, tile, limit=limit)
 
     def get(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
         """One feature as a one-row frame."""

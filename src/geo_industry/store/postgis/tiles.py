@@ -16,6 +16,9 @@ left out, as the in-memory encoder leaves missing values out. A row whose geomet
 ``ST_AsMVTGeom`` reduces to nothing is skipped by ``ST_AsMVT`` itself (filtering it in the
 query made the planner run ``ST_AsMVTGeom`` twice per row). Features are ordered by id in code-
 point order, so the same rows give the same bytes (and ETag) whatever order a plan reads them in.
+At most :data:`~geo_industry.vector_tiles.TILE_FEATURE_LIMIT` rows are read (the first the plan
+finds, one more to tell whether any was left out): a low-zoom tile of a million-row table costs
+what a tile of the limit costs.
 The statement runs without parallel workers and without JIT compilation (:data:`TILE_PLAN`). A
 set whose CRS has no EPSG code answers ``None`` (the caller encodes in memory).
 """
@@ -29,13 +32,14 @@ import psycopg
 from psycopg import sql
 from pyproj import CRS
 
-from geo_industry.models import TileAddress
+from geo_industry.models import TileAddress, VectorTile
 from geo_industry.store.postgis.frames import StoredLayer
 from geo_industry.store.postgis.schema import SRID, field_columns, layer_table
 from geo_industry.vector_tiles import (
     BUFFER,
     EXTENT,
     SIMPLIFY_PIXELS,
+    TILE_FEATURE_LIMIT,
     selection_bbox,
     tile_bounds,
     tile_matrix_set,
@@ -94,31 +98,37 @@ def _geometry(layer: StoredLayer, tile: TileAddress, srid: int) -> tuple[sql.Com
     return sql.SQL("ST_Simplify(ST_Transform(t.geom, %s), %s, true)"), [srid, tolerance]
 
 
-def tile_statement(layer: StoredLayer, tile: TileAddress) -> tuple[sql.Composed, list[Any]] | None:
-    """The ``ST_AsMVT`` statement of ``layer`` in ``tile`` and its parameters; None when the set's CRS
-    has no EPSG code."""
+def tile_statement(layer: StoredLayer, tile: TileAddress, *, limit: int = TILE_FEATURE_LIMIT
+                   ) -> tuple[sql.Composed, list[Any]] | None:
+    """The ``ST_AsMVT`` statement of ``layer`` in ``tile`` (at most ``limit`` features) and its parameters;
+    None when the set's CRS has no EPSG code. It answers the tile and whether features were left out."""
     srid = tile_srid(tile.tms)
     if srid is None:
         return None
     envelope, envelope_params = _envelope(tile, srid)
     geometry, geometry_params = _geometry(layer, tile, srid)
     statement = sql.SQL(
-        "SELECT ST_AsMVT(tile, %s, %s, 'geom' ORDER BY tile.id COLLATE \"C\") FROM ("
+        "SELECT ST_AsMVT(s.tile, %s, %s, 'geom' ORDER BY (s.tile).id COLLATE \"C\") FILTER (WHERE s.n <= %s), "
+        "count(*) > %s FROM (SELECT tile, row_number() OVER () AS n FROM ("
         "SELECT ST_AsMVTGeom({geometry}, {envelope}, %s, %s, true) AS geom, t.id AS id{columns} "
-        "FROM {table} AS t WHERE t.geom && ST_MakeEnvelope(%s, %s, %s, %s, %s) AND NOT ST_IsEmpty(t.geom)"
-        ") AS tile"
+        "FROM {table} AS t WHERE t.geom && ST_MakeEnvelope(%s, %s, %s, %s, %s) AND NOT ST_IsEmpty(t.geom) "
+        "LIMIT %s) AS tile) AS s"
     ).format(envelope=envelope, geometry=geometry, columns=_columns(layer), table=layer_table(layer.meta.id))
-    params = [layer.meta.id, EXTENT, *geometry_params, *envelope_params, EXTENT, BUFFER, *selection_bbox(tile), SRID]
+    params = [layer.meta.id, EXTENT, limit, limit, *geometry_params, *envelope_params,
+              EXTENT, BUFFER, *selection_bbox(tile), SRID, limit + 1]
     return statement, params
 
 
-def postgis_tile(conn: psycopg.Connection, layer: StoredLayer, tile: TileAddress) -> bytes | None:
-    """The MVT bytes of ``layer`` in ``tile`` built by the database (``b""``: no feature reaches it),
-    or None when the database cannot build it (the caller encodes in memory)."""
-    statement = tile_statement(layer, tile)
+def postgis_tile(conn: psycopg.Connection, layer: StoredLayer, tile: TileAddress, *,
+                 limit: int = TILE_FEATURE_LIMIT) -> VectorTile | None:
+    """The MVT of ``layer`` in ``tile`` built by the database, at most ``limit`` features (``b""``: no
+    feature reaches it), or None when the database cannot build it (the caller encodes in memory)."""
+    statement = tile_statement(layer, tile, limit=limit)
     if statement is None:
         return None
     with conn.transaction():
         conn.execute(TILE_PLAN)
         row = conn.execute(*statement).fetchone()
-    return bytes(row[0]) if row is not None and row[0] is not None else b""
+    if row is None or row[0] is None:
+        return VectorTile(b"", limited=bool(row and row[1]))
+    return VectorTile(bytes(row[0]), limited=bool(row[1]))
