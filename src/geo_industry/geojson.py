@@ -108,8 +108,9 @@ def _compact(fragment: bytes) -> bytes:
     return bytes(memoryview(fragment))
 
 
-MAX_CACHED_FRAGMENTS = 100_000
-"""Encoded features an encoder keeps (≈ 40 MB of point features); past it the oldest are dropped."""
+MAX_CACHED_FRAGMENTS = 20_000
+"""Encoded features an encoder keeps by default (≈ 8 MB of point features; ``GEO_INDUSTRY_FEATURE_CACHE_SIZE``);
+past it the oldest are dropped."""
 
 
 class FeatureEncoder:

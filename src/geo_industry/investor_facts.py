@@ -4,14 +4,16 @@
 as_of``. An entity is a feature id (a zone) or an id from ``entities.csv`` (the province); a
 field names what the value is (``management_board``, ``occupancy_rate``, ``cit_difficult_area``
 …); ``as_of`` is an ISO year, year-month or date, or empty when the source gives no date.
-Values are text as the source words them: a number is never parsed out of them here.
+Values are text as the source words them: a number is never parsed out of them here. The PostGIS
+backend holds the same rows in its ``investor_facts`` table (``db load``/``db export``) and builds
+the facts with the same :func:`facts_from_rows`.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -105,9 +107,19 @@ def load_investor_facts(path: Path, *, known_entities: Iterable[str] | None = No
         faults = [f"{path}: row {n}: {column}: {message}" for n, column, message in problems(rows, known_entities)]
         if faults:
             raise DataError("\n".join(faults))
+    return facts_from_rows(rows)
+
+
+def facts_from_rows(rows: Iterable[Mapping[str, str | None]]) -> list[InvestorFact]:
+    """Investor facts from rows of text with :data:`COLUMNS` (the file's, or a database table's), in their
+    order: text trimmed, an empty value or date is none."""
+    def text(row: Mapping[str, str | None], column: str) -> str:
+        return (row.get(column) or "").strip()
+
     return [
-        InvestorFact(entity=r["entity"], field=r["field"], value_vi=r["value_vi"] or None,
-                     value_en=r["value_en"] or None, source_url=r["source_url"], as_of=r["as_of"] or None)
+        InvestorFact(entity=text(r, "entity"), field=text(r, "field"), value_vi=text(r, "value_vi") or None,
+                     value_en=text(r, "value_en") or None, source_url=text(r, "source_url"),
+                     as_of=text(r, "as_of") or None)
         for r in rows
     ]
 

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     request_workers: int = Field(
         4, ge=1, le=64, description="worker threads running requests' heavy work (the event loop never does); "
                                     "requests with a filter get half as many of their own")
+    feature_cache_size: int = Field(
+        20_000, ge=0, le=10_000_000, description="encoded GeoJSON features a worker keeps for later pages (about "
+                                                 "0.4 kB each for points; the oldest dropped first; 0: none)")
+    response_cache_mb: float = Field(
+        32.0, ge=0, le=65_536, description="megabytes of finished responses a worker keeps for repeated requests "
+                                           "(the least recently used dropped first; 0: none)")
     max_upload_vertices: int = Field(2_000_000, ge=4, description="most vertices a layer upload may have "
                                      "(estimated from the file's geometry bytes before it is read)")
     max_json_depth: int = Field(16, ge=4, le=512, description="deepest nesting of arrays and objects in a "

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import DATA_DIR
 
 from geo_industry.api import create_app
+from geo_industry.api.caching import ConditionalGetMiddleware
 from geo_industry.api.state import state_of
 from geo_industry.models import FeatureQuery
 from geo_industry.settings import Settings
@@ -87,3 +88,15 @@ def test_start_up_objects_are_kept_out_of_the_cycle_collector(tmp_path: Path) ->
         state.rasters._thread.join()
         assert state.rasters.error is None
         assert not any(tracked is state.rasters.service.result for tracked in gc.get_objects())
+
+
+def test_the_caches_are_bounded_by_the_settings(tmp_path: Path) -> None:
+    settings = Settings(data_dir=DATA_DIR, raster_dir=tmp_path / "rasters", feature_cache_size=3,
+                        response_cache_mb=0.5, _env_file=None)  # type: ignore[call-arg]
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/collections/mines/items", params={"limit": 10}).status_code == 200
+        assert 0 < len(state_of(client.app).current().encoder) <= 3
+        layer = client.app.middleware_stack
+        while layer is not None and not isinstance(layer, ConditionalGetMiddleware):
+            layer = getattr(layer, "app", None)
+        assert layer is not None and layer.cache.max_bytes == 500_000

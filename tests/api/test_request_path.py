@@ -3,11 +3,16 @@
 Two checks: the route modules of items, collections, queryables and health (and what they call
 to parse and encode) hold no ``.frame(`` call and no row-position arithmetic; and the real app,
 serving a store that counts ``frame()`` calls, answers those routes without one.
+
+And the reads that cost a scan of a layer on a database (its extent and its count, read once per
+revision) are made in worker threads, never on the event loop (where a million rows held every
+other request of the worker for a second): the same store records any made with a running loop.
 """
 
 from __future__ import annotations
 
 import ast
+import asyncio
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +27,7 @@ from geo_industry.api.rasters_state import ready_service
 from geo_industry.api.state import state_of
 from geo_industry.settings import Settings
 from geo_industry.store import EmbeddedStore
+from geo_industry.store.base import Extent
 
 API = Path(__file__).resolve().parents[2] / "src" / "geo_industry" / "api"
 REQUEST_PATH = ["routes/items.py", "routes/collections.py", "routes/health.py", "params.py", "features.py",
@@ -51,18 +57,38 @@ def test_encoding_does_not_take_index_labels_for_positions(module: str) -> None:
     assert _index_subscripts(API / module) == []
 
 
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class CountingStore(EmbeddedStore):
-    """The embedded store, counting whole-layer reads made while ``counting`` is set."""
+    """The embedded store, counting whole-layer reads made while ``counting`` is set, and recording
+    extents and counts read on the event loop."""
 
     def __init__(self, store: EmbeddedStore) -> None:
         self.__dict__.update(store.__dict__)
         self.counting = threading.Event()
         self.calls: list[str] = []
+        self.on_loop: list[str] = []
 
     def frame(self, layer_id: str) -> gpd.GeoDataFrame:
         if self.counting.is_set():
             self.calls.append(layer_id)
         return super().frame(layer_id)
+
+    def extent(self, layer_id: str) -> Extent:
+        if _on_event_loop():
+            self.on_loop.append(f"extent {layer_id}")
+        return super().extent(layer_id)
+
+    def count(self, layer_id: str) -> int:
+        if _on_event_loop():
+            self.on_loop.append(f"count {layer_id}")
+        return super().count(layer_id)
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +118,16 @@ def test_routes_answer_without_reading_a_whole_layer(counted: tuple[TestClient, 
         store.counting.clear()
     assert response.status_code == 200, response.text
     assert store.calls == []
+
+
+@pytest.mark.parametrize("path", [
+    "/collections", "/collections/mines", "/collections/mines?f=html", "/collections/mines/items?limit=5",
+    "/collections/mines/tiles/WebMercatorQuad", "/collections/mines/tiles/WebMercatorQuad/tilejson.json", "/health",
+])
+def test_routes_read_extents_and_counts_off_the_event_loop(counted: tuple[TestClient, CountingStore],
+                                                           path: str) -> None:
+    client, store = counted
+    store.on_loop.clear()
+    response = client.get(path, headers={"Cache-Control": "no-cache"})
+    assert response.status_code == 200, response.text
+    assert store.on_loop == []

@@ -216,7 +216,11 @@ def test_every_zone_serves_the_rankings_slope_and_score(server: tuple[str, str])
     with httpx.Client(base_url=server[0], timeout=120) as http:
         analysis = _analysis(http)  # waits for the raster service's start-up build
         assert any(slope is not None for slope, _ in analysis.values()), "the DEM gives no zone a slope"
-        _eventually(lambda: _served(http), lambda served: _agrees(served, analysis))
+        served = _eventually(lambda: _served(http), lambda served: _agrees(served, analysis))
+        item = http.get(f"/collections/industrial_zones/items/{MOVED_ZONE}", headers=FRESH).json()["properties"]
+        assert item["mean_slope_deg"] is not None, "the single item serves no slope"
+        assert (item["mean_slope_deg"], item["suitability_score"]) == (
+            served[MOVED_ZONE]["mean_slope_deg"], served[MOVED_ZONE]["suitability_score"])
         queryables = http.get("/collections/industrial_zones/queryables",
                               headers={"Accept": "application/schema+json", **FRESH}).json()["properties"]
         assert "mean slope" in queryables["suitability_score"]["description"]

@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from geo_industry import __version__
 from geo_industry.api.auth import QueryCredentialGuard, redact_access_log
-from geo_industry.api.caching import ConditionalGetMiddleware
+from geo_industry.api.caching import ConditionalGetMiddleware, ResponseCache
 from geo_industry.api.editing import install_editing
 from geo_industry.api.errors import add_exception_handlers
 from geo_industry.api.heap import freeze_long_lived
@@ -105,7 +105,8 @@ def create_app(settings: Settings | None = None, *, store: FeatureStore | None =
                        allow_headers=["Accept", "Accept-Language", "If-None-Match"],
                        expose_headers=["ETag", "Content-Crs", "Content-Disposition", "Content-Language"],
                        max_age=600)
-    app.add_middleware(ConditionalGetMiddleware, data_version=state.data_version)
+    app.add_middleware(ConditionalGetMiddleware, data_version=state.data_version,
+                       cache=ResponseCache(max_bytes=int(settings.response_cache_mb * 1_000_000)))
     app.add_middleware(QueryCredentialGuard)  # outermost of these: no credential in a URL reaches a route or cache
     redact_access_log()
     if settings.editing:  # writes, Part 4 conformance, body limits, write CORS (geo_industry.api.editing)

@@ -33,12 +33,15 @@ async def get_app_state(request: Request) -> AppState:
 AppStateDep = Annotated[AppState, Depends(get_app_state)]
 
 
-async def get_prepared(state: AppStateDep) -> Prepared:
+async def get_prepared(request: Request) -> Prepared:
     """What is prepared for the current data version, resolved once per request (one revision).
 
     Preparing a new revision reads the database and builds the statistics records (a second on
     PostGIS): it runs in a worker thread, so the event loop keeps answering other requests.
+    The dependencies every request resolves take the request, not :data:`AppStateDep`: each level
+    of dependencies costs every request its resolution.
     """
+    state = state_of(request.app)
     prepared = state.prepared_if_current()
     return prepared if prepared is not None else await anyio.to_thread.run_sync(state.current)
 
@@ -51,9 +54,9 @@ async def get_store(prepared: PreparedDep) -> FeatureStore:
     return prepared.store
 
 
-async def get_settings(state: AppStateDep) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was built with."""
-    return state.settings
+    return state_of(request.app).settings
 
 
 async def get_encoder(prepared: PreparedDep) -> FeatureEncoder:
@@ -73,10 +76,11 @@ RecordsDep = Annotated[StatisticsRecords, Depends(get_records)]
 
 
 async def get_layer(
-    store: StoreDep,
+    prepared: PreparedDep,
     collection_id: Annotated[str, Path(alias="collectionId", description="Collection id, e.g. `mines`")],
 ) -> LayerMeta:
     """The layer named in the path; ``CollectionNotFound`` (404, listing every collection) otherwise."""
+    store = prepared.store
     try:
         return store.collection(collection_id)
     except CollectionNotFound:

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 from starlette.applications import Starlette
 
 from geo_industry.api.pools import WorkPools
-from geo_industry.geojson import FeatureEncoder
+from geo_industry.geojson import MAX_CACHED_FRAGMENTS, FeatureEncoder
 from geo_industry.keys import ApiKeys
 from geo_industry.raster.analysis import ZoneAssessment
 from geo_industry.raster.service import RasterService
@@ -71,14 +71,15 @@ class Prepared:
 
     @classmethod
     def of(cls, store: FeatureStore, rasters: RasterState | None = None, *,
-           previous: Prepared | None = None) -> Prepared:
+           previous: Prepared | None = None, feature_cache_size: int = MAX_CACHED_FRAGMENTS) -> Prepared:
         """Pin the store's current snapshot and build the encoder and the records from it (one revision's).
 
         When ``rasters`` has assessed the snapshot's revision with a DEM's slope, the zone layers
         carry those assessments (see the module's docstring). The records of ``previous`` (what
         was prepared before, from the same store) are kept when the statistics revision has not
         moved since. Only the features that are statistics entities are read (for their names),
-        never whole layers: a database backend may hold layers of millions of features.
+        never whole layers: a database backend may hold layers of millions of features. The encoder
+        keeps at most ``feature_cache_size`` encoded features.
         """
         with pinned(store) as view:
             revision = view.revision()
@@ -93,7 +94,7 @@ class Prepared:
         # a view holding a database transaction served this preparation only: requests read the store itself,
         # each pinning its own view where its reads must agree (store.pinned)
         served = store if isinstance(view, HeldView) else view
-        return cls(revision, served, FeatureEncoder(), records,
+        return cls(revision, served, FeatureEncoder(feature_cache_size), records,
                    datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                    rasters_assessed=assessments is not None, statistics_revision=statistics_revision)
 
@@ -204,7 +205,7 @@ class AppState:
         """Serve ``store`` and prepare its current revision."""
         self.store = store
         self.writable = store if isinstance(store, WritableStore) else None
-        self._prepared = Prepared.of(store, self.rasters)
+        self._prepared = Prepared.of(store, self.rasters, feature_cache_size=self.settings.feature_cache_size)
 
     def opened(self) -> FeatureStore:
         """The open store (the lifespan opens it before the first request)."""
@@ -222,7 +223,8 @@ class AppState:
         with self._preparing:
             prepared = self.prepared_if_current()
             if prepared is None:
-                prepared = self._prepared = Prepared.of(self.opened(), self.rasters, previous=self._prepared)
+                prepared = self._prepared = Prepared.of(self.opened(), self.rasters, previous=self._prepared,
+                                                        feature_cache_size=self.settings.feature_cache_size)
                 self._refresh_rasters(prepared)
         return prepared
 

@@ -26,7 +26,7 @@ from geo_industry.raster.analysis import ZoneAssessment, assess_zones
 from geo_industry.raster.layers import target_layers
 from geo_industry.raster.properties import measured_zone_frame
 from geo_industry.raster.whole_layers import analysed_frames, drawn_from_tiles
-from geo_industry.store.base import BulkReader
+from geo_industry.store.base import BulkReader, InvestorFactSource
 from geo_industry.uncertainty import clip_outline
 
 SHIPPED_BOUNDARIES = "boundaries"
@@ -226,6 +226,14 @@ def read_investor_facts(path: Path | None) -> tuple[InvestorFact, ...]:
     return tuple(load_investor_facts(path))
 
 
+def investor_facts_of(store: object, path: Path | None) -> tuple[InvestorFact, ...]:
+    """The investor facts of ``store`` when it holds them (a database: edits follow its revision), else
+    those of the data folder's file ``path``."""
+    if isinstance(store, InvestorFactSource):
+        return store.investor_facts()
+    return read_investor_facts(path)
+
+
 def _summary(store: Any, meta: Any) -> LayerSummary:
     """Size, located features, extent and geometry type of a layer, without reading its rows."""
     layer_id = _meta_id(meta)
@@ -255,7 +263,8 @@ def map_data_from_store(
     and ``overlays`` come from the raster service (see :mod:`geo_industry.maps.rasters`); without
     it the zones are assessed from the store's layers (distances with their uncertainty, no slope).
     ``investor_facts_path`` is the data folder's ``investor_facts.csv`` (none: the fact sheets
-    show no investor facts; a missing file is the same as none, the file being optional).
+    show no investor facts; a missing file is the same as none, the file being optional), read
+    unless the store holds the investor facts itself (PostGIS: :func:`investor_facts_of`).
     ``read_below`` (served pages: the vector tile threshold) leaves every non-reference layer of
     at least that many features out of the frames read (the rule of
     :func:`geo_industry.raster.whole_layers.needs_whole_frame`): it is summarised
@@ -295,6 +304,6 @@ def map_data_from_store(
         as_of=as_of,
         assessments=dict(assessments or {}),
         overlays=overlays,
-        investor_facts=read_investor_facts(investor_facts_path),
+        investor_facts=investor_facts_of(store, investor_facts_path),
         summaries=summaries,
     )

@@ -5,6 +5,7 @@ from geo_industry.store.base import (
     FeatureReader,
     FeatureStore,
     HeldView,
+    InvestorFactSource,
     SlopeKeeper,
     WritableStore,
     ZoneAssessable,
@@ -13,5 +14,5 @@ from geo_industry.store.base import (
 from geo_industry.store.embedded import EmbeddedStore
 from geo_industry.store.registry import open_store
 
-__all__ = ["BulkReader", "EmbeddedStore", "FeatureReader", "FeatureStore", "HeldView", "SlopeKeeper",
-           "WritableStore", "ZoneAssessable", "open_store", "pinned"]
+__all__ = ["BulkReader", "EmbeddedStore", "FeatureReader", "FeatureStore", "HeldView", "InvestorFactSource",
+           "SlopeKeeper", "WritableStore", "ZoneAssessable", "open_store", "pinned"]

@@ -15,6 +15,8 @@ One family of Protocols, by what a caller needs:
   assessments (with the DEM's slope) as its zone layers' analysis properties.
 - :class:`FeatureRecordSource` — optional: a store that reads one feature and its ETag in one
   statement, as a :class:`FeatureRecord` (no frame: a database's single-feature reads).
+- :class:`InvestorFactSource` — optional: a store holding the investor facts (PostGIS) instead of the
+  data folder's file.
 - :class:`TileSource` — optional: a read view that builds a layer's vector tiles itself (PostGIS's
   ``ST_AsMVT``); the others' tiles are encoded from a ``query`` by :mod:`geo_industry.vector_tiles`.
 - :class:`Replicated` — optional: a store reading from a replica tells where its reads went
@@ -40,6 +42,7 @@ from typing import Any, Protocol, runtime_checkable
 import geopandas as gpd
 import pandas as pd
 
+from geo_industry.investor_facts import InvestorFact
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta, TileAddress, VectorTile
 
 BBox = tuple[float, float, float, float]
@@ -295,6 +298,16 @@ class Replicated(Protocol):
 
     def read_routes(self) -> ReadRoutes | None:
         """Where reads go; ``None`` when no replica is set."""
+        ...
+
+
+@runtime_checkable
+class InvestorFactSource(Protocol):
+    """A store that holds the investor facts itself (PostGIS: ``db load`` stores them), so edits of them
+    follow its revision; the others' come from the data folder's ``investor_facts.csv``."""
+
+    def investor_facts(self) -> tuple[InvestorFact, ...]:
+        """The investor facts, in file order."""
         ...
 
 

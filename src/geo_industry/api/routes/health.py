@@ -1,11 +1,13 @@
 """A liveness and readiness probe."""
 
+import anyio
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from geo_industry.api.deps import PreparedDep, reject_unknown_params
 from geo_industry.api.models import Health
 from geo_industry.api.responses import JSONResponse
+from geo_industry.api.state import Prepared
 from geo_industry.store.base import Replicated
 
 router = APIRouter(tags=["Service"], dependencies=[Depends(reject_unknown_params)])
@@ -18,6 +20,13 @@ async def health(prepared: PreparedDep) -> Response:
     be served were quarantined at load (listed with the reason; a write can repair them); with a read
     replica, the revisions the worker knows and how many reads it sent to the primary while the replica
     lagged (`replica`); never cached."""
+    # the counts are read once per revision (on a database: a scan of each layer), never on the event loop;
+    # in a thread of its own, not the requests' bounded pools, so a busy worker still answers its probe
+    body = await anyio.to_thread.run_sync(_health, prepared)
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def _health(prepared: Prepared) -> dict[str, object]:
     store = prepared.store
     layers = store.collections()
     quarantined = store.quarantined
@@ -34,4 +43,4 @@ async def health(prepared: PreparedDep) -> Response:
     if routes is not None:
         body["replica"] = {"revision": routes.revision, "replayedRevision": routes.replayed,
                            "readsFromPrimary": routes.from_primary}
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    return body

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
-from geo_industry.api.deps import EncoderDep, LangDep, LayerDep, RecordsDep, StoreDep, UrlsDep
+from geo_industry.api.deps import LangDep, LayerDep, PreparedDep, UrlsDep
 from geo_industry.api.features import (
     content_crs,
     feature_body,
@@ -48,10 +48,10 @@ FeatureId = Annotated[str, Path(alias="featureId", description="Feature id, e.g.
 
 @router.get("/collections/{collectionId}/items", operation_id="getFeatures", summary="Features",
             response_class=GeoJSONResponse, responses={200: {"model": FeatureCollection, "content": {HTML: {}}}})
-async def items(request: Request, layer: LayerDep, query: FeaturesQueryDep, store: StoreDep,
-                encoder: EncoderDep, urls: UrlsDep, lang: LangDep, out: ItemsFormat) -> Response:
+async def items(request: Request, layer: LayerDep, query: FeaturesQueryDep, prepared: PreparedDep, urls: UrlsDep,
+                lang: LangDep, out: ItemsFormat) -> Response:
     """A page of features selected by bbox, datetime, CQL2 filter or queryables, in any offered CRS."""
-    return await run_bounded(request, _items_page, layer, query, store, encoder, urls, lang, out)
+    return await run_bounded(request, _items_page, layer, query, prepared.store, prepared.encoder, urls, lang, out)
 
 
 def _items_page(layer: LayerMeta, query: ItemsQuery, store: FeatureReader, encoder: FeatureEncoder, urls: Urls,
@@ -70,13 +70,12 @@ def _items_page(layer: LayerMeta, query: ItemsQuery, store: FeatureReader, encod
 
 @router.get("/collections/{collectionId}/items/{featureId}", operation_id="getFeature", summary="Feature",
             response_class=GeoJSONResponse, responses={200: {"model": Feature, "content": {HTML: {}}}})
-async def feature(request: Request, layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, store: StoreDep,
-                  records: RecordsDep, encoder: EncoderDep, urls: UrlsDep, lang: LangDep, out: ItemsFormat,
-                  analysis: ZoneAnalysisDep) -> Response:
+async def feature(request: Request, layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, prepared: PreparedDep,
+                  urls: UrlsDep, lang: LangDep, out: ItemsFormat, analysis: ZoneAnalysisDep) -> Response:
     """One feature with its full statistics series (member `statistics`), sources and, for zones, `analysis`
     (a convenience duplicate of `/analysis/zones` for the zone; the flat `dist_*` properties carry the same figures)."""
-    return await run_bounded(request, _feature_response, layer, feature_id, crs, store, records, encoder, urls, lang,
-                             out, analysis)
+    return await run_bounded(request, _feature_response, layer, feature_id, crs, prepared.store, prepared.records,
+                             prepared.encoder, urls, lang, out, analysis)
 
 
 def _feature_response(layer: LayerMeta, feature_id: str, crs: SupportedCRS, store: FeatureReader,

@@ -53,11 +53,11 @@ async def tilesets(layer: LayerDep, urls: UrlsDep, lang: LangDep) -> Response:
 
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}", operation_id="getCollectionVectorTileSet",
             summary="Vector tileset metadata", response_class=JSONResponse, responses=_JSON_OBJECT)
-async def tileset_metadata(layer: LayerDep, tile_matrix_set_id: TileMatrixSetId, store: StoreDep, urls: UrlsDep,
-                           lang: LangDep) -> Response:
+async def tileset_metadata(request: Request, layer: LayerDep, tile_matrix_set_id: TileMatrixSetId, store: StoreDep,
+                           urls: UrlsDep, lang: LangDep) -> Response:
     """The tileset: CRS, tile matrix set, limits per tile matrix over the collection's extent, links, and its
     layer's tile properties and per-tile feature limit."""
-    bbox, _ = store.extent(layer.id)
+    bbox, _ = await run_bounded(request, store.extent, layer.id)  # read once per revision: a scan on a database
     fields = tile_fields(layer, store.queryables(layer.id))
     return JSONResponse(tileset(layer, tile_matrix_set_id, bbox, fields, urls, lang))
 
@@ -65,13 +65,13 @@ async def tileset_metadata(layer: LayerDep, tile_matrix_set_id: TileMatrixSetId,
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json", operation_id="getTileJSON",
             summary="TileJSON of the WebMercatorQuad vector tiles", response_class=JSONResponse,
             responses={200: {"content": {TILEJSON: {"schema": {"type": "object"}}}}})
-async def tile_json(layer: LayerDep, tile_matrix_set_id: TileMatrixSetId, store: StoreDep, urls: UrlsDep,
-                    lang: LangDep) -> Response:
+async def tile_json(request: Request, layer: LayerDep, tile_matrix_set_id: TileMatrixSetId, store: StoreDep,
+                    urls: UrlsDep, lang: LangDep) -> Response:
     """TileJSON 3.0.0 for web map clients (MapLibre, OpenLayers); WebMercatorQuad only, as TileJSON is."""
     if tile_matrix_set_id != "WebMercatorQuad":
         raise TileMatrixSetNotFound(f"TileJSON describes WebMercatorQuad tiles only, not {tile_matrix_set_id[:80]!r}; "
                                     f"see /collections/{layer.id}/tiles/{{tileMatrixSetId}} for the others")
-    bbox, _ = store.extent(layer.id)
+    bbox, _ = await run_bounded(request, store.extent, layer.id)  # read once per revision: a scan on a database
     fields = tilejson_fields(tile_fields(layer, store.queryables(layer.id)))
     return JSONResponse(tilejson(layer, bbox, fields, urls, lang), media_type=TILEJSON)
 

@@ -25,6 +25,8 @@ from pydantic import ValidationError
 
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog
+from geo_industry.investor_facts import COLUMNS as INVESTOR_FACT_COLUMNS
+from geo_industry.investor_facts import InvestorFact, facts_from_rows
 from geo_industry.models import LayerMeta
 from geo_industry.raster.properties import with_analysis_fields
 from geo_industry.store.base import Quarantined
@@ -267,3 +269,11 @@ def read_entities(conn: psycopg.Connection) -> pd.DataFrame:
     rows = conn.execute(sql.SQL("SELECT {} FROM {} ORDER BY position").format(
         sql.SQL(", ").join(sql.Identifier(c) for c in ENTITY_COLUMNS), table("entities"))).fetchall()
     return pd.DataFrame(rows, columns=list(ENTITY_COLUMNS), dtype=object)
+
+
+def read_investor_facts(conn: psycopg.Connection) -> list[InvestorFact]:
+    """The investor facts as ``investor_facts.csv`` holds them, in file order."""
+    columns = list(INVESTOR_FACT_COLUMNS)
+    rows = conn.execute(sql.SQL("SELECT {} FROM {} ORDER BY position").format(
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns), table("investor_facts"))).fetchall()
+    return facts_from_rows(dict(zip(columns, row, strict=True)) for row in rows)

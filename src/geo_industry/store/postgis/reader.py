@@ -34,6 +34,7 @@ from psycopg.pq import TransactionStatus
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog
 from geo_industry.errors import FeatureNotFound, InvalidSortBy
+from geo_industry.investor_facts import InvestorFact
 from geo_industry.models import DateInterval, FeaturePage, FeatureQuery, LayerMeta, SortKey, TileAddress, VectorTile
 from geo_industry.settings import Settings
 from geo_industry.store.base import BATCH_ROWS, Extent, FeatureRecord, Quarantined, ReadRoutes
@@ -46,6 +47,7 @@ from geo_industry.store.postgis.frames import (
     layer_record,
     read_entities,
     read_geometry_types,
+    read_investor_facts,
     read_layer_batches,
     read_layer_frame,
     read_layers,
@@ -253,6 +255,7 @@ class PostGISReader:
         self._counts: dict[str, tuple[int, int]] = {}
         self._counting: dict[str, threading.Lock] = {}
         self._extents: dict[str, tuple[int, Extent]] = {}
+        self._investor_facts: tuple[int, tuple[InvestorFact, ...]] | None = None
         self.selection_counts = SelectionCounts()
 
     @classmethod
@@ -601,6 +604,18 @@ class PostGISReader:
                 tables = _Tables(revision, statistics_revision, statistics, entities, derived)
             self._tables_cache = tables
         return tables
+
+    def investor_facts(self) -> tuple[InvestorFact, ...]:
+        """The investor facts ``db load`` stored (read once per revision: any edit of them bumps it)."""
+        revision = self.revision()
+        cached = self._investor_facts
+        if cached is not None and cached[0] == revision:
+            return cached[1]
+        with self._reading() as conn:
+            revision = self._read_revision(conn)
+            facts = tuple(read_investor_facts(conn))
+        self._investor_facts = (revision, facts)
+        return facts
 
     @property
     def statistics(self) -> pd.DataFrame:

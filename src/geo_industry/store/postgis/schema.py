@@ -107,6 +107,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE TABLE zone_slopes (layer_id text NOT NULL, feature_id text NOT NULL, revision bigint NOT NULL, "
         "inputs text NOT NULL, mean_slope_deg double precision, PRIMARY KEY (layer_id, feature_id))",
     )),
+    Migration(5, "an edit of the investor facts (by any client, in SQL too) bumps the revision and notifies", (
+        "CREATE FUNCTION investor_facts_changed() RETURNS trigger LANGUAGE plpgsql "
+        "SET search_path = pg_catalog AS $$ DECLARE bumped bigint; BEGIN "
+        f"UPDATE {SCHEMA}.revision SET value = value + 1 RETURNING value INTO bumped; "
+        f"PERFORM pg_notify('{REVISION_CHANNEL}', bumped::text); RETURN NULL; END $$",
+        "CREATE TRIGGER investor_facts_revision AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON investor_facts "
+        "FOR EACH STATEMENT EXECUTE FUNCTION investor_facts_changed()",
+    )),
 )
 """Every schema version in order; a new one is appended, never edited once released."""
 

@@ -114,8 +114,9 @@ class PostGISSnapshot(PostGISReader):
         the same in every view of it (its statistics tables: in every view of its statistics revision)."""
         self._frames, self._counts, self._counting = store._frames, store._counts, store._counting
         self._extents, self.selection_counts = store._extents, store.selection_counts
-        metadata, tables = store._metadata_cache, store._tables_cache
+        metadata, tables, facts = store._metadata_cache, store._tables_cache, store._investor_facts
         self._metadata_cache = metadata if metadata is not None and metadata.revision == self._revision else None
+        self._investor_facts = facts if facts is not None and facts[0] == self._revision else None
         self._tables_cache = (tables if tables is not None and tables.statistics_revision == statistics_revision
                               else None)
 

@@ -368,7 +368,7 @@ class PostGISStore(PostGISReader):
             if not write_zone_slopes(conn, revision, slopes):
                 return False
             refresh_zone_analysis(conn)
-            self._committed = bump_revision(conn, statistics=False)
+            self._local.committed = bump_revision(conn, statistics=False)  # told to the database once committed
         self._forget_cached()
         return True
 
