@@ -8,9 +8,14 @@ app's Content-Security-Policy; the smaller layers keep their GeoJSON.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
+
+from geo_industry.maps.styles import COMMODITY_STYLES
+from geo_industry.maps.symbols import LAYER_SYMBOLS, symbol_rule
+from geo_industry.maps.tiled import leaflet_style, symbol_table
 
 from .conftest import Visit, located, running_app
 
@@ -102,3 +107,35 @@ def test_popup_text_from_tiles_is_never_html(overview):
         HOSTILE,
     )
     assert shown == [0, HOSTILE, "/collections/mines/items/a%22b%2F%3Cc%3E?f=html", True]
+
+
+def test_a_tiled_site_is_drawn_with_its_class_colour(overview):
+    page = overview.page
+    page.evaluate("""() => window.giLayers.mines.group.getLayers()[0]._map
+                             .setView([22.13427, 104.26793], 14, {animate: false})""")  # Quy Xa mine
+    path = page.wait_for_function(SITE_PATH, arg=QUY_XA, timeout=60_000).as_element()
+    assert path.get_attribute("fill") == COMMODITY_STYLES["iron"].color  # an iron mine, as on the small layers
+    assert "gi-context" in path.get_attribute("class")  # mines are context: drawn pale
+    assert overview.errors == []
+
+
+def _tile_properties(frame) -> list[dict]:
+    """The rows as a tile carries them: JSON values, a missing value left out (MVT has no null)."""
+    rows = json.loads(frame.drop(columns=frame.geometry.name).to_json(orient="records"))
+    return [{k: v for k, v in row.items() if v is not None} for row in rows]
+
+
+@pytest.mark.parametrize("kind", sorted(LAYER_SYMBOLS))
+def test_the_browser_styles_every_site_as_the_python_rule_does(overview, map_data, kind):
+    frame = map_data.layer(kind)
+    geometry_type = map_data.geometry_type(kind)
+    rule = symbol_rule(kind, geometry_type)
+    family = "line" if "Line" in geometry_type else "polygon" if "Polygon" in geometry_type else "point"
+    properties = _tile_properties(frame)
+    shown = overview.page.evaluate("([rows, table]) => rows.map(p => window.giTiledLayer.styleOf(p, table))",
+                                   [properties, symbol_table(rule, geometry_type)])
+    expected = [leaflet_style(rule(row), family) for row in properties]
+    assert len(shown) == len(expected) > 0
+    for row, got, want in zip(properties, shown, expected, strict=True):
+        assert got.pop("radius", None) == pytest.approx(want.pop("radius", None), abs=0.051), row["id"]
+        assert got == want, row["id"]

@@ -24,8 +24,8 @@ from geo_industry.maps.findsite import ZONE_LAYERS, FindSitePanel, area_ha, prof
 from geo_industry.maps.layers import SiteLayer, SymbolFn, add_site_layer, site_layer
 from geo_industry.maps.popups import names
 from geo_industry.maps.rasters import add_raster_overlays
-from geo_industry.maps.symbols import LAYER_SYMBOLS, layer_symbol, legend_section
-from geo_industry.maps.tiled import TILED_KIND, BBox, located_extent, min_zoom, tiled_site_layer
+from geo_industry.maps.symbols import LAYER_SYMBOLS, layer_symbol, legend_section, symbol_rule
+from geo_industry.maps.tiled import BBox, located_extent, min_zoom, symbol_table, tiled_site_layer
 from geo_industry.web_safety import script_json
 
 UNSEARCHED_LAYERS = ("zone_outlines",)
@@ -95,9 +95,12 @@ def _tiled(layer_id: str, data: MapData, ctx: PageContext, *, located: int, bbox
     url = ctx.urls.tiles(layer_id, features=located)
     if url is None:
         return None
-    built = tiled_site_layer(layer_id, ctx, url=url, name=data.title(layer_id, ctx.lang), geometry_type=geometry_type,
-                             located=located, bbox=bbox, unmapped=unmapped, show=data.kind(layer_id) in LAYER_SYMBOLS)
-    section = legend_section(TILED_KIND, built, [], ctx, geometry_type=geometry_type)
+    kind = data.kind(layer_id)
+    known = kind in LAYER_SYMBOLS
+    symbols = symbol_table(symbol_rule(kind, geometry_type), geometry_type, context=kind in CONTEXT_LAYERS or not known)
+    built = tiled_site_layer(layer_id, ctx, url=url, name=data.title(layer_id, ctx.lang), symbols=symbols,
+                             located=located, bbox=bbox, unmapped=unmapped, show=known)
+    section = legend_section(kind, built, None, ctx, geometry_type=geometry_type)  # every class of the table
     zoom = min_zoom(located, bbox)
     notes = [section.note, ctx.t("legend.unmapped", count=unlocated) if unlocated and not unmapped else "",
              ctx.t("legend.tiled_from_zoom", zoom=zoom) if zoom else ""]

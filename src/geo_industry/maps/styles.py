@@ -95,7 +95,7 @@ def transport_class(row: Mapping[str, Any]) -> str:
     return value if value in TRANSPORT_STYLES else "other"
 
 
-def _number(value: Any) -> float | None:
+def as_number(value: Any) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -105,16 +105,27 @@ def _number(value: Any) -> float | None:
 
 def occupancy(row: Mapping[str, Any]) -> float | None:
     """The zone's ``occupancy_pct`` (percent), or ``None`` when not published."""
-    return _number(row.get("occupancy_pct"))
+    return as_number(row.get("occupancy_pct"))
+
+
+OCCUPANCY_BINS: tuple[tuple[float, str, bool], ...] = ((50.0, "low", False), (80.0, "mid", True))
+"""Occupancy classes by upper limit (percent; True: the limit belongs to the class); above the last: ``high``."""
+
+
+def numeric_class(value: float | None, bins: tuple[tuple[float, str, bool], ...], *, above: str, missing: str) -> str:
+    """The class of ``value`` in ``bins`` (first upper limit it is under, or at when inclusive), ``above`` past
+    the last, ``missing`` for none."""
+    if value is None:
+        return missing
+    for limit, cls, inclusive in bins:
+        if value < limit or (inclusive and value == limit):
+            return cls
+    return above
 
 
 def occupancy_class(percent: float | None) -> str:
-    """Legend class of an occupancy percentage: ``none``, ``low``, ``mid`` or ``high``."""
-    if percent is None:
-        return "none"
-    if percent < 50:
-        return "low"
-    return "mid" if percent <= 80 else "high"
+    """Legend class of an occupancy percentage: ``none``, ``low`` (< 50), ``mid`` (50–80) or ``high``."""
+    return numeric_class(percent, OCCUPANCY_BINS, above="high", missing="none")
 
 
 def gwh_class(gwh: float | None) -> str:
@@ -128,14 +139,32 @@ def gwh_class(gwh: float | None) -> str:
 
 def installed_mw(row: Mapping[str, Any]) -> float | None:
     """Installed capacity in MW (``installed_mw``), or ``None`` when not published."""
-    return _number(row.get("installed_mw"))
+    return as_number(row.get("installed_mw"))
+
+
+@dataclass(frozen=True)
+class SqrtScale:
+    """A marker radius (px) whose area grows with a number: ``base + factor·√value`` up to ``largest``,
+    rounded to 0.1 px; ``missing`` for no value or one not above zero."""
+
+    base: float
+    factor: float
+    largest: float
+    missing: float
+
+    def radius(self, value: float | None) -> float:
+        if value is None or value <= 0:
+            return self.missing
+        return round(min(self.base + self.factor * math.sqrt(value), self.largest), 1)
+
+
+MW_SCALE = SqrtScale(base=3.0, factor=1.2, largest=22.0, missing=5.0)
+"""Marker radius of a hydropower plant by installed MW."""
 
 
 def mw_radius(mw: float | None) -> float:
     """Marker radius in pixels for a plant of ``mw`` megawatts (area grows with MW)."""
-    if mw is None or mw <= 0:
-        return 5.0
-    return round(min(3.0 + 1.2 * math.sqrt(mw), 22.0), 1)
+    return MW_SCALE.radius(mw)
 
 
 def flow_weight(tonnes: float | None, max_tonnes: float | None) -> float:
@@ -155,7 +184,7 @@ def is_approximate(row: Mapping[str, Any]) -> bool:
 
 def uncertainty_km(row: Mapping[str, Any]) -> float | None:
     """The radius in km the feature is known to lie within (``coord_radius_km``), if given."""
-    return _number(row.get("coord_radius_km"))
+    return as_number(row.get("coord_radius_km"))
 
 
 def path_style(color: str, *, approximate: bool, fill: bool = True, weight: float = 2) -> dict[str, Any]:

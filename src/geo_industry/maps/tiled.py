@@ -12,6 +12,7 @@ need every site's data in the page).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,9 +25,9 @@ from markupsafe import escape as markup_escape
 
 from geo_industry.i18n import catalog, data_language
 from geo_industry.maps.base import PageContext
-from geo_industry.maps.layers import SiteLayer
+from geo_industry.maps.layers import SiteLayer, Symbol
 from geo_industry.maps.styles import path_style
-from geo_industry.maps.symbols import DEFAULT_SYMBOLS, geometry_family
+from geo_industry.maps.symbols import SymbolRule, geometry_family
 from geo_industry.web_safety import script_json
 
 BBox = tuple[float, float, float, float]
@@ -36,20 +37,33 @@ VECTORGRID = "vectorgrid/Leaflet.VectorGrid.bundled.min.js"
 """Leaflet.VectorGrid in the vendor folder (see its README)."""
 TILE_FEATURE_BUDGET = 5_000
 """Sites a tile may hold on average over the layer's extent for the browser to draw it at that zoom."""
-TILED_KIND = "tiled"
-"""The kind a tiled layer's legend is drawn for: no symbol of its own, so the default symbol it is drawn with."""
 
 
-def tile_style(geometry_type: str) -> dict[str, Any]:
-    """Leaflet path options of a tiled layer's sites: the default symbol of its geometry family
-    (``radius`` sizes points; VectorGrid never fills lines)."""
-    family = geometry_family(geometry_type)
-    symbol = DEFAULT_SYMBOLS[family]
+def leaflet_style(symbol: Symbol, family: str) -> dict[str, Any]:
+    """Leaflet path options of a site drawn with ``symbol`` (``radius`` sizes points; VectorGrid never fills
+    lines). A point is a circle of the symbol's colour and size (the tiles draw no other marker shape);
+    a hollow one white inside a thick ring of its colour, as the page's hollow markers are."""
     if family == "point":
-        return {"radius": symbol.size / 2, "weight": 1.5, "color": "#ffffff", "opacity": 1, "fill": True,
-                "fillColor": symbol.color, "fillOpacity": 0.9}
+        fill = "#ffffff" if symbol.hollow else symbol.color
+        return {"radius": symbol.size / 2, "weight": 3 if symbol.hollow else 1.5,
+                "color": symbol.color if symbol.hollow else "#ffffff", "opacity": 1, "fill": True,
+                "fillColor": fill, "fillOpacity": 0.9}
     return {**path_style(symbol.color, approximate=False, fill=family == "polygon", weight=symbol.weight),
             "fill": family == "polygon"}
+
+
+def symbol_table(rule: SymbolRule, geometry_type: str, *, context: bool = False) -> dict[str, Any]:
+    """What the browser styles a tiled layer's sites by: the layer's :class:`SymbolRule` as data with the
+    Leaflet path options of each class (``classes``; ``hollowClasses`` when the rule makes some hollow).
+    Its size does not depend on the number of sites. ``context`` layers are drawn pale (``gi-context``)."""
+    family = geometry_family(geometry_type)
+    extra = {"className": "gi-context"} if context else {}
+    table = rule.table()
+    table["classes"] = {cls: leaflet_style(symbol, family) | extra for cls, symbol in rule.symbols.items()}
+    if rule.hollow_field:
+        table["hollowClasses"] = {cls: leaflet_style(replace(symbol, hollow=True), family) | extra
+                                  for cls, symbol in rule.symbols.items()}
+    return table
 
 
 def located_extent(frame: gpd.GeoDataFrame) -> tuple[int, BBox | None]:
@@ -103,7 +117,7 @@ class TiledLayer(MacroElement):
     group
         Folium variable name of the layer's group.
     spec
-        The sites' style (:func:`tile_style`), popup texts (:func:`popup_spec`) and the first zoom
+        The sites' symbol table (:func:`symbol_table`), popup texts (:func:`popup_spec`) and the first zoom
         drawn (:func:`min_zoom`).
     scripts
         URLs of Leaflet.VectorGrid and of the drawing code, put in the page header once.
@@ -132,13 +146,13 @@ class TiledLayer(MacroElement):
         return super().render(**kwargs)
 
 
-def tiled_site_layer(layer_id: str, ctx: PageContext, *, url: str, name: str, geometry_type: str, located: int,
+def tiled_site_layer(layer_id: str, ctx: PageContext, *, url: str, name: str, symbols: dict[str, Any], located: int,
                      bbox: BBox | None, unmapped: list[str], show: bool = True) -> SiteLayer:
-    """The layer ``layer_id`` drawn from the vector tiles at ``url``: a group holding a :class:`TiledLayer`,
-    with its ``located`` sites counted and the ids of its ``unmapped`` ones when known (no per-site
-    search entries: the page stays small)."""
+    """The layer ``layer_id`` drawn from the vector tiles at ``url`` with the ``symbols`` of
+    :func:`symbol_table`: a group holding a :class:`TiledLayer`, with its ``located`` sites counted and
+    the ids of its ``unmapped`` ones when known (no per-site search entries: the page stays small)."""
     group = folium.FeatureGroup(name=markup_escape(name), show=show)  # the layer control shows it as HTML
-    spec = {"style": tile_style(geometry_type), "popup": popup_spec(layer_id, ctx), "minZoom": min_zoom(located, bbox)}
+    spec = {"symbols": symbols, "popup": popup_spec(layer_id, ctx), "minZoom": min_zoom(located, bbox)}
     scripts = (ctx.urls.asset(VECTORGRID), ctx.urls.script(SCRIPT))
     TiledLayer(url=url, layer_id=layer_id, group=group.get_name(), spec=spec, scripts=scripts).add_to(group)
     return SiteLayer(group=group, mapped=located, unmapped=unmapped, layer_id=layer_id)

@@ -1,9 +1,14 @@
 /* Draw a large layer from the API's vector tiles (geo_industry.maps.tiled.TiledLayer).
  *
  * url: tile URL template with {z}/{y}/{x}; layerId: the collection (the tiles' MVT layer);
- * group: the layer's Folium group; spec: {style: Leaflet path options, popup: {names: property
- * names tried in order, statusLabel, statuses: {value: word}, featureUrl, featureQuery, featureLabel},
- * minZoom: the first zoom drawn (a dense layer's lower zooms would ask for huge tiles)}.
+ * group: the layer's Folium group; spec: {symbols: the layer's symbol rule as data (see below),
+ * popup: {names: property names tried in order, statusLabel, statuses: {value: word}, featureUrl,
+ * featureQuery, featureLabel}, minZoom: the first zoom drawn (a dense layer's lower zooms would ask
+ * for huge tiles)}.
+ * symbols (geo_industry.maps.tiled.symbol_table, from the same rule the page's markers use):
+ * {field, values: {value: class} or bins: [[limit, class, limit included]] and above, otherwise: the
+ * class of a missing or unknown value, classes: {class: Leaflet path options}, hollow: {field, values}
+ * with hollowClasses, size: {field, base, factor, largest, missing}: radius base + factor·√value}.
  * Popups (on click) and labels (on hover) are built from each feature's tile properties as text
  * nodes, never as HTML. window.giLayers[layerId] gets `tiles` (tiles loaded) and `drawn` (sites
  * in the loaded tiles), or `failed` when a tile could not be fetched.
@@ -28,6 +33,49 @@
       if (present(value) && found.indexOf(String(value)) < 0) { found.push(String(value)); }
     });
     return found;
+  }
+
+  function number(value) {
+    if (typeof value === "number") { return isNaN(value) ? null : value; }
+    if (typeof value === "boolean") { return Number(value); }
+    if (typeof value !== "string" || value.trim() === "") { return null; }
+    var parsed = Number(value);
+    return isNaN(parsed) ? null : parsed;
+  }
+
+  // the class of a site: its property's value looked up, or its number placed in the bins
+  function classOf(properties, table) {
+    if (!table.field) { return table.otherwise; }
+    var value = properties[table.field];
+    if (table.bins) {
+      var n = number(value);
+      if (n === null) { return table.otherwise; }
+      for (var i = 0; i < table.bins.length; i += 1) {
+        var bin = table.bins[i];
+        if (n < bin[0] || (bin[2] && n === bin[0])) { return bin[1]; }
+      }
+      return table.above;
+    }
+    var key = present(value) ? String(value) : "";
+    return Object.prototype.hasOwnProperty.call(table.values, key) ? table.values[key] : table.otherwise;
+  }
+
+  function radius(value, scale) {
+    var n = number(value);
+    if (n === null || n <= 0) { return scale.missing; }
+    return Math.round(Math.min(scale.base + scale.factor * Math.sqrt(n), scale.largest) * 10) / 10;
+  }
+
+  // Leaflet path options of one site from its tile properties
+  function styleOf(properties, table) {
+    var cls = classOf(properties, table), classes = table.classes;
+    if (table.hollow && table.hollow.values.indexOf(present(properties[table.hollow.field])
+        ? String(properties[table.hollow.field]) : "") >= 0) {
+      classes = table.hollowClasses;
+    }
+    var style = L.extend({}, classes[cls]);
+    if (table.size) { style.radius = radius(properties[table.size.field], table.size); }
+    return style;
   }
 
   function element(tag, className, text) {
@@ -79,7 +127,7 @@
 
   window.giTiledLayer = function (url, layerId, group, spec) {
     var styles = {}, tiles = 0, label = null;
-    styles[layerId] = spec.style;
+    styles[layerId] = function (properties) { return styleOf(properties || {}, spec.symbols); };
     var grid = L.vectorGrid.protobuf(url, {
       rendererFactory: L.svg.tile,
       vectorTileLayerStyles: styles,
@@ -114,4 +162,5 @@
     group.addLayer(grid);
   };
   window.giTiledLayer.popupContent = popupContent;  // for tests of the escaping
+  window.giTiledLayer.styleOf = styleOf;  // for tests of the symbols
 })();
