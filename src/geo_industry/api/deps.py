@@ -114,8 +114,9 @@ async def get_language(
 LangDep = Annotated[str, Depends(get_language)]
 
 
-async def get_urls(request: Request, settings: SettingsDep) -> Urls:
+async def get_urls(request: Request) -> Urls:
     """URL builder for this request."""
+    settings = state_of(request.app).settings
     return Urls(request, settings.public_url, settings.basemap)
 
 

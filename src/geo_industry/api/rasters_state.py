@@ -14,7 +14,7 @@ import logging
 from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Request
 
 from geo_industry.api.heap import freeze_long_lived
 from geo_industry.api.state import AppState, RasterState, state_of
@@ -22,7 +22,7 @@ from geo_industry.raster.service import ZONE_LAYERS, RasterService
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RasterState", "RastersDep", "ZoneAnalysisDep", "ready_service", "start_rasters", "stop_rasters"]
+__all__ = ["RasterState", "RastersDep", "analysis_member", "ready_service", "start_rasters", "stop_rasters"]
 
 
 def start_rasters(state: AppState) -> None:
@@ -69,15 +69,3 @@ async def analysis_member(request: Request, layer_id: str, feature_id: str) -> d
         return {}
     assessment = service.assessment(feature_id)
     return {} if assessment is None else {"analysis": assessment.model_dump(mode="json")}
-
-
-async def zone_analysis(
-    request: Request,
-    collection_id: Annotated[str, Path(alias="collectionId")],
-    feature_id: Annotated[str, Path(alias="featureId")],
-) -> dict[str, Any]:
-    """The ``analysis`` member of a single zone or cluster feature (see :func:`analysis_member`)."""
-    return await analysis_member(request, collection_id, feature_id)
-
-
-ZoneAnalysisDep = Annotated[dict[str, Any], Depends(zone_analysis)]

@@ -21,7 +21,7 @@ from geo_industry.api.links import Urls, link
 from geo_industry.api.models import Feature, FeatureCollection
 from geo_industry.api.negotiation import GEOJSON_OFFER, HTML_OFFER, Offer, negotiator
 from geo_industry.api.params import FeaturesQueryDep, ItemsQuery, OutputCrsDep
-from geo_industry.api.rasters_state import ZoneAnalysisDep
+from geo_industry.api.rasters_state import analysis_member
 from geo_industry.api.responses import GEOJSON, HTML, JSON, GeoJSONResponse
 from geo_industry.api.stamping import PLACEHOLDER, STAMPED_HEADERS
 from geo_industry.api.statistics_view import statistics_view
@@ -71,9 +71,10 @@ def _items_page(layer: LayerMeta, query: ItemsQuery, store: FeatureReader, encod
 @router.get("/collections/{collectionId}/items/{featureId}", operation_id="getFeature", summary="Feature",
             response_class=GeoJSONResponse, responses={200: {"model": Feature, "content": {HTML: {}}}})
 async def feature(request: Request, layer: LayerDep, feature_id: FeatureId, crs: OutputCrsDep, prepared: PreparedDep,
-                  urls: UrlsDep, lang: LangDep, out: ItemsFormat, analysis: ZoneAnalysisDep) -> Response:
+                  urls: UrlsDep, lang: LangDep, out: ItemsFormat) -> Response:
     """One feature with its full statistics series (member `statistics`), sources and, for zones, `analysis`
     (a convenience duplicate of `/analysis/zones` for the zone; the flat `dist_*` properties carry the same figures)."""
+    analysis = await analysis_member(request, layer.id, feature_id)
     return await run_bounded(request, _feature_response, layer, feature_id, crs, prepared.store, prepared.records,
                              prepared.encoder, urls, lang, out, analysis)
 

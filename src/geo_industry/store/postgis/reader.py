@@ -464,7 +464,9 @@ class PostGISReader:
         metadata = self._metadata()
         layer = self._layer(layer_id, metadata)
         statement, params = self._page_statement(layer, query)
-        with self._reading() as conn:
+        # every feature: one statement, its count the layer's (of this revision); a selection may need its count
+        # in the page's snapshot (a full page of a filter, a page past the end): one read-only transaction
+        with (self._reading() if _is_selective(query) else self._one_statement()) as conn:
             rows = conn.execute(statement, params).fetchall()
             if rows and _counts_in_scan(query):
                 matched = int(rows[0][-1])
