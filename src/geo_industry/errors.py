@@ -121,3 +121,15 @@ class LimitExceeded(GeoIndustryError):
         self.value = value
         self.limit = limit
         super().__init__(f"{what} is {value}, above the limit of {limit}")
+
+
+class DownloadTooLarge(LimitExceeded):
+    """A download's selection holds more features than one file may: the client narrows it, pages, or exports."""
+
+    def __init__(self, collection: str, features: int, limit: int) -> None:
+        super().__init__(f"the selection of collection '{collection}'", f"{features} features",
+                         f"{limit} features per download (GEO_INDUSTRY_MAX_DOWNLOAD_FEATURES)")
+        self.args = (f"{self.args[0]}; narrow it with bbox, datetime or filter, page through "
+                     f"/collections/{collection}/items (limit and the next links), draw it from "
+                     f"/collections/{collection}/tiles, or export the whole layer with "
+                     f"`geo-industry export {collection}`",)

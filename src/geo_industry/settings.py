@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(50_000_000, ge=1, description="largest layer upload accepted")
     max_archive_files: int = Field(20, ge=1, description="most files a zipped upload may hold")
     max_features_per_request: int = Field(10_000, ge=1, description="most features one write may carry")
+    max_download_features: int = Field(
+        50_000, ge=1, description="most features one download (/collections/{id}/download) writes into its file; "
+        "a larger selection answers 413 pointing to paging, the vector tiles and `geo-industry export`")
     max_vertices: int = Field(100_000, ge=4, description="most vertices one geometry may have")
     request_budget_s: float = Field(
         10.0, gt=0, le=600, description="time budget of the heavy work one request triggers (filters, pages, "

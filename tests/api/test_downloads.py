@@ -6,11 +6,14 @@ import io
 import zipfile
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pyogrio
 import pytest
 from fastapi.testclient import TestClient
 from pyproj import CRS
+from tests.conftest import DATA_DIR
+from tests.live_server import running_app
 
 from geo_industry.crs import transformer
 from geo_industry.store import EmbeddedStore
@@ -87,3 +90,26 @@ def test_kml_outside_wgs84_is_400(client: TestClient) -> None:
     response = client.get("/collections/mines/download", params={"f": "kml", "crs": "EPSG:9208"})
     assert response.status_code == 400
     assert "crs" in response.json()["description"]
+
+
+def test_a_selection_past_the_download_limit_is_413_naming_the_limit_and_the_ways_around(tmp_path: Path) -> None:
+    """Over HTTP with GEO_INDUSTRY_MAX_DOWNLOAD_FEATURES=20: 108 hydropower plants are refused whole, never cut;
+    a bbox selecting at most 20 of them, and a layer of 11 border gates, download."""
+    with running_app(DATA_DIR, {"GEO_INDUSTRY_MAX_DOWNLOAD_FEATURES": "20"}) as url, \
+            httpx.Client(base_url=url, timeout=120) as http:
+        refused = http.get("/collections/hydropower_plants/download", params={"f": "gpkg"})
+        assert refused.status_code == 413
+        body = refused.json()
+        assert body["code"] == "LimitExceeded"
+        for text in ("108 features", "20 features per download", "GEO_INDUSTRY_MAX_DOWNLOAD_FEATURES",
+                     "/collections/hydropower_plants/items", "/collections/hydropower_plants/tiles",
+                     "geo-industry export hydropower_plants"):
+            assert text in body["description"]
+        bbox = "104.0,22.2,104.4,22.6"
+        matched = http.get("/collections/hydropower_plants/items", params={"bbox": bbox, "limit": 1}).json()
+        assert 0 < matched["numberMatched"] <= 20
+        narrowed = http.get("/collections/hydropower_plants/download", params={"f": "gpkg", "bbox": bbox})
+        assert narrowed.status_code == 200, narrowed.text
+        (tmp_path / "plants.gpkg").write_bytes(narrowed.content)
+        assert pyogrio.read_info(tmp_path / "plants.gpkg")["features"] == matched["numberMatched"]
+        assert http.get("/collections/border_gates/download", params={"f": "geojson"}).status_code == 200

@@ -1,5 +1,6 @@
 """``geo-industry export`` on PostGIS streams a layer: 50,000 generated points are written without one
-whole-layer read, and the data/ layers give the same files as on the embedded backend.
+whole-layer read, and the data/ layers give the same files as on the embedded backend; ``layers`` and
+``validate`` read no layer whole either, and the API's download of the big layer is bounded (413).
 
 The command runs in-process (typer's runner) over the real store of a real database, through a
 subclass that refuses :meth:`frame` (a whole-layer read): the export can only have read batches.
@@ -13,10 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import httpx
 import pyogrio
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 from tests.conftest import DATA_DIR, REPO_ROOT
+from tests.live_server import running_app
 from tests.pgcluster import Cluster
 from tests.postgis.databases import loaded_database
 from typer.testing import CliRunner
@@ -170,3 +173,22 @@ def test_validate_a_statistics_csv_asks_the_database_for_its_entities(batches_on
     assert "unknown entity 'nope-x'" in result.stderr
     assert "'p42'" not in result.output  # a feature of the 50,000-point layer, found by its id
     assert BatchesOnlyStore.batches == 0
+
+
+def test_a_download_of_the_big_layer_past_the_limit_is_413_and_a_narrowed_one_is_served(
+        big_database: str, tmp_path: Path) -> None:
+    """Over HTTP on PostGIS, GEO_INDUSTRY_MAX_DOWNLOAD_FEATURES=10000: the 50,000 points are refused (counted, not
+    read), a bbox of fewer downloads whole."""
+    env = {"GEO_INDUSTRY_STORE_BACKEND": "postgis", "GEO_INDUSTRY_DATABASE_URL": big_database,
+           "GEO_INDUSTRY_MAX_DOWNLOAD_FEATURES": "10000", "GEO_INDUSTRY_RASTER_DIR": str(tmp_path / "rasters")}
+    with running_app(DATA_DIR, env) as url, httpx.Client(base_url=url, timeout=120) as http:
+        refused = http.get(f"/collections/{BIG}/download", params={"f": "gpkg"})
+        assert refused.status_code == 413
+        assert f"{POINTS} features" in refused.json()["description"]
+        bbox = "104.0,22.0,104.2,22.2"
+        matched = http.get(f"/collections/{BIG}/items", params={"bbox": bbox, "limit": 1}).json()["numberMatched"]
+        assert 0 < matched <= 10_000
+        served = http.get(f"/collections/{BIG}/download", params={"f": "gpkg", "bbox": bbox})
+        assert served.status_code == 200, served.text
+        (tmp_path / "points.gpkg").write_bytes(served.content)
+        assert pyogrio.read_info(tmp_path / "points.gpkg")["features"] == matched
