@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
@@ -125,6 +126,14 @@ def transform_geometries(geoms: np.ndarray, source: str, target: str) -> np.ndar
         return np.column_stack([x, y])
 
     return shapely.transform(geoms, _apply)
+
+
+def frame_in_crs(frame: gpd.GeoDataFrame, crs: SupportedCRS) -> gpd.GeoDataFrame:
+    """``frame`` (storage CRS84) with its geometries in ``crs``, x/y order (the same frame for WGS 84)."""
+    if crs.code in (CRS84.code, "EPSG:4326"):
+        return frame
+    geoms = transform_geometries(np.asarray(frame.geometry.array), CRS84.code, crs.code)
+    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=crs.code), crs=crs.code)
 
 
 def swap_axes(geoms: np.ndarray) -> np.ndarray:

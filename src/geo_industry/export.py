@@ -89,22 +89,24 @@ def _json_text(value: object) -> str | None:
     return str(value)
 
 
-def _prepare(frame: gpd.GeoDataFrame, fmt: ExportFormat, crs: SupportedCRS) -> gpd.GeoDataFrame:
+def _prepare(frame: gpd.GeoDataFrame, fmt: ExportFormat, crs: SupportedCRS,
+             source: SupportedCRS = CRS84) -> gpd.GeoDataFrame:
     if fmt.wgs84_only and crs.code not in (CRS84.code, "EPSG:4326"):
         raise InvalidParameter("crs", crs.uri, f"WGS 84 for {fmt.name} (KML is always lon/lat WGS 84)")
     flat = _flatten(frame)
-    geoms = transform_geometries(np.asarray(flat.geometry.array), CRS84.code, crs.code)
+    geoms = transform_geometries(np.asarray(flat.geometry.array), source.code, crs.code)
     target = "EPSG:4326" if crs.code == CRS84.code else crs.code
     return gpd.GeoDataFrame(flat.drop(columns=flat.geometry.name), geometry=list(geoms), crs=target)
 
 
 def write_layer(frame: gpd.GeoDataFrame, path: Path, *, fmt: ExportFormat, crs: SupportedCRS = CRS84,
-                layer_name: str = "layer") -> Path:
-    """Write ``frame`` (storage CRS) to ``path`` in ``fmt`` and ``crs``; returns the path written.
+                layer_name: str = "layer", source: SupportedCRS = CRS84) -> Path:
+    """Write ``frame`` (geometries in ``source``, x/y order: storage CRS unless a store transformed them)
+    to ``path`` in ``fmt`` and ``crs``; returns the path written.
 
     Shapefiles are written as a zip of their parts when ``path`` ends in ``.zip``.
     """
-    data = _prepare(frame, fmt, crs)
+    data = _prepare(frame, fmt, crs, source)
     if fmt.name == "shp":
         path.write_bytes(_zipped_shapefile(data, fmt, layer_name))
         return path
@@ -237,11 +239,12 @@ def _write_batches(batches: Iterator[gpd.GeoDataFrame], path: Path, *, fmt: Expo
 
 
 def export_bytes(frame: gpd.GeoDataFrame, *, fmt: ExportFormat, crs: SupportedCRS = CRS84,
-                 layer_name: str = "layer") -> bytes:
-    """The file content of ``frame`` exported as ``fmt`` in ``crs`` (for HTTP downloads)."""
+                 layer_name: str = "layer", source: SupportedCRS = CRS84) -> bytes:
+    """The file content of ``frame`` (geometries in ``source``) exported as ``fmt`` in ``crs`` (for HTTP
+    downloads)."""
     with tempfile.TemporaryDirectory(prefix="geo-industry-export-") as tmp:
         path = Path(tmp) / f"{layer_name}{fmt.suffix}"
-        write_layer(frame, path, fmt=fmt, crs=crs, layer_name=layer_name)
+        write_layer(frame, path, fmt=fmt, crs=crs, layer_name=layer_name, source=source)
         return path.read_bytes()
 
 

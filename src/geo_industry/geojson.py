@@ -38,9 +38,10 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def output_geometries(geoms: np.ndarray, crs: SupportedCRS) -> np.ndarray:
-    """Storage geometries in ``crs``'s authority axis order, rounded (≈1 cm / 1 mm)."""
-    out = transform_geometries(geoms, CRS84.code, crs.code)
+def output_geometries(geoms: np.ndarray, crs: SupportedCRS, source: SupportedCRS = CRS84) -> np.ndarray:
+    """Geometries in ``source`` (x/y order; storage CRS84 unless a backend transformed them) in ``crs``'s
+    authority axis order, rounded (≈1 cm / 1 mm)."""
+    out = transform_geometries(geoms, source.code, crs.code)
     if crs.lat_first:
         out = swap_axes(out)
     geographic = crs.code in ("OGC:CRS84", "EPSG:4326", "EPSG:4756")
@@ -70,15 +71,16 @@ def feature_bytes(
     frame: gpd.GeoDataFrame,
     *,
     crs: SupportedCRS = CRS84,
+    source: SupportedCRS = CRS84,
     properties: Sequence[str] | None = None,
     skip_geometry: bool = False,
 ) -> list[bytes]:
-    """Encode each row of ``frame`` as a GeoJSON Feature (bytes)."""
+    """Encode each row of ``frame`` (geometries in ``source``) as a GeoJSON Feature (bytes) in ``crs``."""
     props = properties_of(frame, properties)
     if skip_geometry:
         geometries: Iterable[Any] = [None] * len(frame)
     else:
-        geoms = output_geometries(np.asarray(frame.geometry.array), crs)
+        geoms = output_geometries(np.asarray(frame.geometry.array), crs, source)
         geometries = [None if g is None else orjson.Fragment(shapely.to_geojson(g)) for g in geoms]
     return [_feature(feature_id, geometry, prop) for feature_id, geometry, prop in
             zip(frame["id"], geometries, props, strict=True)]
@@ -133,18 +135,20 @@ class FeatureEncoder:
         rows: gpd.GeoDataFrame,
         *,
         crs: SupportedCRS = CRS84,
+        source: SupportedCRS = CRS84,
         properties: Sequence[str] | None = None,
         skip_geometry: bool = False,
     ) -> list[bytes]:
-        """The encoded features of ``rows`` (a page), from the cache where possible."""
+        """The encoded features of ``rows`` (a page, geometries in ``source``) in ``crs``, from the cache
+        where possible (a fragment is the same whichever CRS its row came in)."""
         if properties is not None or skip_geometry:
-            return feature_bytes(rows, crs=crs, properties=properties, skip_geometry=skip_geometry)
+            return feature_bytes(rows, crs=crs, source=source, properties=properties, skip_geometry=skip_geometry)
         keys = [(layer_id, crs.code, str(feature_id)) for feature_id in rows["id"]]
         found = [self._cache.get(key) for key in keys]
         missing = [i for i, fragment in enumerate(found) if fragment is None]
         if missing:
             unseen = rows if len(missing) == len(rows) else rows.iloc[missing]
-            encoded = [_compact(fragment) for fragment in feature_bytes(unseen, crs=crs)]
+            encoded = [_compact(fragment) for fragment in feature_bytes(unseen, crs=crs, source=source)]
             for i, fragment in zip(missing, encoded, strict=True):
                 found[i] = fragment
             self._keep(dict(zip((keys[i] for i in missing), encoded, strict=True)))

@@ -9,6 +9,8 @@ from typing import Any, Literal
 import geopandas as gpd
 from pydantic import BaseModel, ConfigDict, Field
 
+from geo_industry.crs import CRS84, SupportedCRS
+
 FieldType = Literal["string", "integer", "number", "boolean", "array", "object"]
 
 
@@ -89,7 +91,13 @@ class SortKey:
 
 @dataclass(frozen=True)
 class FeatureQuery:
-    """What a client asks of a layer. Geometries and bbox are in storage CRS (CRS84)."""
+    """What a client asks of a layer. Geometries and bbox are in storage CRS (CRS84).
+
+    ``crs`` and ``properties`` say what the answer should hold; each backend decides where that is
+    done: a database may transform the geometries and leave out the other properties in its
+    ``SELECT`` (the page's :attr:`FeaturePage.crs` says which CRS its rows are in), the in-memory
+    backends hand out storage rows and the encoder does both.
+    """
 
     bbox: tuple[float, float, float, float] | None = None
     datetime: DateInterval | None = None
@@ -98,6 +106,7 @@ class FeatureQuery:
     properties: tuple[str, ...] | None = None
     limit: int = 10
     offset: int = 0
+    crs: SupportedCRS = CRS84
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,9 @@ class FeaturePage:
 
     ``features`` holds the rows of this page only (in page order, index ``0..n-1``); a backend
     never hands out the whole layer for a page, so a database can answer with one bounded query.
+    Its geometries are in ``crs``, x/y order (lon/lat, easting/northing): the query's CRS when the
+    backend transformed them, else storage CRS84. When the query selected ``properties`` the rows may
+    hold only those (and ``id``).
     """
 
     layer: LayerMeta
@@ -132,6 +144,7 @@ class FeaturePage:
     matched: int
     offset: int
     limit: int
+    crs: SupportedCRS = CRS84
 
     @property
     def number_matched(self) -> int:

@@ -51,7 +51,7 @@ def html_paging(urls: Urls, page: FeaturePage) -> dict[str, str | None]:
 def page_body(encoder: FeatureEncoder, page: FeaturePage, items: ItemsQuery, *,
               links: list[dict[str, Any]], time_stamp: str) -> bytes:
     """A FeatureCollection of the page's own rows, joined from cached per-feature fragments."""
-    fragments = encoder.page(page.layer.id, page.features, crs=items.crs,
+    fragments = encoder.page(page.layer.id, page.features, crs=items.crs, source=page.crs,
                              properties=items.query.properties, skip_geometry=items.skip_geometry)
     body = feature_collection(fragments, links=links, numberMatched=page.number_matched,
                               numberReturned=page.number_returned)
@@ -61,8 +61,9 @@ def page_body(encoder: FeatureEncoder, page: FeaturePage, items: ItemsQuery, *,
 
 def feature_body(encoder: FeatureEncoder, collection_id: str, row: gpd.GeoDataFrame, crs: SupportedCRS,
                  **members: Any) -> bytes:
-    """One feature (``row``, the one-row frame the store returned) with extra top-level ``members``."""
-    return with_members(encoder.page(collection_id, row, crs=crs)[0], members)
+    """One feature (``row``, the one-row frame the store returned, its geometry in ``crs``) with extra
+    top-level ``members``."""
+    return with_members(encoder.page(collection_id, row, crs=crs, source=crs)[0], members)
 
 
 def with_members(feature: bytes, members: dict[str, Any]) -> bytes:

@@ -126,11 +126,15 @@ FilterParamsDep = Annotated[FilterParams, Depends(as_dependency(FilterParams))]
 
 @dataclass(frozen=True)
 class ItemsQuery:
-    """A parsed items request: the core query plus how to encode the answer."""
+    """A parsed items request: the core query (with the output CRS) plus how to encode the answer."""
 
     query: FeatureQuery
-    crs: SupportedCRS = CRS84
     skip_geometry: bool = False
+
+    @property
+    def crs(self) -> SupportedCRS:
+        """The CRS of the response's geometries."""
+        return self.query.crs
 
 
 def _typed(name: str, kind: str, raw: str) -> Any:
@@ -175,7 +179,8 @@ def enumerations(layer: LayerMeta, queryables: dict[str, str]) -> dict[str, list
 def build_query(filters: FilterParams, *, queryables: dict[str, str], available: set[str],
                 extra: dict[str, Any] | None,
                 limit: int, offset: int, bbox: tuple[float, float, float, float] | None = None,
-                filter_crs: SupportedCRS = CRS84, enums: dict[str, list[Any]] | None = None) -> FeatureQuery:
+                filter_crs: SupportedCRS = CRS84, crs: SupportedCRS = CRS84,
+                enums: dict[str, list[Any]] | None = None) -> FeatureQuery:
     """Parse the filter group into a :class:`FeatureQuery` (geometry literals in storage CRS).
 
     Texts compared to an enumerated property (``enums``) are checked against its allowed values.
@@ -199,6 +204,7 @@ def build_query(filters: FilterParams, *, queryables: dict[str, str], available:
         properties=None if filters.properties is None else parse_properties(filters.properties, available),
         limit=limit,
         offset=offset,
+        crs=crs,
     )
 
 
@@ -231,10 +237,10 @@ async def features_query(request: Request, layer: LayerDep, prepared: PreparedDe
     extra = queryable_filter(request, queryables)
     # a filter is parsed in a worker thread (hostile ones take CPU); without one the thread hop costs more than the work
     build = functools.partial(build_query, params, queryables=queryables, available=set(store.schema(layer.id)),
-                              extra=extra, limit=limit, offset=offset, bbox=bbox, filter_crs=filter_crs,
+                              extra=extra, limit=limit, offset=offset, bbox=bbox, filter_crs=filter_crs, crs=crs,
                               enums=enumerations(layer, queryables))
     query = build() if params.filter is None and extra is None else await run_bounded(request, build)
-    return ItemsQuery(query, crs, params.skip_geometry)
+    return ItemsQuery(query, params.skip_geometry)
 
 
 async def download_query(request: Request, layer: LayerDep, store: StoreDep,
@@ -246,9 +252,9 @@ async def download_query(request: Request, layer: LayerDep, store: StoreDep,
     bbox, filter_crs, crs = _spatial(params)
     query = await run_bounded(request, build_query, params, queryables=queryables,
                               available=set(store.schema(layer.id)), extra=queryable_filter(request, queryables),
-                              limit=1, offset=0, bbox=bbox, filter_crs=filter_crs,
+                              limit=1, offset=0, bbox=bbox, filter_crs=filter_crs, crs=crs,
                               enums=enumerations(layer, queryables))
-    return ItemsQuery(query, crs, params.skip_geometry)
+    return ItemsQuery(query, params.skip_geometry)
 
 
 async def records_query(request: Request, records: RecordsDep, settings: SettingsDep,

@@ -25,9 +25,11 @@ One family of Protocols, by what a caller needs:
   delete, statistics, layer uploads), history, ETags and revision, as pygeoapi's provider
   base holds reads and writes. The API and the CLI use it without knowing the class.
 
-Geometries come back in storage CRS (OGC:CRS84); reprojection for output happens in
-:mod:`geo_industry.geojson` and :mod:`geo_industry.export`. Errors are the ones of
-:mod:`geo_industry.errors` (``CollectionNotFound``, ``FeatureNotFound``, ``InvalidFeature`` …),
+Geometries come back in storage CRS (OGC:CRS84) unless a read asks for another CRS: a page says
+which CRS its rows are in (:attr:`~geo_industry.models.FeaturePage.crs`; a database transforms them,
+the in-memory backends leave that to :mod:`geo_industry.geojson` and :mod:`geo_industry.export`), and
+``get`` returns the feature in the CRS asked for. Axis order and rounding are the encoder's. Errors are
+the ones of :mod:`geo_industry.errors` (``CollectionNotFound``, ``FeatureNotFound``, ``InvalidFeature`` …),
 the same on every backend, so the API answers the same status for the same bad input.
 """
 
@@ -42,6 +44,7 @@ from typing import Any, Protocol, runtime_checkable
 import geopandas as gpd
 import pandas as pd
 
+from geo_industry.crs import CRS84, SupportedCRS
 from geo_industry.investor_facts import InvestorFact
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta, TileAddress, VectorTile
 
@@ -119,11 +122,15 @@ class FeatureReader(Protocol):
         ...
 
     def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
-        """The page of features matching ``query`` (its own rows) and ``matched`` counted before paging."""
+        """The page of features matching ``query`` (its own rows) and ``matched`` counted before paging.
+
+        The rows' geometries are in the page's ``crs``: ``query.crs`` if the backend transformed them,
+        else storage CRS84. With ``query.properties`` the rows may hold only those properties.
+        """
         ...
 
-    def get(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
-        """A one-row frame for ``feature_id``; raises ``FeatureNotFound``."""
+    def get(self, layer_id: str, feature_id: str, crs: SupportedCRS = CRS84) -> gpd.GeoDataFrame:
+        """A one-row frame for ``feature_id``, its geometry in ``crs`` (x/y order); raises ``FeatureNotFound``."""
         ...
 
     def feature_etag(self, layer_id: str, feature_id: str) -> str | None:

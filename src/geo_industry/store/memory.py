@@ -27,7 +27,7 @@ import shapely
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog
 from geo_industry.cql import FilterEvaluator
-from geo_industry.crs import METRIC_CRS, transform_geometries
+from geo_industry.crs import CRS84, METRIC_CRS, SupportedCRS, frame_in_crs, transform_geometries
 from geo_industry.errors import DataError, FeatureNotFound
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 from geo_industry.raster.analysis import ZoneAssessment
@@ -270,13 +270,13 @@ class MemoryStore:
         """The geometry types of the layer's present geometries (`` Z`` appended for 3D ones)."""
         return geometry_types_of(self.frame(layer_id).geometry)
 
-    def get(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
-        """One feature as a one-row frame."""
+    def get(self, layer_id: str, feature_id: str, crs: SupportedCRS = CRS84) -> gpd.GeoDataFrame:
+        """One feature as a one-row frame, its geometry in ``crs``."""
         layer = self._layer(layer_id)
         position = layer.positions_by_id.get(feature_id)
         if position is None:
             raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
-        return layer.frame.iloc[[position]].reset_index(drop=True)
+        return frame_in_crs(layer.frame.iloc[[position]].reset_index(drop=True), crs)
 
     def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
         """Select, sort and page features."""

@@ -32,6 +32,7 @@ from pydantic import ValidationError
 
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog, layer_file, load_data_catalog
+from geo_industry.crs import CRS84, SupportedCRS
 from geo_industry.errors import (
     CollectionNotFound,
     Conflict,
@@ -260,9 +261,9 @@ class SQLiteStore:
         """Select, sort and page features of the current snapshot."""
         return self.snapshot().query(layer_id, query)
 
-    def get(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
-        """One feature."""
-        return self.snapshot().get(layer_id, feature_id)
+    def get(self, layer_id: str, feature_id: str, crs: SupportedCRS = CRS84) -> gpd.GeoDataFrame:
+        """One feature, its geometry in ``crs``."""
+        return self.snapshot().get(layer_id, feature_id, crs)
 
     def frame(self, layer_id: str) -> gpd.GeoDataFrame:
         """The whole joined layer of the current snapshot."""

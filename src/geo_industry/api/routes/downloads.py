@@ -69,7 +69,7 @@ def _download_file(layer: LayerMeta, query: ItemsQuery, store: FeatureStore, fmt
         frame = frame[["id", *[p for p in query.query.properties if p != "id"], frame.geometry.name]]
     if query.skip_geometry:
         frame = frame.set_geometry(gpd.GeoSeries([None] * len(frame), index=frame.index, crs=frame.crs))
-    content = export_bytes(frame, fmt=fmt, crs=query.crs, layer_name=layer.id)
+    content = export_bytes(frame, fmt=fmt, crs=query.crs, layer_name=layer.id, source=page.crs)
     disposition = f'attachment; filename="{layer.id}{fmt.suffix}"'
     return Response(content, media_type=fmt.media_type,
                     headers={"Content-Disposition": disposition, **content_crs(query.crs)})

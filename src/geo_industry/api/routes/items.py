@@ -95,7 +95,7 @@ def _feature_response(layer: LayerMeta, feature_id: str, crs: SupportedCRS, stor
     # the tag before the row: should a write land between the two reads, the row is the newer one and an If-Match
     # with this tag is refused (412), never an edit of the older row applied over the write (a lost update)
     etag = store.feature_etag(layer.id, feature_id)  # what a write's If-Match compares with (editable stores)
-    row = store.get(layer.id, feature_id)
+    row = store.get(layer.id, feature_id, crs=crs)  # its geometry in crs
     if out.is_html:
         properties = row.drop(columns=row.geometry.name).iloc[0].to_dict()
         name = properties.get(f"name_{lang}") or properties.get("name_en") or feature_id
