@@ -3,7 +3,9 @@
 A layer row is read as ``id``, ``ST_AsBinary(geom)``, ``properties`` and the derived columns
 (:data:`DerivedColumn`); :func:`layer_frame` turns such rows into the same typed GeoDataFrame
 the other backends build (:func:`geo_industry.store.memory.typed_frame`), properties in the
-order the layer's file had them, derived columns after the geometry.
+order the layer's file had them, derived columns after the geometry. A read for a response may
+take the geometry in another SRID (``ST_Transform`` in the database) and only the properties the
+client selected (``properties=``): :func:`select_list` and :func:`layer_frame` take the same two.
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ from geo_industry.investor_facts import InvestorFact, facts_from_rows
 from geo_industry.models import LayerMeta
 from geo_industry.raster.properties import with_analysis_fields
 from geo_industry.store.base import Quarantined
-from geo_industry.store.postgis.schema import ENTITY_COLUMNS, STATISTICS_COLUMNS, field_columns, layer_table, table
+from geo_industry.store.postgis.schema import (
+    ENTITY_COLUMNS,
+    SRID,
+    STATISTICS_COLUMNS,
+    field_columns,
+    layer_table,
+    table,
+)
 from geo_industry.validate import layer_meta_problems
 
 
@@ -107,17 +116,38 @@ def _derived_only(layer: StoredLayer) -> list[DerivedColumn]:
     return [column for column in layer.derived if column.name not in declared]
 
 
-def select_list(layer: StoredLayer) -> sql.Composable:
+def _selected(layer: StoredLayer, properties: Sequence[str] | None
+              ) -> tuple[dict[str, str], list[DerivedColumn], tuple[str, ...] | None]:
+    """The declared fields and derived columns a read takes (all, or those in ``properties``), and the
+    properties no column holds that ``properties`` names (``None``: every one the rows carry)."""
+    declared, derived = _declared(layer), _derived_only(layer)
+    if properties is None:
+        return declared, derived, None
+    wanted = set(properties)
+    held = {"id", *declared, *(column.name for column in derived)}
+    return ({name: kind for name, kind in declared.items() if name in wanted},
+            [column for column in derived if column.name in wanted],
+            tuple(dict.fromkeys(name for name in properties if name not in held)))
+
+
+def select_list(layer: StoredLayer, *, srid: int = SRID, properties: Sequence[str] | None = None) -> sql.Composable:
     """The columns a frame is built from.
 
-    ``id``, the WKB geometry, the properties no column holds (``properties`` less ``id`` and the
-    declared fields: usually ``{}``), the declared fields' typed columns, the derived columns.
+    ``id``, the WKB geometry (``ST_Transform``-ed to ``srid`` when it is not the stored one), the
+    properties no column holds (``properties`` less ``id`` and the declared fields: usually ``{}``;
+    ``NULL`` when a selection names none of them), the declared fields' typed columns and the derived
+    columns (those a selection names). ``srid`` must come from the supported CRSs, never from a request.
     """
-    declared = list(_declared(layer))
-    keys = sql.SQL(", ").join(sql.Literal(name) for name in ["id", *declared])
-    columns = [sql.Identifier(name) for name in declared] + [sql.Identifier(c.name) for c in _derived_only(layer)]
-    return sql.SQL(", ").join([sql.SQL("id, ST_AsBinary(geom), properties - ARRAY[{}]::text[]").format(keys),
-                               *columns])
+    declared, derived, loose = _selected(layer, properties)
+    geometry = sql.SQL("ST_AsBinary(geom)") if srid == SRID else sql.SQL(
+        "ST_AsBinary(ST_Transform(geom, {}))").format(sql.Literal(int(srid)))
+    if loose is None or loose:
+        keys = sql.SQL(", ").join(sql.Literal(name) for name in ["id", *_declared(layer)])
+        rest: sql.Composable = sql.SQL("properties - ARRAY[{}]::text[]").format(keys)
+    else:
+        rest = sql.SQL("NULL::jsonb")
+    columns = [sql.Identifier(name) for name in declared] + [sql.Identifier(c.name) for c in derived]
+    return sql.SQL(", ").join([sql.SQL("id, {}, {}").format(geometry, rest), *columns])
 
 
 def select_layer(layer: StoredLayer) -> sql.Composed:
@@ -155,31 +185,33 @@ def _column_order(layer: StoredLayer, names: Iterable[str], extra_keys: Sequence
     return first, [name for name in names if name not in set(first)]
 
 
-def layer_frame(layer: StoredLayer, rows: Sequence[Sequence[Any]], *,
-                extra_keys: Sequence[str] | None = None) -> gpd.GeoDataFrame:
-    """Rows of :func:`select_list` as the typed frame every backend serves.
+def layer_frame(layer: StoredLayer, rows: Sequence[Sequence[Any]], *, srid: int = SRID,
+                properties: Sequence[str] | None = None, extra_keys: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+    """Rows of :func:`select_list` (with the same ``srid`` and ``properties``) as the typed frame every
+    backend serves, its geometries in ``srid`` (x/y order).
 
     Columns in the order of the other backends' frames: the properties in file order, the
-    geometry, declared fields no file property holds, the derived columns. ``extra_keys`` are the
-    properties no column holds (default: those the rows carry; a batch of a layer is given the
-    layer's, so that every batch has the same columns).
+    geometry, declared fields no file property holds, the derived columns. With ``properties``,
+    only ``id`` and those (each one a column, ``None`` where a row lacks it). ``extra_keys`` are the
+    properties no column holds (default: those the rows carry, or those ``properties`` names; a batch
+    of a layer is given the layer's, so that every batch has the same columns).
     """
-    declared = _declared(layer)
+    declared, derived, loose = _selected(layer, properties)
     extras = [row[2] or {} for row in rows]
     if extra_keys is None:
-        extra_keys = list(dict.fromkeys(key for extra in extras for key in extra))
+        extra_keys = list(dict.fromkeys(key for extra in extras for key in extra)) if loose is None else list(loose)
     values: dict[str, Any] = {"id": _objects([row[0] for row in rows])}
     for offset, (name, kind) in enumerate(declared.items(), start=3):
         values[name] = _typed([row[offset] for row in rows], kind)
     for name in extra_keys:
         values[name] = pd.Series([extra.get(name) for extra in extras]).to_numpy() if rows else _objects([])
     offset = 3 + len(declared)
-    for index, column in enumerate(_derived_only(layer), start=offset):
+    for index, column in enumerate(derived, start=offset):
         values[column.name] = _typed([row[index] for row in rows], column.json_type)
     first, rest = _column_order(layer, values, extra_keys)
     geometry = shapely.from_wkb([row[1] for row in rows]) if rows else np.empty(0, dtype=object)
     ordered = {**{name: values[name] for name in first}, "geometry": geometry, **{name: values[name] for name in rest}}
-    return gpd.GeoDataFrame(ordered, geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(ordered, geometry="geometry", crs=f"EPSG:{srid}")
 
 
 def _json_value(value: Any, kind: str) -> Any:

@@ -5,7 +5,10 @@ Per-request reads are single bounded statements, never a whole layer: a page is
 ``geom && envelope AND ST_Intersects`` (the GiST index answers it), the datetime on the temporal
 field, the CQL2 filter compiled to parameterised SQL (:mod:`geo_industry.store.postgis.filters`);
 ``numberMatched`` comes from a ``count(*)`` in the same read-only snapshot (skipped when the page
-itself shows it). Rows become the same typed frames as on the other backends
+itself shows it). The output CRS is applied in the ``SELECT`` (``ST_Transform`` to the SRID of
+the supported CRS, when ``spatial_ref_sys`` holds it) and a ``properties=`` selection reads only
+those columns; axis order and rounding stay the encoder's, so the bytes are those of the other
+backends. Rows become the same typed frames as on the other backends
 (:mod:`geo_industry.store.postgis.frames`).
 
 What changes only with the revision — the catalog, queryables, schemas, the statistics tables,
@@ -33,6 +36,7 @@ from psycopg.pq import TransactionStatus
 
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog
+from geo_industry.crs import CRS84, SUPPORTED_CRS, SupportedCRS, frame_in_crs
 from geo_industry.errors import FeatureNotFound, InvalidSortBy
 from geo_industry.investor_facts import InvestorFact
 from geo_industry.models import DateInterval, FeaturePage, FeatureQuery, LayerMeta, SortKey, TileAddress, VectorTile
@@ -101,14 +105,31 @@ def feature_tag(conn: psycopg.Connection, layer_id: str, feature_id: str) -> str
     return entity_tag(row[0], row[1])
 
 
+def output_srid(crs: SupportedCRS) -> int:
+    """The PostGIS SRID of a supported CRS (OGC:CRS84 is the stored SRID 4326: x/y is lon/lat)."""
+    return SRID if crs.code == CRS84.code else int(crs.code.removeprefix("EPSG:"))
+
+
+OUTPUT_SRIDS = tuple(sorted({output_srid(crs) for crs in SUPPORTED_CRS}))
+"""The SRIDs a response may be transformed to in the database (those ``spatial_ref_sys`` holds)."""
+
+
 @dataclass(frozen=True)
 class _Metadata:
-    """What changes only with the revision: the layers as stored, their catalog, queryables, schemas."""
+    """What changes only with the revision: the layers as stored, their catalog, queryables, schemas,
+    and the output SRIDs the database can transform to."""
 
     revision: int
     layers: dict[str, StoredLayer]
     catalog: Catalog
     quarantined: tuple[Quarantined, ...]
+    srids: frozenset[int]
+
+    def output(self, crs: SupportedCRS) -> tuple[int, SupportedCRS]:
+        """The SRID to read geometries in for a response in ``crs`` and the CRS they are then in: ``crs``
+        when the database knows its SRID, else the stored CRS84 (the encoder transforms them)."""
+        srid = output_srid(crs)
+        return (srid, crs) if srid in self.srids else (SRID, CRS84)
 
 
 @dataclass(frozen=True)
@@ -339,8 +360,10 @@ class PostGISReader:
         with self._reading() as conn:
             revision = self._read_revision(conn)
             layers, quarantined = read_layers(conn)
+            srids = conn.execute("SELECT srid FROM spatial_ref_sys WHERE srid = ANY(%s)", (list(OUTPUT_SRIDS),))
+            known = frozenset(int(row[0]) for row in srids)
         metadata = _Metadata(revision, {layer.meta.id: layer for layer in layers}, served_catalog(layers),
-                             tuple(quarantined))
+                             tuple(quarantined), known | {SRID})
         self._metadata_cache = metadata
         return metadata
 
@@ -440,10 +463,13 @@ class PostGISReader:
 
     def page_statement(self, layer_id: str, query: FeatureQuery) -> tuple[sql.Composed, list[Any]]:
         """The ``SELECT`` of one page of ``query`` and its parameters (what :meth:`query` runs; ``EXPLAIN`` it)."""
-        return self._page_statement(self._layer(layer_id), query)
+        metadata = self._metadata()
+        return self._page_statement(self._layer(layer_id, metadata), query, metadata.output(query.crs)[0])
 
-    def _page_statement(self, layer: StoredLayer, query: FeatureQuery) -> tuple[sql.Composed, list[Any]]:
-        """The page's ``SELECT``; a bbox selection also counts its matches (last column) in the same scan.
+    def _page_statement(self, layer: StoredLayer, query: FeatureQuery, srid: int = SRID
+                        ) -> tuple[sql.Composed, list[Any]]:
+        """The page's ``SELECT`` (geometries in ``srid``, the query's properties); a bbox selection also
+        counts its matches (last column) in the same scan.
 
         See :func:`_counts_in_scan`; an unfiltered page reads only its rows and takes the layer's count.
         """
@@ -451,7 +477,7 @@ class PostGISReader:
         order = [_sort_key(layer, key, queryables) for key in query.sortby]
         where, params = self._where(layer, query)
         order_by = sql.SQL(", ").join([*order, sql.SQL("position, id")])
-        columns = select_list(layer)
+        columns = select_list(layer, srid=srid, properties=query.properties)
         if _counts_in_scan(query):
             columns = sql.SQL("{}, count(*) OVER ()").format(columns)
         statement = sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT %s OFFSET %s").format(
@@ -463,7 +489,8 @@ class PostGISReader:
         """One page of features matching ``query`` and how many match in all."""
         metadata = self._metadata()
         layer = self._layer(layer_id, metadata)
-        statement, params = self._page_statement(layer, query)
+        srid, crs = metadata.output(query.crs)
+        statement, params = self._page_statement(layer, query, srid)
         # every feature: one statement, its count the layer's (of this revision); a selection may need its count
         # in the page's snapshot (a full page of a filter, a page past the end): one read-only transaction
         with (self._reading() if _is_selective(query) else self._one_statement()) as conn:
@@ -478,8 +505,8 @@ class PostGISReader:
                 matched = self._selection_count(conn, metadata.revision, layer, query)
         if matched < 0:
             matched = self.count(layer_id)
-        return FeaturePage(layer.meta, layer_frame(layer, rows), matched=matched, offset=query.offset,
-                           limit=query.limit)
+        return FeaturePage(layer.meta, layer_frame(layer, rows, srid=srid, properties=query.properties),
+                           matched=matched, offset=query.offset, limit=query.limit, crs=crs)
 
     def _selection_count(self, conn: psycopg.Connection, revision: int, layer: StoredLayer,
                          query: FeatureQuery) -> int:
@@ -501,15 +528,19 @@ class PostGISReader:
         with self._connection() as conn:
             return postgis_tile(conn, layer, tile, limit=limit)
 
-    def get(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
-        """One feature as a one-row frame."""
-        layer = self._layer(layer_id)
-        statement = sql.SQL("SELECT {} FROM {} WHERE id = %s").format(select_list(layer), layer_table(layer.meta.id))
+    def get(self, layer_id: str, feature_id: str, crs: SupportedCRS = CRS84) -> gpd.GeoDataFrame:
+        """One feature as a one-row frame, its geometry in ``crs`` (transformed by the database)."""
+        metadata = self._metadata()
+        layer = self._layer(layer_id, metadata)
+        srid, delivered = metadata.output(crs)
+        statement = sql.SQL("SELECT {} FROM {} WHERE id = %s").format(select_list(layer, srid=srid),
+                                                                      layer_table(layer.meta.id))
         with self._one_statement() as conn:
             rows = conn.execute(statement, (feature_id,)).fetchall()
         if not rows:
             raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
-        return layer_frame(layer, rows)
+        frame = layer_frame(layer, rows, srid=srid)
+        return frame if delivered == crs else frame_in_crs(frame, crs)
 
     def feature_record(self, layer_id: str, feature_id: str) -> FeatureRecord:
         """One feature and its entity tag, read by one statement (one snapshot), without a frame."""

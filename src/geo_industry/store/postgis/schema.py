@@ -72,6 +72,28 @@ def _statistics_ddl() -> str:
             "UNIQUE NULLS NOT DISTINCT (indicator, entity, year, period, basis, variant))")
 
 
+_VN2000_TOWGS84 = "-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278"
+"""EPSG:6960 ("VN-2000 to WGS 84 (2)"), as PostGIS's own rows for EPSG:3405 and EPSG:4756 give it."""
+_EPSG_9208_WKT = (
+    'PROJCS["VN-2000 / TM-3 104-45",GEOGCS["VN-2000",DATUM["Vietnam_2000",SPHEROID["WGS 84",6378137,'
+    f'298.257223563,AUTHORITY["EPSG","7030"]],TOWGS84[{_VN2000_TOWGS84}],AUTHORITY["EPSG","6756"]],'
+    'PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+    'AUTHORITY["EPSG","4756"]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],'
+    'PARAMETER["central_meridian",104.75],PARAMETER["scale_factor",0.9999],PARAMETER["false_easting",500000],'
+    'PARAMETER["false_northing",0],UNIT["metre",1,AUTHORITY["EPSG","9001"]],AXIS["Easting",EAST],'
+    'AXIS["Northing",NORTH],AUTHORITY["EPSG","9208"]]')
+_EPSG_9208_PROJ4 = (f"+proj=tmerc +lat_0=0 +lon_0=104.75 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 "
+                    f"+towgs84={_VN2000_TOWGS84} +units=m +no_defs")
+_SPATIAL_REF_SYS_9208 = (
+    # PostGIS 3.3 ships no row for EPSG:9208 (EPSG 2020). PROJ takes "EPSG:9208" from auth_name/auth_srid;
+    # the WKT and PROJ string carry the same Helmert for older PROJ. A role that may not write
+    # spatial_ref_sys (the extension created by someone else) leaves it out: the service transforms instead.
+    "DO $$ BEGIN INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, srtext, proj4text) VALUES "
+    f"(9208, 'EPSG', 9208, '{_EPSG_9208_WKT}', '{_EPSG_9208_PROJ4}') ON CONFLICT (srid) DO NOTHING; "
+    "EXCEPTION WHEN insufficient_privilege THEN RAISE NOTICE 'spatial_ref_sys has no EPSG:9208 and this role "
+    "cannot add it: responses in EPSG:9208 are transformed by the service'; END $$")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "catalog, revision, audit, statistics, entities, investor facts, derived columns", (
         "CREATE TABLE catalog (layer_id text PRIMARY KEY, position integer NOT NULL, meta jsonb NOT NULL, "
@@ -115,6 +137,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE TRIGGER investor_facts_revision AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON investor_facts "
         "FOR EACH STATEMENT EXECUTE FUNCTION investor_facts_changed()",
     )),
+    Migration(6, "EPSG:9208 (VN-2000 / TM-3 104-45) in spatial_ref_sys, so responses in it are transformed "
+                 "in the database", (_SPATIAL_REF_SYS_9208,)),
 )
 """Every schema version in order; a new one is appended, never edited once released."""
 
