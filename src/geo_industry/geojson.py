@@ -91,12 +91,13 @@ def _feature(feature_id: Any, geometry: orjson.Fragment | None, properties: dict
 
 
 def record_bytes(feature_id: str, geometry: shapely.Geometry | None, properties: dict[str, Any], *,
-                 crs: SupportedCRS = CRS84) -> bytes:
-    """One feature read as a record (JSON-ready ``properties``, storage-CRS ``geometry``), encoded as
-    :func:`feature_bytes` encodes the same feature's row of a frame, without building a frame."""
+                 crs: SupportedCRS = CRS84, source: SupportedCRS = CRS84) -> bytes:
+    """One feature read as a record (JSON-ready ``properties``, ``geometry`` in ``source``) encoded in ``crs``
+    as :func:`feature_bytes` encodes the same feature's row of a frame, without building a frame."""
     encoded = None
     if geometry is not None:
-        encoded = orjson.Fragment(shapely.to_geojson(output_geometries(np.array([geometry], dtype=object), crs)[0]))
+        geometries = output_geometries(np.array([geometry], dtype=object), crs, source)
+        encoded = orjson.Fragment(shapely.to_geojson(geometries[0]))
     return _feature(feature_id, encoded, properties)
 
 

@@ -259,22 +259,25 @@ class ZoneAssessable(Protocol):
 
 @dataclass(frozen=True)
 class FeatureRecord:
-    """One feature as read, without a frame: its id, geometry (storage CRS), JSON-ready properties
-    (in the order and with the values the feature's frame row encodes to) and entity tag."""
+    """One feature as read, without a frame: its id, geometry (in ``crs``, x/y order: the CRS asked for
+    when the store transformed it, else storage CRS84), JSON-ready properties (in the order and with the
+    values the feature's frame row encodes to) and entity tag."""
 
     id: str
     geometry: Any
     properties: dict[str, Any]
     etag: str
+    crs: SupportedCRS = CRS84
 
 
 @runtime_checkable
 class FeatureRecordSource(Protocol):
     """A store that reads one feature and its entity tag together, in one statement (a database's)."""
 
-    def feature_record(self, layer_id: str, feature_id: str) -> FeatureRecord:
-        """The feature and the tag of that same version (no write can land between the two);
-        raises :class:`~geo_industry.errors.FeatureNotFound`."""
+    def feature_record(self, layer_id: str, feature_id: str, crs: SupportedCRS = CRS84) -> FeatureRecord:
+        """The feature (its geometry in ``crs`` if the store transforms it: the record's ``crs`` says) and the
+        tag of that same version (no write can land between the two); raises
+        :class:`~geo_industry.errors.FeatureNotFound`."""
         ...
 
 

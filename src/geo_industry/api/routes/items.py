@@ -89,8 +89,8 @@ def _feature_response(layer: LayerMeta, feature_id: str, crs: SupportedCRS, stor
              link(urls.url(f"/collections/{layer.id}"), "collection", JSON, "the collection")]
     members = {"links": links, "statistics": records.series(feature_id), **analysis}
     if not out.is_html and isinstance(store, FeatureRecordSource):  # one statement, no frame (a database's)
-        record = store.feature_record(layer.id, feature_id)
-        fragment = record_bytes(record.id, record.geometry, record.properties, crs=crs)
+        record = store.feature_record(layer.id, feature_id, crs)
+        fragment = record_bytes(record.id, record.geometry, record.properties, crs=crs, source=record.crs)
         return _feature_json(with_members(fragment, members), crs, record.etag)
     # the tag before the row: should a write land between the two reads, the row is the newer one and an If-Match
     # with this tag is refused (412), never an edit of the older row applied over the write (a lost update)

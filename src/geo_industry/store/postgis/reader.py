@@ -542,17 +542,20 @@ class PostGISReader:
         frame = layer_frame(layer, rows, srid=srid)
         return frame if delivered == crs else frame_in_crs(frame, crs)
 
-    def feature_record(self, layer_id: str, feature_id: str) -> FeatureRecord:
-        """One feature and its entity tag, read by one statement (one snapshot), without a frame."""
-        layer = self._layer(layer_id)
+    def feature_record(self, layer_id: str, feature_id: str, crs: SupportedCRS = CRS84) -> FeatureRecord:
+        """One feature (its geometry transformed to ``crs`` by the database when it knows the SRID) and its
+        entity tag, read by one statement (one snapshot), without a frame."""
+        metadata = self._metadata()
+        layer = self._layer(layer_id, metadata)
+        srid, delivered = metadata.output(crs)
         statement = sql.SQL("SELECT {}, t.etag, {} FROM {} AS t WHERE t.id = %s").format(
-            select_list(layer), _STATISTICS_DIGEST, layer_table(layer.meta.id))
+            select_list(layer, srid=srid), _STATISTICS_DIGEST, layer_table(layer.meta.id))
         with self._one_statement() as conn:
             row = conn.execute(statement, (feature_id,)).fetchone()
         if row is None:
             raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
         record_id, geometry, properties = layer_record(layer, row[:-2])
-        return FeatureRecord(record_id, geometry, properties, entity_tag(row[-2], row[-1]))
+        return FeatureRecord(record_id, geometry, properties, entity_tag(row[-2], row[-1]), delivered)
 
     def feature_etag(self, layer_id: str, feature_id: str) -> str:
         """The strong entity tag of the feature's stored version and statistics (what ``If-Match`` compares)."""
