@@ -19,7 +19,7 @@ from geo_industry.catalog import load_catalog
 from geo_industry.crs import resolve_crs
 from geo_industry.errors import GeoIndustryError
 from geo_industry.export import EXPORT_FORMATS, resolve_format, write_layer_batches
-from geo_industry.keys import ApiKeys
+from geo_industry.keys import ApiKeys, KeyStore
 from geo_industry.models import FeatureQuery
 from geo_industry.settings import Settings
 from geo_industry.store import FeatureStore, WritableStore, open_store
@@ -271,15 +271,24 @@ def openapi(
 
 
 # editing: API keys, export of the editable store, audit trail (editing) ---------------
-keys_app = typer.Typer(help="API keys for writes (stored hashed in the editable store's database).",
+keys_app = typer.Typer(help="API keys for writes (stored hashed in the editable store's database: the SQLite "
+                       "file, or the PostGIS database with GEO_INDUSTRY_STORE_BACKEND=postgis).",
                        no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 
-def _api_keys() -> ApiKeys:
-    path = Settings().store_path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return ApiKeys(path)
+@contextmanager
+def _api_keys() -> Iterator[KeyStore]:
+    """The keys of the configured store: in the database on PostGIS, else in the editable store's file."""
+    settings = Settings()
+    if settings.store_backend == "postgis":
+        from geo_industry.store.postgis.api_keys import PostGISKeys
+
+        with _database() as database:
+            yield PostGISKeys(database)
+        return
+    settings.store_path.parent.mkdir(parents=True, exist_ok=True)
+    yield ApiKeys(settings.store_path)
 
 
 def _editable_store() -> WritableStore:
@@ -298,7 +307,8 @@ def keys_create(
 ) -> None:
     """Create a key and print its token once (it is stored hashed and cannot be shown again)."""
     try:
-        record, token = _api_keys().create(name, scope)
+        with _api_keys() as keys:
+            record, token = keys.create(name, scope)
     except GeoIndustryError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None
@@ -313,7 +323,13 @@ def keys_list() -> None:
     table = Table(title="API keys")
     for column in ("id", "name", "scopes", "created", "revoked"):
         table.add_column(column)
-    for key in _api_keys().list():
+    try:
+        with _api_keys() as keys:
+            listed = keys.list()
+    except GeoIndustryError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_DATA) from None
+    for key in listed:
         table.add_row(key.id, key.name, ", ".join(key.scopes), key.created_at, key.revoked_at or "—")
     console.print(table)
 
@@ -322,7 +338,8 @@ def keys_list() -> None:
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (from keys list)")]) -> None:
     """Revoke a key: its token stops working at once."""
     try:
-        _api_keys().revoke(key_id)
+        with _api_keys() as keys:
+            keys.revoke(key_id)
     except GeoIndustryError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None

@@ -26,7 +26,7 @@ from tests.live_server import clean_env, free_port, wait_until_up
 
 from geo_industry.api import create_app
 from geo_industry.api.state import state_of
-from geo_industry.keys import ApiKeys
+from geo_industry.keys import ApiKeys, KeyStore
 from geo_industry.settings import Settings
 from geo_industry.store.sqlite import SQLiteStore
 
@@ -111,9 +111,10 @@ def add_gate(store: SQLiteStore) -> str:
     return store.create_feature("border_gates", new_gate(unique_id()), actor="fixture")
 
 
-def create_tokens(store_path: Path) -> dict[str, str]:
-    """One token per scope, one with every scope (``all``) and a revoked one."""
-    keys = ApiKeys(store_path)
+def create_tokens(store: Path | KeyStore) -> dict[str, str]:
+    """One token per scope, one with every scope (``all``) and a revoked one, in a key store (a path: the
+    SQLite store's file)."""
+    keys = ApiKeys(store) if isinstance(store, Path) else store
     tokens = {scope: keys.create(f"planner-{scope.split(':')[0]}", [scope])[1] for scope in SCOPES}
     tokens["all"] = keys.create("planner-all", list(SCOPES))[1]
     record, tokens["revoked"] = keys.create("planner-revoked", list(SCOPES))

@@ -42,3 +42,15 @@ def loaded_database(cluster: Cluster, data_dir: Path, prefix: str = "loaded") ->
     name = f"{prefix}_{os.getpid()}_{next(_numbers)}"
     cluster.psql("postgres", f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return cluster.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def database_tokens(url: str) -> dict[str, str]:
+    """Tokens in the database at ``url`` (the PostGIS backend keeps its API keys there), as
+    :func:`tests.editing.conftest.create_tokens` makes them."""
+    from tests.editing.conftest import create_tokens
+
+    from geo_industry.store.postgis.api_keys import PostGISKeys
+    from geo_industry.store.postgis.connections import Database
+
+    with Database(url, pool_size=1) as database:
+        return create_tokens(PostGISKeys(database))

@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import pytest
 from tests.conftest import DATA_DIR
-from tests.editing.conftest import MERGE_PATCH, bearer, create_tokens, new_gate, running_server
+from tests.editing.conftest import MERGE_PATCH, bearer, new_gate, running_server
 from tests.pgcluster import Cluster
-from tests.postgis.databases import loaded_database
+from tests.postgis.databases import database_tokens, loaded_database
 
 from geo_industry.store.postgis import Database, PostGISStore
 
@@ -51,9 +51,9 @@ def server(pg_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory):
     The tokens: one with features:write only, one with every write scope.
     """
     folder = tmp_path_factory.mktemp("pg-editing")
-    keys_path = folder / "keys.sqlite"  # API keys stay in their own file on every backend
-    tokens = create_tokens(keys_path)
+    keys_path = folder / "keys.sqlite"  # the server's store path (the API keys are in the database)
     database_url = loaded_database(pg_cluster, DATA_DIR, "editing")
+    tokens = database_tokens(database_url)
     env = {"GEO_INDUSTRY_STORE_BACKEND": "postgis", "GEO_INDUSTRY_DATABASE_URL": database_url}
     with running_server(keys_path, workers=2, startup_timeout=300, env=env) as (url, _):
         yield url, database_url, tokens["features:write"], tokens["all"]

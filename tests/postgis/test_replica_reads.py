@@ -20,9 +20,9 @@ from typing import Any
 import psycopg
 import pytest
 from tests.conftest import DATA_DIR
-from tests.editing.conftest import GATE, GATE_URL, create_tokens
+from tests.editing.conftest import GATE, GATE_URL
 from tests.pgcluster import Cluster
-from tests.postgis.databases import loaded_database
+from tests.postgis.databases import database_tokens, loaded_database
 from tests.postgis.servers import Pinned, on_cluster, pinned_to_distinct_workers, server_env, serving
 from tests.postgis.test_serving import note_of, patch_note, wait_for
 
@@ -62,7 +62,7 @@ def note_on(url: str) -> str | None:
 def test_a_write_is_read_back_while_the_replica_lags(pg_cluster: Cluster, replica: Cluster, tmp_path: Path) -> None:
     url = loaded_database(pg_cluster, DATA_DIR, "lagging")
     read_url = on_cluster(url, replica)
-    token = create_tokens(tmp_path / "keys.sqlite")["all"]
+    token = database_tokens(url)["all"]
     env = server_env(url, tmp_path, read_url=read_url, editing="true")
     with serving(env, tmp_path, workers=2) as server:
         writer, other = pinned_to_distinct_workers(server, 2)

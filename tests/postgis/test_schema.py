@@ -15,7 +15,7 @@ from geo_industry.store.postgis.connections import Database, redact
 from geo_industry.store.postgis.schema import create_layer_table, latest_version, layer_table
 
 SYSTEM_TABLES = {"schema_migrations", "catalog", "revision", "audit", "statistics", "entities", "investor_facts",
-                 "derived_columns", "zone_slopes"}
+                 "derived_columns", "zone_slopes", "api_keys"}
 
 
 def _tables(url: str) -> set[str]:

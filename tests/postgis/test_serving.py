@@ -27,9 +27,9 @@ import httpx
 import psycopg
 import pytest
 from tests.conftest import DATA_DIR, throwaway_cluster
-from tests.editing.conftest import GATE_URL, MERGE_PATCH, bearer, create_tokens
+from tests.editing.conftest import GATE_URL, MERGE_PATCH, bearer
 from tests.pgcluster import Cluster
-from tests.postgis.databases import loaded_database
+from tests.postgis.databases import database_tokens, loaded_database
 from tests.postgis.servers import Pinned, Reply, on_cluster, pinned_to_distinct_workers, server_env, serving
 
 from geo_industry.api.errors import DATABASE_UNAVAILABLE
@@ -68,7 +68,7 @@ def patch_note(pinned: Pinned, token: str, etag: str, note: str) -> str:
 # two workers ---------------------------------------------------------------------------------------------
 def test_a_write_through_one_worker_is_read_through_the_other(pg_cluster: Cluster, tmp_path: Path) -> None:
     url = loaded_database(pg_cluster, DATA_DIR, "workers")
-    token = create_tokens(tmp_path / "keys.sqlite")["all"]
+    token = database_tokens(url)["all"]
     with serving(server_env(url, tmp_path, editing="true"), tmp_path, workers=2) as server:
         writer, reader = pinned_to_distinct_workers(server, 2)
         racer = Pinned(server)
@@ -106,7 +106,7 @@ def test_the_replica_backed_api_shows_a_write_made_through_it(pg_cluster: Cluste
     url = loaded_database(pg_cluster, DATA_DIR, "replicated")
     replica = pg_cluster.start_replica()
     read_url = on_cluster(url, replica)
-    token = create_tokens(tmp_path / "keys.sqlite")["all"]
+    token = database_tokens(url)["all"]
     try:
         env = server_env(url, tmp_path, read_url=read_url, editing="true")
         with serving(env, tmp_path) as server:

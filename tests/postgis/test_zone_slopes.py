@@ -21,9 +21,9 @@ import httpx
 import psycopg
 import pytest
 from tests.conftest import DATA_DIR, DEM_TIF
-from tests.editing.conftest import MERGE_PATCH, bearer, create_tokens
+from tests.editing.conftest import MERGE_PATCH, bearer
 from tests.pgcluster import Cluster
-from tests.postgis.databases import loaded_database
+from tests.postgis.databases import database_tokens, loaded_database
 from tests.postgis.servers import server_env, serving
 
 from geo_industry.raster.analysis import MeasuredSlope
@@ -204,8 +204,8 @@ def _agrees(served: dict[str, dict[str, Any]], analysis: dict[str, tuple[float |
 def server(pg_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """Two workers over a loaded database with the fixture DEM and editing; yields its URL and a write token."""
     folder = tmp_path_factory.mktemp("pg-slopes")
-    token = create_tokens(folder / "keys.sqlite")["features:write"]
     url = loaded_database(pg_cluster, DATA_DIR, "slopes_http")
+    token = database_tokens(url)["features:write"]
     with serving(server_env(url, folder, editing="true", dem_path=str(DEM_TIF)), folder, workers=2) as running:
         yield running.url, token
         log = running.log()

@@ -39,7 +39,7 @@ from starlette.applications import Starlette
 
 from geo_industry.api.pools import WorkPools
 from geo_industry.geojson import MAX_CACHED_FRAGMENTS, FeatureEncoder
-from geo_industry.keys import ApiKeys
+from geo_industry.keys import ApiKeys, HoldsApiKeys, KeyStore
 from geo_industry.raster.analysis import ZoneAssessment
 from geo_industry.raster.service import RasterService
 from geo_industry.records import StatisticsRecords
@@ -260,8 +260,11 @@ class AppState:
             raise RuntimeError(f"{type(self.store).__name__} takes no writes")
         return self.writable
 
-    def keys(self) -> ApiKeys:
-        """The API keys writes are checked against (installed with editing)."""
+    def keys(self) -> KeyStore:
+        """The API keys writes are checked against: the store's own when it keeps them (PostGIS), else the
+        ones installed with editing."""
+        if isinstance(self.store, HoldsApiKeys):
+            return self.store.api_keys()
         if self.api_keys is None:
             raise RuntimeError("API keys are installed with editing (settings.editing)")
         return self.api_keys

@@ -49,7 +49,7 @@ ENTITY_COLUMNS = ("entity", "entity_type", "name_vi", "name_en", "admin_code", "
 """The entities table's columns (those of ``entities.csv``, all text)."""
 _LAYER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,62}$")
 _SYSTEM_TABLES = frozenset({"schema_migrations", "catalog", "revision", "audit", "statistics", "entities",
-                            "investor_facts", "derived_columns", "zone_slopes"})
+                            "investor_facts", "derived_columns", "zone_slopes", "api_keys"})
 
 
 _PROPERTIES_OBJECT = "CHECK (jsonb_typeof(properties) = 'object')"
@@ -139,6 +139,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     )),
     Migration(6, "EPSG:9208 (VN-2000 / TM-3 104-45) in spatial_ref_sys, so responses in it are transformed "
                  "in the database", (_SPATIAL_REF_SYS_9208,)),
+    Migration(7, "API keys in the database, shared by every worker (api_keys; secrets hashed)", (
+        "CREATE TABLE api_keys (id text PRIMARY KEY, name text NOT NULL, hash text NOT NULL, "
+        "scopes text[] NOT NULL, created_at timestamptz NOT NULL, revoked_at timestamptz)",
+    )),
 )
 """Every schema version in order; a new one is appended, never edited once released."""
 

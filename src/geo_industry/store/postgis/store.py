@@ -31,6 +31,7 @@ from geo_industry.raster.analysis import MeasuredSlope
 from geo_industry.raster.properties import with_analysis_fields
 from geo_industry.settings import Settings
 from geo_industry.store.base import AuditEntry
+from geo_industry.store.postgis.api_keys import PostGISKeys
 from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.derived import refresh_derived, refresh_zone_analysis
 from geo_industry.store.postgis.loading import export_data, layer_rows
@@ -371,6 +372,11 @@ class PostGISStore(PostGISReader):
             self._local.committed = bump_revision(conn, statistics=False)  # told to the database once committed
         self._forget_cached()
         return True
+
+    # API keys -----------------------------------------------------------------------------------
+    def api_keys(self) -> PostGISKeys:
+        """The API keys, kept in the database (every worker on every machine checks the same ones)."""
+        return PostGISKeys(self.database)
 
     # history and export -------------------------------------------------------------------------
     def history(self, *, layer_id: str | None = None, feature_id: str | None = None,
