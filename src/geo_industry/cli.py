@@ -222,6 +222,8 @@ def serve(
     data: DataOption = None,
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes (every backend: the embedded "
                                                      "files, SQLite, PostGIS)")] = 1,
+    timeout_keep_alive: Annotated[int, typer.Option(min=1, help="seconds an idle keep-alive connection stays "
+                                                    "open (behind a reverse proxy: more than the proxy's)")] = 5,
 ) -> None:
     """Serve the OGC API - Features (and HTML pages) with uvicorn, from ``--workers`` processes.
 
@@ -240,7 +242,7 @@ def serve(
     if workers > 1:
         _prepare_workers(_settings(data), workers)
     uvicorn.run("geo_industry.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_level="info", timeout_keep_alive=timeout_keep_alive)
 
 
 def _prepare_workers(settings: Settings, workers: int) -> None:

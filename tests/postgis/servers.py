@@ -28,6 +28,9 @@ from tests.pgcluster import Cluster
 
 #: a hang guard for servers starting, not a performance target
 STARTUP_GUARD_S = 120.0
+#: how long the server keeps an idle connection: a pinned connection must outlive a slow step of a test on a
+#: loaded machine (uvicorn's default of 5 s closes it, and the next request on it finds it gone)
+KEEP_ALIVE_S = 600
 
 
 def on_cluster(url: str, cluster: Cluster) -> str:
@@ -70,7 +73,7 @@ def serving(env: dict[str, str], work_dir: Path, *, workers: int = 1) -> Iterato
     port = free_port()
     log_path = work_dir / f"server-{port}.log"
     command = [sys.executable, "-m", "geo_industry", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers)]
+               "--workers", str(workers), "--timeout-keep-alive", str(KEEP_ALIVE_S)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
