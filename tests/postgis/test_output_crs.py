@@ -242,3 +242,17 @@ def test_a_database_without_the_srid_transforms_in_the_service_with_the_same_ans
                 assert_same_features(mine.json(), theirs.json(), METRE_DECIMALS)
     finally:
         reader.close()
+
+
+@pytest.mark.parametrize("code", ["EPSG:3405", "EPSG:9208"])
+def test_a_download_in_vn2000_with_selected_properties_is_the_embedded_one(postgis, embedded, code):
+    params = {"f": "geojson", "crs": code, "properties": "name_en,start_year", "bbox": "103.5,21.5,105,22.9"}
+    mine, theirs = (client.get(f"/collections/{POLYGONS}/download", params=params) for client in (postgis, embedded))
+    assert mine.status_code == theirs.status_code == 200, mine.text[:300]
+    assert mine.headers["Content-Crs"] == theirs.headers["Content-Crs"]
+    body, expected = mine.json(), theirs.json()
+    assert body["features"] and body.get("crs") == expected.get("crs")
+    for a, b in zip(body["features"], expected["features"], strict=True):
+        assert a["properties"] == b["properties"] and set(a["properties"]) == {"id", "name_en", "start_year"}
+        (shape_a, xy_a), (shape_b, xy_b) = _coordinates(a["geometry"]), _coordinates(b["geometry"])
+        assert shape_a == shape_b and np.allclose(xy_a, xy_b, rtol=0, atol=1e-6)
