@@ -128,7 +128,7 @@ def postgis_tile(conn: psycopg.Connection, layer: StoredLayer, tile: TileAddress
         return None
     with conn.transaction():
         conn.execute(TILE_PLAN)
-        row = conn.execute(*statement).fetchone()
+        row = conn.execute(*statement, binary=True).fetchone()  # the tile's bytes as they are, not as hex text
     if row is None or row[0] is None:
         return VectorTile(b"", limited=bool(row and row[1]))
     return VectorTile(bytes(row[0]), limited=bool(row[1]))
