@@ -344,3 +344,17 @@ def test_evaluation_stops_at_the_deadline() -> None:
         pattern.mask(codes, distinct)
     assert not pattern.mask(codes, distinct).any()
     assert LikePattern("value 99_").mask(codes, distinct).sum() == 10
+
+
+def test_work_the_database_does_has_a_pool_as_large_as_the_database_pool() -> None:
+    """A vector tile built by PostGIS holds its thread while the database works: such work gets as many
+    threads as there are connections, apart from the plain reads' and the filtered ones'."""
+    pools = WorkPools.of(4, database=10)
+
+    def request(query: bytes) -> Request:
+        return Request({"type": "http", "method": "GET", "path": "/", "query_string": query, "headers": []})
+
+    assert pools.for_request(request(b"")).total_tokens == 4
+    assert pools.for_request(request(b""), in_database=True).total_tokens == 10
+    assert pools.for_request(request(b"filter=x"), in_database=True) is pools.filtered
+    assert WorkPools.of(3).database.total_tokens == 3

@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None, *, store: FeatureStore | None =
     )
     # heavy work runs off the event loop, in bounded pools (geo_industry.api.limits)
     state = AppState(settings=settings, conformance=conformance_classes(),
-                     work_pools=WorkPools.of(settings.request_workers))
+                     work_pools=WorkPools.of(settings.request_workers, database=settings.database_pool_size))
     app.state.app = state
     for module in ROUTERS:
         app.include_router(module.router)

@@ -48,15 +48,18 @@ MERGE_PATCH = "application/merge-patch+json"
 MULTIPART = "multipart/form-data"
 
 
-async def run_bounded(request: Request, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+async def run_bounded(request: Request, func: Callable[..., T], *args: Any, in_database: bool = False,
+                      **kwargs: Any) -> T:
     """``func(*args, **kwargs)`` in a worker thread within the request budget; 503 past it.
 
     Waiting for a free worker counts against the budget, so a burst of heavy requests is
     answered 503 instead of queueing without end, and the event loop stays free for the rest.
+    ``in_database``: the work is done by the database while the thread waits (its own pool, as
+    large as the database pool: :class:`~geo_industry.api.pools.WorkPools`).
     """
     state = state_of(request.app)
     budget = float(state.settings.request_budget_s)
-    pool = state.work_pools.for_request(request)
+    pool = state.work_pools.for_request(request, in_database=in_database)
 
     def bounded() -> T:
         with deadline(budget):

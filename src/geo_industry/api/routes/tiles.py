@@ -16,6 +16,7 @@ from geo_industry.api.deps import LangDep, LayerDep, StoreDep, UrlsDep, reject_u
 from geo_industry.api.limits import run_bounded
 from geo_industry.api.responses import JSONResponse
 from geo_industry.api.tile_documents import TILEJSON, tile_fields, tilejson, tilejson_fields, tileset, tilesets_list
+from geo_industry.store.base import TileSource
 from geo_industry.vector_tiles import (
     LIMITED_HEADER,
     MVT,
@@ -90,7 +91,7 @@ async def tile(
 ) -> Response:
     """The collection's features in one tile, clipped, simplified for the zoom, with their properties."""
     address = TileAddress(tile_matrix_set_id, tile_matrix, tile_row, tile_col)
-    built = await run_bounded(request, layer_tile, store, layer.id, address)
+    built = await run_bounded(request, layer_tile, store, layer.id, address, in_database=isinstance(store, TileSource))
     limited = {LIMITED_HEADER: str(TILE_FEATURE_LIMIT)} if built.limited else None
     if not built.body:
         return Response(status_code=204, headers=limited)
