@@ -15,7 +15,7 @@ import pytest
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.data import MapData, map_data_from_store
 from geo_industry.maps.pages import render
-from geo_industry.maps.tiled import VECTORGRID, located_extent, min_zoom
+from geo_industry.maps.tiled import SEARCH_LIMIT, VECTORGRID, located_extent, min_zoom, search_fields, search_spec
 from geo_industry.maps.urls import PageUrls, static_urls
 from geo_industry.settings import Settings
 
@@ -128,3 +128,20 @@ def test_layers_past_the_threshold_are_summarised_not_read(store):
     calls = {json.loads(layer_id) for _url, layer_id, _group, _spec in _CALL.findall(html)}
     assert calls == set(TILED)
     assert f"{len(mines) - located(mines)} without a known location" in html
+
+
+@pytest.mark.parametrize(("fields", "searched"), [
+    (["id", "name_vi", "name_en", "name_search", "name_zh"], ["name_search", "name_zh"]),
+    (["id", "name_en", "name_vi"], ["name_vi", "name_en"]), (["id", "label"], [])])
+def test_a_tiled_layer_is_searched_by_its_name_fields(fields, searched):
+    assert search_fields(fields) == searched
+
+
+def test_served_pages_tell_the_search_box_how_to_ask_the_api_for_tiled_sites(store):
+    data = map_data_from_store(store, read_below=35)
+    assert "name_search" in data.summaries["mines"].fields
+    html = render("overview", data, PageContext(lang="en", urls=TILED_SERVED))
+    specs = {json.loads(i): json.loads(s) for _u, i, _g, s in _CALL.findall(html)}
+    assert specs["mines"]["search"] == {"url": "/collections/mines/items", "fields": ["name_search"],
+                                        "limit": SEARCH_LIMIT, "title": data.title("mines", "en")}
+    assert search_spec("mines", PageContext(lang="en", urls=static_urls()), fields=["name_en"], title="") is None

@@ -148,7 +148,12 @@ SEARCH_SCRIPT = "search.js"
 
 class SearchControl(MacroElement):
     """Search features by name (with or without Vietnamese diacritics, English, Chinese) or by kind
-    in any language; choosing a result opens its popup and rings it (no geocoder, no network)."""
+    in any language; choosing a result opens its popup and rings it (no geocoder).
+
+    The entries are the sites the page carries. On a served page the layers drawn from vector tiles
+    (:mod:`geo_industry.maps.tiled`) add their own searches, which ask the API as the user types;
+    a ``static`` page (no API) says in the box's hint that it searches only the page's sites.
+    """
 
     _template = Template(
         """
@@ -167,15 +172,18 @@ class SearchControl(MacroElement):
         """
     )
 
-    def __init__(self, entries: list[SearchEntry], *, lang: str, script_url: str) -> None:
+    def __init__(self, entries: list[SearchEntry], *, lang: str, script_url: str, static: bool = False) -> None:
         super().__init__()
         self._name = "SearchControl"
         self.script_url = script_url  # of static/maps/search.js (PageUrls.script)
         self.entries, self.kinds, self.groups = _search_index(entries, lang)
         self.text = {
             "placeholder": translate("search.placeholder", lang),
+            "hint": translate("search.static_hint" if static else "search.placeholder", lang),
             "none": translate("search.none", lang),
             "unlocated": translate("search.unlocated", lang),
+            "searching": translate("search.searching", lang),
+            "failed": translate("search.api_failed", lang),
         }
 
     def render(self, **kwargs: Any) -> Any:

@@ -87,6 +87,8 @@ class LayerSummary:
     """Features with a geometry (those a whole-world ``bbox`` query matches)."""
     bbox: tuple[float, float, float, float] | None
     geometry_type: str
+    fields: tuple[str, ...] = ()
+    """The layer's declared fields (what a filter on it may name)."""
 
 
 @dataclass(frozen=True)
@@ -239,8 +241,10 @@ def _summary(store: Any, meta: Any) -> LayerSummary:
     layer_id = _meta_id(meta)
     located = store.query(layer_id, FeatureQuery(bbox=(-180.0, -90.0, 180.0, 90.0), limit=1)).matched
     geometry_type = meta.get("geometry_type") if isinstance(meta, Mapping) else getattr(meta, "geometry_type", "")
+    fields = meta.get("fields") if isinstance(meta, Mapping) else getattr(meta, "fields", None)
+    names = tuple(str(f.get("name") if isinstance(f, Mapping) else getattr(f, "name", "")) for f in fields or ())
     return LayerSummary(features=store.count(layer_id), located=int(located or 0), bbox=store.extent(layer_id)[0],
-                        geometry_type=str(geometry_type or "Point"))
+                        geometry_type=str(geometry_type or "Point"), fields=names)
 
 
 def map_data_from_store(

@@ -9,6 +9,7 @@ The page works on a phone (390 px wide): legend and panels start collapsed, cont
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from importlib import resources
 from typing import Any
@@ -88,10 +89,11 @@ def _build_layer(layer_id: str, kind: str, data: MapData, ctx: PageContext, rows
 
 
 def _tiled(layer_id: str, data: MapData, ctx: PageContext, *, located: int, bbox: BBox | None, geometry_type: str,
-           unmapped: list[str], unlocated: int) -> tuple[SiteLayer, LegendSection] | None:
+           unmapped: list[str], unlocated: int, fields: Iterable[str]) -> tuple[SiteLayer, LegendSection] | None:
     """The layer drawn from vector tiles, with its legend, when it has at least ``ctx.urls.tile_threshold``
     located sites on a served page (see :mod:`geo_industry.maps.tiled`); None to build it site by site.
-    ``unmapped``: the ids of its sites without geometry when known, ``unlocated`` how many there are."""
+    ``unmapped``: the ids of its sites without geometry when known, ``unlocated`` how many there are;
+    ``fields``: its fields (the search box asks the API for its sites by name)."""
     url = ctx.urls.tiles(layer_id, features=located)
     if url is None:
         return None
@@ -99,7 +101,7 @@ def _tiled(layer_id: str, data: MapData, ctx: PageContext, *, located: int, bbox
     known = kind in LAYER_SYMBOLS
     symbols = symbol_table(symbol_rule(kind, geometry_type), geometry_type, context=kind in CONTEXT_LAYERS or not known)
     built = tiled_site_layer(layer_id, ctx, url=url, name=data.title(layer_id, ctx.lang), symbols=symbols,
-                             located=located, bbox=bbox, unmapped=unmapped, show=known)
+                             located=located, bbox=bbox, unmapped=unmapped, fields=fields, show=known)
     section = legend_section(kind, built, None, ctx, geometry_type=geometry_type)  # every class of the table
     zoom = min_zoom(located, bbox)
     notes = [section.note, ctx.t("legend.unmapped", count=unlocated) if unlocated and not unmapped else "",
@@ -112,7 +114,7 @@ def _tiled_frame(layer_id: str, data: MapData, ctx: PageContext) -> tuple[SiteLa
     located, bbox = located_extent(frame)
     unmapped = [str(i) for i in frame.loc[frame.geometry.isna() | frame.geometry.is_empty, "id"]]
     return _tiled(layer_id, data, ctx, located=located, bbox=bbox, geometry_type=data.geometry_type(layer_id),
-                  unmapped=unmapped, unlocated=len(unmapped))
+                  unmapped=unmapped, unlocated=len(unmapped), fields=frame.columns)
 
 
 def _tiled_summaries(m: folium.Map, data: MapData, ctx: PageContext) -> list[LegendSection]:
@@ -120,7 +122,8 @@ def _tiled_summaries(m: folium.Map, data: MapData, ctx: PageContext) -> list[Leg
     sections = []
     for layer_id, summary in data.summaries.items():
         tiled = _tiled(layer_id, data, ctx, located=summary.located, bbox=summary.bbox,
-                       geometry_type=summary.geometry_type, unmapped=[], unlocated=summary.features - summary.located)
+                       geometry_type=summary.geometry_type, unmapped=[], unlocated=summary.features - summary.located,
+                       fields=summary.fields)
         if tiled is not None:
             add_site_layer(m, tiled[0])
             sections.append(tiled[1])
@@ -187,7 +190,8 @@ def build_overview_map(data: MapData, ctx: PageContext) -> folium.Map:
     sections.extend(add_raster_overlays(m, data, ctx))  # hidden until ticked in the layer control
     search.extend(transport_line_search(m))
     entries = sorted(search, key=lambda e: e.label)
-    SearchControl(entries, lang=ctx.lang, script_url=ctx.urls.script(SEARCH_SCRIPT)).add_to(m)
+    SearchControl(entries, lang=ctx.lang, script_url=ctx.urls.script(SEARCH_SCRIPT),
+                  static=ctx.urls.api_base is None).add_to(m)
     FindSitePanel(records, profile_rankings(data), ctx).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     Legend(sections, title=ctx.t("legend.title"), position="topright").add_to(m)

@@ -12,6 +12,7 @@ need every site's data in the page).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
@@ -105,6 +106,32 @@ def popup_spec(layer_id: str, ctx: PageContext) -> dict[str, Any]:
     }
 
 
+NAME_FIELDS = ("name_search", "name_vi", "name_en", "name_zh")
+"""Fields a tiled layer's sites are searched by through the API, those the layer has; ``name_search``
+(the names without diacritics, lower case) stands for ``name_vi`` and ``name_en`` where present."""
+SEARCH_LIMIT = 10
+"""Sites a search asks the API for, per tiled layer."""
+
+
+def search_fields(fields: Iterable[str]) -> list[str]:
+    """The name fields of :data:`NAME_FIELDS` among a layer's ``fields`` that a search matches."""
+    present = [f for f in NAME_FIELDS if f in set(fields)]
+    if "name_search" in present:
+        present = [f for f in present if f not in ("name_vi", "name_en")]
+    return present
+
+
+def search_spec(layer_id: str, ctx: PageContext, *, fields: Iterable[str], title: str) -> dict[str, Any] | None:
+    """What the search box needs to ask the API for the layer's sites by name (the items URL, the name
+    fields the filter matches, how many to ask for, the layer's title); None when the page has no API or
+    the layer no name field."""
+    names = search_fields(fields)
+    if ctx.urls.api_base is None or not names:
+        return None
+    return {"url": f"{ctx.urls.api_base}/collections/{layer_id}/items", "fields": names, "limit": SEARCH_LIMIT,
+            "title": title}
+
+
 class TiledLayer(MacroElement):
     """One layer drawn from vector tiles into a Folium group (shown and hidden with it).
 
@@ -147,12 +174,15 @@ class TiledLayer(MacroElement):
 
 
 def tiled_site_layer(layer_id: str, ctx: PageContext, *, url: str, name: str, symbols: dict[str, Any], located: int,
-                     bbox: BBox | None, unmapped: list[str], show: bool = True) -> SiteLayer:
+                     bbox: BBox | None, unmapped: list[str], fields: Iterable[str] = (),
+                     show: bool = True) -> SiteLayer:
     """The layer ``layer_id`` drawn from the vector tiles at ``url`` with the ``symbols`` of
     :func:`symbol_table`: a group holding a :class:`TiledLayer`, with its ``located`` sites counted and
-    the ids of its ``unmapped`` ones when known (no per-site search entries: the page stays small)."""
+    the ids of its ``unmapped`` ones when known. No per-site search entries (the page stays small): the
+    search box asks the API for its sites by the name fields among ``fields`` (:func:`search_spec`)."""
     group = folium.FeatureGroup(name=markup_escape(name), show=show)  # the layer control shows it as HTML
-    spec = {"symbols": symbols, "popup": popup_spec(layer_id, ctx), "minZoom": min_zoom(located, bbox)}
+    spec = {"symbols": symbols, "popup": popup_spec(layer_id, ctx), "minZoom": min_zoom(located, bbox),
+            "search": search_spec(layer_id, ctx, fields=fields, title=name)}
     scripts = (ctx.urls.asset(VECTORGRID), ctx.urls.script(SCRIPT))
     TiledLayer(url=url, layer_id=layer_id, group=group.get_name(), spec=spec, scripts=scripts).add_to(group)
     return SiteLayer(group=group, mapped=located, unmapped=unmapped, layer_id=layer_id)

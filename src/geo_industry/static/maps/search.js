@@ -3,13 +3,18 @@
  * index: [{n: label, s: extra folded text, v: Leaflet variable (none: no position), g/o: position in
  * groups of its marker cluster / overlay, l: giLayers key a served page waits for, f: feature ids in
  * a GeoJSON layer, w: positions in kinds}], kinds: [[label in the page language, words in every
- * language]], text: {placeholder, none, unlocated}. Choosing a result opens its popup and rings it.
+ * language]], text: {placeholder, hint (the box's title), none, unlocated, searching, failed}.
+ * Choosing a result opens its popup and rings it.
+ * Layers the page does not carry site by site (drawn from vector tiles) put searchers in
+ * window.giRemoteSearch: {find(tokens) → a promise of [{label, kind, located}], open(hit, map)}.
+ * Once the user pauses typing they are asked, and their results follow the page's own, as text.
  */
 (function () {
   "use strict";
 
   window.giSearch = function (map, index, kinds, groups, text) {
-    var found = L.layerGroup().addTo(map), shown = null, shownPopup = null;
+    var found = L.layerGroup().addTo(map), shown = null, shownPopup = null, ticket = 0, timer = null;
+    var PAUSE_MS = 250;  // a pause in typing after which the searchers are asked
     function fold(t) {
       return t.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/\u0111/g, "d");
     }
@@ -88,7 +93,51 @@
         show(e, layers, first, middle(first.getLayers ? first.getLayers()[0] : first));
       }
     }
+    function item(textContent, className) {
+      var li = document.createElement("li");
+      li.className = className;
+      li.textContent = textContent;
+      return li;
+    }
+    function cancelRemote() { ticket += 1; clearTimeout(timer); }
+    function remoteItem(hit, searcher, list) {
+      var li = item(hit.label, "gi-search-remote"), kind = document.createElement("span");
+      kind.className = "gi-search-kind"; kind.textContent = hit.kind + (hit.located ? "" : " · " + text.unlocated);
+      li.appendChild(kind);
+      li.addEventListener("click", function (ev) {
+        L.DomEvent.stop(ev);
+        if (!hit.located) { return; }
+        cancelRemote(); list.innerHTML = "";
+        searcher.open(hit, map);
+      });
+      return li;
+    }
+    // ask the searchers of the layers the page does not carry, once the user pauses typing
+    function searchRemote(tokens, list, localHits) {
+      var searchers = window.giRemoteSearch || [], mine;
+      cancelRemote();
+      mine = ticket;
+      if (!tokens.length || !searchers.length) { return; }
+      var status = item(text.searching, "gi-search-none gi-search-pending");
+      list.appendChild(status);
+      timer = setTimeout(function () {
+        Promise.all(searchers.map(function (s) { return s.find(tokens).catch(function () { return null; }); }))
+          .then(function (answers) {
+            if (mine !== ticket) { return; }
+            list.removeChild(status);
+            var shownHits = 0;
+            answers.forEach(function (hits, i) {
+              if (hits === null) { list.appendChild(item(text.failed, "gi-search-none")); return; }
+              hits.forEach(function (hit) { list.appendChild(remoteItem(hit, searchers[i], list)); shownHits += 1; });
+            });
+            if (!localHits && !shownHits && answers.indexOf(null) < 0) {
+              list.appendChild(item(text.none, "gi-search-none"));
+            }
+          });
+      }, PAUSE_MS);
+    }
     function choose(e, list) {
+      cancelRemote();
       list.innerHTML = "";
       if (!e.v) {
         var li = document.createElement("li");
@@ -107,19 +156,19 @@
       var div = L.DomUtil.create("div", "gi-search leaflet-control");
       var input = document.createElement("input"), list = document.createElement("ul");
       input.type = "search"; input.placeholder = text.placeholder; input.setAttribute("aria-label", text.placeholder);
-      input.title = text.placeholder;
+      input.title = text.hint;
       div.appendChild(input); div.appendChild(list);
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       input.addEventListener("input", function () {
         var q = fold(input.value.trim()), tokens = q.split(/\s+/).filter(Boolean);
         list.innerHTML = "";
+        cancelRemote();
         if (!tokens.length) { return; }
         var hits = index.filter(function (e) { return matches(e, tokens); });
         hits.sort(function (a, b) { return rank(a, q) - rank(b, q) || (a.v ? 0 : 1) - (b.v ? 0 : 1); });
-        if (!hits.length) {
-          var none = document.createElement("li"); none.className = "gi-search-none"; none.textContent = text.none;
-          list.appendChild(none);
+        if (!hits.length && !(window.giRemoteSearch || []).length) {
+          list.appendChild(item(text.none, "gi-search-none"));
         }
         hits.slice(0, 15).forEach(function (e) {
           var li = document.createElement("li"), kind = document.createElement("span");
@@ -131,6 +180,7 @@
           li.addEventListener("click", function (ev) { L.DomEvent.stop(ev); choose(e, list); });
           list.appendChild(li);
         });
+        searchRemote(tokens, list, hits.length);
       });
       return div;
     };

@@ -9,6 +9,10 @@
  * {field, values: {value: class} or bins: [[limit, class, limit included]] and above, otherwise: the
  * class of a missing or unknown value, classes: {class: Leaflet path options}, hollow: {field, values}
  * with hollowClasses, size: {field, base, factor, largest, missing}: radius base + factor·√value}.
+ * search (when the page has the API and the layer name fields): {url: the items URL, fields: the name
+ * fields matched, limit, title}: the layer's searcher joins window.giRemoteSearch (see search.js); it
+ * asks for the sites whose names hold every token of the query, as a CQL2 filter in which the
+ * user's text is only ever a quoted string with LIKE's wildcards escaped, and flies to the chosen one.
  * Popups (on click) and labels (on hover) are built from each feature's tile properties as text
  * nodes, never as HTML. window.giLayers[layerId] gets `tiles` (tiles loaded) and `drawn` (sites
  * in the loaded tiles), or `failed` when a tile could not be fetched.
@@ -102,6 +106,65 @@
     return root;
   }
 
+  // a CQL2 text literal: quotes doubled
+  function cqlText(value) { return "'" + value.replace(/'/g, "''") + "'"; }
+
+  // a LIKE pattern matching the token anywhere, its own %, _ and \ taken literally
+  function containing(token) { return "%" + token.replace(/[\\%_]/g, "\\$&") + "%"; }
+
+  function nameFilter(tokens, fields) {
+    return tokens.map(function (token) {
+      var pattern = cqlText(containing(token));
+      return "(" + fields.map(function (field) {
+        return "ACCENTI(CASEI(" + field + ")) LIKE " + pattern;
+      }).join(" OR ") + ")";
+    }).join(" AND ");
+  }
+
+  function hitOf(feature, search, spec) {
+    var properties = L.extend({}, feature.properties || {});
+    if (!present(properties.id) && present(feature.id)) { properties.id = feature.id; }
+    return {label: names(properties, spec.popup)[0] || "", kind: search.title, located: !!feature.geometry,
+            feature: feature, properties: properties};
+  }
+
+  function flyTo(map, geometry, minZoom) {
+    if (geometry.type === "Point") {
+      var point = L.latLng(geometry.coordinates[1], geometry.coordinates[0]);
+      map.setView(point, Math.max(map.getZoom(), minZoom, 14), {animate: false});
+      return point;
+    }
+    var bounds = L.geoJSON(geometry).getBounds();
+    map.fitBounds(bounds, {maxZoom: 16, animate: false});
+    if (map.getZoom() < minZoom) { map.setView(bounds.getCenter(), minZoom, {animate: false}); }
+    return bounds.getCenter();
+  }
+
+  // what the search box asks for the layer's sites (tokens: the query folded, split on spaces)
+  function searcher(layerId, group, spec) {
+    var search = spec.search;
+    return {
+      find: function (tokens) {
+        var query = new URLSearchParams({"filter": nameFilter(tokens, search.fields), "filter-lang": "cql2-text",
+                                         "limit": String(search.limit)});
+        return fetch(search.url + "?" + query.toString(), {headers: {Accept: "application/geo+json"}})
+          .then(function (response) {
+            if (!response.ok) { throw new Error("the search of " + layerId + " answered " + response.status); }
+            return response.json();
+          })
+          .then(function (body) {
+            return (body.features || []).map(function (feature) { return hitOf(feature, search, spec); });
+          });
+      },
+      open: function (hit, map) {
+        if (!map.hasLayer(group)) { map.addLayer(group); }
+        var at = flyTo(map, hit.feature.geometry, spec.minZoom);
+        L.popup({maxWidth: 340}).setLatLng(at).setContent(popupContent(hit.properties, spec.popup)).openOn(map);
+        record(layerId, "found", hit.properties.id);
+      }
+    };
+  }
+
   function countDrawn(grid) {
     var ids = {}, count = 0;
     Object.keys(grid._vectorTiles).forEach(function (key) {
@@ -160,7 +223,12 @@
       record(layerId, "failed", "tile " + JSON.stringify(e.coords) + " did not load");
     });
     group.addLayer(grid);
+    if (spec.search) {
+      window.giRemoteSearch = window.giRemoteSearch || [];
+      window.giRemoteSearch.push(searcher(layerId, group, spec));
+    }
   };
   window.giTiledLayer.popupContent = popupContent;  // for tests of the escaping
   window.giTiledLayer.styleOf = styleOf;  // for tests of the symbols
+  window.giTiledLayer.nameFilter = nameFilter;  // for tests of the escaping
 })();
