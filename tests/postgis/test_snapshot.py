@@ -23,6 +23,7 @@ from tests.conftest import DATA_DIR
 from tests.pgcluster import Cluster
 from tests.postgis.databases import loaded_database
 
+from geo_industry.cql import parse_filter
 from geo_industry.models import FeatureQuery
 from geo_industry.store import pinned
 from geo_industry.store.postgis import Database, PostGISReader, PostGISStore
@@ -136,5 +137,24 @@ def test_what_a_lagging_store_counts_is_kept_under_the_revision_the_count_saw(ur
             assert lagging.count("border_gates") == row[0] + 1  # it believes the revision is still `heard`
             assert view.count("border_gates") == row[0]
             assert lagging.extent("border_gates") != view.extent("border_gates")
+    finally:
+        writer.close()
+
+
+def test_a_page_and_its_count_are_of_one_revision_while_the_listener_lags(url):
+    # a page's rows and its numberMatched come from one transaction: a count kept for the revision the
+    # listener knows is not paired with rows of a newer one
+    writer = PostGISStore(Database(url, pool_size=2))
+    try:
+        heard = writer.revision()
+        lagging = PostGISReader(writer.database, revision_source=lambda: heard)
+        everything = FeatureQuery(limit=2)
+        named = FeatureQuery(filter=parse_filter("name_en IS NOT NULL"), limit=2)
+        before = lagging.query("border_gates", everything).matched, lagging.query("border_gates", named).matched
+        writer.create_features("border_gates", [_gate("paged-by-a-lagging-store")], actor="t")
+        after = lagging.query("border_gates", everything).matched, lagging.query("border_gates", named).matched
+        assert after == (before[0] + 1, before[1] + 1)
+        with lagging.snapshot() as view:
+            assert view.query("border_gates", everything).matched == view.count("border_gates") == after[0]
     finally:
         writer.close()

@@ -469,7 +469,8 @@ class PostGISReader:
     def _page_statement(self, layer: StoredLayer, query: FeatureQuery, srid: int = SRID
                         ) -> tuple[sql.Composed, list[Any]]:
         """The page's ``SELECT`` (geometries in ``srid``, the query's properties); a bbox selection also
-        counts its matches (last column) in the same scan.
+        counts its matches (last column) in the same scan, any other page carries the revision it sees (last
+        column).
 
         See :func:`_counts_in_scan`; an unfiltered page reads only its rows and takes the layer's count.
         """
@@ -480,6 +481,8 @@ class PostGISReader:
         columns = select_list(layer, srid=srid, properties=query.properties)
         if _counts_in_scan(query):
             columns = sql.SQL("{}, count(*) OVER ()").format(columns)
+        else:  # the revision the page sees (evaluated once): the count paired with it must be of that revision
+            columns = sql.SQL("{}, {}").format(columns, _REVISION_SEEN)
         statement = sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT %s OFFSET %s").format(
             columns, layer_table(layer.meta.id), where, order_by)
         # OFFSET is a bigint: an offset past it (a client may send 10**30) skips every row all the same
@@ -499,14 +502,32 @@ class PostGISReader:
                 matched = int(rows[0][-1])
             elif (rows and len(rows) < query.limit) or (not rows and query.offset == 0):
                 matched = query.offset + len(rows)  # the page itself shows how many match
-            elif not _is_selective(query):
-                matched = -1  # every feature: the layer's count of this revision, read below
-            else:  # a full page of a filter, or a page past the end of a selection
-                matched = self._selection_count(conn, metadata.revision, layer, query)
-        if matched < 0:
-            matched = self.count(layer_id)
+            else:  # a full page, or a page past the end: the count of the revision the page saw
+                seen = int(rows[0][-1]) if rows else self._read_revision(conn)
+                matched = (self._selection_count(conn, seen, layer, query) if _is_selective(query)
+                           else self._layer_count(conn, seen, layer))
         return FeaturePage(layer.meta, layer_frame(layer, rows, srid=srid, properties=query.properties),
                            matched=matched, offset=query.offset, limit=query.limit, crs=crs)
+
+    def _layer_count(self, conn: psycopg.Connection, revision: int, layer: StoredLayer) -> int:
+        """How many features the layer holds at ``revision`` (the page's): kept per revision, else counted on
+        ``conn``, one count per layer at a time (as :meth:`count`)."""
+        layer_id = layer.meta.id
+        cached = self._counts.get(layer_id)
+        if cached is not None and cached[0] == revision:
+            return cached[1]
+        with self._counting.setdefault(layer_id, threading.Lock()):
+            cached = self._counts.get(layer_id)
+            if cached is not None and cached[0] == revision:
+                return cached[1]
+            # kept under the revision the count saw: in autocommit (an unfiltered page) it is a statement of its own,
+            # which a write landing just after the page's would move on
+            row = conn.execute(sql.SQL("SELECT count(*), {} FROM {}").format(
+                _REVISION_SEEN, layer_table(layer_id))).fetchone()
+            assert row is not None
+            count = int(row[0])
+            self._counts[layer_id] = (int(row[1]), count)
+        return count
 
     def _selection_count(self, conn: psycopg.Connection, revision: int, layer: StoredLayer,
                          query: FeatureQuery) -> int:
