@@ -158,7 +158,7 @@ def _check_fields(batch: gpd.GeoDataFrame, first: gpd.GeoDataFrame, path: Path) 
 def _append_batches(batches: Iterator[gpd.GeoDataFrame], gpkg: Path, *, fmt: ExportFormat, crs: SupportedCRS,
                     layer_type: str, promote: bool, layer_name: str,
                     progress: Callable[[int], None] | None) -> int:
-    """Write ``batches`` one after the other into the GeoPackage ``gpkg``; return the features written."""
+    """Write ``batches`` one after the other into the GeoPackage ``gpkg`` (no spatial index); return the count."""
     import pyogrio  # GDAL is loaded by the first export, not by every worker that never writes one
 
     first: gpd.GeoDataFrame | None = None
@@ -169,7 +169,8 @@ def _append_batches(batches: Iterator[gpd.GeoDataFrame], gpkg: Path, *, fmt: Exp
             first = data
         _check_fields(data, first, gpkg)
         pyogrio.write_dataframe(data, gpkg, driver="GPKG", layer=layer_name, append=written > 0,
-                                geometry_type=layer_type, promote_to_multi=promote)
+                                geometry_type=layer_type, promote_to_multi=promote,
+                                layer_options={"SPATIAL_INDEX": "NO"})  # an index kept up per append grows slow
         written += len(data)
         if progress is not None:
             progress(written)
@@ -198,9 +199,10 @@ def write_layer_batches(batches: Iterable[gpd.GeoDataFrame], path: Path, *, fmt:
     The file is the one :func:`write_layer` writes of the whole layer, and memory holds one batch:
     ``geometry_types`` (the layer's, :meth:`~geo_industry.store.base.BulkReader.geometry_types`)
     choose its layer type as pyogrio chooses it from a whole frame; each batch is reprojected and
-    appended to a GeoPackage (the file itself, or a temporary one that GDAL then streams into the
-    format asked for: GeoJSON, FlatGeobuf, CSV and KML take no appends). ``progress`` is told the
-    features written so far. Shapefiles (a zip built in memory) are written whole.
+    appended to a temporary GeoPackage without a spatial index (appends to an indexed layer slow
+    down as it grows; GeoJSON, FlatGeobuf, CSV and KML take no appends), which GDAL then streams
+    into the format asked for, building a GeoPackage's index once. ``progress`` is told the features
+    written so far. Shapefiles (a zip built in memory) are written whole.
     """
     remaining = iter(batches)
     try:
@@ -223,9 +225,6 @@ def _write_batches(batches: Iterator[gpd.GeoDataFrame], path: Path, *, fmt: Expo
     if path.exists():
         path.unlink()
     try:
-        if fmt.name == "gpkg":
-            return _append_batches(batches, path, fmt=fmt, crs=crs, layer_type=layer_type, promote=promote,
-                                   layer_name=layer_name, progress=progress)
         with tempfile.TemporaryDirectory(prefix="geo-industry-export-") as tmp:
             gpkg = Path(tmp) / "layer.gpkg"
             written = _append_batches(batches, gpkg, fmt=fmt, crs=crs, layer_type=layer_type, promote=promote,
