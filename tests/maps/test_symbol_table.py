@@ -69,6 +69,20 @@ def test_mine_table_maps_commodities_to_classes():
     assert {s["className"] for s in table["classes"].values()} == {"gi-context"}
 
 
+def test_an_approximate_site_is_drawn_pale_and_dashed():
+    table = symbol_table(zone_symbol, "Point")
+    assert table["approximate"] == {"qualityField": "geometry_quality", "qualities": ["approximate"],
+                                    "precisionField": "coord_precision", "precisions": ["proxy-district", "none"],
+                                    "precisionPrefixes": ["estimated"]}
+    for name in ("approximateClasses", "approximateHollowClasses"):
+        high = table[name]["high"]
+        assert high["dashArray"] == "6 4" and high["fillOpacity"] < table["classes"]["high"]["fillOpacity"], name
+        assert high["color"] == OCCUPANCY_STYLES["high"].color, name
+    lines = symbol_table(symbol_rule("transport", "LineString"), "LineString")
+    assert "dashArray" in lines["approximateClasses"]["railway"] and "dashArray" not in lines["classes"]["railway"]
+    assert "approximateHollowClasses" not in lines
+
+
 def test_hydropower_table_sizes_by_installed_mw():
     table = symbol_table(hydropower_symbol, "Point")
     assert table["size"] == {"field": "installed_mw", "base": 3.0, "factor": 1.2, "largest": 22.0, "missing": 5.0}

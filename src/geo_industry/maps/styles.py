@@ -174,12 +174,20 @@ def flow_weight(tonnes: float | None, max_tonnes: float | None) -> float:
     return round(2.0 + 14.0 * math.sqrt(tonnes / max_tonnes), 1)
 
 
+APPROXIMATE_QUALITIES = ("approximate",)
+"""``geometry_quality`` values of an approximate location."""
+APPROXIMATE_PRECISIONS = ("proxy-district", "none")
+"""``coord_precision`` values of an approximate location (a district seat standing in, or no coordinate)."""
+APPROXIMATE_PRECISION_PREFIXES = ("estimated",)
+"""Beginnings of the ``coord_precision`` values of an estimated location (``estimated-3km`` …)."""
+
+
 def is_approximate(row: Mapping[str, Any]) -> bool:
     """Whether the feature's location is approximate and must be drawn as such."""
-    if str(row.get("geometry_quality") or "") == "approximate":
+    if str(row.get("geometry_quality") or "") in APPROXIMATE_QUALITIES:
         return True
     precision = str(row.get("coord_precision") or "")
-    return precision.startswith("estimated") or precision in ("proxy-district", "none")
+    return precision.startswith(APPROXIMATE_PRECISION_PREFIXES) or precision in APPROXIMATE_PRECISIONS
 
 
 def uncertainty_km(row: Mapping[str, Any]) -> float | None:

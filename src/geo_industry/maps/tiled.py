@@ -27,7 +27,13 @@ from markupsafe import escape as markup_escape
 from geo_industry.i18n import catalog, data_language
 from geo_industry.maps.base import PageContext
 from geo_industry.maps.layers import SiteLayer, Symbol
-from geo_industry.maps.styles import path_style
+from geo_industry.maps.styles import (
+    APPROX_DASH,
+    APPROXIMATE_PRECISION_PREFIXES,
+    APPROXIMATE_PRECISIONS,
+    APPROXIMATE_QUALITIES,
+    path_style,
+)
 from geo_industry.maps.symbols import SymbolRule, geometry_family
 from geo_industry.web_safety import script_json
 
@@ -40,30 +46,46 @@ TILE_FEATURE_BUDGET = 5_000
 """Sites a tile may hold on average over the layer's extent for the browser to draw it at that zoom."""
 
 
-def leaflet_style(symbol: Symbol, family: str) -> dict[str, Any]:
+def leaflet_style(symbol: Symbol, family: str, *, approximate: bool = False) -> dict[str, Any]:
     """Leaflet path options of a site drawn with ``symbol`` (``radius`` sizes points; VectorGrid never fills
     lines). A point is a circle of the symbol's colour and size (the tiles draw no other marker shape);
-    a hollow one white inside a thick ring of its colour, as the page's hollow markers are."""
+    a hollow one white inside a thick ring of its colour, as the page's hollow markers are; an
+    ``approximate`` one pale inside a dashed ring of its colour, as the page's approximate markers are."""
     if family == "point":
         fill = "#ffffff" if symbol.hollow else symbol.color
-        return {"radius": symbol.size / 2, "weight": 3 if symbol.hollow else 1.5,
-                "color": symbol.color if symbol.hollow else "#ffffff", "opacity": 1, "fill": True,
-                "fillColor": fill, "fillOpacity": 0.9}
-    return {**path_style(symbol.color, approximate=False, fill=family == "polygon", weight=symbol.weight),
+        style = {"radius": symbol.size / 2, "weight": 3 if symbol.hollow else 1.5,
+                 "color": symbol.color if symbol.hollow or approximate else "#ffffff", "opacity": 1, "fill": True,
+                 "fillColor": fill, "fillOpacity": 0.35 if approximate else 0.9}
+        return style | ({"dashArray": APPROX_DASH} if approximate else {})
+    return {**path_style(symbol.color, approximate=approximate, fill=family == "polygon", weight=symbol.weight),
             "fill": family == "polygon"}
+
+
+APPROXIMATE = {"qualityField": "geometry_quality", "qualities": list(APPROXIMATE_QUALITIES),
+               "precisionField": "coord_precision", "precisions": list(APPROXIMATE_PRECISIONS),
+               "precisionPrefixes": list(APPROXIMATE_PRECISION_PREFIXES)}
+"""When a site's location is approximate (:func:`~geo_industry.maps.styles.is_approximate`), as data."""
+
+
+def _styles(rule: SymbolRule, family: str, *, hollow: bool, approximate: bool, extra: dict[str, Any]) -> dict[str, Any]:
+    return {cls: leaflet_style(replace(symbol, hollow=hollow), family, approximate=approximate) | extra
+            for cls, symbol in rule.symbols.items()}
 
 
 def symbol_table(rule: SymbolRule, geometry_type: str, *, context: bool = False) -> dict[str, Any]:
     """What the browser styles a tiled layer's sites by: the layer's :class:`SymbolRule` as data with the
-    Leaflet path options of each class (``classes``; ``hollowClasses`` when the rule makes some hollow).
-    Its size does not depend on the number of sites. ``context`` layers are drawn pale (``gi-context``)."""
+    Leaflet path options of each class (``classes``; ``hollowClasses`` when the rule makes some hollow;
+    ``approximateClasses`` and ``approximateHollowClasses`` for sites whose location is approximate, told
+    by :data:`APPROXIMATE`). Its size does not depend on the number of sites. ``context`` layers are drawn
+    pale (``gi-context``)."""
     family = geometry_family(geometry_type)
     extra = {"className": "gi-context"} if context else {}
-    table = rule.table()
-    table["classes"] = {cls: leaflet_style(symbol, family) | extra for cls, symbol in rule.symbols.items()}
-    if rule.hollow_field:
-        table["hollowClasses"] = {cls: leaflet_style(replace(symbol, hollow=True), family) | extra
-                                  for cls, symbol in rule.symbols.items()}
+    table = rule.table() | {"approximate": APPROXIMATE}
+    for hollow in (False, True) if rule.hollow_field else (False,):
+        for approximate in (False, True):
+            key = ("approximate" if approximate else "") + ("Hollow" if hollow else "")
+            name = (key[0].lower() + key[1:] + "Classes") if key else "classes"
+            table[name] = _styles(rule, family, hollow=hollow, approximate=approximate, extra=extra)
     return table
 
 

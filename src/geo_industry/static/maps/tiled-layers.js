@@ -8,7 +8,10 @@
  * symbols (geo_industry.maps.tiled.symbol_table, from the same rule the page's markers use):
  * {field, values: {value: class} or bins: [[limit, class, limit included]] and above, otherwise: the
  * class of a missing or unknown value, classes: {class: Leaflet path options}, hollow: {field, values}
- * with hollowClasses, size: {field, base, factor, largest, missing}: radius base + factor·√value}.
+ * with hollowClasses, size: {field, base, factor, largest, missing}: radius base + factor·√value,
+ * approximate: {qualityField, qualities, precisionField, precisions, precisionPrefixes} with
+ * approximateClasses (and approximateHollowClasses): a site whose location is approximate is drawn
+ * pale and dashed, never as if it were the site}.
  * search (when the page has the API and the layer name fields): {url: the items URL, fields: the name
  * fields matched, limit, title}: the layer's searcher joins window.giRemoteSearch (see search.js); it
  * asks for the sites whose names hold every token of the query, as a CQL2 filter in which the
@@ -70,13 +73,22 @@
     return Math.round(Math.min(scale.base + scale.factor * Math.sqrt(n), scale.largest) * 10) / 10;
   }
 
+  function text(value) { return present(value) ? String(value) : ""; }
+
+  function isApproximate(properties, rule) {
+    var precision = text(properties[rule.precisionField]);
+    return rule.qualities.indexOf(text(properties[rule.qualityField])) >= 0 ||
+      rule.precisions.indexOf(precision) >= 0 ||
+      rule.precisionPrefixes.some(function (prefix) { return precision.indexOf(prefix) === 0; });
+  }
+
   // Leaflet path options of one site from its tile properties
   function styleOf(properties, table) {
-    var cls = classOf(properties, table), classes = table.classes;
-    if (table.hollow && table.hollow.values.indexOf(present(properties[table.hollow.field])
-        ? String(properties[table.hollow.field]) : "") >= 0) {
-      classes = table.hollowClasses;
-    }
+    var cls = classOf(properties, table);
+    var hollow = !!table.hollow && table.hollow.values.indexOf(text(properties[table.hollow.field])) >= 0;
+    var approximate = !!table.approximate && isApproximate(properties, table.approximate);
+    var classes = approximate ? (hollow ? table.approximateHollowClasses : table.approximateClasses)
+      : (hollow ? table.hollowClasses : table.classes);
     var style = L.extend({}, classes[cls]);
     if (table.size) { style.radius = radius(properties[table.size.field], table.size); }
     return style;
