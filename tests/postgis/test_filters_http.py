@@ -95,6 +95,11 @@ FILTERS = [
     ("industrial_zones", {"filter": '{"op": "<", "args": [{"property": "dist_border_gate_km"}, 40]}',
                           "filter-lang": "cql2-json"}),
     ("hydropower_plants", {"filter": "installed_mw * 2 > 100 AND NOT (river IS NULL)", "limit": "5", "offset": "2"}),
+    # what the overview's search box asks for a tiled layer's sites (static/maps/tiled-layers.js nameFilter)
+    ("mines", {"filter": "(ACCENTI(CASEI(name_search)) LIKE '%quy xa%') AND (ACCENTI(CASEI(name_search)) LIKE '%mo%')",
+               "filter-lang": "cql2-text", "limit": "10"}),
+    ("mines", {"filter": "(ACCENTI(CASEI(name_search)) LIKE '%o''\\_x\\%\\\\%')", "filter-lang": "cql2-text",
+               "limit": "10"}),
 ]
 
 
