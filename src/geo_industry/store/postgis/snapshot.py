@@ -108,6 +108,7 @@ class PostGISSnapshot(PostGISReader):
         self._revision, statistics_revision = self._lease.revisions
         self._share_caches(store, statistics_revision)
         self._finalizer = weakref.finalize(self, self._lease.give_back)
+        self._finalizer.atexit = False  # at exit the pools close with their connections: nothing to give back
 
     def _share_caches(self, store: PostGISReader, statistics_revision: int) -> None:
         """Use the store's caches: their entries are keyed by revision, and what one revision holds is
