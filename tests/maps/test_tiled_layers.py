@@ -132,7 +132,8 @@ def test_layers_past_the_threshold_are_summarised_not_read(store):
 
 @pytest.mark.parametrize(("fields", "searched"), [
     (["id", "name_vi", "name_en", "name_search", "name_zh"], ["name_search", "name_zh"]),
-    (["id", "name_en", "name_vi"], ["name_vi", "name_en"]), (["id", "label"], [])])
+    (["id", "name_en", "name_vi"], ["name_vi", "name_en"]), (["id", "name", "status"], ["name"]),
+    (["id", "label"], [])])
 def test_a_tiled_layer_is_searched_by_its_name_fields(fields, searched):
     assert search_fields(fields) == searched
 

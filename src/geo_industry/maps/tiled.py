@@ -119,7 +119,7 @@ def popup_spec(layer_id: str, ctx: PageContext) -> dict[str, Any]:
     statuses = sorted(key.removeprefix("status.") for key in catalog(ctx.lang) if key.startswith("status."))
     base = ctx.urls.api_base or ""
     return {
-        "names": [first, second, "id"],
+        "names": [first, second, "name", "id"],
         "statusLabel": ctx.t("popup.status"),
         "statuses": {s: ctx.t(f"status.{s}") for s in statuses},
         "featureUrl": f"{base}/collections/{layer_id}/items/",
@@ -128,9 +128,10 @@ def popup_spec(layer_id: str, ctx: PageContext) -> dict[str, Any]:
     }
 
 
-NAME_FIELDS = ("name_search", "name_vi", "name_en", "name_zh")
+NAME_FIELDS = ("name_search", "name_vi", "name_en", "name_zh", "name")
 """Fields a tiled layer's sites are searched by through the API, those the layer has; ``name_search``
-(the names without diacritics, lower case) stands for ``name_vi`` and ``name_en`` where present."""
+(the names without diacritics, lower case) stands for ``name_vi`` and ``name_en`` where present;
+``name`` is the one name of a layer of no known kind (an upload)."""
 SEARCH_LIMIT = 10
 """Sites a search asks the API for, per tiled layer."""
 
