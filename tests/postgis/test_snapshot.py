@@ -27,7 +27,8 @@ from geo_industry.cql import parse_filter
 from geo_industry.models import FeatureQuery
 from geo_industry.store import pinned
 from geo_industry.store.postgis import Database, PostGISReader, PostGISStore
-from geo_industry.store.postgis.snapshot import PostGISSnapshot, SnapshotEnded, SnapshotReleased
+from geo_industry.store.postgis.reader import PostGISSnapshot
+from geo_industry.store.postgis.snapshot import SnapshotEnded, SnapshotReleased
 
 #: a hang guard for the database ending an idle snapshot (it does so 0.2 s after the snapshot's last read)
 IDLE_GUARD_S = 30

@@ -22,16 +22,18 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import psycopg
 from psycopg import IsolationLevel, sql
+from psycopg.errors import IdleInTransactionSessionTimeout
 from psycopg.pq import TransactionStatus
 
 from geo_industry import statistics as stats_mod
@@ -60,10 +62,8 @@ from geo_industry.store.postgis.frames import (
     served_catalog,
 )
 from geo_industry.store.postgis.schema import SRID, field_columns, layer_table, table
+from geo_industry.store.postgis.snapshot import Lease, SnapshotEnded
 from geo_industry.store.postgis.tiles import postgis_tile
-
-if TYPE_CHECKING:
-    from geo_industry.store.postgis.snapshot import PostGISSnapshot
 
 CACHE_MAX_ROWS = 50_000
 """Layers with more rows than this are streamed by every :meth:`PostGISReader.frame`, never kept."""
@@ -374,9 +374,7 @@ class PostGISReader:
 
     def snapshot(self) -> PostGISSnapshot:
         """A read view pinned at the current revision: one read-only transaction on one pooled connection,
-        held until the view is released (:class:`~geo_industry.store.postgis.snapshot.PostGISSnapshot`)."""
-        from geo_industry.store.postgis.snapshot import PostGISSnapshot
-
+        held until the view is released (:class:`PostGISSnapshot`)."""
         return PostGISSnapshot(self)
 
     @property
@@ -688,3 +686,71 @@ class PostGISReader:
     def derived_statistics(self) -> pd.DataFrame:
         """Derived indicators (growth, target attainment, share of province)."""
         return self._tables().derived
+
+
+class PostGISSnapshot(PostGISReader):
+    """The store's reads in one read-only transaction: every read sees the revision it was taken at.
+
+    Use it in a ``with`` block (``with store.snapshot() as view:``); it holds a pooled connection
+    until released. Reads only: writes go to the store.
+    """
+
+    def __init__(self, store: PostGISReader) -> None:
+        super().__init__(store.database, cache_max_rows=store.cache_max_rows)
+        self._lease = Lease(store.database.pool_for_reads(), store.database.snapshot_idle_s)
+        self._revision, statistics_revision = self._lease.revisions
+        self._share_caches(store, statistics_revision)
+        self._finalizer = weakref.finalize(self, self._lease.give_back)
+        self._finalizer.atexit = False  # at exit the pools close with their connections: nothing to give back
+
+    def _share_caches(self, store: PostGISReader, statistics_revision: int) -> None:
+        """Use the store's caches: their entries are keyed by revision, and what one revision holds is
+        the same in every view of it (its statistics tables: in every view of its statistics revision)."""
+        self._frames, self._counts, self._counting = store._frames, store._counts, store._counting
+        self._extents, self.selection_counts = store._extents, store.selection_counts
+        metadata, tables, facts = store._metadata_cache, store._tables_cache, store._investor_facts
+        self._metadata_cache = metadata if metadata is not None and metadata.revision == self._revision else None
+        self._investor_facts = facts if facts is not None and facts[0] == self._revision else None
+        self._tables_cache = (tables if tables is not None and tables.statistics_revision == statistics_revision
+                              else None)
+
+    def release(self) -> None:
+        """End the snapshot's transaction and return its connection to the pool (idempotent)."""
+        self._finalizer()
+
+    close = release  # closing a view releases it; the store's pools stay open
+
+    @property
+    def released(self) -> bool:
+        """Whether the snapshot has been released (its reads then raise :class:`SnapshotReleased`)."""
+        return not self._finalizer.alive
+
+    def __enter__(self) -> PostGISSnapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(revision={self._revision}, {self.database!r})"
+
+    def snapshot(self) -> PostGISSnapshot:
+        """The view itself: it is pinned already."""
+        return self
+
+    def revision(self) -> int:
+        """The revision the snapshot was taken at (every read asks it first: a released view refuses them all,
+        those its caches could answer too)."""
+        self._lease.connection()
+        return self._revision
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        """The snapshot's connection, for every read (already in its transaction)."""
+        try:
+            yield self._lease.connection()
+        except IdleInTransactionSessionTimeout:
+            raise SnapshotEnded(f"the database ended the snapshot of revision {self._revision}: it sat idle longer "
+                                f"than {self.database.snapshot_idle_s:g} s") from None
+
+    _reading = _one_statement = _connection

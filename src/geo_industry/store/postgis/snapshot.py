@@ -1,4 +1,4 @@
-"""A read view of the PostGIS store pinned at one revision: :class:`PostGISSnapshot`.
+"""The connection under a read view pinned at one revision (:class:`.reader.PostGISSnapshot` reads through it).
 
 Reads that must agree with each other — a page and its count, a download's count and rows, the
 statistics records and the features they name, a fact sheet's layers — go through one snapshot:
@@ -18,17 +18,12 @@ bounded by the statement timeout.
 from __future__ import annotations
 
 import threading
-import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import psycopg
 from psycopg import sql
-from psycopg.errors import IdleInTransactionSessionTimeout
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
-from geo_industry.store.postgis.reader import PostGISReader
 from geo_industry.store.postgis.schema import table
 
 
@@ -61,7 +56,7 @@ def _give_back(pool: ConnectionPool, conn: psycopg.Connection) -> None:
     pool.putconn(conn)
 
 
-class _Lease:
+class Lease:
     """One pooled connection in a snapshot transaction, given back once."""
 
     def __init__(self, pool: ConnectionPool, idle_s: float) -> None:
@@ -93,71 +88,3 @@ class _Lease:
             conn, self._conn = self._conn, None
         if conn is not None:
             _give_back(self._pool, conn)
-
-
-class PostGISSnapshot(PostGISReader):
-    """The store's reads in one read-only transaction: every read sees the revision it was taken at.
-
-    Use it in a ``with`` block (``with store.snapshot() as view:``); it holds a pooled connection
-    until released. Reads only: writes go to the store.
-    """
-
-    def __init__(self, store: PostGISReader) -> None:
-        super().__init__(store.database, cache_max_rows=store.cache_max_rows)
-        self._lease = _Lease(store.database.pool_for_reads(), store.database.snapshot_idle_s)
-        self._revision, statistics_revision = self._lease.revisions
-        self._share_caches(store, statistics_revision)
-        self._finalizer = weakref.finalize(self, self._lease.give_back)
-        self._finalizer.atexit = False  # at exit the pools close with their connections: nothing to give back
-
-    def _share_caches(self, store: PostGISReader, statistics_revision: int) -> None:
-        """Use the store's caches: their entries are keyed by revision, and what one revision holds is
-        the same in every view of it (its statistics tables: in every view of its statistics revision)."""
-        self._frames, self._counts, self._counting = store._frames, store._counts, store._counting
-        self._extents, self.selection_counts = store._extents, store.selection_counts
-        metadata, tables, facts = store._metadata_cache, store._tables_cache, store._investor_facts
-        self._metadata_cache = metadata if metadata is not None and metadata.revision == self._revision else None
-        self._investor_facts = facts if facts is not None and facts[0] == self._revision else None
-        self._tables_cache = (tables if tables is not None and tables.statistics_revision == statistics_revision
-                              else None)
-
-    def release(self) -> None:
-        """End the snapshot's transaction and return its connection to the pool (idempotent)."""
-        self._finalizer()
-
-    close = release  # closing a view releases it; the store's pools stay open
-
-    @property
-    def released(self) -> bool:
-        """Whether the snapshot has been released (its reads then raise :class:`SnapshotReleased`)."""
-        return not self._finalizer.alive
-
-    def __enter__(self) -> PostGISSnapshot:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(revision={self._revision}, {self.database!r})"
-
-    def snapshot(self) -> PostGISSnapshot:
-        """The view itself: it is pinned already."""
-        return self
-
-    def revision(self) -> int:
-        """The revision the snapshot was taken at (every read asks it first: a released view refuses them all,
-        those its caches could answer too)."""
-        self._lease.connection()
-        return self._revision
-
-    @contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection]:
-        """The snapshot's connection, for every read (already in its transaction)."""
-        try:
-            yield self._lease.connection()
-        except IdleInTransactionSessionTimeout:
-            raise SnapshotEnded(f"the database ended the snapshot of revision {self._revision}: it sat idle longer "
-                                f"than {self.database.snapshot_idle_s:g} s") from None
-
-    _reading = _one_statement = _connection
