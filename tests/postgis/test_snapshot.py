@@ -159,3 +159,34 @@ def test_a_page_and_its_count_are_of_one_revision_while_the_listener_lags(url):
             assert view.query("border_gates", everything).matched == view.count("border_gates") == after[0]
     finally:
         writer.close()
+
+
+class _WriteBeforeCounting(PostGISReader):
+    """A reader that commits a new border gate between an unfiltered page and its first count."""
+
+    def __init__(self, writer: PostGISStore) -> None:
+        super().__init__(writer.database)
+        self.writer, self.writes = writer, 0
+
+    def _layer_count(self, conn, revision, layer):  # type: ignore[no-untyped-def]
+        if not self.writes:
+            self.writes += 1
+            self.writer.create_features("border_gates", [_gate("written-between-page-and-count")], actor="t")
+        return super()._layer_count(conn, revision, layer)
+
+
+def test_an_unfiltered_page_is_read_again_in_one_snapshot_when_a_write_lands_before_its_count(url):
+    # an unfiltered page is one autocommit statement; its count, when not kept yet, is another: a write
+    # committed between the two must not pair the old page with the new count
+    writer = PostGISStore(Database(url, pool_size=3))
+    try:
+        reader = _WriteBeforeCounting(writer)
+        before = reader.count("border_gates")
+        reader._counts.clear()  # the page must count
+        page = reader.query("border_gates", FeatureQuery(limit=1, offset=before))  # past the end before the write
+        assert reader.writes == 1
+        # the page was read again with its count at the write's revision: it holds the new gate, counted
+        assert list(page.features["id"]) == ["written-between-page-and-count"]
+        assert page.matched == before + 1 == writer.count("border_gates")
+    finally:
+        writer.close()

@@ -494,38 +494,48 @@ class PostGISReader:
         statement, params = self._page_statement(layer, query, srid)
         # every feature: one statement, its count the layer's (of this revision); a selection may need its count
         # in the page's snapshot (a full page of a filter, a page past the end): one read-only transaction
-        with (self._reading() if _is_selective(query) else self._one_statement()) as conn:
-            rows = conn.execute(statement, params).fetchall()
-            if rows and _counts_in_scan(query):
-                matched = int(rows[0][-1])
-            elif (rows and len(rows) < query.limit) or (not rows and query.offset == 0):
-                matched = query.offset + len(rows)  # the page itself shows how many match
-            else:  # a full page, or a page past the end: the count of the revision the page saw
-                seen = int(rows[0][-1]) if rows else self._read_revision(conn)
-                matched = (self._selection_count(conn, seen, layer, query) if _is_selective(query)
-                           else self._layer_count(conn, seen, layer))
+        pinned = _is_selective(query)
+        while True:
+            with self._reading() if pinned else self._one_statement() as conn:
+                rows = conn.execute(statement, params).fetchall()
+                matched = self._matched(conn, rows, layer, query)
+            if matched is not None:
+                break
+            pinned = True  # a write landed between the page and its count: read both again in one snapshot
         return FeaturePage(layer.meta, layer_frame(layer, rows, srid=srid, properties=query.properties),
                            matched=matched, offset=query.offset, limit=query.limit, crs=crs)
 
-    def _layer_count(self, conn: psycopg.Connection, revision: int, layer: StoredLayer) -> int:
+    def _matched(self, conn: psycopg.Connection, rows: list[Any], layer: StoredLayer, query: FeatureQuery
+                 ) -> int | None:
+        """How many features match ``query`` at the revision ``rows`` (its page) saw; ``None`` when the count
+        read on ``conn`` is of another revision (possible only outside a transaction)."""
+        if rows and _counts_in_scan(query):
+            return int(rows[0][-1])
+        if (rows and len(rows) < query.limit) or (not rows and query.offset == 0):
+            return query.offset + len(rows)  # the page itself shows how many match
+        # a full page, or a page past the end: the count of the revision the page saw
+        seen = int(rows[0][-1]) if rows else self._read_revision(conn)
+        if _is_selective(query):
+            return self._selection_count(conn, seen, layer, query)
+        return self._layer_count(conn, seen, layer)
+
+    def _layer_count(self, conn: psycopg.Connection, revision: int, layer: StoredLayer) -> int | None:
         """How many features the layer holds at ``revision`` (the page's): kept per revision, else counted on
-        ``conn``, one count per layer at a time (as :meth:`count`)."""
+        ``conn``, one count per layer at a time (as :meth:`count`); ``None`` when that count saw another
+        revision (``conn`` in autocommit and a write committed since the page's statement)."""
         layer_id = layer.meta.id
         cached = self._counts.get(layer_id)
         if cached is not None and cached[0] == revision:
             return cached[1]
         with self._counting.setdefault(layer_id, threading.Lock()):
             cached = self._counts.get(layer_id)
-            if cached is not None and cached[0] == revision:
-                return cached[1]
-            # kept under the revision the count saw: in autocommit (an unfiltered page) it is a statement of its own,
-            # which a write landing just after the page's would move on
-            row = conn.execute(sql.SQL("SELECT count(*), {} FROM {}").format(
-                _REVISION_SEEN, layer_table(layer_id))).fetchone()
-            assert row is not None
-            count = int(row[0])
-            self._counts[layer_id] = (int(row[1]), count)
-        return count
+            if cached is None or cached[0] != revision:
+                # kept under the revision the count saw, which is the page's unless a write landed in between
+                row = conn.execute(sql.SQL("SELECT count(*), {} FROM {}").format(
+                    _REVISION_SEEN, layer_table(layer_id))).fetchone()
+                assert row is not None
+                cached = self._counts[layer_id] = (int(row[1]), int(row[0]))
+        return cached[1] if cached[0] == revision else None
 
     def _selection_count(self, conn: psycopg.Connection, revision: int, layer: StoredLayer,
                          query: FeatureQuery) -> int:
