@@ -100,7 +100,8 @@ def create_app(settings: Settings | None = None, *, store: FeatureStore | None =
     add_exception_handlers(app)
     # innermost: sees the uncompressed page, and what it adds is cached with the response
     app.add_middleware(SecurityHeadersMiddleware, origins=[o for o in (settings.public_origin,) if o])
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    # zlib's default level, not Starlette's 9: on a 147 kB document 5 % larger and 2.3 times less CPU on the event loop
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Accept-Language", "If-None-Match"],
                        expose_headers=["ETag", "Content-Crs", "Content-Disposition", "Content-Language"],
