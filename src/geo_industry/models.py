@@ -11,6 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from geo_industry.crs import CRS84, SupportedCRS
 
+NAME_FIELDS = ("name_search", "name_vi", "name_en", "name_zh", "name")
+"""Fields a layer's sites are searched by by name (the map's search box asks the API with
+``ACCENTI(CASEI(field)) LIKE '%word%'``), those the layer has; ``name_search`` (the names without
+diacritics, lower case) stands for ``name_vi`` and ``name_en`` where present; ``name`` is the one name
+of a layer of no known kind (an upload)."""
+
 FieldType = Literal["string", "integer", "number", "boolean", "array", "object"]
 
 

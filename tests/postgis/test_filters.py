@@ -397,3 +397,21 @@ def test_longest_filter_is_compiled(conn: psycopg.Connection, store: EmbeddedSto
     text = "name_vi = '" + "x" * (MAX_FILTER_LENGTH - 20) + "'"
     compiled = compile_filter(parse_filter(text), store.queryables("mines"))
     assert _postgis_ids(conn, "mines", compiled) == []
+
+
+def test_name_search_uses_the_trigram_index(conn: psycopg.Connection, store: EmbeddedStore) -> None:
+    """The map's search box asks ``ACCENTI(CASEI(name)) LIKE '%word%'``: the folded name field has a
+    trigram index the planner can answer it through (with ``enable_seqscan`` off, the tables being small)."""
+    indexes = [row[0] for row in conn.execute(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = 'geo_industry' AND tablename = 'mines' "
+        "AND indexdef LIKE '%gin_trgm_ops%' AND indexdef LIKE '%name_vi%'").fetchall()]
+    assert len(indexes) == 1, indexes
+    compiled = compile_filter(parse_filter("ACCENTI(CASEI(name_vi)) LIKE '%mo dong%'"), store.queryables("mines"))
+    with conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(row[0] for row in conn.execute(
+            sql.SQL("EXPLAIN SELECT id FROM {} WHERE {}").format(layer_table("mines"), compiled.where),
+            compiled.params))
+    assert indexes[0] in plan, plan
+    assert _postgis_ids(conn, "mines", compiled) == _memory_ids(store, "mines", parse_filter(
+        "ACCENTI(CASEI(name_vi)) LIKE '%mo dong%'"))

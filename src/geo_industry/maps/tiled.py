@@ -35,6 +35,7 @@ from geo_industry.maps.styles import (
     path_style,
 )
 from geo_industry.maps.symbols import SymbolRule, geometry_family
+from geo_industry.models import NAME_FIELDS
 from geo_industry.web_safety import script_json
 
 BBox = tuple[float, float, float, float]
@@ -128,10 +129,6 @@ def popup_spec(layer_id: str, ctx: PageContext) -> dict[str, Any]:
     }
 
 
-NAME_FIELDS = ("name_search", "name_vi", "name_en", "name_zh", "name")
-"""Fields a tiled layer's sites are searched by through the API, those the layer has; ``name_search``
-(the names without diacritics, lower case) stands for ``name_vi`` and ``name_en`` where present;
-``name`` is the one name of a layer of no known kind (an upload)."""
 SEARCH_LIMIT = 10
 """Sites a search asks the API for, per tiled layer."""
 

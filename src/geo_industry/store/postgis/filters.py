@@ -47,12 +47,11 @@ from psycopg import sql
 
 from geo_industry.cql import _IMPLEMENTED, _describe, dwithin_arguments, spatial_literal
 from geo_industry.errors import InvalidFilter
+from geo_industry.store.postgis.schema import ACCENT_FOLD, SCHEMA
 
 #: the geometry column of every layer table
 GEOMETRY_COLUMN = "geom"
 
-#: combining marks (Unicode category Mn) of the Latin, Greek and Cyrillic scripts, as a regex class
-_COMBINING_MARKS = "[\\u0300-\\u036f\\u1ab0-\\u1aff\\u1dc0-\\u1dff\\u20d0-\\u20ff\\ufe20-\\ufe2f]"
 #: S_DWITHIN distances beyond this many metres cover the Earth: bound them (ST_Expand, geography)
 _WHOLE_EARTH_M = 1e8
 
@@ -99,8 +98,9 @@ class _Value:
     unequal_when_missing: bool = False
     literal: Any = field(default=None)
     is_literal: bool = False
-    #: a plain column (``IS NOT NULL`` on it keeps a predicate indexable)
-    is_column: bool = False
+    #: the column this row value is missing exactly where: the column itself, or one CASEI/ACCENTI (strict)
+    #: fold; ``IS NOT NULL`` on it keeps a predicate indexable (a plain or a folded-name index)
+    null_column: Fragment | None = None
     #: a literal no stored value equals: NULL, or a text holding NUL (which PostgreSQL text cannot hold)
     absent: bool = False
     #: arithmetic result (SQL numeric): compare it in numeric, not double precision
@@ -325,8 +325,9 @@ class _Compiler:
         if kind is None or kind == "geometry" or kind not in _QUERYABLE_KINDS:
             raise InvalidFilter("filter", name, "a queryable property of this collection (see its /queryables)")
         value_kind, unequal_when_missing = _QUERYABLE_KINDS[kind]
-        return _Value(Fragment(sql.Identifier(name)), value_kind, row_valued=True,
-                      unequal_when_missing=unequal_when_missing, is_column=True)
+        column = Fragment(sql.Identifier(name))
+        return _Value(column, value_kind, row_valued=True, unequal_when_missing=unequal_when_missing,
+                      null_column=column)
 
     def text_function(self, op: str, args: list[Any]) -> _Value:
         value = self.value(args[0])
@@ -336,9 +337,9 @@ class _Compiler:
         if op == "casei":
             folded = _join("lower({})", text)
         else:
-            folded = _join("normalize(regexp_replace(normalize(translate({}, 'đĐ', 'dD'), NFD), {}, '', 'g'), NFC)",
-                           text, _param(_COMBINING_MARKS, "text"))
-        return _Value(folded, _TEXT, row_valued=value.row_valued)
+            folded = _join("{}({})", Fragment(sql.Identifier(SCHEMA, ACCENT_FOLD)), text)
+        return _Value(folded, _TEXT, row_valued=value.row_valued,
+                      null_column=value.null_column if value.kind == _TEXT else None)
 
     def arithmetic(self, op: str, args: list[Any]) -> _Value:
         lhs, rhs = self.value(args[0]), self.value(args[1])
@@ -468,9 +469,10 @@ def _unequal_when_missing(lhs: _Value, rhs: _Value) -> bool:
 def _two_valued(predicate: Fragment, *operands: _Value) -> Fragment:
     """``predicate`` false (not unknown) where an operand is missing; indexable when they are columns."""
     varying = [operand for operand in operands if operand.row_valued]
-    if all(operand.is_column for operand in varying):
-        return _join("(" + " AND ".join(["{}"] + ["{} IS NOT NULL"] * len(varying)) + ")",
-                     predicate, *(operand.fragment for operand in varying))
+    columns = [operand.null_column for operand in varying]
+    if all(column is not None for column in columns):
+        return _join("(" + " AND ".join(["{}"] + ["{} IS NOT NULL"] * len(columns)) + ")",
+                     predicate, *(column for column in columns if column is not None))
     return _join("COALESCE({}, false)", predicate)
 
 

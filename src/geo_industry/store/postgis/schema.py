@@ -24,7 +24,7 @@ from psycopg import sql
 
 from geo_industry.errors import DataError
 from geo_industry.investor_facts import COLUMNS as INVESTOR_FACT_COLUMNS
-from geo_industry.models import LayerMeta
+from geo_industry.models import NAME_FIELDS, LayerMeta
 
 SCHEMA = "geo_industry"
 """The database schema holding every table of the store."""
@@ -94,6 +94,19 @@ _SPATIAL_REF_SYS_9208 = (
     "cannot add it: responses in EPSG:9208 are transformed by the service'; END $$")
 
 
+COMBINING_MARKS = "[\\u0300-\\u036f\\u1ab0-\\u1aff\\u1dc0-\\u1dff\\u20d0-\\u20ff\\ufe20-\\ufe2f]"
+"""Combining marks (Unicode category Mn) of the Latin, Greek and Cyrillic scripts, which ACCENTI drops (a
+PostgreSQL regular expression class)."""
+ACCENT_FOLD = "accent_fold"
+"""The function of the schema folding accents as CQL2's ACCENTI does (đ/Đ as d/D, combining marks dropped
+after NFD, then NFC): IMMUTABLE, so an expression index can hold what a filter compares."""
+_ACCENT_FOLD_DDL = (
+    # LANGUAGE sql, no SET clause: the planner inlines the body, in the query and in the index expression alike
+    f"CREATE FUNCTION {SCHEMA}.{ACCENT_FOLD}(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
+    "RETURN normalize(pg_catalog.regexp_replace(normalize(pg_catalog.translate($1, 'đĐ', 'dD'), NFD), "
+    f"'{COMBINING_MARKS}', '', 'g'), NFC)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "catalog, revision, audit, statistics, entities, investor facts, derived columns", (
         "CREATE TABLE catalog (layer_id text PRIMARY KEY, position integer NOT NULL, meta jsonb NOT NULL, "
@@ -142,6 +155,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "API keys in the database, shared by every worker (api_keys; secrets hashed)", (
         "CREATE TABLE api_keys (id text PRIMARY KEY, name text NOT NULL, hash text NOT NULL, "
         "scopes text[] NOT NULL, created_at timestamptz NOT NULL, revoked_at timestamptz)",
+    )),
+    Migration(8, "ACCENTI as an IMMUTABLE function and pg_trgm, so name searches read a trigram index", (
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        _ACCENT_FOLD_DDL,
     )),
 )
 """Every schema version in order; a new one is appended, never edited once released."""
@@ -206,6 +223,23 @@ def create_layer_indexes(conn: psycopg.Connection, meta: LayerMeta) -> None:
     conn.execute(sql.SQL("CREATE INDEX ON {} (position)").format(target))
     if meta.temporal_field and meta.temporal_field in field_columns(meta):
         conn.execute(sql.SQL("CREATE INDEX ON {} ({})").format(target, sql.Identifier(meta.temporal_field)))
+    create_name_indexes(conn, meta)
+
+
+def create_name_indexes(conn: psycopg.Connection, meta: LayerMeta) -> None:
+    """A trigram index on each text name field (:data:`~geo_industry.models.NAME_FIELDS`) folded as the
+    map's search folds it, ``ACCENTI(CASEI(field))``: its ``LIKE '%word%'`` reads the index, not every row."""
+    names = [name for name, kind in field_columns(meta).items() if name in NAME_FIELDS and kind == "text"]
+    if not names:
+        return
+    row = conn.execute("SELECT n.nspname FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace "
+                       "WHERE c.opcname = 'gin_trgm_ops'").fetchone()
+    if row is None:  # a schema older than the migration creating pg_trgm
+        return
+    for name in names:
+        conn.execute(sql.SQL("CREATE INDEX ON {} USING gin ({}(lower({})) {})").format(
+            layer_table(meta.id), sql.Identifier(SCHEMA, ACCENT_FOLD), sql.Identifier(name),
+            sql.Identifier(row[0], "gin_trgm_ops")))
 
 
 def drop_layer_table(conn: psycopg.Connection, layer_id: str) -> None:
