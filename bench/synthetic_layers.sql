@@ -96,6 +96,16 @@ CREATE INDEX synthetic_points_geom_idx ON geo_industry.synthetic_points USING gi
 CREATE INDEX synthetic_parcels_geom_idx ON geo_industry.synthetic_parcels USING gist (geom);
 CREATE INDEX synthetic_points_position_idx ON geo_industry.synthetic_points (position);
 CREATE INDEX synthetic_parcels_position_idx ON geo_industry.synthetic_parcels (position);
+-- the map's name search (ACCENTI(CASEI(name)) LIKE '%word%'), as create_layer_indexes builds it, where
+-- the store's schema (its accent_fold function, pg_trgm) is there
+DO $$ BEGIN
+    IF to_regprocedure('geo_industry.accent_fold(text)') IS NOT NULL THEN
+        EXECUTE format('CREATE INDEX synthetic_points_name_trgm_idx ON geo_industry.synthetic_points '
+                       'USING gin (geo_industry.accent_fold(lower(name)) %I.gin_trgm_ops)',
+                       (SELECT n.nspname FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace
+                        WHERE c.opcname = 'gin_trgm_ops'));
+    END IF;
+END $$;
 ANALYZE geo_industry.synthetic_points;
 ANALYZE geo_industry.synthetic_parcels;
 
