@@ -130,3 +130,30 @@ def test_the_statistics_revision_migration_starts_it_at_the_revision(pg_cluster:
         with conn.transaction():
             schema.bump_revision(conn, statistics=False)
         assert conn.execute("SELECT value, statistics_revision FROM geo_industry.revision").fetchall() == [(10, 9)]
+
+
+def test_migrating_indexes_the_names_of_layers_loaded_before(pg_cluster: Cluster,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database whose layers were loaded before the trigram indexes existed gets them on ``db init``:
+    the text name fields only (``name_vi`` here, not ``status``)."""
+    url = new_database(pg_cluster, "names_migration")
+    meta = LayerMeta.model_validate({
+        "id": "mines", "title": {"vi": "Mỏ", "en": "Mines"}, "description": {"vi": "-", "en": "-"},
+        "geometry_type": "Point", "licence": "CC-BY-4.0", "attribution": "test",
+        "fields": [{"name": "id", "type": "string"}, {"name": "name_vi", "type": "string"},
+                   {"name": "status", "type": "string"}],
+    })
+    with Database(url) as database, database.connection() as conn:
+        from geo_industry.store.postgis import schema
+
+        monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:7])  # the schema before the indexes
+        schema.init_schema(conn)
+        monkeypatch.undo()
+        with conn.transaction():
+            create_layer_table(conn, meta, indexes=False)
+            conn.execute("INSERT INTO geo_industry.catalog (layer_id, position, meta) VALUES ('mines', 0, '{}')")
+        assert schema.init_schema(conn) == [8, 9]
+        indexes = [r[0] for r in conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'geo_industry' AND tablename = 'mines' "
+            "AND indexdef LIKE '%gin_trgm_ops%'").fetchall()]
+    assert len(indexes) == 1 and "accent_fold(lower(name_vi))" in indexes[0], indexes

@@ -160,6 +160,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
         _ACCENT_FOLD_DDL,
     )),
+    Migration(9, "the trigram index of create_name_indexes on the name fields of layers loaded before it", (
+        "DO $$ DECLARE opclass text; name_field record; BEGIN "
+        "SELECT n.nspname INTO opclass FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace "
+        "WHERE c.opcname = 'gin_trgm_ops'; "
+        "FOR name_field IN SELECT DISTINCT catalog.layer_id, columns.column_name FROM catalog "
+        "JOIN information_schema.columns columns ON columns.table_schema = '" + SCHEMA + "' "
+        "AND columns.table_name = catalog.layer_id AND columns.data_type = 'text' "
+        "WHERE columns.column_name IN (" + ", ".join(f"'{name}'" for name in NAME_FIELDS) + ") "
+        "AND NOT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = columns.table_schema "
+        "AND tablename = columns.table_name AND indexdef LIKE '%gin_trgm_ops%' "
+        "AND indexdef LIKE '%(lower(' || columns.column_name || '))%') LOOP "
+        "EXECUTE format('CREATE INDEX ON %I.%I USING gin (%I.%I(lower(%I)) %I.gin_trgm_ops)', '" + SCHEMA + "', "
+        "name_field.layer_id, '" + SCHEMA + "', '" + ACCENT_FOLD + "', name_field.column_name, opclass); "
+        "END LOOP; END $$",
+    )),
 )
 """Every schema version in order; a new one is appended, never edited once released."""
 
