@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from tests.pgcluster import Cluster
+
+if TYPE_CHECKING:
+    from geo_industry.store.postgis import PostGISReader
+
+ReaderT = TypeVar("ReaderT", bound="PostGISReader")
 
 _numbers = itertools.count()
 
@@ -54,3 +62,15 @@ def database_tokens(url: str) -> dict[str, str]:
 
     with Database(url, pool_size=1) as database:
         return create_tokens(PostGISKeys(database))
+
+
+@contextmanager
+def opened(url: str, kind: type[ReaderT], *, pool_size: int = 2) -> Iterator[ReaderT]:
+    """A PostGIS reader or store of ``kind`` over ``url`` with its own pool, closed on leaving."""
+    from geo_industry.store.postgis.connections import Database
+
+    store = kind(Database(url, pool_size=pool_size))
+    try:
+        yield store
+    finally:
+        store.close()

@@ -21,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import DATA_DIR
 from tests.pgcluster import Cluster
-from tests.postgis.databases import loaded_database
+from tests.postgis.databases import loaded_database, opened
 
 from geo_industry.api import create_app
 from geo_industry.catalog import LAYER_IDS, REFERENCE_LAYER_IDS
@@ -52,11 +52,8 @@ def database_url(pg_cluster: Cluster) -> str:
 
 @pytest.fixture(scope="module")
 def reader(database_url: str) -> Iterator[PostGISReader]:
-    store = PostGISReader(Database(database_url, pool_size=2))
-    try:
+    with opened(database_url, PostGISReader) as store:
         yield store
-    finally:
-        store.close()
 
 
 def _analysed(client: TestClient) -> TestClient:

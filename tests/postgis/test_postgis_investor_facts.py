@@ -15,12 +15,12 @@ import pytest
 from tests.conftest import DATA_DIR
 from tests.live_server import running_app
 from tests.pgcluster import Cluster
-from tests.postgis.databases import loaded_database
+from tests.postgis.databases import loaded_database, opened
 
 from geo_industry.investor_facts import load_investor_facts
 from geo_industry.maps.data import investor_facts_of
 from geo_industry.store import EmbeddedStore, InvestorFactSource
-from geo_industry.store.postgis import Database, PostGISStore
+from geo_industry.store.postgis import PostGISStore
 
 ZONE = "tang-loong-iz"
 #: a hang guard for the app hearing of the revision an edit bumped (the design says within one second)
@@ -36,11 +36,8 @@ def url(pg_cluster: Cluster) -> str:
 
 @pytest.fixture(scope="module")
 def store(url: str) -> Iterator[PostGISStore]:
-    opened = PostGISStore(Database(url, pool_size=2))
-    try:
-        yield opened
-    finally:
-        opened.close()
+    with opened(url, PostGISStore) as store:
+        yield store
 
 
 def _set_occupancy(url: str, value: str, as_of: str) -> None:

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from tests.conftest import DATA_DIR
 from tests.pgcluster import Cluster
-from tests.postgis.databases import loaded_database
+from tests.postgis.databases import loaded_database, opened
 
 from geo_industry.api.state import Prepared
 from geo_industry.catalog import LAYER_IDS, REFERENCE_LAYER_IDS
@@ -30,11 +30,8 @@ def url(pg_cluster: Cluster) -> str:
 
 @pytest.fixture(scope="module")
 def reader(url: str) -> Iterator[PostGISReader]:
-    store = PostGISReader(Database(url, pool_size=2))
-    try:
+    with opened(url, PostGISReader) as store:
         yield store
-    finally:
-        store.close()
 
 
 @pytest.fixture(scope="module")

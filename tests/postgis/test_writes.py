@@ -20,11 +20,11 @@ import psycopg
 import pytest
 from tests.conftest import DATA_DIR
 from tests.pgcluster import Cluster
-from tests.postgis.databases import loaded_database
+from tests.postgis.databases import loaded_database, opened
 
 from geo_industry.errors import InvalidFeature
 from geo_industry.models import Bilingual, LayerMeta
-from geo_industry.store.postgis import Database, PostGISStore
+from geo_industry.store.postgis import PostGISStore
 from geo_industry.store.postgis.schema import REVISION_CHANNEL, init_schema
 
 #: a hang guard for a notification that a committed write sends at once
@@ -38,11 +38,8 @@ def url(pg_cluster: Cluster) -> str:
 
 @pytest.fixture(scope="module")
 def store(url: str) -> Iterator[PostGISStore]:
-    opened = PostGISStore(Database(url, pool_size=2))
-    try:
-        yield opened
-    finally:
-        opened.close()
+    with opened(url, PostGISStore) as store:
+        yield store
 
 
 def _gate(feature_id: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import pytest
 from tests.conftest import DATA_DIR, DEM_TIF
 from tests.editing.conftest import MERGE_PATCH, bearer
 from tests.pgcluster import Cluster
-from tests.postgis.databases import database_tokens, loaded_database
+from tests.postgis.databases import database_tokens, loaded_database, opened
 from tests.postgis.servers import server_env, serving
 
 from geo_industry.raster.analysis import MeasuredSlope
@@ -68,11 +68,8 @@ def url(pg_cluster: Cluster) -> str:
 
 @pytest.fixture
 def store(url: str) -> Iterator[PostGISStore]:
-    opened = PostGISStore(Database(url, pool_size=2))
-    try:
-        yield opened
-    finally:
-        opened.close()
+    with opened(url, PostGISStore) as store:
+        yield store
 
 
 @pytest.fixture(scope="module")
