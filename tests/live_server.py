@@ -61,16 +61,19 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 
 
 @contextmanager
-def running_app(data_dir: Path, settings: dict[str, str] | None = None) -> Iterator[str]:
+def running_app(data_dir: Path, settings: dict[str, str] | None = None, *, log: Path | None = None) -> Iterator[str]:
     """The real app on ``data_dir`` under uvicorn on a free 127.0.0.1 port, with ``settings``
-    (``GEO_INDUSTRY_*`` environment variables) on top of the defaults; yields its base URL."""
+    (``GEO_INDUSTRY_*`` environment variables) on top of the defaults; yields its base URL. With ``log``,
+    the server's output (warnings, tracebacks) goes to that file."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(data_dir), str(port)],
-                               env={**clean_env(), **(settings or {})}, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with log.open("wb") if log else open(os.devnull, "wb") as output:
+        process = subprocess.Popen([sys.executable, "-c", _SERVE, str(data_dir), str(port)],
+                                   env={**clean_env(), **(settings or {})}, stdout=output,
+                                   stderr=subprocess.STDOUT if log else None)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(url, process)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=30)

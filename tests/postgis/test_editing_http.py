@@ -8,10 +8,8 @@ as a careful client does) lose no update: every edit is in the final feature and
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from functools import partial
 
 import httpx
 import pytest
@@ -19,6 +17,7 @@ from tests.conftest import DATA_DIR
 from tests.editing.conftest import MERGE_PATCH, bearer, new_gate, running_server
 from tests.pgcluster import Cluster
 from tests.postgis.databases import database_tokens, loaded_database
+from tests.waiting import wait_for
 
 from geo_industry.store.postgis import Database, PostGISStore
 
@@ -29,19 +28,10 @@ EDITS_EACH = 5
 MAX_ATTEMPTS = 200
 #: a hang guard for the other worker to hear of a write (the design says within one second)
 VISIBLE_GUARD_S = 30
+
+visible = partial(wait_for, guard_s=VISIBLE_GUARD_S, interval_s=0.05)
+"""Ask until what it returns holds: a write is visible to both workers once they hear of it."""
 FRESH = {"Cache-Control": "no-cache"}
-
-
-def _eventually(read: Callable[[], Any], holds: Callable[[Any], bool]) -> Any:
-    """``read()`` until what it returns ``holds``: a write is visible to both workers once they hear of it."""
-    deadline = time.monotonic() + VISIBLE_GUARD_S
-    while True:
-        value = read()
-        if holds(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still {value!r} after {VISIBLE_GUARD_S} s")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +50,7 @@ def server(pg_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory):
 
 
 def _etag(http: httpx.Client, url: str) -> str:
-    response = _eventually(lambda: http.get(url, headers=FRESH), lambda r: r.status_code != 404)
+    response = visible(lambda: http.get(url, headers=FRESH), lambda r: r.status_code != 404)
     assert response.status_code == 200, response.text
     return response.headers["ETag"]
 
@@ -80,7 +70,7 @@ def test_create_then_a_stale_if_match_is_412_and_changes_nothing(server):
                            headers={**MERGE_PATCH, "If-Match": first})
         assert stale.status_code == 412, stale.text
         assert "If-Match" in stale.json()["description"]
-        _eventually(lambda: http.get(item, headers=FRESH).json()["properties"].get("status_note"),
+        visible(lambda: http.get(item, headers=FRESH).json()["properties"].get("status_note"),
                     lambda note: note == "first")
         unauthorised = http.patch(item, content=b'{"properties": {"status_note": "x"}}',
                                   headers={**MERGE_PATCH, "Authorization": "Bearer nope"})
@@ -141,7 +131,7 @@ def test_an_uploaded_layer_and_a_statistics_row_are_served(server):
         assert http.post("/collections", headers=bearer(features_only), **upload).status_code == 403
         created = http.post("/collections", headers=bearer(every_scope), **upload)
         assert created.status_code == 201, created.text
-        page = _eventually(lambda: http.get("/collections/pg_uploaded/items", params={"limit": 2, "offset": 2},
+        page = visible(lambda: http.get("/collections/pg_uploaded/items", params={"limit": 2, "offset": 2},
                                             headers=FRESH), lambda r: r.status_code == 200).json()
         assert page["numberMatched"] == 3 and [f["id"] for f in page["features"]] == ["pg-upload-2"]
         item = "/collections/processing_plants/items/tang-loong-copper-smelter"
@@ -151,6 +141,6 @@ def test_an_uploaded_layer_and_a_statistics_row_are_served(server):
                "source": "https://example.org/fy-2025", "note": ""}
         written = http.post("/collections/statistics/items", json=[row], headers=bearer(every_scope))
         assert written.status_code == 200, written.text
-        _eventually(lambda: http.get(item, headers=FRESH), lambda r: r.headers.get("ETag") not in (None, tag))
-        _eventually(lambda: http.get(item, headers=FRESH).json()["properties"].get("latest_copper_cathode_output"),
+        visible(lambda: http.get(item, headers=FRESH), lambda r: r.headers.get("ETag") not in (None, tag))
+        visible(lambda: http.get(item, headers=FRESH).json()["properties"].get("latest_copper_cathode_output"),
                     lambda value: value == 9100)

@@ -8,10 +8,7 @@ embedded backend matches.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import psycopg
@@ -19,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
 from tests.conftest import DATA_DIR
-from tests.live_server import clean_env, free_port, wait_until_up
+from tests.live_server import running_app
 from tests.pgcluster import Cluster
 from tests.postgis.databases import loaded_database
 from tests.security.test_hostile_filters import ANSWER_BOUND_S, BUDGET_S, CASES, EPSG4326, Case
@@ -38,21 +35,11 @@ def database_url(pg_cluster: Cluster) -> str:
 @pytest.fixture(scope="module")
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app over the PostGIS backend with a 5 s request budget, as the embedded hostile tests run it."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("server") / "server.log"
-    env = {**clean_env(), "GEO_INDUSTRY_REQUEST_BUDGET_S": str(BUDGET_S), "GEO_INDUSTRY_STORE_BACKEND": "postgis",
-           "GEO_INDUSTRY_DATABASE_URL": database_url}
-    with Path(log).open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "geo_industry.api:create_app", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"], env=env, stdout=output, stderr=subprocess.STDOUT)
-        try:
-            wait_until_up(url, process)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    settings = {"GEO_INDUSTRY_REQUEST_BUDGET_S": str(BUDGET_S), "GEO_INDUSTRY_STORE_BACKEND": "postgis",
+                "GEO_INDUSTRY_DATABASE_URL": database_url}
+    with running_app(DATA_DIR, settings, log=log) as url:
+        yield url
     assert "Traceback" not in log.read_text(errors="replace"), log.read_text(errors="replace")[-3000:]
 
 

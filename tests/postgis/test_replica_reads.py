@@ -24,7 +24,8 @@ from tests.editing.conftest import GATE, GATE_URL
 from tests.pgcluster import Cluster
 from tests.postgis.databases import database_tokens, loaded_database
 from tests.postgis.servers import Pinned, on_cluster, pinned_to_distinct_workers, server_env, serving
-from tests.postgis.test_serving import note_of, patch_note, wait_for
+from tests.postgis.test_serving import note_of, patch_note
+from tests.waiting import wait_for
 
 NO_CACHE = {"Cache-Control": "no-cache"}  # past the response cache, to the database
 WRITTEN = "written while the replica lags"

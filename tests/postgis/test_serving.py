@@ -18,10 +18,9 @@ import re
 import statistics
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psycopg
@@ -31,6 +30,7 @@ from tests.editing.conftest import GATE_URL, MERGE_PATCH, bearer
 from tests.pgcluster import Cluster
 from tests.postgis.databases import database_tokens, loaded_database
 from tests.postgis.servers import Pinned, Reply, on_cluster, pinned_to_distinct_workers, server_env, serving
+from tests.waiting import wait_for
 
 from geo_industry.api.errors import DATABASE_UNAVAILABLE
 
@@ -39,17 +39,6 @@ HANG_GUARD_S = 60.0
 ITEMS = "/collections/mines/items"
 ROUNDS = 8
 NO_CACHE = {"Cache-Control": "no-cache"}  # past the response cache, to the database
-
-
-def wait_for(ask: Callable[[], Any], done: Callable[[Any], bool], *, guard_s: float = HANG_GUARD_S) -> Any:
-    """Ask until the answer is ``done``; the last answer (fails past the hang guard)."""
-    deadline = time.monotonic() + guard_s
-    while True:
-        answer = ask()
-        if done(answer):
-            return answer
-        assert time.monotonic() < deadline, f"still not there after {guard_s} s: {answer!r}"
-        time.sleep(0.02)  # a poll interval between requests, not a wait for state
 
 
 def note_of(reply: Reply) -> str | None:

@@ -12,8 +12,8 @@ comes back. Without a DEM the schema says "without slope".
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from tests.editing.conftest import MERGE_PATCH, bearer
 from tests.pgcluster import Cluster
 from tests.postgis.databases import database_tokens, loaded_database, opened
 from tests.postgis.servers import server_env, serving
+from tests.waiting import wait_for
 
 from geo_industry.raster.analysis import MeasuredSlope
 from geo_industry.raster.properties import ZONE_LAYERS
@@ -36,6 +37,9 @@ MOVED_ZONE = "dong-pho-moi-iz"
 MOVED_TO = [103.93, 22.52]
 #: a hang guard for the background raster update and the workers hearing of it, not a performance target
 FOLLOW_GUARD_S = 300.0
+
+followed = partial(wait_for, guard_s=FOLLOW_GUARD_S, interval_s=0.1)
+"""Ask until what it returns holds (the background raster update, then every worker hearing of it)."""
 FRESH = {"Cache-Control": "no-cache"}
 
 
@@ -159,17 +163,6 @@ def test_an_edited_shape_has_no_slope_until_measured_again(store: PostGISStore, 
 
 
 # over HTTP -------------------------------------------------------------------------------------------------
-def _eventually(read: Callable[[], Any], holds: Callable[[Any], bool]) -> Any:
-    """``read()`` until what it returns ``holds`` (the background raster update, then every worker hearing of it)."""
-    deadline = time.monotonic() + FOLLOW_GUARD_S
-    while True:
-        value = read()
-        if holds(value):
-            return value
-        assert time.monotonic() < deadline, f"still {value!r} after {FOLLOW_GUARD_S} s"
-        time.sleep(0.1)  # a poll interval between requests, not a wait for state
-
-
 def _served(http: httpx.Client, **params: str) -> dict[str, dict[str, Any]]:
     """Zone id → properties of every zone and cluster as the items lists serve them."""
     out = {}
@@ -213,7 +206,7 @@ def test_every_zone_serves_the_rankings_slope_and_score(server: tuple[str, str])
     with httpx.Client(base_url=server[0], timeout=120) as http:
         analysis = _analysis(http)  # waits for the raster service's start-up build
         assert any(slope is not None for slope, _ in analysis.values()), "the DEM gives no zone a slope"
-        served = _eventually(lambda: _served(http), lambda served: _agrees(served, analysis))
+        served = followed(lambda: _served(http), lambda served: _agrees(served, analysis))
         item = http.get(f"/collections/industrial_zones/items/{MOVED_ZONE}", headers=FRESH).json()["properties"]
         assert item["mean_slope_deg"] is not None, "the single item serves no slope"
         assert (item["mean_slope_deg"], item["suitability_score"]) == (
@@ -227,7 +220,7 @@ def test_every_zone_serves_the_rankings_slope_and_score(server: tuple[str, str])
 def test_a_filter_on_the_slope_selects_what_the_analysis_says(server: tuple[str, str]) -> None:
     with httpx.Client(base_url=server[0], timeout=120) as http:
         analysis = _analysis(http)
-        _eventually(lambda: _served(http), lambda served: _agrees(served, analysis))
+        followed(lambda: _served(http), lambda served: _agrees(served, analysis))
         expected = {z for z, (slope, score) in analysis.items()
                     if slope is not None and slope < 15 and score is not None and round(score, 1) > 50}
         assert expected, "the filter selects no zone in the data"
@@ -243,11 +236,11 @@ def test_after_a_patch_of_a_zone_geometry_the_slope_comes_back(server: tuple[str
     url, token = server
     item = f"/collections/industrial_zones/items/{MOVED_ZONE}"
     with httpx.Client(base_url=url, timeout=120) as http:
-        before = _eventually(lambda: _served(http)[MOVED_ZONE], lambda p: p["mean_slope_deg"] is not None)
+        before = followed(lambda: _served(http)[MOVED_ZONE], lambda p: p["mean_slope_deg"] is not None)
         etag = http.get(item, headers=FRESH).headers["etag"]
         patched = http.patch(item, json={"geometry": {"type": "Point", "coordinates": MOVED_TO}},
                              headers={**MERGE_PATCH, **bearer(token), "If-Match": etag})
         assert patched.status_code == 204, patched.text
-        after = _eventually(lambda: (_served(http), _analysis(http)),
+        after = followed(lambda: (_served(http), _analysis(http)),
                             lambda pair: pair[0][MOVED_ZONE]["mean_slope_deg"] is not None and _agrees(*pair))
         assert after[0][MOVED_ZONE]["mean_slope_deg"] != before["mean_slope_deg"], "the slope of the old shape"

@@ -22,7 +22,8 @@ import pandas as pd
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
-from tests.live_server import clean_env, free_port, wait_until_up
+from tests.conftest import DATA_DIR
+from tests.live_server import clean_env, free_port, running_app, wait_until_up
 
 from geo_industry.api.errors import add_exception_handlers
 from geo_industry.api.limits import WorkPools, run_bounded
@@ -150,18 +151,8 @@ CASES = [
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """The real app on the repository's data under uvicorn, with a 5 s request budget."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**clean_env(), "GEO_INDUSTRY_REQUEST_BUDGET_S": str(BUDGET_S)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "geo_industry.api:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_until_up(url, process)
+    with running_app(DATA_DIR, {"GEO_INDUSTRY_REQUEST_BUDGET_S": str(BUDGET_S)}) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _health_latency(url: str) -> float:
