@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,17 @@ def new_database(cluster: Cluster, prefix: str = "test") -> str:
 
 
 _loaded_templates: dict[tuple[int, str], str] = {}
+
+GENERATOR_SQL = Path(__file__).resolve().parents[2] / "bench" / "synthetic_layers.sql"
+"""The benchmark's synthetic layers (``synthetic_points``, ``synthetic_parcels``) generated in SQL."""
+
+
+def with_synthetic_layers(url: str, *, points: int, parcels: int = 0) -> str:
+    """Add ``points`` synthetic points and ``parcels`` parcels in the province to the database at ``url``
+    (:data:`GENERATOR_SQL`, a fixed seed); return ``url``."""
+    subprocess.run(["psql", "-X", "-q", "-v", f"points={points}", "-v", f"parcels={parcels}", "-v", "seed=0.42",
+                    "-f", str(GENERATOR_SQL), url], check=True, capture_output=True, text=True)
+    return url
 
 
 def loaded_database(cluster: Cluster, data_dir: Path, prefix: str = "loaded") -> str:

@@ -10,7 +10,6 @@ The process's resident memory before and after is printed.
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -21,10 +20,10 @@ import geopandas as gpd
 import httpx
 import pytest
 import uvicorn
-from tests.conftest import DATA_DIR, REPO_ROOT
+from tests.conftest import DATA_DIR
 from tests.live_server import free_port
 from tests.pgcluster import Cluster
-from tests.postgis.databases import loaded_database
+from tests.postgis.databases import loaded_database, with_synthetic_layers
 
 from geo_industry.api.app import create_app
 from geo_industry.raster.whole_layers import drawn_from_tiles, needs_whole_frame
@@ -33,7 +32,6 @@ from geo_industry.store.postgis import PostGISStore
 
 POINTS = 200_000
 BIG = "synthetic_points"
-GENERATOR_SQL = REPO_ROOT / "bench" / "synthetic_layers.sql"
 #: a hang guard for the server to start, not a performance target
 STARTUP_GUARD_S = 120.0
 
@@ -60,9 +58,7 @@ def rss_mib() -> float:
 @pytest.fixture(scope="module")
 def big_database(pg_cluster: Cluster) -> str:
     """``data/`` plus :data:`POINTS` synthetic points in the catalog."""
-    url = loaded_database(pg_cluster, DATA_DIR, "big")
-    subprocess.run(["psql", "-X", "-q", "-v", f"points={POINTS}", "-v", "parcels=0", "-v", "seed=0.42",
-                    "-f", str(GENERATOR_SQL), url], check=True, capture_output=True, text=True)
+    url = with_synthetic_layers(loaded_database(pg_cluster, DATA_DIR, "big"), points=POINTS)
     return url
 
 

@@ -9,7 +9,6 @@ subclass that refuses :meth:`frame` (a whole-layer read): the export can only ha
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,10 +17,10 @@ import httpx
 import pyogrio
 import pytest
 from geopandas.testing import assert_geodataframe_equal
-from tests.conftest import DATA_DIR, REPO_ROOT
+from tests.conftest import DATA_DIR
 from tests.live_server import running_app
 from tests.pgcluster import Cluster
-from tests.postgis.databases import loaded_database
+from tests.postgis.databases import loaded_database, with_synthetic_layers
 from typer.testing import CliRunner
 
 import geo_industry.cli as cli
@@ -33,7 +32,6 @@ from geo_industry.vector_io import read_vector
 
 POINTS = 50_000
 BIG = "synthetic_points"
-GENERATOR_SQL = REPO_ROOT / "bench" / "synthetic_layers.sql"
 
 
 class WholeLayerRead(AssertionError):
@@ -57,9 +55,7 @@ class BatchesOnlyStore(PostGISStore):
 @pytest.fixture(scope="module")
 def big_database(pg_cluster: Cluster) -> str:
     """``data/`` plus :data:`POINTS` synthetic points in the catalog."""
-    url = loaded_database(pg_cluster, DATA_DIR, "export")
-    subprocess.run(["psql", "-X", "-q", "-v", f"points={POINTS}", "-v", "parcels=0", "-v", "seed=0.42",
-                    "-f", str(GENERATOR_SQL), url], check=True, capture_output=True, text=True)
+    url = with_synthetic_layers(loaded_database(pg_cluster, DATA_DIR, "export"), points=POINTS)
     return url
 
 

@@ -10,17 +10,15 @@ the dense layer is drawn from). Measured on a million points and 100,000 parcels
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
-from tests.conftest import DATA_DIR, REPO_ROOT
+from tests.conftest import DATA_DIR
 from tests.live_server import running_app
 from tests.pgcluster import Cluster
-from tests.postgis.databases import loaded_database
+from tests.postgis.databases import loaded_database, with_synthetic_layers
 
-GENERATOR_SQL = REPO_ROOT / "bench" / "synthetic_layers.sql"
 SMALL, LARGE = 2_000, 20_000
 """Rows of each synthetic layer (points and parcels) in the two databases."""
 THRESHOLD = 1_500
@@ -34,9 +32,7 @@ LANGUAGES = ("en", "vi")
 
 def _overviews(pg_cluster: Cluster, work: Path, rows: int) -> dict[str, bytes]:
     """The served overview in each language over ``data/`` plus ``rows`` synthetic points and parcels."""
-    url = loaded_database(pg_cluster, DATA_DIR, "overview")
-    subprocess.run(["psql", "-X", "-q", "-v", f"points={rows}", "-v", f"parcels={rows}", "-v", "seed=0.42",
-                    "-f", str(GENERATOR_SQL), url], check=True, capture_output=True, text=True)
+    url = with_synthetic_layers(loaded_database(pg_cluster, DATA_DIR, "overview"), points=rows, parcels=rows)
     env = {"GEO_INDUSTRY_STORE_BACKEND": "postgis", "GEO_INDUSTRY_DATABASE_URL": url,
            "GEO_INDUSTRY_VECTOR_TILE_THRESHOLD": str(THRESHOLD),
            "GEO_INDUSTRY_RASTER_DIR": str(work / f"rasters{rows}"),

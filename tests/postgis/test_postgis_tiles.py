@@ -12,7 +12,6 @@ the real app on the PostGIS backend (uvicorn on loopback) serves the database's 
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,10 +23,10 @@ import psycopg
 import pytest
 import shapely
 from shapely.geometry import shape
-from tests.conftest import DATA_DIR, REPO_ROOT
+from tests.conftest import DATA_DIR
 from tests.live_server import running_app
 from tests.pgcluster import Cluster
-from tests.postgis.databases import loaded_database
+from tests.postgis.databases import loaded_database, with_synthetic_layers
 
 from geo_industry.models import VectorTile
 from geo_industry.store import EmbeddedStore
@@ -46,7 +45,6 @@ CASES = [
     ("transport_lines", "WorldMercatorWGS84Quad", 11),
 ]
 """(layer, tile matrix set, tile matrix): the tile holding the layer's first located feature is compared."""
-GENERATOR_SQL = REPO_ROOT / "bench" / "synthetic_layers.sql"
 
 
 @pytest.fixture(scope="module")
@@ -217,9 +215,7 @@ PROVINCE_Z3 = TileAddress("WebMercatorQuad", 3, 3, 6)
 def dense_url(pg_cluster: Cluster) -> str:
     """A database of ``data/`` and the benchmark's generated ``synthetic_points`` layer with more points
     than a tile may hold, all in the province (``bench/synthetic_layers.sql``)."""
-    url = loaded_database(pg_cluster, DATA_DIR, "tiles_dense")
-    subprocess.run(["psql", "-X", "-q", "-v", f"points={DENSE_POINTS}", "-v", "parcels=10", "-v", "seed=0.42",
-                    "-f", str(GENERATOR_SQL), url], check=True, capture_output=True)
+    url = with_synthetic_layers(loaded_database(pg_cluster, DATA_DIR, "tiles_dense"), points=DENSE_POINTS, parcels=10)
     return url
 
 
