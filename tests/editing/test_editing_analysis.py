@@ -5,7 +5,6 @@ the background).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import DEM_TIF
 from tests.editing.conftest import MERGE_PATCH, bearer, create_tokens, etag_of
+from tests.waiting import wait_for
 
 from geo_industry.api.state import state_of
 
@@ -44,9 +44,7 @@ def test_slope_and_score_follow_an_edit(make_client: Callable[..., TestClient], 
                             headers={**MERGE_PATCH, **bearer(tokens["features:write"]),
                                      "If-Match": etag_of(client, ZONE_URL)})
     assert response.status_code == 204, response.text
-    deadline = time.monotonic() + FOLLOW_TIMEOUT_S
-    while (props := _listed(client))["mean_slope_deg"] is None:
-        assert time.monotonic() < deadline, "the zone's slope did not come back after the edit"
-        time.sleep(0.1)  # polling the served feature for its slope, not waiting a fixed time
+    props = wait_for(lambda: _listed(client), lambda listed: listed["mean_slope_deg"] is not None,
+                     guard_s=FOLLOW_TIMEOUT_S, interval_s=0.1)  # the zone's slope comes back after the edit
     assert props["name_en"] == "Tang Loong IZ (edited)"
     assert props["suitability_score"] == pytest.approx(_ranked_score(client), abs=0.051)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from tests.pgcluster import Cluster
+from tests.waiting import wait_for
 
 
 def test_postgis_answers(pg_cluster: Cluster) -> None:
@@ -17,10 +16,8 @@ def test_replica_streams_primary_writes(pg_cluster: Cluster) -> None:
     try:
         assert replica.psql("geo_industry", "SELECT pg_is_in_recovery()") == "t"
         pg_cluster.psql("geo_industry", "INSERT INTO replication_probe VALUES (8)")
-        deadline = time.monotonic() + 60
-        while replica.psql("geo_industry", "SELECT count(*) FROM replication_probe") != "2":
-            assert time.monotonic() < deadline, "the replica did not receive the write"
-            time.sleep(0.05)
+        wait_for(lambda: replica.psql("geo_industry", "SELECT count(*) FROM replication_probe"),
+                 lambda count: count == "2")  # the replica receives the write
     finally:
         replica.stop()
         pg_cluster.replicas.remove(replica)

@@ -6,7 +6,6 @@ The embedded backend keeps reading ``investor_facts.csv`` (tests/maps, tests/cor
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -16,6 +15,7 @@ from tests.conftest import DATA_DIR
 from tests.live_server import running_app
 from tests.pgcluster import Cluster
 from tests.postgis.databases import loaded_database, opened
+from tests.waiting import wait_for
 
 from geo_industry.investor_facts import load_investor_facts
 from geo_industry.maps.data import investor_facts_of
@@ -74,10 +74,8 @@ def test_a_fact_changed_in_the_database_shows_on_the_fact_sheet_of_a_postgis_bac
         sheet = http.get(f"/maps/zones/{ZONE}", params={"lang": "en"})
         assert sheet.status_code == 200 and "85% (2026-05)" in sheet.text
         _set_occupancy(url, "61% <script>alert(1)</script>", "2026-11")
-        deadline = time.monotonic() + VISIBLE_GUARD_S
-        while "2026-11" not in (sheet := http.get(f"/maps/zones/{ZONE}", params={"lang": "en"})).text:
-            assert time.monotonic() < deadline, f"the edited fact is not on the sheet after {VISIBLE_GUARD_S} s"
-            time.sleep(0.05)  # a poll interval between requests, not a wait for state
+        sheet = wait_for(lambda: http.get(f"/maps/zones/{ZONE}", params={"lang": "en"}),
+                         lambda page: "2026-11" in page.text, guard_s=VISIBLE_GUARD_S)
         assert sheet.status_code == 200 and "85% (2026-05)" not in sheet.text
         assert "61% &lt;script&gt;alert(1)&lt;/script&gt;" in sheet.text and "<script>alert(1)" not in sheet.text
         assert EDIT_SOURCE in sheet.text

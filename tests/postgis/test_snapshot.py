@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import gc
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +21,7 @@ import pytest
 from tests.conftest import DATA_DIR
 from tests.pgcluster import Cluster
 from tests.postgis.databases import loaded_database
+from tests.waiting import wait_for
 
 from geo_industry.cql import parse_filter
 from geo_industry.models import FeatureQuery
@@ -112,10 +112,8 @@ def test_the_database_ends_a_snapshot_left_idle_past_its_bound(store, url):
     pid = view._lease.connection().info.backend_pid
     state = _backend(url, pid)
     assert state is not None and state[0] == "idle in transaction" and state[1] is not None  # it holds an xmin
-    deadline = time.monotonic() + IDLE_GUARD_S
-    while _backend(url, pid) is not None:  # the database ends it 0.2 s after its last read
-        assert time.monotonic() < deadline, f"the idle snapshot's backend {pid} still runs after {IDLE_GUARD_S} s"
-        time.sleep(0.02)  # a poll interval, not a wait for state
+    wait_for(lambda: _backend(url, pid), lambda backend: backend is None,  # ended 0.2 s after its last read
+             guard_s=IDLE_GUARD_S)
     with pytest.raises(SnapshotEnded, match="sat idle longer than 0.2 s"):  # an OperationalError: a 503
         view.count("border_gates")
     view.release()
