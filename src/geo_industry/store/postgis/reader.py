@@ -25,7 +25,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -403,23 +403,26 @@ class PostGISReader:
     def count(self, layer_id: str) -> int:
         """How many features the layer holds (counted once per revision)."""
         metadata = self._metadata()
-        layer = self._layer(layer_id, metadata)
+        layer = self._layer(layer_id, metadata)  # CollectionNotFound naming the known ones
+        return self._counted(layer.meta.id, metadata.revision, self._one_statement)[1]
+
+    def _counted(self, layer_id: str, revision: int,
+                 connection: Callable[[], AbstractContextManager[psycopg.Connection]]) -> tuple[int, int]:
+        """The layer's count kept for ``revision``, else counted on a ``connection()``: (the revision the count
+        saw, the count), kept under that revision. One count per layer at a time: requests arriving together wait
+        for it instead of each scanning the table (ten concurrent first pages of a million rows made ten parallel
+        full scans), and only the one counting takes a connection."""
         cached = self._counts.get(layer_id)
-        if cached is not None and cached[0] == metadata.revision:
-            return cached[1]
-        # one count per layer at a time: requests arriving together wait for it instead of each scanning
-        # the table (ten concurrent first pages of a million rows made ten parallel full scans)
-        with self._counting.setdefault(layer_id, threading.Lock()):
-            cached = self._counts.get(layer_id)
-            if cached is not None and cached[0] == metadata.revision:
-                return cached[1]
-            with self._one_statement() as conn:
-                row = conn.execute(sql.SQL("SELECT count(*), {} FROM {}").format(
-                    _REVISION_SEEN, layer_table(layer.meta.id))).fetchone()
-            assert row is not None
-            count = int(row[0])
-            self._counts[layer_id] = (int(row[1]), count)
-        return count
+        if cached is None or cached[0] != revision:
+            with self._counting.setdefault(layer_id, threading.Lock()):
+                cached = self._counts.get(layer_id)
+                if cached is None or cached[0] != revision:
+                    with connection() as conn:
+                        row = conn.execute(sql.SQL("SELECT count(*), {} FROM {}").format(
+                            _REVISION_SEEN, layer_table(layer_id))).fetchone()
+                    assert row is not None
+                    cached = self._counts[layer_id] = (int(row[1]), int(row[0]))
+        return cached
 
     def extent(self, layer_id: str) -> Extent:
         """Bbox of present geometries (``ST_Extent``) and the temporal field's year range (once per revision)."""
@@ -520,22 +523,11 @@ class PostGISReader:
         return self._layer_count(conn, seen, layer)
 
     def _layer_count(self, conn: psycopg.Connection, revision: int, layer: StoredLayer) -> int | None:
-        """How many features the layer holds at ``revision`` (the page's): kept per revision, else counted on
-        ``conn``, one count per layer at a time (as :meth:`count`); ``None`` when that count saw another
-        revision (``conn`` in autocommit and a write committed since the page's statement)."""
-        layer_id = layer.meta.id
-        cached = self._counts.get(layer_id)
-        if cached is not None and cached[0] == revision:
-            return cached[1]
-        with self._counting.setdefault(layer_id, threading.Lock()):
-            cached = self._counts.get(layer_id)
-            if cached is None or cached[0] != revision:
-                # kept under the revision the count saw, which is the page's unless a write landed in between
-                row = conn.execute(sql.SQL("SELECT count(*), {} FROM {}").format(
-                    _REVISION_SEEN, layer_table(layer_id))).fetchone()
-                assert row is not None
-                cached = self._counts[layer_id] = (int(row[1]), int(row[0]))
-        return cached[1] if cached[0] == revision else None
+        """How many features the layer holds at ``revision`` (the page's), counted on ``conn`` when not kept;
+        ``None`` when that count saw another revision (``conn`` in autocommit and a write committed since the
+        page's statement)."""
+        seen, count = self._counted(layer.meta.id, revision, lambda: nullcontext(conn))
+        return count if seen == revision else None
 
     def _selection_count(self, conn: psycopg.Connection, revision: int, layer: StoredLayer,
                          query: FeatureQuery) -> int:
