@@ -1,7 +1,7 @@
 """PostGIS benchmark (not a test): geo-industry against tipg on one database, a million features, 1 and 2 workers.
 
     .venv/bin/python bench/bench_postgis.py [--points 1000000] [--parcels 100000] [--duration 9]
-        [--rounds 3] [--workers 1 2] [--connections 10] [--write-docs]
+        [--rounds 3] [--workers 1 2] [--connections 10] [--curve 1 2 4 6] [--write-docs]
 
 A throwaway PostgreSQL/PostGIS cluster (``tests/pgcluster.py``) gets the synthetic layers of
 ``synthetic_layers.sql`` (points and parcels in the ``geo_industry`` schema, shaped like the
@@ -11,7 +11,9 @@ for each worker count, each round is driven by wrk (:mod:`load`) on every server
 a warm-up, then ``rounds`` runs alternating the servers. Random rounds (bbox, feature, tile)
 ask a new path on every request, the same sequence on both servers. Every request carries
 ``Cache-Control: no-cache`` so our response cache never answers. Reported per round: req/s,
-p50, p99, ours/tipg; req/s at 1 and 2 workers; resident memory per worker after the runs.
+p50, p99, ours/tipg; req/s at 1 and 2 workers; the latency goal at each worker count, and the goal
+rounds' p50/p99 at fewer connections (``--curve``: how many requests in flight stay under the goal);
+resident memory per worker after the runs.
 With --write-docs the results replace the "## PostGIS" section of docs/benchmarks.md (its
 hand-written findings too: write them again for the new run); raw results go to
 bench/results/postgis-*.raw.
@@ -111,6 +113,7 @@ class Measured:
     round: str
     server: str
     workers: int
+    connections: int = 0  # 0: the run's main connection count (--connections)
     status: int | None = None
     features: int | None = None
     bytes: int | None = None
@@ -126,9 +129,10 @@ class Report:
     memory_mb: dict[str, dict[int, list[float]]] = field(default_factory=dict)
     startup_s: dict[str, dict[int, float]] = field(default_factory=dict)
 
-    def get(self, round_name: str, server: str, workers: int) -> Measured | None:
-        return next((m for m in self.measured if (m.round, m.server, m.workers) == (round_name, server, workers)),
-                    None)
+    def get(self, round_name: str, server: str, workers: int, connections: int = 0) -> Measured | None:
+        """The round's measurement on ``server`` at ``workers`` and ``connections`` (0: the main count)."""
+        wanted = (round_name, server, workers, connections)
+        return next((m for m in self.measured if (m.round, m.server, m.workers, m.connections) == wanted), None)
 
 
 # --- database -----------------------------------------------------------------------------------
@@ -333,10 +337,11 @@ def _combine(results: list[load.LoadResult]) -> load.LoadResult:
 
 
 def measure_round(spec: Round, index: int, urls: dict[str, str], meters: dict[str, CpuMeter], *, workers: int,
-                  duration_s: float, repeats: int, connections: int) -> list[Measured]:
-    """One round on every server: a probe, a warm-up, then ``repeats`` runs alternating the servers."""
-    print(f"  [{workers} worker(s)] {spec.name} ...", flush=True)
-    measured = {server: Measured(spec.name, server, workers) for server in urls}
+                  duration_s: float, repeats: int, connections: int, curve: bool = False) -> list[Measured]:
+    """One round on every server: a probe, a warm-up, then ``repeats`` runs alternating the servers (``curve``:
+    a point of the latency curve, recorded under its own connection count)."""
+    print(f"  [{workers} worker(s), {connections} connection(s)] {spec.name} ...", flush=True)
+    measured = {server: Measured(spec.name, server, workers, connections if curve else 0) for server in urls}
     for server, url in urls.items():
         m = measured[server]
         m.status, m.features, m.bytes = probe(url, spec.example(server))
@@ -365,13 +370,14 @@ def measure_round(spec: Round, index: int, urls: dict[str, str], meters: dict[st
 
 
 def run(*, points: int, parcels: int, duration_s: float, repeats: int, workers_list: list[int],
-        connections: int, with_ours: bool, with_load: bool = True, only: tuple[str, ...] = ()) -> Report:
+        connections: int, with_ours: bool, with_load: bool = True, only: tuple[str, ...] = (),
+        curve: tuple[int, ...] = ()) -> Report:
     per_run = max(1, round(duration_s / repeats))
     report = Report(meta={
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": platform.machine(),
         "cpus": os.cpu_count(), "python": platform.python_version(), "loadavg_before": os.getloadavg(),
         "points": points, "parcels": parcels, "duration_s": per_run * repeats, "rounds": repeats,
-        "connections": connections, "pool_size": POOL_SIZE, "cluster_settings": CLUSTER_SETTINGS,
+        "connections": connections, "curve": curve, "pool_size": POOL_SIZE, "cluster_settings": CLUSTER_SETTINGS,
         "generator": load.generator(), "tipg": tipg_setup.TIPG_VERSION,
         "ours": "measured" if with_ours else "not run: the PostGIS store backend is not in this checkout",
     })
@@ -388,7 +394,8 @@ def run(*, points: int, parcels: int, duration_s: float, repeats: int, workers_l
         with tempfile.TemporaryDirectory(prefix="geo-industry-pgbench-") as tmp:
             for workers in workers_list:
                 _measure_workers(report, cluster, Path(tmp), workers=workers, per_run=per_run, repeats=repeats,
-                                 connections=connections, with_ours=with_ours, points=points, only=only)
+                                 connections=connections, with_ours=with_ours, points=points, only=only,
+                                 curve=curve)
         if with_ours and with_load:
             print(f"db load of {points:,} points from GeoJSON ...", flush=True)
             report.meta["layer_load"] = time_layer_load(cluster, points)
@@ -402,7 +409,8 @@ def run(*, points: int, parcels: int, duration_s: float, repeats: int, workers_l
 
 
 def _measure_workers(report: Report, cluster: Cluster, work: Path, *, workers: int, per_run: float, repeats: int,
-                     connections: int, with_ours: bool, points: int, only: tuple[str, ...] = ()) -> None:
+                     connections: int, with_ours: bool, points: int, only: tuple[str, ...] = (),
+                     curve: tuple[int, ...] = ()) -> None:
     starters = {TIPG: start_tipg} | ({OURS: start_ours} if with_ours else {})
     started: dict[str, servers.Server] = {}
     try:
@@ -417,6 +425,12 @@ def _measure_workers(report: Report, cluster: Cluster, work: Path, *, workers: i
                 continue
             report.measured.extend(measure_round(spec, index, urls, meters, workers=workers, duration_s=per_run,
                                                  repeats=repeats, connections=connections))
+        for index, spec in enumerate(rounds(points)):
+            if spec.name not in P99_ROUNDS or (only and not any(part in spec.name for part in only)):
+                continue
+            for level in curve:
+                report.measured.extend(measure_round(spec, index, urls, meters, workers=workers, duration_s=per_run,
+                                                     repeats=CURVE_RUNS, connections=level, curve=True))
         for name, server in started.items():
             report.memory_mb.setdefault(name, {})[workers] = worker_rss_mb(server)
     finally:
@@ -484,6 +498,9 @@ def _scale_table(report: Report, workers_list: list[int]) -> list[str]:
 #: Rounds with the issue's latency goal (p99 < 50 ms at 10 connections).
 P99_GOAL_MS = 50.0
 P99_ROUNDS = ("items limit=100, points", "bbox limit=100, points (random box)", "z12 tile, points (random tile)")
+#: Connection counts of the latency curve of the goal rounds (besides the main count), and its runs per point.
+CURVE_CONNECTIONS = (1, 2, 4, 6)
+CURVE_RUNS = 2
 
 
 def _verdict(met: bool | None) -> str:
@@ -505,6 +522,34 @@ def _goals(report: Report, workers: int) -> list[str]:
         p99 = ours.result.p99_ms if ours and ours.result else None
         lines.append(f"| p99 < {P99_GOAL_MS:.0f} ms, {name} | {f'{p99:.1f} ms' if p99 is not None else '–'} | "
                      f"{_verdict(p99 < P99_GOAL_MS if p99 is not None else None)} |")
+    return lines
+
+
+def _curve_table(report: Report, workers_list: list[int], main_connections: int) -> list[str]:
+    """p50 / p99 of the goal rounds against the number of connections, per server and worker count, and the
+    most connections at which p99 stayed under the goal."""
+    levels = sorted({m.connections for m in report.measured if m.connections} | {main_connections})
+    if len(levels) < 2:
+        return []
+    head = " | ".join(f"{level} conn. p50 / p99 ms (req/s)" for level in levels)
+    lines = [f"| round | server | workers | {head} | most connections with p99 < {P99_GOAL_MS:.0f} ms |",
+             "| --- | --- | ---: | " + " | ".join("---:" for _ in levels) + " | ---: |"]
+    for name in P99_ROUNDS:
+        for server in (OURS, TIPG):
+            for workers in workers_list:
+                cells, within = [], None
+                for level in levels:
+                    m = report.get(name, server, workers, 0 if level == main_connections else level)
+                    if m is None or m.result is None:
+                        cells.append("–")
+                        continue
+                    cells.append(f"{m.result.p50_ms:.1f} / {m.result.p99_ms:.1f} ({m.result.rps:,.0f})")
+                    if m.result.p99_ms < P99_GOAL_MS:
+                        within = level
+                if all(cell == "–" for cell in cells):
+                    continue
+                lines.append(f"| {name} | {server} | {workers} | {' | '.join(cells)} | "
+                             f"{within if within is not None else 'none'} |")
     return lines
 
 
@@ -559,8 +604,14 @@ def markdown(report: Report, workers_list: list[int]) -> str:
     ]
     for workers in workers_list:
         out += ["", f"### {workers} worker(s)", "", *_round_table(report, workers)]
-    out += ["", f"### Goals ({workers_list[0]} worker(s), {meta['connections']} connections)", "",
-            *_goals(report, workers_list[0])]
+    for workers in workers_list:
+        out += ["", f"### Goals ({workers} worker(s), {meta['connections']} connections)", "",
+                *_goals(report, workers)]
+    curve = _curve_table(report, workers_list, int(meta["connections"]))  # type: ignore[call-overload]
+    if curve:
+        out += ["", "### Latency against concurrency (goal rounds)", "",
+                f"The goal rounds again at fewer connections ({CURVE_RUNS} runs each, median p50, worst p99, mean "
+                "req/s): how many requests in flight each server keeps under the goal on this machine.", "", *curve]
     scale = _scale_table(report, workers_list)
     if scale:
         out += ["", "### Scale-out", "", *scale]
@@ -594,12 +645,14 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], metavar="TEXT",
                         help="measure only the rounds whose name contains TEXT (repeatable); for A/B runs")
     parser.add_argument("--no-layer-load", action="store_true", help="skip timing the GeoJSON load of the points")
+    parser.add_argument("--curve", type=int, nargs="*", default=list(CURVE_CONNECTIONS), metavar="N",
+                        help="connection counts of the goal rounds' latency curve (none: skip it)")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     with_ours = ours_available() and not args.no_ours
     report = run(points=args.points, parcels=args.parcels, duration_s=args.duration, repeats=args.rounds,
                  workers_list=args.workers, connections=args.connections, with_ours=with_ours,
-                 with_load=not args.no_layer_load, only=tuple(args.only))
+                 with_load=not args.no_layer_load, only=tuple(args.only), curve=tuple(args.curve))
     text = markdown(report, args.workers)
     print(text)
     if args.write_docs and not args.only:
