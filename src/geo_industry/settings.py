@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     database_read_url: SecretStr | None = Field(
         None, description="postgresql:// URL reads go to (a streaming replica); default: database_url")
     database_pool_size: int = Field(8, ge=1, le=256, description="connections per pool of the postgis backend")
+    database_replica_wait_ms: int = Field(
+        50, ge=0, le=5_000, description="with a read URL: how long the first read to find the replica behind a "
+        "revision this worker knows waits for it to replay that revision before reads go to the primary "
+        "(0: straight to the primary)")
     database_statement_timeout_s: float | None = Field(
         None, gt=0, le=600, description="longest a postgis statement may run; default: request_budget_s")
     editing: bool = Field(False, description="enable writes (OGC API - Features Part 4); needs the sqlite backend")

@@ -5,6 +5,8 @@ no later commit), a write made through one worker is read back at once through t
 and through the other worker once its listener heard of it (the replica alone would never show it);
 each worker's ``/health`` counts the reads it sent to the primary meanwhile. Once the replay
 resumes and the replica shows the write, reads go back to the replica: the counts stop growing.
+The wait for a lagging replica is the server's setting (``GEO_INDUSTRY_DATABASE_REPLICA_WAIT_MS``), as
+each worker's ``/health`` reports it; out of its range the setting is refused.
 
 Waits are for observable state, bounded by hang guards (not timing targets); the measured delays
 are printed (benchmarks live in bench/).
@@ -19,6 +21,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from pydantic import ValidationError
 from tests.conftest import DATA_DIR
 from tests.editing.conftest import GATE, GATE_URL
 from tests.pgcluster import Cluster
@@ -27,8 +30,11 @@ from tests.postgis.servers import Pinned, on_cluster, pinned_to_distinct_workers
 from tests.postgis.test_serving import note_of, patch_note
 from tests.waiting import wait_for
 
+from geo_industry.settings import Settings
+
 NO_CACHE = {"Cache-Control": "no-cache"}  # past the response cache, to the database
 WRITTEN = "written while the replica lags"
+WAIT_MS = 120  # not the default (50): the setting is what each worker reports
 
 
 @pytest.fixture
@@ -64,13 +70,14 @@ def test_a_write_is_read_back_while_the_replica_lags(pg_cluster: Cluster, replic
     url = loaded_database(pg_cluster, DATA_DIR, "lagging")
     read_url = on_cluster(url, replica)
     token = database_tokens(url)["all"]
-    env = server_env(url, tmp_path, read_url=read_url, editing="true")
+    env = server_env(url, tmp_path, read_url=read_url, editing="true", database_replica_wait_ms=str(WAIT_MS))
     with serving(env, tmp_path, workers=2) as server:
         writer, other = pinned_to_distinct_workers(server, 2)
         etag = writer.get(GATE_URL, **NO_CACHE).headers["etag"]
         note_of(other.get(GATE_URL, **NO_CACHE))
         before = {name: replica_health(pinned) for name, pinned in (("writer", writer), ("other", other))}
         assert all(routes["replayedRevision"] == routes["revision"] for routes in before.values()), before
+        assert [routes["waitMs"] for routes in before.values()] == [WAIT_MS, WAIT_MS], before
 
         replica.pause_replay()
         patch_note(writer, token, etag, WRITTEN)
@@ -98,3 +105,9 @@ def test_a_write_is_read_back_while_the_replica_lags(pg_cluster: Cluster, replic
     print(f"with the replay paused, the other worker read the write {delay * 1000:.0f} ms after it was "
           f"acknowledged; reads sent to the primary meanwhile: "
           + ", ".join(f"{name} {routes['readsFromPrimary']}" for name, routes in lagging.items()))
+
+
+@pytest.mark.parametrize("wait_ms", ["-1", "5001", "soon"])
+def test_a_replica_wait_out_of_range_is_refused(wait_ms: str) -> None:
+    with pytest.raises(ValidationError, match="database_replica_wait_ms"):
+        Settings(_env_file=None, database_replica_wait_ms=wait_ms)  # type: ignore[call-arg]

@@ -134,6 +134,7 @@ class ReplicaRoutes(_Open):
     revision: int | None
     replayedRevision: int | None  # noqa: N815
     readsFromPrimary: int  # noqa: N815
+    waitMs: int  # noqa: N815
 
 
 class Health(_Open):

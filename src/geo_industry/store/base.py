@@ -77,6 +77,8 @@ class ReadRoutes:
     """The revision the replica shows (``None``: not known, no connection)."""
     from_primary: int
     """Reads sent to the primary since start because the replica had not replayed a known revision yet."""
+    wait_ms: int = 0
+    """How long the first read to find the replica behind a known revision waits for it, in milliseconds."""
 
 
 @dataclass(frozen=True)

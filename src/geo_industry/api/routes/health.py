@@ -18,8 +18,8 @@ router = APIRouter(tags=["Service"], dependencies=[Depends(reject_unknown_params
 async def health(prepared: PreparedDep) -> Response:
     """`ok` with the number of collections and features loaded; `degraded` when stored rows that cannot
     be served were quarantined at load (listed with the reason; a write can repair them); with a read
-    replica, the revisions the worker knows and how many reads it sent to the primary while the replica
-    lagged (`replica`); never cached."""
+    replica, the revisions the worker knows, how many reads it sent to the primary while the replica
+    lagged and how long a read waits for a lagging replica first (`replica`); never cached."""
     # the counts are read once per revision (on a database: a scan of each layer), never on the event loop;
     # in a thread of its own, not the requests' bounded pools, so a busy worker still answers its probe
     body = await anyio.to_thread.run_sync(_health, prepared)
@@ -42,5 +42,5 @@ def _health(prepared: Prepared) -> dict[str, object]:
     routes = store.read_routes() if isinstance(store, Replicated) else None
     if routes is not None:
         body["replica"] = {"revision": routes.revision, "replayedRevision": routes.replayed,
-                           "readsFromPrimary": routes.from_primary}
+                           "readsFromPrimary": routes.from_primary, "waitMs": routes.wait_ms}
     return body

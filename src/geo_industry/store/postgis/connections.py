@@ -10,9 +10,9 @@ revision listener of :mod:`geo_industry.store.postgis.notify` on the same URLs.
 Reads read their writes: while the replica has not replayed the newest revision this process
 knows of (a write it committed, :meth:`Database.committed`, or one the listener heard of), reads
 go to the primary (:attr:`ReadRoutes.from_primary` counts them); the first read to find the replica
-behind a revision waits for it up to :data:`REPLICA_WAIT_S` first (a replica on the same network
-usually replays within it). So whatever revision the listener reports, the
-connection a read gets shows it.
+behind a revision waits for it up to :attr:`Database.replica_wait_s` first (the setting
+``database_replica_wait_ms``, 50 ms by default: a replica on the same network usually replays within
+it). So whatever revision the listener reports, the connection a read gets shows it.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from geo_industry.store.base import ReadRoutes
 from geo_industry.store.postgis.notify import CONNECT_TIMEOUT_S, RevisionListener
 
 REDACTED = "********"
-#: seconds a read waits for the replica to replay a revision it lacks before going to the primary
+#: seconds a read waits for the replica to replay a revision it lacks before going to the primary, by default
 REPLICA_WAIT_S = 0.05
 
 
@@ -63,12 +63,14 @@ class Database:
 
     def __init__(self, url: str, *, read_url: str | None = None, pool_size: int = 8,
                  statement_timeout_s: float = 10.0, snapshot_idle_s: float | None = None,
-                 application_name: str = "geo-industry") -> None:
+                 replica_wait_s: float = REPLICA_WAIT_S, application_name: str = "geo-industry") -> None:
         self._url = _check_url(url, "database_url")
         self.snapshot_idle_s = snapshot_idle_s or statement_timeout_s
         """The longest a snapshot's transaction may sit idle before the database ends it (its session
         with it), so a snapshot nobody releases cannot hold back vacuum; by default the statement timeout."""
         self._read_url = _check_url(read_url, "database_read_url") if read_url else None
+        self.replica_wait_s = replica_wait_s
+        """How long the first read to find the replica behind a known revision waits for it (then: the primary)."""
         kwargs: dict[str, Any] = {
             "options": f"-c statement_timeout={int(statement_timeout_s * 1000)}",
             "application_name": application_name,
@@ -87,12 +89,14 @@ class Database:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        """The database the settings name (``database_url``, ``database_read_url``, pool size, timeout)."""
+        """The database the settings name (``database_url``, ``database_read_url``, pool size, timeout,
+        replica wait)."""
         if settings.database_url is None:
             raise DataError("no database: set GEO_INDUSTRY_DATABASE_URL to a postgresql:// URL")
         read = settings.database_read_url.get_secret_value() if settings.database_read_url else None
         return cls(settings.database_url.get_secret_value(), read_url=read, pool_size=settings.database_pool_size,
-                   statement_timeout_s=settings.statement_timeout_s)
+                   statement_timeout_s=settings.statement_timeout_s,
+                   replica_wait_s=settings.database_replica_wait_ms / 1000)
 
     @property
     def has_replica(self) -> bool:
@@ -113,7 +117,7 @@ class Database:
 
     def pool_for_reads(self) -> ConnectionPool:
         """The pool a read takes its connection from now: the replica's when one is set and it shows the
-        newest revision known (waiting for it :data:`REPLICA_WAIT_S` at most), else the primary's."""
+        newest revision known (waiting for it :attr:`replica_wait_s` at most), else the primary's."""
         return self.read_pool if self._replica_is_current() else self.write_pool
 
     def _replica_is_current(self) -> bool:
@@ -126,7 +130,7 @@ class Database:
             return True
         if newest > self._waited_for:  # the first read to miss this revision waits; the others do not wait again
             self._waited_for = newest
-            if listener.wait_for(lambda replayed: replayed is None or replayed >= newest, REPLICA_WAIT_S):
+            if listener.wait_for(lambda replayed: replayed is None or replayed >= newest, self.replica_wait_s):
                 return True
         with self._counting:
             self._from_primary += 1
@@ -143,7 +147,7 @@ class Database:
             return None
         listener = self._listener
         return ReadRoutes(listener.revision() if listener else None, listener.replayed() if listener else None,
-                          self._from_primary)
+                          self._from_primary, round(self.replica_wait_s * 1000))
 
     def revisions(self) -> RevisionListener:
         """The revision listener of this database (started on the first call, which waits for its first
