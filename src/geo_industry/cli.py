@@ -457,6 +457,36 @@ def db_load(data: DataOption = None) -> None:
                   f"(revision {report.revision})")
 
 
+@db_app.command("import-keys")
+def db_import_keys(
+    file: Annotated[Path | None, typer.Argument(
+        help="the SQLite store's file holding the keys (default: GEO_INDUSTRY_STORE_PATH)")] = None,
+) -> None:
+    """Copy the API keys of the SQLite store's file into the database as they are (hashed; revoked ones stay
+    revoked), so the tokens issued keep working on PostGIS; safe to run again."""
+    from geo_industry.keys import read_key_file
+    from geo_industry.store.postgis.api_keys import PostGISKeys
+
+    source = file or Settings().store_path
+    try:
+        keys = read_key_file(source)
+    except GeoIndustryError as exc:
+        err_console.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_DATA) from None
+    with _database() as database:
+        try:
+            done = PostGISKeys(database).import_keys(keys)
+        except GeoIndustryError as exc:
+            err_console.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(EXIT_DATA) from None
+    console.print(f"imported {len(done.imported)} API keys from {source} ({len(done.present)} already in the "
+                  "database)", highlight=False, markup=False, soft_wrap=True)
+    if done.conflicting:
+        err_console.print(f"not imported: the database holds another key under the ids "
+                          f"{', '.join(done.conflicting)}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_DATA)
+
+
 @db_app.command("export")
 def db_export(
     output: Annotated[Path, typer.Option("-o", "--output", help="data folder to write")],

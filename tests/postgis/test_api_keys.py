@@ -6,6 +6,10 @@
 - For real: ``geo-industry keys create`` run against the database makes a key that a 2-worker
   server accepts through both workers; ``keys revoke`` and both refuse it. Keys kept in the SQLite
   file are not the PostGIS server's.
+- Moving from the SQLite store: ``geo-industry db import-keys FILE`` copies the file's keys into the
+  database hashed as they are; a token issued on the SQLite store then authenticates a write over HTTP,
+  a revoked one stays refused, running it again changes nothing; a missing or corrupt file is an error
+  naming it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from tests.postgis.databases import loaded_database, new_database
 from tests.postgis.servers import Pinned, pinned_to_distinct_workers, server_env, serving
 
 from geo_industry.errors import DataError, NotAuthenticated, NotFound
+from geo_industry.keys import read_key_file
 from geo_industry.store.postgis.api_keys import PostGISKeys
 from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.schema import init_schema
@@ -91,3 +96,36 @@ def test_a_key_made_by_the_cli_is_accepted_by_every_worker_until_revoked(pg_clus
         revoked = cli(env, "keys", "revoke", token.split("_")[1])
         assert revoked.returncode == 0, revoked.stderr
         assert [patch_status(pinned, token, "after revoking") for pinned in workers] == [401, 401]
+
+
+def test_keys_issued_on_the_sqlite_store_work_on_postgis_once_imported(pg_cluster: Cluster, tmp_path: Path) -> None:
+    url = loaded_database(pg_cluster, DATA_DIR, "moved")
+    env = server_env(url, tmp_path, editing="true")
+    key_file = tmp_path / "sqlite-store.sqlite"
+    tokens = create_tokens(key_file)  # one key per scope, one with all, one revoked: 5
+    imported = cli(env, "db", "import-keys", str(key_file))
+    assert imported.returncode == 0, imported.stderr
+    assert f"imported 5 API keys from {key_file} (0 already in the database)" in " ".join(imported.stdout.split())
+    again = cli(env, "db", "import-keys", str(key_file))
+    assert again.returncode == 0, again.stderr
+    assert "imported 0 API keys" in again.stdout and "(5 already in the database)" in " ".join(again.stdout.split())
+    with Database(url, pool_size=1) as database, database.connection() as conn:
+        stored = dict(conn.execute("SELECT id, hash FROM geo_industry.api_keys").fetchall())
+    assert stored == {hashed.key.id: hashed.secret_hash for hashed in read_key_file(key_file)}  # hashed as stored
+    with serving(env, tmp_path) as server:
+        pinned = Pinned(server)
+        assert patch_status(pinned, tokens["features:write"], "by a key issued on the SQLite store") == 204
+        assert patch_status(pinned, tokens["revoked"], "by a key revoked on the SQLite store") == 401
+        pinned.close()
+
+
+def test_importing_a_missing_or_corrupt_key_file_names_it(pg_cluster: Cluster, keys_db: str, tmp_path: Path) -> None:
+    env = server_env(keys_db, tmp_path)
+    missing = tmp_path / "absent.sqlite"
+    refused = cli(env, "db", "import-keys", str(missing))
+    assert refused.returncode == 3 and f"{missing}: no such key file" in " ".join(refused.stderr.split())
+    assert not missing.exists()
+    corrupt = tmp_path / "corrupt.sqlite"
+    corrupt.write_bytes(b"\x00garbage" * 500)
+    refused = cli(env, "db", "import-keys", str(corrupt))
+    assert refused.returncode == 3 and f"{corrupt}: not a readable SQLite key file" in " ".join(refused.stderr.split())

@@ -45,8 +45,9 @@ class PostGISKeys(KeyStore):
 
     def _insert(self, key: ApiKey, secret_hash: str) -> None:
         with self._connection() as conn:
-            conn.execute(sql.SQL("INSERT INTO {} (id, name, hash, scopes, created_at) VALUES (%s, %s, %s, %s, %s)")
-                         .format(table("api_keys")), (key.id, key.name, secret_hash, list(key.scopes), key.created_at))
+            conn.execute(sql.SQL("INSERT INTO {} (id, name, hash, scopes, created_at, revoked_at) "
+                                 "VALUES (%s, %s, %s, %s, %s, %s)").format(table("api_keys")),
+                         (key.id, key.name, secret_hash, list(key.scopes), key.created_at, key.revoked_at))
 
     def _all(self) -> list[ApiKey]:
         with self._connection() as conn:
