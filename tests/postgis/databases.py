@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+import orjson
+from tests.conftest import DATA_DIR
 from tests.pgcluster import Cluster
 
 if TYPE_CHECKING:
@@ -62,6 +65,24 @@ def loaded_database(cluster: Cluster, data_dir: Path, prefix: str = "loaded") ->
     name = f"{prefix}_{os.getpid()}_{next(_numbers)}"
     cluster.psql("postgres", f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return cluster.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def data_with_odd_sites(folder: Path, features: list[dict]) -> Path:
+    """A copy of ``data/`` with one more layer, ``odd_sites``, of every field type."""
+    data = folder / "data"
+    shutil.copytree(DATA_DIR, data)
+    catalog = orjson.loads((data / "geo" / "catalog.json").read_bytes())
+    catalog["layers"].append({
+        "id": "odd_sites", "title": {"vi": "Điểm thử", "en": "Test sites"}, "description": {"vi": "-", "en": "-"},
+        "geometry_type": "Point", "licence": "CC0-1.0", "attribution": "test",
+        "fields": [{"name": "id", "type": "string"}, {"name": "open", "type": "boolean"},
+                   {"name": "info", "type": "object"}, {"name": "tags", "type": "array"},
+                   {"name": "n", "type": "integer"}, {"name": "x", "type": "number"},
+                   {"name": "never_given", "type": "string"}]})
+    (data / "geo" / "catalog.json").write_bytes(orjson.dumps(catalog))
+    (data / "geo" / "odd_sites.geojson").write_bytes(orjson.dumps(
+        {"type": "FeatureCollection", "name": "odd_sites", "features": features}))
+    return data
 
 
 def database_tokens(url: str) -> dict[str, str]:

@@ -66,7 +66,7 @@ def test_layer_table_has_typed_columns_a_gist_index_and_a_generated_etag(pg_clus
             "SELECT indexdef FROM pg_indexes WHERE schemaname = 'geo_industry' AND tablename = 'mines'").fetchall()]
         etag = conn.execute("SELECT etag FROM geo_industry.mines").fetchone()
     assert columns["start_year"] == "bigint" and columns["area_ha"] == "double precision"
-    assert columns["sources"] == "jsonb" and columns["properties"] == "jsonb"
+    assert columns["sources"] == "json" and columns["properties"] == "jsonb"  # json keeps nested key order
     assert any("USING gist (geom)" in index for index in indexes)
     assert any("(start_year)" in index for index in indexes)
     assert etag is not None and len(etag[0]) == 32
@@ -152,7 +152,7 @@ def test_migrating_indexes_the_names_of_layers_loaded_before(pg_cluster: Cluster
         with conn.transaction():
             create_layer_table(conn, meta, indexes=False)
             conn.execute("INSERT INTO geo_industry.catalog (layer_id, position, meta) VALUES ('mines', 0, '{}')")
-        assert schema.init_schema(conn) == [8, 9]
+        assert schema.init_schema(conn) == list(range(8, schema.latest_version() + 1))
         indexes = [r[0] for r in conn.execute(
             "SELECT indexdef FROM pg_indexes WHERE schemaname = 'geo_industry' AND tablename = 'mines' "
             "AND indexdef LIKE '%gin_trgm_ops%'").fetchall()]

@@ -32,7 +32,7 @@ import pandas as pd
 import psycopg
 import shapely
 from psycopg import sql
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json, Jsonb
 from shapely.geometry import mapping
 
 from geo_industry import statistics as stats_mod
@@ -57,7 +57,9 @@ from geo_industry.store.postgis.schema import (
     field_columns,
     init_schema,
     layer_table,
+    nested_columns,
     table,
+    with_nested_order,
 )
 from geo_industry.validate import property_problems
 
@@ -100,7 +102,7 @@ def _column_value(value: Any, kind: str) -> Any:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     if kind in ("array", "object"):
-        return Jsonb(value.tolist() if isinstance(value, np.ndarray) else value, dumps=_json_text)
+        return Json(value.tolist() if isinstance(value, np.ndarray) else value, dumps=_json_text)
     if kind == "integer":
         return int(value)
     if kind == "number":
@@ -336,17 +338,21 @@ def _ordered(properties: dict[str, Any], order: Sequence[str]) -> dict[str, Any]
     return {**first, **{key: value for key, value in properties.items() if key not in first}}
 
 
-def _layer_text(conn: psycopg.Connection, layer_id: str, order: Sequence[str]) -> str:
+def _layer_text(conn: psycopg.Connection, layer_id: str, order: Sequence[str], nested: Sequence[str]) -> str:
+    """The layer's file: features in file order, properties in ``order``, lists and objects from their
+    ``nested`` columns (their keys in the file's order)."""
     lines = ['{"type": "FeatureCollection", "name": ' + _dumps(layer_id) + ', "features": [']
     features = []
     with conn.cursor(name=f"export_{layer_id}"[:60]) as cursor:
         cursor.itersize = 5000
-        cursor.execute(sql.SQL("SELECT id, properties, ST_AsBinary(geom) FROM {} ORDER BY position").format(
+        cursor.execute(sql.SQL("SELECT id, properties, ST_AsBinary(geom){} FROM {} ORDER BY position").format(
+            sql.SQL("").join(sql.SQL(", {}").format(sql.Identifier(name)) for name in nested),
             layer_table(layer_id)))
-        for feature_id, properties, wkb in cursor:
+        for feature_id, properties, wkb, *values in cursor:
+            properties = with_nested_order(_ordered(properties, order), dict(zip(nested, values, strict=True)))
             geometry = "null" if wkb is None else _dumps(mapping(shapely.from_wkb(wkb)))
             features.append(f'{{"type": "Feature", "id": {_dumps(feature_id)}, '
-                            f'"properties": {_dumps(_ordered(properties, order))}, "geometry": {geometry}}}')
+                            f'"properties": {_dumps(properties)}, "geometry": {geometry}}}')
     if features:
         lines.append(",\n".join(features))
     lines.append("]}")
@@ -400,7 +406,8 @@ def export_data(database: Database, out_dir: Path) -> list[Path]:
             folder = out_dir / ("reference" if meta.get("group") == "reference" else "geo")
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{layer_id}.geojson"
-            path.write_text(_layer_text(conn, layer_id, order), encoding="utf-8")
+            nested = nested_columns(LayerMeta.model_validate(meta))
+            path.write_text(_layer_text(conn, layer_id, order, nested), encoding="utf-8")
             written.append(path)
             by_folder.setdefault(folder.name, []).append(_catalog_entry(meta, meta_text))
         for folder_name, layers in by_folder.items():

@@ -6,7 +6,9 @@ advisory lock (two workers starting at once do it once); running it again change
 
 A layer's table (:func:`create_layer_table`) has ``id``, ``geom``, one typed column per
 declared field of the catalog (what filters, sorts and tiles read), ``properties`` (the
-feature's properties exactly as stored: export and ETags come from it), ``version``, ``etag``
+feature's properties as stored, ``jsonb``: export and ETags come from it, with the values of declared lists
+and objects taken from their ``json`` columns, whose nested keys keep their order: :func:`with_nested_order`),
+``version``, ``etag``
 (generated from the stored content) and ``position`` (file order). Columns derived from other
 data (``latest_*`` statistics, the zone analysis) are added by
 :func:`geo_industry.store.postgis.loading.refresh_derived` and listed in ``derived_columns``;
@@ -17,7 +19,9 @@ data (``latest_*`` statistics, the zone analysis) are added by
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -33,9 +37,10 @@ REVISION_CHANNEL = "geo_industry_revision"
 """The channel every committed write notifies with the new revision."""
 FIELD_TYPES: dict[str, str] = {
     "string": "text", "integer": "bigint", "number": "double precision", "boolean": "boolean",
-    "array": "jsonb", "object": "jsonb",
+    "array": "json", "object": "json",
 }
-"""Catalog field type → column type."""
+"""Catalog field type → column type. Lists and objects are ``json``, which keeps their text as given (the keys
+of nested objects in their order); ``jsonb`` would sort them."""
 SYSTEM_COLUMNS = ("id", "geom", "properties", "version", "etag", "position")
 """Columns of every layer table that are not declared fields."""
 STATISTICS_COLUMNS: dict[str, str] = {
@@ -175,6 +180,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         "name_field.layer_id, '" + SCHEMA + "', '" + ACCENT_FOLD + "', name_field.column_name, opclass); "
         "END LOOP; END $$",
     )),
+    Migration(10, "declared list and object fields as json, which keeps nested objects' keys in their order", (
+        "DO $$ DECLARE nested record; BEGIN "
+        "FOR nested IN SELECT columns.table_name, columns.column_name FROM information_schema.columns columns "
+        "JOIN catalog ON catalog.layer_id = columns.table_name WHERE columns.table_schema = '" + SCHEMA + "' "
+        "AND columns.data_type = 'jsonb' AND columns.column_name <> 'properties' LOOP "
+        "EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I TYPE json USING %I::json', '" + SCHEMA + "', "
+        "nested.table_name, nested.column_name, nested.column_name); "
+        "END LOOP; END $$",
+    )),
 )
 """Every schema version in order; a new one is appended, never edited once released."""
 
@@ -209,6 +223,23 @@ def field_columns(meta: LayerMeta) -> dict[str, str]:
                             f"keeps ({', '.join(SYSTEM_COLUMNS)}); rename it")
         out[spec.name] = FIELD_TYPES[spec.type]
     return out
+
+
+def nested_columns(meta: LayerMeta) -> list[str]:
+    """The declared fields of ``meta`` held in ``json`` columns (lists and objects)."""
+    return [name for name, kind in field_columns(meta).items() if kind == "json"]
+
+
+def with_nested_order(properties: dict[str, Any], nested: Mapping[str, Any]) -> dict[str, Any]:
+    """``properties`` (as the ``jsonb`` column gives them) with each list or object they hold replaced by
+    its value from its ``json`` column (``nested``: column → value), which keeps nested keys in their order;
+    the top-level keys stay where they are.
+
+    >>> with_nested_order({"id": "a", "source": {"id": 1, "title": "t"}}, {"source": {"title": "t", "id": 1}})
+    {'id': 'a', 'source': {'title': 't', 'id': 1}}
+    """
+    kept = {name: value for name, value in nested.items() if value is not None and name in properties}
+    return {**properties, **kept} if kept else properties
 
 
 _ETAG = ("md5(id || ':' || version::text || ':' || properties::text || ':' "

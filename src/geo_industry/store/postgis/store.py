@@ -42,7 +42,9 @@ from geo_industry.store.postgis.schema import (
     create_layer_table,
     field_columns,
     layer_table,
+    nested_columns,
     table,
+    with_nested_order,
 )
 from geo_industry.store.postgis.schema import check_layer_id as check_table_name
 from geo_industry.store.postgis.slopes import write_zone_slopes
@@ -130,15 +132,25 @@ class PostGISStore(PostGISReader):
                                  "it takes no writes until an operator repairs it") from None
 
     @staticmethod
-    def _locked_feature(conn: psycopg.Connection, layer_id: str, feature_id: str,
+    def _locked_feature(conn: psycopg.Connection, meta: LayerMeta, feature_id: str,
                         if_match: str | None) -> tuple[str, str | None]:
-        """Lock a feature's row, check ``If-Match`` with its tag; return its properties and geometry texts."""
-        row = conn.execute(sql.SQL("SELECT properties::text, ST_AsGeoJSON(geom, 15) FROM {} WHERE id = %s "
-                                   "FOR UPDATE").format(layer_table(layer_id)), (feature_id,)).fetchone()
+        """Lock a feature's row, check ``If-Match`` with its tag; return its properties and geometry texts
+        (nested objects' keys in their stored order)."""
+        nested = nested_columns(meta)
+        row = conn.execute(sql.SQL("SELECT properties::text, ST_AsGeoJSON(geom, 15){} FROM {} WHERE id = %s "
+                                   "FOR UPDATE").format(
+            sql.SQL("").join(sql.SQL(", {}::text").format(sql.Identifier(name)) for name in nested),
+            layer_table(meta.id)), (feature_id,)).fetchone()
         if row is None:
-            raise FeatureNotFound(f"no feature '{feature_id}' in collection '{layer_id}'")
-        check_if_match(if_match, feature_tag(conn, layer_id, feature_id), feature_id)
-        return row[0], row[1]
+            raise FeatureNotFound(f"no feature '{feature_id}' in collection '{meta.id}'")
+        check_if_match(if_match, feature_tag(conn, meta.id, feature_id), feature_id)
+        properties, geometry, *values = row
+        if nested:
+            stored = {name: None if value is None else orjson.loads(value)
+                      for name, value in zip(nested, values, strict=True)}
+            ordered = with_nested_order(orjson.loads(properties), stored)
+            properties = orjson.dumps(ordered).decode()
+        return properties, geometry
 
     @staticmethod
     def _layer_ids(conn: psycopg.Connection) -> list[str]:
@@ -217,7 +229,7 @@ class PostGISStore(PostGISReader):
         """Replace a feature whole (properties and geometry). Returns the new version's ETag."""
         with self._writing() as conn:
             meta = self._layer_meta(conn, layer_id)
-            before = self._locked_feature(conn, layer_id, feature_id, if_match)
+            before = self._locked_feature(conn, meta, feature_id, if_match)
             properties, geometry = prepare_feature(meta, feature, feature_id, self.limits, repair=repair)
             tag = self._store_version(conn, actor, "replace", meta, feature_id, before, properties, geometry)
         self._forget_cached()
@@ -230,7 +242,7 @@ class PostGISStore(PostGISReader):
             raise InvalidFeature("the patch must be a JSON object")
         with self._writing() as conn:
             meta = self._layer_meta(conn, layer_id)
-            before = self._locked_feature(conn, layer_id, feature_id, if_match)
+            before = self._locked_feature(conn, meta, feature_id, if_match)
             merged = merge_patch(feature_id, before[0], before[1], patch)
             properties, geometry = prepare_feature(meta, merged, feature_id, self.limits, repair=repair)
             tag = self._store_version(conn, actor, "update", meta, feature_id, before, properties, geometry)
@@ -247,8 +259,8 @@ class PostGISStore(PostGISReader):
     def delete_feature(self, layer_id: str, feature_id: str, *, actor: str, if_match: str | None = None) -> None:
         """Delete a feature (its statistics rows must be removed first)."""
         with self._writing() as conn:
-            self._layer_meta(conn, layer_id)
-            before = self._locked_feature(conn, layer_id, feature_id, if_match)
+            meta = self._layer_meta(conn, layer_id)
+            before = self._locked_feature(conn, meta, feature_id, if_match)
             used = conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE entity = %s").format(table("statistics")),
                                 (feature_id,)).fetchone()
             if used and used[0]:

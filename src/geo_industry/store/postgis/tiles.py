@@ -76,7 +76,7 @@ def _columns(layer: StoredLayer) -> sql.Composable:
     for name in names:
         column = sql.SQL("t.{}").format(sql.Identifier(name))
         if name in nested:
-            column = sql.SQL("CASE WHEN jsonb_typeof({0}) IN ('array', 'object') THEN {0}::text END").format(column)
+            column = sql.SQL("CASE WHEN json_typeof({0}) IN ('array', 'object') THEN {0}::text END").format(column)
         columns.append(sql.SQL("{} AS {}").format(column, sql.Identifier(name)))
     return sql.SQL("").join(sql.SQL(", ") + column for column in columns)
 
