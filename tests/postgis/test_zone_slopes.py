@@ -3,10 +3,11 @@
 With the fixture DEM, the materialised ``mean_slope_deg`` and ``suitability_score`` of every zone and
 cluster are those of the raster service (``/analysis/zones``, ``/analysis/rankings``): the database
 scores with the same Python definition. A measurement never replaces a newer one, a shape edited
-after a measurement has no slope until measured again, and workers measuring the same revision
-write once. Over HTTP (two workers, the DEM configured), every zone serves the rankings' score, a
-filter on the slope selects what the analysis says, and after a PATCH of a zone's geometry its slope
-comes back. Without a DEM the schema says "without slope".
+after a measurement has no slope until measured again, workers measuring the same revision
+write once, and keeping a measurement drops the slopes of zones deleted since (not a later one's).
+Over HTTP (two workers, the DEM configured), every zone serves the rankings' score, a filter on the
+slope selects what the analysis says, and after a PATCH of a zone's geometry its slope comes back.
+Without a DEM the schema says "without slope".
 """
 
 from __future__ import annotations
@@ -244,3 +245,32 @@ def test_after_a_patch_of_a_zone_geometry_the_slope_comes_back(server: tuple[str
         after = followed(lambda: (_served(http), _analysis(http)),
                             lambda pair: pair[0][MOVED_ZONE]["mean_slope_deg"] is not None and _agrees(*pair))
         assert after[0][MOVED_ZONE]["mean_slope_deg"] != before["mean_slope_deg"], "the slope of the old shape"
+
+
+def _kept(url: str) -> dict[tuple[str, str], int]:
+    """(layer, zone) → the revision of its kept slope, as the ``zone_slopes`` table holds them."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT layer_id, feature_id, revision FROM geo_industry.zone_slopes").fetchall()
+    return {(layer, zone): revision for layer, zone, revision in rows}
+
+
+def test_slopes_of_deleted_zones_are_dropped_when_new_ones_are_kept(store: PostGISStore, url: str,
+                                                                    raster_dir: Path) -> None:
+    _, slopes = _measured(store, raster_dir)
+    assert store.keep_zone_slopes(store.revision(), slopes)
+    assert ("industrial_zones", MOVED_ZONE) in _kept(url)
+    store.delete_feature("industrial_zones", MOVED_ZONE, actor="planner")
+    assert ("industrial_zones", MOVED_ZONE) in _kept(url)  # until a measurement without it is kept
+
+    _, remeasured = _measured(store, raster_dir)
+    assert MOVED_ZONE not in {s.zone_id for s in remeasured}
+    store.keep_zone_slopes(store.revision(), remeasured)
+    assert _kept(url).keys() == {(s.layer_id, s.zone_id) for s in remeasured}, "a deleted zone's slope stayed"
+
+    survivor = next(s for s in remeasured if s.mean_slope_deg is not None)
+    later = store.revision() + 5
+    assert store.keep_zone_slopes(later, [MeasuredSlope(survivor.layer_id, survivor.zone_id, survivor.inputs, 1.0)])
+    store.keep_zone_slopes(store.revision(), remeasured)  # a measurement older than ``later``
+    kept = _kept(url)
+    assert kept[(survivor.layer_id, survivor.zone_id)] == later, "a later measurement's slope was dropped"
+    assert kept.keys() == {(s.layer_id, s.zone_id) for s in remeasured}

@@ -6,6 +6,8 @@ slope with the revision it was measured at and a digest of what it was read over
 and radius). :func:`~geo_industry.store.postgis.derived.refresh_derived` scores a zone with its
 kept slope while its shape is the one measured (an edit of the shape leaves it without slope
 until the service has measured the new one), with the same Python scoring as ``/analysis/rankings``.
+Keeping a revision's slopes drops the rows of zones it no longer has (deleted, or moved to another
+layer), so the table holds the zones there are, not every zone there ever was.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from psycopg import sql
 from geo_industry.raster.analysis import MeasuredSlope
 from geo_industry.store.postgis.schema import table
 
-__all__ = ["read_zone_slopes", "write_zone_slopes"]
+__all__ = ["prune_zone_slopes", "read_zone_slopes", "write_zone_slopes"]
 
 
 def read_zone_slopes(conn: psycopg.Connection) -> dict[str, MeasuredSlope] | None:
@@ -49,4 +51,21 @@ def write_zone_slopes(conn: psycopg.Connection, revision: int, slopes: Sequence[
         "mean_slope_deg = excluded.mean_slope_deg WHERE kept.revision <= excluded.revision "
         "AND (kept.inputs, kept.mean_slope_deg) IS DISTINCT FROM (excluded.inputs, excluded.mean_slope_deg)"
     ).format(table("zone_slopes")), columns)
+    return cursor.rowcount
+
+
+def prune_zone_slopes(conn: psycopg.Connection, revision: int, slopes: Sequence[MeasuredSlope]) -> int:
+    """Drop the kept slopes of zones that ``slopes`` (every zone measured at ``revision``) does not have,
+    if kept at ``revision`` or before, in the caller's transaction; returns how many rows went.
+
+    Those zones were deleted (or moved to another layer) by ``revision``; a slope kept at a later revision
+    is a later measurement's and stays. An empty measurement drops nothing.
+    """
+    if not slopes:
+        return 0
+    cursor = conn.execute(sql.SQL(
+        "DELETE FROM {0} AS kept WHERE kept.revision <= %s AND NOT EXISTS (SELECT 1 FROM "
+        "unnest(%s::text[], %s::text[]) AS measured (layer_id, feature_id) "
+        "WHERE measured.layer_id = kept.layer_id AND measured.feature_id = kept.feature_id)"
+    ).format(table("zone_slopes")), (revision, [s.layer_id for s in slopes], [s.zone_id for s in slopes]))
     return cursor.rowcount

@@ -47,7 +47,7 @@ from geo_industry.store.postgis.schema import (
     with_nested_order,
 )
 from geo_industry.store.postgis.schema import check_layer_id as check_table_name
-from geo_industry.store.postgis.slopes import write_zone_slopes
+from geo_industry.store.postgis.slopes import prune_zone_slopes, write_zone_slopes
 from geo_industry.store.writes import (
     STAT_FIELDS,
     WriteLimits,
@@ -368,9 +368,10 @@ class PostGISStore(PostGISReader):
 
     # the raster service's slopes ----------------------------------------------------------------
     def keep_zone_slopes(self, revision: int, slopes: Sequence[MeasuredSlope]) -> bool:
-        """Keep the zones' mean slopes the raster service measured at ``revision`` and recompute the zone
-        analysis with them (``mean_slope_deg``, the score with slope), in one write transaction; returns
-        whether anything changed (then the revision moved and every worker hears of it).
+        """Keep the zones' mean slopes the raster service measured at ``revision`` (every zone's) and recompute
+        the zone analysis with them (``mean_slope_deg``, the score with slope), in one write transaction;
+        returns whether anything changed (then the revision moved and every worker hears of it). The slopes
+        kept for zones the measurement no longer has are dropped with it (:func:`prune_zone_slopes`).
 
         A slope measured at an older revision than the one kept for its zone never replaces it, and a
         kept slope counts only while the zone's shape is the one it was measured over, so a measurement
@@ -378,6 +379,7 @@ class PostGISStore(PostGISReader):
         queue on the revision row: the first writes, the others find nothing new and write nothing.
         """
         with self._writing() as conn:
+            prune_zone_slopes(conn, revision, slopes)  # zones that are gone: no served value changes with them
             if not write_zone_slopes(conn, revision, slopes):
                 return False
             refresh_zone_analysis(conn)
