@@ -6,7 +6,8 @@
 -- (`geo_industry.store.postgis.schema.create_layer_table`): `id text primary key`,
 -- `geom geometry(Geometry, 4326)`, one typed column per declared field, `properties jsonb` (the
 -- feature's properties as stored), `version`, `etag` (generated from the stored content),
--- `position` (file order), a GiST index on `geom` and a btree on `position`:
+-- `position` (file order), a GiST index on `geom` and a btree on `position`, rows written in the
+-- store's spatial order (`geo_industry.store.postgis.layout.SPATIAL_ORDER`, as `db load` writes them):
 --
 -- - `synthetic_points`: :points points spread uniformly over Lào Cai province (lon 103.52–105.10,
 --   lat 21.40–22.86), fields name, status, capacity_value, year;
@@ -38,18 +39,19 @@ CREATE TABLE geo_industry.synthetic_points (
 
 INSERT INTO geo_industry.synthetic_points
     (id, geom, name, status, capacity_value, year, properties, position)
-SELECT id, ST_SetSRID(ST_MakePoint(lon, lat), 4326), name, status, capacity_value, year,
+SELECT id, geom, name, status, capacity_value, year,
        jsonb_build_object('id', id, 'name', name, 'status', status, 'capacity_value', capacity_value,
                           'year', year),
-       i
+       position
 FROM (
-    SELECT i, 'p' || i AS id, 'Point ' || i AS name,
-           103.52 + random() * 1.58 AS lon, 21.40 + random() * 1.46 AS lat,
+    SELECT i AS position, 'p' || i AS id, 'Point ' || i AS name,
+           ST_SetSRID(ST_MakePoint(103.52 + random() * 1.58, 21.40 + random() * 1.46), 4326) AS geom,
            (ARRAY['operating', 'planned', 'construction', 'closed'])[1 + floor(random() * 4)::int] AS status,
            round((random() * 100)::numeric, 2)::double precision AS capacity_value,
            (1990 + floor(random() * 36))::bigint AS year
     FROM generate_series(0, :points - 1) AS i
-) AS generated;
+) AS generated
+ORDER BY ST_IsEmpty(geom), ST_Centroid(ST_Envelope(geom)), position;  -- layout.SPATIAL_ORDER
 
 DROP TABLE IF EXISTS geo_industry.synthetic_parcels;
 CREATE TABLE geo_industry.synthetic_parcels (
@@ -72,9 +74,9 @@ INSERT INTO geo_industry.synthetic_parcels
 SELECT id, geom, parcel_no, land_use, area_ha, district,
        jsonb_build_object('id', id, 'parcel_no', parcel_no, 'land_use', land_use, 'area_ha', area_ha,
                           'district', district),
-       i
+       position
 FROM (
-    SELECT i, id, parcel_no, land_use, district,
+    SELECT i AS position, id, parcel_no, land_use, district,
            round((width_m * height_m / 10000)::numeric, 3)::double precision AS area_ha,
            ST_Rotate(ST_MakeEnvelope(lon - width_m / 2 / (111320 * cos(radians(lat))), lat - height_m / 2 / 110570,
                                      lon + width_m / 2 / (111320 * cos(radians(lat))), lat + height_m / 2 / 110570,
@@ -90,7 +92,8 @@ FROM (
                       'Lục Yên', 'Văn Yên', 'Trấn Yên'])[1 + floor(random() * 10)::int] AS district
         FROM generate_series(0, :parcels - 1) AS i
     ) AS centres
-) AS generated;
+) AS generated
+ORDER BY ST_IsEmpty(geom), ST_Centroid(ST_Envelope(geom)), position;  -- layout.SPATIAL_ORDER
 
 CREATE INDEX synthetic_points_geom_idx ON geo_industry.synthetic_points USING gist (geom);
 CREATE INDEX synthetic_parcels_geom_idx ON geo_industry.synthetic_parcels USING gist (geom);

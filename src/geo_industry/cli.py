@@ -384,7 +384,8 @@ def history(
 
 
 # db: the PostGIS backend's database -----------------------------------------
-db_app = typer.Typer(help="The PostGIS database: create the schema, load data/ into it, export it back.",
+db_app = typer.Typer(help="The PostGIS database: create the schema, load data/ into it, export it back, "
+                     "keep its tables in spatial order.",
                      no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -498,6 +499,31 @@ def db_export(
         written = export_database(database, output)
     console.print(f"wrote {len(written)} files to {output}; check with `geo-industry validate {output}` "
                   "and review with `git diff`")
+
+
+@db_app.command("optimise")
+def db_optimise(
+    layers: Annotated[list[str] | None, typer.Argument(help="layers to rewrite (default: every layer)")] = None,
+) -> None:
+    """Rewrite layer tables in spatial order (after many single-feature writes): tiles and bbox pages then
+    read fewer disk pages. Each layer is locked (reads wait) while its table is rewritten; safe to run again."""
+    import time
+
+    from geo_industry.store.postgis.loading import optimise_layers
+
+    started = time.perf_counter()
+
+    def done(layer_id: str, rows: int) -> None:
+        console.print(f"{layer_id}: {rows} rows in spatial order ({time.perf_counter() - started:.1f} s)",
+                      highlight=False, markup=False)
+
+    with _database() as database:
+        try:
+            rows = optimise_layers(database, layers or [], done=done)
+        except GeoIndustryError as exc:
+            err_console.print(f"error: {exc}", highlight=False, markup=False)
+            raise typer.Exit(EXIT_DATA) from None
+    console.print(f"optimised {len(rows)} layers in {time.perf_counter() - started:.1f} s")
 
 
 # analyse: rasters and the zone table (rasters) -----------------------------

@@ -1,7 +1,8 @@
 """Load a ``data/`` folder into the PostGIS store and export it back.
 
 :func:`load_data` makes the database hold what the folder holds: each layer is replaced in one
-transaction (table dropped, created, filled with ``COPY``), then the statistics, entities and
+transaction (table dropped, created, filled with ``COPY`` and written in spatial order:
+:mod:`geo_industry.store.postgis.layout`), then the statistics, entities and
 investor facts in one more, then :func:`refresh_derived` and a revision bump. Properties are kept
 as the file had them (``properties``), and the typed columns come from the same typing as every
 other backend's (:func:`geo_industry.store.memory.typed_frame`), so filters and sorts agree.
@@ -46,12 +47,12 @@ from geo_industry.raster.properties import (
 from geo_industry.store.memory import typed_frame
 from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.derived import refresh_derived
+from geo_industry.store.postgis.layout import cluster_in_spatial_order, write_in_spatial_order
 from geo_industry.store.postgis.schema import (
     ENTITY_COLUMNS,
     SRID,
     STATISTICS_COLUMNS,
     bump_revision,
-    create_layer_indexes,
     create_layer_table,
     drop_layer_table,
     field_columns,
@@ -65,7 +66,6 @@ from geo_industry.validate import property_problems
 
 Progress = Callable[[str, int, int], None]
 """``progress(step, done, total)``: called as a load advances."""
-_COPY_CHUNK = 5_000
 
 
 @dataclass
@@ -180,7 +180,7 @@ def _load_layer(conn: psycopg.Connection, meta: LayerMeta, raw: dict[str, Any], 
     _check_properties(meta, features, path)
     served = with_analysis_fields(meta)
     rows = layer_rows(served, features, source=str(path))
-    names = [sql.Identifier(n) for n in ("id", "geom", *field_columns(served), "properties", "position")]
+    columns = ["id", "geom", *field_columns(served), "properties", "position"]
     with conn.transaction():
         drop_layer_table(conn, meta.id)
         create_layer_table(conn, served, indexes=False)
@@ -190,14 +190,8 @@ def _load_layer(conn: psycopg.Connection, meta: LayerMeta, raw: dict[str, Any], 
             "ON CONFLICT (layer_id) DO UPDATE SET position = EXCLUDED.position, meta = EXCLUDED.meta, "
             "meta_text = EXCLUDED.meta_text, property_order = EXCLUDED.property_order").format(table("catalog")),
             (meta.id, position, Jsonb(raw), json.dumps(raw, ensure_ascii=False), _property_order(features)))
-        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(layer_table(meta.id), sql.SQL(", ").join(names))
-        with conn.cursor().copy(copy_sql) as copy:
-            for done, row in enumerate(rows, start=1):
-                copy.write_row(row)
-                if done % _COPY_CHUNK == 0:
-                    progress(meta.id, done, len(features))
-        create_layer_indexes(conn, served)  # built once over the filled table: faster than row by row
-        conn.execute(sql.SQL("ANALYZE {}").format(layer_table(meta.id)))
+        write_in_spatial_order(conn, served, columns, rows,
+                               written=lambda done: progress(meta.id, done, len(features)))
     progress(meta.id, len(features), len(features))
     return len(features)
 
@@ -320,6 +314,25 @@ def load_data(database: Database, data_dir: Path, *, progress: Progress = _no_pr
     return report
 
 
+def optimise_layers(database: Database, layer_ids: Sequence[str] = (), *,
+                    done: Callable[[str, int], None] = lambda layer_id, rows: None) -> dict[str, int]:
+    """Rewrite the named layers' tables (every layer's when none is named) in spatial order, one layer per
+    transaction (:func:`~geo_industry.store.postgis.layout.cluster_in_spatial_order`); returns each layer's
+    row count. An unknown layer is refused before any is touched. Running it again changes nothing."""
+    with database.connection() as conn, _without_statement_timeout(conn):
+        stored = [r[0] for r in conn.execute(sql.SQL("SELECT layer_id FROM {} ORDER BY position").format(
+            table("catalog")))]
+        conn.commit()
+        unknown = [layer_id for layer_id in layer_ids if layer_id not in stored]
+        if unknown:
+            raise DataError(f"layer '{unknown[0][:80]}' is not in the database (its layers: {', '.join(stored)})")
+        rows = {}
+        for layer_id in layer_ids or stored:
+            rows[layer_id] = cluster_in_spatial_order(conn, layer_id)
+            done(layer_id, rows[layer_id])
+    return rows
+
+
 def _feature_ids(conn: psycopg.Connection, layer_ids: list[str], entities: set[str]) -> set[str]:
     """Feature ids among the statistics' entities (and the entities themselves)."""
     known = set(entities)
@@ -424,4 +437,4 @@ def export_data(database: Database, out_dir: Path) -> list[Path]:
     return written
 
 
-__all__ = ["LoadReport", "export_data", "layer_rows", "load_data", "refresh_derived"]
+__all__ = ["LoadReport", "export_data", "layer_rows", "load_data", "optimise_layers", "refresh_derived"]

@@ -34,6 +34,7 @@ from geo_industry.store.base import AuditEntry
 from geo_industry.store.postgis.api_keys import PostGISKeys
 from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.derived import refresh_derived, refresh_zone_analysis
+from geo_industry.store.postgis.layout import write_in_spatial_order
 from geo_industry.store.postgis.loading import export_data, layer_rows
 from geo_industry.store.postgis.reader import PostGISReader, feature_tag
 from geo_industry.store.postgis.schema import (
@@ -317,7 +318,8 @@ class PostGISStore(PostGISReader):
 
     # layers -------------------------------------------------------------------------------------
     def add_layer(self, meta: LayerMeta, features: list[dict[str, Any]], *, actor: str, repair: bool = False) -> None:
-        """Add a new layer (its table, catalog entry and features), checked like any write, in one transaction.
+        """Add a new layer (its table, catalog entry and features), checked like any write, in one transaction;
+        its rows are written in spatial order (:mod:`~geo_industry.store.postgis.layout`), positions in upload order.
 
         Invalid geometries are rejected with the reason, or repaired (``shapely.make_valid``)
         when ``repair`` is true.
@@ -348,9 +350,12 @@ class PostGISStore(PostGISReader):
             if problems:
                 raise InvalidFeature(f"layer '{meta.id}' rejected", problems)
             self._add_catalog_entry(conn, meta, features)
-            create_layer_table(conn, served)
-            for feature_id, properties, geometry in prepared:
-                self._insert(conn, meta, feature_id, properties, geometry)
+            create_layer_table(conn, served, indexes=False)
+            checked = [{"type": "Feature", "id": feature_id, "properties": orjson.loads(properties),
+                        "geometry": None if geometry is None else orjson.loads(geometry)}
+                       for feature_id, properties, geometry in prepared]
+            write_in_spatial_order(conn, served, ["id", "geom", *field_columns(served), "properties", "position"],
+                                   layer_rows(served, checked, source=f"layer {meta.id}"))
             self._audit(conn, actor, "layer.create", meta.id, None, None, {"features": len(features)})
             self._commit(conn, [meta.id], features=ids)
         self._forget_cached()
