@@ -33,6 +33,7 @@ LOCK_TIMEOUT = "5s"
 """How long :func:`cluster_in_spatial_order` waits for a layer's readers and writers to finish before it
 gives up (reads arriving meanwhile queue behind it, so the wait is kept short)."""
 
+_INDEX_KEYS = ", ".join(f"({key})" for key in SPATIAL_KEYS)
 _STAGING = sql.Identifier("layer_rows_staging")
 
 
@@ -78,8 +79,7 @@ def cluster_in_spatial_order(conn: psycopg.Connection, layer_id: str) -> int:
             conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
             conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(target))
             conn.execute(sql.SQL("SET LOCAL lock_timeout = 0"))
-            conn.execute(sql.SQL("CREATE INDEX {} ON {} (" + ", ".join(f"({key})" for key in SPATIAL_KEYS) + ")").format(
-                sql.Identifier(name), target))
+            conn.execute(sql.SQL("CREATE INDEX {} ON {} (" + _INDEX_KEYS + ")").format(sql.Identifier(name), target))
             conn.execute(sql.SQL("CLUSTER {} USING {}").format(target, sql.Identifier(name)))
             conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(SCHEMA, name)))
             conn.execute(sql.SQL("ANALYZE {}").format(target))
