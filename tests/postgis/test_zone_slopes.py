@@ -4,7 +4,8 @@ With the fixture DEM, the materialised ``mean_slope_deg`` and ``suitability_scor
 cluster are those of the raster service (``/analysis/zones``, ``/analysis/rankings``): the database
 scores with the same Python definition. A measurement never replaces a newer one, a shape edited
 after a measurement has no slope until measured again, workers measuring the same revision
-write once, and keeping a measurement drops the slopes of zones deleted since (not a later one's).
+write once, keeping a measurement drops the slopes of zones deleted since (not a later one's), and a
+write that failed (the revision row held past its statement timeout) is retried until it is kept.
 Over HTTP (two workers, the DEM configured), every zone serves the rankings' score, a filter on the
 slope selects what the analysis says, and after a PATCH of a zone's geometry its slope comes back.
 Without a DEM the schema says "without slope".
@@ -32,6 +33,7 @@ from geo_industry.raster.analysis import MeasuredSlope
 from geo_industry.raster.properties import ZONE_LAYERS
 from geo_industry.raster.service import RasterService
 from geo_industry.store.postgis import Database, PostGISStore
+from geo_industry.store.slope_writer import SlopeWriter
 
 MOVED_ZONE = "dong-pho-moi-iz"
 """A zone without a surveyed outline, read over the 3 km disc of its estimated point: moving it moves its slope."""
@@ -161,6 +163,26 @@ def test_an_edited_shape_has_no_slope_until_measured_again(store: PostGISStore, 
     assert store.keep_zone_slopes(store.revision(), slopes)
     assert _columns(url) == _expected(service)
     assert _columns(url)[MOVED_ZONE][0] is not None
+
+
+def test_a_failed_slope_write_is_retried_until_the_slopes_are_kept(store: PostGISStore, url: str,
+                                                                   raster_dir: Path) -> None:
+    _, slopes = _measured(store, raster_dir)
+    writer = SlopeWriter()
+    impatient = PostGISStore(Database(url, pool_size=1, statement_timeout_s=0.2))
+    try:
+        with psycopg.connect(url) as holder:
+            # the revision row held: the write waits for it past its statement timeout, and fails
+            holder.execute("SELECT value FROM geo_industry.revision FOR UPDATE")
+            writer.keep(impatient, store.revision(), slopes)
+            assert writer.failures == 1
+            assert not _kept(url)
+        # the row released (the holder's transaction ended): a retry keeps the slopes, no new write needed
+        kept = wait_for(lambda: _kept(url), lambda kept: len(kept) == len(slopes), guard_s=FOLLOW_GUARD_S)
+        assert kept.keys() == {(s.layer_id, s.zone_id) for s in slopes}
+    finally:
+        writer.close()
+        impatient.close()
 
 
 # over HTTP -------------------------------------------------------------------------------------------------

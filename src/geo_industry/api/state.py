@@ -45,6 +45,7 @@ from geo_industry.raster.service import RasterService
 from geo_industry.records import StatisticsRecords
 from geo_industry.settings import Settings
 from geo_industry.store import BulkReader, FeatureStore, HeldView, SlopeKeeper, WritableStore, ZoneAssessable, pinned
+from geo_industry.store.slope_writer import SlopeWriter
 
 if TYPE_CHECKING:
     from geo_industry.maps.data import MapData
@@ -115,6 +116,8 @@ class RasterState:
         """Hold ``service``; call :meth:`start` to build it."""
         self.service = service
         self.error: BaseException | None = None
+        self.slope_writer = SlopeWriter()
+        """Hands the measured slopes to a store that keeps them (a failed write is retried in the background)."""
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
 
@@ -169,15 +172,13 @@ class RasterState:
             slopes = self.service.measured_slopes(revision)
             if slopes is None or not isinstance(revision, int):
                 return
-            try:
-                store.keep_zone_slopes(revision, slopes)
-            except Exception:  # the rasters and rankings stand without it; the next update tries again
-                logger.exception("the zones' slopes could not be kept in the store")
+            self.slope_writer.keep(store, revision, slopes)  # never raises: the rasters stand without it
 
     def close(self) -> None:
         """Wait for a running build and close the readers."""
         if self._thread is not None:
             self._thread.join()
+        self.slope_writer.close()
         self.service.close()
 
 
