@@ -163,7 +163,7 @@ def export(
     """Export a layer to GeoPackage, GeoJSON, FlatGeobuf, CSV (WKT), KML or zipped Shapefile.
 
     The layer is read in batches and streamed into the file (memory holds one batch, whatever the
-    layer's size; a zipped Shapefile is built whole); progress is shown on stderr.
+    layer's size, a zipped Shapefile's too); progress is shown on stderr.
     """
     from rich.progress import Progress
 

@@ -13,20 +13,19 @@ shapefiles).
 
 from __future__ import annotations
 
-import io
 import tempfile
 import zipfile
-from collections.abc import Callable, Collection, Generator, Iterable, Iterator
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import orjson
-import pandas as pd
 
 from geo_industry.crs import CRS84, SupportedCRS, transform_geometries
 from geo_industry.errors import ExportError, GeoIndustryError, InvalidParameter
+from geo_industry.store.memory import geometry_types_of
 
 
 @dataclass(frozen=True)
@@ -106,10 +105,11 @@ def write_layer(frame: gpd.GeoDataFrame, path: Path, *, fmt: ExportFormat, crs: 
 
     Shapefiles are written as a zip of their parts when ``path`` ends in ``.zip``.
     """
-    data = _prepare(frame, fmt, crs, source)
     if fmt.name == "shp":
-        path.write_bytes(_zipped_shapefile(data, fmt, layer_name))
+        _write_zipped_shapefile(iter([frame]), path, fmt=fmt, crs=crs, source=source, layer_name=layer_name,
+                                geometry_types=geometry_types_of(frame.geometry), progress=None)
         return path
+    data = _prepare(frame, fmt, crs, source)
     if path.exists():
         path.unlink()
     import pyogrio  # GDAL is loaded by the first export, not by every worker that never writes one
@@ -202,15 +202,14 @@ def write_layer_batches(batches: Iterable[gpd.GeoDataFrame], path: Path, *, fmt:
     appended to a temporary GeoPackage without a spatial index (appends to an indexed layer slow
     down as it grows; GeoJSON, FlatGeobuf, CSV and KML take no appends), which GDAL then streams
     into the format asked for, building a GeoPackage's index once. ``progress`` is told the features
-    written so far. Shapefiles (a zip built in memory) are written whole.
+    written so far. A zipped Shapefile's parts are appended to in the same way
+    (:func:`_write_zipped_shapefile`).
     """
     remaining = iter(batches)
     try:
         if fmt.name == "shp":
-            frames = list(remaining)
-            write_layer(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], path, fmt=fmt,
-                        crs=crs, layer_name=layer_name)
-            return sum(len(frame) for frame in frames)
+            return _write_zipped_shapefile(remaining, path, fmt=fmt, crs=crs, source=CRS84, layer_name=layer_name,
+                                           geometry_types=geometry_types, progress=progress)
         return _write_batches(remaining, path, fmt=fmt, geometry_types=geometry_types, crs=crs,
                               layer_name=layer_name, progress=progress)
     finally:
@@ -247,16 +246,30 @@ def export_bytes(frame: gpd.GeoDataFrame, *, fmt: ExportFormat, crs: SupportedCR
         return path.read_bytes()
 
 
-def _shapefile_groups(data: gpd.GeoDataFrame, layer_name: str) -> dict[str, gpd.GeoDataFrame]:
-    """One part per geometry family (a shapefile holds one); null geometries go with the first."""
-    families = data.geometry.geom_type.str.replace("Multi", "", regex=False)
-    kinds = sorted(set(families.dropna()))
-    if len(kinds) <= 1:
-        return {layer_name: data}
-    groups = {f"{layer_name}_{kind.lower()}": data[families == kind] for kind in kinds}
+def _family(kind: str) -> str:
+    """The shapefile family (Point, LineString, Polygon) of a geometry type (``MultiPolygon Z``: Polygon)."""
+    return kind.removesuffix(" Z").removeprefix("Multi")
+
+
+def _shapefile_parts(geometry_types: Collection[str], layer_name: str) -> dict[str, frozenset[str]]:
+    """File name → the geometry types it holds: one part per family (a shapefile holds one), named after the
+    layer, or after the layer and the family when there are several (in the families' name order)."""
+    families = sorted({_family(kind) for kind in geometry_types})
+    if len(families) <= 1:
+        return {layer_name: frozenset(geometry_types)}
+    return {f"{layer_name}_{family.lower()}": frozenset(kind for kind in geometry_types if _family(kind) == family)
+            for family in families}
+
+
+def _shapefile_groups(data: gpd.GeoDataFrame, parts: Mapping[str, frozenset[str]]) -> dict[str, gpd.GeoDataFrame]:
+    """``data`` split into ``parts`` (of :func:`_shapefile_parts`) by family; null geometries go with the first."""
+    if len(parts) <= 1:
+        return dict.fromkeys(parts, data)
+    families = data.geometry.geom_type.str.removeprefix("Multi")
+    groups = {name: families == _family(min(types)) for name, types in parts.items()}
     first = next(iter(groups))
-    groups[first] = data[(families == kinds[0]) | families.isna()]
-    return groups
+    groups[first] = groups[first] | families.isna()
+    return {name: data[rows] for name, rows in groups.items()}
 
 
 SHAPEFILE_NAME_LENGTH = 10
@@ -286,30 +299,61 @@ def _fit_dbase(value: object) -> object:
     return value.encode("utf-8")[:SHAPEFILE_TEXT_LENGTH].decode("utf-8", errors="ignore")
 
 
-def _zipped_shapefile(data: gpd.GeoDataFrame, fmt: ExportFormat, layer_name: str) -> bytes:
-    """A zip of the shapefile parts, plus what dBASE cannot hold.
-
-    dBASE limits names to 10 and text to 254 characters; the zip therefore also carries
-    ``<layer>_fields.csv`` (short name → full name) and ``<layer>_attributes.csv`` with every
-    attribute untruncated, so nothing is lost.
-    """
-    attributes = data.drop(columns=data.geometry.name)
-    names = _short_names(list(attributes.columns))
+def _dbase_frame(data: gpd.GeoDataFrame, names: dict[str, str]) -> gpd.GeoDataFrame:
+    """``data`` with dBASE's short field names and text cut to what a field holds. Text columns are given
+    the string type: a batch whose column holds no value yet makes a text field, as a later batch needs."""
     short = data.rename(columns=names)
     for column in names.values():
         if short[column].dtype == object or str(short[column].dtype).startswith(("str", "string")):
-            short[column] = short[column].map(_fit_dbase)
+            short[column] = short[column].map(_fit_dbase).astype("string")
+    return short
+
+
+def _write_zipped_shapefile(batches: Iterator[gpd.GeoDataFrame], path: Path, *, fmt: ExportFormat,
+                            crs: SupportedCRS, source: SupportedCRS, layer_name: str,
+                            geometry_types: Collection[str], progress: Callable[[int], None] | None) -> int:
+    """Write a zip of the shapefile parts of a layer given as ``batches`` to ``path``; return the count.
+
+    dBASE limits names to 10 and text to 254 characters; the zip therefore also carries
+    ``<layer>_fields.csv`` (short name → full name) and ``<layer>_attributes.csv`` with every
+    attribute untruncated, so nothing is lost. Each batch is appended to the parts (one per geometry
+    family of ``geometry_types``) and to the attributes in a temporary folder, which is then zipped
+    file by file: memory holds one batch.
+    """
     import pyogrio  # GDAL is loaded by the first export, not by every worker that never writes one
 
-    buffer = io.BytesIO()
-    with tempfile.TemporaryDirectory(prefix="geo-industry-shp-") as tmp, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, part in _shapefile_groups(short, layer_name).items():
-            pyogrio.write_dataframe(part, Path(tmp) / f"{name}.shp", driver=fmt.driver,
-                                    layer_options=dict(fmt.layer_options))
-        for file in sorted(Path(tmp).iterdir()):
-            archive.write(file, arcname=file.name)
-        mapping = "short_name,field\n" + "".join(f"{s},{n}\n" for n, s in names.items())
-        archive.writestr(f"{layer_name}_fields.csv", mapping)
-        archive.writestr(f"{layer_name}_attributes.csv", attributes.to_csv(index=False))
-    return buffer.getvalue()
+    parts = _shapefile_parts(geometry_types, layer_name)
+    kinds = {name: _layer_geometry_type(types, fmt.driver) for name, types in parts.items()}
+    written = 0
+    first: gpd.GeoDataFrame | None = None
+    with tempfile.TemporaryDirectory(prefix="geo-industry-shp-") as tmp:
+        folder = Path(tmp)
+        fields, attributes = folder / f"{layer_name}_fields.csv", folder / f"{layer_name}_attributes.csv"
+        names: dict[str, str] = {}
+        for batch in batches:
+            data = _prepare(batch, fmt, crs, source)
+            if first is None:
+                first = data
+                names = _short_names(list(data.columns.drop(data.geometry.name)))
+                fields.write_text("short_name,field\n" + "".join(f"{s},{n}\n" for n, s in names.items()),
+                                  encoding="utf-8")
+            _check_fields(data, first, path)
+            data.drop(columns=data.geometry.name).to_csv(attributes, mode="a", header=written == 0, index=False)
+            for name, part in _shapefile_groups(_dbase_frame(data, names), parts).items():
+                if written and part.empty:
+                    continue
+                layer_type, promote = kinds[name]
+                pyogrio.write_dataframe(part, folder / f"{name}.shp", driver=fmt.driver, append=written > 0,
+                                        geometry_type=layer_type, promote_to_multi=promote,
+                                        layer_options=dict(fmt.layer_options))
+            written += len(data)
+            if progress is not None:
+                progress(written)
+        shapefiles = sorted(file for file in folder.iterdir() if file not in (fields, attributes))
+        try:
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+                for file in [*shapefiles, fields, attributes]:
+                    archive.write(file, arcname=file.name)
+        except OSError as exc:
+            raise ExportError(f"{path}: could not write {fmt.name}: {exc}") from None
+    return written

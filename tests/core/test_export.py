@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import tracemalloc
 import zipfile
+from collections.abc import Iterator
+from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -90,11 +95,12 @@ def test_shapefile_zip_keeps_what_dbase_cannot_hold(store, tmp_path):
     assert len(longest.encode()) > 254 and longest in attributes
 
 
-@pytest.mark.parametrize("name", sorted(set(EXPORT_FORMATS) - {"shp"}))
+@pytest.mark.parametrize("name", sorted(EXPORT_FORMATS))
 @pytest.mark.parametrize("layer", LAYER_IDS)
 def test_a_layer_written_in_batches_is_the_file_written_whole(store, tmp_path, name, layer):
     """Streamed in batches of 7 features, every data/ layer gives the file a whole write gives: the same bytes
-    for the text formats and FlatGeobuf, the same features for GeoPackage (whose header holds the time)."""
+    for the text formats and FlatGeobuf, the same features for GeoPackage (whose header holds the time) and
+    for a zipped Shapefile's parts (its CSVs the same bytes)."""
     fmt = EXPORT_FORMATS[name]
     crs = resolve_crs("OGC:CRS84" if fmt.wgs84_only else "EPSG:9208", parameter="crs")
     whole = write_layer(store.frame(layer), tmp_path / f"whole{fmt.suffix}", fmt=fmt, crs=crs, layer_name=layer)
@@ -108,6 +114,8 @@ def test_a_layer_written_in_batches_is_the_file_written_whole(store, tmp_path, n
     if name == "gpkg":
         assert pyogrio.read_info(streamed)["geometry_type"] == pyogrio.read_info(whole)["geometry_type"]
         assert_geodataframe_equal(read_vector(streamed), read_vector(whole))
+    elif name == "shp":
+        assert_same_shapefile_zips(streamed, whole)
     else:
         assert streamed.read_bytes() == whole.read_bytes()
 
@@ -132,3 +140,63 @@ def test_a_batch_that_does_not_fit_the_first_is_refused_not_cut(store, tmp_path)
     with pytest.raises(ExportError, match="field types"):
         write_layer_batches([first, frame.iloc[3:]], tmp_path / "gates.gpkg", fmt=EXPORT_FORMATS["gpkg"],
                             geometry_types={"Point"}, layer_name="border_gates")
+
+
+def assert_same_shapefile_zips(mine: Path, theirs: Path) -> None:
+    """The two zipped Shapefiles hold the same files: the same features in each part (read back with pyogrio,
+    their geometry types too), the other files byte for byte (a .dbf's header holds the date)."""
+    with zipfile.ZipFile(mine) as left, zipfile.ZipFile(theirs) as right:
+        assert left.namelist() == right.namelist()
+        for name in left.namelist():
+            if name.endswith(".shp"):
+                ours, others = f"/vsizip/{mine}/{name}", f"/vsizip/{theirs}/{name}"
+                assert pyogrio.read_info(ours)["geometry_type"] == pyogrio.read_info(others)["geometry_type"], name
+                assert_geodataframe_equal(pyogrio.read_dataframe(ours), pyogrio.read_dataframe(others))
+            elif not name.endswith((".dbf", ".shx")):
+                assert left.read(name) == right.read(name), name
+
+
+def _synthetic_batches(count: int, size: int) -> Iterator[gpd.GeoDataFrame]:
+    """``count`` frames of ``size`` features, made as they are asked for: points, then polygons, a feature
+    without geometry in each, every one with long text (cut in the .dbf) and a list."""
+    for number in range(count):
+        rows = range(number * size, (number + 1) * size)
+        points = [shapely.Point(104 + i * 1e-5, 22) for i in rows]
+        geometries = [None if i % size == 0 else point.buffer(1e-4) if i % 3 else point
+                      for i, point in zip(rows, points, strict=True)]
+        yield gpd.GeoDataFrame({"id": [f"s{i}" for i in rows], "note": [f"{i} " + "ghi chú " * 40 for i in rows],
+                                "sources": [[f"https://example.org/{i}"] for i in rows],
+                                "area_ha": [i / 7 for i in rows]}, geometry=geometries, crs="EPSG:4326")
+
+
+def test_a_synthetic_layer_written_in_batches_is_the_zipped_shapefile_written_whole(tmp_path):
+    fmt = EXPORT_FORMATS["shp"]
+    whole = pd.concat(list(_synthetic_batches(4, 500)), ignore_index=True)
+    write_layer(whole, tmp_path / "whole.zip", fmt=fmt, layer_name="synthetic")
+    written = write_layer_batches(_synthetic_batches(4, 500), tmp_path / "batches.zip", fmt=fmt, layer_name="synthetic",
+                                  geometry_types={"Point", "Polygon"})
+    assert written == 2000
+    assert_same_shapefile_zips(tmp_path / "batches.zip", tmp_path / "whole.zip")
+    with zipfile.ZipFile(tmp_path / "batches.zip") as archive:
+        assert {"synthetic_point.shp", "synthetic_polygon.shp"} <= set(archive.namelist())
+    points = pyogrio.read_dataframe(f"/vsizip/{tmp_path}/batches.zip/synthetic_point.shp")
+    polygons = pyogrio.read_dataframe(f"/vsizip/{tmp_path}/batches.zip/synthetic_polygon.shp")
+    assert len(points) + len(polygons) == 2000 and points["id"].iloc[0] == "s0"  # the null geometries with the first
+
+
+def test_a_zipped_shapefile_written_in_batches_holds_one_batch_in_memory(tmp_path):
+    """The peak of Python's allocations while 20 batches are written is that of writing one, not twenty."""
+    fmt = EXPORT_FORMATS["shp"]
+
+    def peak(count: int) -> int:
+        tracemalloc.start()
+        try:
+            write_layer_batches(_synthetic_batches(count, 2000), tmp_path / f"{count}.zip", fmt=fmt,
+                                geometry_types={"Point", "Polygon"}, layer_name="synthetic")
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    one, twenty = peak(1), peak(20)
+    assert pyogrio.read_info(f"/vsizip/{tmp_path}/20.zip/synthetic_polygon.shp")["features"] > 20 * 1000
+    assert twenty < 2 * one, (one, twenty)
