@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -49,7 +49,7 @@ def output_geometries(geoms: np.ndarray, crs: SupportedCRS, source: SupportedCRS
     return shapely.transform(out, lambda coords: np.round(coords, decimals))
 
 
-def _column_values(column: pd.Series) -> list[Any]:
+def column_values(column: pd.Series) -> list[Any]:
     """A column's values as JSON-ready Python values (missing: ``None``); numbers and booleans converted
     column-wise, other values one by one (:func:`_json_value`)."""
     if is_numeric_dtype(column.dtype) or is_bool_dtype(column.dtype):
@@ -63,7 +63,7 @@ def properties_of(frame: pd.DataFrame, names: Sequence[str] | None) -> list[dict
     columns = [c for c in frame.columns if c != frame.geometry.name] if names is None else list(names)
     if not columns:
         return [{} for _ in range(len(frame))]
-    values = [_column_values(frame[name]) for name in columns]
+    values = [column_values(frame[name]) for name in columns]
     return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
@@ -78,12 +78,19 @@ def feature_bytes(
     """Encode each row of ``frame`` (geometries in ``source``) as a GeoJSON Feature (bytes) in ``crs``."""
     props = properties_of(frame, properties)
     if skip_geometry:
-        geometries: Iterable[Any] = [None] * len(frame)
+        geometries: Sequence[orjson.Fragment | None] = [None] * len(frame)
     else:
-        geoms = output_geometries(np.asarray(frame.geometry.array), crs, source)
-        geometries = [None if g is None else orjson.Fragment(shapely.to_geojson(g)) for g in geoms]
+        geometries = encoded_geometries(np.asarray(frame.geometry.array), crs, source)
     return [_feature(feature_id, geometry, prop) for feature_id, geometry, prop in
             zip(frame["id"], geometries, props, strict=True)]
+
+
+def encoded_geometries(geoms: np.ndarray, crs: SupportedCRS, source: SupportedCRS = CRS84
+                       ) -> list[orjson.Fragment | None]:
+    """Geometries (in ``source``) as GeoJSON fragments in ``crs`` (:func:`output_geometries`), the whole array
+    transformed and written at once."""
+    written = shapely.to_geojson(output_geometries(geoms, crs, source))
+    return [None if text is None else orjson.Fragment(text) for text in written]
 
 
 def _feature(feature_id: Any, geometry: orjson.Fragment | None, properties: dict[str, Any]) -> bytes:
@@ -94,11 +101,21 @@ def record_bytes(feature_id: str, geometry: shapely.Geometry | None, properties:
                  crs: SupportedCRS = CRS84, source: SupportedCRS = CRS84) -> bytes:
     """One feature read as a record (JSON-ready ``properties``, ``geometry`` in ``source``) encoded in ``crs``
     as :func:`feature_bytes` encodes the same feature's row of a frame, without building a frame."""
-    encoded = None
-    if geometry is not None:
-        geometries = output_geometries(np.array([geometry], dtype=object), crs, source)
-        encoded = orjson.Fragment(shapely.to_geojson(geometries[0]))
+    encoded = encoded_geometries(np.array([geometry], dtype=object), crs, source)[0]
     return _feature(feature_id, encoded, properties)
+
+
+def records_bytes(ids: Sequence[str], geometries: Sequence[bytes | None], properties: Sequence[dict[str, Any]], *,
+                  crs: SupportedCRS = CRS84, source: SupportedCRS = CRS84, skip_geometry: bool = False) -> list[bytes]:
+    """Features read as records (ids, WKB geometries in ``source``, JSON-ready properties) encoded in ``crs``
+    as :func:`feature_bytes` encodes the same features' rows of a frame, without building a frame: the
+    geometries parsed, transformed and written once for all of them."""
+    if skip_geometry:
+        encoded: Sequence[orjson.Fragment | None] = [None] * len(ids)
+    else:
+        encoded = encoded_geometries(shapely.from_wkb(np.array(geometries, dtype=object)), crs, source)
+    return [_feature(feature_id, geometry, prop) for feature_id, geometry, prop in
+            zip(ids, encoded, properties, strict=True)]
 
 
 def _compact(fragment: bytes) -> bytes:
@@ -144,12 +161,46 @@ class FeatureEncoder:
         where possible (a fragment is the same whichever CRS its row came in)."""
         if properties is not None or skip_geometry:
             return feature_bytes(rows, crs=crs, source=source, properties=properties, skip_geometry=skip_geometry)
-        keys = [(layer_id, crs.code, str(feature_id)) for feature_id in rows["id"]]
+
+        def encode(missing: list[int]) -> list[bytes]:
+            unseen = rows if len(missing) == len(rows) else rows.iloc[missing]
+            return feature_bytes(unseen, crs=crs, source=source)
+
+        return self._reused(layer_id, crs, [str(feature_id) for feature_id in rows["id"]], encode)
+
+    def records(
+        self,
+        layer_id: str,
+        ids: Sequence[str],
+        geometries: Sequence[bytes | None],
+        values: Sequence[dict[str, Any]],
+        *,
+        crs: SupportedCRS = CRS84,
+        source: SupportedCRS = CRS84,
+        properties: Sequence[str] | None = None,
+        skip_geometry: bool = False,
+    ) -> list[bytes]:
+        """The encoded features of a page read as records (``ids``, WKB ``geometries`` in ``source``, JSON-ready
+        property ``values``, read with the selection ``properties``) in ``crs``, the bytes :meth:`page` gives
+        for the same rows of a frame; a kept fragment is reused without parsing its geometry."""
+        if properties is not None or skip_geometry:
+            return records_bytes(ids, geometries, values, crs=crs, source=source, skip_geometry=skip_geometry)
+
+        def encode(missing: list[int]) -> list[bytes]:
+            return records_bytes([ids[i] for i in missing], [geometries[i] for i in missing],
+                                 [values[i] for i in missing], crs=crs, source=source)
+
+        return self._reused(layer_id, crs, ids, encode)
+
+    def _reused(self, layer_id: str, crs: SupportedCRS, ids: Sequence[str],
+                encode: Callable[[list[int]], list[bytes]]) -> list[bytes]:
+        """The fragments of the features ``ids`` in ``crs``: those kept, and the others (their positions given to
+        ``encode``) encoded and kept."""
+        keys = [(layer_id, crs.code, feature_id) for feature_id in ids]
         found = [self._cache.get(key) for key in keys]
         missing = [i for i, fragment in enumerate(found) if fragment is None]
         if missing:
-            unseen = rows if len(missing) == len(rows) else rows.iloc[missing]
-            encoded = [_compact(fragment) for fragment in feature_bytes(unseen, crs=crs, source=source)]
+            encoded = [_compact(fragment) for fragment in encode(missing)]
             for i, fragment in zip(missing, encoded, strict=True):
                 found[i] = fragment
             self._keep(dict(zip((keys[i] for i in missing), encoded, strict=True)))

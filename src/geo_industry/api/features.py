@@ -13,6 +13,7 @@ from geo_industry.api.responses import GEOJSON, HTML, JSON
 from geo_industry.crs import SupportedCRS
 from geo_industry.geojson import FeatureEncoder, feature_collection
 from geo_industry.models import FeaturePage
+from geo_industry.store.base import RecordPage
 
 #: properties shown as table columns in the items page, when the collection has them.
 TABLE_COLUMNS = ("name_{lang}", "kind", "status", "operator", "capacity_value", "capacity_unit", "area_ha",
@@ -24,7 +25,7 @@ def content_crs(crs: SupportedCRS) -> dict[str, str]:
     return {"Content-Crs": f"<{crs.uri}>"}
 
 
-def paging_links(urls: Urls, page: FeaturePage, collection_path: str) -> list[dict[str, Any]]:
+def paging_links(urls: Urls, page: FeaturePage | RecordPage, collection_path: str) -> list[dict[str, Any]]:
     """``self``, ``alternate``, ``next`` (until the last page), ``prev`` and ``collection`` links."""
     links = [link(urls.current(f=None), "self", GEOJSON, "this page"),
              link(urls.current(f="html"), "alternate", HTML, "this page as HTML")]
@@ -53,6 +54,19 @@ def page_body(encoder: FeatureEncoder, page: FeaturePage, items: ItemsQuery, *,
     """A FeatureCollection of the page's own rows, joined from cached per-feature fragments."""
     fragments = encoder.page(page.layer.id, page.features, crs=items.crs, source=page.crs,
                              properties=items.query.properties, skip_geometry=items.skip_geometry)
+    return _collection(fragments, page, links=links, time_stamp=time_stamp)
+
+
+def record_page_body(encoder: FeatureEncoder, page: RecordPage, items: ItemsQuery, *,
+                     links: list[dict[str, Any]], time_stamp: str) -> bytes:
+    """The FeatureCollection :func:`page_body` gives, of a page read as records (no frame)."""
+    fragments = encoder.records(page.layer.id, page.ids, page.geometries, page.properties, crs=items.crs,
+                                source=page.crs, properties=items.query.properties, skip_geometry=items.skip_geometry)
+    return _collection(fragments, page, links=links, time_stamp=time_stamp)
+
+
+def _collection(fragments: list[bytes], page: FeaturePage | RecordPage, *, links: list[dict[str, Any]],
+                time_stamp: str) -> bytes:
     body = feature_collection(fragments, links=links, numberMatched=page.number_matched,
                               numberReturned=page.number_returned)
     # the time stamp goes last: the response cache writes the response time there (api.stamping)

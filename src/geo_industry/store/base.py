@@ -14,7 +14,8 @@ One family of Protocols, by what a caller needs:
 - :class:`ZoneAssessable` — optional: a read view that can serve the raster service's zone
   assessments (with the DEM's slope) as its zone layers' analysis properties.
 - :class:`FeatureRecordSource` — optional: a store that reads one feature and its ETag in one
-  statement, as a :class:`FeatureRecord` (no frame: a database's single-feature reads).
+  statement, as a :class:`FeatureRecord`, and a page as a :class:`RecordPage` (no frame: a database's
+  GeoJSON reads).
 - :class:`InvestorFactSource` — optional: a store holding the investor facts (PostGIS) instead of the
   data folder's file.
 - :class:`TileSource` — optional: a read view that builds a layer's vector tiles itself (PostGIS's
@@ -272,9 +273,40 @@ class FeatureRecord:
     crs: SupportedCRS = CRS84
 
 
+@dataclass(frozen=True)
+class RecordPage:
+    """A page of features as read, without a frame (as :class:`~geo_industry.models.FeaturePage` holds them in
+    a frame): their ids, WKB geometries (in ``crs``, x/y order) and JSON-ready properties (those the query
+    selected, in the order and with the values the page's frame rows encode to), and the paging counts."""
+
+    layer: LayerMeta
+    ids: list[str]
+    geometries: list[bytes | None]
+    properties: list[dict[str, Any]]
+    matched: int
+    offset: int
+    limit: int
+    crs: SupportedCRS = CRS84
+
+    @property
+    def number_matched(self) -> int:
+        """How many features matched the query (OGC ``numberMatched``)."""
+        return self.matched
+
+    @property
+    def number_returned(self) -> int:
+        """How many features this page holds (OGC ``numberReturned``)."""
+        return len(self.ids)
+
+
 @runtime_checkable
 class FeatureRecordSource(Protocol):
-    """A store that reads one feature and its entity tag together, in one statement (a database's)."""
+    """A store that reads features as records, without a frame (a database's): one feature with its entity
+    tag in one statement, a page of a query with its count."""
+
+    def record_page(self, layer_id: str, query: FeatureQuery) -> RecordPage:
+        """The page :meth:`FeatureReader.query` reads (the same rows and ``numberMatched``) as records."""
+        ...
 
     def feature_record(self, layer_id: str, feature_id: str, crs: SupportedCRS = CRS84) -> FeatureRecord:
         """The feature (its geometry in ``crs`` if the store transforms it: the record's ``crs`` says) and the

@@ -12,6 +12,7 @@ from geo_industry.api.features import (
     html_paging,
     page_body,
     paging_links,
+    record_page_body,
     table_columns,
     with_members,
 )
@@ -57,15 +58,25 @@ async def items(request: Request, layer: LayerDep, query: FeaturesQueryDep, prep
 def _items_page(layer: LayerMeta, query: ItemsQuery, store: FeatureReader, encoder: FeatureEncoder, urls: Urls,
                 lang: str, out: Offer) -> Response:
     """Select and encode one page (in a worker thread: filters and big pages take CPU)."""
+    path = f"/collections/{layer.id}"
+    if not out.is_html and isinstance(store, FeatureRecordSource):  # the same page, no frame (a database's)
+        records = store.record_page(layer.id, query.query)
+        body = record_page_body(encoder, records, query, links=paging_links(urls, records, path),
+                                time_stamp=PLACEHOLDER)
+        return _page_json(body, query.crs)
     page = store.query(layer.id, query.query)
-    links = paging_links(urls, page, f"/collections/{layer.id}")
+    links = paging_links(urls, page, path)
     if out.is_html:
         columns = table_columns(page.features, lang, query.query.properties)
         return render("items.html", urls=urls, lang=lang, title=bilingual(layer.title, lang), page=page,
                       links=links, paging=html_paging(urls, page), collection_id=layer.id, columns=columns,
                       spatial=True)
-    body = page_body(encoder, page, query, links=links, time_stamp=PLACEHOLDER)
-    return GeoJSONResponse(body, headers={**content_crs(query.crs), **STAMPED_HEADERS})
+    return _page_json(page_body(encoder, page, query, links=links, time_stamp=PLACEHOLDER), query.crs)
+
+
+def _page_json(body: bytes, crs: SupportedCRS) -> Response:
+    """The GeoJSON response of a page (its time stamp written by the response cache)."""
+    return GeoJSONResponse(body, headers={**content_crs(crs), **STAMPED_HEADERS})
 
 
 @router.get("/collections/{collectionId}/items/{featureId}", operation_id="getFeature", summary="Feature",

@@ -17,13 +17,17 @@ it). So whatever revision the listener reports, the connection a read gets shows
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool
 
 from geo_industry.errors import DataError
@@ -34,8 +38,24 @@ from geo_industry.store.postgis.notify import CONNECT_TIMEOUT_S, RevisionListene
 REDACTED = "********"
 #: seconds a read waits for the replica to replay a revision it lacks before going to the primary, by default
 REPLICA_WAIT_S = 0.05
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+"""19 digits in a row: an integer orjson may not hold (past 64 bits it reads a float) or a long fraction."""
 
 
+def load_json(data: bytes) -> Any:
+    """A ``json``/``jsonb`` value as the standard library reads it, read by orjson (several times faster) unless
+    it holds what orjson reads otherwise: an integer past 64 bits, a number past a double's range."""
+    if not _LONG_NUMBER.search(data):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data)
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    """Set up a new pooled connection: ``json``/``jsonb`` read by :func:`load_json`."""
+    set_json_loads(load_json, conn)
 
 
 def redact(url: str) -> str:
@@ -78,7 +98,8 @@ class Database:
         # a request waits for a pooled connection no longer than a statement may run (then: 503), and gets
         # one checked alive (one round trip), so the connections a database restart cut are replaced, not used
         pooled: dict[str, Any] = {"min_size": 1, "max_size": pool_size, "kwargs": kwargs, "open": True,
-                                  "timeout": statement_timeout_s, "check": ConnectionPool.check_connection}
+                                  "timeout": statement_timeout_s, "check": ConnectionPool.check_connection,
+                                  "configure": _configure}
         self.write_pool = ConnectionPool(self._url, name="geo-industry-write", **pooled)
         self.read_pool = (ConnectionPool(self._read_url, name="geo-industry-read", **pooled)
                           if self._read_url else self.write_pool)

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog
+from geo_industry.geojson import column_values
 from geo_industry.investor_facts import COLUMNS as INVESTOR_FACT_COLUMNS
 from geo_industry.investor_facts import InvestorFact, facts_from_rows
 from geo_industry.models import LayerMeta
@@ -226,23 +227,48 @@ def _json_value(value: Any, kind: str) -> Any:
     return value
 
 
-def layer_record(layer: StoredLayer, row: Sequence[Any]) -> tuple[str, shapely.Geometry | None, dict[str, Any]]:
-    """One row of :func:`select_list` as its id, geometry and JSON-ready properties, without a frame.
+def _json_values(values: list[Any], kind: str) -> list[Any]:
+    """A column's values as the frame's GeoJSON encoding gives them (numbers converted, the others as read)."""
+    if kind in ("integer", "number"):
+        return [_json_value(value, kind) for value in values]
+    return values
 
-    The properties are those of the row's one-row :func:`layer_frame`, in its column order, with
-    the values its GeoJSON encoding (:func:`geo_industry.geojson.feature_bytes`) gives them.
+
+def layer_records(layer: StoredLayer, rows: Sequence[Sequence[Any]], *, properties: Sequence[str] | None = None
+                  ) -> tuple[list[str], list[bytes | None], list[dict[str, Any]]]:
+    """Rows of :func:`select_list` (with the same ``properties``) as their ids, WKB geometries (as read) and
+    JSON-ready properties, without a frame.
+
+    The properties are those the rows' :func:`layer_frame` holds, in its column order (with ``properties``:
+    those, in the order named), with the values its GeoJSON encoding
+    (:func:`geo_industry.geojson.feature_bytes`) gives them: the properties no column holds are typed per
+    page as a frame's column types them (a page where one feature has one gets it ``null`` in the others).
     """
-    declared = _declared(layer)
-    extra = row[2] or {}
-    values: dict[str, Any] = {"id": row[0]}
+    declared, derived, loose = _selected(layer, properties)
+    extras = [row[2] or {} for row in rows]
+    extra_keys = list(dict.fromkeys(key for extra in extras for key in extra)) if loose is None else list(loose)
+    columns: dict[str, list[Any]] = {"id": [row[0] for row in rows]}
     for offset, (name, kind) in enumerate(declared.items(), start=3):
-        values[name] = _json_value(row[offset], kind)
-    values.update(extra)
-    for index, column in enumerate(_derived_only(layer), start=3 + len(declared)):
-        values[column.name] = _json_value(row[index], column.json_type)
-    first, rest = _column_order(layer, values, list(extra))
-    geometry = None if row[1] is None else shapely.from_wkb(row[1])
-    return row[0], geometry, {name: values[name] for name in [*first, *rest]}
+        columns[name] = _json_values([row[offset] for row in rows], kind)
+    for name in extra_keys:
+        columns[name] = column_values(pd.Series([extra.get(name) for extra in extras], dtype=None if rows else object))
+    for index, column in enumerate(derived, start=3 + len(declared)):
+        columns[column.name] = _json_values([row[index] for row in rows], column.json_type)
+    if properties is None:
+        first, rest = _column_order(layer, columns, extra_keys)
+        names = [*first, *rest]
+    else:
+        names = list(properties)
+    selected = [columns[name] for name in names]
+    values = [dict(zip(names, row, strict=True)) for row in zip(*selected, strict=True)] if names else [
+        {} for _ in rows]
+    return columns["id"], [row[1] for row in rows], values
+
+
+def layer_record(layer: StoredLayer, row: Sequence[Any]) -> tuple[str, shapely.Geometry | None, dict[str, Any]]:
+    """One row of :func:`select_list` as its id, geometry and JSON-ready properties (:func:`layer_records`)."""
+    ids, geometries, values = layer_records(layer, [row])
+    return ids[0], None if geometries[0] is None else shapely.from_wkb(geometries[0]), values[0]
 
 
 def read_layer_frame(conn: psycopg.Connection, layer: StoredLayer) -> gpd.GeoDataFrame:

@@ -9,7 +9,8 @@ itself shows it). The output CRS is applied in the ``SELECT`` (``ST_Transform`` 
 the supported CRS, when ``spatial_ref_sys`` holds it) and a ``properties=`` selection reads only
 those columns; axis order and rounding stay the encoder's, so the bytes are those of the other
 backends. Rows become the same typed frames as on the other backends
-(:mod:`geo_industry.store.postgis.frames`).
+(:mod:`geo_industry.store.postgis.frames`), or, for a GeoJSON response, records that encode to the same
+bytes without a frame (:meth:`PostGISReader.record_page`, :meth:`PostGISReader.feature_record`).
 
 What changes only with the revision — the catalog, queryables, schemas, the statistics tables,
 whole small layers for the bulk consumers — is read once per revision and kept. A layer over
@@ -43,7 +44,7 @@ from geo_industry.errors import FeatureNotFound, InvalidSortBy
 from geo_industry.investor_facts import InvestorFact
 from geo_industry.models import DateInterval, FeaturePage, FeatureQuery, LayerMeta, SortKey, TileAddress, VectorTile
 from geo_industry.settings import Settings
-from geo_industry.store.base import BATCH_ROWS, Extent, FeatureRecord, Quarantined, ReadRoutes
+from geo_industry.store.base import BATCH_ROWS, Extent, FeatureRecord, Quarantined, ReadRoutes, RecordPage
 from geo_industry.store.memory import LEGACY_PROVINCE, MERGED_PROVINCE
 from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.filters import compile_filter
@@ -51,6 +52,7 @@ from geo_industry.store.postgis.frames import (
     StoredLayer,
     layer_frame,
     layer_record,
+    layer_records,
     read_entities,
     read_geometry_types,
     read_investor_facts,
@@ -130,6 +132,18 @@ class _Metadata:
         when the database knows its SRID, else the stored CRS84 (the encoder transforms them)."""
         srid = output_srid(crs)
         return (srid, crs) if srid in self.srids else (SRID, CRS84)
+
+
+@dataclass(frozen=True)
+class _PageRows:
+    """The rows of a page as :func:`~geo_industry.store.postgis.frames.select_list` reads them (geometries in
+    ``srid``, i.e. ``crs``), and how many features match."""
+
+    layer: StoredLayer
+    rows: list[Any]
+    matched: int
+    srid: int
+    crs: SupportedCRS
 
 
 @dataclass(frozen=True)
@@ -491,6 +505,20 @@ class PostGISReader:
 
     def query(self, layer_id: str, query: FeatureQuery) -> FeaturePage:
         """One page of features matching ``query`` and how many match in all."""
+        read = self._page_rows(layer_id, query)
+        return FeaturePage(read.layer.meta, layer_frame(read.layer, read.rows, srid=read.srid,
+                                                        properties=query.properties),
+                           matched=read.matched, offset=query.offset, limit=query.limit, crs=read.crs)
+
+    def record_page(self, layer_id: str, query: FeatureQuery) -> RecordPage:
+        """The page :meth:`query` reads, as records (no frame: what a GeoJSON response needs)."""
+        read = self._page_rows(layer_id, query)
+        ids, geometries, properties = layer_records(read.layer, read.rows, properties=query.properties)
+        return RecordPage(read.layer.meta, ids, geometries, properties, matched=read.matched, offset=query.offset,
+                          limit=query.limit, crs=read.crs)
+
+    def _page_rows(self, layer_id: str, query: FeatureQuery) -> _PageRows:
+        """The rows of one page of ``query`` and how many features match in all (of the revision the rows saw)."""
         metadata = self._metadata()
         layer = self._layer(layer_id, metadata)
         srid, crs = metadata.output(query.crs)
@@ -505,8 +533,7 @@ class PostGISReader:
             if matched is not None:
                 break
             pinned = True  # a write landed between the page and its count: read both again in one snapshot
-        return FeaturePage(layer.meta, layer_frame(layer, rows, srid=srid, properties=query.properties),
-                           matched=matched, offset=query.offset, limit=query.limit, crs=crs)
+        return _PageRows(layer, rows, matched, srid, crs)
 
     def _matched(self, conn: psycopg.Connection, rows: list[Any], layer: StoredLayer, query: FeatureQuery
                  ) -> int | None:
