@@ -187,6 +187,8 @@ class FeatureEncoder:
             return records_bytes(ids, geometries, values, crs=crs, source=source, skip_geometry=skip_geometry)
 
         def encode(missing: list[int]) -> list[bytes]:
+            if len(missing) == len(ids):
+                return records_bytes(ids, geometries, values, crs=crs, source=source)
             return records_bytes([ids[i] for i in missing], [geometries[i] for i in missing],
                                  [values[i] for i in missing], crs=crs, source=source)
 

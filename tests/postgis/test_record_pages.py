@@ -92,6 +92,8 @@ def test_properties_no_column_holds_are_typed_per_page_as_a_frame_types_them(rea
         ids, geometries, values = layer_records(layer, chosen)
         framed = feature_bytes(layer_frame(layer, chosen), crs=CRS84)
         assert records_bytes(ids, geometries, values, crs=CRS84) == framed
+        assert list(values) == [values[i] for i in range(len(values))] == values[:] == [
+            dict(row) for row in values[::1]]
         if chosen:
             assert shapely.from_wkb(geometries[0]).equals(layer_frame(layer, chosen).geometry.iloc[0])
 

@@ -282,7 +282,7 @@ class RecordPage:
     layer: LayerMeta
     ids: list[str]
     geometries: list[bytes | None]
-    properties: list[dict[str, Any]]
+    properties: Sequence[dict[str, Any]]
     matched: int
     offset: int
     limit: int

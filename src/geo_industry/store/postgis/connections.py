@@ -42,10 +42,10 @@ _LONG_NUMBER = re.compile(rb"[0-9]{19}")
 """19 digits in a row: an integer orjson may not hold (past 64 bits it reads a float) or a long fraction."""
 
 
-def load_json(data: bytes) -> Any:
+def load_json(data: str | bytes) -> Any:
     """A ``json``/``jsonb`` value as the standard library reads it, read by orjson (several times faster) unless
     it holds what orjson reads otherwise: an integer past 64 bits, a number past a double's range."""
-    if not _LONG_NUMBER.search(data):
+    if not _LONG_NUMBER.search(data.encode() if isinstance(data, str) else data):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:

@@ -14,7 +14,7 @@ import functools
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import geopandas as gpd
 import numpy as np
@@ -235,7 +235,7 @@ def _json_values(values: list[Any], kind: str) -> list[Any]:
 
 
 def layer_records(layer: StoredLayer, rows: Sequence[Sequence[Any]], *, properties: Sequence[str] | None = None
-                  ) -> tuple[list[str], list[bytes | None], list[dict[str, Any]]]:
+                  ) -> tuple[list[str], list[bytes | None], RowProperties]:
     """Rows of :func:`select_list` (with the same ``properties``) as their ids, WKB geometries (as read) and
     JSON-ready properties, without a frame.
 
@@ -259,10 +259,36 @@ def layer_records(layer: StoredLayer, rows: Sequence[Sequence[Any]], *, properti
         names = [*first, *rest]
     else:
         names = list(properties)
-    selected = [columns[name] for name in names]
-    values = [dict(zip(names, row, strict=True)) for row in zip(*selected, strict=True)] if names else [
-        {} for _ in rows]
-    return columns["id"], [row[1] for row in rows], values
+    return columns["id"], [row[1] for row in rows], RowProperties(names, [columns[name] for name in names], len(rows))
+
+
+class RowProperties(Sequence[dict[str, Any]]):
+    """Rows' properties held as columns, each row's dict made when it is read (an encoder reusing a kept
+    feature never reads its row)."""
+
+    def __init__(self, names: list[str], columns: list[list[Any]], length: int) -> None:
+        self._names, self._columns, self._length = names, columns, length
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._length))]
+        if not -self._length <= index < self._length:
+            raise IndexError(index)
+        return dict(zip(self._names, [column[index] for column in self._columns], strict=True))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        if not self._names:
+            return iter([{} for _ in range(self._length)])
+        return (dict(zip(self._names, row, strict=True)) for row in zip(*self._columns, strict=True))
 
 
 def layer_record(layer: StoredLayer, row: Sequence[Any]) -> tuple[str, shapely.Geometry | None, dict[str, Any]]:
