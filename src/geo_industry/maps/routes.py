@@ -3,27 +3,29 @@
 The app keeps the store, the settings and the raster service in its typed state
 (:class:`geo_industry.api.state.AppState`); the vendored assets are expected under ``/static/vendor/`` (mount
 ``StaticFiles(directory=geo_industry.maps.assets.vendor_dir())`` at ``/static/vendor``).
+
+The page builders (Folium, branca) are imported by the first page asked, not with the app: a worker
+serving only the features API never loads them.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from geo_industry.api.state import AppState, state_of
 from geo_industry.i18n import DEFAULT_LANGUAGE
-from geo_industry.maps.base import PageContext
 from geo_industry.maps.data import MapData, map_data_from_store
-from geo_industry.maps.pages import render, render_zone
-from geo_industry.maps.rasters import server_overlays
 from geo_industry.maps.registry import MAP_PAGES
 from geo_industry.maps.urls import PageUrls
-from geo_industry.maps.zones import build_compare_page, parse_zone_ids
 from geo_industry.raster.service import RasterService
 from geo_industry.store import pinned
+
+if TYPE_CHECKING:
+    from geo_industry.maps.base import PageContext
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 logger = logging.getLogger(__name__)
@@ -53,6 +55,8 @@ def _data(request: Request) -> MapData:
     there), not on the raster service's revision: after an edit the maps follow the data even
     when the raster build failed.
     """
+    from geo_industry.maps.rasters import server_overlays
+
     state = state_of(request.app)
     prepared = state.current()
     service = _raster_service(state)
@@ -77,6 +81,8 @@ def _data(request: Request) -> MapData:
 
 
 def _ctx(request: Request, lang: str | None, basemap: str | None) -> PageContext:
+    from geo_industry.maps.base import PageContext
+
     settings = state_of(request.app).settings
     public = (settings.public_url or "").rstrip("/")
     chosen = basemap or settings.basemap
@@ -94,6 +100,8 @@ def _ctx(request: Request, lang: str | None, basemap: str | None) -> PageContext
 @router.get("/", response_class=HTMLResponse, operation_id="maps_index")
 def index(request: Request, lang: Lang = None, basemap: Basemap = None) -> HTMLResponse:
     """The list of maps and zone fact sheets."""
+    from geo_industry.maps.pages import render
+
     return HTMLResponse(render("index", _data(request), _ctx(request, lang, basemap)))
 
 
@@ -105,6 +113,8 @@ def compare(
     zones: Annotated[str | None, Query(description="2 to 5 comma-separated zone ids")] = None,
 ) -> HTMLResponse:
     """Two to five zones side by side."""
+    from geo_industry.maps.zones import build_compare_page, parse_zone_ids
+
     data = _data(request)
     ids = parse_zone_ids(zones, data) if zones else None
     return HTMLResponse(build_compare_page(data, _ctx(request, lang, basemap), ids))
@@ -113,11 +123,15 @@ def compare(
 @router.get("/zones/{zone_id}", response_class=HTMLResponse, operation_id="maps_zone")
 def zone(request: Request, zone_id: str, lang: Lang = None, basemap: Basemap = None) -> HTMLResponse:
     """The printable fact sheet of one industrial zone, economic zone or cluster."""
+    from geo_industry.maps.pages import render_zone
+
     return HTMLResponse(render_zone(zone_id, _data(request), _ctx(request, lang, basemap)))
 
 
 def _map_route(page: str, summary: str) -> None:
     def handler(request: Request, lang: Lang = None, basemap: Basemap = None) -> HTMLResponse:
+        from geo_industry.maps.pages import render
+
         return HTMLResponse(render(page, _data(request), _ctx(request, lang, basemap)))
 
     handler.__doc__ = summary
