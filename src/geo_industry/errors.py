@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 
 class GeoIndustryError(Exception):
     """Base of every error this package raises on purpose."""
@@ -32,6 +35,10 @@ class InvalidParameter(GeoIndustryError, ValueError):
         self.value = value
         self.expected = expected
         super().__init__(message or f"invalid {parameter}={value!r}: expected {expected}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its fields (a raster build in another process raises it to the caller)."""
+        return partial(type(self), message=str(self)), (self.parameter, self.value, self.expected), self.__dict__
 
 
 class InvalidBBox(InvalidParameter):

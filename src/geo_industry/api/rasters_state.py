@@ -26,8 +26,9 @@ __all__ = ["RasterState", "RastersDep", "analysis_member", "ready_service", "sta
 
 
 def start_rasters(state: AppState) -> None:
-    """Create the raster service from the settings and start building it from the open store."""
-    state.rasters = RasterState(RasterService.from_settings(state.settings))
+    """Create the raster service from the settings and start building it from the open store (products
+    written in a process of their own: the worker keeps none of rasterio's or SciPy's memory)."""
+    state.rasters = RasterState(RasterService.from_settings(state.settings, build_apart=True))
     state.rasters.start(state.opened(), then=freeze_long_lived)  # what it built is kept (geo_industry.api.heap)
 
 

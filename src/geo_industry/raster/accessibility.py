@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
-from rasterio import features as rio_features
-from scipy import ndimage
 
 from geo_industry.errors import InvalidParameter
 from geo_industry.raster.errors import EmptyTargetsError, MissingCRSError
-from geo_industry.raster.grid import RasterGrid
+
+if TYPE_CHECKING:  # rasterio, SciPy: imported when a distance raster is computed (usable_geometries needs neither)
+    from geo_industry.raster.grid import RasterGrid
 
 __all__ = ["DistanceRaster", "distance_raster", "usable_geometries"]
 
@@ -80,6 +81,8 @@ def _reach(grid: RasterGrid, bounds: tuple[float, float, float, float],
 
 def _edt_distances(burnt: np.ndarray, work: RasterGrid, rows: slice, cols: slice) -> np.ndarray:
     """Distance to the nearest burnt pixel centre (error below one pixel)."""
+    from scipy import ndimage
+
     xres, yres = work.resolution
     dist = ndimage.distance_transform_edt(burnt == 0, sampling=(yres, xres))
     return (dist[rows, cols] / 1000.0).astype("float32")
@@ -88,6 +91,8 @@ def _edt_distances(burnt: np.ndarray, work: RasterGrid, rows: slice, cols: slice
 def _point_distances(burnt: np.ndarray, work: RasterGrid, points: gpd.GeoSeries, rows: slice,
                      cols: slice) -> np.ndarray:
     """Exact distance to the point whose pixel is nearest (points are not snapped to pixels)."""
+    from scipy import ndimage
+
     xres, yres = work.resolution
     index = ndimage.distance_transform_edt(burnt == 0, sampling=(yres, xres),
                                            return_distances=False, return_indices=True)
@@ -141,6 +146,8 @@ def distance_raster(
     pads = _reach(grid, tuple(projected.total_bounds), search_margin_km * 1000.0)
     work = grid.padded(left=pads[0], bottom=pads[1], right=pads[2], top=pads[3])
     points = bool((projected.geom_type == "Point").all())
+    from rasterio import features as rio_features
+
     burnt = rio_features.rasterize(
         ((g, i + 1) for i, g in enumerate(projected)), out_shape=work.shape,
         transform=work.transform, fill=0, all_touched=True, dtype="int32")

@@ -38,7 +38,6 @@ from geo_industry.raster.suitability import (
     SuitabilityExplanation,
     explain_values,
 )
-from geo_industry.raster.zonal import zonal_statistics
 
 __all__ = [
     "MeasuredSlope",
@@ -188,6 +187,8 @@ def _mean_slopes(zones: gpd.GeoDataFrame, slope_path: str | Path | None, *,
                                  metric_crs=metric_crs)
     if shapes.empty:
         return {}, notes
+    from geo_industry.raster.zonal import zonal_statistics  # rasterio: only with a DEM's slope
+
     stats = zonal_statistics(slope_path, zones=shapes, percentiles=(), all_touched=False)
     return {s.zone_id or "": s.mean for s in stats}, notes
 

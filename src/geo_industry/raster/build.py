@@ -4,31 +4,38 @@ Terrain products (``terrain``, ``slope``, ``hillshade``) need a DEM; distance pr
 ``suitability`` are always built (on a grid of ``resolution_without_dem_m`` without a DEM).
 A criterion whose target layer is empty is skipped with its reason in the manifest, and the
 suitability weights are renormalised over the others.
+
+Writing products needs rasterio, rio-cogeo and SciPy (some 70 MB of a process's memory once
+imported, more while a build runs); this module imports them only when products are written, and
+:func:`build_rasters_apart` writes them in a short-lived interpreter of its own, so a server worker
+that only serves what was built never holds them.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from rasterio.warp import transform_bounds
 from shapely.geometry.base import BaseGeometry
 
 from geo_industry.crs import METRIC_CRS
 from geo_industry.errors import InvalidParameter
-from geo_industry.raster.accessibility import distance_raster
-from geo_industry.raster.cog import write_cog
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
 from geo_industry.raster.errors import (
     EmptyTargetsError,
     NotARasterError,
+    RasterError,
     UnknownProductError,
 )
-from geo_industry.raster.grid import RasterGrid, metric_grid
 from geo_industry.raster.manifest import (
     BuildManifest,
     ProductInfo,
@@ -45,13 +52,16 @@ from geo_industry.raster.suitability import (
     suitability_surface,
     water_mask,
 )
-from geo_industry.raster.terrain import hillshade, load_dem, slope_degrees
+
+if TYPE_CHECKING:  # writing products needs rasterio, rio-cogeo and SciPy: imported when a build runs
+    from geo_industry.raster.grid import RasterGrid
 
 __all__ = [
     "BuildConfig",
     "BuildResult",
     "ProgressCallback",
     "build_rasters",
+    "build_rasters_apart",
     "list_products",
     "product_path",
 ]
@@ -131,12 +141,16 @@ class _Writer:
     """Writes products of one grid and collects their ProductInfo."""
 
     def __init__(self, out_dir: Path, grid: RasterGrid) -> None:
+        from rasterio.warp import transform_bounds
+
         self.out_dir, self.grid = out_dir, grid
         self.products: list[ProductInfo] = []
         self.bounds_lonlat = tuple(float(v) for v in transform_bounds(
             grid.crs, "EPSG:4326", *grid.bounds, densify_pts=21))
 
     def write(self, product: str, array: np.ndarray) -> None:
+        from geo_industry.raster.cog import write_cog
+
         spec = product_spec(product)
         data = array.astype(spec.dtype, copy=False)
         valid = data[data != spec.nodata] if spec.dtype == "uint8" else data[np.isfinite(data)]
@@ -208,13 +222,18 @@ def build_rasters(
     dem = Path(dem_path) if dem_path is not None else None
     if dem is not None and not dem.is_file():
         raise NotARasterError(f"dem_path {str(dem)!r} is not a file")
+    if not force and (built := _built_already(
+            out_dir=out, area_of_interest=area_of_interest, aoi_crs=aoi_crs, dem_path=dem, targets=targets,
+            water=water, excluded_areas=excluded_areas, config=config)) is not None:
+        if progress:
+            progress("up to date", 1, 1)
+        return built
     inputs = _inputs(area_of_interest=area_of_interest, aoi_crs=aoi_crs, dem_path=dem,
                      targets=targets, water=water, excluded_areas=excluded_areas)
     parameters = config.model_dump(mode="json")
-    if not force and (manifest := _up_to_date(out, inputs, parameters)) is not None:
-        if progress:
-            progress("up to date", 1, 1)
-        return BuildResult(out, False, manifest)
+    from geo_industry.raster.grid import metric_grid
+    from geo_industry.raster.terrain import hillshade, load_dem, slope_degrees
+
     out.mkdir(parents=True, exist_ok=True)
     total = (4 if dem else 1) + len(DISTANCE_CRITERIA) + 2
     step = _Stepper(progress, total)
@@ -259,6 +278,76 @@ def build_rasters(
     return BuildResult(out, True, manifest)
 
 
+
+def build_rasters_apart(
+    *,
+    out_dir: str | Path,
+    area_of_interest: BaseGeometry,
+    aoi_crs: str = "EPSG:4326",
+    dem_path: str | Path | None = None,
+    targets: Mapping[str, gpd.GeoDataFrame],
+    water: gpd.GeoDataFrame | None = None,
+    excluded_areas: gpd.GeoDataFrame | None = None,
+    config: BuildConfig | None = None,
+) -> BuildResult:
+    """:func:`build_rasters`, writing the products in a fresh interpreter when they are not up to date.
+
+    Up-to-date products are found here, as :func:`build_rasters` finds them (it imports nothing
+    heavy for that). A build runs in ``python -c`` (not multiprocessing, which would run the
+    caller's main script again): the arguments go in pickled on its stdin, the result or the error
+    (:class:`RasterError`, :class:`InvalidParameter` …) comes back pickled on its stdout, and the
+    memory the build took leaves with the interpreter.
+    """
+    arguments: dict[str, Any] = {"out_dir": out_dir, "area_of_interest": area_of_interest, "aoi_crs": aoi_crs,
+                                 "dem_path": dem_path, "targets": targets, "water": water,
+                                 "excluded_areas": excluded_areas, "config": config}
+    built = _built_already(**arguments)
+    if built is not None:
+        return built
+    paths = os.pathsep.join(p for p in sys.path if p)  # this package where the caller found it
+    child = subprocess.run(
+        [sys.executable, "-c", "from geo_industry.raster.build import _build_piped; _build_piped()"],
+        input=pickle.dumps(arguments), capture_output=True, check=False,
+        env={**os.environ, "PYTHONPATH": paths})
+    if child.returncode != 0:
+        raise RasterError(f"the raster build stopped (exit status {child.returncode}): "
+                          f"{child.stderr.decode(errors='replace')[-2000:]}")
+    outcome = pickle.loads(child.stdout)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    result: BuildResult = outcome
+    return result
+
+
+def _build_piped() -> None:
+    """:func:`build_rasters` of the pickled arguments on stdin; its result or error pickled to stdout
+    (what the build's libraries print goes to stderr)."""
+    arguments = pickle.load(sys.stdin.buffer)
+    result_out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    try:
+        outcome: object = build_rasters(**arguments)
+    except (RasterError, InvalidParameter) as exc:
+        outcome = exc
+    with result_out:
+        result_out.write(pickle.dumps(outcome))
+
+
+def _built_already(*, out_dir: str | Path, area_of_interest: BaseGeometry, aoi_crs: str,
+                   dem_path: str | Path | None, targets: Mapping[str, gpd.GeoDataFrame],
+                   water: gpd.GeoDataFrame | None, excluded_areas: gpd.GeoDataFrame | None,
+                   config: BuildConfig | None) -> BuildResult | None:
+    """The result of the products in ``out_dir`` if they are up to date for these inputs, else None."""
+    dem = Path(dem_path) if dem_path is not None else None
+    if (dem is not None and not dem.is_file()) or set(targets) - set(DISTANCE_CRITERIA):
+        return None  # build_rasters says what is wrong
+    inputs = _inputs(area_of_interest=area_of_interest, aoi_crs=aoi_crs, dem_path=dem,
+                     targets=targets, water=water, excluded_areas=excluded_areas)
+    manifest = _up_to_date(Path(out_dir), inputs, (config or BuildConfig()).model_dump(mode="json"))
+    return None if manifest is None else BuildResult(Path(out_dir), False, manifest)
+
+
 class _Stepper:
     def __init__(self, progress: ProgressCallback | None, total: int) -> None:
         self.progress, self.total, self.done = progress, total, 0
@@ -279,6 +368,8 @@ def _inside(aoi: gpd.GeoDataFrame, grid: RasterGrid) -> np.ndarray:
 
 def _distances(writer: _Writer, targets: Mapping[str, gpd.GeoDataFrame], config: BuildConfig,
                step: _Stepper) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    from geo_industry.raster.accessibility import distance_raster
+
     distances: dict[str, np.ndarray] = {}
     skipped: dict[str, str] = {}
     for criterion in DISTANCE_CRITERIA:

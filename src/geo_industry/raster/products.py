@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
-from rio_cogeo.cogeo import RIOResampling
-from rio_tiler.colormap import cmap as _colormaps
-from rio_tiler.types import DiscreteColorMapType, GDALColorMapType
 
 from geo_industry.raster.criteria import CRITERION_TITLES, DISTANCE_CRITERIA
 from geo_industry.raster.errors import UnknownProductError
+
+if TYPE_CHECKING:
+    from rio_tiler.types import DiscreteColorMapType, GDALColorMapType
 
 __all__ = [
     "ProductKind",
@@ -23,9 +23,12 @@ __all__ = [
     "product_spec",
     "distance_product",
     "legend_for",
+    "PointValue",
 ]
 
 ProductKind = Literal["terrain", "slope", "hillshade", "distance", "suitability"]
+Resampling = Literal["nearest", "bilinear", "cubic", "cubic_spline", "lanczos", "average", "mode", "gauss", "rms"]
+"""How overviews are resampled: rio-cogeo's ``RIOResampling``, spelt out (a legend needs no rio-cogeo)."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class ProductSpec:
     nodata: float | int
     colormap: str
     value_range: tuple[float, float] | None
-    overview_resampling: RIOResampling = "average"
+    overview_resampling: Resampling = "average"
 
 
 def distance_product(criterion: str) -> str:
@@ -102,9 +105,24 @@ class Legend(BaseModel):
     stops: list[LegendStop]
 
 
+class PointValue(BaseModel):
+    """The value of a product at one point."""
+
+    product: str
+    value: float | None = Field(description="None where the raster has no data")
+    units: str
+    x: float
+    y: float
+    crs: str
+    row: int
+    col: int
+
+
 def _lookup_table(colormap: str) -> GDALColorMapType | DiscreteColorMapType:
     """rio-tiler's named ``colormap`` as its value → RGBA table (named maps are never intervals)."""
-    table = _colormaps.get(colormap)
+    from rio_tiler.colormap import cmap
+
+    table = cmap.get(colormap)
     if not isinstance(table, dict):
         raise TypeError(f"colormap {colormap!r} is not a value → RGBA table")
     return table

@@ -2,7 +2,7 @@
 
 :class:`RasterService` turns the store's layers into everything a user meets: it builds the
 COG products (reusing them through the manifest when nothing changed), keeps one
-:class:`~geo_industry.raster.tiles.ProductReader` open per product, and computes the zone
+:class:`~geo_industry.raster.tiles.ProductReader` per product (opened when first read), and computes the zone
 assessments and value-chain links once per data revision. It knows no web framework.
 
 Inputs, all optional except the layers (:meth:`RasterService.update` reads only the layers the
@@ -28,7 +28,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -40,7 +40,7 @@ from geo_industry.catalog import REFERENCE_LAYER_IDS, layer_kinds
 from geo_industry.crs import METRIC_CRS
 from geo_industry.errors import InvalidParameter
 from geo_industry.raster.analysis import MeasuredSlope, Ranking, ZoneAssessment, assess_zones, rank_zones, slope_inputs
-from geo_industry.raster.build import BuildConfig, BuildResult, ProgressCallback, build_rasters
+from geo_industry.raster.build import BuildConfig, BuildResult, ProgressCallback, build_rasters, build_rasters_apart
 from geo_industry.raster.criteria import DISTANCE_CRITERIA
 from geo_industry.raster.errors import RasterError, TerrainNotConfiguredError, UnknownProductError
 from geo_industry.raster.layers import located_targets, target_layers
@@ -48,11 +48,13 @@ from geo_industry.raster.manifest import ProductInfo
 from geo_industry.raster.products import PRODUCTS, product_spec
 from geo_industry.raster.profiles import InvestorProfile
 from geo_industry.raster.properties import ZONE_LAYERS, analysis_properties, measured_zone_frame, zone_frame
-from geo_industry.raster.tiles import ProductReader
 from geo_industry.raster.valuechain import ValueChainLink, link_value_chain
 from geo_industry.raster.whole_layers import VALUE_CHAIN_LAYERS, analysed_frames
-from geo_industry.raster.zonal import ZonalStatistics, zonal_statistics
 from geo_industry.store.base import BulkReader
+
+if TYPE_CHECKING:  # rasterio and rio-tiler: imported when a product is first read, not when the service starts
+    from geo_industry.raster.tiles import ProductReader
+    from geo_industry.raster.zonal import ZonalStatistics
 
 __all__ = [
     "AREA_MARGIN_M",
@@ -126,8 +128,14 @@ class RasterService:
 
     def __init__(self, *, out_dir: str | Path, dem_path: str | Path | None = None,
                  rivers_path: str | Path | None = None, boundary_path: str | Path | None = None,
-                 config: BuildConfig | None = None) -> None:
-        """Remember where products go and which optional inputs to use; nothing is built yet."""
+                 config: BuildConfig | None = None, build_apart: bool = False) -> None:
+        """Remember where products go and which optional inputs to use; nothing is built yet.
+
+        With ``build_apart``, products are written in a process of their own
+        (:func:`~geo_industry.raster.build.build_rasters_apart`) unless progress is reported: a
+        server worker keeps none of what writing them took.
+        """
+        self.build_apart = build_apart
         self.out_dir = Path(out_dir)
         self.dem_path = Path(dem_path) if dem_path is not None else None
         self.rivers_path = Path(rivers_path) if rivers_path is not None else None
@@ -140,18 +148,21 @@ class RasterService:
         self.assessments: list[ZoneAssessment] = []
         self.value_chain: list[ValueChainLink] = []
         self.value_chain_geometry: dict[tuple[str, str], LineString | None] = {}
+        self._files: dict[str, Path] = {}
         self._readers: dict[str, ProductReader] = {}
         self._retired: list[ProductReader] = []
         self._by_zone: dict[str, ZoneAssessment] = {}
         self._measured: list[MeasuredSlope] = []
         self._sloped: tuple[object, list[ZoneAssessment], list[MeasuredSlope]] | None = None
         self._lock = threading.Lock()
+        self._opening = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Any) -> RasterService:
+    def from_settings(cls, settings: Any, *, build_apart: bool = False) -> RasterService:
         """A service for :class:`geo_industry.settings.Settings` (``raster_dir`` defaults to var/rasters)."""
         return cls(out_dir=settings.raster_dir or DEFAULT_RASTER_DIR, dem_path=settings.dem_path,
-                   rivers_path=settings.rivers_path, boundary_path=settings.boundary_path)
+                   rivers_path=settings.rivers_path, boundary_path=settings.boundary_path,
+                   build_apart=build_apart)
 
     # building ---------------------------------------------------------------------------------
 
@@ -170,7 +181,7 @@ class RasterService:
             layers = analysed_frames(store, metas)  # never a layer the analysis does not read
             self._update(layers, store.statistics, progress=progress, kinds=layer_kinds(metas))
             self.revision = revision
-            self._sloped = (revision, self.assessments, self._measured) if "slope" in self._readers else None
+            self._sloped = (revision, self.assessments, self._measured) if "slope" in self._files else None
         return True
 
     def build_from_layers(self, layers: Mapping[str, gpd.GeoDataFrame], *, statistics: pd.DataFrame | None = None,
@@ -191,7 +202,7 @@ class RasterService:
         result = self._build(aoi, located_targets(targets), water, progress)
         self._open_readers(result)
         self.zones = zone_frame(layers)
-        slope = result.path("slope") if "slope" in self._readers else None
+        slope = result.path("slope") if "slope" in self._files else None
         measured = measured_zone_frame(layers)
         self.assessments = assess_zones(zones=measured, targets=targets, slope_path=slope,
                                         config=self.config.suitability)
@@ -201,26 +212,31 @@ class RasterService:
 
     def _build(self, aoi: BaseGeometry, targets: Mapping[str, gpd.GeoDataFrame], water: gpd.GeoDataFrame | None,
                progress: ProgressCallback | None) -> BuildResult:
-        kwargs = {"out_dir": self.out_dir, "area_of_interest": aoi, "targets": targets, "water": water,
-                  "config": self.config, "progress": progress}
+        kwargs: dict[str, Any] = {"out_dir": self.out_dir, "area_of_interest": aoi, "targets": targets,
+                                  "water": water, "config": self.config}
+        if progress is not None or not self.build_apart:
+            kwargs["progress"] = progress
+        build = build_rasters if "progress" in kwargs else build_rasters_apart
         with _build_lock(self.out_dir):
             if self.dem_path is None:
                 self.terrain_note = f"no DEM is configured: {_DEM_HELP}"
-                return build_rasters(**kwargs)  # type: ignore[arg-type]
+                return build(**kwargs)
             try:
-                result = build_rasters(dem_path=self.dem_path, **kwargs)  # type: ignore[arg-type]
+                result = build(dem_path=self.dem_path, **kwargs)
             except (RasterError, InvalidParameter) as exc:
                 logger.warning("DEM %s not used, terrain products left out: %s", self.dem_path, exc)
                 self.terrain_note = f"the configured DEM could not be used ({exc}); {_DEM_HELP}"
-                return build_rasters(**kwargs)  # type: ignore[arg-type]
+                return build(**kwargs)
             self.terrain_note = None
             return result
 
     def _open_readers(self, result: BuildResult) -> None:
-        self._retired.extend(self._readers.values())  # requests may still hold them; closed in close()
-        self._readers = {info.id: ProductReader(result.out_dir / info.file, product=info.id)
-                         for info in result.manifest.products}
-        self.result = result
+        """Serve ``result``'s products: each one's reader is opened when it is first read (:meth:`reader`)."""
+        with self._opening:
+            self._retired.extend(self._readers.values())  # requests may still hold them; closed in close()
+            self._files = {info.id: result.out_dir / info.file for info in result.manifest.products}
+            self._readers = {}
+            self.result = result
 
     def _link_value_chain(self, layers: Mapping[str, gpd.GeoDataFrame], statistics: pd.DataFrame | None) -> None:
         mines, plants = (layers.get(layer_id) for layer_id in VALUE_CHAIN_LAYERS)
@@ -235,10 +251,11 @@ class RasterService:
 
     def close(self) -> None:
         """Close every open reader."""
-        for reader in [*self._readers.values(), *self._retired]:
-            reader.close()
-        self._readers.clear()
-        self._retired.clear()
+        with self._opening:
+            for reader in [*self._readers.values(), *self._retired]:
+                reader.close()
+            self._readers.clear()
+            self._retired.clear()
 
     # reading ----------------------------------------------------------------------------------
 
@@ -272,9 +289,15 @@ class RasterService:
         raise UnknownProductError(f"raster {product!r} is not available")  # pragma: no cover
 
     def reader(self, product: str) -> ProductReader:
-        """The open reader of a built product (same errors as :meth:`product`)."""
+        """The open reader of a built product, opened on first use (same errors as :meth:`product`)."""
         self.product(product)
-        return self._readers[product]
+        from geo_industry.raster.tiles import ProductReader
+
+        with self._opening:  # one reader per product of the current build, however many threads ask
+            reader = self._readers.get(product)
+            if reader is None:
+                reader = self._readers[product] = ProductReader(self._files[product], product=product)
+        return reader
 
     def sloped_assessments(self, revision: object) -> list[ZoneAssessment] | None:
         """The zone assessments of the store's ``revision`` when they include the DEM's slope.
@@ -321,6 +344,8 @@ class RasterService:
     def zonal(self, product: str, *, zones: gpd.GeoDataFrame | BaseGeometry, zones_crs: object = "EPSG:4326",
               percentiles: Sequence[float] = (10, 50, 90)) -> list[ZonalStatistics]:
         """Zonal statistics of a built product per zone (GeoDataFrame with ``id``) or for one geometry."""
+        from geo_industry.raster.zonal import zonal_statistics
+
         info = self.product(product)
         assert self.result is not None
         return zonal_statistics(self.result.out_dir / info.file, zones=zones, zones_crs=zones_crs,

@@ -13,14 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from rasterio import features as rio_features
 
 from geo_industry.errors import InvalidParameter
-from geo_industry.raster.accessibility import usable_geometries
 from geo_industry.raster.criteria import (
     CRITERIA,
     CRITERION_TITLES,
@@ -33,7 +32,9 @@ from geo_industry.raster.criteria import (
     score_distance,
     score_slope,
 )
-from geo_industry.raster.grid import RasterGrid
+
+if TYPE_CHECKING:  # rasterio's types: imported where a grid is rasterised, not with the scoring
+    from geo_industry.raster.grid import RasterGrid
 
 __all__ = [
     "SuitabilityConfig",
@@ -235,6 +236,10 @@ class SuitabilitySurface:
 def geometry_mask(frame: gpd.GeoDataFrame, *, grid: RasterGrid, buffer_m: float = 0.0,
                   argument: str = "areas") -> np.ndarray:
     """Boolean raster: True where a pixel touches a (buffered) geometry of ``frame``."""
+    from rasterio import features as rio_features
+
+    from geo_industry.raster.accessibility import usable_geometries
+
     geoms = usable_geometries(frame, argument=argument).to_crs(grid.crs)
     if geoms.empty:
         return np.zeros(grid.shape, dtype=bool)

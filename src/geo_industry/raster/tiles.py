@@ -16,7 +16,6 @@ import morecantile
 import numpy as np
 import rasterio
 from morecantile.errors import InvalidIdentifier
-from pydantic import BaseModel, Field
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 from rasterio.enums import Resampling
@@ -32,7 +31,7 @@ from geo_industry.raster.errors import (
     PointOutsideRasterError,
     TileOutsideBoundsError,
 )
-from geo_industry.raster.products import Legend, ProductSpec, legend_for, product_spec
+from geo_industry.raster.products import Legend, PointValue, ProductSpec, legend_for, product_spec
 
 __all__ = [
     "TILE_MATRIX_SETS",
@@ -45,19 +44,6 @@ __all__ = [
 
 TILE_MATRIX_SETS: tuple[str, ...] = tuple(morecantile.tms.list())
 """Ids of the TileMatrixSets tiles can be rendered in (WebMercatorQuad, WorldCRS84Quad, …)."""
-
-
-class PointValue(BaseModel):
-    """The value of a product at one point."""
-
-    product: str
-    value: float | None = Field(description="None where the raster has no data")
-    units: str
-    x: float
-    y: float
-    crs: str
-    row: int
-    col: int
 
 
 def product_value_range(dataset: rasterio.DatasetReader, spec: ProductSpec) -> tuple[float, float]:

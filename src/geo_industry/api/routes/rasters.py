@@ -39,8 +39,7 @@ from geo_industry.api.raster_params import (
 from geo_industry.api.rasters_state import RastersDep
 from geo_industry.api.responses import JSONResponse
 from geo_industry.errors import NotFound
-from geo_industry.raster.products import Legend
-from geo_industry.raster.tiles import PointValue
+from geo_industry.raster.products import Legend, PointValue
 
 CONFORMS_TO: tuple[str, ...] = ()  # see the module docstring
 
