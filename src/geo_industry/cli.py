@@ -194,7 +194,11 @@ def maps_build(
     data: DataOption = None,
     basemap: Annotated[str, typer.Option(help="basemap selected when a page opens: offline, osm or carto")] = "offline",
 ) -> None:
-    """Write every map and fact sheet as a self-contained static site (works from file:// too)."""
+    """Write every map and fact sheet as a self-contained static site (works from file:// too).
+
+    A layer of at least ``GEO_INDUSTRY_VECTOR_TILE_THRESHOLD`` features (which the served overview draws
+    from vector tiles) is not read and is left out of the pages, its legend saying so.
+    """
     from rich.progress import Progress
 
     from geo_industry.maps.site import build_static_site
@@ -213,6 +217,10 @@ def maps_build(
         site = build_static_site(store, output, settings=settings, basemap=basemap, progress=progress)
     console.print(f"wrote {len(site.pages)} pages ({site.total_bytes / 1e6:.1f} MB) to {output}; "
                   f"open {output / 'index.html'}")
+    for layer_id, features in site.left_out.items():
+        console.print(f"[yellow]left out:[/yellow] {layer_id} ({features} features, at least "
+                      f"GEO_INDUSTRY_VECTOR_TILE_THRESHOLD={settings.vector_tile_threshold}; the served map draws it "
+                      "from vector tiles)")
 
 
 @app.command()

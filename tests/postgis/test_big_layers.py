@@ -4,7 +4,8 @@ The repository's ``data/`` is loaded, then ``bench/synthetic_layers.sql`` genera
 database and registers them in the catalog. The app runs under uvicorn (in this process, on a loopback
 port) over a recording subclass of the real store: the overview, the maps index, a fact sheet, the
 rasters (zonal statistics over the big layer: a 400) and items are requested, and the synthetic
-layer's ``frame()`` is never called (it is past the vector tile threshold and of no analysed kind).
+layer's ``frame()`` is never called (it is past the vector tile threshold and of no analysed kind); nor
+by ``maps build`` (which leaves it out of the static pages) or ``analyse``.
 The process's resident memory before and after is printed.
 """
 
@@ -24,8 +25,11 @@ from tests.conftest import DATA_DIR
 from tests.live_server import free_port
 from tests.pgcluster import Cluster
 from tests.postgis.databases import loaded_database, with_synthetic_layers
+from typer.testing import CliRunner
 
+import geo_industry.cli as cli
 from geo_industry.api.app import create_app
+from geo_industry.i18n import translate
 from geo_industry.raster.whole_layers import drawn_from_tiles, needs_whole_frame
 from geo_industry.settings import Settings
 from geo_industry.store.postgis import PostGISStore
@@ -129,3 +133,49 @@ def test_pages_rasters_and_items_never_read_the_big_layer(served: tuple[str, Rec
     print(f"\nworker RSS: {before:.0f} MiB after start-up, {after:.0f} MiB after the requests "
           f"({after - before:+.0f} MiB); reading the {len(whole):,}-point layer whole would add "
           f"{rss_mib() - frame_start:+.0f} MiB")
+
+
+@pytest.fixture
+def cli_stores(big_database: str, settings: Settings,
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[list[RecordingStore]]:
+    """The command line configured for the big database, its store a :class:`RecordingStore`; those it opened."""
+    for name, value in {"STORE_BACKEND": "postgis", "DATABASE_URL": big_database,
+                        "DATA_DIR": str(DATA_DIR), "RASTER_DIR": str(settings.raster_dir)}.items():
+        monkeypatch.setenv(f"GEO_INDUSTRY_{name}", value)
+    opened: list[RecordingStore] = []
+
+    def open_store(configured: Settings) -> RecordingStore:
+        store = RecordingStore.from_settings(configured)
+        assert isinstance(store, RecordingStore)
+        opened.append(store)
+        return store
+
+    monkeypatch.setattr(cli, "open_store", open_store)
+    yield opened
+    for store in opened:
+        store.close()
+
+
+def test_the_static_build_leaves_the_big_layer_out_unread(cli_stores: list[RecordingStore], tmp_path: Path) -> None:
+    """``maps build`` reads the layers as the served overview does: the big one is counted, not read, and its
+    legend says that the pages leave it out (they have no API to draw its tiles from)."""
+    result = CliRunner().invoke(cli.app, ["maps", "build", "-o", str(tmp_path)], env={"COLUMNS": "240"})
+    assert result.exit_code == 0, result.output
+    assert f"left out: {BIG} ({POINTS} features" in result.stdout
+    (store,) = cli_stores
+    assert BIG not in store.frames_read
+    assert {"mines", "industrial_zones"} <= set(store.frames_read)
+    overview = (tmp_path / "overview.en.html").read_text(encoding="utf-8")
+    assert translate("legend.left_out_static", "en", count=POINTS) in overview
+    assert f"/collections/{BIG}/" not in overview
+    assert "p199999" not in overview  # none of its sites embedded
+
+
+def test_analyse_never_reads_the_big_layer(cli_stores: list[RecordingStore], tmp_path: Path) -> None:
+    """The analysis reads the zones, their outlines and the layers its criteria measure to: not the big layer."""
+    result = CliRunner().invoke(cli.app, ["analyse", "-o", str(tmp_path)], env={"COLUMNS": "240"})
+    assert result.exit_code == 0, result.output
+    (store,) = cli_stores
+    assert BIG not in store.frames_read
+    assert {"mines", "industrial_zones"} <= set(store.frames_read)
+    assert (tmp_path / "zones.csv").read_text(encoding="utf-8").count("\n") > 1

@@ -118,7 +118,8 @@ def _tiled_frame(layer_id: str, data: MapData, ctx: PageContext) -> tuple[SiteLa
 
 
 def _tiled_summaries(m: folium.Map, data: MapData, ctx: PageContext) -> list[LegendSection]:
-    """The layers too large for the maps to read (:attr:`MapData.summaries`), drawn from their tiles."""
+    """The layers too large for the maps to read (:attr:`MapData.summaries`), drawn from their tiles; on a page
+    without an API to draw them from (the static build), a legend note says that they are left out."""
     sections = []
     for layer_id, summary in data.summaries.items():
         tiled = _tiled(layer_id, data, ctx, located=summary.located, bbox=summary.bbox,
@@ -127,6 +128,9 @@ def _tiled_summaries(m: folium.Map, data: MapData, ctx: PageContext) -> list[Leg
         if tiled is not None:
             add_site_layer(m, tiled[0])
             sections.append(tiled[1])
+        else:
+            sections.append(LegendSection(data.title(layer_id, ctx.lang), (),
+                                          ctx.t("legend.left_out_static", count=summary.features)))
     return sections
 
 

@@ -34,6 +34,9 @@ class SiteBuild:
 
     out_dir: Path
     pages: list[Path] = field(default_factory=list)
+    left_out: dict[str, int] = field(default_factory=dict)
+    """Layers not embedded for their size (id → features): past the vector tile threshold, which the
+    served map draws from tiles; a static page has no API to ask for them."""
 
     @property
     def total_bytes(self) -> int:
@@ -105,7 +108,9 @@ def build_static_site(
         and ``vendor/``.
     settings
         :class:`geo_industry.settings.Settings`; its ``boundary_path`` and ``rivers_path``
-        give the offline reference layers.
+        give the offline reference layers, its ``vector_tile_threshold`` the size from which a
+        layer is left out (as the served overview draws it from tiles; never read whole, its legend
+        says so). Without settings every layer is embedded.
     languages, basemap
         Languages to write and the basemap selected when a page opens (readers can switch
         basemaps in the layer control).
@@ -133,8 +138,11 @@ def build_static_site(
             assessments=None if rasters is None else {a.zone_id: a for a in rasters.assessments},
             overlays=overlays,
             investor_facts_path=getattr(settings, "investor_facts_path", None),
+            read_below=getattr(settings, "vector_tile_threshold", None),
         )
     finally:
         if own:
             rasters.close()
-    return build_site_from_data(data, out_dir, languages=languages, basemap=basemap, progress=progress)
+    build = build_site_from_data(data, out_dir, languages=languages, basemap=basemap, progress=progress)
+    build.left_out = {layer_id: summary.features for layer_id, summary in data.summaries.items()}
+    return build

@@ -11,8 +11,9 @@ rasters, the zone analysis and the maps' data for itself. A layer is read whole
   larger one answers a clear 400 (:func:`is_large`).
 - ``maps``: a layer under the vector tile threshold (``store.count``), and the reference layers (the
   basemap). A layer past it is drawn on served pages from its vector tiles and needs only its count
-  and extent (:class:`geo_industry.maps.data.LayerSummary`); without a threshold (the static build
-  embeds everything) every layer is read.
+  and extent (:class:`geo_industry.maps.data.LayerSummary`); the static build (``maps build``) uses the
+  same threshold and leaves such a layer out of its pages (they have no API to draw tiles from). Without a
+  threshold every layer is read.
 
 It sits in :mod:`geo_industry.raster` because the analysis rule is the raster criteria's.
 """
