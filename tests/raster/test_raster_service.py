@@ -106,3 +106,29 @@ def test_area_of_interest_without_boundary_covers_the_features_with_a_margin() -
     area = area_of_interest({"mines": sites})
     assert area.contains(box(103.95, 21.95, 104.25, 22.35))  # ≈ 10 km beyond the extent
     assert not area.contains(Point(104.0, 21.8))
+
+
+def test_products_built_apart_are_the_products_built_in_process(with_dem: RasterService, store: EmbeddedStore,
+                                                                tmp_path: Path) -> None:
+    apart = RasterService(out_dir=tmp_path, dem_path=DEM_TIF, rivers_path=RIVERS, boundary_path=MERGED_BOUNDARY,
+                          build_apart=True)
+    try:
+        apart.update(store)
+        assert apart.result is not None and with_dem.result is not None
+        assert apart.result.rebuilt  # written by the interpreter started for it, into its own folder
+        assert apart.result.manifest == with_dem.result.manifest
+        point = {"x": LAO_CAI_CITY[0], "y": LAO_CAI_CITY[1]}
+        assert apart.reader("slope").point(**point) == with_dem.reader("slope").point(**point)
+        assert apart.assessments == with_dem.assessments
+    finally:
+        apart.close()
+
+
+def test_a_build_apart_refused_a_dem_and_built_the_rest(store: EmbeddedStore, tmp_path: Path) -> None:
+    apart = RasterService(out_dir=tmp_path, dem_path=Path("pyproject.toml"), build_apart=True)
+    try:
+        apart.update(store)  # the DEM's error crossed from the build's interpreter to the fallback
+        assert "could not be used" in (apart.terrain_note or "")
+        assert "suitability" in {p.id for p in apart.products}
+    finally:
+        apart.close()
