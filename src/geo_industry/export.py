@@ -21,8 +21,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import orjson
 
+from geo_industry import json_values
 from geo_industry.crs import CRS84, SupportedCRS, transform_geometries
 from geo_industry.errors import ExportError, GeoIndustryError, InvalidParameter
 from geo_industry.store.memory import geometry_types_of
@@ -84,7 +84,7 @@ def _json_text(value: object) -> str | None:
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, list | dict | tuple):
-        return orjson.dumps(value).decode()
+        return json_values.dumps(value, what="an exported value").decode()
     return str(value)
 
 

@@ -20,6 +20,7 @@ import shapely
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from geo_industry.crs import CRS84, SupportedCRS, swap_axes, transform_geometries
+from geo_industry.json_values import dumps
 
 DEGREE_DECIMALS = 7
 METRE_DECIMALS = 3
@@ -94,7 +95,11 @@ def encoded_geometries(geoms: np.ndarray, crs: SupportedCRS, source: SupportedCR
 
 
 def _feature(feature_id: Any, geometry: orjson.Fragment | None, properties: dict[str, Any]) -> bytes:
-    return orjson.dumps({"type": "Feature", "id": feature_id, "geometry": geometry, "properties": properties})
+    feature = {"type": "Feature", "id": feature_id, "geometry": geometry, "properties": properties}
+    try:
+        return orjson.dumps(feature)
+    except orjson.JSONEncodeError:  # an integer past 64 bits stored before writes refused it
+        return dumps(feature, what=f"feature {feature_id}: ")
 
 
 def record_bytes(feature_id: str, geometry: shapely.Geometry | None, properties: dict[str, Any], *,

@@ -33,8 +33,9 @@ from shapely.geometry import mapping
 
 from geo_industry.crs import checked_source_crs, refuse_file_references, transform_geometries
 from geo_industry.errors import InvalidFeature, InvalidUpload, LimitExceeded
+from geo_industry.json_values import load_json
 from geo_industry.models import LayerMeta
-from geo_industry.validate import layer_meta_problems, property_problems
+from geo_industry.validate import big_integer_problems, layer_meta_problems, property_problems
 from geo_industry.vector_io import read_vector
 
 STORAGE_CRS = "OGC:CRS84"
@@ -201,12 +202,16 @@ def _sibling(path: Path, suffix: str) -> Path | None:
     return next((p for p in path.parent.iterdir() if p.stem == path.stem and p.suffix.lower() == suffix), None)
 
 
-def _check_geojson_crs(content: bytes) -> str:
+def _check_geojson(content: bytes) -> str:
+    """Check the GeoJSON's CRS text and refuse integers past 64 bits (GDAL would read them rounded, unseen)."""
     where = "the GeoJSON 'crs' member"
     try:
-        document = orjson.loads(content)
-    except orjson.JSONDecodeError:
+        document = load_json(content)
+    except ValueError:
         return where  # GDAL's reader reports what is wrong
+    problems = [f"feature {p.feature}: {p.field}: {p.message}" for p in big_integer_problems("upload", document)]
+    if problems:
+        raise InvalidFeature("the file's values do not fit the declared fields", problems[:20])
     crs = document.get("crs") if isinstance(document, dict) else None
     if crs is not None:
         refuse_file_references(orjson.dumps(crs).decode(), where=where)
@@ -220,7 +225,7 @@ def _read_frame(content: bytes, kind: str, folder: Path, limits: UploadLimits) -
     else:
         path = folder / ("upload.gpkg" if kind == "GeoPackage" else "upload.geojson")
         path.write_bytes(content)
-        where = _measure_geopackage(path, limits) if kind == "GeoPackage" else _check_geojson_crs(content)
+        where = _measure_geopackage(path, limits) if kind == "GeoPackage" else _check_geojson(content)
     try:
         if kind == "GeoPackage":
             import pyogrio  # GDAL is loaded by the first upload, not by every worker that never takes one
@@ -272,8 +277,8 @@ def _decoded(value: Any, kind: str) -> Any:
     """A value of an array or object field as the file holds it (JSON text) decoded; others unchanged."""
     if kind in ("array", "object") and isinstance(value, str):
         try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
+            return load_json(value)
+        except ValueError:
             return value  # refused by the field check, which names the field
     return value
 

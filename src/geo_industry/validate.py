@@ -25,6 +25,7 @@ from geo_industry import investor_facts
 from geo_industry import statistics as stats_mod
 from geo_industry.catalog import Catalog, load_catalog
 from geo_industry.errors import DataError
+from geo_industry.json_values import INT64_MAX, INT64_MIN, OUT_OF_RANGE, big_integer_at, is_big_integer, load_json
 from geo_industry.models import FieldSpec, LayerMeta
 from geo_industry.vector_io import read_vector
 
@@ -88,10 +89,33 @@ def _fields(file: str, frame: gpd.GeoDataFrame, meta: LayerMeta) -> Iterator[Pro
                 if spec.required:
                     yield Problem(file, feature_id, spec.name, "required value is empty")
                 continue
-            if not _check_value(spec.type, value):
+            if spec.type == "integer" and _beyond_int64(value):
+                yield Problem(file, feature_id, spec.name, OUT_OF_RANGE)
+            elif not _check_value(spec.type, value):
                 yield Problem(file, feature_id, spec.name, f"expected {spec.type}, got {value!r}")
             elif spec.enum is not None and value not in spec.enum:
                 yield Problem(file, feature_id, spec.name, f"{value!r} is not one of {spec.enum}")
+
+
+def _beyond_int64(value: Any) -> bool:
+    """Whether a number read from a file lies outside the 64-bit range (GDAL reads such an integer as a float)."""
+    if isinstance(value, float | np.floating):
+        return bool(np.isfinite(value)) and not INT64_MIN <= value < INT64_MAX
+    return is_big_integer(value)
+
+
+def big_integer_problems(file: str, document: Any) -> Iterator[Problem]:
+    """Integers outside the 64-bit range in a GeoJSON file's properties, as written (GDAL reads them rounded)."""
+    features = document.get("features") if isinstance(document, dict) else None
+    for position, feature in enumerate(features if isinstance(features, list) else []):
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(properties, dict):
+            continue
+        feature_id = str(properties.get("id", f"#{position}"))
+        for name, value in properties.items():
+            where = big_integer_at(value)
+            if where is not None:
+                yield Problem(file, feature_id, f"{name}{where}", OUT_OF_RANGE)
 
 
 def _geometries(file: str, frame: gpd.GeoDataFrame, meta: LayerMeta | None) -> Iterator[Problem]:
@@ -149,7 +173,12 @@ def validate_layer(path: Path, meta: LayerMeta | None) -> list[Problem]:
     elif not frame.crs.equals("EPSG:4326") and not frame.crs.equals("OGC:CRS84"):
         problems.append(Problem(file, "*", "crs", f"{frame.crs.to_string()} where WGS 84 lon/lat is required"))
     problems.extend(check_frame(file, frame, meta))
-    return problems
+    if path.suffix.lower() in (".geojson", ".json"):
+        try:
+            problems.extend(big_integer_problems(file, load_json(path.read_bytes())))
+        except ValueError as exc:
+            problems.append(Problem(file, "*", "*", f"not valid JSON: {exc}"))
+    return list(dict.fromkeys(problems))
 
 
 def check_frame(file: str, frame: gpd.GeoDataFrame, meta: LayerMeta | None) -> list[Problem]:
@@ -478,6 +507,9 @@ def value_problem(spec: FieldSpec, value: Any) -> str | None:
         return None
     if json_depth(value) > MAX_VALUE_DEPTH:
         return f"nested more than {MAX_VALUE_DEPTH} levels deep"
+    where = big_integer_at(value)
+    if where is not None:
+        return f"{where.lstrip('.')}{': ' if where else ''}{OUT_OF_RANGE}"
     if spec.type in ("integer", "number"):
         problem = _number_problem(spec.name, value, integer=spec.type == "integer")
     elif spec.type == "string":

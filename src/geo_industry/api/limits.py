@@ -26,7 +26,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import anyio
-import orjson
 from anyio import to_thread
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -37,6 +36,7 @@ from geo_industry.api.pools import WorkPools as WorkPools  # re-exported: limits
 from geo_industry.api.state import state_of
 from geo_industry.budget import deadline
 from geo_industry.errors import BudgetExceeded, LimitExceeded
+from geo_industry.json_values import load_json
 from geo_industry.validate import json_depth
 
 T = TypeVar("T")
@@ -135,8 +135,8 @@ async def json_body(request: Request, accepted: tuple[str, ...]) -> Any:
     require_media_type(request, accepted)
     body = await request.body()
     try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
+        document = load_json(body)  # integers past 64 bits kept as written, for the validation to name them
+    except ValueError as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
     check_json_depth(document, state_of(request.app).settings.max_json_depth, what="the body")
     return document

@@ -7,6 +7,8 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from geo_industry import json_values
+
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
@@ -18,7 +20,7 @@ _ORJSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 def dumps(content: Any) -> bytes:
     """Encode ``content`` with orjson (numpy scalars and arrays allowed)."""
-    return orjson.dumps(content, option=_ORJSON_OPTIONS)
+    return json_values.dumps(content, option=_ORJSON_OPTIONS, what="the response")
 
 
 class JSONResponse(Response):

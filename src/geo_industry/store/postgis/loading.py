@@ -40,6 +40,7 @@ from geo_industry import statistics as stats_mod
 from geo_industry.catalog import layer_file, load_data_catalog
 from geo_industry.errors import DataError
 from geo_industry.investor_facts import COLUMNS as INVESTOR_FACT_COLUMNS
+from geo_industry.json_values import load_json
 from geo_industry.models import LayerMeta
 from geo_industry.raster.properties import (
     with_analysis_fields,
@@ -173,8 +174,8 @@ def _load_layer(conn: psycopg.Connection, meta: LayerMeta, raw: dict[str, Any], 
                 path: Path, progress: Progress) -> int:
     """Replace one layer (table, catalog entry) in one transaction; returns its feature count."""
     try:
-        document = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
+        document = load_json(path.read_bytes())  # integers past 64 bits as written, for the check to refuse
+    except (OSError, ValueError) as exc:
         raise DataError(f"{path}: cannot read layer {meta.id} ({exc})") from None
     features = document.get("features") or []
     _check_properties(meta, features, path)

@@ -1,0 +1,85 @@
+"""JSON values as the stores hold them: integers within the signed 64-bit range, read without loss.
+
+Every store keeps integers in 64 bits (GeoPackage and SQLite ``INTEGER``, PostgreSQL ``bigint``,
+pandas ``Int64``) and JSON encoders (orjson) refuse larger ones, so a write holding an integer
+outside ``INT64_MIN … INT64_MAX`` is refused by the validation (:mod:`geo_industry.validate`). JSON
+text is read with :func:`load_json`, which keeps such an integer as it is written (orjson would
+read it as a rounded float), so the refusal names it instead of storing a changed number. A value
+stored before the rule is served by :func:`with_big_integers_as_text`: the integer as its decimal
+digits (a string), which keeps it exact.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+import orjson
+
+logger = logging.getLogger(__name__)
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+OUT_OF_RANGE = "integer out of the 64-bit range (-9223372036854775808 to 9223372036854775807)"
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+"""19 digits in a row: an integer orjson may not hold (past 64 bits it reads a float) or a long fraction."""
+
+
+def load_json(data: str | bytes) -> Any:
+    """A JSON text as the standard library reads it (integers kept exact at any size), read by orjson (several
+    times faster) unless it holds what orjson reads otherwise: an integer past 64 bits, a number past a double's
+    range. Raises :class:`ValueError` (``orjson.JSONDecodeError`` or ``json.JSONDecodeError``) on bad JSON."""
+    if not _LONG_NUMBER.search(data.encode() if isinstance(data, str) else data):
+        return orjson.loads(data)
+    return json.loads(data, parse_constant=_refuse_constant)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
+
+
+def is_big_integer(value: Any) -> bool:
+    """Whether ``value`` is an integer (not a boolean) outside the signed 64-bit range."""
+    return isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX
+
+
+def big_integer_at(value: Any) -> str | None:
+    """Where in ``value`` (a JSON value) the first integer outside the 64-bit range is: ``""`` for the value
+    itself, ``"[2]"`` or ``".x[0]"`` inside it; ``None`` when there is none. Walked without recursion."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if is_big_integer(item):
+            return path
+        if isinstance(item, dict):
+            stack.extend((child, f"{path}.{key}") for key, child in reversed(item.items()))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, f"{path}[{index}]") for index, child in reversed(list(enumerate(item))))
+    return None
+
+
+def dumps(value: Any, *, option: int = 0, what: str = "value") -> bytes:
+    """``value`` encoded by orjson; an integer outside the 64-bit range (stored before writes refused it, e.g. by
+    SQL) is written as its digits (a string), with a logged warning naming ``what`` holds it, rather than failing
+    the whole response."""
+    try:
+        return orjson.dumps(value, option=option)
+    except orjson.JSONEncodeError:
+        where = big_integer_at(value)
+        if where is None:
+            raise
+        logger.warning("%s%s holds an %s; written as its digits (a string)", what, where, OUT_OF_RANGE)
+        return orjson.dumps(with_big_integers_as_text(value), option=option)
+
+
+def with_big_integers_as_text(value: Any) -> Any:
+    """``value`` (a JSON value) with every integer outside the 64-bit range replaced by its decimal digits."""
+    if is_big_integer(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: with_big_integers_as_text(child) for key, child in value.items()}
+    if isinstance(value, list | tuple):
+        return [with_big_integers_as_text(child) for child in value]
+    return value

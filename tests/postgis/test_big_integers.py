@@ -1,0 +1,127 @@
+"""Integers past 64 bits: refused at every door with the feature, field and limit named; one stored before the
+rule (put in by SQL) is served as its digits, never a 500 for the page or the other features.
+
+Both editable backends (SQLite, PostGIS) are served by a real uvicorn process over real HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from tests.editing.conftest import bearer, create_tokens, running_server
+from tests.pgcluster import Cluster
+from tests.postgis.databases import data_with_odd_sites, database_tokens, new_database
+
+from geo_industry.errors import DataError
+from geo_industry.store.postgis.connections import Database
+from geo_industry.store.postgis.loading import load_data
+
+BIG = 123456789012345678901234567890
+SITES = [
+    {"type": "Feature", "id": "a", "properties": {"id": "a", "info": {"k": 1}, "tags": ["x"], "n": 3},
+     "geometry": {"type": "Point", "coordinates": [104.0, 22.0]}},
+    {"type": "Feature", "id": "b", "properties": {"id": "b", "info": None, "tags": None, "n": 4},
+     "geometry": {"type": "Point", "coordinates": [104.1, 22.1]}},
+]
+ITEMS = "/collections/odd_sites/items"
+#: a feature with an integer past 64 bits in a nested value (typed fields refuse large numbers anyway)
+BIG_IN_TAGS = (b'{"type": "Feature", "id": "c", "properties": {"id": "c", "tags": [1, ' + str(BIG).encode()
+               + b']}, "geometry": {"type": "Point", "coordinates": [104.2, 22.2]}}')
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return data_with_odd_sites(tmp_path_factory.mktemp("bigint"), SITES)
+
+
+@pytest.fixture(scope="module")
+def postgis(pg_cluster: Cluster, data: Path) -> Iterator[tuple[str, str, Path]]:
+    """A server over a database holding ``data``, where feature a's ``info`` got a huge integer by SQL."""
+    url = new_database(pg_cluster, "bigint")
+    with Database(url, pool_size=1) as database:
+        load_data(database, data)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"""UPDATE geo_industry.odd_sites SET info = '{{"big": {BIG}}}',
+                         properties = properties || '{{"info": {{"big": {BIG}}}}}'::jsonb WHERE id = 'a'""")
+    token = database_tokens(url)["all"]
+    folder = data.parent / "pg"
+    folder.mkdir()
+    env = {"GEO_INDUSTRY_STORE_BACKEND": "postgis", "GEO_INDUSTRY_DATABASE_URL": url,
+           "GEO_INDUSTRY_DATA_DIR": str(data)}
+    with running_server(folder / "keys.sqlite", startup_timeout=300, env=env) as (server, process):
+        yield server, token, folder
+
+
+@pytest.fixture(scope="module")
+def sqlite(data: Path) -> Iterator[tuple[str, str]]:
+    folder = data.parent / "sqlite"
+    folder.mkdir()
+    store_path = folder / "store.sqlite"
+    with running_server(store_path, env={"GEO_INDUSTRY_DATA_DIR": str(data)}) as (server, _):
+        yield server, create_tokens(store_path)["all"]
+
+
+def _refused(server: str, token: str) -> None:
+    with httpx.Client(base_url=server, timeout=60, headers=bearer(token)) as http:
+        created = http.post(ITEMS, content=BIG_IN_TAGS, headers={"Content-Type": "application/geo+json"})
+        assert created.status_code in (400, 422), created.text
+        description = created.json()["description"]
+        assert "tags" in description and "[1]" in description and "64-bit range" in description, description
+        etag = http.get(f"{ITEMS}/a", headers={"Cache-Control": "no-cache"}).headers["ETag"]
+        patched = http.patch(f"{ITEMS}/a", content=b'{"properties": {"info": {"k": ' + str(BIG).encode() + b"}}}",
+                             headers={"Content-Type": "application/merge-patch+json", "If-Match": etag})
+        assert patched.status_code in (400, 422), patched.text
+        assert "info" in patched.json()["description"] and "64-bit range" in patched.json()["description"]
+        assert http.get(f"{ITEMS}/c").status_code == 404  # nothing was stored
+        assert http.get(f"{ITEMS}/a").json()["properties"]["info"] != {"k": float(BIG)}
+
+
+def test_a_write_with_an_integer_past_64_bits_is_refused_naming_the_field_on_sqlite(sqlite):
+    _refused(*sqlite)
+
+
+def test_a_write_with_an_integer_past_64_bits_is_refused_naming_the_field_on_postgis(postgis):
+    server, token, _ = postgis
+    _refused(server, token)
+
+
+@pytest.mark.parametrize("path", [f"{ITEMS}?f=json", f"{ITEMS}/a?f=json", f"{ITEMS}?f=json&properties=info",
+                                  f"{ITEMS}?f=html", f"{ITEMS}/a?f=html", "/collections/odd_sites/download?f=geojson",
+                                  "/collections/odd_sites/download?f=csv"])
+def test_a_stored_integer_past_64_bits_is_served_as_its_digits(postgis, path):
+    server, _, folder = postgis
+    response = httpx.get(server + path, timeout=60)
+    assert response.status_code == 200, response.text[:500]
+    if path.endswith("items?f=html"):  # the table shows scalar fields only
+        assert "/items/a" in response.text and "/items/b" in response.text
+    elif path.endswith("a?f=html"):  # an object field shows its keys
+        assert "<th>info</th><td>big</td>" in response.text
+    else:
+        assert str(BIG) in response.text
+    if "f=json" in path or "geojson" in path:
+        body = response.json()
+        features = body["features"] if "features" in body else [body]
+        by_id = {feature.get("id", feature["properties"].get("id")): feature for feature in features}
+        assert by_id["a"]["properties"]["info"] == {"big": str(BIG)}
+        assert len(features) == 1 or "b" in by_id  # the other features are still served
+    log = "".join(p.read_text(errors="replace") for p in folder.glob("server-*.log"))
+    assert "64-bit range" in log and "Traceback" not in log
+
+
+def test_db_load_refuses_a_file_with_an_integer_past_64_bits_naming_file_feature_and_field(
+        pg_cluster: Cluster, tmp_path: Path):
+    data = data_with_odd_sites(tmp_path, SITES)
+    with_huge_tags = [{**SITES[0], "properties": {**SITES[0]["properties"], "tags": [BIG]}}, SITES[1]]
+    (data / "geo" / "odd_sites.geojson").write_text(json.dumps({"type": "FeatureCollection",
+                                                                "features": with_huge_tags}))
+    url = new_database(pg_cluster, "bigload")
+    with Database(url, pool_size=1) as database, pytest.raises(DataError) as refused:
+        load_data(database, data)
+    message = str(refused.value)
+    assert "odd_sites.geojson" in message and "feature a" in message and "tags: [0]" in message
+    assert "64-bit range" in message
