@@ -20,7 +20,6 @@ from functools import cache
 from typing import Any
 
 import geopandas as gpd
-import mapbox_vector_tile
 import morecantile
 import numpy as np
 import orjson
@@ -175,6 +174,8 @@ def _features(rows: gpd.GeoDataFrame, geometries: np.ndarray) -> list[dict[str, 
 
 def encode_tile(rows: gpd.GeoDataFrame, tile: TileAddress, *, layer_name: str) -> bytes:
     """The MVT bytes of ``rows`` (CRS84) in ``tile``; ``b""`` when no geometry reaches the tile."""
+    import mapbox_vector_tile  # imported by the first tile encoded here: PostGIS builds its tiles itself
+
     located = rows[rows.geometry.notna() & ~rows.geometry.is_empty]
     if located.empty:
         return b""

@@ -3,14 +3,15 @@
 The text comes from the shared message catalog (``api.*`` keys of :mod:`geo_industry.i18n`).
 
 Pages link our own assets under ``/static`` (no CDN); data texts (layer titles, feature
-names) come from the data in the page's language.
+names) come from the data in the page's language. Jinja2 is set up by the first page rendered: a worker
+answering only JSON never imports it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
 from geo_industry.api.deps import LANGUAGES
@@ -19,14 +20,24 @@ from geo_industry.i18n import translate
 from geo_industry.models import Bilingual
 from geo_industry.web_safety import safe_href, source_link
 
-_ENV = Environment(
-    loader=PackageLoader("geo_industry", "templates/api"),
-    autoescape=select_autoescape(default=True),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_ENV.globals.update(source_link=source_link, safe_href=safe_href)
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+
+@cache
+def _environment() -> Environment:
+    """The templates' environment: every value escaped, an undefined name an error."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    environment = Environment(
+        loader=PackageLoader("geo_industry", "templates/api"),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(source_link=source_link, safe_href=safe_href)
+    return environment
 
 
 #: online basemaps, used only when ``settings.basemap`` names one (the default is offline: no tiles)
@@ -50,7 +61,7 @@ def bilingual(value: Bilingual | None, lang: str) -> str:
 
 def render(template: str, *, urls: Urls, lang: str, title: str, **context: Any) -> HTMLResponse:
     """Render a page with the shared chrome (navigation, language switch, JSON link)."""
-    page = _ENV.get_template(template).render(
+    page = _environment().get_template(template).render(
         lang=lang,
         title=title,
         t=lambda key, **values: text(lang, key, **values),
