@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 import orjson
+import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,22 @@ def dumps(value: Any, *, option: int = 0, what: str = "value") -> bytes:
             raise
         logger.warning("%s%s holds an %s; written as its digits (a string)", what, where, OUT_OF_RANGE)
         return orjson.dumps(with_big_integers_as_text(value), option=option)
+
+
+def int64_column(column: pd.Series) -> tuple[pd.Series, int]:
+    """``column``'s values as ``Int64`` (missing where not an integer) and how many were integers outside the
+    64-bit range (also left missing: no 64-bit column holds them, and a rounded float would be a number the
+    source never gave)."""
+    numbers = pd.to_numeric(column, errors="coerce")
+    if numbers.dtype.kind not in "fu":
+        return numbers.astype("Int64"), 0
+    present = numbers.notna().to_numpy()
+    beyond = present & ((numbers < INT64_MIN) | (numbers >= 2.0**63)).to_numpy()
+    if numbers.dtype.kind == "f":
+        present &= (numbers == numbers.round()).to_numpy()
+    keep = present & ~beyond
+    values = [value if kept else None for value, kept in zip(numbers.tolist(), keep, strict=True)]
+    return pd.Series(pd.array(values, dtype="Int64"), index=column.index), int(beyond.sum())
 
 
 def with_big_integers_as_text(value: Any) -> Any:

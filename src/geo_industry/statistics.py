@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geo_industry.errors import DataError
+from geo_industry.json_values import int64_column
 
 STAT_COLUMNS = (
     "indicator", "entity", "year", "period", "value", "unit", "basis", "price_basis", "source", "note",
@@ -68,7 +69,7 @@ def typed_statistics(frame: pd.DataFrame, *, source: str) -> pd.DataFrame:
     for column in OPTIONAL_COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
-    frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
+    frame["year"] = int64_column(frame["year"])[0]  # missing where not an integer: the check names the text
     frame["value"] = pd.to_numeric(frame["value"].astype(str).str.replace(",", ""), errors="coerce")
     frame["variant"] = pd.to_numeric(frame["variant"], errors="coerce").fillna(0).astype(int)
     return frame

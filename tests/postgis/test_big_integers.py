@@ -81,13 +81,40 @@ def _refused(server: str, token: str) -> None:
         assert http.get(f"{ITEMS}/a").json()["properties"]["info"] != {"k": float(BIG)}
 
 
-def test_a_write_with_an_integer_past_64_bits_is_refused_naming_the_field_on_sqlite(sqlite):
-    _refused(*sqlite)
+def _upload_refused(server: str, token: str) -> None:
+    layer = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "u1", "info": {"deep": [BIG]}},
+         "geometry": {"type": "Point", "coordinates": [104.0, 22.0]}}]}
+    metadata = {"id": "huge_upload", "title": {"vi": "Thử", "en": "Test"}, "description": {"vi": "-", "en": "-"},
+                "licence": "CC0-1.0", "attribution": "tests"}
+    with httpx.Client(base_url=server, timeout=60, headers=bearer(token)) as http:
+        uploaded = http.post("/collections", files={"file": ("layer.geojson", json.dumps(layer).encode())},
+                             data={"metadata": json.dumps(metadata)})
+        assert uploaded.status_code in (400, 422), uploaded.text
+        description = uploaded.json()["description"]
+        assert "feature u1" in description and "info.deep[0]" in description and "64-bit range" in description
+        assert http.get("/collections/huge_upload").status_code == 404
 
 
-def test_a_write_with_an_integer_past_64_bits_is_refused_naming_the_field_on_postgis(postgis):
+def _statistics_refused(server: str, token: str) -> None:
+    row = {"indicator": "output", "entity": "a", "year": BIG, "period": "FY", "value": 1, "unit": "t",
+           "basis": "actual", "price_basis": "n/a", "source": "https://example.org/report", "note": ""}
+    with httpx.Client(base_url=server, timeout=60, headers=bearer(token)) as http:
+        written = http.post("/collections/statistics/items", content=json.dumps([row]).encode(),
+                            headers={"Content-Type": "application/json"})
+        assert written.status_code in (400, 422), written.text
+        assert "year" in written.json()["description"] and str(BIG) in written.json()["description"]
+
+
+@pytest.mark.parametrize("refused", [_refused, _upload_refused, _statistics_refused])
+def test_a_write_with_an_integer_past_64_bits_is_refused_naming_the_field_on_sqlite(sqlite, refused):
+    refused(*sqlite)
+
+
+@pytest.mark.parametrize("refused", [_refused, _upload_refused, _statistics_refused])
+def test_a_write_with_an_integer_past_64_bits_is_refused_naming_the_field_on_postgis(postgis, refused):
     server, token, _ = postgis
-    _refused(server, token)
+    refused(server, token)
 
 
 @pytest.mark.parametrize("path", [f"{ITEMS}?f=json", f"{ITEMS}/a?f=json", f"{ITEMS}?f=json&properties=info",

@@ -30,7 +30,7 @@ from geo_industry.catalog import Catalog
 from geo_industry.cql import FilterEvaluator
 from geo_industry.crs import CRS84, METRIC_CRS, SupportedCRS, frame_in_crs, transform_geometries
 from geo_industry.errors import DataError, FeatureNotFound
-from geo_industry.json_values import INT64_MIN, OUT_OF_RANGE
+from geo_industry.json_values import OUT_OF_RANGE, int64_column
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 from geo_industry.raster.analysis import ZoneAssessment
 from geo_industry.raster.properties import ZONE_LAYERS, with_analysis_fields, with_zone_analysis
@@ -70,34 +70,19 @@ def typed_frame(frame: gpd.GeoDataFrame, meta: LayerMeta, *, source: str) -> gpd
         if spec.name not in frame.columns:
             frame[spec.name] = None
             continue
-        column = frame[spec.name]
-        if spec.type == "integer":
-            column = _within_int64(column, source=source, name=spec.name)
-        frame[spec.name] = _typed_column(column, spec.type)
+        frame[spec.name] = _typed_column(frame[spec.name], spec.type, source=source, name=spec.name)
     if "id" not in frame.columns or frame["id"].isna().any():
         raise DataError(f"{source}: every feature needs an 'id' property")
     frame["id"] = frame["id"].astype(str)
     return frame
 
 
-def _within_int64(column: pd.Series, *, source: str, name: str) -> pd.Series:
-    """An integer field's numbers, those outside the 64-bit range (refused by writes and ``validate``, stored
-    before) left empty with a logged warning: no 64-bit column holds them, and a rounded float would be a
-    number the source never gave."""
-    numbers = pd.to_numeric(column, errors="coerce")
-    if numbers.dtype.kind not in "fu":
-        return numbers
-    beyond = (numbers.notna() & ((numbers < INT64_MIN) | (numbers >= 2.0**63))).to_numpy()
-    if not beyond.any():
-        return numbers
-    logger.warning("%s: field %s holds %d %s; served empty", source, name, int(beyond.sum()), OUT_OF_RANGE)
-    values = [None if gone else value for value, gone in zip(numbers.tolist(), beyond, strict=True)]
-    return pd.Series(pd.array(values, dtype="Int64"), index=column.index)
-
-
-def _typed_column(column: pd.Series, kind: str) -> pd.Series:
-    if kind == "integer":
-        return pd.to_numeric(column, errors="coerce").astype("Int64")
+def _typed_column(column: pd.Series, kind: str, *, source: str, name: str) -> pd.Series:
+    if kind == "integer":  # one past 64 bits (refused by writes and ``validate``, stored before) served empty
+        typed, beyond = int64_column(column)
+        if beyond:
+            logger.warning("%s: field %s holds %d %s; served empty", source, name, beyond, OUT_OF_RANGE)
+        return typed
     if kind == "number":
         return pd.to_numeric(column, errors="coerce").astype(float)
     if kind == "array":
