@@ -29,12 +29,18 @@ _LONG_NUMBER = re.compile(rb"[0-9]{19}")
 
 
 def load_json(data: str | bytes) -> Any:
-    """A JSON text as the standard library reads it (integers kept exact at any size), read by orjson (several
-    times faster) unless it holds what orjson reads otherwise: an integer past 64 bits, a number past a double's
-    range. Raises :class:`ValueError` (``orjson.JSONDecodeError`` or ``json.JSONDecodeError``) on bad JSON."""
-    if not _LONG_NUMBER.search(data.encode() if isinstance(data, str) else data):
-        return orjson.loads(data)
-    return json.loads(data, parse_constant=_refuse_constant)
+    """A JSON text as the standard library reads it (integers exact at any size, numbers past a double's range
+    read), read by orjson alone (several times faster) unless it holds such a number; orjson's checks (UTF-8,
+    no lone surrogate) apply either way. Raises :class:`ValueError` (a ``json.JSONDecodeError``) on bad JSON."""
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "number" not in str(exc):  # "number is infinity when parsed as double" is read by the standard library
+            raise
+        return json.loads(data, parse_constant=_refuse_constant)
+    if _LONG_NUMBER.search(data.encode() if isinstance(data, str) else data):
+        return json.loads(data, parse_constant=_refuse_constant)  # orjson read an integer past 64 bits rounded
+    return document
 
 
 def _refuse_constant(name: str) -> Any:

@@ -18,10 +18,10 @@ from geo_industry.catalog import LAYER_IDS, REFERENCE_LAYER_IDS
 from geo_industry.cql import parse_filter
 from geo_industry.crs import CRS84, SupportedCRS, resolve_crs
 from geo_industry.geojson import FeatureEncoder, feature_bytes, records_bytes
+from geo_industry.json_values import load_json
 from geo_industry.models import FeatureQuery, SortKey
 from geo_industry.store.base import FeatureRecordSource
 from geo_industry.store.postgis import PostGISReader
-from geo_industry.store.postgis.connections import load_json
 from geo_industry.store.postgis.frames import layer_frame, layer_records
 
 SYNTHETIC_LAYER_IDS = ("synthetic_points", "synthetic_parcels")

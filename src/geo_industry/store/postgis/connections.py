@@ -17,20 +17,18 @@ it). So whatever revision the listener reports, the connection a read gets shows
 
 from __future__ import annotations
 
-import json
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import orjson
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool
 
 from geo_industry.errors import DataError
+from geo_industry.json_values import load_json
 from geo_industry.settings import Settings
 from geo_industry.store.base import ReadRoutes
 from geo_industry.store.postgis.notify import CONNECT_TIMEOUT_S, RevisionListener
@@ -38,21 +36,6 @@ from geo_industry.store.postgis.notify import CONNECT_TIMEOUT_S, RevisionListene
 REDACTED = "********"
 #: seconds a read waits for the replica to replay a revision it lacks before going to the primary, by default
 REPLICA_WAIT_S = 0.05
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
-"""19 digits in a row: an integer orjson may not hold (past 64 bits it reads a float) or a long fraction."""
-
-
-def load_json(data: str | bytes) -> Any:
-    """A ``json``/``jsonb`` value as the standard library reads it, read by orjson (several times faster) unless
-    it holds what orjson reads otherwise: an integer past 64 bits, a number past a double's range."""
-    if not _LONG_NUMBER.search(data.encode() if isinstance(data, str) else data):
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(data)
-
-
 def _configure(conn: psycopg.Connection) -> None:
     """Set up a new pooled connection: ``json``/``jsonb`` read by :func:`load_json`."""
     set_json_loads(load_json, conn)
