@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ast
+import ctypes
 import gc
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +17,7 @@ from tests.conftest import DATA_DIR
 
 from geo_industry.api import create_app
 from geo_industry.api.caching import ConditionalGetMiddleware
+from geo_industry.api.heap import MALLOC_ARENAS
 from geo_industry.api.state import state_of
 from geo_industry.models import FeatureQuery
 from geo_industry.settings import Settings
@@ -100,3 +105,46 @@ def test_the_caches_are_bounded_by_the_settings(tmp_path: Path) -> None:
         while layer is not None and not isinstance(layer, ConditionalGetMiddleware):
             layer = getattr(layer, "app", None)
         assert layer is not None and layer.cache.max_bytes == 500_000
+
+
+_ARENAS_AFTER = """
+import ctypes, sys, threading
+from fastapi.testclient import TestClient
+from geo_industry.api import create_app
+from geo_industry.settings import Settings
+
+def threads_holding_memory(count):
+    together = threading.Barrier(count)
+    def hold():
+        block = bytearray(1_000_000)  # malloc'd while every other thread is alive too
+        together.wait()
+    threads = [threading.Thread(target=hold) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+if sys.argv[1] == "app":
+    settings = Settings(data_dir=sys.argv[2], raster_dir=sys.argv[3], _env_file=None)
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        assert client.get("/collections/mines/items?limit=10").status_code == 200
+        threads_holding_memory(6)
+else:
+    threads_holding_memory(6)
+ctypes.CDLL(None).malloc_stats()  # one "Arena n:" block per arena, on stderr
+"""
+
+
+def _arenas(*args: str) -> int:
+    """How many malloc arenas the script above ended with (``app``: after the app's start-up)."""
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    run = subprocess.run([sys.executable, "-c", _ARENAS_AFTER, *args], env=env, capture_output=True, text=True,
+                         timeout=300, check=True)
+    return sum(line.startswith("Arena ") for line in run.stderr.splitlines())
+
+
+@pytest.mark.skipif(not hasattr(ctypes.CDLL(None), "malloc_stats"), reason="glibc's malloc only")
+def test_a_started_app_keeps_its_threads_to_two_malloc_arenas(tmp_path: Path) -> None:
+    """Threads alive at once get an arena each, but not in a started app (geo_industry.api.heap)."""
+    assert _arenas("threads") > MALLOC_ARENAS
+    assert 0 < _arenas("app", str(DATA_DIR), str(tmp_path / "rasters")) <= MALLOC_ARENAS

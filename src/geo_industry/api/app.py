@@ -20,7 +20,7 @@ from geo_industry.api.auth import QueryCredentialGuard, redact_access_log
 from geo_industry.api.caching import ConditionalGetMiddleware, ResponseCache
 from geo_industry.api.editing import install_editing
 from geo_industry.api.errors import add_exception_handlers
-from geo_industry.api.heap import freeze_long_lived
+from geo_industry.api.heap import freeze_long_lived, limit_malloc_arenas
 from geo_industry.api.openapi import build_openapi
 from geo_industry.api.pools import WorkPools
 from geo_industry.api.rasters_state import start_rasters, stop_rasters
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, *, store: FeatureStore | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        limit_malloc_arenas()  # before the store's and the raster build's threads (geo_industry.api.heap)
         state = state_of(app)
         state.open(open_store(settings) if store is None else store)
         start_rasters(state)  # builds in the background (geo_industry.api.rasters_state)
