@@ -96,6 +96,19 @@ class SortKey:
 
 
 @dataclass(frozen=True)
+class SeekKey:
+    """Where a feature stands in a layer's default order (file order): its ``position`` and ``id``.
+
+    A page asked for ``after`` a key holds the features that follow it (a seek, not an ``OFFSET`` scan);
+    a page in default order hands out its last feature's key for the next page (see
+    :func:`geo_industry.query.seek_token`).
+    """
+
+    position: int
+    id: str
+
+
+@dataclass(frozen=True)
 class FeatureQuery:
     """What a client asks of a layer. Geometries and bbox are in storage CRS (CRS84).
 
@@ -113,6 +126,8 @@ class FeatureQuery:
     limit: int = 10
     offset: int = 0
     crs: SupportedCRS = CRS84
+    after: SeekKey | None = None
+    """Only features after this key in default order (no ``sortby``); ``offset`` then only labels the page."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +166,8 @@ class FeaturePage:
     offset: int
     limit: int
     crs: SupportedCRS = CRS84
+    last_key: SeekKey | None = None
+    """The key of the page's last feature when the page is in default order (what its ``next`` link seeks after)."""
 
     @property
     def number_matched(self) -> int:

@@ -6,13 +6,24 @@ parameter, the value received and what was expected.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
 from datetime import date, datetime
 
+import orjson
+
 from geo_industry.crs import CRS84, SupportedCRS, resolve_crs, transform_bbox
-from geo_industry.errors import InvalidBBox, InvalidDatetime, InvalidLimit, InvalidProperty, InvalidSortBy
-from geo_industry.models import DateInterval, SortKey
+from geo_industry.errors import (
+    InvalidBBox,
+    InvalidDatetime,
+    InvalidLimit,
+    InvalidParameter,
+    InvalidProperty,
+    InvalidSortBy,
+)
+from geo_industry.models import DateInterval, SeekKey, SortKey
 
 _OPEN = ("", "..")
 
@@ -122,3 +133,35 @@ def check_limit(limit: int, offset: int, *, max_limit: int) -> None:
 def resolve_output_crs(value: str | None, parameter: str = "crs") -> SupportedCRS:
     """The CRS named by ``crs``/``bbox-crs``/``filter-crs``, CRS84 when absent."""
     return CRS84 if value is None else resolve_crs(value, parameter=parameter)
+
+
+SEEK_TOKEN_MAX = 1024
+"""The longest ``after`` token accepted (characters)."""
+_SEEK_EXPECTED = "the token of a `next` link (URL-safe base64 of [position, id])"
+_POSITION_MAX = 2**63 - 1
+
+
+def seek_token(key: SeekKey) -> str:
+    """The ``after`` token of ``key``: URL-safe base64 (unpadded) of the compact JSON ``[position, id]``."""
+    return base64.urlsafe_b64encode(orjson.dumps([key.position, key.id])).rstrip(b"=").decode("ascii")
+
+
+def parse_after(value: str) -> SeekKey:
+    """The key an ``after`` token (:func:`seek_token`) names; hostile input is refused with the parameter named.
+
+    Examples
+    --------
+    >>> parse_after(seek_token(SeekKey(41, "mine-sin-quyen")))
+    SeekKey(position=41, id='mine-sin-quyen')
+    """
+    if len(value) > SEEK_TOKEN_MAX:
+        raise InvalidParameter("after", value[:40] + "…", f"{_SEEK_EXPECTED}, at most {SEEK_TOKEN_MAX} characters")
+    try:
+        decoded = orjson.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+    except (binascii.Error, ValueError):
+        raise InvalidParameter("after", value, _SEEK_EXPECTED) from None
+    match decoded:
+        case [int(position), str(feature_id)] if (not isinstance(position, bool) and 0 <= position <= _POSITION_MAX
+                                                   and "\x00" not in feature_id):
+            return SeekKey(position, feature_id)
+    raise InvalidParameter("after", value, _SEEK_EXPECTED)

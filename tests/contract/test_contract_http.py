@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import base64
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from geo_industry.models import SeekKey
+from geo_industry.query import seek_token
+
+
+def _token(payload: bytes) -> str:
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
 
 BAD_REQUESTS = [
     ("/collections/nope", 404, "nope"),
@@ -22,6 +31,13 @@ BAD_REQUESTS = [
     ("/collections/mines/items?colour=red", 400, "colour"),
     ("/collections/mines/items?capacity_value=abc", 400, "capacity_value"),
     ("/collections/mines/items?status=booming", 400, "status"),
+    ("/collections/mines/items?after=%25%25not-base64", 400, "after"),
+    ("/collections/mines/items?after=" + "A" * 5000, 400, "after"),
+    ("/collections/mines/items?sortby=name_en&after=" + seek_token(SeekKey(1, "a")), 400, "after"),
+    *[("/collections/mines/items?after=" + _token(payload), 400, "after") for payload in (
+        b"not json", b"[1]", b"[1, 2]", b'[true, "a"]', b'[-1, "a"]', b'[1.5, "a"]', b'["1", "a"]',
+        b'[9223372036854775808, "a"]', b'[{"position": 1}, "a"]', b'[1, "a\\u0000b"]', b'[1, "\\ud800"]',
+        b"[1, \"x'); DROP TABLE mines; --\", 3]", b"1 OR 1=1", b"[" * 400)],
 ]
 
 
@@ -43,6 +59,51 @@ def test_next_links_walk_every_feature_once(client, backend):
         url = "{0.path}?{0.query}".format(urlsplit(following[0])) if following else ""
         pages += 1
     assert len(ids) == len(set(ids)) == backend.count("hydropower_plants") and pages > 1
+
+
+def _walk(client, url: str) -> tuple[list[str], list[str]]:
+    """The ids of every page reached by following ``next`` links from ``url``, and the links followed."""
+    ids, followed = [], []
+    while url:
+        body = client.get(url).json()
+        assert body["numberReturned"] == len(body["features"])
+        ids.extend(feature["id"] for feature in body["features"])
+        following = [link["href"] for link in body["links"] if link["rel"] == "next"]
+        url = "{0.path}?{0.query}".format(urlsplit(following[0])) if following else ""
+        followed += [url] if url else []
+    return ids, followed
+
+
+SEEK_SELECTIONS = [
+    "/collections/hydropower_plants/items?limit=7",
+    "/collections/hydropower_plants/items?limit=5&filter=installed_mw%20%3E%2010",
+    "/collections/hydropower_plants/items?limit=4&bbox=103.5,21.8,104.6,22.9",
+    "/collections/mines/items?limit=3&datetime=2000-01-01/..&properties=name_en",
+]
+
+
+@pytest.mark.parametrize("url", SEEK_SELECTIONS)
+def test_next_links_in_default_order_seek_and_visit_every_feature_once_in_offset_order(client, url):
+    ids, followed = _walk(client, url)
+    limit = int(parse_qs(urlsplit(url).query)["limit"][0])
+    by_offset: list[str] = []
+    for offset in range(0, len(ids) + limit, limit):
+        by_offset += [f["id"] for f in client.get(f"{url}&offset={offset}").json()["features"]]
+    assert ids == by_offset and len(ids) == len(set(ids)) and followed
+    assert all("after=" in link and "offset=" in link for link in followed)
+    last = client.get(followed[-1]).json()
+    assert last["numberMatched"] == len(ids)  # the whole selection's count, not the rest after the key
+    assert [link["rel"] for link in last["links"] if link["rel"] in ("next", "prev")] == ["prev"]
+
+
+def test_a_key_past_the_end_gives_an_empty_last_page(client, backend):
+    url = f"/collections/mines/items?after={seek_token(SeekKey(2**62, 'zzz'))}"
+    body = client.get(url).json()
+    assert body["features"] == [] and body["numberMatched"] == backend.count("mines")
+    assert not [link for link in body["links"] if link["rel"] == "next"]
+    sql_text = seek_token(SeekKey(0, "x'); DROP TABLE mines; --"))
+    hostile = client.get("/collections/mines/items", params={"limit": 2, "after": sql_text})
+    assert hostile.status_code == 200 and hostile.json()["numberMatched"] == backend.count("mines")
 
 
 def test_a_filtered_sorted_page_in_another_crs_with_selected_properties(client):

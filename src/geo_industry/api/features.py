@@ -13,6 +13,7 @@ from geo_industry.api.responses import GEOJSON, HTML, JSON
 from geo_industry.crs import SupportedCRS
 from geo_industry.geojson import FeatureEncoder, feature_collection
 from geo_industry.models import FeaturePage
+from geo_industry.query import seek_token
 from geo_industry.store.base import RecordPage
 
 #: properties shown as table columns in the items page, when the collection has them.
@@ -26,15 +27,21 @@ def content_crs(crs: SupportedCRS) -> dict[str, str]:
 
 
 def paging_links(urls: Urls, page: FeaturePage | RecordPage, collection_path: str) -> list[dict[str, Any]]:
-    """``self``, ``alternate``, ``next`` (until the last page), ``prev`` and ``collection`` links."""
+    """``self``, ``alternate``, ``next`` (until the last page), ``prev`` and ``collection`` links.
+
+    A page in default order has its ``next`` link seek after its last feature (``after``, see
+    :func:`~geo_industry.query.seek_token`) besides numbering it by ``offset``: a client following the links
+    through a large layer reads each page by the index, never by skipping every row before it.
+    """
     links = [link(urls.current(f=None), "self", GEOJSON, "this page"),
-             link(urls.current(f="html"), "alternate", HTML, "this page as HTML")]
-    if page.offset + page.number_returned < page.number_matched:
-        links.append(link(urls.current(f=None, offset=page.offset + page.limit, limit=page.limit), "next",
-                          GEOJSON, "next page"))
+             link(urls.current(f="html", after=None), "alternate", HTML, "this page as HTML")]
+    if page.offset + page.number_returned < page.number_matched and page.number_returned:
+        after = None if page.last_key is None else seek_token(page.last_key)
+        links.append(link(urls.current(f=None, offset=page.offset + page.limit, limit=page.limit, after=after),
+                          "next", GEOJSON, "next page"))
     if page.offset > 0:
-        links.append(link(urls.current(f=None, offset=max(page.offset - page.limit, 0), limit=page.limit),
-                          "prev", GEOJSON, "previous page"))
+        links.append(link(urls.current(f=None, offset=max(page.offset - page.limit, 0), limit=page.limit,
+                                       after=None), "prev", GEOJSON, "previous page"))
     links.append(link(urls.url(collection_path), "collection", JSON, "the collection"))
     return links
 
@@ -43,9 +50,10 @@ def html_paging(urls: Urls, page: FeaturePage) -> dict[str, str | None]:
     """URLs of the previous and next HTML pages (``None`` at either end)."""
     more = page.offset + page.number_returned < page.number_matched
     return {
-        "prev": urls.current(f="html", offset=max(page.offset - page.limit, 0), limit=page.limit)
+        "prev": urls.current(f="html", offset=max(page.offset - page.limit, 0), limit=page.limit, after=None)
         if page.offset > 0 else None,
-        "next": urls.current(f="html", offset=page.offset + page.limit, limit=page.limit) if more else None,
+        "next": urls.current(f="html", offset=page.offset + page.limit, limit=page.limit, after=None)
+        if more else None,
     }
 
 

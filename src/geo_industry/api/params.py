@@ -34,6 +34,7 @@ from geo_industry.errors import InvalidParameter, UnknownParameter
 from geo_industry.models import FeatureQuery, LayerMeta
 from geo_industry.query import (
     check_limit,
+    parse_after,
     parse_bbox,
     parse_datetime,
     parse_properties,
@@ -104,7 +105,17 @@ class PageParams:
 
 
 @dataclass(frozen=True)
-class ItemsParams(PageParams, SpatialParams, FilterParams):
+class SeekParams:
+    """Paging by seeking: the ``next`` link of a page in default order carries where the page ended."""
+
+    after: Annotated[str | None, Query(min_length=1,
+        description="Opaque token of the last feature of the previous page, as the `next` link carries it "
+                    "(pages in default order, without `sortby`): the page starts after that feature without "
+                    "skipping `offset` rows; `offset` then only numbers the page")] = None
+
+
+@dataclass(frozen=True)
+class ItemsParams(SeekParams, PageParams, SpatialParams, FilterParams):
     """Everything a spatial collection's `/items` accepts (one dependency per request)."""
 
 
@@ -180,7 +191,7 @@ def build_query(filters: FilterParams, *, queryables: dict[str, str], available:
                 extra: dict[str, Any] | None,
                 limit: int, offset: int, bbox: tuple[float, float, float, float] | None = None,
                 filter_crs: SupportedCRS = CRS84, crs: SupportedCRS = CRS84,
-                enums: dict[str, list[Any]] | None = None) -> FeatureQuery:
+                enums: dict[str, list[Any]] | None = None, after: str | None = None) -> FeatureQuery:
     """Parse the filter group into a :class:`FeatureQuery` (geometry literals in storage CRS).
 
     Texts compared to an enumerated property (``enums``) are checked against its allowed values.
@@ -193,6 +204,8 @@ def build_query(filters: FilterParams, *, queryables: dict[str, str], available:
         expression = match_enumerations(expression, enums or {}, "filter")
     elif filters.filter_lang is not None and filters.filter_lang not in FILTER_LANGS:
         raise InvalidParameter("filter-lang", filters.filter_lang, "cql2-text or cql2-json")
+    if after is not None and filters.sortby is not None:
+        raise InvalidParameter("after", after, "no `after` with `sortby` (sorted pages are paged by `offset`)")
     if extra is not None:
         extra = match_enumerations(extra, enums or {})
         expression = extra if expression is None else {"op": "and", "args": [expression, extra]}
@@ -205,6 +218,7 @@ def build_query(filters: FilterParams, *, queryables: dict[str, str], available:
         limit=limit,
         offset=offset,
         crs=crs,
+        after=None if after is None else parse_after(after),
     )
 
 
@@ -238,7 +252,7 @@ async def features_query(request: Request, layer: LayerDep, prepared: PreparedDe
     # a filter is parsed in a worker thread (hostile ones take CPU); without one the thread hop costs more than the work
     build = functools.partial(build_query, params, queryables=queryables, available=set(store.schema(layer.id)),
                               extra=extra, limit=limit, offset=offset, bbox=bbox, filter_crs=filter_crs, crs=crs,
-                              enums=enumerations(layer, queryables))
+                              enums=enumerations(layer, queryables), after=params.after)
     query = build() if params.filter is None and extra is None else await run_bounded(request, build)
     return ItemsQuery(query, params.skip_geometry)
 

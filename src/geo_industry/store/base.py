@@ -47,7 +47,7 @@ import pandas as pd
 
 from geo_industry.crs import CRS84, SupportedCRS
 from geo_industry.investor_facts import InvestorFact
-from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta, TileAddress, VectorTile
+from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta, SeekKey, TileAddress, VectorTile
 
 BBox = tuple[float, float, float, float]
 Extent = tuple[BBox | None, tuple[int | None, int | None]]
@@ -287,6 +287,7 @@ class RecordPage:
     offset: int
     limit: int
     crs: SupportedCRS = CRS84
+    last_key: SeekKey | None = None
 
     @property
     def number_matched(self) -> int:

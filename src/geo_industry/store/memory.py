@@ -31,7 +31,7 @@ from geo_industry.cql import FilterEvaluator
 from geo_industry.crs import CRS84, METRIC_CRS, SupportedCRS, frame_in_crs, transform_geometries
 from geo_industry.errors import DataError, FeatureNotFound
 from geo_industry.json_values import OUT_OF_RANGE, int64_column
-from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
+from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta, SeekKey
 from geo_industry.raster.analysis import ZoneAssessment
 from geo_industry.raster.properties import ZONE_LAYERS, with_analysis_fields, with_zone_analysis
 from geo_industry.selection import sort_positions, year_mask
@@ -131,6 +131,14 @@ def _schema(frame: gpd.GeoDataFrame, meta: LayerMeta, queryables: dict[str, str]
         if column != frame.geometry.name:
             out[str(column)] = declared.get(column) or queryables.get(column) or _column_type(frame[column])
     return out
+
+
+def _page_start(positions: np.ndarray, query: FeatureQuery) -> int:
+    """Where the page begins among the selected ``positions`` (row numbers, file order without ``sortby``): after
+    the query's seek key (a binary search), else at its offset."""
+    if query.after is None:
+        return min(query.offset, len(positions))
+    return int(np.searchsorted(positions, query.after.position, side="right"))
 
 
 class MemoryStore:
@@ -290,9 +298,12 @@ class MemoryStore:
         layer = self._layer(layer_id)
         positions = self._select(layer, query)
         positions = self._sort(layer, positions, query)
-        page = positions[query.offset : query.offset + query.limit]
+        page = positions[_page_start(positions, query):][:query.limit]
+        last_key = None
+        if len(page) and not query.sortby:  # default order: the next page seeks after the last row
+            last_key = SeekKey(int(page[-1]), str(layer.frame["id"].iat[page[-1]]))
         return FeaturePage(layer.meta, layer.frame.iloc[page].reset_index(drop=True), matched=len(positions),
-                           offset=query.offset, limit=query.limit)
+                           offset=query.offset, limit=query.limit, last_key=last_key)
 
     @property
     def statistics(self) -> pd.DataFrame:

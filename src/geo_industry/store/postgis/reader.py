@@ -42,7 +42,16 @@ from geo_industry.catalog import Catalog
 from geo_industry.crs import CRS84, SUPPORTED_CRS, SupportedCRS, frame_in_crs
 from geo_industry.errors import FeatureNotFound, InvalidSortBy
 from geo_industry.investor_facts import InvestorFact
-from geo_industry.models import DateInterval, FeaturePage, FeatureQuery, LayerMeta, SortKey, TileAddress, VectorTile
+from geo_industry.models import (
+    DateInterval,
+    FeaturePage,
+    FeatureQuery,
+    LayerMeta,
+    SeekKey,
+    SortKey,
+    TileAddress,
+    VectorTile,
+)
 from geo_industry.settings import Settings
 from geo_industry.store.base import BATCH_ROWS, Extent, FeatureRecord, Quarantined, ReadRoutes, RecordPage
 from geo_industry.store.memory import LEGACY_PROVINCE, MERGED_PROVINCE
@@ -137,13 +146,14 @@ class _Metadata:
 @dataclass(frozen=True)
 class _PageRows:
     """The rows of a page as :func:`~geo_industry.store.postgis.frames.select_list` reads them (geometries in
-    ``srid``, i.e. ``crs``), and how many features match."""
+    ``srid``, i.e. ``crs``), how many features match and, in default order, the key of the last row."""
 
     layer: StoredLayer
     rows: list[Any]
     matched: int
     srid: int
     crs: SupportedCRS
+    last_key: SeekKey | None
 
 
 @dataclass(frozen=True)
@@ -241,9 +251,10 @@ def _counts_in_scan(query: FeatureQuery) -> bool:
     window costs nothing more. A filter or datetime alone is read in file order (the ``position``
     index) and stops at the end of the page; carrying every match's whole row to a window would read
     and keep them all (on 100,000 parcels: 53 ms instead of 1 ms), so such a selection is counted by a
-    separate ``count(*)``, kept per revision (:attr:`PostGISReader.selection_counts`).
+    separate ``count(*)``, kept per revision (:attr:`PostGISReader.selection_counts`). A page that seeks
+    (``after``) sees only the rows after its key: its selection is counted that way too.
     """
-    return query.bbox is not None
+    return query.bbox is not None and query.after is None
 
 
 class SelectionCounts:
@@ -483,17 +494,22 @@ class PostGISReader:
 
     def _page_statement(self, layer: StoredLayer, query: FeatureQuery, srid: int = SRID
                         ) -> tuple[sql.Composed, list[Any]]:
-        """The page's ``SELECT`` (geometries in ``srid``, the query's properties); a bbox selection also
-        counts its matches (last column) in the same scan, any other page carries the revision it sees (last
-        column).
+        """The page's ``SELECT`` (geometries in ``srid``, the query's properties, then ``position``); a bbox
+        selection also counts its matches (last column) in the same scan, any other page carries the revision it
+        sees (last column).
 
-        See :func:`_counts_in_scan`; an unfiltered page reads only its rows and takes the layer's count.
+        See :func:`_counts_in_scan`; an unfiltered page reads only its rows and takes the layer's count. A page
+        that seeks (``after``) starts at its key by the ``position`` index, not by skipping ``OFFSET`` rows.
         """
         queryables = _queryables(layer)
         order = [_sort_key(layer, key, queryables) for key in query.sortby]
         where, params = self._where(layer, query)
         order_by = sql.SQL(", ").join([*order, sql.SQL("position, id")])
-        columns = select_list(layer, srid=srid, properties=query.properties)
+        columns = sql.SQL("{}, position").format(select_list(layer, srid=srid, properties=query.properties))
+        if query.after is not None:
+            statement = sql.SQL("SELECT {}, {} FROM {} WHERE ({}) AND (position, id) > (%s, %s) ORDER BY {} "
+                                "LIMIT %s").format(columns, _REVISION_SEEN, layer_table(layer.meta.id), where, order_by)
+            return statement, [*params, query.after.position, query.after.id, query.limit]
         if _counts_in_scan(query):
             columns = sql.SQL("{}, count(*) OVER ()").format(columns)
         else:  # the revision the page sees (evaluated once): the count paired with it must be of that revision
@@ -508,14 +524,15 @@ class PostGISReader:
         read = self._page_rows(layer_id, query)
         return FeaturePage(read.layer.meta, layer_frame(read.layer, read.rows, srid=read.srid,
                                                         properties=query.properties),
-                           matched=read.matched, offset=query.offset, limit=query.limit, crs=read.crs)
+                           matched=read.matched, offset=query.offset, limit=query.limit, crs=read.crs,
+                           last_key=read.last_key)
 
     def record_page(self, layer_id: str, query: FeatureQuery) -> RecordPage:
         """The page :meth:`query` reads, as records (no frame: what a GeoJSON response needs)."""
         read = self._page_rows(layer_id, query)
         ids, geometries, properties = layer_records(read.layer, read.rows, properties=query.properties)
         return RecordPage(read.layer.meta, ids, geometries, properties, matched=read.matched, offset=query.offset,
-                          limit=query.limit, crs=read.crs)
+                          limit=query.limit, crs=read.crs, last_key=read.last_key)
 
     def _page_rows(self, layer_id: str, query: FeatureQuery) -> _PageRows:
         """The rows of one page of ``query`` and how many features match in all (of the revision the rows saw)."""
@@ -533,7 +550,9 @@ class PostGISReader:
             if matched is not None:
                 break
             pinned = True  # a write landed between the page and its count: read both again in one snapshot
-        return _PageRows(layer, rows, matched, srid, crs)
+        # default order: the rows end with (position, revision seen or count); the key of the last one
+        last_key = SeekKey(int(rows[-1][-2]), str(rows[-1][0])) if rows and not query.sortby else None
+        return _PageRows(layer, rows, matched, srid, crs, last_key)
 
     def _matched(self, conn: psycopg.Connection, rows: list[Any], layer: StoredLayer, query: FeatureQuery
                  ) -> int | None:
@@ -541,8 +560,8 @@ class PostGISReader:
         read on ``conn`` is of another revision (possible only outside a transaction)."""
         if rows and _counts_in_scan(query):
             return int(rows[0][-1])
-        if (rows and len(rows) < query.limit) or (not rows and query.offset == 0):
-            return query.offset + len(rows)  # the page itself shows how many match
+        if query.after is None and ((rows and len(rows) < query.limit) or (not rows and query.offset == 0)):
+            return query.offset + len(rows)  # the page itself shows how many match (a seek's shows only the rest)
         # a full page, or a page past the end: the count of the revision the page saw
         seen = int(rows[0][-1]) if rows else self._read_revision(conn)
         if _is_selective(query):
