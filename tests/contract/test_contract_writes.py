@@ -6,6 +6,7 @@ The tests share one store per backend (module scope) and each works on features 
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -88,6 +89,38 @@ def test_replace_update_delete_and_the_history_newest_first(writable):
                                                       ("create", "alice")]
     assert history[2].after["properties"]["status_note"] == "replaced"
     assert [h.seq for h in history] == sorted((h.seq for h in history), reverse=True)
+
+
+def _seek_pages(store: WritableStore, query: FeatureQuery) -> list[str]:
+    """The ids of ``query``'s pages from its key to the end, each seeking after the last (as ``next`` links do)."""
+    ids: list[str] = []
+    while True:
+        page = store.query("border_gates", query)
+        ids += list(page.features["id"])
+        if page.last_key is None:
+            return ids
+        query = replace(query, after=page.last_key, offset=query.offset + query.limit)
+
+
+def test_seeking_pages_across_writes_visit_every_untouched_feature_once_in_order(writable):
+    writable.create_features("border_gates", [_gate(f"contract-seek-{n}") for n in range(6)], actor="a")
+    before = list(writable.query("border_gates", FeatureQuery(limit=10_000)).features["id"])
+    first = writable.query("border_gates", FeatureQuery(limit=len(before) - 3))
+    read, unread = list(first.features["id"]), before[-3:]
+    assert "contract-seek-0" in read and unread == [f"contract-seek-{n}" for n in (3, 4, 5)]
+    assert first.last_key is not None and first.last_key.id == read[-1]
+    # between two pages: a feature already read and one not yet read deleted, one not yet read edited, one added
+    writable.delete_feature("border_gates", "contract-seek-0", actor="a")
+    writable.delete_feature("border_gates", unread[-2], actor="a")
+    writable.update_feature("border_gates", unread[0], {"properties": {"status_note": "edited"}}, actor="a",
+                            if_match=writable.feature_etag("border_gates", unread[0]))
+    writable.create_features("border_gates", [_gate("contract-seek-late")], actor="a")
+    rest = _seek_pages(writable, FeatureQuery(limit=3, after=first.last_key, offset=first.limit))
+    visited = read + rest
+    untouched = [i for i in before if i not in ("contract-seek-0", unread[-2], unread[0])]
+    assert len(visited) == len(set(visited))
+    assert [i for i in visited if i in untouched] == untouched
+    assert "contract-seek-late" in rest and unread[-2] not in rest and unread[0] in rest
 
 
 def test_a_snapshot_keeps_its_revision_while_writes_land(writable):

@@ -133,12 +133,17 @@ def _schema(frame: gpd.GeoDataFrame, meta: LayerMeta, queryables: dict[str, str]
     return out
 
 
-def _page_start(positions: np.ndarray, query: FeatureQuery) -> int:
+def _page_start(positions: np.ndarray, query: FeatureQuery, row_of: dict[str, int]) -> int:
     """Where the page begins among the selected ``positions`` (row numbers, file order without ``sortby``): after
-    the query's seek key (a binary search), else at its offset."""
+    the query's seek key (a binary search), else at its offset.
+
+    The key's feature is found by its id where it is still there (a delete of an earlier feature moves the rows
+    after it up by one); a key of a deleted feature stands at the row number it had.
+    """
     if query.after is None:
         return min(query.offset, len(positions))
-    return int(np.searchsorted(positions, query.after.position, side="right"))
+    row = row_of.get(query.after.id, query.after.position)
+    return int(np.searchsorted(positions, row, side="right"))
 
 
 class MemoryStore:
@@ -298,7 +303,7 @@ class MemoryStore:
         layer = self._layer(layer_id)
         positions = self._select(layer, query)
         positions = self._sort(layer, positions, query)
-        page = positions[_page_start(positions, query):][:query.limit]
+        page = positions[_page_start(positions, query, layer.positions_by_id):][:query.limit]
         last_key = None
         if len(page) and not query.sortby:  # default order: the next page seeks after the last row
             last_key = SeekKey(int(page[-1]), str(layer.frame["id"].iat[page[-1]]))
