@@ -7,10 +7,15 @@ The real app runs under uvicorn on a database holding ``data/`` and synthetic po
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import orjson
 import psycopg
 import pytest
 from tests.conftest import DATA_DIR
@@ -114,3 +119,26 @@ def test_a_seek_page_counts_the_whole_selection(database_url):
         assert seek.matched == whole.matched and len(seek.ids) == 5 and whole.features["id"][0] not in seek.ids
         past = reader.query("synthetic_points", FeatureQuery(limit=5, after=SeekKey(2**63 - 1, "")))
         assert past.number_returned == 0 and past.matched == POINTS and past.last_key is None
+
+
+def _gdal(*args: str) -> str:
+    env = {**os.environ, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1", "GDAL_HTTP_TIMEOUT": "120",
+           "CPL_VSIL_CURL_USE_HEAD": "NO"}
+    result = subprocess.run(list(args), capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.mark.gdal
+@pytest.mark.skipif(shutil.which("ogr2ogr") is None, reason="GDAL command-line tools not installed (gdal-bin)")
+def test_gdal_pages_the_synthetic_points_to_the_end(base_url, database_url, tmp_path: Path):
+    """``ogr2ogr`` and ``ogrinfo`` (OAPIF driver) follow the seeking ``next`` links through every point."""
+    with opened(database_url, PostGISReader) as reader:
+        in_order = list(reader.frame("synthetic_points")["id"])
+    out = tmp_path / "points.geojson"
+    _gdal("ogr2ogr", "-f", "GeoJSON", str(out), f"OAPIF:{base_url}", "synthetic_points", "-oo", "PAGE_SIZE=1000")
+    ids = [str(feature["properties"]["id"]) for feature in orjson.loads(out.read_bytes())["features"]]
+    assert ids == in_order and len(ids) == POINTS
+    listed = _gdal("ogrinfo", "-ro", "-al", "-q", "-geom=NO", "-oo", "PAGE_SIZE=1000", f"OAPIF:{base_url}",
+                   "synthetic_points")
+    assert listed.count("OGRFeature(synthetic_points)") == POINTS
