@@ -7,7 +7,9 @@ Both editable backends (SQLite, PostGIS) are served by a real uvicorn process ov
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -20,6 +22,7 @@ from tests.postgis.databases import data_with_odd_sites, database_tokens, new_da
 from geo_industry.errors import DataError
 from geo_industry.store.postgis.connections import Database
 from geo_industry.store.postgis.loading import load_data
+from geo_industry.store.sqlite import SQLiteStore
 
 BIG = 123456789012345678901234567890
 SITES = [
@@ -58,12 +61,18 @@ def postgis(pg_cluster: Cluster, data: Path) -> Iterator[tuple[str, str, Path]]:
 
 
 @pytest.fixture(scope="module")
-def sqlite(data: Path) -> Iterator[tuple[str, str]]:
+def sqlite(data: Path) -> Iterator[tuple[str, str, Path]]:
+    """A server over an SQLite store seeded from ``data``, where feature a's ``info`` got a huge integer by SQL."""
     folder = data.parent / "sqlite"
     folder.mkdir()
     store_path = folder / "store.sqlite"
+    SQLiteStore.open(store_path, seed_dir=data)
+    properties = json.dumps({**SITES[0]["properties"], "info": {"big": BIG}})
+    with closing(sqlite3.connect(store_path)) as con, con:
+        con.execute("UPDATE features SET properties = ? WHERE layer_id = 'odd_sites' AND id = 'a'", (properties,))
+    token = create_tokens(store_path)["all"]
     with running_server(store_path, env={"GEO_INDUSTRY_DATA_DIR": str(data)}) as (server, _):
-        yield server, create_tokens(store_path)["all"]
+        yield server, token, folder
 
 
 def _refused(server: str, token: str) -> None:
@@ -108,7 +117,8 @@ def _statistics_refused(server: str, token: str) -> None:
 
 @pytest.mark.parametrize("refused", [_refused, _upload_refused, _statistics_refused])
 def test_a_write_with_an_integer_past_64_bits_is_refused_naming_the_field_on_sqlite(sqlite, refused):
-    refused(*sqlite)
+    server, token, _ = sqlite
+    refused(server, token)
 
 
 @pytest.mark.parametrize("refused", [_refused, _upload_refused, _statistics_refused])
@@ -120,8 +130,9 @@ def test_a_write_with_an_integer_past_64_bits_is_refused_naming_the_field_on_pos
 @pytest.mark.parametrize("path", [f"{ITEMS}?f=json", f"{ITEMS}/a?f=json", f"{ITEMS}?f=json&properties=info",
                                   f"{ITEMS}?f=html", f"{ITEMS}/a?f=html", "/collections/odd_sites/download?f=geojson",
                                   "/collections/odd_sites/download?f=csv"])
-def test_a_stored_integer_past_64_bits_is_served_as_its_digits(postgis, path):
-    server, _, folder = postgis
+@pytest.mark.parametrize("backend", ["sqlite", "postgis"])
+def test_a_stored_integer_past_64_bits_is_served_as_its_digits(request, backend, path):
+    server, _, folder = request.getfixturevalue(backend)
     response = httpx.get(server + path, timeout=60)
     assert response.status_code == 200, response.text[:500]
     if path.endswith("items?f=html"):  # the table shows scalar fields only

@@ -41,6 +41,7 @@ from geo_industry.errors import (
     InvalidFeature,
     LimitExceeded,
 )
+from geo_industry.json_values import load_json
 from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta
 from geo_industry.private_files import create_private
 from geo_industry.store.base import BATCH_ROWS, AuditEntry, Quarantined
@@ -608,7 +609,7 @@ def _frame_from(con: sqlite3.Connection, meta: LayerMeta, quarantine: list[Quara
 
 
 def _typed_rows(meta: LayerMeta, rows: list[tuple[str, str, str | None]]) -> gpd.GeoDataFrame:
-    properties = pd.DataFrame([orjson.loads(r[1]) for r in rows]) if rows else pd.DataFrame({"id": []})
+    properties = pd.DataFrame([load_json(r[1]) for r in rows]) if rows else pd.DataFrame({"id": []})
     geometries = shapely.from_geojson([r[2] if r[2] else None for r in rows]) if rows else []
     frame = gpd.GeoDataFrame(properties, geometry=list(geometries), crs="EPSG:4326")
     return typed_frame(frame, meta, source=f"layer {meta.id}")
@@ -660,7 +661,7 @@ def _seed(con: sqlite3.Connection, data_dir: Path) -> None:
         seeded_at = now()
         for position, (meta, raw) in enumerate(zip(catalog, raw_catalog, strict=True)):
             con.execute("INSERT INTO layers VALUES (?, ?, ?)", (meta.id, position, dumps(raw)))
-            layer = orjson.loads(layer_file(data_dir, meta).read_bytes())
+            layer = load_json(layer_file(data_dir, meta).read_bytes())  # every integer as the file writes it
             for index, feature in enumerate(layer["features"]):
                 properties = feature["properties"]
                 geometry = feature.get("geometry")
