@@ -13,6 +13,7 @@ that only serves what was built never holds them.
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import subprocess
@@ -65,6 +66,8 @@ __all__ = [
     "list_products",
     "product_path",
 ]
+
+logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(step_description, steps_done, steps_total)``."""
@@ -309,9 +312,11 @@ def build_rasters_apart(
         [sys.executable, "-c", "from geo_industry.raster.build import _build_piped; _build_piped()"],
         input=pickle.dumps(arguments), capture_output=True, check=False,
         env={**os.environ, "PYTHONPATH": paths})
+    said = child.stderr.decode(errors="replace").strip()[-4000:]
     if child.returncode != 0:
-        raise RasterError(f"the raster build stopped (exit status {child.returncode}): "
-                          f"{child.stderr.decode(errors='replace')[-2000:]}")
+        raise RasterError(f"the raster build stopped (exit status {child.returncode}): {said}")
+    if said:  # its warnings, in this process's log as when it built here
+        logger.warning("raster build: %s", said)
     outcome = pickle.loads(child.stdout)
     if isinstance(outcome, BaseException):
         raise outcome
