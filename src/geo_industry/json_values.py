@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -67,18 +68,18 @@ def big_integer_at(value: Any) -> str | None:
     return None
 
 
-def dumps(value: Any, *, option: int = 0, what: str = "value") -> bytes:
+def dumps(value: Any, *, option: int = 0, what: str = "value", default: Callable[[Any], Any] | None = None) -> bytes:
     """``value`` encoded by orjson; an integer outside the 64-bit range (stored before writes refused it, e.g. by
     SQL) is written as its digits (a string), with a logged warning naming ``what`` holds it, rather than failing
     the whole response."""
     try:
-        return orjson.dumps(value, option=option)
+        return orjson.dumps(value, default=default, option=option)
     except orjson.JSONEncodeError:
         where = big_integer_at(value)
         if where is None:
             raise
         logger.warning("%s%s holds an %s; written as its digits (a string)", what, where, OUT_OF_RANGE)
-        return orjson.dumps(with_big_integers_as_text(value), option=option)
+        return orjson.dumps(with_big_integers_as_text(value), default=default, option=option)
 
 
 def int64_column(column: pd.Series) -> tuple[pd.Series, int]:

@@ -29,6 +29,7 @@ from pyproj import CRS, Transformer
 
 from geo_industry.budget import check_deadline
 from geo_industry.errors import InvalidParameter, NotFound
+from geo_industry.json_values import dumps
 from geo_industry.models import FeatureQuery, LayerMeta, TileAddress, VectorTile
 from geo_industry.store.base import FeatureStore, TileSource
 
@@ -138,7 +139,7 @@ def mvt_value(value: Any) -> str | int | float | bool | None:
         return value
     if isinstance(value, np.ndarray):
         value = value.tolist()
-    return orjson.dumps(value, default=str, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    return dumps(value, default=str, option=orjson.OPT_SERIALIZE_NUMPY, what="a tile property").decode()
 
 
 def _tile_geometries(rows: gpd.GeoDataFrame, tile: TileAddress) -> np.ndarray:
