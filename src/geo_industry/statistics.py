@@ -71,7 +71,7 @@ def typed_statistics(frame: pd.DataFrame, *, source: str) -> pd.DataFrame:
             frame[column] = ""
     frame["year"] = int64_column(frame["year"])[0]  # missing where not an integer: the check names the text
     frame["value"] = pd.to_numeric(frame["value"].astype(str).str.replace(",", ""), errors="coerce")
-    frame["variant"] = pd.to_numeric(frame["variant"], errors="coerce").fillna(0).astype(int)
+    frame["variant"] = int64_column(frame["variant"])[0].fillna(0).astype(int)
     return frame
 
 

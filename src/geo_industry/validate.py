@@ -379,6 +379,8 @@ MAX_TEXT_CHARS = 20_000
 #: numbers beyond this magnitude are refused (no measured quantity here comes near it)
 MAX_MAGNITUDE = 1e15
 YEAR_RANGE = (1800, 2200)
+#: a statistics row's variant number (a 32-bit integer column on PostGIS)
+VARIANT_RANGE = (-(2**31), 2**31 - 1)
 #: the keys an ``*_alternatives`` entry may have: a value with its source and a note
 ALTERNATIVE_KEYS = frozenset({"value", "source", "note", "unit", "as_of"})
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)\s*:")

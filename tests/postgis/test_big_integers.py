@@ -106,13 +106,14 @@ def _upload_refused(server: str, token: str) -> None:
 
 
 def _statistics_refused(server: str, token: str) -> None:
-    row = {"indicator": "output", "entity": "a", "year": BIG, "period": "FY", "value": 1, "unit": "t",
+    row = {"indicator": "output", "entity": "a", "year": 2024, "period": "FY", "value": 1, "unit": "t",
            "basis": "actual", "price_basis": "n/a", "source": "https://example.org/report", "note": ""}
     with httpx.Client(base_url=server, timeout=60, headers=bearer(token)) as http:
-        written = http.post("/collections/statistics/items", content=json.dumps([row]).encode(),
-                            headers={"Content-Type": "application/json"})
-        assert written.status_code in (400, 422), written.text
-        assert "year" in written.json()["description"] and str(BIG) in written.json()["description"]
+        for field, value in (("year", BIG), ("variant", BIG), ("variant", 2**31), ("variant", -(2**31) - 1)):
+            written = http.post("/collections/statistics/items", content=json.dumps([{**row, field: value}]).encode(),
+                                headers={"Content-Type": "application/json"})
+            assert written.status_code in (400, 422), written.text
+            assert f"{field} {str(value)[:20]!r}" in written.json()["description"] or str(value) in written.text
 
 
 @pytest.mark.parametrize("refused", [_refused, _upload_refused, _statistics_refused])
@@ -164,3 +165,19 @@ def test_db_load_refuses_a_file_with_an_integer_past_64_bits_naming_file_feature
     message = str(refused.value)
     assert "odd_sites.geojson" in message and "feature a" in message and "tags: [0]" in message
     assert "64-bit range" in message
+
+
+def test_db_load_refuses_a_statistics_row_with_a_year_past_64_bits_naming_file_and_row(
+        pg_cluster: Cluster, tmp_path: Path):
+    data = data_with_odd_sites(tmp_path, SITES)
+    statistics = data / "statistics.csv"
+    header = statistics.read_text(encoding="utf-8").splitlines()[0].split(",")
+    row = {"indicator": "output", "entity": "a", "year": str(BIG), "period": "FY", "value": "1", "unit": "t",
+           "basis": "actual", "price_basis": "n/a", "source": "https://example.org/report"}
+    with statistics.open("a", encoding="utf-8") as handle:
+        handle.write(",".join(row.get(column, "") for column in header) + "\n")
+    rows = len(statistics.read_text(encoding="utf-8").splitlines())
+    url = new_database(pg_cluster, "bigstats")
+    with Database(url, pool_size=1) as database, pytest.raises(DataError) as refused:
+        load_data(database, data)
+    assert f"statistics.csv: row {rows}: year {BIG} is not between 1800 and 2200" in str(refused.value)

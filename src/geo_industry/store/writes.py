@@ -31,7 +31,14 @@ from shapely.geometry import mapping, shape
 from geo_industry import statistics as stats_mod
 from geo_industry.errors import Conflict, InvalidFeature, LimitExceeded, PreconditionFailed
 from geo_industry.models import LayerMeta
-from geo_industry.validate import MAX_DECIMALS, YEAR_RANGE, check_frame, property_problems, statistics_problems
+from geo_industry.validate import (
+    MAX_DECIMALS,
+    VARIANT_RANGE,
+    YEAR_RANGE,
+    check_frame,
+    property_problems,
+    statistics_problems,
+)
 
 STAT_FIELDS = (*stats_mod.STAT_COLUMNS, "variant", *stats_mod.OPTIONAL_COLUMNS)
 """The statistics table's columns in table order (optional columns last, as a migration adds them)."""
@@ -274,6 +281,8 @@ def statistics_fault(year: str, value: str, variant: str) -> str | None:
         return f"value {str(value)[:20]!r} is out of range"
     if str(variant) not in ("", "nan") and not str(variant).lstrip("-").isdigit():
         return f"variant {str(variant)[:20]!r} is not an integer"
+    if str(variant) not in ("", "nan") and not VARIANT_RANGE[0] <= int(str(variant)) <= VARIANT_RANGE[1]:
+        return f"variant {str(variant)[:20]!r} is not between {VARIANT_RANGE[0]} and {VARIANT_RANGE[1]}"
     return None
 
 

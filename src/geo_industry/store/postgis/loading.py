@@ -63,6 +63,7 @@ from geo_industry.store.postgis.schema import (
     table,
     with_nested_order,
 )
+from geo_industry.store.writes import statistics_fault
 from geo_industry.validate import property_problems
 
 Progress = Callable[[str, int, int], None]
@@ -226,6 +227,9 @@ def _statistics_rows(path: Path) -> list[tuple[Any, ...]]:
             raise DataError(f"{path}: missing columns {', '.join(missing)}")
         for position, row in enumerate(reader):
             number = position + 2
+            fault = statistics_fault(row["year"] or "", row["value"] or "", row.get("variant") or "0")
+            if fault:  # the rule of writes: a year, value or variant no column holds is named, not a database error
+                raise DataError(f"{path}: row {number}: {fault}")
             year = _number(row["year"] or "", "year", number, path)
             if year is not None and not year.is_integer():
                 raise DataError(f"{path}: row {number}: year {row['year']!r} is not an integer")
