@@ -1,0 +1,47 @@
+"""JSON values as stored and served: integers past 64 bits read exact, found by path, written as digits."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import orjson
+import pytest
+
+from geo_industry.json_values import INT64_MAX, INT64_MIN, big_integer_at, dumps, load_json
+from geo_industry.models import FieldSpec
+from geo_industry.validate import value_problem
+
+BIG = 123456789012345678901234567890
+
+
+@pytest.mark.parametrize("text", [b'{"a": 1, "b": [2.5, "x"]}', str([BIG, -BIG]).encode(),
+                                  b'{"n": 18446744073709551616}', b"[1.2345678901234567890123]", '{"đ": "ứ"}'])
+def test_load_json_reads_as_the_standard_library_does(text):
+    assert repr(load_json(text)) == repr(json.loads(text))
+
+
+def test_load_json_reads_a_number_past_a_doubles_range_and_refuses_what_orjson_refuses():
+    assert math.isinf(load_json(b"[1e400]")[0])
+    for bad in (b'["\\ud800"]', b"[NaN]", b"{bad", b"[" + str(BIG).encode() + b', "\\ud800"]'):
+        with pytest.raises(ValueError):
+            load_json(bad)
+
+
+def test_big_integer_at_names_the_path_of_the_first_one():
+    assert big_integer_at(INT64_MAX) is None and big_integer_at(INT64_MIN) is None and big_integer_at(True) is None
+    assert big_integer_at(INT64_MAX + 1) == "" and big_integer_at(INT64_MIN - 1) == ""
+    assert big_integer_at({"a": [1, {"b": BIG}]}) == ".a[1].b"
+
+
+def test_dumps_writes_such_an_integer_as_its_digits_and_other_values_as_orjson(caplog):
+    assert dumps({"a": [1, 2.5]}) == orjson.dumps({"a": [1, 2.5]})
+    assert orjson.loads(dumps({"a": [1, BIG]}, what="feature x: ")) == {"a": [1, str(BIG)]}
+    assert "feature x: .a[1] holds an integer out of the 64-bit range" in caplog.text
+
+
+@pytest.mark.parametrize(("kind", "value", "named"), [("array", [1, BIG], "[1]: "), ("object", {"k": [BIG]}, "k[0]: "),
+                                                      ("integer", BIG, ""), ("number", -BIG, "")])
+def test_a_value_holding_an_integer_past_64_bits_is_refused_with_its_path(kind, value, named):
+    problem = value_problem(FieldSpec(name="f", type=kind, title={"vi": "f", "en": "f"}), value)
+    assert problem is not None and problem.startswith(f"{named}integer out of the 64-bit range")
