@@ -558,4 +558,7 @@ def layer_meta_problems(meta: LayerMeta) -> list[str]:
             problems.append(f"temporal_field: field '{spec.name}' is a {spec.type}; a year field (integer) is needed")
     if json_depth(meta.model_dump(exclude={"fields", "title", "description"})) > MAX_VALUE_DEPTH + 1:
         problems.append(f"the entry is nested more than {MAX_VALUE_DEPTH + 1} levels deep")
+    where = big_integer_at(meta.model_dump())
+    if where is not None:
+        problems.append(f"{where.lstrip('.')}: {OUT_OF_RANGE}")
     return problems

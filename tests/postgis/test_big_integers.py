@@ -102,6 +102,12 @@ def _upload_refused(server: str, token: str) -> None:
         assert uploaded.status_code in (400, 422), uploaded.text
         description = uploaded.json()["description"]
         assert "feature u1" in description and "info.deep[0]" in description and "64-bit range" in description
+        fields = [{"name": "id", "type": "string"}, {"name": "n", "type": "integer", "enum": [1, BIG]}]
+        layer["features"][0]["properties"] = {"id": "u1", "n": 1}
+        uploaded = http.post("/collections", files={"file": ("layer.geojson", json.dumps(layer).encode())},
+                             data={"metadata": json.dumps({**metadata, "fields": fields})})
+        assert uploaded.status_code in (400, 422), uploaded.text
+        assert "fields[1].enum[1]: integer out of the 64-bit range" in uploaded.json()["description"]
         assert http.get("/collections/huge_upload").status_code == 404
 
 

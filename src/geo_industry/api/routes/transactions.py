@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import orjson
 import pandas as pd
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from pydantic import BaseModel
@@ -34,6 +33,7 @@ from geo_industry.api.limits import (
 from geo_industry.api.responses import GEOJSON, JSON, JSONResponse
 from geo_industry.api.state import state_of
 from geo_industry.errors import FeatureNotFound, InvalidFeature
+from geo_industry.json_values import load_json
 from geo_industry.statistics import OPTIONAL_COLUMNS as OPTIONAL_STAT_COLUMNS
 from geo_industry.statistics import STAT_COLUMNS
 from geo_industry.store import WritableStore
@@ -152,8 +152,8 @@ async def layer_upload(request: Request) -> tuple[bytes, dict[str, Any]]:
     if not isinstance(metadata, str):
         raise MalformedBody("the form needs a 'metadata' part: the layer's catalog entry as JSON")
     try:
-        document = orjson.loads(metadata)
-    except orjson.JSONDecodeError as exc:
+        document = load_json(metadata)
+    except ValueError as exc:
         raise MalformedBody(f"the 'metadata' part is not valid JSON: {exc}") from None
     if not isinstance(document, dict):
         raise MalformedBody("the 'metadata' part must be a JSON object (the layer's catalog entry)")
