@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
+import geopandas as gpd
 import httpx
 import psycopg
 import pytest
+from shapely.geometry import Point
 from tests.editing.conftest import bearer, create_tokens, running_server
 from tests.pgcluster import Cluster
 from tests.postgis.databases import data_with_odd_sites, database_tokens, new_database
@@ -108,7 +111,22 @@ def _upload_refused(server: str, token: str) -> None:
                              data={"metadata": json.dumps({**metadata, "fields": fields})})
         assert uploaded.status_code in (400, 422), uploaded.text
         assert "fields[1].enum[1]: integer out of the 64-bit range" in uploaded.json()["description"]
+        uploaded = http.post("/collections", files={"file": ("layer.gpkg", _geopackage({"deep": [BIG]}))},
+                             data={"metadata": json.dumps({**metadata, "fields": [
+                                 {"name": "id", "type": "string"}, {"name": "info", "type": "object"}]})})
+        assert uploaded.status_code in (400, 422), uploaded.text
+        assert "feature u1: info: deep[0]: integer out of the 64-bit range" in uploaded.json()["description"]
         assert http.get("/collections/huge_upload").status_code == 404
+
+
+def _geopackage(info: dict) -> bytes:
+    """A GeoPackage of one point whose ``info`` column holds ``info`` as JSON text."""
+    frame = gpd.GeoDataFrame({"id": ["u1"], "info": [json.dumps(info)]}, geometry=[Point(104.0, 22.0)],
+                             crs="OGC:CRS84")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "layer.gpkg"
+        frame.to_file(path, driver="GPKG", engine="pyogrio")
+        return path.read_bytes()
 
 
 def _statistics_refused(server: str, token: str) -> None:
