@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 OUT_OF_RANGE = "integer out of the 64-bit range (-9223372036854775808 to 9223372036854775807)"
+MAX_WARNINGS = 1000
+"""Distinct out-of-range values a process warns of: each once (a served layer would repeat the warning on every
+read of the feature), and at most this many (a table full of them must not fill the log)."""
+_warned: set[str] = set()
 _LONG_NUMBER = re.compile(rb"[0-9]{19}")
 """19 digits in a row: an integer orjson may not hold (past 64 bits it reads a float) or a long fraction."""
 
@@ -78,8 +82,17 @@ def dumps(value: Any, *, option: int = 0, what: str = "value", default: Callable
         where = big_integer_at(value)
         if where is None:
             raise
-        logger.warning("%s%s holds an %s; written as its digits (a string)", what, where, OUT_OF_RANGE)
+        _warn_once(f"{what}{where}")
         return orjson.dumps(with_big_integers_as_text(value), default=default, option=option)
+
+
+def _warn_once(holder: str) -> None:
+    """Log that ``holder`` holds an out-of-range integer, the first time it is met (see :data:`MAX_WARNINGS`)."""
+    if holder in _warned or len(_warned) >= MAX_WARNINGS:
+        return
+    _warned.add(holder)
+    logger.warning("%s holds an %s; written as its digits (a string)%s", holder, OUT_OF_RANGE,
+                   "; further ones are not logged" if len(_warned) == MAX_WARNINGS else "")
 
 
 def int64_column(column: pd.Series) -> tuple[pd.Series, int]:

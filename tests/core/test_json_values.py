@@ -45,3 +45,18 @@ def test_dumps_writes_such_an_integer_as_its_digits_and_other_values_as_orjson(c
 def test_a_value_holding_an_integer_past_64_bits_is_refused_with_its_path(kind, value, named):
     problem = value_problem(FieldSpec(name="f", type=kind, title={"vi": "f", "en": "f"}), value)
     assert problem is not None and problem.startswith(f"{named}integer out of the 64-bit range")
+
+
+def test_dumps_warns_once_per_holder_and_stops_at_the_cap(caplog, monkeypatch):
+    from geo_industry import json_values
+
+    monkeypatch.setattr(json_values, "_warned", set())
+    monkeypatch.setattr(json_values, "MAX_WARNINGS", 3)
+    for _ in range(5):  # a feature read again and again is named once
+        dumps({"a": BIG}, what="feature again: ")
+    assert caplog.text.count("feature again: .a holds") == 1
+    for index in range(10):  # distinct holders: at most MAX_WARNINGS lines, the last one saying so
+        dumps({"a": BIG}, what=f"feature {index}: ")
+    lines = [line for line in caplog.text.splitlines() if "holds an integer out of the 64-bit range" in line]
+    assert len(lines) == 3
+    assert "further ones are not logged" in lines[-1]
