@@ -112,10 +112,10 @@ class SeekKey:
 class FeatureQuery:
     """What a client asks of a layer. Geometries and bbox are in storage CRS (CRS84).
 
-    ``crs`` and ``properties`` say what the answer should hold; each backend decides where that is
-    done: a database may transform the geometries and leave out the other properties in its
-    ``SELECT`` (the page's :attr:`FeaturePage.crs` says which CRS its rows are in), the in-memory
-    backends hand out storage rows and the encoder does both.
+    ``crs``, ``properties`` and ``skip_geometry`` say what the answer should hold; each backend decides
+    where that is done: a database may transform the geometries, leave out the other properties and,
+    with ``skip_geometry``, the geometries in its ``SELECT`` (the page's :attr:`FeaturePage.crs` says
+    which CRS its rows are in), the in-memory backends hand out storage rows and the encoder does all three.
     """
 
     bbox: tuple[float, float, float, float] | None = None
@@ -128,6 +128,9 @@ class FeatureQuery:
     crs: SupportedCRS = CRS84
     after: SeekKey | None = None
     """Only features after this key in default order (no ``sortby``); ``offset`` then only labels the page."""
+    skip_geometry: bool = False
+    """The answer leaves the geometries out (``skipGeometry``): a backend may read none (its rows' geometries
+    are then ``None``)."""
 
 
 @dataclass(frozen=True)

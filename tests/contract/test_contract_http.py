@@ -149,3 +149,33 @@ def test_a_zone_fact_sheet_is_served_from_the_store(client):
     response = client.get("/maps/zones/tang-loong-iz", params={"lang": "en"})
     assert response.status_code == 200, response.text[:300]
     assert "Tang Loong" in response.text
+
+
+SKIPPED_PAGES = [
+    {},
+    {"crs": "http://www.opengis.net/def/crs/EPSG/0/3405", "properties": "name_en,status"},
+    {"bbox": "103.5,22.0,104.5,23.0", "sortby": "-name_en", "offset": "2"},
+    {"filter": "status IS NOT NULL", "properties": "id"},
+]
+
+
+@pytest.mark.parametrize("params", SKIPPED_PAGES, ids=["all", "crs-properties", "bbox-sortby", "filter-id"])
+def test_a_page_without_geometries_is_the_page_with_them_less_its_geometries(client, params):
+    """``skipGeometry=true`` (a database reads no geometry then): the same features, properties and counts,
+    every geometry ``null``; a download likewise."""
+    query = {"limit": "7", **params}
+    full = client.get("/collections/mines/items", params=query)
+    skipped = client.get("/collections/mines/items", params={**query, "skipGeometry": "true"})
+    assert full.status_code == skipped.status_code == 200, skipped.text[:300]
+    assert skipped.headers["Content-Crs"] == full.headers["Content-Crs"]
+    expected, body = full.json(), skipped.json()
+    assert any(feature["geometry"] is not None for feature in expected["features"])
+    for page in (expected, body):
+        del page["links"], page["timeStamp"]
+    assert body == {**expected, "features": [{**f, "geometry": None} for f in expected["features"]]}
+    download = {key: value for key, value in params.items() if key not in ("offset", "sortby")}
+    whole = client.get("/collections/mines/download", params={**download, "f": "geojson"})
+    bare = client.get("/collections/mines/download", params={**download, "f": "geojson", "skipGeometry": "true"})
+    assert whole.status_code == bare.status_code == 200, bare.text[:300]
+    assert [f["properties"] for f in bare.json()["features"]] == [f["properties"] for f in whole.json()["features"]]
+    assert all(feature["geometry"] is None for feature in bare.json()["features"])

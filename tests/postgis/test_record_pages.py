@@ -1,10 +1,12 @@
 """A GeoJSON page read as records (no frame) is byte for byte the page the frame path encodes: every real
-layer and the synthetic ones, in CRS84 and projected CRSs, with property selections, without geometries,
-with bbox, filter and sortby, from a cold and from a warm encoder."""
+layer and the synthetic ones, in CRS84 and projected CRSs, with property selections, without geometries
+(encoded without them, and read without them), with bbox, filter and sortby, from a cold and from a warm
+encoder."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from itertools import product
 from typing import Any
 
@@ -56,24 +58,62 @@ def _queries(reader: PostGISReader, layer_id: str, crs: SupportedCRS) -> Iterato
 
 @pytest.mark.parametrize("layer_id", [*LAYER_IDS, *REFERENCE_LAYER_IDS, *SYNTHETIC_LAYER_IDS])
 def test_a_record_page_encodes_to_the_bytes_of_its_frame_page(reader, layer_id):
+    """With and without ``skip_geometry`` in the query (the read then takes no geometry), each path gives the
+    bytes of the page read with its geometries and encoded without them."""
     assert isinstance(reader, FeatureRecordSource)
     for crs in CRSS:
         warm = FeatureEncoder()
-        for query in _queries(reader, layer_id, crs):
-            page, records = reader.query(layer_id, query), reader.record_page(layer_id, query)
-            assert (records.layer, records.matched, records.offset, records.limit, records.crs) == (
-                page.layer, page.matched, page.offset, page.limit, page.crs), query
-            assert records.ids == list(page.features["id"])
+        for full in _queries(reader, layer_id, crs):
+            whole = reader.query(layer_id, full)
             for skip_geometry in (False, True):
+                query = replace(full, skip_geometry=skip_geometry)
+                page, records = reader.query(layer_id, query), reader.record_page(layer_id, query)
+                assert (records.layer, records.matched, records.offset, records.limit, records.crs) == (
+                    page.layer, page.matched, page.offset, page.limit, page.crs) == (
+                    whole.layer, whole.matched, whole.offset, whole.limit, whole.crs), query
+                assert records.ids == list(page.features["id"]) == list(whole.features["id"])
+                assert records.last_key == page.last_key == whole.last_key
                 options = {"crs": crs, "source": page.crs, "properties": query.properties,
                            "skip_geometry": skip_geometry}
-                framed = FeatureEncoder().page(layer_id, page.features, **options)
+                framed = FeatureEncoder().page(layer_id, whole.features, **options)
+                assert FeatureEncoder().page(layer_id, page.features, **options) == framed, query
                 assert FeatureEncoder().records(layer_id, records.ids, records.geometries, records.properties,
-                                                **options) == framed, (query, skip_geometry)
+                                                **options) == framed, query
                 # fragments kept by either path serve the other
                 assert warm.page(layer_id, page.features, **options) == framed
                 assert warm.records(layer_id, records.ids, records.geometries, records.properties,
                                     **options) == framed
+                if skip_geometry:  # nothing read without geometries is kept to serve a page with them
+                    assert warm.page(layer_id, whole.features, crs=crs, source=whole.crs,
+                                     properties=query.properties) == FeatureEncoder().page(
+                        layer_id, whole.features, crs=crs, source=whole.crs, properties=query.properties)
+
+
+@pytest.mark.parametrize("layer_id", ["mines", "synthetic_parcels"])
+@pytest.mark.parametrize("crs", CRSS)
+def test_a_page_that_skips_geometries_reads_none_from_the_database(reader, layer_id, crs):
+    """``EXPLAIN (VERBOSE)``: the page statement's output holds the geometry only when the query keeps it
+    (a bbox still selects by ``geom``); the rows it reads carry ``NULL`` in its place."""
+    bbox, _ = reader.extent(layer_id)
+    assert bbox is not None
+    for selection in ({}, {"bbox": bbox}, {"sortby": (SortKey("id", ascending=False),)}, {"properties": ("id",)}):
+        for skip_geometry in (False, True):
+            query = FeatureQuery(limit=5, crs=crs, skip_geometry=skip_geometry, **selection)
+            statement, params = reader.page_statement(layer_id, query)
+            with reader._one_statement() as conn:
+                plan = [row[0] for row in conn.execute(b"EXPLAIN (VERBOSE) " + statement.as_bytes(conn), params)]
+                rows = conn.execute(statement, params).fetchall()
+            outputs = [line.split("Output:", 1)[1].lower() for line in plan if "Output:" in line]
+            assert outputs, plan
+            top = outputs[0]
+            assert ("st_asbinary" in top) is not skip_geometry, (query, plan)
+            if skip_geometry:
+                assert not any("st_asbinary" in out or "st_transform" in out for out in outputs), plan
+                assert rows and all(row[1] is None for row in rows)
+                page = reader.query(layer_id, query)
+                assert page.features.geometry.isna().all()
+            else:
+                assert any(isinstance(row[1], bytes) for row in rows)  # (a feature of no known place has none)
 
 
 def test_properties_no_column_holds_are_typed_per_page_as_a_frame_types_them(reader):

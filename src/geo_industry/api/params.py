@@ -137,10 +137,15 @@ FilterParamsDep = Annotated[FilterParams, Depends(as_dependency(FilterParams))]
 
 @dataclass(frozen=True)
 class ItemsQuery:
-    """A parsed items request: the core query (with the output CRS) plus how to encode the answer."""
+    """A parsed items request: the core query, which also says how to encode the answer (output CRS,
+    properties, ``skipGeometry``)."""
 
     query: FeatureQuery
-    skip_geometry: bool = False
+
+    @property
+    def skip_geometry(self) -> bool:
+        """Whether the response leaves the geometries out (``skipGeometry``)."""
+        return self.query.skip_geometry
 
     @property
     def crs(self) -> SupportedCRS:
@@ -191,7 +196,8 @@ def build_query(filters: FilterParams, *, queryables: dict[str, str], available:
                 extra: dict[str, Any] | None,
                 limit: int, offset: int, bbox: tuple[float, float, float, float] | None = None,
                 filter_crs: SupportedCRS = CRS84, crs: SupportedCRS = CRS84,
-                enums: dict[str, list[Any]] | None = None, after: str | None = None) -> FeatureQuery:
+                enums: dict[str, list[Any]] | None = None, after: str | None = None,
+                skip_geometry: bool = False) -> FeatureQuery:
     """Parse the filter group into a :class:`FeatureQuery` (geometry literals in storage CRS).
 
     Texts compared to an enumerated property (``enums``) are checked against its allowed values.
@@ -219,6 +225,7 @@ def build_query(filters: FilterParams, *, queryables: dict[str, str], available:
         offset=offset,
         crs=crs,
         after=None if after is None else parse_after(after),
+        skip_geometry=skip_geometry,
     )
 
 
@@ -252,9 +259,10 @@ async def features_query(request: Request, layer: LayerDep, prepared: PreparedDe
     # a filter is parsed in a worker thread (hostile ones take CPU); without one the thread hop costs more than the work
     build = functools.partial(build_query, params, queryables=queryables, available=set(store.schema(layer.id)),
                               extra=extra, limit=limit, offset=offset, bbox=bbox, filter_crs=filter_crs, crs=crs,
-                              enums=enumerations(layer, queryables), after=params.after)
+                              enums=enumerations(layer, queryables), after=params.after,
+                              skip_geometry=params.skip_geometry)
     query = build() if params.filter is None and extra is None else await run_bounded(request, build)
-    return ItemsQuery(query, params.skip_geometry)
+    return ItemsQuery(query)
 
 
 async def download_query(request: Request, layer: LayerDep, store: StoreDep,
@@ -267,8 +275,8 @@ async def download_query(request: Request, layer: LayerDep, store: StoreDep,
     query = await run_bounded(request, build_query, params, queryables=queryables,
                               available=set(store.schema(layer.id)), extra=queryable_filter(request, queryables),
                               limit=1, offset=0, bbox=bbox, filter_crs=filter_crs, crs=crs,
-                              enums=enumerations(layer, queryables))
-    return ItemsQuery(query, params.skip_geometry)
+                              enums=enumerations(layer, queryables), skip_geometry=params.skip_geometry)
+    return ItemsQuery(query)
 
 
 async def records_query(request: Request, records: RecordsDep, settings: SettingsDep,

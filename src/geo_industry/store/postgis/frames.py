@@ -4,8 +4,9 @@ A layer row is read as ``id``, ``ST_AsBinary(geom)``, ``properties`` and the der
 (:data:`DerivedColumn`); :func:`layer_frame` turns such rows into the same typed GeoDataFrame
 the other backends build (:func:`geo_industry.store.memory.typed_frame`), properties in the
 order the layer's file had them, derived columns after the geometry. A read for a response may
-take the geometry in another SRID (``ST_Transform`` in the database) and only the properties the
-client selected (``properties=``): :func:`select_list` and :func:`layer_frame` take the same two.
+take the geometry in another SRID (``ST_Transform`` in the database), no geometry at all (``NULL``:
+the response skips it) and only the properties the client selected (``properties=``): :func:`select_list`
+and :func:`layer_frame` take the same ``srid`` and ``properties``.
 """
 
 from __future__ import annotations
@@ -131,24 +132,32 @@ def _selected(layer: StoredLayer, properties: Sequence[str] | None
             tuple(dict.fromkeys(name for name in properties if name not in held)))
 
 
-def select_list(layer: StoredLayer, *, srid: int = SRID, properties: Sequence[str] | None = None) -> sql.Composable:
+def select_list(layer: StoredLayer, *, srid: int = SRID, properties: Sequence[str] | None = None,
+                geometry: bool = True) -> sql.Composable:
     """The columns a frame is built from.
 
-    ``id``, the WKB geometry (``ST_Transform``-ed to ``srid`` when it is not the stored one), the
+    ``id``, the WKB geometry (``ST_Transform``-ed to ``srid`` when it is not the stored one; ``NULL``
+    without ``geometry``, so that the database neither reads, transforms nor sends it), the
     properties no column holds (``properties`` less ``id`` and the declared fields: usually ``{}``;
     ``NULL`` when a selection names none of them), the declared fields' typed columns and the derived
     columns (those a selection names). ``srid`` must come from the supported CRSs, never from a request.
     """
     declared, derived, loose = _selected(layer, properties)
-    geometry = sql.SQL("ST_AsBinary(geom)") if srid == SRID else sql.SQL(
-        "ST_AsBinary(ST_Transform(geom, {}))").format(sql.Literal(int(srid)))
+    wkb = _wkb(srid) if geometry else sql.SQL("NULL::bytea")
     if loose is None or loose:
         keys = sql.SQL(", ").join(sql.Literal(name) for name in ["id", *_declared(layer)])
         rest: sql.Composable = sql.SQL("properties - ARRAY[{}]::text[]").format(keys)
     else:
         rest = sql.SQL("NULL::jsonb")
     columns = [sql.Identifier(name) for name in declared] + [sql.Identifier(c.name) for c in derived]
-    return sql.SQL(", ").join([sql.SQL("id, {}, {}").format(geometry, rest), *columns])
+    return sql.SQL(", ").join([sql.SQL("id, {}, {}").format(wkb, rest), *columns])
+
+
+def _wkb(srid: int) -> sql.Composable:
+    """The row's geometry as WKB in ``srid`` (a supported CRS's)."""
+    if srid == SRID:
+        return sql.SQL("ST_AsBinary(geom)")
+    return sql.SQL("ST_AsBinary(ST_Transform(geom, {}))").format(sql.Literal(int(srid)))
 
 
 def select_layer(layer: StoredLayer) -> sql.Composed:
@@ -189,7 +198,7 @@ def _column_order(layer: StoredLayer, names: Iterable[str], extra_keys: Sequence
 def layer_frame(layer: StoredLayer, rows: Sequence[Sequence[Any]], *, srid: int = SRID,
                 properties: Sequence[str] | None = None, extra_keys: Sequence[str] | None = None) -> gpd.GeoDataFrame:
     """Rows of :func:`select_list` (with the same ``srid`` and ``properties``) as the typed frame every
-    backend serves, its geometries in ``srid`` (x/y order).
+    backend serves, its geometries in ``srid`` (x/y order; ``None`` where read without one).
 
     Columns in the order of the other backends' frames: the properties in file order, the
     geometry, declared fields no file property holds, the derived columns. With ``properties``,
@@ -236,8 +245,8 @@ def _json_values(values: list[Any], kind: str) -> list[Any]:
 
 def layer_records(layer: StoredLayer, rows: Sequence[Sequence[Any]], *, properties: Sequence[str] | None = None
                   ) -> tuple[list[str], list[bytes | None], RowProperties]:
-    """Rows of :func:`select_list` (with the same ``properties``) as their ids, WKB geometries (as read) and
-    JSON-ready properties, without a frame.
+    """Rows of :func:`select_list` (with the same ``properties``) as their ids, WKB geometries (as read; ``None``
+    where read without one) and JSON-ready properties, without a frame.
 
     The properties are those the rows' :func:`layer_frame` holds, in its column order (with ``properties``:
     those, in the order named), with the values its GeoJSON encoding

@@ -6,9 +6,9 @@ Per-request reads are single bounded statements, never a whole layer: a page is
 field, the CQL2 filter compiled to parameterised SQL (:mod:`geo_industry.store.postgis.filters`);
 ``numberMatched`` comes from a ``count(*)`` in the same read-only snapshot (skipped when the page
 itself shows it). The output CRS is applied in the ``SELECT`` (``ST_Transform`` to the SRID of
-the supported CRS, when ``spatial_ref_sys`` holds it) and a ``properties=`` selection reads only
-those columns; axis order and rounding stay the encoder's, so the bytes are those of the other
-backends. Rows become the same typed frames as on the other backends
+the supported CRS, when ``spatial_ref_sys`` holds it), a ``properties=`` selection reads only
+those columns and ``skipGeometry`` reads no geometry; axis order and rounding stay the encoder's, so
+the bytes are those of the other backends. Rows become the same typed frames as on the other backends
 (:mod:`geo_industry.store.postgis.frames`), or, for a GeoJSON response, records that encode to the same
 bytes without a frame (:meth:`PostGISReader.record_page`, :meth:`PostGISReader.feature_record`).
 
@@ -494,9 +494,9 @@ class PostGISReader:
 
     def _page_statement(self, layer: StoredLayer, query: FeatureQuery, srid: int = SRID
                         ) -> tuple[sql.Composed, list[Any]]:
-        """The page's ``SELECT`` (geometries in ``srid``, the query's properties, then ``position``); a bbox
-        selection also counts its matches (last column) in the same scan, any other page carries the revision it
-        sees (last column).
+        """The page's ``SELECT`` (geometries in ``srid``, ``NULL`` when the query skips them, the query's
+        properties, then ``position``); a bbox selection also counts its matches (last column) in the same scan,
+        any other page carries the revision it sees (last column).
 
         See :func:`_counts_in_scan`; an unfiltered page reads only its rows and takes the layer's count. A page
         that seeks (``after``) starts at its key by the ``position`` index, not by skipping ``OFFSET`` rows.
@@ -505,7 +505,8 @@ class PostGISReader:
         order = [_sort_key(layer, key, queryables) for key in query.sortby]
         where, params = self._where(layer, query)
         order_by = sql.SQL(", ").join([*order, sql.SQL("position, id")])
-        columns = sql.SQL("{}, position").format(select_list(layer, srid=srid, properties=query.properties))
+        columns = sql.SQL("{}, position").format(select_list(layer, srid=srid, properties=query.properties,
+                                                             geometry=not query.skip_geometry))
         if query.after is not None:
             statement = sql.SQL("SELECT {}, {} FROM {} WHERE ({}) AND (position, id) > (%s, %s) ORDER BY {} "
                                 "LIMIT %s").format(columns, _REVISION_SEEN, layer_table(layer.meta.id), where, order_by)
