@@ -99,6 +99,9 @@ class SortKey:
 class SeekKey:
     """Where a feature stands in a layer's default order (file order): its ``position`` and ``id``.
 
+    ``position`` is stable: a delete moves no other feature's (the PostGIS and SQLite ``position`` columns;
+    the row number in files that take no writes).
+
     A page asked for ``after`` a key holds the features that follow it (a seek, not an ``OFFSET`` scan);
     a page in default order hands out its last feature's key for the next page (see
     :func:`geo_industry.query.seek_token`).

@@ -123,6 +123,18 @@ def test_seeking_pages_across_writes_visit_every_untouched_feature_once_in_order
     assert "contract-seek-late" in rest and unread[-2] not in rest and unread[0] in rest
 
 
+def test_seeking_after_a_deleted_key_and_deletes_before_it_skips_and_repeats_nothing(writable):
+    writable.create_features("border_gates", [_gate(f"contract-seekdel-{n}") for n in range(6)], actor="a")
+    before = list(writable.query("border_gates", FeatureQuery(limit=10_000)).features["id"])
+    first = writable.query("border_gates", FeatureQuery(limit=len(before) - 3))
+    assert first.last_key is not None and first.last_key.id == "contract-seekdel-2"
+    # between two pages: the key's own feature and the features before it deleted
+    for gone in ("contract-seekdel-2", "contract-seekdel-1", "contract-seekdel-0"):
+        writable.delete_feature("border_gates", gone, actor="a")
+    rest = _seek_pages(writable, FeatureQuery(limit=2, after=first.last_key, offset=first.limit))
+    assert rest == [f"contract-seekdel-{n}" for n in (3, 4, 5)]
+
+
 def test_a_snapshot_keeps_its_revision_while_writes_land(writable):
     with pinned(writable) as before:
         writable.create_features("border_gates", [_gate("contract-later")], actor="a")

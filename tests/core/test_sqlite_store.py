@@ -15,6 +15,7 @@ from tests.conftest import DATA_DIR
 
 from geo_industry.catalog import layer_file
 from geo_industry.errors import Conflict, FeatureNotFound, InvalidFeature, LimitExceeded, PreconditionFailed
+from geo_industry.models import FeatureQuery
 from geo_industry.store.sqlite import SQLiteStore, WriteLimits
 from geo_industry.validate import validate_data_dir
 
@@ -145,6 +146,20 @@ def test_exported_data_after_edits_validates_and_diffs_only_the_edit(editable, t
     assert diff.count("\n<") == 1 and "edited" in diff
     exported = (out / "statistics.csv").read_text(encoding="utf-8")
     assert exported.endswith("https://example.org/q1-report,,,0\n")  # note, derivation, variant
+
+
+def test_a_deleted_features_position_is_never_given_again_so_a_seek_after_it_misses_no_new_feature(editable):
+    editable.create_feature("border_gates", _new_gate(editable, "test-gate-z"), actor="a")
+    last = editable.query("border_gates", FeatureQuery(limit=10_000))
+    assert last.last_key is not None and last.last_key.id == "test-gate-z"
+    editable.delete_feature("border_gates", "test-gate-z", actor="a")
+    editable.create_feature("border_gates", _new_gate(editable, "test-gate-a"), actor="a")  # an id sorting before
+    after = editable.query("border_gates", FeatureQuery(limit=10, after=last.last_key))
+    assert list(after.features["id"]) == ["test-gate-a"]
+    assert after.last_key is not None and after.last_key.position > last.last_key.position
+    reopened = SQLiteStore(editable.path)
+    assert list(reopened.query("border_gates", FeatureQuery(limit=10, after=last.last_key)).features["id"]) == [
+        "test-gate-a"]
 
 
 def test_a_second_process_sees_a_committed_write(editable, tmp_path):

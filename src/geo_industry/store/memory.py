@@ -53,6 +53,18 @@ class _Layer:
     positions_by_id: dict[str, int]
     queryables: dict[str, str]
     schema: dict[str, str]
+    ordinals: np.ndarray | None
+    """Each row's stable ordinal (increasing in row order, kept across deletes); ``None``: the row numbers."""
+
+    def ordinal(self, row: int) -> int:
+        """The stable ordinal of row ``row``: the ``position`` of its seek key."""
+        return row if self.ordinals is None else int(self.ordinals[row])
+
+    def first_row_after(self, ordinal: int) -> int:
+        """The first row whose ordinal follows ``ordinal`` (a binary search; the row count if none)."""
+        if self.ordinals is None:
+            return max(ordinal + 1, 0)
+        return int(np.searchsorted(self.ordinals, ordinal, side="right"))
 
 
 def geometry_types_of(geometries: gpd.GeoSeries) -> frozenset[str]:
@@ -133,17 +145,16 @@ def _schema(frame: gpd.GeoDataFrame, meta: LayerMeta, queryables: dict[str, str]
     return out
 
 
-def _page_start(positions: np.ndarray, query: FeatureQuery, row_of: dict[str, int]) -> int:
+def _page_start(positions: np.ndarray, query: FeatureQuery, layer: _Layer) -> int:
     """Where the page begins among the selected ``positions`` (row numbers, file order without ``sortby``): after
-    the query's seek key (a binary search), else at its offset.
+    the query's seek key, else at its offset.
 
-    The key's feature is found by its id where it is still there (a delete of an earlier feature moves the rows
-    after it up by one); a key of a deleted feature stands at the row number it had.
+    The key's ``position`` is a stable ordinal (:attr:`_Layer.ordinals`), so a page seeks exactly even when the
+    key's feature and features before it were deleted since: two binary searches, ordinal → row → selection.
     """
     if query.after is None:
         return min(query.offset, len(positions))
-    row = row_of.get(query.after.id, query.after.position)
-    return int(np.searchsorted(positions, row, side="right"))
+    return int(np.searchsorted(positions, layer.first_row_after(query.after.position), side="left"))
 
 
 class MemoryStore:
@@ -153,7 +164,9 @@ class MemoryStore:
     quarantined: tuple[Quarantined, ...] = ()
 
     def __init__(self, catalog: Catalog, frames: dict[str, gpd.GeoDataFrame], statistics: pd.DataFrame,
-                 entities: pd.DataFrame) -> None:
+                 entities: pd.DataFrame, *, ordinals: dict[str, np.ndarray | None] | None = None) -> None:
+        """``ordinals``: per layer, its rows' stable ordinals in row order (strictly increasing; a layer not named
+        or named with ``None`` numbers its rows 0, 1, … as files that take no writes do)."""
         catalog = Catalog([with_analysis_fields(meta) for meta in catalog])
         self.catalog = catalog
         self._statistics = statistics
@@ -161,10 +174,11 @@ class MemoryStore:
         self._derived = stats_mod.derived_indicators(statistics, province_of=self._province_of(frames))
         self._latest = stats_mod.latest_actuals(statistics)
         self._frames = frames
+        self._ordinals = ordinals or {}
         self._zone_lock = threading.Lock()
         self._assessments: Sequence[ZoneAssessment] | None = None
         self._layers = {
-            layer_id: self._index(catalog.get(layer_id), frame, self._latest)
+            layer_id: self._index(catalog.get(layer_id), frame, self._latest, self._ordinals.get(layer_id))
             for layer_id, frame in frames.items() if layer_id not in ZONE_LAYERS
         }
 
@@ -179,7 +193,8 @@ class MemoryStore:
         return out
 
     @staticmethod
-    def _index(meta: LayerMeta, frame: gpd.GeoDataFrame, latest: pd.DataFrame) -> _Layer:
+    def _index(meta: LayerMeta, frame: gpd.GeoDataFrame, latest: pd.DataFrame,
+               ordinals: np.ndarray | None) -> _Layer:
         if not latest.empty:
             joined = latest.reindex(frame["id"]).dropna(axis=1, how="all")
             joined.index = frame.index
@@ -188,9 +203,13 @@ class MemoryStore:
         positions = {feature_id: i for i, feature_id in enumerate(frame["id"])}
         if len(positions) != len(frame):
             raise DataError(f"layer {meta.id}: feature ids are not unique")
+        if ordinals is not None and (len(ordinals) != len(frame) or (np.diff(ordinals) <= 0).any()):
+            logger.warning("layer %s: stored positions are not one strictly increasing number per row; "
+                           "pages seek by row number", meta.id)
+            ordinals = None
         tree = shapely.STRtree(np.asarray(frame.geometry.array))
         queryables = _queryables(frame, meta)
-        return _Layer(meta, frame, tree, positions, queryables, _schema(frame, meta, queryables))
+        return _Layer(meta, frame, tree, positions, queryables, _schema(frame, meta, queryables), ordinals)
 
     # contract --------------------------------------------------------------------------
     def collections(self) -> list[LayerMeta]:
@@ -224,7 +243,8 @@ class MemoryStore:
                                            assessments=self._assessments)
             for layer_id in ZONE_LAYERS:
                 if layer_id in self._frames:
-                    self._layers[layer_id] = self._index(self.catalog.get(layer_id), frames[layer_id], self._latest)
+                    self._layers[layer_id] = self._index(self.catalog.get(layer_id), frames[layer_id], self._latest,
+                                                         self._ordinals.get(layer_id))
 
     def with_zone_assessments(self, assessments: Sequence[ZoneAssessment]) -> MemoryStore:
         """A view of this store whose zone layers carry ``assessments`` (the raster service's, with
@@ -303,10 +323,10 @@ class MemoryStore:
         layer = self._layer(layer_id)
         positions = self._select(layer, query)
         positions = self._sort(layer, positions, query)
-        page = positions[_page_start(positions, query, layer.positions_by_id):][:query.limit]
+        page = positions[_page_start(positions, query, layer):][:query.limit]
         last_key = None
         if len(page) and not query.sortby:  # default order: the next page seeks after the last row
-            last_key = SeekKey(int(page[-1]), str(layer.frame["id"].iat[page[-1]]))
+            last_key = SeekKey(layer.ordinal(int(page[-1])), str(layer.frame["id"].iat[page[-1]]))
         return FeaturePage(layer.meta, layer.frame.iloc[page].reset_index(drop=True), matched=len(positions),
                            offset=query.offset, limit=query.limit, last_key=last_key)
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import orjson
 import pandas as pd
 import shapely
@@ -110,8 +111,9 @@ class SnapshotView(MemoryStore):
 
     def __init__(self, catalog: Catalog, frames: dict[str, gpd.GeoDataFrame], statistics: pd.DataFrame,
                  entities: pd.DataFrame, *, revision: int, etags: dict[tuple[str, str], str],
-                 quarantined: tuple[Quarantined, ...] = (), statistics_revision: int = 0) -> None:
-        super().__init__(catalog, frames, statistics, entities)
+                 quarantined: tuple[Quarantined, ...] = (), statistics_revision: int = 0,
+                 ordinals: dict[str, np.ndarray | None] | None = None) -> None:
+        super().__init__(catalog, frames, statistics, entities, ordinals=ordinals)
         self._revision = revision
         self._statistics_revision = statistics_revision
         self._etags = etags
@@ -216,15 +218,16 @@ class SQLiteStore:
             revision = int(con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
             statistics_row = con.execute("SELECT value FROM meta WHERE key = 'statistics_revision'").fetchone()
             catalog = _catalog_from(con, quarantine)
-            frames = {meta.id: _frame_from(con, meta, quarantine) for meta in catalog}
+            layers = {meta.id: _frame_from(con, meta, quarantine) for meta in catalog}
             statistics = _statistics_from(con, quarantine)
             entities = _entities_from(con)
             etags = _etags_from(con)
         for row in quarantine:
             log.warning("quarantined (left out of reads until repaired): collection %s, %s: %s", row.collection,
                         row.feature_id or "the whole layer", row.reason)
-        view = SnapshotView(catalog, frames, statistics, entities, revision=revision, etags=etags,
-                            quarantined=tuple(quarantine),
+        view = SnapshotView(catalog, {k: frame for k, (frame, _) in layers.items()}, statistics, entities,
+                            ordinals={k: ordinals for k, (_, ordinals) in layers.items()},
+                            revision=revision, etags=etags, quarantined=tuple(quarantine),
                             statistics_revision=0 if statistics_row is None else int(statistics_row[0]))
         return view, revision
 
@@ -329,10 +332,8 @@ class SQLiteStore:
                 properties, geometry = prepare_feature(meta, feature, feature_id, self.limits, repair=repair)
                 if con.execute("SELECT layer_id FROM features WHERE id = ?", (feature_id,)).fetchone():
                     raise Conflict(f"feature id '{feature_id}' is already taken; use PUT to replace it")
-                position = con.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM features WHERE layer_id = ?",
-                                       (layer_id,)).fetchone()[0]
                 con.execute("INSERT INTO features VALUES (?, ?, ?, ?, ?, 1, ?)",
-                            (layer_id, feature_id, position, properties, geometry, now()))
+                            (layer_id, feature_id, _next_position(con, layer_id), properties, geometry, now()))
                 self._audit(con, actor, "create", layer_id, feature_id, None, (properties, geometry))
                 ids.append(feature_id)
         return ids
@@ -367,6 +368,7 @@ class SQLiteStore:
             if used:
                 raise Conflict(f"feature '{feature_id}' has {used} statistics rows; replace or remove them first")
             con.execute("DELETE FROM features WHERE layer_id = ? AND id = ?", (layer_id, feature_id))
+            _keep_position_taken(con, layer_id, current["position"])
             self._audit(con, actor, "delete", layer_id, feature_id, (current["properties"], current["geometry"]), None)
 
     def _store_version(self, con: sqlite3.Connection, actor: str, action: str, layer_id: str, feature_id: str,
@@ -542,6 +544,26 @@ def _changes_statistics_inputs(con: sqlite3.Connection, layer_id: str | None, fe
     return con.execute("SELECT 1 FROM statistics WHERE entity = ? LIMIT 1", (feature_id,)).fetchone() is not None
 
 
+def _position_end_key(layer_id: str) -> str:
+    return f"position_end:{layer_id}"
+
+
+def _next_position(con: sqlite3.Connection, layer_id: str) -> int:
+    """The ``position`` of a new feature of the layer: after every position it ever gave, so never one a deleted
+    feature had (a ``next`` link's seek key may still name it). Positions are the layer's file order and the
+    stable ordinals seek paging uses (:class:`~geo_industry.store.memory.MemoryStore`)."""
+    row = con.execute("SELECT MAX(COALESCE((SELECT MAX(position) + 1 FROM features WHERE layer_id = ?), 0), "
+                      "COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0))",
+                      (layer_id, _position_end_key(layer_id))).fetchone()
+    return int(row[0])
+
+
+def _keep_position_taken(con: sqlite3.Connection, layer_id: str, position: int) -> None:
+    """Record that ``position`` was given in the layer, so :func:`_next_position` never gives it again."""
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                (_position_end_key(layer_id), str(max(position + 1, _next_position(con, layer_id)))))
+
+
 def _loads(text: str | None) -> Any:
     return None if text is None else orjson.loads(text)
 
@@ -584,18 +606,21 @@ def _catalog_from(con: sqlite3.Connection, quarantine: list[Quarantined]) -> Cat
     return Catalog(layers)
 
 
-def _frame_from(con: sqlite3.Connection, meta: LayerMeta, quarantine: list[Quarantined]) -> gpd.GeoDataFrame:
-    """A layer's servable features as a typed frame; rows that cannot be served go to ``quarantine``."""
+def _frame_from(con: sqlite3.Connection, meta: LayerMeta,
+                quarantine: list[Quarantined]) -> tuple[gpd.GeoDataFrame, np.ndarray | None]:
+    """A layer's servable features as a typed frame, and their stored positions (the rows' stable ordinals);
+    rows that cannot be served go to ``quarantine``."""
     rows = []
-    for feature_id, properties, geometry in con.execute(
-            "SELECT id, properties, geometry FROM features WHERE layer_id = ? ORDER BY position", (meta.id,)):
+    for feature_id, properties, geometry, position in con.execute(
+            "SELECT id, properties, geometry, position FROM features WHERE layer_id = ? ORDER BY position, id",
+            (meta.id,)):
         fault = row_fault(meta, feature_id, properties, geometry)
         if fault:
             quarantine.append(Quarantined(meta.id, feature_id, fault[:500]))
         else:
-            rows.append((feature_id, properties, geometry))
+            rows.append((feature_id, properties, geometry, position))
     try:
-        return _typed_rows(meta, rows)
+        return _typed_rows(meta, rows), _positions(rows)
     except Exception:  # a fault the row checks missed: find the rows and leave them out
         servable = []
         for row in rows:
@@ -605,10 +630,18 @@ def _frame_from(con: sqlite3.Connection, meta: LayerMeta, quarantine: list[Quara
                 quarantine.append(Quarantined(meta.id, row[0], f"cannot be typed: {str(exc)[:200]}"))
             else:
                 servable.append(row)
-        return _typed_rows(meta, servable)
+        return _typed_rows(meta, servable), _positions(servable)
 
 
-def _typed_rows(meta: LayerMeta, rows: list[tuple[str, str, str | None]]) -> gpd.GeoDataFrame:
+def _positions(rows: list[tuple[str, str, str | None, Any]]) -> np.ndarray | None:
+    """The rows' stored positions; ``None`` (seek by row number) if one is not an integer."""
+    if not all(type(r[3]) is int for r in rows):
+        log.warning("a stored feature position is not an integer; pages seek by row number")
+        return None
+    return np.fromiter((r[3] for r in rows), dtype=np.int64, count=len(rows))
+
+
+def _typed_rows(meta: LayerMeta, rows: list[tuple[str, str, str | None, Any]]) -> gpd.GeoDataFrame:
     properties = pd.DataFrame([load_json(r[1]) for r in rows]) if rows else pd.DataFrame({"id": []})
     geometries = shapely.from_geojson([r[2] if r[2] else None for r in rows]) if rows else []
     frame = gpd.GeoDataFrame(properties, geometry=list(geometries), crs="EPSG:4326")
