@@ -193,3 +193,19 @@ def test_a_database_from_before_the_derivation_column_is_brought_up_to_date(edit
 def test_the_shipped_data_seeds_a_store_with_nothing_quarantined(editable):
     view, _ = editable._load_snapshot()
     assert view.quarantined == ()  # e.g. capacity_t_per_year is a rate, not a year to range-check
+
+
+@pytest.mark.parametrize("position", ["'not a number'", "0"])  # a text, a position another feature has
+def test_a_damaged_stored_position_still_serves_every_feature_once_by_seeking_pages(editable, position):
+    import sqlite3
+
+    ids = list(editable.query("border_gates", FeatureQuery(limit=10_000)).features["id"])
+    with sqlite3.connect(editable.path) as con:
+        con.execute(f"UPDATE features SET position = {position} WHERE id = ?", (ids[-1],))
+    reopened = SQLiteStore(editable.path)
+    visited: list[str] = []
+    query = FeatureQuery(limit=1)
+    while (page := reopened.query("border_gates", query)).last_key is not None:
+        visited += list(page.features["id"])
+        query = FeatureQuery(limit=1, after=page.last_key)
+    assert sorted(visited) == sorted(ids) and len(visited) == len(ids)
