@@ -135,6 +135,19 @@ def test_seeking_after_a_deleted_key_and_deletes_before_it_skips_and_repeats_not
     assert rest == [f"contract-seekdel-{n}" for n in (3, 4, 5)]
 
 
+def test_a_seek_after_deleted_last_features_reaches_a_new_one_whose_id_sorts_before(writable):
+    writable.create_features("border_gates", [_gate("contract-seeknew-y"), _gate("contract-seeknew-z")], actor="a")
+    count = writable.count("border_gates")
+    first = writable.query("border_gates", FeatureQuery(limit=count - 1))
+    assert first.last_key is not None and first.last_key.id == "contract-seeknew-y"
+    # between two pages: the key's feature and every one after it deleted, one whose id sorts before it added
+    for gone in ("contract-seeknew-y", "contract-seeknew-z"):
+        writable.delete_feature("border_gates", gone, actor="a")
+    writable.create_features("border_gates", [_gate("contract-seeknew-a")], actor="a")
+    rest = _seek_pages(writable, FeatureQuery(limit=2, after=first.last_key, offset=first.limit))
+    assert rest == ["contract-seeknew-a"]
+
+
 def test_a_snapshot_keeps_its_revision_while_writes_land(writable):
     with pinned(writable) as before:
         writable.create_features("border_gates", [_gate("contract-later")], actor="a")

@@ -9,8 +9,9 @@ declared field of the catalog (what filters, sorts and tiles read), ``properties
 feature's properties as stored, ``jsonb``: export and ETags come from it, with the values of declared lists
 and objects taken from their ``json`` columns, whose nested keys keep their order: :func:`with_nested_order`),
 ``version``, ``etag``
-(generated from the stored content) and ``position`` (file order). Columns derived from other
-data (``latest_*`` statistics, the zone analysis) are added by
+(generated from the stored content) and ``position`` (file order; a feature added later takes the layer's
+``catalog.next_position``, which only grows, so a position is never given twice: :func:`take_positions`).
+Columns derived from other data (``latest_*`` statistics, the zone analysis) are added by
 :func:`geo_industry.store.postgis.loading.refresh_derived` and listed in ``derived_columns``;
 ``zone_slopes`` keeps the zones' slopes the raster service measured
 (:mod:`geo_industry.store.postgis.slopes`).
@@ -189,6 +190,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         "nested.table_name, nested.column_name, nested.column_name); "
         "END LOOP; END $$",
     )),
+    Migration(11, "each layer's next feature position (catalog.next_position), never one a deleted feature had", (
+        "ALTER TABLE catalog ADD COLUMN next_position bigint NOT NULL DEFAULT 0",
+        "DO $$ DECLARE layer record; BEGIN FOR layer IN SELECT layer_id FROM catalog "
+        "WHERE to_regclass(format('%I.%I', '" + SCHEMA + "', layer_id)) IS NOT NULL LOOP "
+        "EXECUTE format('UPDATE catalog SET next_position = (SELECT coalesce(max(stored.position) + 1, 0) "
+        "FROM %I.%I AS stored) WHERE layer_id = %L', '" + SCHEMA + "', layer.layer_id, layer.layer_id); "
+        "END LOOP; END $$",
+    )),
 )
 """Every schema version in order; a new one is appended, never edited once released."""
 
@@ -348,4 +357,19 @@ def bump_revision(conn: psycopg.Connection, *, statistics: bool = True) -> int:
     ).format(table("revision")), (statistics,)).fetchone()
     assert row is not None, "the revision row is missing: run `geo-industry db init`"
     conn.execute("SELECT pg_notify(%s, %s)", (REVISION_CHANNEL, str(row[0])))
+    return int(row[0])
+
+
+def take_positions(conn: psycopg.Connection, layer_id: str, count: int) -> int:
+    """The first of ``count`` new positions of a layer's features, in the caller's transaction: they follow every
+    position the layer holds or ever gave (a deleted feature's is never given again, so a seek key of it hides no
+    later feature). The layer's catalog row stays locked until the transaction ends: concurrent writers take
+    distinct, increasing positions. A layer loaded or uploaded since (positions in file order, mark left
+    behind) starts after its rows."""
+    row = conn.execute(sql.SQL(
+        "UPDATE {} SET next_position = greatest(next_position, (SELECT coalesce(max(stored.position) + 1, 0) "
+        "FROM {} AS stored)) + %s WHERE layer_id = %s RETURNING next_position - %s"
+    ).format(table("catalog"), layer_table(layer_id)), (count, layer_id, count)).fetchone()
+    if row is None:
+        raise DataError(f"no catalog entry for layer '{layer_id}'")
     return int(row[0])

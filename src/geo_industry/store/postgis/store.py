@@ -45,6 +45,7 @@ from geo_industry.store.postgis.schema import (
     layer_table,
     nested_columns,
     table,
+    take_positions,
     with_nested_order,
 )
 from geo_industry.store.postgis.schema import check_layer_id as check_table_name
@@ -181,14 +182,13 @@ class PostGISStore(PostGISReader):
         return [sql.Identifier(name) for name in ("geom", *field_columns(served), "properties")]
 
     def _insert(self, conn: psycopg.Connection, meta: LayerMeta, feature_id: str, properties: str,
-                geometry: str | None) -> None:
+                geometry: str | None, position: int) -> None:
         served = with_analysis_fields(meta)
         names = self._column_names(served)
         values = self._row_values(served, feature_id, properties, geometry)
-        conn.execute(sql.SQL("INSERT INTO {} (id, {}, position) VALUES (%s, {}, "
-                             "(SELECT coalesce(max(position) + 1, 0) FROM {}))").format(
-            layer_table(meta.id), sql.SQL(", ").join(names), sql.SQL(", ").join(sql.Placeholder() * len(names)),
-            layer_table(meta.id)), (feature_id, *values))
+        conn.execute(sql.SQL("INSERT INTO {} (id, {}, position) VALUES (%s, {}, %s)").format(
+            layer_table(meta.id), sql.SQL(", ").join(names), sql.SQL(", ").join(sql.Placeholder() * len(names))),
+            (feature_id, *values, position))
 
     def _update(self, conn: psycopg.Connection, meta: LayerMeta, feature_id: str, properties: str,
                 geometry: str | None) -> None:
@@ -218,8 +218,9 @@ class PostGISStore(PostGISReader):
             taken = self._taken_ids(conn, ids) | {i for n, i in enumerate(ids) if i in ids[:n]}
             if taken:
                 raise Conflict(f"feature id '{sorted(taken)[0]}' is already taken; use PUT to replace it")
-            for feature_id, properties, geometry in prepared:
-                self._insert(conn, meta, feature_id, properties, geometry)
+            first = take_positions(conn, layer_id, len(prepared))
+            for position, (feature_id, properties, geometry) in enumerate(prepared, start=first):
+                self._insert(conn, meta, feature_id, properties, geometry, position)
                 self._audit(conn, actor, "create", layer_id, feature_id, None, (properties, geometry))
             self._commit(conn, [layer_id], features=ids)
         self._forget_cached()
