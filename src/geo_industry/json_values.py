@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -33,19 +34,30 @@ _LONG_NUMBER = re.compile(rb"[0-9]{19}")
 """19 digits in a row: an integer orjson may not hold (past 64 bits it reads a float) or a long fraction."""
 
 
-def load_json(data: str | bytes) -> Any:
+def load_json(data: str | bytes, *, finite: bool = False) -> Any:
     """A JSON text as the standard library reads it (integers exact at any size, numbers past a double's range
     read), read by orjson alone (several times faster) unless it holds such a number; orjson's checks (UTF-8,
-    no lone surrogate) apply either way. Raises :class:`ValueError` (a ``json.JSONDecodeError``) on bad JSON."""
+    no lone surrogate) apply either way. ``finite``: a number past a double's range (``1e400``) is refused as
+    orjson refuses it (a request body: no store keeps it, and it would be served changed), not read as infinity.
+    Raises :class:`ValueError` (a ``json.JSONDecodeError``) on bad JSON."""
+    parse_float = _finite_float if finite else None
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        if "number" not in str(exc):  # "number is infinity when parsed as double" is read by the standard library
-            raise
+        if finite or "number" not in str(exc):  # "number is infinity when parsed as double" is read by the
+            raise  # standard library
         return json.loads(data, parse_constant=_refuse_constant)
     if _LONG_NUMBER.search(data.encode() if isinstance(data, str) else data):
-        return json.loads(data, parse_constant=_refuse_constant)  # orjson read an integer past 64 bits rounded
+        # orjson read an integer past 64 bits rounded
+        return json.loads(data, parse_constant=_refuse_constant, parse_float=parse_float)
     return document
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise json.JSONDecodeError(f"number {text[:40]} is infinity when parsed as double", text, 0)
+    return number
 
 
 def _refuse_constant(name: str) -> Any:

@@ -206,7 +206,7 @@ def _check_geojson(content: bytes) -> str:
     """Check the GeoJSON's CRS text and refuse integers past 64 bits (GDAL would read them rounded, unseen)."""
     where = "the GeoJSON 'crs' member"
     try:
-        document = load_json(content)
+        document = load_json(content, finite=True)
     except ValueError:
         return where  # GDAL's reader reports what is wrong
     problems = [f"feature {p.feature}: {p.field}: {p.message}" for p in big_integer_problems("upload", document)]
@@ -277,7 +277,7 @@ def _decoded(value: Any, kind: str) -> Any:
     """A value of an array or object field as the file holds it (JSON text) decoded; others unchanged."""
     if kind in ("array", "object") and isinstance(value, str):
         try:
-            return load_json(value)
+            return load_json(value, finite=True)
         except ValueError:
             return value  # refused by the field check, which names the field
     return value

@@ -60,3 +60,16 @@ def test_dumps_warns_once_per_holder_and_stops_at_the_cap(caplog, monkeypatch):
     lines = [line for line in caplog.text.splitlines() if "holds an integer out of the 64-bit range" in line]
     assert len(lines) == 3
     assert "further ones are not logged" in lines[-1]
+
+
+@pytest.mark.parametrize("text", ['{"v": 1e400}', '{"v": -1e400, "id": 12345678901234567890123}',
+                                  '[1, 2, 1.5e999]'])
+def test_a_request_body_with_a_number_past_a_doubles_range_is_refused_not_read_as_infinity(text):
+    with pytest.raises(ValueError, match="infinity"):
+        load_json(text, finite=True)
+    assert math.isinf(load_json(text)["v"] if text.startswith("{") else load_json(text)[2])  # a stored row is read
+
+
+def test_finite_reading_keeps_big_integers_exact():
+    assert load_json('{"id": 12345678901234567890123, "v": 1.5}', finite=True) == {"id": 12345678901234567890123,
+                                                                                  "v": 1.5}

@@ -135,7 +135,7 @@ async def json_body(request: Request, accepted: tuple[str, ...]) -> Any:
     require_media_type(request, accepted)
     body = await request.body()
     try:
-        document = load_json(body)  # integers past 64 bits kept as written, for the validation to name them
+        document = load_json(body, finite=True)  # big integers as written, for the validation to name them
     except ValueError as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
     check_json_depth(document, state_of(request.app).settings.max_json_depth, what="the body")

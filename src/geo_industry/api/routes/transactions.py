@@ -152,7 +152,7 @@ async def layer_upload(request: Request) -> tuple[bytes, dict[str, Any]]:
     if not isinstance(metadata, str):
         raise MalformedBody("the form needs a 'metadata' part: the layer's catalog entry as JSON")
     try:
-        document = load_json(metadata)
+        document = load_json(metadata, finite=True)
     except ValueError as exc:
         raise MalformedBody(f"the 'metadata' part is not valid JSON: {exc}") from None
     if not isinstance(document, dict):
