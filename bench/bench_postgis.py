@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -304,6 +305,19 @@ def postmaster_pid(cluster: Cluster) -> int:
     return int((cluster.data / "postmaster.pid").read_text().split("\n", 1)[0])
 
 
+def database_settled(cluster: Cluster, *, guard_s: float = 60.0) -> None:
+    """Wait until no other session runs a statement (the previous run's requests left in flight, e.g. tipg's
+    ``count(*)`` of a million rows, end before the next run starts instead of slowing its first second), or
+    ``guard_s`` passed."""
+    deadline = time.monotonic() + guard_s
+    while time.monotonic() < deadline:
+        busy = cluster.psql("geo_industry", "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        if busy == "0":
+            return
+        time.sleep(0.05)
+
+
 def worker_rss_mb(server: servers.Server) -> list[float]:
     """Resident memory of each worker process (the process itself when uvicorn runs one worker)."""
     workers = [c for c in _children(server.process.pid) if "spawn_main" in _cmdline(c)]
@@ -337,9 +351,11 @@ def _combine(results: list[load.LoadResult]) -> load.LoadResult:
 
 
 def measure_round(spec: Round, index: int, urls: dict[str, str], meters: dict[str, CpuMeter], *, workers: int,
-                  duration_s: float, repeats: int, connections: int, curve: bool = False) -> list[Measured]:
-    """One round on every server: a probe, a warm-up, then ``repeats`` runs alternating the servers (``curve``:
-    a point of the latency curve, recorded under its own connection count)."""
+                  duration_s: float, repeats: int, connections: int, settle: Callable[[], None],
+                  curve: bool = False) -> list[Measured]:
+    """One round on every server: a probe, a warm-up, then ``repeats`` runs alternating the servers, each run
+    started once the database has ``settle``-d (``curve``: a point of the latency curve, recorded under its own
+    connection count)."""
     print(f"  [{workers} worker(s), {connections} connection(s)] {spec.name} ...", flush=True)
     measured = {server: Measured(spec.name, server, workers, connections if curve else 0) for server in urls}
     for server, url in urls.items():
@@ -358,6 +374,7 @@ def measure_round(spec: Round, index: int, urls: dict[str, str], meters: dict[st
         for server, url in runnable.items():
             random_paths = spec.paths(server, seed)
             target = url if random_paths else url + spec.example(server)
+            settle()
             before = meters[server].sample()
             results[server].append(load.run(target, duration_s=duration_s, connections=connections, headers=NO_CACHE,
                                             random_paths=random_paths))
@@ -419,18 +436,22 @@ def _measure_workers(report: Report, cluster: Cluster, work: Path, *, workers: i
             started[name] = starter(cluster, work, workers)
             report.startup_s.setdefault(name, {})[workers] = round(time.perf_counter() - began, 1)
         urls = {name: server.url for name, server in started.items()}
+
+        def settle() -> None:
+            database_settled(cluster)
         meters = {name: CpuMeter(postmaster_pid(cluster), server.process.pid) for name, server in started.items()}
         for index, spec in enumerate(rounds(points)):
             if only and not any(part in spec.name for part in only):
                 continue
             report.measured.extend(measure_round(spec, index, urls, meters, workers=workers, duration_s=per_run,
-                                                 repeats=repeats, connections=connections))
+                                                 repeats=repeats, connections=connections, settle=settle))
         for index, spec in enumerate(rounds(points)):
             if spec.name not in P99_ROUNDS or (only and not any(part in spec.name for part in only)):
                 continue
             for level in curve:
                 report.measured.extend(measure_round(spec, index, urls, meters, workers=workers, duration_s=per_run,
-                                                     repeats=CURVE_RUNS, connections=level, curve=True))
+                                                     repeats=CURVE_RUNS, connections=level, settle=settle,
+                                                     curve=True))
         for name, server in started.items():
             report.memory_mb.setdefault(name, {})[workers] = worker_rss_mb(server)
     finally:
@@ -594,7 +615,8 @@ def markdown(report: Report, workers_list: list[int]) -> str:
         f"{POOL_SIZE} database connections per worker) and serve the same tables and properties; "
         f"wrk (one thread, {meta['connections']} keep-alive connections) gives each server a 1 s warm-up, "
         f"then {meta['rounds']} runs of {meta['duration_s'] // meta['rounds']} s per round, alternating "  # type: ignore[operator]
-        f"the servers. Random rounds ask a new box, id or tile on every request (the same sequence on "
+        f"the servers; each run starts once the database runs no statement (the previous run's requests "
+        f"have ended). Random rounds ask a new box, id or tile on every request (the same sequence on "
         f"both servers); every request carries `Cache-Control: no-cache`. Reported: mean req/s, median "
         f"p50, worst p99. Both return `numberMatched`: tipg runs a `count(*)` with every items request, "
         f"geo-industry keeps a layer's count (and a filter's) per data revision and counts a bbox in the "
