@@ -17,7 +17,6 @@ from tests.conftest import DATA_DIR
 
 from geo_industry.api import create_app
 from geo_industry.api.caching import ConditionalGetMiddleware
-from geo_industry.api.heap import MALLOC_ARENAS
 from geo_industry.api.state import state_of
 from geo_industry.models import FeatureQuery
 from geo_industry.settings import Settings
@@ -125,7 +124,8 @@ def threads_holding_memory(count):
         thread.join()
 
 if sys.argv[1] == "app":
-    settings = Settings(data_dir=sys.argv[2], raster_dir=sys.argv[3], _env_file=None)
+    settings = Settings(data_dir=sys.argv[2], raster_dir=sys.argv[3], malloc_arenas=int(sys.argv[4]),
+                        _env_file=None)
     with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
         assert client.get("/collections/mines/items?limit=10").status_code == 200
         threads_holding_memory(6)
@@ -144,7 +144,9 @@ def _arenas(*args: str) -> int:
 
 
 @pytest.mark.skipif(not hasattr(ctypes.CDLL(None), "malloc_stats"), reason="glibc's malloc only")
-def test_a_started_app_keeps_its_threads_to_two_malloc_arenas(tmp_path: Path) -> None:
-    """Threads alive at once get an arena each, but not in a started app (geo_industry.api.heap)."""
-    assert _arenas("threads") > MALLOC_ARENAS
-    assert 0 < _arenas("app", str(DATA_DIR), str(tmp_path / "rasters")) <= MALLOC_ARENAS
+def test_a_started_app_keeps_its_threads_to_the_malloc_arenas_its_setting_allows(tmp_path: Path) -> None:
+    """Threads alive at once get an arena each, but not in an app started with ``malloc_arenas`` (the default, 0,
+    leaves the C library's own limit) (geo_industry.api.heap)."""
+    assert _arenas("threads") > 2
+    assert 0 < _arenas("app", str(DATA_DIR), str(tmp_path / "rasters"), "2") <= 2
+    assert _arenas("app", str(DATA_DIR), str(tmp_path / "rasters-default"), "0") > 2

@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, *, store: FeatureStore | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        limit_malloc_arenas()  # before the store's and the raster build's threads (geo_industry.api.heap)
+        limit_malloc_arenas(settings.malloc_arenas)  # before the store's threads (api.heap)
         state = state_of(app)
         state.open(open_store(settings) if store is None else store)
         start_rasters(state)  # builds in the background (geo_industry.api.rasters_state)

@@ -15,8 +15,10 @@ reference cycle among them is never collected (what start-up built and is later 
 The C heap: glibc gives a thread that finds the malloc lock taken an arena of its own, up to eight
 per core, and an arena keeps what it freed for its thread. A worker's request, database and raster
 threads so held some 20 MB more after a benchmark's bbox and tile requests than with two arenas,
-for the same requests per second (PostGIS worker, 10 connections); :func:`limit_malloc_arenas`
-sets that limit (glibc's ``M_ARENA_MAX``) unless ``MALLOC_ARENA_MAX`` in the environment chose one.
+for the same requests per second (PostGIS worker, 10 connections), but with two the embedded app's
+requests took 10-20 % more CPU in process (threads waiting on the arenas' locks). So the limit is
+a choice (setting ``MALLOC_ARENAS``, default: glibc's own): :func:`limit_malloc_arenas` sets it
+(glibc's ``M_ARENA_MAX``) unless ``MALLOC_ARENA_MAX`` in the environment chose one.
 """
 
 from __future__ import annotations
@@ -25,16 +27,14 @@ import ctypes
 import gc
 import os
 
-MALLOC_ARENAS = 2
-"""Malloc arenas a worker process uses at most (glibc only)."""
 _M_ARENA_MAX = -8
 """glibc's ``mallopt`` parameter number for the arena limit (malloc.h)."""
 
 
-def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
+def limit_malloc_arenas(arenas: int) -> None:
     """Let glibc's malloc use at most ``arenas`` arenas from now on (call it before the worker starts its
-    threads); nothing when ``MALLOC_ARENA_MAX`` is set (glibc read it) or on another C library."""
-    if "MALLOC_ARENA_MAX" in os.environ:
+    threads); nothing for 0, when ``MALLOC_ARENA_MAX`` is set (glibc read it) or on another C library."""
+    if arenas <= 0 or "MALLOC_ARENA_MAX" in os.environ:
         return
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the C library the interpreter runs on
