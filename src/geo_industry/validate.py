@@ -206,29 +206,49 @@ def validate_statistics(path: Path, known_entities: Iterable[str] | Callable[[se
     file = str(path)
     try:
         frame = stats_mod.read_statistics(path)
-        year_text = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["year"])["year"]
+        written = pd.read_csv(path, dtype=str, keep_default_na=False,
+                              usecols=lambda column: column in ("year", "variant"))
     except DataError as exc:
         return [Problem(file, "*", "*", str(exc))]
     if callable(known_entities):
         known_entities = known_entities(set(frame["entity"].dropna().astype(str)))
-    return statistics_problems(frame, known_entities, file=file, year_text=year_text)
+    return statistics_problems(frame, known_entities, file=file, year_text=written["year"],
+                               variant_text=written["variant"] if "variant" in written else None)
+
+
+def variant_problem(written: object) -> str | None:
+    """What is wrong with a statistics row's variant as written (empty: variant 0), or ``None``."""
+    text = "" if written is None else str(written).strip()
+    if text in ("", "nan", "<NA>"):
+        return None
+    if not text.lstrip("-").isdigit():
+        return f"variant {text[:20]!r} is not an integer"
+    if not VARIANT_RANGE[0] <= int(text) <= VARIANT_RANGE[1]:
+        return f"variant {text[:20]!r} is not between {VARIANT_RANGE[0]} and {VARIANT_RANGE[1]}"
+    return None
 
 
 def statistics_problems(frame: pd.DataFrame, known_entities: Iterable[str], *, file: str,
-                        year_text: pd.Series | None = None) -> list[Problem]:
+                        year_text: pd.Series | None = None, variant_text: pd.Series | None = None
+                        ) -> list[Problem]:
     """The statistics rules, for files and for rows written through the API alike.
 
     ``year_text`` is the year column as written (before typing), so that a year that is not
-    an integer is told apart from an empty one (a row whose period the source does not date).
+    an integer is told apart from an empty one (a row whose period the source does not date);
+    ``variant_text`` the variant column as written (typing reads what is not a 64-bit integer as 0).
     """
     problems: list[Problem] = []
     known = set(known_entities)
     written = year_text.reset_index(drop=True) if year_text is not None else None
+    variants = variant_text.reset_index(drop=True) if variant_text is not None else None
     for position, (index, row) in enumerate(frame.iterrows()):
         where = f"row {int(index) + 2} ({row.indicator}/{row.entity}/{row.year}/{row.period})"
         text = "" if written is None else str(written.iloc[position]).strip()
         problems.extend(_year_problems(file, where, row, text))
         problems.extend(_row_problems(file, where, row, known))
+        variant = None if variants is None else variant_problem(variants.iloc[position])
+        if variant is not None:
+            problems.append(Problem(file, where, "variant", variant))
     key = list(stats_mod.KEY)
     duplicated = frame[frame.duplicated(subset=key, keep=False)]
     for _, group in duplicated.groupby(key, dropna=False):

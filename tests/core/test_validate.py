@@ -159,3 +159,21 @@ def test_a_row_whose_source_gives_no_year_is_valid_with_its_period_in_words(tmp_
     path.write_text(STAT_HEADER + "x,m1,,not stated (text refers to the pandemic),1,t,actual,n/a,https://s,,0\n",
                     encoding="utf-8")
     assert _messages(validate_statistics(path, {"m1"})) == []
+
+
+@pytest.mark.parametrize(("variant", "said"), [("2147483648", "is not between"),
+                                               ("99999999999999999999999", "is not between"),
+                                               ("abc", "is not an integer"), ("1.5", "is not an integer")])
+def test_a_statistics_variant_out_of_range_or_not_an_integer_is_named_not_read_as_zero(tmp_path, variant, said):
+    path = tmp_path / "statistics.csv"
+    path.write_text(STAT_HEADER + f"x,m1,2021,full year,1,t,actual,n/a,https://s,,{variant}\n", encoding="utf-8")
+    problems = validate_statistics(path, {"m1"})
+    assert [(p.field, said in p.message) for p in problems] == [("variant", True)], problems
+    assert "row 2" in problems[0].feature
+
+
+def test_a_statistics_variant_within_range_or_empty_is_valid(tmp_path):
+    path = tmp_path / "statistics.csv"
+    path.write_text(STAT_HEADER + "x,m1,2021,full year,1,t,actual,n/a,https://s,,-3\n"
+                    "x,m1,2022,full year,1,t,actual,n/a,https://s,,\n", encoding="utf-8")
+    assert _messages(validate_statistics(path, {"m1"})) == []

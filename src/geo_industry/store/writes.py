@@ -33,11 +33,11 @@ from geo_industry.errors import Conflict, InvalidFeature, LimitExceeded, Precond
 from geo_industry.models import LayerMeta
 from geo_industry.validate import (
     MAX_DECIMALS,
-    VARIANT_RANGE,
     YEAR_RANGE,
     check_frame,
     property_problems,
     statistics_problems,
+    variant_problem,
 )
 
 STAT_FIELDS = (*stats_mod.STAT_COLUMNS, "variant", *stats_mod.OPTIONAL_COLUMNS)
@@ -279,11 +279,7 @@ def statistics_fault(year: str, value: str, variant: str) -> str | None:
         number = math.nan  # an unparsable value reads as missing, as from the CSV
     if math.isinf(number) or (math.isfinite(number) and abs(number) > 1e18):
         return f"value {str(value)[:20]!r} is out of range"
-    if str(variant) not in ("", "nan") and not str(variant).lstrip("-").isdigit():
-        return f"variant {str(variant)[:20]!r} is not an integer"
-    if str(variant) not in ("", "nan") and not VARIANT_RANGE[0] <= int(str(variant)) <= VARIANT_RANGE[1]:
-        return f"variant {str(variant)[:20]!r} is not between {VARIANT_RANGE[0]} and {VARIANT_RANGE[1]}"
-    return None
+    return variant_problem(variant)
 
 
 def statistics_text(rows: pd.DataFrame, limits: WriteLimits, mode: str) -> pd.DataFrame:
