@@ -155,8 +155,20 @@ class VectorTile:
     limited: bool = False
 
 
+class PageCounts:
+    """What every page says of its paging, whatever holds its features (a frame, records): how many features
+    matched (OGC ``numberMatched``)."""
+
+    matched: int
+
+    @property
+    def number_matched(self) -> int:
+        """How many features matched the query (OGC ``numberMatched``)."""
+        return self.matched
+
+
 @dataclass(frozen=True)
-class FeaturePage:
+class FeaturePage(PageCounts):
     """A page of features: the page's own rows and how many features matched before paging.
 
     ``features`` holds the rows of this page only (in page order, index ``0..n-1``); a backend
@@ -174,11 +186,6 @@ class FeaturePage:
     crs: SupportedCRS = CRS84
     last_key: SeekKey | None = None
     """The key of the page's last feature when the page is in default order (what its ``next`` link seeks after)."""
-
-    @property
-    def number_matched(self) -> int:
-        """How many features matched the query (OGC ``numberMatched``)."""
-        return self.matched
 
     @property
     def number_returned(self) -> int:

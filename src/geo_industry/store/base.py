@@ -47,7 +47,7 @@ import pandas as pd
 
 from geo_industry.crs import CRS84, SupportedCRS
 from geo_industry.investor_facts import InvestorFact
-from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta, SeekKey, TileAddress, VectorTile
+from geo_industry.models import FeaturePage, FeatureQuery, LayerMeta, PageCounts, SeekKey, TileAddress, VectorTile
 
 BBox = tuple[float, float, float, float]
 Extent = tuple[BBox | None, tuple[int | None, int | None]]
@@ -274,7 +274,7 @@ class FeatureRecord:
 
 
 @dataclass(frozen=True)
-class RecordPage:
+class RecordPage(PageCounts):
     """A page of features as read, without a frame (as :class:`~geo_industry.models.FeaturePage` holds them in
     a frame): their ids, WKB geometries (in ``crs``, x/y order) and JSON-ready properties (those the query
     selected, in the order and with the values the page's frame rows encode to), and the paging counts."""
@@ -288,11 +288,6 @@ class RecordPage:
     limit: int
     crs: SupportedCRS = CRS84
     last_key: SeekKey | None = None
-
-    @property
-    def number_matched(self) -> int:
-        """How many features matched the query (OGC ``numberMatched``)."""
-        return self.matched
 
     @property
     def number_returned(self) -> int:
