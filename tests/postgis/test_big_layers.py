@@ -12,7 +12,6 @@ The process's resident memory before and after is printed.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from tests.conftest import DATA_DIR
 from tests.live_server import free_port
 from tests.pgcluster import Cluster
 from tests.postgis.databases import loaded_database, with_synthetic_layers
+from tests.waiting import wait_for
 from typer.testing import CliRunner
 
 import geo_industry.cli as cli
@@ -83,11 +83,9 @@ def served(settings: Settings) -> Iterator[tuple[str, RecordingStore]]:
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
-    deadline = time.monotonic() + STARTUP_GUARD_S
-    while not server.started:  # observable state: uvicorn has bound the socket
-        assert thread.is_alive(), "the server stopped while starting"
-        assert time.monotonic() < deadline, f"the server did not start within {STARTUP_GUARD_S} s"
-        time.sleep(0.01)
+    # observable state: uvicorn has bound the socket (or its thread ended)
+    wait_for(lambda: server.started or not thread.is_alive(), bool, guard_s=STARTUP_GUARD_S)
+    assert server.started, "the server stopped while starting"
     try:
         yield f"http://127.0.0.1:{port}", store
     finally:

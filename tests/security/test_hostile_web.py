@@ -16,7 +16,6 @@ import http.server
 import io
 import json
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ import httpx
 import pytest
 from tests.conftest import DATA_DIR
 from tests.editing.conftest import MERGE_PATCH, bearer, create_tokens, running_server
+from tests.waiting import wait_for
 
 from geo_industry.maps.site import build_static_site
 from geo_industry.settings import Settings
@@ -183,8 +183,8 @@ def _stamp(response: httpx.Response) -> datetime:
 def test_time_stamp_is_the_response_time_also_from_the_cache(site: Site, path: str, encoding: str) -> None:
     first = site.client.get(path, headers={"Accept-Encoding": encoding})
     first_stamp = _stamp(first)
-    while datetime.now(UTC).replace(microsecond=0) <= first_stamp:  # the clock moves on (observable state)
-        time.sleep(0.05)
+    wait_for(lambda: datetime.now(UTC).replace(microsecond=0), lambda now: now > first_stamp,  # the clock moves on
+             guard_s=10)
     asked = datetime.now(UTC).replace(microsecond=0)
     again = site.client.get(path, headers={"Accept-Encoding": encoding})
     assert again.headers["etag"] == first.headers["etag"]  # the same cached representation
@@ -278,10 +278,7 @@ def browser() -> Iterator[Any]:
 
 def _wait_until_settled(page: Any, timeout_s: float = 90.0) -> None:
     """Wait until the page has loaded and drawn its fetched layers (polled: the policy forbids eval)."""
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(SETTLED):
-        assert time.monotonic() < deadline, f"{page.url} did not settle"
-        time.sleep(0.1)
+    wait_for(lambda: page.evaluate(SETTLED), bool, guard_s=timeout_s, interval_s=0.1)
 
 
 def _assert_inert(browser: Any, url: str, *, bypass_csp: bool) -> str:
